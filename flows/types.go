@@ -1,0 +1,181 @@
+// Package flows is consentwiz's pure domain: input parsing, the diagnosis of a
+// tenant's consent settings, consent URLs, and the wizard's state machine.
+// It does no I/O: no tea, lipgloss, net/http, os or time.Now.
+package flows
+
+// FixID is the stable id of a fix, used in the CLI, JSON output, reports and tests.
+type FixID string
+
+// The fixes of DESIGN.md, in the order they are offered when equally good.
+const (
+	FixAdminLink        FixID = "admin-link"
+	FixRelaxUserConsent FixID = "relax-user-consent"
+	FixRequestWorkflow  FixID = "request-workflow"
+	FixGrantDirect      FixID = "grant-direct"
+	FixClassifyLow      FixID = "classify-low"
+)
+
+// AllFixes lists every fix id in display order.
+var AllFixes = []FixID{FixAdminLink, FixRelaxUserConsent, FixRequestWorkflow, FixGrantDirect, FixClassifyLow}
+
+// Severity grades a finding.
+type Severity string
+
+// Severities, from harmless to blocking.
+const (
+	SeverityOK      Severity = "ok"
+	SeverityInfo    Severity = "info"
+	SeverityWarning Severity = "warning"
+	SeverityBlocker Severity = "blocker"
+)
+
+// User screens: what the end user sees when they connect the app (ENTRA.md B1, B2).
+const (
+	ScreenNone              = "none"
+	ScreenConsentPrompt     = "consent-prompt"
+	ScreenNeedAdminApproval = "need-admin-approval"
+	ScreenApprovalRequired  = "approval-required"
+	ScreenNotAssigned       = "not-assigned"
+)
+
+// User-consent settings as `check --json` names them.
+const (
+	ConsentDisabled         = "disabled"
+	ConsentLow              = "low"
+	ConsentLegacy           = "legacy"
+	ConsentMicrosoftManaged = "microsoft-managed"
+	ConsentCustom           = "custom"
+)
+
+// AppRef names the app being fixed, from a client id, a profile, a pasted URL or
+// pasted error text. Only ClientID is required.
+type AppRef struct {
+	ClientID    string `json:"clientId"`
+	DisplayName string `json:"displayName,omitempty"`
+	Profile     string `json:"profile,omitempty"`
+	// Scopes are the delegated Microsoft Graph permissions the app asks for (short
+	// names such as Calendars.ReadWrite), when known.
+	Scopes []string `json:"scopes,omitempty"`
+	// AppRoles are application permissions the app needs, when known.
+	AppRoles     []string `json:"appRoles,omitempty"`
+	RedirectURIs []string `json:"redirectUris,omitempty"`
+	// ConsentVersion is "v1" or "v2": which admin consent endpoint suits the app.
+	ConsentVersion string `json:"consentVersion,omitempty"`
+	// Hints gathered from pasted text.
+	TenantHint    string `json:"tenantHint,omitempty"`
+	Prompt        string `json:"prompt,omitempty"`
+	ErrorCode     int    `json:"errorCode,omitempty"`
+	CorrelationID string `json:"correlationId,omitempty"`
+	Notes         string `json:"notes,omitempty"`
+}
+
+// TenantInfo identifies the tenant.
+type TenantInfo struct {
+	ID     string `json:"id"`
+	Domain string `json:"domain"`
+	Cloud  string `json:"cloud"`
+}
+
+// AppInfo is what the tenant knows of the app.
+type AppInfo struct {
+	ClientID           string `json:"clientId"`
+	DisplayName        string `json:"displayName"`
+	ServicePrincipalID string `json:"servicePrincipalId"`
+	PublisherVerified  bool   `json:"publisherVerified"`
+	AssignmentRequired bool   `json:"assignmentRequired"`
+	Enabled            bool   `json:"enabled"`
+}
+
+// UserConsentInfo is the tenant's user-consent setting.
+type UserConsentInfo struct {
+	// Setting is one of disabled|low|legacy|microsoft-managed|custom.
+	Setting string `json:"setting"`
+	// PortalName is the setting as the Entra admin center names it.
+	PortalName string `json:"portalName"`
+	// PolicyIDs are the full permissionGrantPoliciesAssigned values.
+	PolicyIDs []string `json:"policyIds"`
+}
+
+// WorkflowInfo is the admin consent request workflow.
+type WorkflowInfo struct {
+	Enabled               bool     `json:"enabled"`
+	Reviewers             []string `json:"reviewers"`
+	NotifyReviewers       bool     `json:"notifyReviewers"`
+	RemindersEnabled      bool     `json:"remindersEnabled"`
+	RequestDurationInDays int      `json:"requestDurationInDays"`
+}
+
+// ScopeInfo compares what the app asks for with what the tenant granted.
+type ScopeInfo struct {
+	Requested              []string `json:"requested"`
+	Granted                []string `json:"granted"`
+	Missing                []string `json:"missing"`
+	AdminOnly              []string `json:"adminOnly"`
+	BlockedByManagedPolicy []string `json:"blockedByManagedPolicy"`
+	// AppRolesMissing are application permissions not yet assigned.
+	AppRolesMissing []string `json:"appRolesMissing"`
+}
+
+// PendingRequest is a user's pending admin consent request for the app.
+type PendingRequest struct {
+	RequestID     string   `json:"requestId"`
+	UserRequestID string   `json:"userRequestId"`
+	Requester     string   `json:"requester"`
+	Reason        string   `json:"reason"`
+	Scopes        []string `json:"scopes"`
+	Created       string   `json:"created"`
+}
+
+// Finding is one line of the diagnosis checklist.
+type Finding struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	Detail   string   `json:"detail,omitempty"`
+}
+
+// FixOption says whether a fix can work in this tenant, and why.
+type FixOption struct {
+	ID        FixID  `json:"id"`
+	Title     string `json:"title"`
+	Viable    bool   `json:"viable"`
+	Reason    string `json:"reason"`
+	NeedsRole string `json:"needsRole"`
+	// HasRole reports whether the signed-in account holds NeedsRole (or better).
+	HasRole bool `json:"hasRole"`
+	// Writes reports whether the fix changes tenant settings itself.
+	Writes bool `json:"writes"`
+}
+
+// Diagnosis is the full analysis of why users are blocked. It marshals to the
+// object `consentwiz check --json` prints.
+type Diagnosis struct {
+	Tenant          TenantInfo       `json:"tenant"`
+	App             AppInfo          `json:"app"`
+	UserConsent     UserConsentInfo  `json:"userConsent"`
+	RequestWorkflow WorkflowInfo     `json:"requestWorkflow"`
+	Scopes          ScopeInfo        `json:"scopes"`
+	PendingRequests []PendingRequest `json:"pendingRequests"`
+	UserScreen      string           `json:"userScreen"`
+	// Blocked reports whether users are stopped from connecting the app.
+	Blocked        bool        `json:"blocked"`
+	Findings       []Finding   `json:"findings"`
+	Fixes          []FixOption `json:"fixes"`
+	Recommended    FixID       `json:"recommended"`
+	RecommendedWhy string      `json:"recommendedWhy"`
+	// SignedInAs and Roles describe the account that ran the diagnosis.
+	SignedInAs string   `json:"signedInAs"`
+	Roles      []string `json:"roles"`
+	// Unreadable lists snapshot parts the account could not read.
+	Unreadable []string `json:"unreadable"`
+}
+
+// Fix returns the option for id, and whether it is present.
+func (d Diagnosis) Fix(id FixID) (FixOption, bool) {
+	for _, f := range d.Fixes {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return FixOption{}, false
+}

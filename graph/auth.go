@@ -1,0 +1,421 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+// AuthConfig says where and as which client consentwiz signs in.
+type AuthConfig struct {
+	// ClientID is the public client used to sign in (default: Microsoft Graph
+	// Command Line Tools, ENTRA.md F).
+	ClientID string
+	// LoginURL is the authority root, e.g. https://login.microsoftonline.com.
+	LoginURL string
+	// Tenant is the tenant id or domain to sign in to ("organizations" if empty).
+	Tenant string
+	// Cloud qualifies scopes for national clouds (MSAL.md 5).
+	Cloud Cloud
+	// CustomAuthority turns MSAL's instance discovery off: required for any host
+	// that is not a Microsoft login host, such as the simulator (MSAL.md 1).
+	CustomAuthority bool
+	// HTTPClient is used for every authority call; nil means a default client.
+	HTTPClient *http.Client
+	// CacheFile, when set, persists MSAL's token cache in a 0600 file (opt-in).
+	CacheFile string
+}
+
+// Account is the signed-in user, as the id token names them.
+type Account struct {
+	Username string
+	Name     string
+	TenantID string
+	ObjectID string
+}
+
+// DeviceCodeInfo is what the user needs to complete a device code sign-in.
+type DeviceCodeInfo struct {
+	UserCode        string
+	VerificationURL string
+	Message         string
+	ExpiresOn       time.Time
+}
+
+// ErrInteractionRequired is returned (wrapped in *InteractionRequiredError) when
+// a token for the requested scopes cannot be had silently: the user must sign in
+// again or consent to a new scope (incremental consent, AADSTS65001).
+var ErrInteractionRequired = errors.New("interaction required")
+
+// InteractionRequiredError says which scopes need an interactive sign-in.
+type InteractionRequiredError struct {
+	Scopes []string
+	Reason string // consent_required, interaction_required, no_account, ...
+	Err    error
+}
+
+func (e *InteractionRequiredError) Error() string {
+	return fmt.Sprintf("sign-in needed for %s (%s)", strings.Join(e.Scopes, " "), e.Reason)
+}
+
+// Unwrap lets errors.Is match ErrInteractionRequired.
+func (e *InteractionRequiredError) Unwrap() []error { return []error{ErrInteractionRequired, e.Err} }
+
+// Authenticator signs in with MSAL's public client and hands out tokens. It
+// implements TokenSource. Tokens stay in memory unless CacheFile is set.
+type Authenticator struct {
+	cfg AuthConfig
+	pca public.Client
+
+	mu      sync.Mutex
+	account *public.Account
+	// granted tracks every scope a token was issued for in this session, so
+	// later silent requests can ask for the union (one token, fewer prompts).
+	granted map[string]bool
+	// interact, when set, is called when a silent request needs interaction;
+	// it signs in interactively for the scopes and returns nil on success.
+	interact func(ctx context.Context, scopes []string) error
+}
+
+// NewAuthenticator builds the MSAL public client for cfg.
+func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
+	if cfg.ClientID == "" {
+		cfg.ClientID = DefaultClientID
+	}
+	if !IsGUID(cfg.ClientID) {
+		return nil, fmt.Errorf("client id is not a GUID: %q", cfg.ClientID)
+	}
+	if cfg.LoginURL == "" {
+		cfg.LoginURL = Clouds["global"].LoginURL
+	}
+	if cfg.Tenant == "" {
+		cfg.Tenant = "organizations"
+	}
+	if !strings.HasPrefix(cfg.LoginURL, "https://") {
+		return nil, fmt.Errorf("login URL must start with https://: %q", cfg.LoginURL)
+	}
+	opts := []public.Option{
+		public.WithAuthority(strings.TrimRight(cfg.LoginURL, "/") + "/" + cfg.Tenant),
+	}
+	if cfg.CustomAuthority {
+		opts = append(opts, public.WithInstanceDiscovery(false))
+	}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, public.WithHTTPClient(cfg.HTTPClient))
+	}
+	if cfg.CacheFile != "" {
+		opts = append(opts, public.WithCache(&fileCache{path: cfg.CacheFile}))
+	}
+	pca, err := public.New(cfg.ClientID, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("sign-in setup: %w", err)
+	}
+	return &Authenticator{cfg: cfg, pca: pca, granted: map[string]bool{}}, nil
+}
+
+// SetInteractive sets the function used when a token needs interaction (for
+// example a write scope the admin has not consented to yet).
+func (a *Authenticator) SetInteractive(fn func(ctx context.Context, scopes []string) error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.interact = fn
+}
+
+// DeviceLogin is a device code sign-in in progress.
+type DeviceLogin struct {
+	a      *Authenticator
+	dc     public.DeviceCode
+	scopes []string
+}
+
+// StartDeviceCode asks the authority for a device code. Show Info to the user,
+// then call Wait.
+func (a *Authenticator) StartDeviceCode(ctx context.Context, scopes []string) (*DeviceLogin, error) {
+	q := a.qualify(scopes)
+	dc, err := a.pca.AcquireTokenByDeviceCode(ctx, q)
+	if err != nil {
+		return nil, describeAuthError(err)
+	}
+	return &DeviceLogin{a: a, dc: dc, scopes: q}, nil
+}
+
+// Info returns the code and page the user needs.
+func (d *DeviceLogin) Info() DeviceCodeInfo {
+	r := d.dc.Result
+	return DeviceCodeInfo{UserCode: r.UserCode, VerificationURL: r.VerificationURL, Message: r.Message, ExpiresOn: r.ExpiresOn}
+}
+
+// Wait blocks until the user approves, declines, the code expires or ctx ends.
+func (d *DeviceLogin) Wait(ctx context.Context) (Account, error) {
+	res, err := d.dc.AuthenticationResult(ctx)
+	if err != nil {
+		return Account{}, describeAuthError(err)
+	}
+	return d.a.remember(res, d.scopes), nil
+}
+
+// SignInBrowser signs in through the system browser (or opener, which receives
+// the authorize URL). MSAL listens on a loopback port for the form_post reply.
+func (a *Authenticator) SignInBrowser(ctx context.Context, scopes []string, opener func(string) error, loginHint string) (Account, error) {
+	q := a.qualify(scopes)
+	opts := []public.AcquireInteractiveOption{public.WithOpenURL(opener)}
+	if loginHint != "" {
+		opts = append(opts, public.WithLoginHint(loginHint))
+	}
+	res, err := a.pca.AcquireTokenInteractive(ctx, q, opts...)
+	if err != nil {
+		return Account{}, describeAuthError(err)
+	}
+	return a.remember(res, q), nil
+}
+
+// Account returns the signed-in account, if any.
+func (a *Authenticator) Account() (Account, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.account == nil {
+		return Account{}, false
+	}
+	return toAccount(*a.account), true
+}
+
+// Resume picks up an account from the persistent cache (when CacheFile is set),
+// so a new run can sign in silently.
+func (a *Authenticator) Resume(ctx context.Context) (Account, bool) {
+	accts, err := a.pca.Accounts(ctx)
+	if err != nil || len(accts) == 0 {
+		return Account{}, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct := accts[0]
+	a.account = &acct
+	return toAccount(acct), true
+}
+
+// Token implements TokenSource: a token for scopes, silently from the cache or
+// through the refresh token. When the user must consent to a new scope it calls
+// the interactive function, if set, and otherwise returns an
+// *InteractionRequiredError.
+func (a *Authenticator) Token(ctx context.Context, scopes []string) (string, error) {
+	q := a.qualify(scopes)
+	a.mu.Lock()
+	acct := a.account
+	interact := a.interact
+	a.mu.Unlock()
+	if acct == nil {
+		err := &InteractionRequiredError{Scopes: scopes, Reason: "not signed in", Err: errors.New("no account")}
+		if interact == nil {
+			return "", err
+		}
+		if ierr := interact(ctx, scopes); ierr != nil {
+			return "", ierr
+		}
+		return a.silent(ctx, q, scopes)
+	}
+	tok, err := a.silent(ctx, q, scopes)
+	var ire *InteractionRequiredError
+	if errors.As(err, &ire) && interact != nil {
+		if ierr := interact(ctx, scopes); ierr != nil {
+			return "", ierr
+		}
+		return a.silent(ctx, q, scopes)
+	}
+	return tok, err
+}
+
+func (a *Authenticator) silent(ctx context.Context, q, short []string) (string, error) {
+	a.mu.Lock()
+	acct := a.account
+	a.mu.Unlock()
+	if acct == nil {
+		return "", &InteractionRequiredError{Scopes: short, Reason: "not signed in", Err: errors.New("no account")}
+	}
+	res, err := a.pca.AcquireTokenSilent(ctx, q, public.WithSilentAccount(*acct))
+	if err != nil {
+		if reason, ok := needsInteraction(err); ok {
+			return "", &InteractionRequiredError{Scopes: short, Reason: reason, Err: describeAuthError(err)}
+		}
+		return "", describeAuthError(err)
+	}
+	a.remember(res, q)
+	return res.AccessToken, nil
+}
+
+func (a *Authenticator) remember(res public.AuthResult, scopes []string) Account {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct := res.Account
+	a.account = &acct
+	for _, s := range scopes {
+		a.granted[strings.ToLower(s)] = true
+	}
+	return toAccount(acct)
+}
+
+func (a *Authenticator) qualify(scopes []string) []string {
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		if strings.Contains(s, "://") {
+			out = append(out, s)
+			continue
+		}
+		out = append(out, a.cfg.Cloud.GraphScope(s))
+	}
+	return out
+}
+
+func toAccount(a public.Account) Account {
+	tid := a.Realm
+	if i := strings.IndexByte(a.HomeAccountID, '.'); i >= 0 {
+		tid = a.HomeAccountID[i+1:]
+	}
+	return Account{Username: a.PreferredUsername, Name: a.Name, TenantID: tid, ObjectID: a.LocalAccountID}
+}
+
+// AuthError is a sign-in failure with the authority's error code and AADSTS
+// codes, without any token or code from the request.
+type AuthError struct {
+	Status      int
+	Code        string // e.g. invalid_grant, authorization_declined, expired_token
+	SubError    string // e.g. consent_required
+	Description string
+	Codes       []int
+}
+
+func (e *AuthError) Error() string {
+	desc := e.Description
+	if i := strings.Index(desc, "\r\n"); i > 0 {
+		desc = desc[:i]
+	}
+	if i := strings.Index(desc, "\n"); i > 0 {
+		desc = desc[:i]
+	}
+	if desc == "" {
+		desc = e.Code
+	}
+	return "sign-in failed: " + desc
+}
+
+// HasCode reports whether the authority returned AADSTS code n.
+func (e *AuthError) HasCode(n int) bool {
+	for _, c := range e.Codes {
+		if c == n {
+			return true
+		}
+	}
+	return false
+}
+
+// describeAuthError turns MSAL's CallErr into an *AuthError by parsing the
+// authority's JSON body (MSAL.md 1: there are no typed AADSTS errors).
+func describeAuthError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce msalerrors.CallErr
+	if !errors.As(err, &ce) || ce.Resp == nil {
+		return err
+	}
+	var body struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		SubError    string `json:"suberror"`
+		Codes       []int  `json:"error_codes"`
+	}
+	if ce.Resp.Body != nil {
+		data, _ := io.ReadAll(io.LimitReader(ce.Resp.Body, 64<<10))
+		_ = json.Unmarshal(data, &body)
+	}
+	if body.Error == "" {
+		return fmt.Errorf("sign-in failed: the authority answered HTTP %d", ce.Resp.StatusCode)
+	}
+	return &AuthError{Status: ce.Resp.StatusCode, Code: body.Error, SubError: body.SubError, Description: body.Description, Codes: body.Codes}
+}
+
+// needsInteraction reports whether a silent failure needs the user: consent to
+// a new scope (65001, consent_required), a new sign-in, or no cached token.
+func needsInteraction(err error) (string, bool) {
+	var ae *AuthError
+	if errors.As(describeAuthError(err), &ae) {
+		switch {
+		case ae.SubError == "consent_required" || ae.HasCode(65001):
+			return "consent_required", true
+		case ae.Code == "interaction_required" || ae.Code == "invalid_grant":
+			return ae.Code, true
+		}
+		return "", false
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "no token found") || strings.Contains(msg, "no account") {
+		return "no_cached_token", true
+	}
+	return "", false
+}
+
+// fileCache persists MSAL's cache blob in one 0600 file (MSAL.md 3). It is
+// opt-in; the blob holds refresh tokens, so it is never world-readable.
+type fileCache struct {
+	path string
+	mu   sync.Mutex
+}
+
+func (f *fileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, err := os.ReadFile(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A corrupt cache only costs a new sign-in.
+	_ = u.Unmarshal(data)
+	return nil
+}
+
+func (f *fileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".tokencache-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), f.path)
+}

@@ -1,0 +1,51 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// APIError is a failed Graph call: HTTP status, Graph error code and message, and
+// the request-id support needs to trace it.
+type APIError struct {
+	Status     int
+	Code       string
+	Message    string
+	RequestID  string
+	Method     string
+	Path       string
+	RetryAfter time.Duration // set on 429/503 when the service said so
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("graph %s %s: %d", e.Method, e.Path, e.Status)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		msg += " (request-id " + e.RequestID + ")"
+	}
+	return msg
+}
+
+// IsNotFound reports whether err is a Graph 404.
+func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
+
+// IsForbidden reports whether err is a Graph 403 (missing role or scope).
+func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
+
+// IsUnauthorized reports whether err is a Graph 401 (token missing, expired or wrong audience).
+func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
+
+// IsThrottled reports whether err is a 429 that survived the retries.
+func IsThrottled(err error) bool { return statusIs(err, http.StatusTooManyRequests) }
+
+func statusIs(err error, status int) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == status
+}

@@ -1,0 +1,249 @@
+package graph
+
+// This file holds the plain resource types consentwiz reads and writes.
+// Field names follow Microsoft Graph v1.0 exactly (graph/testdata/graph-subset.json);
+// a test checks every JSON field here against that description of the real API.
+
+// Well-known identifiers (ENTRA.md A5, A7).
+const (
+	// MicrosoftGraphAppID is the appId of the Microsoft Graph resource service principal.
+	MicrosoftGraphAppID = "00000003-0000-0000-c000-000000000000"
+	// DefaultClientID is Microsoft Graph Command Line Tools (ENTRA.md F).
+	DefaultClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+
+	RoleGlobalAdmin            = "62e90394-69f5-4237-9190-012177145e10"
+	RolePrivilegedRoleAdmin    = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+	RoleCloudApplicationAdmin  = "158c047a-c907-4556-b7ef-446551a6b5f7"
+	RoleApplicationAdmin       = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+	RoleGlobalReader           = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	PolicyManagedRecommended   = "microsoft-user-default-recommended"
+	PolicyLow                  = "microsoft-user-default-low"
+	PolicyLegacy               = "microsoft-user-default-legacy"
+	SelfConsentPrefix          = "ManagePermissionGrantsForSelf."
+	OwnedResourceConsentPrefix = "ManagePermissionGrantsForOwnedResource."
+)
+
+// RoleNames maps directory role template ids to their display names.
+var RoleNames = map[string]string{
+	RoleGlobalAdmin:           "Global Administrator",
+	RolePrivilegedRoleAdmin:   "Privileged Role Administrator",
+	RoleCloudApplicationAdmin: "Cloud Application Administrator",
+	RoleApplicationAdmin:      "Application Administrator",
+	RoleGlobalReader:          "Global Reader",
+}
+
+// AuthorizationPolicy is /policies/authorizationPolicy (ENTRA.md A1).
+type AuthorizationPolicy struct {
+	ID                           string                     `json:"id,omitempty"`
+	DisplayName                  string                     `json:"displayName,omitempty"`
+	AllowUserConsentForRiskyApps *bool                      `json:"allowUserConsentForRiskyApps,omitempty"`
+	DefaultUserRolePermissions   DefaultUserRolePermissions `json:"defaultUserRolePermissions"`
+}
+
+// DefaultUserRolePermissions holds the user-consent setting.
+type DefaultUserRolePermissions struct {
+	AllowedToCreateApps bool `json:"allowedToCreateApps"`
+	// PermissionGrantPoliciesAssigned is e.g. ["ManagePermissionGrantsForSelf.microsoft-user-default-low"].
+	// Never omitted when marshalled: an empty list means "user consent disabled".
+	PermissionGrantPoliciesAssigned []string `json:"permissionGrantPoliciesAssigned"`
+}
+
+// AdminConsentRequestPolicy is /policies/adminConsentRequestPolicy (ENTRA.md A3).
+type AdminConsentRequestPolicy struct {
+	ID                    string          `json:"id,omitempty"`
+	IsEnabled             bool            `json:"isEnabled"`
+	NotifyReviewers       bool            `json:"notifyReviewers"`
+	RemindersEnabled      bool            `json:"remindersEnabled"`
+	RequestDurationInDays int             `json:"requestDurationInDays"`
+	Reviewers             []ReviewerScope `json:"reviewers"`
+	Version               int             `json:"version,omitempty"`
+}
+
+// ReviewerScope is an accessReviewReviewerScope.
+type ReviewerScope struct {
+	Query     string `json:"query"`
+	QueryType string `json:"queryType"`
+	QueryRoot string `json:"queryRoot,omitempty"`
+}
+
+// PermissionGrantConditionSet is one include or exclude of a permission grant policy (ENTRA.md A2).
+type PermissionGrantConditionSet struct {
+	ID                                          string   `json:"id,omitempty"`
+	PermissionType                              string   `json:"permissionType,omitempty"`
+	PermissionClassification                    string   `json:"permissionClassification,omitempty"`
+	ResourceApplication                         string   `json:"resourceApplication,omitempty"`
+	Permissions                                 []string `json:"permissions,omitempty"`
+	ClientApplicationIDs                        []string `json:"clientApplicationIds,omitempty"`
+	ClientApplicationTenantIDs                  []string `json:"clientApplicationTenantIds,omitempty"`
+	ClientApplicationPublisherIDs               []string `json:"clientApplicationPublisherIds,omitempty"`
+	ClientApplicationsFromVerifiedPublisherOnly bool     `json:"clientApplicationsFromVerifiedPublisherOnly,omitempty"`
+}
+
+// VerifiedPublisher is a service principal's verified publisher.
+type VerifiedPublisher struct {
+	DisplayName         string `json:"displayName,omitempty"`
+	VerifiedPublisherID string `json:"verifiedPublisherId,omitempty"`
+	AddedDateTime       string `json:"addedDateTime,omitempty"`
+}
+
+// PermissionScope is a delegated permission a resource exposes. Type is "User" or "Admin".
+type PermissionScope struct {
+	ID                      string `json:"id"`
+	Value                   string `json:"value"`
+	Type                    string `json:"type"`
+	IsEnabled               bool   `json:"isEnabled"`
+	AdminConsentDisplayName string `json:"adminConsentDisplayName,omitempty"`
+	UserConsentDisplayName  string `json:"userConsentDisplayName,omitempty"`
+}
+
+// AppRole is an application permission (or assignable role) a resource exposes.
+type AppRole struct {
+	ID                 string   `json:"id"`
+	Value              string   `json:"value"`
+	DisplayName        string   `json:"displayName,omitempty"`
+	AllowedMemberTypes []string `json:"allowedMemberTypes"`
+	IsEnabled          bool     `json:"isEnabled"`
+}
+
+// ServicePrincipal is an enterprise application (ENTRA.md A5).
+type ServicePrincipal struct {
+	ID                        string             `json:"id,omitempty"`
+	AppID                     string             `json:"appId"`
+	DisplayName               string             `json:"displayName,omitempty"`
+	AccountEnabled            *bool              `json:"accountEnabled,omitempty"`
+	AppRoleAssignmentRequired bool               `json:"appRoleAssignmentRequired"`
+	PublisherName             string             `json:"-"` // beta only; kept out of v1.0 JSON
+	AppOwnerOrganizationID    string             `json:"appOwnerOrganizationId,omitempty"`
+	VerifiedPublisher         *VerifiedPublisher `json:"verifiedPublisher,omitempty"`
+	OAuth2PermissionScopes    []PermissionScope  `json:"oauth2PermissionScopes,omitempty"`
+	AppRoles                  []AppRole          `json:"appRoles,omitempty"`
+	ReplyURLs                 []string           `json:"replyUrls,omitempty"`
+	ServicePrincipalType      string             `json:"servicePrincipalType,omitempty"`
+	SignInAudience            string             `json:"signInAudience,omitempty"`
+}
+
+// Enabled reports whether users can sign in to the app (accountEnabled defaults to true).
+func (sp ServicePrincipal) Enabled() bool { return sp.AccountEnabled == nil || *sp.AccountEnabled }
+
+// PublisherVerified reports whether the app's publisher is verified.
+func (sp ServicePrincipal) PublisherVerified() bool {
+	return sp.VerifiedPublisher != nil && sp.VerifiedPublisher.VerifiedPublisherID != ""
+}
+
+// OAuth2PermissionGrant is a delegated permission grant (ENTRA.md A6).
+// ConsentType is "AllPrincipals" (admin, tenant-wide) or "Principal" (one user).
+type OAuth2PermissionGrant struct {
+	ID          string `json:"id,omitempty"`
+	ClientID    string `json:"clientId"`
+	ConsentType string `json:"consentType"`
+	PrincipalID string `json:"principalId,omitempty"`
+	ResourceID  string `json:"resourceId"`
+	Scope       string `json:"scope"`
+}
+
+// AppRoleAssignment grants an app role (application permission) or assigns a user to an app.
+type AppRoleAssignment struct {
+	ID                   string `json:"id,omitempty"`
+	AppRoleID            string `json:"appRoleId"`
+	PrincipalID          string `json:"principalId"`
+	PrincipalType        string `json:"principalType,omitempty"`
+	PrincipalDisplayName string `json:"principalDisplayName,omitempty"`
+	ResourceID           string `json:"resourceId"`
+	ResourceDisplayName  string `json:"resourceDisplayName,omitempty"`
+	CreatedDateTime      string `json:"createdDateTime,omitempty"`
+}
+
+// AppConsentRequest is a request, by one or more users, for admin consent to an app (ENTRA.md A4).
+type AppConsentRequest struct {
+	ID                  string                `json:"id"`
+	AppID               string                `json:"appId"`
+	AppDisplayName      string                `json:"appDisplayName,omitempty"`
+	PendingScopes       []ConsentRequestScope `json:"pendingScopes,omitempty"`
+	UserConsentRequests []UserConsentRequest  `json:"userConsentRequests,omitempty"`
+}
+
+// ConsentRequestScope is an appConsentRequestScope.
+type ConsentRequestScope struct {
+	DisplayName string `json:"displayName"`
+}
+
+// UserConsentRequest is one user's request. Status: Initializing|InProgress|Expired|Completed.
+type UserConsentRequest struct {
+	ID                string      `json:"id"`
+	ApprovalID        string      `json:"approvalId,omitempty"`
+	Status            string      `json:"status"`
+	Reason            string      `json:"reason,omitempty"`
+	CreatedBy         IdentitySet `json:"createdBy"`
+	CreatedDateTime   string      `json:"createdDateTime,omitempty"`
+	CompletedDateTime string      `json:"completedDateTime,omitempty"`
+}
+
+// IdentitySet names who did something.
+type IdentitySet struct {
+	User *Identity `json:"user,omitempty"`
+}
+
+// Identity is a user, app or device reference.
+type Identity struct {
+	ID          string `json:"id,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
+// DelegatedPermissionClassification classifies one delegated permission of a resource (ENTRA.md A5).
+type DelegatedPermissionClassification struct {
+	ID             string `json:"id,omitempty"`
+	PermissionID   string `json:"permissionId"`
+	PermissionName string `json:"permissionName"`
+	Classification string `json:"classification"`
+}
+
+// User is a directory user.
+type User struct {
+	ID                string `json:"id"`
+	DisplayName       string `json:"displayName,omitempty"`
+	UserPrincipalName string `json:"userPrincipalName,omitempty"`
+	Mail              string `json:"mail,omitempty"`
+}
+
+// Group is a directory group.
+type Group struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName,omitempty"`
+	Mail        string `json:"mail,omitempty"`
+}
+
+// DirectoryRole is an activated directory role the signed-in user is a member of.
+type DirectoryRole struct {
+	ID             string `json:"id"`
+	DisplayName    string `json:"displayName,omitempty"`
+	RoleTemplateID string `json:"roleTemplateId"`
+}
+
+// Organization is the tenant.
+type Organization struct {
+	ID              string           `json:"id"`
+	DisplayName     string           `json:"displayName,omitempty"`
+	VerifiedDomains []VerifiedDomain `json:"verifiedDomains,omitempty"`
+}
+
+// VerifiedDomain is one of the tenant's domains.
+type VerifiedDomain struct {
+	Name      string `json:"name"`
+	IsDefault bool   `json:"isDefault"`
+	IsInitial bool   `json:"isInitial"`
+}
+
+// DefaultDomain returns the tenant's default domain, or its initial one.
+func (o Organization) DefaultDomain() string {
+	for _, d := range o.VerifiedDomains {
+		if d.IsDefault {
+			return d.Name
+		}
+	}
+	for _, d := range o.VerifiedDomains {
+		if d.IsInitial {
+			return d.Name
+		}
+	}
+	return ""
+}

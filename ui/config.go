@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"consentwiz/graph"
+)
+
+// Config is what the command line and environment say about where and how to
+// run: the cloud and its endpoints, the sign-in client and method, and modes.
+type Config struct {
+	Cloud    graph.Cloud
+	LoginURL string // overrides Cloud.LoginURL (turns MSAL instance discovery off)
+	GraphURL string // overrides Cloud.GraphURL
+	// BrowserLoginURL, when set, is used instead of LoginURL in links a person
+	// opens in a browser (the simulator serves its pages over plain http too).
+	BrowserLoginURL string
+	CAFile          string
+	CAPEM           []byte
+	ClientID        string
+	UseBrowser      bool // browser sign-in instead of device code
+	Present         bool
+	Accessible      bool
+	DryRun          bool
+	NoBrowser       bool // never open a browser; print links only
+	TokenCacheFile  string
+	ConfigDir       string // where the journal lives
+	Demo            bool
+	Version         string
+}
+
+// Custom reports whether the login host is not a Microsoft one.
+func (c Config) Custom() bool { return c.LoginURL != "" && c.LoginURL != c.Cloud.LoginURL }
+
+// EffectiveCloud returns the cloud with any custom endpoints applied.
+func (c Config) EffectiveCloud() graph.Cloud {
+	cl := c.Cloud
+	if c.LoginURL != "" {
+		cl.LoginURL = strings.TrimRight(c.LoginURL, "/")
+	}
+	if c.GraphURL != "" {
+		cl.GraphURL = strings.TrimRight(c.GraphURL, "/")
+	}
+	return cl
+}
+
+// LinkCloud is the cloud used to build links a person opens in a browser.
+func (c Config) LinkCloud() graph.Cloud {
+	cl := c.EffectiveCloud()
+	if c.BrowserLoginURL != "" {
+		cl.LoginURL = strings.TrimRight(c.BrowserLoginURL, "/")
+	}
+	return cl
+}
+
+// HTTPClient returns the client for the authority and Graph: the system trust
+// store (SSL_CERT_FILE works), plus the CA file when one is given.
+func (c Config) HTTPClient() (*http.Client, error) {
+	pem := c.CAPEM
+	if c.CAFile != "" {
+		data, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --ca-file: %w", err)
+		}
+		pem = data
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if len(pem) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the CA file holds no PEM certificate: %s", c.CAFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
+}
+
+// Authenticator builds the MSAL sign-in for tenant.
+func (c Config) Authenticator(tenant string, hc *http.Client) (*graph.Authenticator, error) {
+	cl := c.EffectiveCloud()
+	return graph.NewAuthenticator(graph.AuthConfig{
+		ClientID:        c.ClientID,
+		LoginURL:        cl.LoginURL,
+		Tenant:          tenant,
+		Cloud:           c.Cloud,
+		CustomAuthority: c.Custom(),
+		HTTPClient:      hc,
+		CacheFile:       c.TokenCacheFile,
+	})
+}
