@@ -1,0 +1,369 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// spSelect is the $select of the service principal fields ServicePrincipal reads.
+var spSelect = selectOf[ServicePrincipal]()
+
+// graphSPSelect is what a diagnosis needs of Microsoft Graph's own service principal.
+const graphSPSelect = "id,appId,displayName,oauth2PermissionScopes,appRoles"
+
+// searchLimit is how many users or groups a search returns at most.
+const searchLimit = 50
+
+// Organization returns the signed-in user's tenant (GET /organization).
+func (c *Client) Organization(ctx context.Context) (Organization, error) {
+	orgs, err := listAll[Organization](ctx, c, OpGetOrganization, nil,
+		[]param{{"$select", selectOf[Organization]()}}, 1)
+	if err != nil {
+		return Organization{}, err
+	}
+	if len(orgs) == 0 {
+		return Organization{}, fmt.Errorf("graph GET /organization: %w: no organization", ErrMalformedResponse)
+	}
+	return orgs[0], nil
+}
+
+// Me returns the signed-in user (GET /me).
+func (c *Client) Me(ctx context.Context) (User, error) {
+	var u User
+	err := c.call(ctx, OpGetMe, nil, []param{{"$select", selectOf[User]()}}, nil, &u)
+	return u, err
+}
+
+// memberOfItem is one directoryObject of /me/memberOf.
+type memberOfItem struct {
+	ODataType string `json:"@odata.type"`
+	DirectoryRole
+}
+
+const directoryRoleType = "#microsoft.graph.directoryRole"
+
+// MyDirectoryRoles returns the signed-in user's activated directory roles
+// (GET /me/memberOf, keeping the #microsoft.graph.directoryRole items).
+func (c *Client) MyDirectoryRoles(ctx context.Context) ([]DirectoryRole, error) {
+	items, err := listAll[memberOfItem](ctx, c, OpListMyRoles, nil, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	return rolesOf(items), nil
+}
+
+func rolesOf(items []memberOfItem) []DirectoryRole {
+	var roles []DirectoryRole
+	for _, it := range items {
+		if strings.EqualFold(it.ODataType, directoryRoleType) {
+			roles = append(roles, it.DirectoryRole)
+		}
+	}
+	return roles
+}
+
+// GetAuthorizationPolicy reads the user-consent setting (ENTRA.md A1).
+func (c *Client) GetAuthorizationPolicy(ctx context.Context) (AuthorizationPolicy, error) {
+	var p AuthorizationPolicy
+	err := c.call(ctx, OpGetAuthorizationPolicy, nil, nil, nil, &p)
+	return p, err
+}
+
+// UpdateUserConsentPolicies PATCHes permissionGrantPoliciesAssigned with exactly
+// the array given (nil sends [], "user consent disabled"). Callers keep any
+// ManagePermissionGrantsForOwnedResource.* entries themselves (ENTRA.md A1).
+func (c *Client) UpdateUserConsentPolicies(ctx context.Context, assigned []string) error {
+	if assigned == nil {
+		assigned = []string{}
+	}
+	body := map[string]any{
+		"defaultUserRolePermissions": map[string]any{"permissionGrantPoliciesAssigned": assigned},
+	}
+	return c.call(ctx, OpUpdateUserConsentPolicies, nil, nil, body, nil)
+}
+
+// GetConsentRequestPolicy reads the admin consent workflow settings (ENTRA.md A3).
+func (c *Client) GetConsentRequestPolicy(ctx context.Context) (AdminConsentRequestPolicy, error) {
+	var p AdminConsentRequestPolicy
+	err := c.call(ctx, OpGetConsentRequestPolicy, nil, nil, nil, &p)
+	return p, err
+}
+
+// consentRequestPolicyBody is the PUT body: the full object without read-only id and version.
+type consentRequestPolicyBody struct {
+	IsEnabled             bool            `json:"isEnabled"`
+	NotifyReviewers       bool            `json:"notifyReviewers"`
+	RemindersEnabled      bool            `json:"remindersEnabled"`
+	RequestDurationInDays int             `json:"requestDurationInDays"`
+	Reviewers             []ReviewerScope `json:"reviewers"`
+}
+
+// PutConsentRequestPolicy replaces the admin consent workflow settings (PUT, full
+// object; ENTRA.md A3). id and version are read-only and not sent.
+func (c *Client) PutConsentRequestPolicy(ctx context.Context, p AdminConsentRequestPolicy) error {
+	body := consentRequestPolicyBody{
+		IsEnabled:             p.IsEnabled,
+		NotifyReviewers:       p.NotifyReviewers,
+		RemindersEnabled:      p.RemindersEnabled,
+		RequestDurationInDays: p.RequestDurationInDays,
+		Reviewers:             p.Reviewers,
+	}
+	if body.Reviewers == nil {
+		body.Reviewers = []ReviewerScope{}
+	}
+	return c.call(ctx, OpPutConsentRequestPolicy, nil, nil, body, nil)
+}
+
+// GetPermissionGrantPolicyIncludes lists the includes of permission grant policy id.
+func (c *Client) GetPermissionGrantPolicyIncludes(ctx context.Context, id string) ([]PermissionGrantConditionSet, error) {
+	return listAll[PermissionGrantConditionSet](ctx, c, OpListPolicyIncludes, []string{id}, nil, 0)
+}
+
+// GetPermissionGrantPolicyExcludes lists the excludes of permission grant policy id.
+func (c *Client) GetPermissionGrantPolicyExcludes(ctx context.Context, id string) ([]PermissionGrantConditionSet, error) {
+	return listAll[PermissionGrantConditionSet](ctx, c, OpListPolicyExcludes, []string{id}, nil, 0)
+}
+
+func appIDFilter(appID string) (param, error) {
+	if !IsGUID(appID) {
+		return param{}, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
+	}
+	return param{"$filter", "appId eq " + odataString(appID)}, nil
+}
+
+// GetServicePrincipalByAppID returns the app's service principal in this tenant,
+// or nil, nil when the app is new to the tenant.
+func (c *Client) GetServicePrincipalByAppID(ctx context.Context, appID string) (*ServicePrincipal, error) {
+	return c.spByAppID(ctx, OpGetServicePrincipalByAppID, appID, spSelect)
+}
+
+func (c *Client) spByAppID(ctx context.Context, op Op, appID, sel string) (*ServicePrincipal, error) {
+	f, err := appIDFilter(appID)
+	if err != nil {
+		return nil, err
+	}
+	sps, err := listAll[ServicePrincipal](ctx, c, op, nil, []param{f, {"$select", sel}}, 1)
+	if err != nil || len(sps) == 0 {
+		return nil, err
+	}
+	return &sps[0], nil
+}
+
+// GetGraphServicePrincipal returns Microsoft Graph's own service principal with
+// its delegated scopes (type User/Admin) and app roles.
+func (c *Client) GetGraphServicePrincipal(ctx context.Context) (ServicePrincipal, error) {
+	sp, err := c.spByAppID(ctx, OpGetGraphServicePrincipal, MicrosoftGraphAppID, graphSPSelect)
+	if err != nil {
+		return ServicePrincipal{}, err
+	}
+	if sp == nil {
+		return ServicePrincipal{}, &APIError{Status: 404, Code: "Request_ResourceNotFound",
+			Message: "Microsoft Graph has no service principal in this tenant", Method: "GET", Path: "/servicePrincipals"}
+	}
+	return *sp, nil
+}
+
+// CreateServicePrincipal creates the service principal of a multitenant app (ENTRA.md A5).
+func (c *Client) CreateServicePrincipal(ctx context.Context, appID string) (*ServicePrincipal, error) {
+	if !IsGUID(appID) {
+		return nil, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
+	}
+	var sp ServicePrincipal
+	if err := c.call(ctx, OpCreateServicePrincipal, nil, nil, map[string]string{"appId": appID}, &sp); err != nil {
+		return nil, err
+	}
+	return &sp, nil
+}
+
+// ListGrants lists the delegated grants whose client is the service principal clientSpID.
+func (c *Client) ListGrants(ctx context.Context, clientSpID string) ([]OAuth2PermissionGrant, error) {
+	if clientSpID == "" {
+		return nil, fmt.Errorf("%w: empty client id", ErrInvalidArgument)
+	}
+	return listAll[OAuth2PermissionGrant](ctx, c, OpListGrants, nil,
+		[]param{{"$filter", "clientId eq " + odataString(clientSpID)}}, 0)
+}
+
+// grantBody is what POST /oauth2PermissionGrants accepts.
+type grantBody struct {
+	ClientID    string `json:"clientId"`
+	ConsentType string `json:"consentType"`
+	PrincipalID string `json:"principalId,omitempty"`
+	ResourceID  string `json:"resourceId"`
+	Scope       string `json:"scope"`
+}
+
+// CreateGrant creates a delegated permission grant (AllPrincipals, or Principal with PrincipalID).
+func (c *Client) CreateGrant(ctx context.Context, g OAuth2PermissionGrant) (*OAuth2PermissionGrant, error) {
+	body := grantBody{ClientID: g.ClientID, ConsentType: g.ConsentType, ResourceID: g.ResourceID, Scope: g.Scope}
+	if strings.EqualFold(g.ConsentType, "Principal") {
+		body.PrincipalID = g.PrincipalID
+	}
+	var out OAuth2PermissionGrant
+	if err := c.call(ctx, OpCreateGrant, nil, nil, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateGrantScope sets the space-separated scope of grant id (PATCH).
+func (c *Client) UpdateGrantScope(ctx context.Context, id, scope string) error {
+	return c.call(ctx, OpUpdateGrantScope, []string{id}, nil, map[string]string{"scope": scope}, nil)
+}
+
+// ListAppRoleAssignments lists the app roles granted to service principal spID.
+func (c *Client) ListAppRoleAssignments(ctx context.Context, spID string) ([]AppRoleAssignment, error) {
+	return listAll[AppRoleAssignment](ctx, c, OpListAppRoleAssignments, []string{spID}, nil, 0)
+}
+
+type appRoleAssignmentBody struct {
+	PrincipalID string `json:"principalId"`
+	ResourceID  string `json:"resourceId"`
+	AppRoleID   string `json:"appRoleId"`
+}
+
+// CreateAppRoleAssignment grants an app role of resource resourceSpID
+// (POST /servicePrincipals/{resourceSpID}/appRoleAssignedTo). Only principalId,
+// resourceId and appRoleId are sent; resourceId defaults to resourceSpID.
+func (c *Client) CreateAppRoleAssignment(ctx context.Context, resourceSpID string, a AppRoleAssignment) (*AppRoleAssignment, error) {
+	body := appRoleAssignmentBody{PrincipalID: a.PrincipalID, ResourceID: a.ResourceID, AppRoleID: a.AppRoleID}
+	if body.ResourceID == "" {
+		body.ResourceID = resourceSpID
+	}
+	var out AppRoleAssignment
+	if err := c.call(ctx, OpCreateAppRoleAssignment, []string{resourceSpID}, nil, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListConsentRequests lists the admin consent requests for appID.
+func (c *Client) ListConsentRequests(ctx context.Context, appID string) ([]AppConsentRequest, error) {
+	f, err := appIDFilter(appID)
+	if err != nil {
+		return nil, err
+	}
+	return listAll[AppConsentRequest](ctx, c, OpListConsentRequests, nil, []param{f}, 0)
+}
+
+var inProgressFilter = param{"$filter", "status eq 'InProgress'"}
+
+// ListPendingUserRequests lists the in-progress user requests of consent request requestID.
+func (c *Client) ListPendingUserRequests(ctx context.Context, requestID string) ([]UserConsentRequest, error) {
+	return listAll[UserConsentRequest](ctx, c, OpListPendingUserRequests, []string{requestID}, []param{inProgressFilter}, 0)
+}
+
+// ListClassifications lists the delegated permission classifications of resource resourceSpID.
+func (c *Client) ListClassifications(ctx context.Context, resourceSpID string) ([]DelegatedPermissionClassification, error) {
+	return listAll[DelegatedPermissionClassification](ctx, c, OpListClassifications, []string{resourceSpID}, nil, 0)
+}
+
+type classificationBody struct {
+	PermissionID   string `json:"permissionId"`
+	PermissionName string `json:"permissionName,omitempty"`
+	Classification string `json:"classification"`
+}
+
+// CreateClassification classifies one delegated permission of resource resourceSpID (ENTRA.md A5).
+func (c *Client) CreateClassification(ctx context.Context, resourceSpID string, cl DelegatedPermissionClassification) (*DelegatedPermissionClassification, error) {
+	body := classificationBody{PermissionID: cl.PermissionID, PermissionName: cl.PermissionName, Classification: cl.Classification}
+	var out DelegatedPermissionClassification
+	if err := c.call(ctx, OpCreateClassification, []string{resourceSpID}, nil, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// searchPrefix checks a display-name prefix typed by the admin.
+func searchPrefix(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" || !utf8.ValidString(q) || utf8.RuneCountInString(q) > 256 {
+		return "", fmt.Errorf("%w: search text must be 1 to 256 characters", ErrInvalidArgument)
+	}
+	for _, r := range q {
+		if r < 0x20 || r == 0x7f {
+			return "", fmt.Errorf("%w: search text has control characters", ErrInvalidArgument)
+		}
+	}
+	return q, nil
+}
+
+// SearchUsers returns up to 50 users whose display name starts with q.
+func (c *Client) SearchUsers(ctx context.Context, q string) ([]User, error) {
+	q, err := searchPrefix(q)
+	if err != nil {
+		return nil, err
+	}
+	return listAll[User](ctx, c, OpSearchUsers, nil, []param{
+		{"$filter", "startswith(displayName," + odataString(q) + ")"},
+		{"$select", selectOf[User]()},
+		{"$top", fmt.Sprint(searchLimit)},
+	}, searchLimit)
+}
+
+// SearchGroups returns up to 50 groups whose display name starts with q.
+func (c *Client) SearchGroups(ctx context.Context, q string) ([]Group, error) {
+	q, err := searchPrefix(q)
+	if err != nil {
+		return nil, err
+	}
+	return listAll[Group](ctx, c, OpSearchGroups, nil, []param{
+		{"$filter", "startswith(displayName," + odataString(q) + ")"},
+		{"$select", selectOf[Group]()},
+		{"$top", fmt.Sprint(searchLimit)},
+	}, searchLimit)
+}
+
+// Kinds of ObjectRef: the objects a fix can create and undo deletes.
+const (
+	ObjectKindServicePrincipal  = "servicePrincipal"
+	ObjectKindGrant             = "oauth2PermissionGrant"
+	ObjectKindAppRoleAssignment = "appRoleAssignment"
+	ObjectKindClassification    = "delegatedPermissionClassification"
+)
+
+// ObjectRef names a directory object to delete. ParentID is the resource service
+// principal for app role assignments and classifications.
+type ObjectRef struct {
+	Kind     string
+	ID       string
+	ParentID string
+}
+
+// DeleteOp returns the operation that deletes objects of ref's kind (for its scope).
+func (ref ObjectRef) DeleteOp() (Op, error) {
+	switch ref.Kind {
+	case ObjectKindServicePrincipal:
+		return OpDeleteServicePrincipal, nil
+	case ObjectKindGrant:
+		return OpDeleteGrant, nil
+	case ObjectKindAppRoleAssignment:
+		return OpDeleteAppRoleAssignment, nil
+	case ObjectKindClassification:
+		return OpDeleteClassification, nil
+	}
+	return "", fmt.Errorf("%w: unknown object kind %q", ErrInvalidArgument, ref.Kind)
+}
+
+// DeleteObject deletes an object a fix created (undo). A 404 counts as success:
+// the object is already gone (for example a retried DELETE whose first try worked).
+func (c *Client) DeleteObject(ctx context.Context, ref ObjectRef) error {
+	op, err := ref.DeleteOp()
+	if err != nil {
+		return err
+	}
+	args := []string{ref.ID}
+	if op == OpDeleteAppRoleAssignment || op == OpDeleteClassification {
+		if ref.ParentID == "" {
+			return fmt.Errorf("%w: deleting a %s needs the resource service principal id", ErrInvalidArgument, ref.Kind)
+		}
+		args = []string{ref.ParentID, ref.ID}
+	}
+	err = c.call(ctx, op, args, nil, nil, nil)
+	if IsNotFound(err) {
+		return nil
+	}
+	return err
+}
