@@ -66,7 +66,16 @@ type AppRef struct {
 	Prompt        string `json:"prompt,omitempty"`
 	ErrorCode     int    `json:"errorCode,omitempty"`
 	CorrelationID string `json:"correlationId,omitempty"`
-	Notes         string `json:"notes,omitempty"`
+	// TraceID is the Trace ID or Request Id shown on the sign-in error page.
+	TraceID string `json:"traceId,omitempty"`
+	// OtherScopes are scopes for resources other than Microsoft Graph, kept
+	// fully qualified (e.g. https://outlook.office.com/EWS.AccessAsUser.All).
+	OtherScopes []string `json:"otherScopes,omitempty"`
+	// LoginHost is the host of a pasted URL and CloudHint the national cloud
+	// it belongs to (global, usgov, china), when known.
+	LoginHost string `json:"loginHost,omitempty"`
+	CloudHint string `json:"cloudHint,omitempty"`
+	Notes     string `json:"notes,omitempty"`
 }
 
 // TenantInfo identifies the tenant.

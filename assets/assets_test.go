@@ -1,0 +1,112 @@
+package assets
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// b1Codes are the codes of ENTRA.md B1, plus 900144 and 90002 from its text.
+var b1Codes = []int{65001, 90093, 90094, 90095, 900941, 900981, 90008, 650056, 650052, 650057,
+	65004, 65005, 50105, 700016, 500011, 65002, 500113, 90099, 900144, 90002}
+
+var validRoutes = map[string]bool{
+	"admin-link": true, "relax-user-consent": true, "request-workflow": true, "grant-direct": true,
+	"classify-low": true, RouteVendor: true, RouteRetry: true, RouteAssignUsers: true,
+}
+
+var validScreens = map[string]bool{"": true, "consent-prompt": true, "need-admin-approval": true,
+	"approval-required": true, "not-assigned": true}
+
+func TestCodesComplete(t *testing.T) {
+	cs, err := Codes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, c := range cs {
+		if seen[c.Code] {
+			t.Errorf("code %d listed twice", c.Code)
+		}
+		seen[c.Code] = true
+		for field, v := range map[string]string{"name": c.Name, "meaning": c.Meaning, "screen": c.Screen,
+			"cause": c.Cause, "action": c.Action, "route": c.Route, "source": c.Source} {
+			if strings.TrimSpace(v) == "" {
+				t.Errorf("code %d: %s is empty", c.Code, field)
+			}
+		}
+		if !validRoutes[c.Route] {
+			t.Errorf("code %d: route %q is not a fix id or vendor/retry/assign-users", c.Code, c.Route)
+		}
+		if !validScreens[c.UserScreen] {
+			t.Errorf("code %d: userScreen %q unknown", c.Code, c.UserScreen)
+		}
+		for _, f := range c.Fixes {
+			if !validRoutes[f] || f == RouteVendor || f == RouteRetry || f == RouteAssignUsers {
+				t.Errorf("code %d: fixes lists %q, not a fix id", c.Code, f)
+			}
+		}
+		if c.Fixes == nil {
+			t.Errorf("code %d: fixes missing (use [] for none)", c.Code)
+		}
+		if !strings.HasPrefix(c.Source, "https://") {
+			t.Errorf("code %d: source %q is not an https URL", c.Code, c.Source)
+		}
+	}
+	for _, n := range b1Codes {
+		if !seen[n] {
+			t.Errorf("ENTRA.md B1 code %d missing from aadsts.json", n)
+		}
+		if _, ok := Code(n); !ok {
+			t.Errorf("Code(%d) not found", n)
+		}
+	}
+	if _, ok := Code(1); ok {
+		t.Error("Code(1) found")
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	ps, err := Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) == 0 {
+		t.Fatal("no profiles")
+	}
+	for _, p := range ps {
+		if p.Name == "" || !guidRE.MatchString(p.ClientID) || len(p.Scopes) == 0 {
+			t.Errorf("profile %q incomplete: %+v", p.Name, p)
+		}
+		if p.ConsentVersion != "v1" && p.ConsentVersion != "v2" {
+			t.Errorf("profile %q: consentVersion %q", p.Name, p.ConsentVersion)
+		}
+		for region, u := range p.RedirectURIs {
+			if !strings.HasPrefix(u, "https://") {
+				t.Errorf("profile %q: redirect %s=%q not https", p.Name, region, u)
+			}
+		}
+	}
+	p, err := Profile("trackerRMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ClientID != "5353a3d2-8ca9-42d2-b567-ea399ccb5e38" || p.ConsentVersion != "v1" {
+		t.Errorf("trackerrms: %+v", p)
+	}
+	if p.RedirectURIs["uk"] != "https://ukevo.tracker-rms.com/Office365/CallBack" ||
+		p.RedirectURIs["us"] != "https://usevo.tracker-rms.com/Office365/CallBack" {
+		t.Errorf("trackerrms redirects: %v", p.RedirectURIs)
+	}
+	if got := strings.Join(p.Scopes, " "); got != "User.Read offline_access Calendars.ReadWrite Mail.Send" {
+		t.Errorf("trackerrms scopes: %s", got)
+	}
+	if got := p.RedirectURIList(); len(got) != 2 || got[0] != p.RedirectURIs["uk"] {
+		t.Errorf("RedirectURIList: %v", got)
+	}
+	if _, err := Profile("nope"); err == nil || !strings.Contains(err.Error(), "TrackerRMS") {
+		t.Errorf("Profile(nope) error: %v", err)
+	}
+}

@@ -1,0 +1,179 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"consentwiz/assets"
+	"consentwiz/graph"
+)
+
+// Explanation says what a sign-in error (or a pasted URL) means and what to do.
+type Explanation struct {
+	// Input is the explained input, sanitized and cut.
+	Input string `json:"input"`
+	// Code is the AADSTS code, 0 when none was found.
+	Code int `json:"code,omitempty"`
+	// Known reports whether Code is in consentwiz's catalogue.
+	Known   bool   `json:"known"`
+	Name    string `json:"name,omitempty"`
+	Meaning string `json:"meaning"`
+	// UserScreen is the screen id (need-admin-approval, approval-required, …) when known.
+	UserScreen string `json:"userScreen,omitempty"`
+	// Screen is what the user saw.
+	Screen string `json:"screen,omitempty"`
+	Cause  string `json:"cause,omitempty"`
+	Action string `json:"action"`
+	// Route is a fix id or vendor, retry or assign-users.
+	Route string  `json:"route,omitempty"`
+	Fixes []FixID `json:"fixes"`
+	// App is what the input told about the app, tenant and request.
+	App AppRef `json:"app"`
+	// ConsentURL is the v1 admin consent link, when a client id and a tenant are known.
+	ConsentURL string   `json:"consentUrl,omitempty"`
+	Notes      []string `json:"notes"`
+	Source     string   `json:"source,omitempty"`
+}
+
+var bareCodeRE = regexp.MustCompile(`(?i)^(?:AADSTS)?\s*(\d{4,7})$`)
+
+// Explain explains an AADSTS code ("90094", "AADSTS90094"), a pasted sign-in
+// or consent URL, or pasted error text, offline. Codes outside the catalogue
+// get a pointer to Microsoft's lookup page.
+func Explain(input string) (Explanation, error) {
+	in := strings.TrimSpace(input)
+	if in == "" {
+		return Explanation{}, errors.New("nothing to explain: give an AADSTS code, a sign-in URL or the error text")
+	}
+	e := Explanation{Input: Sanitize(in, 200), Fixes: []FixID{}, Notes: []string{}}
+	switch {
+	case bareCodeRE.MatchString(in):
+		n, _ := strconv.Atoi(bareCodeRE.FindStringSubmatch(in)[1])
+		e.App.ErrorCode = n
+	case looksLikeURL(in) && !strings.ContainsAny(in, " \t\r\n"):
+		ref, err := ParseURL(in)
+		if err != nil {
+			return Explanation{}, err
+		}
+		e.App = ref
+	default:
+		ref, err := ParseErrorText(in)
+		if err != nil {
+			return Explanation{}, err
+		}
+		e.App = ref
+	}
+	e.Code = e.App.ErrorCode
+	switch {
+	case e.Code != 0:
+		if c, ok := assets.Code(e.Code); ok {
+			e.Known = true
+			e.Name, e.Meaning, e.UserScreen, e.Screen = c.Name, c.Meaning, c.UserScreen, c.Screen
+			e.Cause, e.Action, e.Route, e.Source = c.Cause, c.Action, c.Route, c.Source
+			for _, f := range c.Fixes {
+				e.Fixes = append(e.Fixes, FixID(f))
+			}
+		} else {
+			e.Meaning = fmt.Sprintf("AADSTS%d is not in consentwiz's catalogue of consent errors", e.Code)
+			e.Source = fmt.Sprintf("https://login.microsoftonline.com/error?code=%d", e.Code)
+			e.Action = "Look the code up at " + e.Source + "."
+		}
+	case e.App.ClientID != "":
+		e.Meaning = "A sign-in or consent URL for the app " + e.App.ClientID + "."
+		e.Action = "Run `consentwiz check` with this URL and the tenant to see why users are blocked, or grant admin consent with the link."
+		e.Route = string(FixAdminLink)
+		e.Fixes = append(e.Fixes, FixAdminLink, FixRequestWorkflow, FixGrantDirect)
+	default:
+		e.Meaning = "No error code or app id was found."
+		e.Action = "Paste the full error text (with the AADSTS code) or the sign-in URL the user was sent to."
+	}
+	e.notes()
+	if e.App.ClientID != "" && e.App.TenantHint != "" && (e.Code == 0 || hasFix(e.Fixes, FixAdminLink)) {
+		cloud := graph.Clouds["global"]
+		if c, ok := graph.Clouds[e.App.CloudHint]; ok {
+			cloud = c
+		}
+		e.ConsentURL = AdminConsentURLv1(cloud, e.App.TenantHint, e.App.ClientID, "", "")
+	}
+	return e, nil
+}
+
+func hasFix(fs []FixID, id FixID) bool {
+	for _, f := range fs {
+		if f == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Explanation) notes() {
+	a := e.App
+	switch a.Prompt {
+	case "admin_consent":
+		e.Notes = append(e.Notes, "The URL forces prompt=admin_consent: non-admins are always asked for admin approval, whatever is granted. The vendor must stop sending it.")
+	case "consent":
+		e.Notes = append(e.Notes, "The URL forces prompt=consent: users must consent on every sign-in, which fails whenever user consent is not allowed.")
+	}
+	if len(a.Scopes) > 0 {
+		e.Notes = append(e.Notes, "Permissions asked for: "+strings.Join(a.Scopes, " "))
+	}
+	if a.Notes != "" {
+		e.Notes = append(e.Notes, Sanitize(a.Notes, 300))
+	}
+	if e.App.ClientID != "" && e.App.TenantHint == "" && (e.Code == 0 || hasFix(e.Fixes, FixAdminLink)) {
+		e.Notes = append(e.Notes, "Give the tenant (domain or id) to get the admin consent link.")
+	}
+}
+
+// Text renders the explanation as plain text, without colour.
+func (e Explanation) Text() string {
+	var b strings.Builder
+	title := "Explanation"
+	if e.Code != 0 {
+		title = fmt.Sprintf("AADSTS%d", e.Code)
+		if e.Name != "" {
+			title += " " + e.Name
+		}
+	}
+	b.WriteString(title + "\n")
+	line := func(label, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%-20s %s\n", label+":", v)
+		}
+	}
+	line("What it means", e.Meaning)
+	line("What the user saw", e.Screen)
+	line("Cause", e.Cause)
+	line("What to do", e.Action)
+	if len(e.Fixes) > 0 {
+		ids := make([]string, len(e.Fixes))
+		for i, f := range e.Fixes {
+			ids[i] = string(f)
+		}
+		line("Fixes", strings.Join(ids, ", "))
+	} else if e.Route != "" {
+		line("Route", e.Route)
+	}
+	app := e.App.DisplayName
+	if e.App.ClientID != "" {
+		if app != "" {
+			app += " (" + e.App.ClientID + ")"
+		} else {
+			app = e.App.ClientID
+		}
+	}
+	line("App", app)
+	line("Tenant", e.App.TenantHint)
+	line("Admin consent link", e.ConsentURL)
+	line("Correlation ID", e.App.CorrelationID)
+	line("Trace ID", e.App.TraceID)
+	for _, n := range e.Notes {
+		line("Note", n)
+	}
+	line("Source", e.Source)
+	return b.String()
+}
