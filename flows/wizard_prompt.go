@@ -1,0 +1,588 @@
+package flows
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"consentwiz/graph"
+)
+
+// The prompt for each step, computed from the state alone.
+
+var commonPhases = []string{"Identify the app", "Find your tenant", "Sign in", "Check the tenant and choose a fix"}
+
+func fixPhases(s State, fix FixID) []string {
+	switch fix {
+	case FixAdminLink:
+		return []string{"Approve the app for your organization"}
+	case FixRelaxUserConsent:
+		return []string{"Get permission to change the setting", "Review the temporary change", "Let users consent for now", "Connect the app", "Put the setting back"}
+	case FixRequestWorkflow:
+		if s.directRequest {
+			return []string{"Approve the request"}
+		}
+		return []string{"Choose who approves requests", "Enable consent requests", "Wait for the user's request", "Approve the request"}
+	case FixGrantDirect:
+		return []string{"Get permission to grant", "Review what will be granted", "Grant and check"}
+	case FixClassifyLow:
+		return []string{"Get permission to change the setting", "Review the change", "Apply and check"}
+	}
+	return nil
+}
+
+// stepNumber returns the presenter-mode step number (1-based) or 0.
+func stepNumber(s State) int {
+	switch s.Step {
+	case StepAppChoose, StepAppInput:
+		return 1
+	case StepTenantInput, StepTenantResolving:
+		return 2
+	case StepSigningIn:
+		if s.signInFor == signInRestore {
+			return 0
+		}
+		return 3
+	case StepDiagnosing, StepChooseFix:
+		return 4
+	case StepLinkShow, StepWriteSignIn, StepReadingPolicy, StepReviewers, StepReviewerSearch, StepReviewerPick, StepWorkflowOptions, StepWorkflowDuration:
+		return 5
+	case StepPreview:
+		return 6
+	case StepJournaling, StepWriting, StepVerifying:
+		if s.Fix == FixRequestWorkflow {
+			return 6
+		}
+		return 7
+	case StepRelaxConnect:
+		return 8
+	case StepRequestWait:
+		return 7
+	case StepRequestShow, StepRequestApprove:
+		if s.directRequest {
+			return 5
+		}
+		return 8
+	case StepRestoreReading, StepRestoreConflict, StepRestoreWriting, StepRestoreVerifying, StepRestoreClearing:
+		if s.afterRestore == afterRestoreDone {
+			if s.Fix == FixRelaxUserConsent {
+				return 9
+			}
+			if s.Fix == FixClassifyLow {
+				return 7
+			}
+		}
+	}
+	return 0
+}
+
+func render(s State) Prompt {
+	p := renderStep(s)
+	if n := stepNumber(s); n > 0 {
+		fix := s.Fix
+		if fix == "" && s.Diagnosis != nil {
+			fix = s.Diagnosis.Recommended
+		}
+		if fix == "" {
+			fix = FixAdminLink
+		}
+		phases := append(clone(commonPhases), fixPhases(s, fix)...)
+		p.StepNo, p.StepCount = n, len(phases)
+		if n <= len(phases) {
+			p.StepTitle = phases[n-1]
+		}
+	}
+	return p
+}
+
+func note(body, extra string) string {
+	if extra == "" {
+		return body
+	}
+	if body == "" {
+		return extra
+	}
+	return body + "\n\n" + extra
+}
+
+func renderStep(s State) Prompt {
+	switch s.Step {
+	case StepRestoreOffer:
+		return restoreOfferPrompt(s)
+	case StepRestoreReading:
+		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Checking the setting before putting it back.", CanBack: s.afterRestore == afterRestoreContinue}
+	case StepRestoreConflict:
+		r := s.Restore
+		return Prompt{
+			Kind:  PromptChoice,
+			Title: "Someone else changed the user consent setting",
+			Body:  "Since consentwiz changed it, the setting was changed again. consentwiz will not overwrite it without asking.",
+			Preview: []Diff{
+				{Label: "Before consentwiz (original)", After: policyText(r.Original)},
+				{Label: "What consentwiz set", After: policyText(r.Set)},
+				{Label: "What it is now", After: policyText(s.RestoreCurrent)},
+			},
+			Options: []Option{
+				{Key: "original", Label: "Put the original back", Detail: policyText(r.Original)},
+				{Key: "keep", Label: "Keep the current value", Detail: "and forget the saved one"},
+				{Key: "later", Label: "Decide later", Detail: "the saved value stays in the journal"},
+			},
+			CanBack: s.afterRestore == afterRestoreContinue,
+		}
+	case StepRestoreWriting:
+		return Prompt{Kind: PromptProgress, Title: "Putting the user consent setting back", Body: policyText(s.Restore.Original)}
+	case StepRestoreVerifying:
+		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: policyText(s.Restore.Original)}
+	case StepRestoreClearing:
+		return Prompt{Kind: PromptProgress, Title: "Removing the journal entry"}
+	case StepAppChoose:
+		return appChoosePrompt(s)
+	case StepAppInput:
+		p := Prompt{Kind: PromptInput, Title: "Type the app's client id", Placeholder: "00000000-0000-0000-0000-000000000000", Body: "The application (client) id is a GUID, shown in the vendor's setup guide or in the sign-in URL as client_id.", CanBack: true}
+		if s.appMode == "paste" {
+			p.Title = "Paste the sign-in URL or the error text"
+			p.Placeholder = "https://login.microsoftonline.com/…  or  AADSTS90094 …"
+			p.Body = "Paste the address of the page where the user got stuck, or the text of the error message (it contains the app's id)."
+		}
+		p.Body = note(p.Body, s.InputErr)
+		return p
+	case StepTenantInput:
+		def := s.TenantText
+		if def == "" {
+			def = s.App.TenantHint
+		}
+		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note("Type the organization's domain (contoso.com) or its tenant id.", s.InputErr), Placeholder: "contoso.com", Default: def, CanBack: true}
+	case StepTenantResolving:
+		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: s.TenantText, CanBack: true}
+	case StepSigningIn:
+		if s.signInFor == signInRestore {
+			return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (Privileged Role Administrator or Global Administrator).", CanBack: true}
+		}
+		return Prompt{Kind: PromptProgress, Title: "Sign in", Body: "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads settings now (" + strings.Join(ReadScopes, ", ") + "); it asks for more only when you choose a fix that changes something.", CanBack: true}
+	case StepDiagnosing:
+		return Prompt{Kind: PromptProgress, Title: "Checking why users are blocked", Body: "Reading the consent settings of " + tenantName(s) + " for " + appName(s) + ".", CanBack: true}
+	case StepChooseFix:
+		return chooseFixPrompt(s)
+	case StepLinkShow:
+		return linkPrompt(s)
+	case StepWriteSignIn:
+		return Prompt{Kind: PromptProgress, Title: "Sign in for permission to change it", Body: "This fix needs " + strings.Join(WriteScopes(s.Fix), ", ") + ". Nothing is changed until you confirm the preview.", CanBack: true}
+	case StepReadingPolicy:
+		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", CanBack: true}
+	case StepReviewers:
+		return reviewersPrompt(s)
+	case StepReviewerSearch:
+		body := "Type part of a name, an email address or a group name."
+		if s.searching {
+			body = "Searching for \"" + s.searchQuery + "\"…"
+		}
+		return Prompt{Kind: PromptInput, Title: "Search for a reviewer", Body: note(body, s.InputErr), Placeholder: "name, email or group", CanBack: true}
+	case StepReviewerPick:
+		p := Prompt{Kind: PromptChoice, Title: "Choose a reviewer", CanBack: true}
+		for i, c := range s.Candidates {
+			p.Options = append(p.Options, Option{Key: "pick:" + strconv.Itoa(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)})
+		}
+		p.Options = append(p.Options, Option{Key: "search", Label: "Search again"})
+		return p
+	case StepWorkflowOptions:
+		rp := s.RequestPolicy
+		return Prompt{Kind: PromptChoice, Title: "How should requests work?", CanBack: true, Options: []Option{
+			{Key: "continue", Label: "Continue", Detail: "review the change"},
+			{Key: "notify", Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
+			{Key: "reminders", Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
+			{Key: "duration", Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
+		}}
+	case StepWorkflowDuration:
+		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(s.RequestPolicy.RequestDurationInDays), CanBack: true}
+	case StepPreview:
+		return previewPrompt(s)
+	case StepJournaling:
+		return Prompt{Kind: PromptProgress, Title: "Saving the current setting", Body: "The current value is saved to the journal first, so it can be put back even after a crash."}
+	case StepWriting:
+		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
+		if s.Done < len(s.Plan) {
+			d := describe(s, bind(s, s.Plan[s.Done]))
+			p.Body = fmt.Sprintf("%d of %d: %s", s.Done+1, len(s.Plan), d.Label)
+		}
+		if s.CancelAsked {
+			p.Body = note(p.Body, "Stopping: waiting for this change to finish, then undoing it.")
+		}
+		return p
+	case StepVerifying:
+		return Prompt{Kind: PromptProgress, Title: "Checking the change took effect", Body: "Reading it back from Microsoft Graph."}
+	case StepRelaxConnect:
+		return relaxPrompt(s)
+	case StepRequestWait:
+		return requestWaitPrompt(s)
+	case StepRequestShow:
+		return requestShowPrompt(s)
+	case StepRequestApprove:
+		p := Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
+			Body:    note("Sign in with an account that may grant the consent (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) and accept. consentwiz checks every few seconds.", pollNote(s)),
+			Links:   []Link{{Label: "Approve the request", URL: s.Link}},
+			Options: []Option{{Key: "open", Label: "Open the link again"}, {Key: "copy", Label: "Copy the link"}}}
+		return p
+	case StepUndoing:
+		p := Prompt{Kind: PromptProgress, Title: "Undoing the changes"}
+		if len(s.Undo) > 0 {
+			p.Body = describeUndo(s.Undo[0]).Label
+		}
+		return p
+	case StepFailed:
+		return failedPrompt(s)
+	case StepDone:
+		return donePrompt(s)
+	}
+	return Prompt{Kind: PromptInfo, Title: s.Step.String()}
+}
+
+func restoreOfferPrompt(s State) Prompt {
+	j := s.Pending[0]
+	body := fmt.Sprintf("On %s, %s changed the user consent setting of %s while fixing %s, and the original was not put back yet.",
+		j.At.UTC().Format("2 Jan 2006 15:04 MST"), orDefault(j.By, "consentwiz"), orDefault(j.TenantDomain, j.TenantID), orDefault(j.AppID, "an app"))
+	if len(s.Pending) > 1 {
+		body += fmt.Sprintf(" (%d entries are waiting.)", len(s.Pending))
+	}
+	return Prompt{
+		Kind:    PromptChoice,
+		Title:   "Put back a setting consentwiz changed?",
+		Body:    body,
+		Preview: []Diff{{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}},
+		Options: []Option{
+			{Key: "restore", Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"},
+			{Key: "later", Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"},
+		},
+	}
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+func appChoosePrompt(s State) Prompt {
+	p := Prompt{Kind: PromptChoice, Title: "Which app are users trying to connect?"}
+	if s.App.ClientID != "" {
+		p.Options = append(p.Options, Option{Key: "keep", Label: "Keep " + appName(s), Detail: s.App.ClientID})
+	}
+	for i, a := range s.Profiles {
+		p.Options = append(p.Options, Option{Key: "profile:" + strconv.Itoa(i), Label: orDefault(a.DisplayName, a.Profile), Detail: strings.Join(a.Scopes, ", ")})
+	}
+	p.Options = append(p.Options,
+		Option{Key: "id", Label: "Type the app's client id"},
+		Option{Key: "paste", Label: "Paste the sign-in URL or the error text"})
+	p.Body = s.InputErr
+	return p
+}
+
+func chooseFixPrompt(s State) Prompt {
+	d := s.Diagnosis
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s in %s: users see %s.\n", appName(s), tenantName(s), ScreenTitle(d.UserScreen))
+	for _, f := range d.Findings {
+		fmt.Fprintf(&b, "\n%s %s", SeverityLabel(f.Severity), f.Title)
+		if f.Detail != "" {
+			fmt.Fprintf(&b, " — %s", f.Detail)
+		}
+	}
+	if d.RecommendedWhy != "" {
+		fmt.Fprintf(&b, "\n\nRecommended: %s", d.RecommendedWhy)
+	}
+	p := Prompt{Kind: PromptChoice, Title: "Why users are blocked, and how to fix it", Body: note(b.String(), s.InputErr), CanBack: true}
+	for _, f := range fixOrder(d) {
+		o := Option{Key: string(f.ID), Label: f.Title, Detail: f.Reason, Disabled: !f.Viable}
+		if !f.Viable {
+			o.Reason = f.Reason
+		} else if f.NeedsRole != "" && !f.HasRole {
+			o.Detail = strings.TrimSpace(o.Detail + " (needs " + f.NeedsRole + ", which the signed-in account does not hold)")
+		}
+		if f.ID == d.Recommended {
+			o.Label += " (recommended)"
+		}
+		if f.ID == FixRequestWorkflow && pendingRequest(s.Snap, s.App.ClientID) != nil {
+			o.Detail = "A request from " + requesterName(pendingRequest(s.Snap, s.App.ClientID)) + " is waiting: show it and approve it."
+		}
+		p.Options = append(p.Options, o)
+	}
+	p.Options = append(p.Options, Option{Key: "recheck", Label: "Check the tenant again"})
+	return p
+}
+
+func pollNote(s State) string {
+	var parts []string
+	if !s.PollStarted.IsZero() && !s.Now.IsZero() && s.Now.After(s.PollStarted) {
+		parts = append(parts, "Waiting for "+s.Now.Sub(s.PollStarted).Truncate(time.Second).String()+".")
+	}
+	if len(s.Missing) > 0 {
+		parts = append(parts, "Not there yet: "+strings.Join(s.Missing, ", ")+".")
+	}
+	if s.PollErr != "" {
+		parts = append(parts, s.PollErr)
+	}
+	if s.ioNote != "" {
+		parts = append(parts, s.ioNote)
+	}
+	return strings.Join(parts, " ")
+}
+
+func linkPrompt(s State) Prompt {
+	body := "An administrator who may grant consent for the organization (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) opens this link, signs in and accepts. consentwiz checks the tenant every few seconds and says when it worked."
+	if s.UseV2 {
+		body += " This is the v2.0 link with the app's permissions listed."
+	}
+	if s.LinkSaved != "" {
+		body = note(body, "Saved to "+s.LinkSaved+".")
+	}
+	return Prompt{
+		Kind:      PromptProgress,
+		Title:     "Approve " + appName(s) + " for everyone",
+		Body:      note(body, pollNote(s)),
+		Links:     []Link{{Label: "Admin consent link", URL: s.Link}},
+		CanBack:   true,
+		CanDone:   true,
+		DoneLabel: "I approved it — check now",
+		Options: []Option{
+			{Key: "open", Label: "Open in the browser"},
+			{Key: "copy", Label: "Copy the link"},
+			{Key: "save", Label: "Save a hand-off file for another admin"},
+			{Key: "handoff", Label: "Stop here: another admin will approve"},
+		},
+	}
+}
+
+func reviewersPrompt(s State) Prompt {
+	var b strings.Builder
+	b.WriteString("Reviewers get the users' requests and approve them. Approving needs a role that may grant consent.")
+	if s.OriginalRequestPolicy != nil && len(s.OriginalRequestPolicy.Reviewers) > 0 {
+		b.WriteString("\n\nAlready reviewers (kept):")
+		for _, r := range s.OriginalRequestPolicy.Reviewers {
+			b.WriteString("\n  • " + DescribeReviewer(r.Query))
+		}
+	}
+	if len(s.Reviewers) > 0 {
+		b.WriteString("\n\nChosen:")
+		for _, r := range s.Reviewers {
+			b.WriteString("\n  • " + r.Name + " (" + r.Kind + ")")
+		}
+	}
+	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
+	n := len(s.Reviewers)
+	if s.OriginalRequestPolicy != nil {
+		n += len(s.OriginalRequestPolicy.Reviewers)
+	}
+	cont := Option{Key: "continue", Label: fmt.Sprintf("Continue with %d reviewer(s)", n)}
+	if n == 0 {
+		cont.Disabled, cont.Reason = true, "choose at least one reviewer"
+	}
+	p.Options = append(p.Options, cont)
+	me := meReviewer(s)
+	meOpt := Option{Key: "me", Label: "Me", Detail: strings.TrimSpace(me.Name + " " + me.Detail)}
+	if me.ID == "" {
+		meOpt.Disabled, meOpt.Reason = true, "the signed-in account is not known"
+	} else if hasReviewer(s.Reviewers, me) {
+		meOpt.Disabled, meOpt.Reason = true, "already chosen"
+	}
+	p.Options = append(p.Options, meOpt, Option{Key: "search", Label: "Search for a user or group"})
+	for _, id := range reviewerRoles {
+		o := Option{Key: "role:" + id, Label: "Everyone with the " + graph.RoleNames[id] + " role"}
+		if hasReviewer(s.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
+			o.Disabled, o.Reason = true, "already chosen"
+		}
+		p.Options = append(p.Options, o)
+	}
+	if len(s.Reviewers) > 0 {
+		p.Options = append(p.Options, Option{Key: "clear", Label: "Start the list over"})
+	}
+	return p
+}
+
+func previewPrompt(s State) Prompt {
+	p := Prompt{Kind: PromptConfirm, Title: "Review the change", CanBack: true}
+	for _, e := range s.Plan {
+		e = bind(s, e)
+		if w, ok := e.(PutConsentRequestPolicy); ok {
+			o := graph.AdminConsentRequestPolicy{}
+			if s.OriginalRequestPolicy != nil {
+				o = *s.OriginalRequestPolicy
+			}
+			n := w.Policy
+			p.Preview = append(p.Preview,
+				Diff{Label: "Users can request admin consent", Before: onOff(o.IsEnabled), After: onOff(n.IsEnabled)},
+				Diff{Label: "Reviewers", Before: reviewerList(o.Reviewers), After: reviewerList(n.Reviewers)},
+				Diff{Label: "Email reviewers", Before: onOff(o.NotifyReviewers), After: onOff(n.NotifyReviewers)},
+				Diff{Label: "Reminders", Before: onOff(o.RemindersEnabled), After: onOff(n.RemindersEnabled)},
+				Diff{Label: "Requests expire after (days)", Before: strconv.Itoa(o.RequestDurationInDays), After: strconv.Itoa(n.RequestDurationInDays)})
+			continue
+		}
+		p.Preview = append(p.Preview, describe(s, e))
+	}
+	switch s.Fix {
+	case FixRelaxUserConsent:
+		p.Title = "Review the temporary change"
+		p.Body = "User consent is set to \"Let Microsoft manage your consent settings\" only while the user connects; then consentwiz writes back exactly the original value (kept in a journal first) and checks it. Other entries (group, team and developer consent) stay as they are."
+	case FixRequestWorkflow:
+		p.Title = "Review: enable consent requests"
+		p.Body = "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+	case FixGrantDirect:
+		p.Title = "Review what will be granted"
+		p.Body = "These permissions are granted for everyone in the organization at once, without further review. They take effect immediately."
+	case FixClassifyLow:
+		p.Title = "Review the change"
+		p.Body = "Only permissions that users may consent to are classified; then user consent is set to \"verified publishers, selected permissions\". This change stays."
+	}
+	if s.DryRun {
+		p.Body = note(p.Body, "Dry run: nothing will be written. Confirm to see the exact requests.")
+	}
+	return p
+}
+
+func reviewerList(r []graph.ReviewerScope) string {
+	if len(r) == 0 {
+		return "none"
+	}
+	out := make([]string, 0, len(r))
+	for _, x := range r {
+		out = append(out, DescribeReviewer(x.Query))
+	}
+	return strings.Join(out, "; ")
+}
+
+func relaxPrompt(s State) Prompt {
+	body := "Ask the user to connect " + appName(s) + " now (sign in again and accept the consent prompt). consentwiz watches for their consent and puts the setting back as soon as it appears."
+	if s.Demo {
+		body += "\n\nDemo: the simulated user tries to connect."
+	}
+	body = note(body, s.Simulated)
+	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: note(body, pollNote(s)), CanDone: true, DoneLabel: "The user connected — put the setting back",
+		Options: []Option{{Key: "restore", Label: "Put the setting back now"}}}
+	if s.Demo {
+		p.Options = append(p.Options, Option{Key: "simulate", Label: "Have the simulated user try again"})
+	}
+	return p
+}
+
+func requestWaitPrompt(s State) Prompt {
+	body := "Consent requests are on. It can take up to an hour before users see \"Request approval\". The user must ask again now: reviewers added today cannot act on older requests. consentwiz checks for the request every 30 seconds."
+	return Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: true, CanDone: true, DoneLabel: "The user has asked — check now",
+		Options: []Option{{Key: "stop", Label: "Stop here; approve later in the admin center"}}}
+}
+
+func requestShowPrompt(s State) Prompt {
+	r := s.Request
+	var b strings.Builder
+	if r != nil {
+		for _, u := range r.UserConsentRequests {
+			who := "a user"
+			if u.CreatedBy.User != nil {
+				who = orDefault(u.CreatedBy.User.DisplayName, u.CreatedBy.User.ID)
+			}
+			fmt.Fprintf(&b, "From %s", who)
+			if u.CreatedDateTime != "" {
+				fmt.Fprintf(&b, " on %s", u.CreatedDateTime)
+			}
+			if u.Reason != "" {
+				fmt.Fprintf(&b, ": \"%s\"", u.Reason)
+			}
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "Permissions asked for: %s", strings.Join(requestScopes(s), ", "))
+	}
+	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: b.String(), CanBack: true,
+		Links: []Link{{Label: "Approve the request", URL: requestURL(s)}},
+		Options: []Option{
+			{Key: "approve", Label: "Approve it in the browser", Detail: "opens the consent page built from the request"},
+			{Key: "copy", Label: "Copy the approval link"},
+		}}
+	g := Option{Key: "grant", Label: "Grant it through Microsoft Graph instead"}
+	if f, ok := s.Diagnosis.Fix(FixGrantDirect); !ok || !f.Viable {
+		g.Disabled = true
+		g.Reason = "not possible here"
+		if ok {
+			g.Reason = f.Reason
+		}
+	}
+	p.Options = append(p.Options, g, Option{Key: "stop", Label: "Leave it for a reviewer"})
+	return p
+}
+
+func failedPrompt(s State) Prompt {
+	f := s.Failure
+	p := Prompt{Kind: PromptFailed, Title: f.Title, Body: note(f.Reason, f.Remedy)}
+	if f.Retryable && s.RetryEffect != nil {
+		p.Options = append(p.Options, Option{Key: "retry", Label: "Try again"})
+	}
+	if f.canVerify {
+		p.Options = append(p.Options, Option{Key: "verify", Label: "Check again"})
+	}
+	if f.canUndo && s.written() {
+		p.Options = append(p.Options, Option{Key: "undo", Label: "Undo the change and stop"}, Option{Key: "keep", Label: "Keep the change and stop"})
+	}
+	if s.Diagnosis != nil && !s.written() {
+		label := "Choose another fix"
+		if f.AltFix != "" {
+			if o, ok := s.Diagnosis.Fix(f.AltFix); ok {
+				label += " (" + o.Title + " may work)"
+			}
+		}
+		p.Options = append(p.Options, Option{Key: "fix", Label: label})
+		p.CanBack = true
+	}
+	if !s.written() {
+		p.Options = append(p.Options, Option{Key: "quit", Label: "Quit"})
+	}
+	return p
+}
+
+func donePrompt(s State) Prompt {
+	o := s.Outcome
+	p := Prompt{Kind: PromptDone, Title: "Done"}
+	if o == nil {
+		return p
+	}
+	switch o.Kind {
+	case OutcomeVerified:
+		p.Title = "Fixed and verified"
+	case OutcomeNothingToFix:
+		p.Title = "Nothing blocks users"
+	case OutcomeHandedOff:
+		p.Title = "Handed over"
+	case OutcomeRestored:
+		p.Title = "Setting restored"
+	case OutcomeDryRun:
+		p.Title = "Dry run: nothing was changed"
+	case OutcomeCancelled:
+		p.Title = "Stopped"
+	default:
+		p.Kind = PromptFailed
+		p.Title = "Stopped with a problem"
+	}
+	var b strings.Builder
+	b.WriteString(o.Summary)
+	if o.Err != "" {
+		b.WriteString("\n\n" + o.Err)
+	}
+	if len(o.Changes) > 0 {
+		b.WriteString("\n\nChanges:")
+		for _, c := range o.Changes {
+			v := "not verified"
+			if c.Verified {
+				v = "verified"
+			}
+			fmt.Fprintf(&b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
+		}
+	}
+	for _, r := range o.Requests {
+		fmt.Fprintf(&b, "\n\n%s %s", r.Method, r.Path)
+		if r.Body != "" {
+			b.WriteString("\n" + r.Body)
+		}
+	}
+	if o.JournalKept {
+		b.WriteString("\n\nA saved setting is still in the journal: run `consentwiz restore` to put it back.")
+	}
+	p.Body = b.String()
+	return p
+}

@@ -1,0 +1,411 @@
+package flows
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"consentwiz/graph"
+)
+
+func TestWizardAdminLink(t *testing.T) {
+	ft := wzNewTenant(FixAdminLink)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	if got := w.s.Prompt.Options[0].Key; got != string(FixAdminLink) {
+		t.Fatalf("first option = %s, want the recommended fix", got)
+	}
+	w.send(Chose{Key: string(FixAdminLink)})
+	link := AdminConsentURLv1(wzTestCloud(), wzTTenantID, wzTAppID, "", "n0nce")
+	if w.s.Link != link {
+		t.Fatalf("link = %s, want %s", w.s.Link, link)
+	}
+	w.expect(StepLinkShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 5 || len(p.Links) != 1 || p.Links[0].URL != link {
+		t.Fatalf("prompt = %+v", p)
+	}
+	firstWait := w.last[0].(Wait)
+	w.send(Chose{Key: "open"})
+	w.expect(StepLinkShow, OpenURL{URL: link})
+	w.answerOnly()
+	w.last = []Effect{firstWait}
+	w.answerOnly() // Tick
+	w.expect(StepLinkShow, PollGrant{AppID: wzTAppID})
+	w.answerOnly() // nothing granted yet
+	w.expect(StepLinkShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	stale := w.last[0].(Wait)
+	// "I approved it" with nothing granted: one check, then what is missing.
+	w.send(DoneKey{})
+	w.expect(StepLinkShow, PollGrant{AppID: wzTAppID})
+	w.answerOnly()
+	if !reflect.DeepEqual(w.s.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
+		t.Fatalf("missing = %v", w.s.Missing)
+	}
+	if !strings.Contains(w.s.Prompt.Body, "Not there yet: User.Read, Calendars.ReadWrite") {
+		t.Fatalf("body does not say what is missing: %s", w.s.Prompt.Body)
+	}
+	// A stale tick does nothing.
+	w.send(Tick{Seq: stale.Seq, Now: wzTNow})
+	w.expect(StepLinkShow)
+	ft.adminApproves()
+	w.send(DoneKey{})
+	w.expect(StepLinkShow, PollGrant{AppID: wzTAppID})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || o.Fix != FixAdminLink || len(o.Changes) != 1 || !o.Changes[0].Verified {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if len(wzWritesIn(w.all)) != 0 {
+		t.Fatalf("admin-link wrote: %v", wzWritesIn(w.all))
+	}
+}
+
+func TestWizardAdminLinkHandoff(t *testing.T) {
+	w := wzNewWiz(t, wzTestInput(), wzNewTenant(FixAdminLink))
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixAdminLink)})
+	w.send(Chose{Key: "save"})
+	if sf, ok := w.last[0].(SaveFile); !ok || !strings.Contains(sf.Text, w.s.Link) || sf.Name != "consentwiz-handoff-calendar-sync.txt" {
+		t.Fatalf("save = %#v", w.last)
+	}
+	w.send(Chose{Key: "handoff"})
+	if o := w.finished(); o.Kind != OutcomeHandedOff || o.ExitCode() != 0 {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
+
+func wzRelaxToPreview(t *testing.T, w *wzRun) {
+	t.Helper()
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixRelaxUserConsent)})
+	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Policy.ReadWrite.Authorization"}, Tenant: wzTTenantID})
+	w.answerOnly()
+	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	w.expect(StepPreview)
+}
+
+func wzRelaxJournal() JournalEntry {
+	return JournalEntry{ID: wzTTenantID + "-1772618400", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRelaxUserConsent, AppID: wzTAppID,
+		What: JournalWhat, Original: []string{wzTOwned, wzTMailSelf}, Set: []string{wzTOwned, wzTRelaxed}, At: wzTNow, By: "ada@contoso.com"}
+}
+
+func TestWizardRelaxUserConsent(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	wzRelaxToPreview(t, w)
+	p := w.s.Prompt
+	if p.Kind != PromptConfirm || len(p.Preview) != 1 || !strings.Contains(p.Preview[0].Before, wzTOwned) || !strings.Contains(p.Preview[0].After, wzTOwned) || !strings.Contains(p.Preview[0].After, wzTRelaxed) {
+		t.Fatalf("preview = %+v", p.Preview)
+	}
+	if p.StepNo != 6 || p.StepCount != 9 || p.StepTitle != "Review the temporary change" {
+		t.Fatalf("numbering = %d/%d %q", p.StepNo, p.StepCount, p.StepTitle)
+	}
+	w.send(Confirmed{})
+	w.expect(StepJournaling, WriteJournal{Entry: wzRelaxJournal()})
+	w.answerOnly()
+	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTRelaxed}})
+	w.answerOnly()
+	w.expect(StepVerifying, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	if w.s.Prompt.CanBack {
+		t.Fatal("relax-connect must not offer back (it would leave the setting relaxed)")
+	}
+	w.send(Back{})
+	w.expect(StepRelaxConnect)
+	w.send(DoneKey{})
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	w.expect(StepRestoreWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTMailSelf}})
+	w.answerOnly()
+	w.expect(StepRestoreVerifying, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
+		t.Fatalf("tenant policy = %v, journal = %v", ft.policy, ft.journal)
+	}
+}
+
+func TestWizardRelaxDemoUserConnects(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	ft.userConsents = true
+	in := wzTestInput()
+	in.Demo = true
+	w := wzNewWiz(t, in, ft)
+	wzRelaxToPreview(t, w)
+	w.send(Confirmed{})
+	w.answerOnly() // journal
+	w.answerOnly() // patch
+	w.answerOnly() // verify
+	w.expect(StepRelaxConnect, SimulateUser{AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	w.answer(0)
+	w.expect(StepRelaxConnect, PollGrant{AppID: wzTAppID})
+	if !strings.Contains(w.s.Prompt.Body, "consent prompt") {
+		t.Fatalf("body does not show the user's screen: %s", w.s.Prompt.Body)
+	}
+	w.answerOnly() // the user's grant is there: restore starts by itself
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{})
+	o, ok := w.drive(20)
+	if !ok || o.Kind != OutcomeVerified || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) {
+		t.Fatalf("outcome = %+v %v, policy %v", o, ok, ft.policy)
+	}
+}
+
+func TestWizardRequestWorkflow(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixRequestWorkflow)})
+	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Policy.ReadWrite.ConsentRequest", "User.ReadBasic.All", "GroupMember.Read.All"}, Tenant: wzTTenantID})
+	w.answerOnly()
+	w.expect(StepReviewers)
+	w.send(Chose{Key: "continue"})
+	if w.s.Step != StepReviewers || w.s.InputErr == "" {
+		t.Fatal("continue without reviewers must be refused")
+	}
+	w.send(Chose{Key: "me"})
+	w.send(Chose{Key: "search"})
+	w.expect(StepReviewerSearch)
+	w.send(Entered{Text: "IT"})
+	w.expect(StepReviewerSearch, SearchReviewers{Query: "IT"})
+	w.answerOnly()
+	w.expect(StepReviewerPick)
+	w.send(Chose{Key: "pick:0"})
+	w.send(Chose{Key: "role:" + graph.RoleGlobalAdmin})
+	w.send(Chose{Key: "continue"})
+	w.expect(StepWorkflowOptions)
+	w.send(Chose{Key: "duration"})
+	w.send(Entered{Text: "45"})
+	if w.s.Step != StepWorkflowDuration || w.s.InputErr == "" {
+		t.Fatal("45 days must be refused")
+	}
+	w.send(Entered{Text: "14"})
+	w.send(Chose{Key: "continue"})
+	w.expect(StepPreview)
+	want := graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 14, Reviewers: []graph.ReviewerScope{
+		{Query: "/users/me-id", QueryType: "MicrosoftGraph"},
+		{Query: "/groups/grp-1/transitiveMembers/microsoft.graph.user", QueryType: "MicrosoftGraph"},
+		{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + graph.RoleGlobalAdmin + "'", QueryType: "MicrosoftGraph"},
+	}}
+	w.send(Confirmed{})
+	w.expect(StepWriting, PutConsentRequestPolicy{Policy: want})
+	w.answerOnly()
+	w.expect(StepVerifying, ReadConsentRequestPolicy{})
+	w.answerOnly()
+	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+	if !strings.Contains(w.s.Prompt.Body, "up to an hour") || !strings.Contains(w.s.Prompt.Body, "ask again") {
+		t.Fatalf("wait body = %s", w.s.Prompt.Body)
+	}
+	w.answerOnly()
+	w.expect(StepRequestWait, PollRequests{AppID: wzTAppID})
+	w.answerOnly()
+	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+	ft.addRequest()
+	w.answerOnly()
+	w.answerOnly()
+	w.expect(StepRequestShow)
+	if b := w.s.Prompt.Body; !strings.Contains(b, "Carol User") || !strings.Contains(b, "I need my calendar synced") || !strings.Contains(b, "Calendars.ReadWrite") {
+		t.Fatalf("request body = %s", b)
+	}
+	w.send(Chose{Key: "approve"})
+	url := RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], false)
+	w.expect(StepRequestApprove, OpenURL{URL: url}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	ft.adminApproves()
+	w.send(DoneKey{})
+	w.expect(StepRequestApprove, PollGrant{AppID: wzTAppID})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
+
+func TestWizardPendingRequestGoesStraightToApprove(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	ft.addRequest()
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixRequestWorkflow)})
+	w.expect(StepRequestShow)
+	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 5 {
+		t.Fatalf("numbering %d/%d", p.StepNo, p.StepCount)
+	}
+	w.send(Chose{Key: "approve"})
+	ft.adminApproves()
+	w.answer(1) // tick
+	w.expect(StepRequestApprove, PollGrant{AppID: wzTAppID})
+	w.answerOnly()
+	if o := w.finished(); o.Kind != OutcomeVerified {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if len(wzWritesIn(w.all)) != 0 {
+		t.Fatal("approving a request wrote through Graph")
+	}
+}
+
+func wzGrantTenant() *wzFakeTenant {
+	ft := wzNewTenant(FixGrantDirect)
+	ft.diag.Scopes.AppRolesMissing = []string{"Calendars.ReadWrite"}
+	return ft
+}
+
+func TestWizardGrantDirect(t *testing.T) {
+	ft := wzGrantTenant()
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixGrantDirect)})
+	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}, Tenant: wzTTenantID})
+	w.answerOnly()
+	w.expect(StepPreview)
+	if n := len(w.s.Prompt.Preview); n != 3 {
+		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
+	}
+	w.send(Confirmed{})
+	w.expect(StepWriting, CreateServicePrincipal{AppID: wzTAppID})
+	w.answerOnly()
+	w.expect(StepWriting, CreateGrant{Grant: graph.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
+	w.answerOnly()
+	w.expect(StepWriting, CreateAppRoleAssignment{Assignment: graph.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
+	w.answerOnly()
+	w.expect(StepVerifying, FetchSnapshot{AppID: wzTAppID, App: wzTestApp()})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || len(o.Changes) != 3 {
+		t.Fatalf("outcome = %+v", o)
+	}
+	for _, c := range o.Changes {
+		if !c.Verified {
+			t.Fatalf("unverified change %+v", c)
+		}
+	}
+}
+
+func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
+	ft := wzNewTenant(FixGrantDirect)
+	ft.ensureSP()
+	ft.grants = []graph.OAuth2PermissionGrant{{ID: "g-old", ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read"}}
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixGrantDirect)})
+	w.answerOnly()
+	w.send(Confirmed{})
+	w.expect(StepWriting, UpdateGrantScope{GrantID: "g-old", Scope: "User.Read Calendars.ReadWrite", Before: "User.Read"})
+	w.answerOnly()
+	w.answerOnly()
+	if o := w.finished(); o.Kind != OutcomeVerified {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
+
+func TestWizardClassifyLow(t *testing.T) {
+	ft := wzNewTenant(FixClassifyLow)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixClassifyLow)})
+	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Policy.ReadWrite.PermissionGrant", "Policy.ReadWrite.Authorization"}, Tenant: wzTTenantID})
+	w.answerOnly()
+	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	w.expect(StepPreview)
+	w.send(Confirmed{})
+	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: graph.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
+	w.answerOnly()
+	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: graph.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
+	w.answerOnly()
+	j := wzRelaxJournal()
+	j.Fix, j.Set = FixClassifyLow, []string{wzTOwned, wzTLow}
+	w.expect(StepJournaling, WriteJournal{Entry: j})
+	w.answerOnly()
+	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTLow}})
+	w.answerOnly()
+	w.expect(StepVerifying, FetchSnapshot{AppID: wzTAppID, App: wzTestApp()})
+	w.answerOnly()
+	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || len(o.Changes) != 3 || len(ft.journal) != 0 || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTLow}) {
+		t.Fatalf("outcome = %+v, policy %v", o, ft.policy)
+	}
+}
+
+func TestWizardNothingToFix(t *testing.T) {
+	ft := wzNewTenant(FixAdminLink)
+	ft.diag.Blocked = false
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.answerOnly()
+	w.answerOnly()
+	w.answerOnly()
+	if o := w.finished(); o.Kind != OutcomeNothingToFix {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
+
+func TestWizardNonViableFixDisabled(t *testing.T) {
+	ft := wzNewTenant(FixAdminLink)
+	ft.diag.Fixes[1].Viable = false
+	ft.diag.Fixes[1].Reason = "Calendars.ReadWrite is excluded by the Microsoft-managed policy"
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	var opt Option
+	for _, o := range w.s.Prompt.Options {
+		if o.Key == string(FixRelaxUserConsent) {
+			opt = o
+		}
+	}
+	if !opt.Disabled || !strings.Contains(opt.Reason, "excluded") {
+		t.Fatalf("relax option = %+v", opt)
+	}
+	w.send(Chose{Key: string(FixRelaxUserConsent)})
+	w.expect(StepChooseFix)
+}
+
+func TestWizardIdentifyApp(t *testing.T) {
+	in := wzTestInput()
+	in.App = AppRef{}
+	in.Profiles = []AppRef{wzTestApp()}
+	w := wzNewWiz(t, in, wzNewTenant(FixAdminLink))
+	w.expect(StepAppChoose)
+	if w.s.Prompt.StepNo != 1 || w.s.Prompt.StepTitle != "Identify the app" {
+		t.Fatalf("prompt = %+v", w.s.Prompt)
+	}
+	w.send(Chose{Key: "paste"})
+	w.expect(StepAppInput)
+	w.send(Entered{Text: "hello there"})
+	if w.s.Step != StepAppInput || w.s.InputErr == "" || !strings.Contains(w.s.Prompt.Body, w.s.InputErr) {
+		t.Fatalf("a parse error must be shown and re-asked: %+v", w.s.Prompt)
+	}
+	w.send(Back{})
+	w.expect(StepAppChoose)
+	w.send(Chose{Key: "id"})
+	w.send(Entered{Text: wzTAppID})
+	w.expect(StepTenantResolving, ResolveTenant{Input: wzTDomain})
+	w.send(TenantResolved{Err: wzErr500})
+	w.expect(StepTenantInput)
+	if w.s.InputErr == "" {
+		t.Fatal("resolve error not shown")
+	}
+	w.send(Entered{Text: "not a tenant"})
+	w.expect(StepTenantInput)
+	w.send(Entered{Text: "fabrikam.com"})
+	w.expect(StepTenantResolving, ResolveTenant{Input: "fabrikam.com"})
+}
+
+func TestWizardSignInFailure(t *testing.T) {
+	w := wzNewWiz(t, wzTestInput(), wzNewTenant(FixAdminLink))
+	w.answerOnly()
+	w.send(SignedIn{Err: wzErr500})
+	w.expect(StepFailed)
+	w.send(Chose{Key: "retry"})
+	w.expect(StepSigningIn, SignIn{Scopes: ReadScopes, Tenant: wzTTenantID})
+	w.send(SignedIn{Err: wzErr500})
+	w.send(Chose{Key: "quit"})
+	if o := w.finished(); o.Kind != OutcomeSignInFailed || o.ExitCode() != 4 {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
