@@ -1,0 +1,644 @@
+package sim
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"consentwiz/graph"
+)
+
+// authFlow is one browser flow (authorize or admin consent) in progress; the
+// pages carry only its id.
+type authFlow struct {
+	id, kind    string // "authorize" | "adminconsent"
+	seg         string
+	tenant      *Tenant // nil for organizations/common
+	app         *App
+	redirectURI string
+	state       string
+	challenge   string
+	method      string
+	mode        string // form_post | query | fragment
+	nonce       string
+	loginHint   string
+	requested   []string
+	norm        []string
+	// admin consent
+	version    int
+	scopeParam string
+	roles      []string
+	bfID       string
+	// after sign-in
+	userID     string
+	userTenant *Tenant
+	expires    time.Time
+}
+
+func (s *Server) newFlow(fl *authFlow) {
+	fl.id = randToken("", 18)
+	fl.expires = s.now().Add(time.Hour)
+	s.mu.Lock()
+	s.auth.flows[fl.id] = fl
+	s.mu.Unlock()
+}
+
+func (s *Server) getFlow(id, kind string) *authFlow {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fl := s.auth.flows[id]
+	if fl == nil || fl.kind != kind || s.now().After(fl.expires) {
+		return nil
+	}
+	return fl
+}
+
+// isLoopbackRedirect: public clients may use any loopback port (MSAL.md 2(b):
+// MSAL sends http://localhost:PORT).
+func isLoopbackRedirect(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "http" {
+		return false
+	}
+	h := p.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redirectAllowed: confidential apps need an exact match of a registered
+// reply URL (ENTRA.md C1 "must exactly match").
+func redirectAllowed(a *App, u string) bool {
+	if a.PublicClient && isLoopbackRedirect(u) {
+		return true
+	}
+	for _, r := range a.ReplyURLs {
+		if r == u {
+			return true
+		}
+	}
+	return false
+}
+
+func redirectMismatch(a *App, u string) string {
+	return fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", u, a.AppID)
+}
+
+func (s *Server) pageTenant(fl *authFlow) *Tenant {
+	s.mu.Lock()
+	ut := fl.userTenant
+	s.mu.Unlock()
+	if ut != nil {
+		return ut
+	}
+	if fl.tenant != nil {
+		return fl.tenant
+	}
+	return s.primary
+}
+
+// appView fills the app part of a page (name from the tenant's SP when it exists).
+func (s *Server) appView(d *pageData, t *Tenant, a *App) {
+	d.App, d.AppID, d.Publisher, d.Verified = a.DisplayName, a.AppID, a.PublisherName, a.verified()
+	if a.VerifiedPublisher != nil {
+		d.Publisher = a.VerifiedPublisher.DisplayName
+	}
+	if t != nil {
+		t.mu.Lock()
+		if sp := t.spByAppLocked(a.AppID); sp != nil {
+			d.App = sp.DisplayName
+		}
+		d.Tenant = t.name
+		t.mu.Unlock()
+	}
+}
+
+func (s *Server) userList(t *Tenant) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, id := range t.userOrder {
+		if len(out) == 30 {
+			break
+		}
+		out = append(out, t.users[id].UserPrincipalName)
+	}
+	return out
+}
+
+func (s *Server) scopeViews(t *Tenant, scopes []string) []permView {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	gsp := t.graphSPLocked()
+	var out []permView
+	for _, sc := range scopes {
+		v := permView{Value: sc, Name: sc}
+		if ps := findScope(gsp, sc); ps != nil {
+			v.Name, v.Admin = ps.AdminConsentDisplayName, ps.Type == "Admin"
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (s *Server) roleViews(t *Tenant, roles []string) []permView {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	gsp := t.graphSPLocked()
+	var out []permView
+	for _, r := range roles {
+		v := permView{Value: r, Name: r}
+		if ar := findAppRole(gsp, r); ar != nil {
+			v.Name = ar.DisplayName
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// ---- authorize -------------------------------------------------------------------
+
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, seg string) {
+	if r.Method == http.MethodPost {
+		_ = r.ParseForm()
+		if fl := s.getFlow(r.PostForm.Get("flow"), "authorize"); fl != nil {
+			s.authorizeAction(w, r, fl)
+			return
+		}
+		errorPage(w, http.StatusBadRequest, 90014, "The sign-in session has expired or is unknown. Start again from the application.")
+		return
+	}
+	q := r.URL.Query()
+	t, _, ok := s.resolveTenant(seg)
+	if !ok {
+		errorPage(w, http.StatusBadRequest, 90002, tenantNotFound(seg))
+		return
+	}
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'client_id'.")
+		return
+	}
+	a := s.catalog.get(clientID)
+	if a == nil {
+		errorPage(w, http.StatusBadRequest, 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", clientID, seg))
+		return
+	}
+	redirect := q.Get("redirect_uri")
+	if redirect == "" && len(a.ReplyURLs) > 0 && !a.PublicClient {
+		redirect = a.ReplyURLs[0]
+	}
+	if !redirectAllowed(a, redirect) {
+		errorPage(w, http.StatusBadRequest, 50011, redirectMismatch(a, redirect))
+		return
+	}
+	if rt := q.Get("response_type"); rt != "code" {
+		errorPage(w, http.StatusBadRequest, 700051, fmt.Sprintf("response_type '%s' is not enabled for the application.", rt))
+		return
+	}
+	method := q.Get("code_challenge_method")
+	if q.Get("code_challenge") != "" && method != "S256" && method != "plain" && method != "" {
+		errorPage(w, http.StatusBadRequest, 5000, "Invalid code_challenge_method; use S256.")
+		return
+	}
+	requested := strings.Fields(q.Get("scope"))
+	norm, bad := s.normalizeScopes(requested, a.RequiredScopes)
+	if bad != "" {
+		errorPage(w, http.StatusBadRequest, 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant.", bad))
+		return
+	}
+	mode := q.Get("response_mode")
+	if mode == "" {
+		mode = "query"
+	}
+	fl := &authFlow{kind: "authorize", seg: seg, tenant: t, app: a, redirectURI: redirect, state: q.Get("state"),
+		challenge: q.Get("code_challenge"), method: method, mode: mode, nonce: q.Get("nonce"),
+		loginHint: q.Get("login_hint"), requested: requested, norm: norm}
+	s.newFlow(fl)
+	s.renderSignIn(w, r, fl, 0, "")
+}
+
+func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, fl *authFlow, code int, msg string) {
+	t := s.pageTenant(fl)
+	d := pageData{Flow: fl.id, Action: r.URL.Path, Code: code, Message: msg, Users: s.userList(t)}
+	s.appView(&d, fl.tenant, fl.app)
+	d.Login = fl.loginHint
+	if d.Login == "" {
+		// The third-party app is the end user's; the CLI's user is the admin.
+		if strings.EqualFold(fl.app.AppID, t.AppID()) {
+			d.Login = t.EndUserUPN()
+		} else {
+			d.Login = t.AdminUPN()
+		}
+	}
+	status := http.StatusOK
+	if code != 0 {
+		status = http.StatusBadRequest
+	}
+	render(w, status, "signin", d)
+}
+
+func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *authFlow) {
+	f := r.PostForm
+	action := f.Get("action")
+	if action == "cancel" {
+		s.deliver(w, fl, url.Values{"error": {"access_denied"}, "error_subcode": {"cancel"},
+			"error_description": {"AADSTS65004: User declined to consent to access the app."}})
+		return
+	}
+	if action == "signin" {
+		login := strings.TrimSpace(f.Get("login"))
+		t, u := s.userTenant(fl.tenant, login)
+		if u == nil {
+			s.renderSignIn(w, r, fl, 50034, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory. To sign into this application, the account must be added to the directory.", login))
+			return
+		}
+		s.mu.Lock()
+		fl.userID, fl.userTenant = u.ID, t
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	t, userID := fl.userTenant, fl.userID
+	s.mu.Unlock()
+	if t == nil {
+		s.renderSignIn(w, r, fl, 50058, "AADSTS50058: A silent sign-in request was sent but no user is signed in.")
+		return
+	}
+	t.mu.Lock()
+	u := t.users[userID]
+	var out SignInOutcome
+	if fl.app.PublicClient && !s.opts.RequireConsent {
+		out = SignInOutcome{Result: ResultGranted}
+	} else {
+		out = t.evaluateUserLocked(u, fl.app, fl.norm)
+	}
+	switch {
+	case action == "accept" && out.Result == ResultConsentPrompt:
+		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, []string{graph.RoleGlobalAdmin})
+		t.userConsentLocked(u, fl.app, fl.norm, forOrg)
+		out = SignInOutcome{Result: ResultGranted}
+	case action == "request" && out.Result == ResultApprovalRequired:
+		reason := strings.TrimSpace(f.Get("reason"))
+		if reason != "" {
+			t.submitRequestLocked(u, fl.app, out.MissingScopes, reason)
+			out = SignInOutcome{Result: ResultRequestSubmitted, Code: out.Code, Message: reason}
+		}
+	}
+	isGA := hasAnyRole(u, []string{graph.RoleGlobalAdmin})
+	user := u.UserPrincipalName
+	t.mu.Unlock()
+
+	d := pageData{Flow: fl.id, Action: r.URL.Path, User: user, Code: out.Code, Message: out.Message, Result: out.Result}
+	s.appView(&d, t, fl.app)
+	switch out.Result {
+	case ResultGranted:
+		code := randToken("", 32)
+		s.mu.Lock()
+		s.auth.codes[code] = &authCode{tenant: t, userID: userID, clientID: fl.app.AppID, redirectURI: fl.redirectURI,
+			challenge: fl.challenge, method: fl.method, requested: fl.requested, norm: fl.norm, nonce: fl.nonce,
+			expires: s.now().Add(10 * time.Minute)}
+		s.mu.Unlock()
+		s.deliver(w, fl, url.Values{"code": {code}})
+	case ResultConsentPrompt:
+		d.Scopes = s.scopeViews(t, fl.norm)
+		d.ShowOrg = isGA // ENTRA.md A7: the checkbox shows only for Global Administrators.
+		render(w, http.StatusOK, "consent", d)
+	case ResultRequestSubmitted:
+		render(w, http.StatusOK, "requestsent", d)
+	default:
+		d.Scopes = s.scopeViews(t, out.MissingScopes)
+		d.Heading = map[string]string{
+			ResultNeedAdminApproval: "Need admin approval", ResultApprovalRequired: "Approval required",
+			ResultNotAssigned: "You can't get there from here", ResultBlocked: "Application is disabled",
+		}[out.Result]
+		if d.Heading == "" {
+			d.Heading = "Sorry, but we're having trouble signing you in."
+		}
+		d.Approval = out.Result == ResultApprovalRequired // ENTRA.md B2: request form with justification.
+		render(w, http.StatusOK, "blocked", d)
+	}
+}
+
+// deliver returns the authorization response to the redirect URI: form_post
+// (MSAL.md 2(b): an auto-submitting form; MSAL's listener accepts only POST),
+// query or fragment.
+func (s *Server) deliver(w http.ResponseWriter, fl *authFlow, v url.Values) {
+	if fl.state != "" {
+		v.Set("state", fl.state)
+	}
+	if fl.mode == "form_post" {
+		var fields []field
+		for _, k := range []string{"code", "error", "error_description", "error_subcode", "state"} {
+			if val := v.Get(k); val != "" {
+				fields = append(fields, field{k, val})
+			}
+		}
+		render(w, http.StatusOK, "formpost", pageData{Title: "Working...", Action: fl.redirectURI, Fields: fields})
+		return
+	}
+	sep := "?"
+	if fl.mode == "fragment" {
+		sep = "#"
+	} else if strings.Contains(fl.redirectURI, "?") {
+		sep = "&"
+	}
+	w.Header().Set("Location", fl.redirectURI+sep+v.Encode())
+	w.WriteHeader(http.StatusFound)
+}
+
+// ---- admin consent ------------------------------------------------------------
+
+// handleAdminConsent serves /{t}/adminconsent (v1: the app's configured
+// permissions) and /{t}/v2.0/adminconsent (v2: scope required), ENTRA.md C1.
+func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg string, version int) {
+	if r.Method == http.MethodPost {
+		_ = r.ParseForm()
+		if fl := s.getFlow(r.PostForm.Get("flow"), "adminconsent"); fl != nil {
+			s.adminConsentAction(w, r, fl)
+			return
+		}
+		errorPage(w, http.StatusBadRequest, 90014, "The consent session has expired or is unknown. Open the consent link again.")
+		return
+	}
+	q := r.URL.Query()
+	// ENTRA.md C1: v2 tenant may be a GUID, domain or organizations, not common.
+	if version == 2 && strings.EqualFold(seg, "common") {
+		errorPage(w, http.StatusBadRequest, 90130, "Application is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")
+		return
+	}
+	t, _, ok := s.resolveTenant(seg)
+	if !ok {
+		errorPage(w, http.StatusBadRequest, 90002, tenantNotFound(seg))
+		return
+	}
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'client_id'.")
+		return
+	}
+	a := s.catalog.get(clientID)
+	if a == nil {
+		errorPage(w, http.StatusBadRequest, 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, seg))
+		return
+	}
+	fl := &authFlow{kind: "adminconsent", seg: seg, tenant: t, app: a, version: version, state: q.Get("state"),
+		redirectURI: q.Get("redirect_uri"), loginHint: q.Get("login_hint"), bfID: q.Get("bf_id")}
+	if version == 2 {
+		fl.scopeParam = q.Get("scope")
+		if strings.TrimSpace(fl.scopeParam) == "" {
+			// ENTRA.md C1 pitfall: AADSTS900144 on v2.0 links without scope.
+			errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'scope'.")
+			return
+		}
+		if fl.redirectURI == "" {
+			errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'redirect_uri'.")
+			return
+		}
+		for _, sc := range strings.Fields(fl.scopeParam) {
+			if strings.HasSuffix(strings.ToLower(sc), "/.default") || strings.EqualFold(sc, ".default") {
+				// "/.default behaves like v1, includes app permissions".
+				fl.roles = unionFold(fl.roles, a.RequiredAppRoles)
+			}
+		}
+		norm, bad := s.normalizeScopes(strings.Fields(fl.scopeParam), a.RequiredScopes)
+		if bad != "" {
+			errorPage(w, http.StatusBadRequest, 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant.", bad))
+			return
+		}
+		fl.norm = norm
+	} else {
+		fl.norm = append([]string(nil), a.RequiredScopes...)
+		fl.roles = append([]string(nil), a.RequiredAppRoles...)
+	}
+	if fl.redirectURI != "" && !redirectAllowed(a, fl.redirectURI) && fl.redirectURI != "https://entra.microsoft.com/TokenAuthorize" {
+		errorPage(w, http.StatusBadRequest, 50011, redirectMismatch(a, fl.redirectURI))
+		return
+	}
+	pt := t
+	if pt == nil {
+		pt = s.primary
+	}
+	pt.mu.Lock()
+	gsp := pt.graphSPLocked()
+	for _, sc := range fl.norm {
+		if findScope(gsp, sc) == nil {
+			pt.mu.Unlock()
+			errorPage(w, http.StatusBadRequest, 650053, fmt.Sprintf("The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, graph.MicrosoftGraphAppID))
+			return
+		}
+	}
+	pt.mu.Unlock()
+	s.newFlow(fl)
+	s.renderAdminConsent(w, r, fl, "")
+}
+
+func (s *Server) renderAdminConsent(w http.ResponseWriter, r *http.Request, fl *authFlow, msg string) {
+	t := s.pageTenant(fl)
+	d := pageData{Flow: fl.id, Action: r.URL.Path, Users: s.userList(t), Message: msg, Title: "Permissions requested"}
+	s.appView(&d, fl.tenant, fl.app)
+	if d.Tenant == "" {
+		d.Tenant = "your organization"
+	}
+	d.Scopes = s.scopeViews(t, fl.norm)
+	d.Roles = s.roleViews(t, fl.roles)
+	d.Login = fl.loginHint
+	if d.Login == "" {
+		d.Login = t.AdminUPN()
+	}
+	render(w, http.StatusOK, "adminconsent", d)
+}
+
+func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *authFlow) {
+	f := r.PostForm
+	target := fl.redirectURI
+	if target == "" && len(fl.app.ReplyURLs) > 0 {
+		target = fl.app.ReplyURLs[0] // ENTRA.md G: v1 without redirect_uri lands on the app's reply URL.
+	}
+	if f.Get("action") != "accept" {
+		v := url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: User declined to consent to access the app."}}
+		if fl.version == 2 {
+			v.Set("admin_consent", "True")
+		}
+		if fl.state != "" {
+			v.Set("state", fl.state)
+		}
+		if target == "" {
+			render(w, http.StatusOK, "done", pageData{ID: "consent-declined", Heading: "Consent declined", Message: v.Get("error_description")})
+			return
+		}
+		http.Redirect(w, r, addQuery(target, v), http.StatusFound)
+		return
+	}
+	login := strings.TrimSpace(f.Get("login"))
+	t, u := s.userTenant(fl.tenant, login)
+	if u == nil {
+		s.renderAdminConsent(w, r, fl, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login))
+		return
+	}
+	if err := t.adminConsent(u.ID, fl.app.AppID, fl.norm, fl.roles, fl.bfID); err != nil {
+		d := pageData{User: u.UserPrincipalName, Code: err.code, Message: err.msg, Result: ResultNeedAdminApproval, Heading: "Need admin approval", Flow: fl.id, Action: r.URL.Path}
+		s.appView(&d, t, fl.app)
+		render(w, http.StatusForbidden, "blocked", d)
+		return
+	}
+	v := url.Values{"admin_consent": {"True"}, "tenant": {t.ID()}}
+	if fl.version == 2 {
+		v.Set("scope", fl.scopeParam)
+	}
+	if fl.state != "" {
+		v.Set("state", fl.state)
+	}
+	if target == "" {
+		d := pageData{ID: "consent-granted", Heading: "Permissions granted", Message: "The permissions were granted for your organization. You can close this window."}
+		s.appView(&d, t, fl.app)
+		render(w, http.StatusOK, "done", d)
+		return
+	}
+	http.Redirect(w, r, addQuery(target, v), http.StatusFound)
+}
+
+func addQuery(u string, v url.Values) string {
+	if strings.Contains(u, "?") {
+		return u + "&" + v.Encode()
+	}
+	return u + "?" + v.Encode()
+}
+
+type consentErr struct {
+	code int
+	msg  string
+}
+
+// adminConsent grants tenant-wide: the client's service principal is created
+// if missing, delegated scopes go into the AllPrincipals grant (merged), app
+// roles become appRoleAssignments; only if the user holds a role that can
+// grant them (ENTRA.md A7). A bf_id completes that consent request (A4).
+func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID string) *consentErr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.users[userID]
+	a := t.srv.catalog.get(appID)
+	if u == nil || a == nil {
+		return &consentErr{50034, "AADSTS50034: unknown user or app."}
+	}
+	gsp := t.graphSPLocked()
+	if (len(scopes) > 0 || len(roles) > 0) && !hasAnyRole(u, rolesConsentDelegated) {
+		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.", a.DisplayName)}
+	}
+	if len(roles) > 0 && !hasAnyRole(u, rolesConsentGraphApp) {
+		// ENTRA.md A7: Cloud Application / Application Administrators may not grant Microsoft Graph app roles.
+		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs application permissions for Microsoft Graph (%s), which only a Privileged Role Administrator or Global Administrator can grant.", a.DisplayName, strings.Join(roles, ", "))}
+	}
+	var roleObjs []*graph.AppRole
+	for _, r := range roles {
+		ar := findAppRole(gsp, r)
+		if ar == nil {
+			return &consentErr{650053, fmt.Sprintf("AADSTS650053: The application asked for app role '%s' that doesn't exist on the resource.", r)}
+		}
+		roleObjs = append(roleObjs, ar)
+	}
+	sp := t.ensureSPLocked(appID)
+	if len(scopes) > 0 {
+		t.mergeGrantLocked(sp, gsp, "AllPrincipals", "", scopes)
+	}
+	for _, ar := range roleObjs {
+		t.addAssignmentLocked(ar.ID, sp.ID, "ServicePrincipal", sp.DisplayName, gsp)
+	}
+	if bfID != "" {
+		t.completeRequestLocked(bfID)
+	}
+	return nil
+}
+
+// AdminConsent grants the app tenant-wide as the given admin, as the v1
+// adminconsent page's Accept does (scopes nil: the app's configured
+// permissions, app roles included).
+func (t *Tenant) AdminConsent(adminUPN, appID string, scopes []string) error {
+	t.mu.Lock()
+	u := t.userByUPNLocked(adminUPN)
+	t.mu.Unlock()
+	a := t.srv.catalog.get(appID)
+	if u == nil || a == nil {
+		return fmt.Errorf("sim: unknown user %q or app %q", adminUPN, appID)
+	}
+	var roles []string
+	if scopes == nil {
+		scopes, roles = a.RequiredScopes, a.RequiredAppRoles
+	}
+	if err := t.adminConsent(u.ID, appID, scopes, roles, ""); err != nil {
+		return fmt.Errorf("%s", err.msg)
+	}
+	return nil
+}
+
+// ---- device login page -----------------------------------------------------------
+
+func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
+	d := pageData{Title: "Enter code", Action: "/devicelogin", Pending: nil}
+	if r.Method != http.MethodPost {
+		d.Login = s.primary.AdminUPN()
+		d.Users = s.userList(s.primary)
+		d.Flow = r.URL.Query().Get("otc")
+		render(w, http.StatusOK, "devicelogin", d)
+		return
+	}
+	_ = r.ParseForm()
+	f := r.PostForm
+	code, login := f.Get("code"), strings.TrimSpace(f.Get("login"))
+	d.Flow, d.Login, d.Users = code, login, s.userList(s.primary)
+	dc := s.findDevice(code)
+	if dc == nil {
+		d.Code, d.Message = 70000, "That code didn't work. Check the code and try again."
+		render(w, http.StatusBadRequest, "devicelogin", d)
+		return
+	}
+	t, u := s.userTenant(dc.tenant, login)
+	if u == nil {
+		d.Code, d.Message = 50034, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login)
+		render(w, http.StatusBadRequest, "devicelogin", d)
+		return
+	}
+	a := s.catalog.get(dc.clientID)
+	s.appView(&d, t, a)
+	d.User = u.UserPrincipalName
+	switch f.Get("action") {
+	case "approve":
+		if err := s.approveDevice(dc, login); err != nil {
+			d.Heading, d.Message, d.Result = "Need admin approval", err.Error(), ResultNeedAdminApproval
+			render(w, http.StatusForbidden, "blocked", d)
+			return
+		}
+		d.ID, d.Heading = "device-approved", fmt.Sprintf("%s", d.App)
+		d.Message = fmt.Sprintf("You have signed in to the %s application on your device. You may now close this window.", d.App)
+		render(w, http.StatusOK, "done", d)
+	case "decline":
+		_ = s.DeclineDeviceCode(code)
+		d.ID, d.Heading, d.Message = "device-declined", "Sign-in declined", "You declined the sign-in. You may now close this window."
+		render(w, http.StatusOK, "done", d)
+	default:
+		d.Scopes = s.scopeViews(t, minusFold(dc.norm, oidcScopes))
+		render(w, http.StatusOK, "deviceconfirm", d)
+	}
+}
+
+// ---- index -----------------------------------------------------------------------
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	base := baseURL(r)
+	var d pageData
+	d.Title = "consentwiz simulated cloud"
+	for _, t := range s.Tenants() {
+		tv := tenantView{Name: t.DisplayName(), ID: t.ID(), Domain: t.Domain(), Scenario: t.Scenario(), Users: s.userList(t)}
+		tv.AdminConsent = base + "/" + t.ID() + "/adminconsent?client_id=" + TrackerRMSAppID
+		tv.UserSignIn = base + "/" + t.ID() + "/oauth2/v2.0/authorize?" + url.Values{
+			"client_id": {TrackerRMSAppID}, "response_type": {"code"}, "redirect_uri": {trackerReplyURLs[0]},
+			"scope": {strings.Join(TrackerRMSScopes, " ")}, "login_hint": {t.EndUserUPN()}}.Encode()
+		d.Tenants = append(d.Tenants, tv)
+	}
+	render(w, http.StatusOK, "index", d)
+}

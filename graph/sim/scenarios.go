@@ -1,0 +1,210 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"consentwiz/graph"
+)
+
+// scenario builds a tenant's state; the common Contoso directory already exists.
+type scenario struct {
+	desc  string
+	build func(t *Tenant)
+}
+
+var scenarios = map[string]scenario{
+	"locked-down":          {"user consent off, workflow off, app new to the tenant: Need admin approval (AADSTS90093)", buildLockedDown},
+	"request-workflow":     {"user consent off, admin consent workflow on, Megan's request pending: Approval required (AADSTS90095)", buildRequestWorkflow},
+	"managed-calendar":     {"Microsoft-managed user consent; the app asks for Calendars.ReadWrite, which the managed policy excludes (AADSTS90094)", buildManagedCalendar},
+	"unverified-publisher": {"user consent for verified publishers, low-impact permissions; the app's publisher is unverified (AADSTS90094)", buildUnverified},
+	"assignment-required":  {"consented tenant-wide, but assignment is required and Megan is not assigned (AADSTS50105)", buildAssignmentRequired},
+	"granted":              {"the app is consented tenant-wide; nothing blocks", buildGranted},
+	"hostile":              {"like locked-down, but tenant strings carry terminal escapes, bidi overrides and 5,000-character names", buildHostile},
+	"many-apps":            {"like locked-down, in a big tenant: 20,000 service principals, 50,000 grants, 500 consent requests", buildManyApps},
+	"user-consent":         {"legacy user consent (any user-consentable permission, verified app): the user sees a consent prompt", buildUserConsent},
+}
+
+// ScenarioNames lists the scenarios in a stable order.
+func ScenarioNames() []string {
+	names := make([]string, 0, len(scenarios))
+	for n := range scenarios {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ScenarioDescription describes a scenario in one line ("" if unknown).
+func ScenarioDescription(name string) string { return scenarios[name].desc }
+
+var ownedResourceEntries = []string{
+	graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",
+	graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-chat",
+}
+
+// buildContoso creates the directory every scenario shares. base is "contoso",
+// "contoso2", … so that several tenants on one server have distinct domains.
+func (t *Tenant) buildContoso(base string) {
+	dom := base + ".com"
+	t.domains = []graph.VerifiedDomain{
+		{Name: base + ".onmicrosoft.com", IsInitial: true},
+		{Name: dom, IsDefault: true},
+	}
+	if t.name == "" {
+		t.name = strings.ToUpper(base[:1]) + base[1:]
+	}
+	admin := t.addUserLocked("admin@"+dom, "Adele Vance (admin)", graph.RoleGlobalAdmin)
+	megan := t.addUserLocked("megan@"+dom, "Megan Bowen")
+	reader := t.addUserLocked("reader@"+dom, "Grady Archie (reader)", graph.RoleGlobalReader)
+	t.addUserLocked("appadmin@"+dom, "Alex Wilber (app admin)", graph.RoleApplicationAdmin)
+	t.addUserLocked("cloudadmin@"+dom, "Isaiah Langer (cloud app admin)", graph.RoleCloudApplicationAdmin)
+	t.addUserLocked("pra@"+dom, "Lidia Holloway (privileged role admin)", graph.RolePrivilegedRoleAdmin)
+	t.addGroupLocked("Helpdesk", megan, reader)
+	t.adminUPN, t.endUserUPN, t.appID = admin.UserPrincipalName, megan.UserPrincipalName, TrackerRMSAppID
+	t.authz.DefaultUserRolePermissions.AllowedToCreateApps = true
+}
+
+// lockDown disables user consent but keeps the owned-resource entries (ENTRA.md A1).
+func (t *Tenant) lockDown() {
+	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, ownedResourceEntries...)
+}
+
+func buildLockedDown(t *Tenant) { t.lockDown() }
+
+func (t *Tenant) enableWorkflow(reviewer *simUser) {
+	t.acrp.IsEnabled = true
+	t.acrp.NotifyReviewers = true
+	t.acrp.RemindersEnabled = true
+	t.acrp.RequestDurationInDays = 30
+	t.acrp.Reviewers = []graph.ReviewerScope{{Query: "/users/" + reviewer.ID, QueryType: "MicrosoftGraph"}}
+	t.acrp.Version = 1
+}
+
+func buildRequestWorkflow(t *Tenant) {
+	t.lockDown()
+	t.enableWorkflow(t.userByUPNLocked(t.adminUPN))
+	a := t.srv.catalog.get(TrackerRMSAppID)
+	t.submitRequestLocked(t.userByUPNLocked(t.endUserUPN), a, a.RequiredScopes,
+		"I need TrackerRMS to sync interviews to my calendar and send candidate emails.")
+}
+
+func buildManagedCalendar(t *Tenant) {
+	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
+		graph.SelfConsentPrefix + graph.PolicyManagedRecommended,
+		graph.SelfConsentPrefix + "microsoft-user-default-allow-consent-apps",
+	}, ownedResourceEntries...)
+}
+
+// classifyLowBasics classifies the basic sign-in scopes low on Microsoft Graph.
+func (t *Tenant) classifyLowBasics() {
+	gsp := t.graphSPLocked()
+	for _, v := range []string{"User.Read", "openid", "profile", "email", "offline_access"} {
+		ps := findScope(gsp, v)
+		t.classifications[gsp.ID] = append(t.classifications[gsp.ID], graph.DelegatedPermissionClassification{
+			ID: t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: "low"})
+	}
+}
+
+func buildUnverified(t *Tenant) {
+	// Publisher verification is a property of the app, so it holds in the
+	// whole simulated cloud once this scenario is loaded.
+	t.srv.catalog.mu.Lock()
+	t.srv.catalog.apps[strings.ToLower(TrackerRMSAppID)].VerifiedPublisher = nil
+	t.srv.catalog.mu.Unlock()
+	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
+		graph.SelfConsentPrefix + graph.PolicyLow}, ownedResourceEntries...)
+	t.classifyLowBasics()
+}
+
+func (t *Tenant) grantTenantWide() *graph.ServicePrincipal {
+	sp := t.ensureSPLocked(TrackerRMSAppID)
+	a := t.srv.catalog.get(TrackerRMSAppID)
+	t.mergeGrantLocked(sp, t.graphSPLocked(), "AllPrincipals", "", a.RequiredScopes)
+	return sp
+}
+
+func buildAssignmentRequired(t *Tenant) {
+	t.lockDown()
+	sp := t.grantTenantWide()
+	sp.AppRoleAssignmentRequired = true
+	r := t.userByUPNLocked("reader@" + t.domainLocked())
+	t.addAssignmentLocked(DefaultAppRoleID, r.ID, "User", r.DisplayName, sp)
+}
+
+func buildGranted(t *Tenant) {
+	t.lockDown()
+	t.grantTenantWide()
+}
+
+func buildUserConsent(t *Tenant) {
+	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
+		graph.SelfConsentPrefix + graph.PolicyLegacy}, ownedResourceEntries...)
+}
+
+// Hostile strings: terminal escapes (clear screen, OSC 52 clipboard write,
+// OSC 8 hyperlink), bidi overrides, and absurd lengths.
+const (
+	escClear     = "\x1b[2J"
+	escClipboard = "\x1b]52;c;cm0gLXJmIH4K\x07"
+	escLink      = "\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07"
+	bidiOverride = "\u202e"
+)
+
+func buildHostile(t *Tenant) {
+	t.lockDown()
+	t.name = "Contoso" + escClear + " Ltd" + escClipboard + bidiOverride + "dtL"
+	long := strings.Repeat("A", 5000)
+	megan := t.userByUPNLocked(t.endUserUPN)
+	megan.DisplayName = "Megan" + escLink + bidiOverride + " Bowen" + escClear
+	admin := t.userByUPNLocked(t.adminUPN)
+	admin.DisplayName = "Admin" + escClipboard + " " + long
+	t.addUserLocked("long@"+t.domainLocked(), long+escClear)
+	t.addGroupLocked("Helpdesk"+escLink+strings.Repeat("G", 5000), megan)
+	// The app's SP exists (someone created it) with a hostile display name; no grant.
+	sp := t.ensureSPLocked(TrackerRMSAppID)
+	sp.DisplayName = "TrackerRMS" + escClear + escLink + bidiOverride + "SMR" + long
+	// Old requests and reviewers from when the workflow was on.
+	t.acrp.Reviewers = []graph.ReviewerScope{{Query: "/users/" + admin.ID, QueryType: "MicrosoftGraph"}}
+	t.acrp.Version = 3
+	a := t.srv.catalog.get(TrackerRMSAppID)
+	t.submitRequestLocked(megan, a, a.RequiredScopes, "please"+escClipboard+escClear+bidiOverride+" approve "+long)
+}
+
+func (t *Tenant) domainLocked() string {
+	return graph.Organization{VerifiedDomains: t.domains}.DefaultDomain()
+}
+
+// buildManyApps is locked-down in a big tenant: the store must stay fast with
+// 20,000 service principals, 50,000 grants and 500 consent requests.
+func buildManyApps(t *Tenant) {
+	t.lockDown()
+	gsp := t.graphSPLocked()
+	users := make([]*simUser, 0, 200)
+	for i := range 200 {
+		users = append(users, t.addUserLocked(fmt.Sprintf("user%03d@%s", i, t.domainLocked()), fmt.Sprintf("User %03d", i)))
+	}
+	on := true
+	var sps []*graph.ServicePrincipal
+	for i := range 20000 {
+		sp := &graph.ServicePrincipal{ID: t.newGUID(), AppID: t.newGUID(), DisplayName: fmt.Sprintf("App %05d", i),
+			AccountEnabled: &on, AppOwnerOrganizationID: "00000000-0000-0000-0000-0000000000bb",
+			ServicePrincipalType: "Application", SignInAudience: "AzureADMultipleOrgs", VerifiedPublisher: &graph.VerifiedPublisher{}}
+		sps = append(sps, t.addSPLocked(sp))
+	}
+	scopes := []string{"User.Read", "Mail.Read", "Calendars.Read", "offline_access"}
+	for i := range 50000 {
+		sp := sps[i%len(sps)]
+		if i < len(sps) {
+			t.addGrantLocked(&graph.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "AllPrincipals", ResourceID: gsp.ID, Scope: scopes[i%len(scopes)]})
+			continue
+		}
+		u := users[i%len(users)]
+		t.addGrantLocked(&graph.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "Principal", PrincipalID: u.ID, ResourceID: gsp.ID, Scope: strings.Join(scopes[:1+i%len(scopes)], " ")})
+	}
+	for i := range 500 {
+		a := &App{AppID: sps[i].AppID, DisplayName: sps[i].DisplayName, OwnerTenantID: sps[i].AppOwnerOrganizationID}
+		t.submitRequestLocked(users[i%len(users)], a, []string{"Mail.Read"}, fmt.Sprintf("request %d", i))
+	}
+}

@@ -1,0 +1,324 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"consentwiz/graph"
+)
+
+// Sign-in results (SignInOutcome.Result).
+const (
+	ResultGranted           = "granted"
+	ResultConsentPrompt     = "consent-prompt"
+	ResultNeedAdminApproval = "need-admin-approval"
+	ResultApprovalRequired  = "approval-required"
+	ResultRequestSubmitted  = "request-submitted"
+	ResultNotAssigned       = "not-assigned"
+	// ResultBlocked: the app's service principal is disabled (AADSTS7000112).
+	ResultBlocked = "blocked"
+	// ResultError: unknown user, unknown app or unknown scope (AADSTS50034, 700016, 650053, 500011).
+	ResultError = "error"
+)
+
+// SignInOutcome is what the end user sees when signing in to an app.
+type SignInOutcome struct {
+	Result        string   `json:"result"`
+	Code          int      `json:"code"` // AADSTS code, 0 if granted
+	Message       string   `json:"message"`
+	MissingScopes []string `json:"missingScopes,omitempty"`
+}
+
+// Role sets (ENTRA.md A7 and the role requirements of A1–A6).
+var (
+	rolesConsentDelegated = []string{graph.RoleGlobalAdmin, graph.RolePrivilegedRoleAdmin, graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin}
+	rolesConsentGraphApp  = []string{graph.RoleGlobalAdmin, graph.RolePrivilegedRoleAdmin}
+)
+
+func hasAnyRole(u *simUser, roles []string) bool {
+	return slices.ContainsFunc(u.roles, func(r string) bool { return containsFold(roles, r) })
+}
+
+// oidcScopes are the sign-in scopes; they are ordinary Graph delegated scopes
+// in grants, but MSAL adds them and never compares them.
+var oidcScopes = []string{"openid", "profile", "offline_access"}
+
+// basicScopes are "basic sign-in" permissions for risk-based step-up (ENTRA.md B3).
+var basicScopes = []string{"openid", "profile", "email", "offline_access", "User.Read"}
+
+// graphHosts are the Graph roots whose scope URIs name Microsoft Graph (ENTRA.md C3).
+var graphHosts = []string{"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", graph.MicrosoftGraphAppID}
+
+// normalizeScopes turns requested scope strings into Graph scope values:
+// "https://graph.microsoft.com/Mail.Send" → "Mail.Send"; ".default" → the
+// given default list. It reports the first scope naming an unknown resource.
+func (s *Server) normalizeScopes(requested []string, dflt []string) (out []string, badResource string) {
+	for _, sc := range requested {
+		if sc == "" {
+			continue
+		}
+		name := sc
+		if i := strings.LastIndex(sc, "/"); i >= 0 {
+			res := strings.TrimSuffix(sc[:i], "/")
+			name = sc[i+1:]
+			host := res
+			if j := strings.Index(host, "://"); j >= 0 {
+				host = host[j+3:]
+			}
+			host = strings.SplitN(host, "/", 2)[0]
+			ok := containsFold(graphHosts, host)
+			if !ok && s.graphHost() != "" && strings.EqualFold(host, s.graphHost()) {
+				ok = true
+			}
+			if !ok {
+				return nil, res
+			}
+		}
+		if strings.EqualFold(name, ".default") {
+			out = unionFold(out, dflt)
+			continue
+		}
+		out = unionFold(out, []string{name})
+	}
+	return out, ""
+}
+
+// UserSignIn plays the END USER signing in to an app with the given scopes
+// (nil: the app's configured permissions), evaluated as Entra does
+// (ENTRA.md B1–B5, A1–A4). reason: "" just looks; "accept" clicks Accept on a
+// consent prompt; any other non-empty text (or "accept" when consent is not
+// possible) submits an admin consent request with that justification when the
+// workflow is on.
+func (t *Tenant) UserSignIn(upn, appID string, scopes []string, reason string) SignInOutcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out, u, a, norm := t.evaluateLocked(upn, appID, scopes)
+	switch {
+	case out.Result == ResultConsentPrompt && reason == "accept":
+		t.userConsentLocked(u, a, norm, false)
+		return t.grantedOutcome(a)
+	case out.Result == ResultApprovalRequired && reason != "":
+		t.submitRequestLocked(u, a, out.MissingScopes, reason)
+		out.Result = ResultRequestSubmitted
+		out.Message = fmt.Sprintf("Request sent. You'll need to wait for an admin to approve %s. Your request to the admin: %q.", appName(a), reason)
+	}
+	return out
+}
+
+// UserConsents is UserSignIn followed by Accept on the consent prompt: when the
+// user may consent, it creates the app's service principal if missing and a
+// Principal grant for the scopes, and returns "granted"; otherwise it returns
+// what blocked the user.
+func (t *Tenant) UserConsents(upn, appID string, scopes []string) SignInOutcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out, u, a, norm := t.evaluateLocked(upn, appID, scopes)
+	if out.Result != ResultConsentPrompt {
+		return out
+	}
+	t.userConsentLocked(u, a, norm, false)
+	return t.grantedOutcome(a)
+}
+
+func appName(a *App) string { return a.DisplayName }
+
+func (t *Tenant) grantedOutcome(a *App) SignInOutcome {
+	return SignInOutcome{Result: ResultGranted, Message: fmt.Sprintf("Signed in to %s.", appName(a))}
+}
+
+// evaluateLocked decides what the user sees for the app and scopes.
+func (t *Tenant) evaluateLocked(upn, appID string, scopes []string) (SignInOutcome, *simUser, *App, []string) {
+	u := t.userByUPNLocked(upn)
+	if u == nil {
+		return SignInOutcome{Result: ResultError, Code: 50034,
+			Message: fmt.Sprintf("AADSTS50034: The user account %s does not exist in the %s directory.", upn, t.id)}, nil, nil, nil
+	}
+	a := t.srv.catalog.get(appID)
+	if a == nil {
+		return SignInOutcome{Result: ResultError, Code: 700016,
+			Message: fmt.Sprintf("AADSTS700016: Application with identifier '%s' was not found in the directory '%s'.", appID, t.name)}, u, nil, nil
+	}
+	if len(scopes) == 0 {
+		scopes = a.RequiredScopes
+	}
+	norm, bad := t.srv.normalizeScopes(scopes, a.RequiredScopes)
+	if bad != "" {
+		return SignInOutcome{Result: ResultError, Code: 500011,
+			Message: fmt.Sprintf("AADSTS500011: The resource principal named %s was not found in the tenant named %s.", bad, t.name)}, u, a, nil
+	}
+	out := t.evaluateUserLocked(u, a, norm)
+	return out, u, a, norm
+}
+
+func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOutcome {
+	gsp := t.graphSPLocked()
+	for _, sc := range norm {
+		if findScope(gsp, sc) == nil {
+			return SignInOutcome{Result: ResultError, Code: 650053,
+				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, graph.MicrosoftGraphAppID)}
+		}
+	}
+	sp := t.spByAppLocked(a.AppID)
+	name := a.DisplayName
+	if sp != nil {
+		name = sp.DisplayName
+		if !sp.Enabled() {
+			return SignInOutcome{Result: ResultBlocked, Code: 7000112,
+				Message: fmt.Sprintf("AADSTS7000112: Application '%s'(%s) is disabled.", a.AppID, name)}
+		}
+		// ENTRA.md B1 50105 / A5: assignment required blocks unassigned users.
+		if sp.AppRoleAssignmentRequired && !t.userAssignedLocked(u, sp) {
+			return SignInOutcome{Result: ResultNotAssigned, Code: 50105,
+				Message: fmt.Sprintf("AADSTS50105: Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '%s' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator.", name, a.AppID, u.UserPrincipalName)}
+		}
+	}
+	var granted []string
+	if sp != nil {
+		granted = t.grantedScopesLocked(sp, gsp, u.ID)
+	}
+	missing := minusFold(norm, granted)
+	if len(missing) == 0 {
+		return SignInOutcome{Result: ResultGranted, Message: fmt.Sprintf("Signed in to %s.", name)}
+	}
+	prompt := SignInOutcome{Result: ResultConsentPrompt, Code: 65001, MissingScopes: missing,
+		Message: fmt.Sprintf("AADSTS65001: The user or administrator has not consented to use the application with ID '%s' named '%s'. %s asks for: %s.", a.AppID, name, name, strings.Join(missing, ", "))}
+	// ENTRA.md A7: administrators who can grant delegated permissions see the consent prompt.
+	if hasAnyRole(u, rolesConsentDelegated) {
+		return prompt
+	}
+	var adminOnly []string
+	var perms []permRef
+	for _, sc := range missing {
+		ps := findScope(gsp, sc)
+		if !strings.EqualFold(ps.Type, "User") {
+			adminOnly = append(adminOnly, ps.Value) // ENTRA.md B5: Admin-type scopes always need admin.
+		}
+		perms = append(perms, permRef{resource: gsp, scope: ps, client: a})
+	}
+	selfIDs := t.selfConsentPolicyIDsLocked()
+	// ENTRA.md B3: risk-based step-up for unverified multi-tenant apps asking
+	// beyond basic sign-in, unless allowUserConsentForRiskyApps.
+	allowRisky := t.authz.AllowUserConsentForRiskyApps != nil && *t.authz.AllowUserConsentForRiskyApps
+	risky := !a.verified() && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
+	assignmentRequired := sp != nil && sp.AppRoleAssignmentRequired // ENTRA.md A5
+	userMay := false
+	if len(adminOnly) == 0 && !assignmentRequired {
+		// ENTRA.md A2: each assigned policy is evaluated independently; one must approve.
+		for _, id := range selfIDs {
+			if p := t.policies[strings.ToLower(id)]; p != nil && t.policyApprovesLocked(p, perms) {
+				userMay = true
+				break
+			}
+		}
+	}
+	if userMay && !risky {
+		return prompt
+	}
+	workflow := t.acrp.IsEnabled // ENTRA.md A3 / B1 90095
+	switch {
+	case userMay && risky && workflow:
+		return SignInOutcome{Result: ResultApprovalRequired, Code: 900981, MissingScopes: missing,
+			Message: fmt.Sprintf("AADSTS900981: An admin consent request was received for a risky app. %s is unverified and might be risky; request approval from an admin to use it.", name)}
+	case userMay && risky:
+		return SignInOutcome{Result: ResultNeedAdminApproval, Code: 900941, MissingScopes: missing,
+			Message: fmt.Sprintf("AADSTS900941: Administrator consent is required. App is considered risky. %s might be risky. If you trust this app, ask your admin to grant you access.", name)}
+	case workflow:
+		return SignInOutcome{Result: ResultApprovalRequired, Code: 90095, MissingScopes: missing,
+			Message: fmt.Sprintf("AADSTS90095: Approval required. %s needs permission to access resources in your organization that only an admin can grant. Please request approval from an admin to use this app.", name)}
+	case len(adminOnly) == 0 && len(selfIDs) == 0:
+		// ENTRA.md B1 90093: user consent is disabled.
+		return SignInOutcome{Result: ResultNeedAdminApproval, Code: 90093, MissingScopes: missing,
+			Message: fmt.Sprintf("AADSTS90093: Need admin approval. An administrator of %s has set a policy that prevents you from granting %s the permissions it is requesting. Contact an administrator of %s, who can grant permissions to this app on your behalf.", t.name, name, t.name)}
+	default:
+		return SignInOutcome{Result: ResultNeedAdminApproval, Code: 90094, MissingScopes: missing,
+			Message: fmt.Sprintf("AADSTS90094: Need admin approval. %s needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.", name)}
+	}
+}
+
+// userConsentLocked records the user's consent: the app's service principal is
+// created if missing, then a Principal grant (or, for a Global Administrator
+// who ticked "Consent on behalf of your organization", an AllPrincipals grant;
+// ENTRA.md A7) is created or merged.
+func (t *Tenant) userConsentLocked(u *simUser, a *App, scopes []string, forOrg bool) {
+	sp := t.ensureSPLocked(a.AppID)
+	gsp := t.graphSPLocked()
+	if forOrg {
+		t.mergeGrantLocked(sp, gsp, "AllPrincipals", "", scopes)
+		return
+	}
+	t.mergeGrantLocked(sp, gsp, "Principal", u.ID, scopes)
+}
+
+// submitRequestLocked creates or updates the app's appConsentRequest with an
+// InProgress userConsentRequest by the user (ENTRA.md A4).
+func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason string) *graph.AppConsentRequest {
+	name := a.DisplayName
+	if sp := t.spByAppLocked(a.AppID); sp != nil {
+		name = sp.DisplayName
+	}
+	var r *graph.AppConsentRequest
+	if id, ok := t.requestByAppID[strings.ToLower(a.AppID)]; ok {
+		r = t.requests[id]
+	} else {
+		r = &graph.AppConsentRequest{ID: t.newGUID(), AppID: a.AppID, AppDisplayName: name}
+		t.requests[r.ID] = r
+		t.requestOrder = append(t.requestOrder, r.ID)
+		t.requestByAppID[strings.ToLower(a.AppID)] = r.ID
+	}
+	for _, sc := range scopes {
+		if !slices.ContainsFunc(r.PendingScopes, func(p graph.ConsentRequestScope) bool { return strings.EqualFold(p.DisplayName, sc) }) {
+			r.PendingScopes = append(r.PendingScopes, graph.ConsentRequestScope{DisplayName: sc})
+		}
+	}
+	now := t.now().UTC().Format(time.RFC3339)
+	for i := range r.UserConsentRequests {
+		ur := &r.UserConsentRequests[i]
+		if ur.Status == "InProgress" && ur.CreatedBy.User != nil && ur.CreatedBy.User.ID == u.ID {
+			ur.Reason = reason
+			return r
+		}
+	}
+	r.UserConsentRequests = append(r.UserConsentRequests, graph.UserConsentRequest{
+		ID: t.newGUID(), ApprovalID: t.newGUID(), Status: "InProgress", Reason: reason,
+		CreatedBy:       graph.IdentitySet{User: &graph.Identity{ID: u.ID, DisplayName: u.DisplayName}},
+		CreatedDateTime: now,
+	})
+	return r
+}
+
+// completeRequestLocked marks a request's in-progress user requests Completed
+// (the reviewer approved through the consent URL with bf_id, ENTRA.md A4).
+func (t *Tenant) completeRequestLocked(id string) bool {
+	r := t.requests[id]
+	if r == nil {
+		return false
+	}
+	now := t.now().UTC().Format(time.RFC3339)
+	for i := range r.UserConsentRequests {
+		if r.UserConsentRequests[i].Status == "InProgress" {
+			r.UserConsentRequests[i].Status = "Completed"
+			r.UserConsentRequests[i].CompletedDateTime = now
+		}
+	}
+	r.PendingScopes = nil
+	return true
+}
+
+// SubmitConsentRequest files an admin consent request as the user (as if they
+// filled in the justification on the "Approval required" screen), regardless
+// of the workflow setting. Returns the request id.
+func (t *Tenant) SubmitConsentRequest(upn, appID string, scopes []string, reason string) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.userByUPNLocked(upn)
+	a := t.srv.catalog.get(appID)
+	if u == nil || a == nil {
+		return "", fmt.Errorf("sim: unknown user %q or app %q", upn, appID)
+	}
+	if len(scopes) == 0 {
+		scopes = a.RequiredScopes
+	}
+	return t.submitRequestLocked(u, a, scopes, reason).ID, nil
+}

@@ -1,0 +1,614 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"consentwiz/graph"
+)
+
+// Tenant is one simulated Entra ID tenant. All methods are goroutine-safe: a
+// mutex guards the state. Collections are held in maps with insertion-order
+// slices and secondary indexes, so lookups stay O(1) and listing a page costs
+// the page (20,000 service principals or 50,000 grants stay fast).
+type Tenant struct {
+	srv *Server
+	mu  sync.Mutex
+
+	scenario string
+	id       string
+	name     string
+	domains  []graph.VerifiedDomain
+	seed     string
+	seq      uint64
+
+	adminUPN, endUserUPN string
+	appID                string // the scenario's third-party app
+
+	users      map[string]*simUser // by id
+	usersByUPN map[string]*simUser // by lower-case UPN
+	userOrder  []string
+	groups     map[string]*simGroup
+	groupOrder []string
+	roleObjIDs map[string]string // role template id -> directoryRole object id
+
+	authz graph.AuthorizationPolicy
+	// beta's permissionGrantPolicyIdsAssignedToDefaultUserRole mirrors authz (ENTRA.md A1).
+	acrp graph.AdminConsentRequestPolicy
+
+	sps       map[string]*graph.ServicePrincipal // by object id
+	spByAppID map[string]string                  // lower appId -> object id
+	spOrder   []string
+
+	grants           map[string]*graph.OAuth2PermissionGrant
+	grantOrder       []string
+	grantsByClient   map[string][]string // client SP id -> grant ids
+	grantsByResource map[string][]string
+
+	assigns            map[string]*graph.AppRoleAssignment
+	assignsByPrincipal map[string][]string
+	assignsByResource  map[string][]string
+
+	classifications map[string][]graph.DelegatedPermissionClassification // by resource SP id
+
+	requests       map[string]*graph.AppConsentRequest
+	requestOrder   []string
+	requestByAppID map[string]string // lower appId -> request id
+
+	policies map[string]*grantPolicy // permission grant policies by lower id
+
+	// IgnoreAuthorizationPolicyWrites makes PATCH authorizationPolicy answer 204
+	// and change nothing (ENTRA.md A1 [UNVERIFIED] silent discard).
+	ignoreAuthzWrites bool
+}
+
+type simUser struct {
+	graph.User
+	roles  []string // role template ids
+	groups []string // group ids
+}
+
+type simGroup struct {
+	graph.Group
+	members []string
+}
+
+type grantPolicy struct {
+	ID          string
+	DisplayName string
+	Description string
+	Includes    []graph.PermissionGrantConditionSet
+	Excludes    []graph.PermissionGrantConditionSet
+}
+
+func newTenant(srv *Server, scenario, seed, name string, domains []graph.VerifiedDomain) *Tenant {
+	t := &Tenant{
+		srv: srv, scenario: scenario, seed: seed, name: name, domains: domains,
+		users: map[string]*simUser{}, usersByUPN: map[string]*simUser{},
+		groups: map[string]*simGroup{}, roleObjIDs: map[string]string{},
+		sps: map[string]*graph.ServicePrincipal{}, spByAppID: map[string]string{},
+		grants: map[string]*graph.OAuth2PermissionGrant{}, grantsByClient: map[string][]string{}, grantsByResource: map[string][]string{},
+		assigns: map[string]*graph.AppRoleAssignment{}, assignsByPrincipal: map[string][]string{}, assignsByResource: map[string][]string{},
+		classifications: map[string][]graph.DelegatedPermissionClassification{},
+		requests:        map[string]*graph.AppConsentRequest{}, requestByAppID: map[string]string{},
+	}
+	t.id = t.newGUID()
+	t.authz = graph.AuthorizationPolicy{ID: "authorizationPolicy", DisplayName: "Authorization Policy",
+		AllowUserConsentForRiskyApps: new(bool)}
+	t.acrp = graph.AdminConsentRequestPolicy{ID: "adminConsentRequestPolicy", RequestDurationInDays: 30, Reviewers: []graph.ReviewerScope{}, Version: 0}
+	t.policies = builtinPolicies(t.id)
+	// Every tenant has Microsoft Graph's service principal.
+	t.ensureSPLocked(graph.MicrosoftGraphAppID)
+	return t
+}
+
+// newGUID returns a deterministic, unique GUID-shaped id (stable per scenario
+// and order of creation, so demos and golden tests see the same ids).
+func (t *Tenant) newGUID() string {
+	t.seq++
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", t.seed, t.seq)))
+	b := h[:16]
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// newGrantID returns an id shaped like Graph's oauth2PermissionGrant ids (base64url).
+func (t *Tenant) newGrantID() string {
+	t.seq++
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s#grant#%d", t.seed, t.seq)))
+	var b [33]byte
+	copy(b[:], h[:])
+	binary.BigEndian.PutUint64(b[25:], t.seq)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// ---- accessors -------------------------------------------------------------
+
+// ID returns the tenant id (a GUID).
+func (t *Tenant) ID() string { return t.id }
+
+// Scenario returns the scenario the tenant was built from.
+func (t *Tenant) Scenario() string { return t.scenario }
+
+// Domain returns the tenant's default verified domain.
+func (t *Tenant) Domain() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return graph.Organization{VerifiedDomains: t.domains}.DefaultDomain()
+}
+
+// InitialDomain returns the tenant's *.onmicrosoft.com domain.
+func (t *Tenant) InitialDomain() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, d := range t.domains {
+		if d.IsInitial {
+			return d.Name
+		}
+	}
+	return ""
+}
+
+// DisplayName returns the organization's display name.
+func (t *Tenant) DisplayName() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.name
+}
+
+// AdminUPN is the scenario's Global Administrator.
+func (t *Tenant) AdminUPN() string { return t.adminUPN }
+
+// EndUserUPN is the scenario's end user who wants to use the app.
+func (t *Tenant) EndUserUPN() string { return t.endUserUPN }
+
+// AppID is the scenario's third-party app (TrackerRMS).
+func (t *Tenant) AppID() string { return t.appID }
+
+// AuthorizationPolicy returns a copy of the authorization policy.
+func (t *Tenant) AuthorizationPolicy() graph.AuthorizationPolicy {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return copyAuthz(t.authz)
+}
+
+// SetUserConsentPolicies replaces permissionGrantPoliciesAssigned exactly as
+// given (for example another admin's concurrent change).
+func (t *Tenant) SetUserConsentPolicies(ids []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, ids...)
+}
+
+// SetIgnoreAuthorizationPolicyWrites switches the silent discard of
+// authorizationPolicy PATCHes (ENTRA.md A1 [UNVERIFIED]).
+func (t *Tenant) SetIgnoreAuthorizationPolicyWrites(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ignoreAuthzWrites = on
+}
+
+// AdminConsentRequestPolicy returns a copy of the consent request policy.
+func (t *Tenant) AdminConsentRequestPolicy() graph.AdminConsentRequestPolicy {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.acrp
+	p.Reviewers = append([]graph.ReviewerScope{}, t.acrp.Reviewers...)
+	return p
+}
+
+// SetAdminConsentRequestPolicy replaces the consent request policy (version increments).
+func (t *Tenant) SetAdminConsentRequestPolicy(p graph.AdminConsentRequestPolicy) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v := t.acrp.Version + 1
+	t.acrp = p
+	t.acrp.ID = "adminConsentRequestPolicy"
+	t.acrp.Version = v
+	t.acrp.Reviewers = append([]graph.ReviewerScope{}, p.Reviewers...)
+}
+
+// ServicePrincipal returns a copy of the app's service principal in this tenant.
+func (t *Tenant) ServicePrincipal(appID string) (graph.ServicePrincipal, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppLocked(appID)
+	if sp == nil {
+		return graph.ServicePrincipal{}, false
+	}
+	return copySP(sp), true
+}
+
+// ServicePrincipalCount returns how many service principals the tenant holds.
+func (t *Tenant) ServicePrincipalCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.sps)
+}
+
+// Grants returns copies of the delegated grants whose client is the app's SP.
+func (t *Tenant) Grants(appID string) []graph.OAuth2PermissionGrant {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppLocked(appID)
+	if sp == nil {
+		return nil
+	}
+	var out []graph.OAuth2PermissionGrant
+	for _, id := range t.grantsByClient[sp.ID] {
+		if g, ok := t.grants[id]; ok {
+			out = append(out, *g)
+		}
+	}
+	return out
+}
+
+// AppRoleAssignments returns the app role assignments granted to the app's SP.
+func (t *Tenant) AppRoleAssignments(appID string) []graph.AppRoleAssignment {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppLocked(appID)
+	if sp == nil {
+		return nil
+	}
+	var out []graph.AppRoleAssignment
+	for _, id := range t.assignsByPrincipal[sp.ID] {
+		if a, ok := t.assigns[id]; ok {
+			out = append(out, *a)
+		}
+	}
+	return out
+}
+
+// ConsentRequests returns copies of all appConsentRequests with their user requests.
+func (t *Tenant) ConsentRequests() []graph.AppConsentRequest {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []graph.AppConsentRequest
+	for _, id := range t.requestOrder {
+		out = append(out, copyRequest(t.requests[id], true))
+	}
+	return out
+}
+
+// Classifications returns the delegated permission classifications on the app's SP.
+func (t *Tenant) Classifications(resourceAppID string) []graph.DelegatedPermissionClassification {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppLocked(resourceAppID)
+	if sp == nil {
+		return nil
+	}
+	return append([]graph.DelegatedPermissionClassification(nil), t.classifications[sp.ID]...)
+}
+
+// User returns the directory user with this UPN.
+func (t *Tenant) User(upn string) (graph.User, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.usersByUPN[strings.ToLower(upn)]
+	if u == nil {
+		return graph.User{}, false
+	}
+	return u.User, true
+}
+
+// UserRoles returns the role template ids the user holds.
+func (t *Tenant) UserRoles(upn string) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.usersByUPN[strings.ToLower(upn)]
+	if u == nil {
+		return nil
+	}
+	return append([]string(nil), u.roles...)
+}
+
+// AddUser adds a user holding the given directory roles (template ids).
+func (t *Tenant) AddUser(upn, displayName string, roles ...string) graph.User {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.addUserLocked(upn, displayName, roles...).User
+}
+
+// AssignUser assigns a user to the app (default app role), ENTRA.md A6.
+// The app's service principal must exist.
+func (t *Tenant) AssignUser(upn, appID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.usersByUPN[strings.ToLower(upn)]
+	sp := t.spByAppLocked(appID)
+	if u == nil || sp == nil {
+		return fmt.Errorf("sim: no user %q or no service principal for %s", upn, appID)
+	}
+	t.addAssignmentLocked(DefaultAppRoleID, u.ID, "User", u.DisplayName, sp)
+	return nil
+}
+
+// SetAppRoleAssignmentRequired switches "assignment required" on the app's SP.
+func (t *Tenant) SetAppRoleAssignmentRequired(appID string, on bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppLocked(appID)
+	if sp == nil {
+		return fmt.Errorf("sim: no service principal for %s", appID)
+	}
+	sp.AppRoleAssignmentRequired = on
+	return nil
+}
+
+// SetServicePrincipalEnabled enables or disables sign-in to the app.
+func (t *Tenant) SetServicePrincipalEnabled(appID string, on bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppLocked(appID)
+	if sp == nil {
+		return fmt.Errorf("sim: no service principal for %s", appID)
+	}
+	sp.AccountEnabled = &on
+	return nil
+}
+
+// ---- internal helpers (callers hold t.mu) ----------------------------------
+
+func (t *Tenant) addUserLocked(upn, displayName string, roles ...string) *simUser {
+	u := &simUser{User: graph.User{ID: t.newGUID(), DisplayName: displayName, UserPrincipalName: upn, Mail: upn}, roles: roles}
+	t.users[u.ID] = u
+	t.usersByUPN[strings.ToLower(upn)] = u
+	t.userOrder = append(t.userOrder, u.ID)
+	for _, r := range roles {
+		if _, ok := t.roleObjIDs[r]; !ok {
+			t.roleObjIDs[r] = t.newGUID()
+		}
+	}
+	return u
+}
+
+func (t *Tenant) addGroupLocked(name string, members ...*simUser) *simGroup {
+	g := &simGroup{Group: graph.Group{ID: t.newGUID(), DisplayName: name}}
+	for _, m := range members {
+		g.members = append(g.members, m.ID)
+		m.groups = append(m.groups, g.ID)
+	}
+	t.groups[g.ID] = g
+	t.groupOrder = append(t.groupOrder, g.ID)
+	return g
+}
+
+func (t *Tenant) spByAppLocked(appID string) *graph.ServicePrincipal {
+	id, ok := t.spByAppID[strings.ToLower(appID)]
+	if !ok {
+		return nil
+	}
+	return t.sps[id]
+}
+
+// ensureSPLocked returns the app's SP, creating it from the catalog when the
+// app is known (ENTRA.md A5: consent or POST /servicePrincipals creates it).
+func (t *Tenant) ensureSPLocked(appID string) *graph.ServicePrincipal {
+	if sp := t.spByAppLocked(appID); sp != nil {
+		return sp
+	}
+	a := t.srv.catalog.get(appID)
+	if a == nil {
+		return nil
+	}
+	return t.addSPLocked(spFromApp(a, t.newGUID()))
+}
+
+func (t *Tenant) addSPLocked(sp *graph.ServicePrincipal) *graph.ServicePrincipal {
+	t.sps[sp.ID] = sp
+	t.spByAppID[strings.ToLower(sp.AppID)] = sp.ID
+	t.spOrder = append(t.spOrder, sp.ID)
+	return sp
+}
+
+func (t *Tenant) graphSPLocked() *graph.ServicePrincipal {
+	return t.spByAppLocked(graph.MicrosoftGraphAppID)
+}
+
+func (t *Tenant) addGrantLocked(g *graph.OAuth2PermissionGrant) *graph.OAuth2PermissionGrant {
+	if g.ID == "" {
+		g.ID = t.newGrantID()
+	}
+	t.grants[g.ID] = g
+	t.grantOrder = append(t.grantOrder, g.ID)
+	t.grantsByClient[g.ClientID] = append(t.grantsByClient[g.ClientID], g.ID)
+	t.grantsByResource[g.ResourceID] = append(t.grantsByResource[g.ResourceID], g.ID)
+	return g
+}
+
+func (t *Tenant) deleteGrantLocked(id string) {
+	g, ok := t.grants[id]
+	if !ok {
+		return
+	}
+	delete(t.grants, id)
+	t.grantsByClient[g.ClientID] = slices.DeleteFunc(t.grantsByClient[g.ClientID], func(s string) bool { return s == id })
+	t.grantsByResource[g.ResourceID] = slices.DeleteFunc(t.grantsByResource[g.ResourceID], func(s string) bool { return s == id })
+	// grantOrder keeps a tombstone; listings skip ids no longer in t.grants.
+}
+
+// findGrantLocked finds the grant for client, resource, consent type and principal.
+func (t *Tenant) findGrantLocked(clientID, resourceID, consentType, principalID string) *graph.OAuth2PermissionGrant {
+	for _, id := range t.grantsByClient[clientID] {
+		g := t.grants[id]
+		if g != nil && g.ResourceID == resourceID && strings.EqualFold(g.ConsentType, consentType) &&
+			(consentType == "AllPrincipals" || g.PrincipalID == principalID) {
+			return g
+		}
+	}
+	return nil
+}
+
+// mergeGrantLocked adds scopes to the grant (creating it when missing):
+// ENTRA.md A6 "update the existing grant, rather than create a new one".
+func (t *Tenant) mergeGrantLocked(client, resource *graph.ServicePrincipal, consentType, principalID string, scopes []string) *graph.OAuth2PermissionGrant {
+	g := t.findGrantLocked(client.ID, resource.ID, consentType, principalID)
+	if g == nil {
+		g = &graph.OAuth2PermissionGrant{ClientID: client.ID, ConsentType: consentType, ResourceID: resource.ID}
+		if consentType == "Principal" {
+			g.PrincipalID = principalID
+		}
+		t.addGrantLocked(g)
+	}
+	g.Scope = strings.Join(unionFold(strings.Fields(g.Scope), scopes), " ")
+	return g
+}
+
+func (t *Tenant) addAssignmentLocked(roleID, principalID, principalType, principalName string, resource *graph.ServicePrincipal) *graph.AppRoleAssignment {
+	for _, id := range t.assignsByPrincipal[principalID] {
+		a := t.assigns[id]
+		if a != nil && a.ResourceID == resource.ID && strings.EqualFold(a.AppRoleID, roleID) {
+			return a
+		}
+	}
+	a := &graph.AppRoleAssignment{ID: t.newGrantID(), AppRoleID: roleID, PrincipalID: principalID,
+		PrincipalType: principalType, PrincipalDisplayName: principalName, ResourceID: resource.ID,
+		ResourceDisplayName: resource.DisplayName, CreatedDateTime: t.srv.now().UTC().Format(time.RFC3339)}
+	t.assigns[a.ID] = a
+	t.assignsByPrincipal[principalID] = append(t.assignsByPrincipal[principalID], a.ID)
+	t.assignsByResource[resource.ID] = append(t.assignsByResource[resource.ID], a.ID)
+	return a
+}
+
+// grantedScopesLocked returns the scopes user has on resource through client:
+// the AllPrincipals grant plus the user's own Principal grant.
+func (t *Tenant) grantedScopesLocked(client, resource *graph.ServicePrincipal, userID string) []string {
+	var out []string
+	for _, id := range t.grantsByClient[client.ID] {
+		g := t.grants[id]
+		if g == nil || g.ResourceID != resource.ID {
+			continue
+		}
+		if strings.EqualFold(g.ConsentType, "AllPrincipals") || (userID != "" && g.PrincipalID == userID) {
+			out = unionFold(out, strings.Fields(g.Scope))
+		}
+	}
+	return out
+}
+
+func (t *Tenant) userAssignedLocked(u *simUser, sp *graph.ServicePrincipal) bool {
+	ids := append([]string{u.ID}, u.groups...)
+	for _, aid := range t.assignsByResource[sp.ID] {
+		a := t.assigns[aid]
+		if a != nil && slices.Contains(ids, a.PrincipalID) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Tenant) userByUPNLocked(upn string) *simUser { return t.usersByUPN[strings.ToLower(upn)] }
+
+func (t *Tenant) now() time.Time { return t.srv.now() }
+
+// ---- copies ----------------------------------------------------------------
+
+func copyAuthz(p graph.AuthorizationPolicy) graph.AuthorizationPolicy {
+	c := p
+	if p.AllowUserConsentForRiskyApps != nil {
+		v := *p.AllowUserConsentForRiskyApps
+		c.AllowUserConsentForRiskyApps = &v
+	}
+	c.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, p.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned...)
+	return c
+}
+
+func copySP(sp *graph.ServicePrincipal) graph.ServicePrincipal {
+	c := *sp
+	if sp.AccountEnabled != nil {
+		v := *sp.AccountEnabled
+		c.AccountEnabled = &v
+	}
+	if sp.VerifiedPublisher != nil {
+		v := *sp.VerifiedPublisher
+		c.VerifiedPublisher = &v
+	}
+	c.OAuth2PermissionScopes = append([]graph.PermissionScope(nil), sp.OAuth2PermissionScopes...)
+	c.AppRoles = make([]graph.AppRole, len(sp.AppRoles))
+	for i, r := range sp.AppRoles {
+		r.AllowedMemberTypes = append([]string(nil), r.AllowedMemberTypes...)
+		c.AppRoles[i] = r
+	}
+	c.ReplyURLs = append([]string(nil), sp.ReplyURLs...)
+	return c
+}
+
+func copyRequest(r *graph.AppConsentRequest, withUsers bool) graph.AppConsentRequest {
+	c := *r
+	c.PendingScopes = append([]graph.ConsentRequestScope{}, r.PendingScopes...)
+	c.UserConsentRequests = nil
+	if withUsers {
+		for _, u := range r.UserConsentRequests {
+			c.UserConsentRequests = append(c.UserConsentRequests, copyUserRequest(u))
+		}
+	}
+	return c
+}
+
+func copyUserRequest(u graph.UserConsentRequest) graph.UserConsentRequest {
+	if u.CreatedBy.User != nil {
+		v := *u.CreatedBy.User
+		u.CreatedBy.User = &v
+	}
+	return u
+}
+
+// ---- scope helpers ---------------------------------------------------------
+
+// unionFold returns a followed by the members of b not already in a (case-insensitive).
+func unionFold(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, s := range b {
+		if !containsFold(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// minusFold returns the members of a not in b (case-insensitive).
+func minusFold(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !containsFold(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func findScope(sp *graph.ServicePrincipal, value string) *graph.PermissionScope {
+	for i := range sp.OAuth2PermissionScopes {
+		if strings.EqualFold(sp.OAuth2PermissionScopes[i].Value, value) {
+			return &sp.OAuth2PermissionScopes[i]
+		}
+	}
+	return nil
+}
+
+func findAppRole(sp *graph.ServicePrincipal, valueOrID string) *graph.AppRole {
+	for i := range sp.AppRoles {
+		if strings.EqualFold(sp.AppRoles[i].Value, valueOrID) || strings.EqualFold(sp.AppRoles[i].ID, valueOrID) {
+			return &sp.AppRoles[i]
+		}
+	}
+	return nil
+}
