@@ -114,6 +114,8 @@ func step(s State, ev Event) (State, []Effect) {
 		return signingIn(s, ev)
 	case StepDiagnosing:
 		return diagnosing(s, ev)
+	case StepDemoUser:
+		return demoUser(s, ev)
 	case StepChooseFix:
 		return chooseFix(s, ev)
 	case StepLinkShow:
@@ -886,7 +888,35 @@ func finishVerified(s State) (State, []Effect) {
 		FixGrantDirect:      appName(s) + " now has admin consent for everyone in the organization.",
 		FixClassifyLow:      "Users can now consent to " + appName(s) + "'s low-impact permissions themselves.",
 	}[s.Fix]
-	return finish(s, Outcome{Kind: OutcomeVerified, Summary: summary})
+	o := Outcome{Kind: OutcomeVerified, Summary: summary}
+	if s.Demo && s.demoAfter == nil && s.App.ClientID != "" {
+		// The demo shows the end user's side: the user tries the app again and
+		// the summary says what they got, before the wizard ends.
+		s.demoAfter = &o
+		s.Step = StepDemoUser
+		return s, []Effect{SimulateUser{AppID: s.App.ClientID, Scopes: requestedScopes(s)}}
+	}
+	return finish(s, o)
+}
+
+// demoUser waits for the simulated user's second try (demo only).
+func demoUser(s State, ev Event) (State, []Effect) {
+	o := *s.demoAfter
+	switch e := ev.(type) {
+	case UserSimulated:
+		if e.Err != nil {
+			o.Summary += "\n\nThe simulated user could not try again: " + e.Err.Error()
+		} else {
+			o.Summary += "\n\nThe user tries again: " + screenName(e.Screen)
+			if e.Detail != "" {
+				o.Summary += " — " + e.Detail
+			}
+		}
+		return finish(s, o)
+	case Confirmed, DoneKey:
+		return finish(s, o)
+	}
+	return s, nil
 }
 
 // --- polling ---------------------------------------------------------------------
@@ -968,8 +998,11 @@ func adminLink(s State) string {
 			return u
 		}
 	}
+	// v1 without redirect_uri returns to the app's own registered reply URL
+	// (ENTRA.md C1, G): right for every region of a multi-region vendor, where
+	// picking one of the profile's URIs could send a US customer to the UK site.
 	redirect := ""
-	if len(s.App.RedirectURIs) > 0 {
+	if len(s.App.RedirectURIs) == 1 {
 		redirect = s.App.RedirectURIs[0]
 	}
 	return AdminConsentURLv1(s.Cloud, tenant, s.App.ClientID, redirect, s.Nonce)

@@ -555,6 +555,11 @@ func coverage(s State, snap *graph.TenantSnapshot, scopes []string, allOnly bool
 		missing = append(missing, "admin consent")
 	}
 	for _, sc := range scopes {
+		// OpenID Connect scopes (offline_access, openid, profile, email) need no
+		// grant of their own to let the user in; the diagnosis ignores them too.
+		if oidcScope(sc) {
+			continue
+		}
 		if !containsFold(granted, sc) {
 			missing = append(missing, sc)
 		}
@@ -847,4 +852,13 @@ func jsonText(v any) string {
 		return ""
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// oidcScope reports whether sc is an OpenID Connect scope rather than an API permission.
+func oidcScope(sc string) bool {
+	switch strings.ToLower(sc) {
+	case "offline_access", "openid", "profile", "email":
+		return true
+	}
+	return false
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"consentwiz/graph"
 )
@@ -108,6 +107,8 @@ func note(body, extra string) string {
 
 func renderStep(s State) Prompt {
 	switch s.Step {
+	case StepDemoUser:
+		return Prompt{Kind: PromptProgress, Title: "Fixed and verified — the user tries again", Body: "Demo: the simulated user connects " + appName(s) + " again, to show what they get now."}
 	case StepRestoreOffer:
 		return restoreOfferPrompt(s)
 	case StepRestoreReading:
@@ -312,10 +313,8 @@ func chooseFixPrompt(s State) Prompt {
 }
 
 func pollNote(s State) string {
+	// The elapsed time is the driver's to show (the spinner counts it live).
 	var parts []string
-	if !s.PollStarted.IsZero() && !s.Now.IsZero() && s.Now.After(s.PollStarted) {
-		parts = append(parts, "Waiting for "+s.Now.Sub(s.PollStarted).Truncate(time.Second).String()+".")
-	}
 	if len(s.Missing) > 0 {
 		parts = append(parts, "Not there yet: "+strings.Join(s.Missing, ", ")+".")
 	}

@@ -388,6 +388,8 @@ func describeUndo(e Effect) Diff {
 
 func cancel(s State) (State, []Effect) {
 	switch s.Step {
+	case StepDemoUser:
+		return finish(s, *s.demoAfter)
 	case StepRestoreOffer:
 		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: "Stopped. The saved setting is still in the journal; run `consentwiz restore` to put it back.", JournalKept: true})
 	case StepRestoreReading, StepRestoreConflict:

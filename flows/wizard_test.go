@@ -409,3 +409,32 @@ func TestWizardSignInFailure(t *testing.T) {
 		t.Fatalf("outcome = %+v", o)
 	}
 }
+
+// In the demo, after a verified fix the simulated user tries again, and the
+// summary says what they got; without the demo no such effect is emitted.
+func TestWizardDemoUserTriesAgainAfterFix(t *testing.T) {
+	for _, demo := range []bool{false, true} {
+		ft := wzNewTenant(FixAdminLink)
+		ft.userConsents = true
+		in := wzTestInput()
+		in.Demo = demo
+		w := wzNewWiz(t, in, ft)
+		w.toChooseFix()
+		w.send(Chose{Key: string(FixAdminLink)})
+		ft.adminApproves()
+		w.send(DoneKey{})
+		o, ok := w.drive(50)
+		if !ok || o.Kind != OutcomeVerified {
+			t.Fatalf("demo=%v: outcome = %+v (finished %v)", demo, o, ok)
+		}
+		var tried bool
+		for _, e := range w.all {
+			if _, ok := e.(SimulateUser); ok {
+				tried = true
+			}
+		}
+		if tried != demo || strings.Contains(o.Summary, "The user tries again") != demo {
+			t.Fatalf("demo=%v: simulated user %v, summary %q", demo, tried, o.Summary)
+		}
+	}
+}

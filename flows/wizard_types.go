@@ -77,6 +77,7 @@ const (
 	StepUndoing                        // undoing writes after a cancel or a failure
 	StepFailed                         // something went wrong: why, and what can still work
 	StepDone                           // finished; s.Outcome holds the result
+	StepDemoUser                       // demo: the simulated user tries the app again after the fix
 	stepEnd
 )
 
@@ -86,6 +87,7 @@ var stepNames = [...]string{
 	"link-show", "write-sign-in", "reading-policy", "reviewers", "reviewer-search", "reviewer-pick",
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
 	"relax-connect", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
+	"demo-user",
 }
 
 func (s StepID) String() string {
@@ -423,6 +425,7 @@ type State struct {
 	skipped       int
 	pollEvery     time.Duration
 	ioNote        string
+	demoAfter     *Outcome // demo: the verified outcome, held while the user tries again
 	searchQuery   string
 	searching     bool
 }
