@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,12 +82,20 @@ type Authenticator struct {
 
 	mu      sync.Mutex
 	account *public.Account
+	// name is the signed-in user's display name from the last id token (MSAL's
+	// Account never carries it).
+	name string
 	// granted tracks every scope a token was issued for in this session, so
 	// later silent requests can ask for the union (one token, fewer prompts).
 	granted map[string]bool
 	// interact, when set, is called when a silent request needs interaction;
 	// it signs in interactively for the scopes and returns nil on success.
 	interact func(ctx context.Context, scopes []string) error
+	// interactMu serializes interactive sign-ins: concurrent Token calls that
+	// need the same consent open one browser, not several. interactions counts
+	// the completed ones (under mu), so a waiter knows to try silently again.
+	interactMu   sync.Mutex
+	interactions int
 }
 
 // NewAuthenticator builds the MSAL public client for cfg.
@@ -126,7 +135,8 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 }
 
 // SetInteractive sets the function used when a token needs interaction (for
-// example a write scope the admin has not consented to yet).
+// example a write scope the admin has not consented to yet). Token runs it
+// for one caller at a time; it must not call Token itself.
 func (a *Authenticator) SetInteractive(fn func(ctx context.Context, scopes []string) error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -188,7 +198,7 @@ func (a *Authenticator) Account() (Account, bool) {
 	if a.account == nil {
 		return Account{}, false
 	}
-	return toAccount(*a.account), true
+	return a.toAccountLocked(*a.account), true
 }
 
 // Resume picks up an account from the persistent cache (when CacheFile is set),
@@ -202,7 +212,8 @@ func (a *Authenticator) Resume(ctx context.Context) (Account, bool) {
 	defer a.mu.Unlock()
 	acct := accts[0]
 	a.account = &acct
-	return toAccount(acct), true
+	a.name = ""
+	return a.toAccountLocked(acct), true
 }
 
 // Token implements TokenSource: a token for scopes, silently from the cache or
@@ -214,26 +225,45 @@ func (a *Authenticator) Token(ctx context.Context, scopes []string) (string, err
 	a.mu.Lock()
 	acct := a.account
 	interact := a.interact
+	seen := a.interactions
 	a.mu.Unlock()
 	if acct == nil {
 		err := &InteractionRequiredError{Scopes: scopes, Reason: "not signed in", Err: errors.New("no account")}
 		if interact == nil {
 			return "", err
 		}
-		if ierr := interact(ctx, scopes); ierr != nil {
-			return "", ierr
-		}
-		return a.silent(ctx, q, scopes)
+		return a.interactive(ctx, interact, seen, q, scopes)
 	}
 	tok, err := a.silent(ctx, q, scopes)
 	var ire *InteractionRequiredError
 	if errors.As(err, &ire) && interact != nil {
-		if ierr := interact(ctx, scopes); ierr != nil {
-			return "", ierr
-		}
-		return a.silent(ctx, q, scopes)
+		return a.interactive(ctx, interact, seen, q, scopes)
 	}
 	return tok, err
+}
+
+// interactive runs interact for scopes, one sign-in at a time. seen is the
+// number of completed interactive sign-ins when the caller's silent attempt
+// failed: when another caller's sign-in completed since, it may have covered
+// these scopes, so silent is tried again first.
+func (a *Authenticator) interactive(ctx context.Context, interact func(context.Context, []string) error, seen int, q, scopes []string) (string, error) {
+	a.interactMu.Lock()
+	defer a.interactMu.Unlock()
+	a.mu.Lock()
+	since := a.interactions != seen
+	a.mu.Unlock()
+	if since {
+		if tok, err := a.silent(ctx, q, scopes); err == nil {
+			return tok, nil
+		}
+	}
+	if err := interact(ctx, scopes); err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	a.interactions++
+	a.mu.Unlock()
+	return a.silent(ctx, q, scopes)
 }
 
 func (a *Authenticator) silent(ctx context.Context, q, short []string) (string, error) {
@@ -245,10 +275,11 @@ func (a *Authenticator) silent(ctx context.Context, q, short []string) (string, 
 	}
 	res, err := a.pca.AcquireTokenSilent(ctx, q, public.WithSilentAccount(*acct))
 	if err != nil {
-		if reason, ok := needsInteraction(err); ok {
-			return "", &InteractionRequiredError{Scopes: short, Reason: reason, Err: describeAuthError(err)}
+		described := describeAuthError(err)
+		if reason, ok := needsInteraction(described); ok {
+			return "", &InteractionRequiredError{Scopes: short, Reason: reason, Err: described}
 		}
-		return "", describeAuthError(err)
+		return "", described
 	}
 	a.remember(res, q)
 	return res.AccessToken, nil
@@ -258,11 +289,17 @@ func (a *Authenticator) remember(res public.AuthResult, scopes []string) Account
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	acct := res.Account
+	if a.account == nil || a.account.HomeAccountID != acct.HomeAccountID {
+		a.name = ""
+	}
 	a.account = &acct
+	if res.IDToken.Name != "" {
+		a.name = res.IDToken.Name
+	}
 	for _, s := range scopes {
 		a.granted[strings.ToLower(s)] = true
 	}
-	return toAccount(acct)
+	return a.toAccountLocked(acct)
 }
 
 func (a *Authenticator) qualify(scopes []string) []string {
@@ -277,12 +314,18 @@ func (a *Authenticator) qualify(scopes []string) []string {
 	return out
 }
 
-func toAccount(a public.Account) Account {
-	tid := a.Realm
-	if i := strings.IndexByte(a.HomeAccountID, '.'); i >= 0 {
-		tid = a.HomeAccountID[i+1:]
+// toAccountLocked describes acct; the name comes from the id token (a.name),
+// since MSAL's Account leaves Name empty. Callers hold a.mu.
+func (a *Authenticator) toAccountLocked(acct public.Account) Account {
+	tid := acct.Realm
+	if i := strings.IndexByte(acct.HomeAccountID, '.'); i >= 0 {
+		tid = acct.HomeAccountID[i+1:]
 	}
-	return Account{Username: a.PreferredUsername, Name: a.Name, TenantID: tid, ObjectID: a.LocalAccountID}
+	name := acct.Name
+	if name == "" {
+		name = a.name
+	}
+	return Account{Username: acct.PreferredUsername, Name: name, TenantID: tid, ObjectID: acct.LocalAccountID}
 }
 
 // AuthError is a sign-in failure with the authority's error code and AADSTS
@@ -335,9 +378,19 @@ func describeAuthError(err error) error {
 		SubError    string `json:"suberror"`
 		Codes       []int  `json:"error_codes"`
 	}
+	var data []byte
 	if ce.Resp.Body != nil {
-		data, _ := io.ReadAll(io.LimitReader(ce.Resp.Body, 64<<10))
-		_ = json.Unmarshal(data, &body)
+		// MSAL re-wraps the body in a one-shot buffer: put it back, so the
+		// error can be described again (needsInteraction, then silent).
+		data, _ = io.ReadAll(io.LimitReader(ce.Resp.Body, 64<<10))
+		ce.Resp.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	if json.Unmarshal(data, &body) != nil || body.Error == "" {
+		// MSAL itself may have read the body already (device code polling
+		// does); its message ends with the body: "…status code was 400:\n{json}".
+		if msg := ce.Error(); strings.Contains(msg, ":\n{") {
+			_ = json.Unmarshal([]byte(msg[strings.Index(msg, ":\n{")+2:]), &body)
+		}
 	}
 	if body.Error == "" {
 		return fmt.Errorf("sign-in failed: the authority answered HTTP %d", ce.Resp.StatusCode)

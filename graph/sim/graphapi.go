@@ -756,6 +756,19 @@ func (g *greq) servicePrincipal(key string, segs []string) gresp {
 			return g.object(http.StatusOK, sp, "servicePrincipals/$entity")
 		case http.MethodPatch:
 			return g.patchSP(sp, name)
+		case http.MethodDelete:
+			// Undo of grant-direct (ENTRA.md A5); Microsoft Graph's own SP is not ours to delete.
+			if e := g.need(scAppWrite, rolesAppWrite); e != nil {
+				return *e
+			}
+			if sp == nil {
+				return notFound(name)
+			}
+			if strings.EqualFold(sp.AppID, graph.MicrosoftGraphAppID) {
+				return gerr(http.StatusBadRequest, "Request_BadRequest", "The service principal of a Microsoft first-party application cannot be deleted.")
+			}
+			g.t.deleteSPLocked(sp.ID)
+			return noContent()
 		}
 		return methodNotAllowed()
 	}
@@ -791,6 +804,11 @@ func (g *greq) servicePrincipal(key string, segs []string) gresp {
 			return g.createAssignment(sp, name)
 		}
 		return methodNotAllowed()
+	case nav == "appRoleAssignedTo" && len(segs) == 2:
+		if g.method != http.MethodDelete {
+			return methodNotAllowed()
+		}
+		return g.deleteAssignment(sp, name, segs[1])
 	case nav == "delegatedPermissionClassifications":
 		return g.classifications(sp, name, segs[1:])
 	}
@@ -878,6 +896,27 @@ func (g *greq) createAssignment(res *graph.ServicePrincipal, name string) gresp 
 	}
 	a := g.t.addAssignmentLocked(b.AppRoleID, b.PrincipalID, ptype, pname, res)
 	return g.object(http.StatusCreated, a, "servicePrincipals('"+res.ID+"')/appRoleAssignedTo/$entity")
+}
+
+// deleteAssignment: DELETE servicePrincipals/{resource}/appRoleAssignedTo/{id}
+// (undo of an app role grant), with the roles createAssignment needs.
+func (g *greq) deleteAssignment(res *graph.ServicePrincipal, name, id string) gresp {
+	roles := rolesAuthzWrite
+	if res != nil && !strings.EqualFold(res.AppID, graph.MicrosoftGraphAppID) {
+		roles = rolesAppWrite
+	}
+	if e := g.need(scAssignWrite, roles); e != nil {
+		return *e
+	}
+	if res == nil {
+		return notFound(name)
+	}
+	a := g.t.assigns[id]
+	if a == nil || a.ResourceID != res.ID {
+		return notFound(id)
+	}
+	g.t.deleteAssignmentLocked(id)
+	return noContent()
 }
 
 func (g *greq) classifications(sp *graph.ServicePrincipal, name string, segs []string) gresp {

@@ -3,12 +3,9 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -108,119 +105,35 @@ func token(t *testing.T, s *Server, ten *Tenant, upn string, scopes ...string) s
 	return tok
 }
 
-// ---- a tiny headless browser for the HTML pages ---------------------------------
-
-var (
-	reForm   = regexp.MustCompile(`(?is)<form([^>]*)>(.*?)</form>`)
-	reAttr   = regexp.MustCompile(`(?is)([\w-]+)="([^"]*)"`)
-	reInput  = regexp.MustCompile(`(?is)<input([^>]*)>`)
-	reButton = regexp.MustCompile(`(?is)<button([^>]*)>`)
-)
-
-func attrs(s string) map[string]string {
-	m := map[string]string{}
-	for _, a := range reAttr.FindAllStringSubmatch(s, -1) {
-		m[strings.ToLower(a[1])] = html.UnescapeString(a[2])
-	}
-	return m
-}
-
-type page struct {
-	url    *url.URL
-	status int
-	body   string
-	loc    string
-}
-
-func (p page) has(id string) bool { return strings.Contains(p.body, `id="`+id+`"`) }
+// ---- the headless browser (browser.go), failing the test on errors -------------
 
 func get(t *testing.T, c *http.Client, u string) page {
 	t.Helper()
-	res, err := c.Get(u)
+	p, err := fetch(c, u)
 	if err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return page{url: res.Request.URL, status: res.StatusCode, body: string(b), loc: res.Header.Get("Location")}
+	return p
 }
 
 // submit fills the page's first form (hidden fields kept, extra fields set)
 // and clicks the button with the given id ("" when the form has none).
 func submit(t *testing.T, c *http.Client, p page, buttonID string, extra url.Values) page {
 	t.Helper()
-	m := reForm.FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no form on page:\n%s", p.body)
-	}
-	fa := attrs(m[1])
-	vals := url.Values{}
-	for _, in := range reInput.FindAllStringSubmatch(m[2], -1) {
-		a := attrs(in[1])
-		if a["name"] != "" && a["type"] != "checkbox" && a["type"] != "submit" {
-			vals.Set(a["name"], a["value"])
-		}
-	}
-	if buttonID != "" {
-		found := false
-		for _, b := range reButton.FindAllStringSubmatch(m[2], -1) {
-			a := attrs(b[1])
-			if a["id"] == buttonID {
-				vals.Set(a["name"], a["value"])
-				found = true
-			}
-		}
-		if !found {
-			t.Fatalf("no button #%s on page:\n%s", buttonID, p.body)
-		}
-	}
-	for k, v := range extra {
-		vals[k] = v
-	}
-	target, err := p.url.Parse(fa["action"])
+	r, err := submitForm(c, p, buttonID, extra)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("submit #%s: %v\n%s", buttonID, err, p.body)
 	}
-	res, err := c.PostForm(target.String(), vals)
-	if err != nil {
-		t.Fatalf("POST %s: %v", target, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return page{url: res.Request.URL, status: res.StatusCode, body: string(b), loc: res.Header.Get("Location")}
+	return r
 }
 
-// opener plays the user in a browser for MSAL's interactive flow: sign in as
-// upn, accept a consent prompt if shown, and post the form_post response to
-// MSAL's loopback listener.
+// opener is Server.HeadlessOpener that also records the pages passed
+// ("consent", "form_post") in pagesSeen.
 func opener(t *testing.T, s *Server, upn string, pagesSeen *[]string) func(string) error {
-	return func(authURL string) error {
-		c := s.HTTPClient()
-		p := get(t, c, authURL)
-		if !p.has("signin") {
-			return fmt.Errorf("no sign-in page: %d %s", p.status, p.body)
-		}
-		p = submit(t, c, p, "signin", url.Values{"login": {upn}})
-		for range 3 {
-			switch {
-			case p.has("form_post"):
-				if pagesSeen != nil {
-					*pagesSeen = append(*pagesSeen, "form_post")
-				}
-				// Post code+state to MSAL's listener, as the auto-submit script would.
-				if r := submit(t, http.DefaultClient, p, "", nil); r.status != http.StatusOK {
-					return fmt.Errorf("loopback listener answered %d: %s", r.status, r.body)
-				}
-				return nil
-			case p.has("accept"):
-				if pagesSeen != nil {
-					*pagesSeen = append(*pagesSeen, "consent")
-				}
-				p = submit(t, c, p, "accept", nil)
-			default:
-				return fmt.Errorf("unexpected page: %d %s", p.status, p.body)
-			}
-		}
-		return fmt.Errorf("too many pages")
+	t.Helper()
+	var seen func(string)
+	if pagesSeen != nil {
+		seen = func(name string) { *pagesSeen = append(*pagesSeen, name) }
 	}
+	return s.headlessOpener(upn, seen)
 }

@@ -436,6 +436,43 @@ func (t *Tenant) deleteGrantLocked(id string) {
 	// grantOrder keeps a tombstone; listings skip ids no longer in t.grants.
 }
 
+// deleteAssignmentLocked removes an app role assignment and its index entries.
+func (t *Tenant) deleteAssignmentLocked(id string) {
+	a, ok := t.assigns[id]
+	if !ok {
+		return
+	}
+	delete(t.assigns, id)
+	t.assignsByPrincipal[a.PrincipalID] = slices.DeleteFunc(t.assignsByPrincipal[a.PrincipalID], func(s string) bool { return s == id })
+	t.assignsByResource[a.ResourceID] = slices.DeleteFunc(t.assignsByResource[a.ResourceID], func(s string) bool { return s == id })
+}
+
+// deleteSPLocked removes a service principal with what hangs off it, as Entra
+// does: its delegated grants (as client or resource), its app role
+// assignments (as principal or resource) and its permission classifications.
+// spOrder keeps a tombstone; listings skip ids no longer in t.sps.
+func (t *Tenant) deleteSPLocked(id string) {
+	sp, ok := t.sps[id]
+	if !ok {
+		return
+	}
+	for _, gid := range slices.Concat(t.grantsByClient[id], t.grantsByResource[id]) {
+		t.deleteGrantLocked(gid)
+	}
+	for _, aid := range slices.Concat(t.assignsByPrincipal[id], t.assignsByResource[id]) {
+		t.deleteAssignmentLocked(aid)
+	}
+	delete(t.grantsByClient, id)
+	delete(t.grantsByResource, id)
+	delete(t.assignsByPrincipal, id)
+	delete(t.assignsByResource, id)
+	delete(t.classifications, id)
+	delete(t.sps, id)
+	if t.spByAppID[strings.ToLower(sp.AppID)] == id {
+		delete(t.spByAppID, strings.ToLower(sp.AppID))
+	}
+}
+
 // findGrantLocked finds the grant for client, resource, consent type and principal.
 func (t *Tenant) findGrantLocked(clientID, resourceID, consentType, principalID string) *graph.OAuth2PermissionGrant {
 	for _, id := range t.grantsByClient[clientID] {

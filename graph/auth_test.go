@@ -1,0 +1,446 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"consentwiz/graph"
+	"consentwiz/graph/sim"
+)
+
+// These tests run the real MSAL Go public client (through graph.Authenticator)
+// against the simulated cloud over loopback HTTPS (MSAL.md 4 pattern A).
+
+// startSim starts a simulated cloud for the test.
+func startSim(t *testing.T, opts sim.Options) *sim.Server {
+	t.Helper()
+	s, err := sim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// testCtx is a context that ends with the test (and after 30 s at most).
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// newAuth builds an Authenticator for the sim's tenant (by domain), with the
+// sim's CA trusted and MSAL's instance discovery off.
+func newAuth(t *testing.T, s *sim.Server, mutate ...func(*graph.AuthConfig)) *graph.Authenticator {
+	t.Helper()
+	cfg := graph.AuthConfig{
+		LoginURL:        s.LoginURL(),
+		Tenant:          s.Tenant().Domain(),
+		Cloud:           graph.Clouds["global"],
+		CustomAuthority: true,
+		HTTPClient:      s.HTTPClient(),
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	a, err := graph.NewAuthenticator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// deviceSignIn signs a in by device code for scopes; upn "" relies on the
+// sim's AutoApprove (the scenario's admin approves), else upn approves.
+func deviceSignIn(t *testing.T, s *sim.Server, a *graph.Authenticator, upn string, scopes []string) graph.Account {
+	t.Helper()
+	ctx := testCtx(t)
+	dl, err := a.StartDeviceCode(ctx, scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upn != "" {
+		if err := s.ApproveDeviceCode(dl.Info().UserCode, upn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acct, err := dl.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acct
+}
+
+// tokenRequests counts the authority's token endpoint calls so far.
+func tokenRequests(s *sim.Server) int { return s.Stats().TokenRequests }
+
+func TestAuthDeviceCodeAutoApprove(t *testing.T) {
+	s := startSim(t, sim.Options{AutoApprove: true})
+	ten := s.Tenant()
+	a := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant = "" }) // organizations
+	ctx := testCtx(t)
+	dl, err := a.StartDeviceCode(ctx, graph.ReadScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := dl.Info()
+	if info.UserCode == "" || !strings.HasPrefix(info.VerificationURL, s.BrowserURL()) ||
+		!strings.Contains(info.Message, info.UserCode) || !info.ExpiresOn.After(time.Now()) {
+		t.Errorf("device code info: %+v", info)
+	}
+	if _, ok := a.Account(); ok {
+		t.Error("account before Wait")
+	}
+	acct, err := dl.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Username != ten.AdminUPN() || acct.TenantID != ten.ID() || acct.ObjectID == "" || acct.Name == "" {
+		t.Errorf("account: %+v", acct)
+	}
+	if got, ok := a.Account(); !ok || got != acct {
+		t.Errorf("Account() = %+v, %v", got, ok)
+	}
+}
+
+func TestAuthDeviceCodeApprovedBySomeoneElse(t *testing.T) {
+	s := startSim(t, sim.Options{})
+	a := newAuth(t, s)
+	acct := deviceSignIn(t, s, a, "appadmin@contoso.com", []string{graph.ScopeUserRead})
+	if acct.Username != "appadmin@contoso.com" || acct.TenantID != s.Tenant().ID() {
+		t.Errorf("account: %+v", acct)
+	}
+	if n := len(s.PendingDeviceCodes()); n != 0 {
+		t.Errorf("%d device codes still pending", n)
+	}
+}
+
+func TestAuthDeviceCodeDeclined(t *testing.T) {
+	s := startSim(t, sim.Options{})
+	a := newAuth(t, s)
+	ctx := testCtx(t)
+	dl, err := a.StartDeviceCode(ctx, []string{graph.ScopeUserRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeclineDeviceCode(dl.Info().UserCode); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dl.Wait(ctx)
+	var ae *graph.AuthError
+	if !errors.As(err, &ae) {
+		t.Fatalf("Wait after decline = %T %v, want *AuthError", err, err)
+	}
+	if ae.Code != "authorization_declined" || !ae.HasCode(70000) || ae.Status != 400 {
+		t.Errorf("AuthError = %+v", ae)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "declined") || strings.ContainsAny(msg, "\r\n") {
+		t.Errorf("message %q: want one line that says the sign-in was declined", msg)
+	}
+	// Nothing secret: no device code, token, trace or the request URL.
+	for _, bad := range []string{"device_code", "simAT.", "simRT.", "Trace ID", "http"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("message %q contains %q", msg, bad)
+		}
+	}
+	if _, ok := a.Account(); ok {
+		t.Error("account after a declined sign-in")
+	}
+}
+
+func TestAuthUnknownTenant(t *testing.T) {
+	s := startSim(t, sim.Options{})
+	a := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant = "fabrikam.com" })
+	_, err := a.StartDeviceCode(testCtx(t), []string{graph.ScopeUserRead})
+	var ae *graph.AuthError
+	if !errors.As(err, &ae) || !ae.HasCode(90002) || !strings.Contains(err.Error(), "fabrikam.com") {
+		t.Errorf("unknown tenant: %T %v", err, err)
+	}
+	if _, err := graph.NewAuthenticator(graph.AuthConfig{LoginURL: "http://127.0.0.1:1"}); err == nil {
+		t.Error("plain-http authority accepted")
+	}
+	if _, err := graph.NewAuthenticator(graph.AuthConfig{ClientID: "not-a-guid"}); err == nil {
+		t.Error("bad client id accepted")
+	}
+}
+
+func TestAuthBrowserSignIn(t *testing.T) {
+	s := startSim(t, sim.Options{})
+	ten := s.Tenant()
+	a := newAuth(t, s)
+	acct, err := a.SignInBrowser(testCtx(t), graph.ReadScopes, s.HeadlessOpener(ten.AdminUPN()), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Username != ten.AdminUPN() || acct.TenantID != ten.ID() {
+		t.Errorf("account: %+v", acct)
+	}
+	// login_hint reaches the authorize page: the opener keeps the preselected account.
+	b := newAuth(t, s)
+	acct, err = b.SignInBrowser(testCtx(t), []string{graph.ScopeUserRead}, s.HeadlessOpener(""), "cloudadmin@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Username != "cloudadmin@contoso.com" {
+		t.Errorf("login hint: signed in as %s", acct.Username)
+	}
+	// The opener's error (an unknown user) ends the sign-in.
+	c := newAuth(t, s)
+	_, err = c.SignInBrowser(testCtx(t), []string{graph.ScopeUserRead}, s.HeadlessOpener("nobody@contoso.com"), "")
+	if err == nil || !strings.Contains(err.Error(), "50034") {
+		t.Errorf("unknown user: %v", err)
+	}
+}
+
+func TestAuthSilentFromCache(t *testing.T) {
+	s := startSim(t, sim.Options{AutoApprove: true})
+	a := newAuth(t, s)
+	deviceSignIn(t, s, a, "", []string{graph.ScopeUserRead})
+	ctx := testCtx(t)
+
+	// A scope the sign-in did not cover: MSAL redeems the refresh token once…
+	before := tokenRequests(s)
+	tok1, err := a.Token(ctx, []string{graph.ScopeApplicationReadAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tokenRequests(s) - before; d != 1 {
+		t.Errorf("first token for a new scope: %d token requests, want 1 (refresh)", d)
+	}
+	// …and the second call comes from the cache: no token request at all.
+	before = tokenRequests(s)
+	tok2, err := a.Token(ctx, []string{graph.ScopeApplicationReadAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tokenRequests(s) - before; d != 0 {
+		t.Errorf("second token: %d token requests, want 0 (cache)", d)
+	}
+	if tok1 != tok2 || tok1 == "" {
+		t.Error("the cached token differs from the first")
+	}
+	// The originally signed-in scope is cached as well.
+	before = tokenRequests(s)
+	if _, err := a.Token(ctx, []string{graph.ScopeUserRead}); err != nil {
+		t.Fatal(err)
+	}
+	if d := tokenRequests(s) - before; d != 0 {
+		t.Errorf("token for the sign-in scope: %d token requests, want 0", d)
+	}
+}
+
+func TestAuthRefreshWithShortLifetime(t *testing.T) {
+	// MSAL does not cache tokens with under 5 minutes of life (MSAL.md 2), so
+	// every silent call redeems the refresh token.
+	s := startSim(t, sim.Options{AutoApprove: true, TokenLifetime: 2 * time.Second})
+	a := newAuth(t, s)
+	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	ctx := testCtx(t)
+	seen := map[string]bool{}
+	for i := range 3 {
+		before := tokenRequests(s)
+		tok, err := a.Token(ctx, []string{graph.ScopePolicyReadAll})
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		if d := tokenRequests(s) - before; d != 1 {
+			t.Errorf("refresh %d: %d token requests, want 1", i, d)
+		}
+		if seen[tok] {
+			t.Errorf("refresh %d returned an earlier token", i)
+		}
+		seen[tok] = true
+	}
+	// The refreshed token works against Graph.
+	c := newClient(s, a)
+	if p, err := c.GetAuthorizationPolicy(ctx); err != nil || p.ID == "" {
+		t.Errorf("Graph with a refreshed token: %+v, %v", p, err)
+	}
+}
+
+func TestAuthIncrementalConsent(t *testing.T) {
+	s := startSim(t, sim.Options{AutoApprove: true, RequireConsent: true})
+	ten := s.Tenant()
+	a := newAuth(t, s)
+	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	ctx := testCtx(t)
+	if _, err := a.Token(ctx, []string{graph.ScopePolicyReadAll}); err != nil {
+		t.Fatalf("a read scope consented at sign-in: %v", err)
+	}
+
+	// A write scope nobody consented to: interaction is required.
+	write := graph.WriteScope(graph.OpUpdateUserConsentPolicies)
+	_, err := a.Token(ctx, write)
+	var ire *graph.InteractionRequiredError
+	if !errors.As(err, &ire) || !errors.Is(err, graph.ErrInteractionRequired) {
+		t.Fatalf("Token(%v) = %T %v, want *InteractionRequiredError", write, err, err)
+	}
+	if ire.Reason != "consent_required" || len(ire.Scopes) != 1 || ire.Scopes[0] != graph.ScopePolicyReadWriteAuthorization {
+		t.Errorf("InteractionRequiredError = %+v", ire)
+	}
+	var ae *graph.AuthError
+	if !errors.As(err, &ae) || !ae.HasCode(65001) || ae.SubError != "consent_required" {
+		t.Errorf("the cause keeps the authority's error: %T %v", ire.Err, ire.Err)
+	}
+	// Through the Graph client the same error surfaces, and nothing was sent to Graph.
+	c := newClient(s, a)
+	before := s.Stats().RoundTrips
+	if err := c.UpdateUserConsentPolicies(ctx, nil); !errors.Is(err, graph.ErrInteractionRequired) {
+		t.Errorf("write without consent: %v", err)
+	}
+	if d := s.Stats().RoundTrips - before; d != 0 {
+		t.Errorf("%d Graph round trips without a token", d)
+	}
+
+	// With an interactive function, Token signs in through the browser for the
+	// new scope (the admin accepts the consent page) and then succeeds.
+	var asked [][]string
+	a.SetInteractive(func(ctx context.Context, scopes []string) error {
+		asked = append(asked, scopes)
+		_, err := a.SignInBrowser(ctx, scopes, s.HeadlessOpener(ten.AdminUPN()), ten.AdminUPN())
+		return err
+	})
+	tok, err := a.Token(ctx, write)
+	if err != nil || tok == "" {
+		t.Fatalf("Token after interactive consent: %v", err)
+	}
+	if len(asked) != 1 || strings.Join(asked[0], " ") != graph.ScopePolicyReadWriteAuthorization {
+		t.Errorf("interactive asked for %v", asked)
+	}
+	grants := ten.Grants(graph.DefaultClientID)
+	if len(grants) != 1 || grants[0].ConsentType != "Principal" || !strings.Contains(grants[0].Scope, graph.ScopePolicyReadWriteAuthorization) {
+		t.Errorf("the CLI's grant after consent: %+v", grants)
+	}
+	// The write now goes through; earlier scopes still come silently.
+	want := []string{graph.SelfConsentPrefix + graph.PolicyLow}
+	if err := c.UpdateUserConsentPolicies(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	if got := ten.AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; strings.Join(got, ",") != want[0] {
+		t.Errorf("policy after write: %v", got)
+	}
+	if _, err := a.Token(ctx, []string{graph.ScopePolicyReadAll}); err != nil {
+		t.Errorf("read scope after the incremental consent: %v", err)
+	}
+	if len(asked) != 1 {
+		t.Errorf("interactive called again: %v", asked)
+	}
+
+	// An interactive function that fails: its error comes back as is.
+	boom := errors.New("the admin closed the browser")
+	a.SetInteractive(func(context.Context, []string) error { return boom })
+	if _, err := a.Token(ctx, graph.WriteScope(graph.OpPutConsentRequestPolicy)); !errors.Is(err, boom) {
+		t.Errorf("failing interactive: %v", err)
+	}
+}
+
+func TestAuthConcurrentCallersShareOneInteraction(t *testing.T) {
+	s := startSim(t, sim.Options{AutoApprove: true, RequireConsent: true})
+	ten := s.Tenant()
+	a := newAuth(t, s)
+	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	var mu sync.Mutex
+	calls := 0
+	a.SetInteractive(func(ctx context.Context, scopes []string) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		_, err := a.SignInBrowser(ctx, scopes, s.HeadlessOpener(ten.AdminUPN()), "")
+		return err
+	})
+	write := graph.WriteScope(graph.OpPutConsentRequestPolicy)
+	ctx := testCtx(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = a.Token(ctx, write) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("%d interactive sign-ins for one missing consent, want 1", calls)
+	}
+}
+
+func TestAuthNotSignedIn(t *testing.T) {
+	s := startSim(t, sim.Options{})
+	a := newAuth(t, s)
+	_, err := a.Token(testCtx(t), []string{graph.ScopeUserRead})
+	var ire *graph.InteractionRequiredError
+	if !errors.As(err, &ire) || !errors.Is(err, graph.ErrInteractionRequired) {
+		t.Errorf("Token before sign-in: %T %v", err, err)
+	}
+	if acct, ok := a.Resume(testCtx(t)); ok {
+		t.Errorf("Resume without a cache: %+v", acct)
+	}
+}
+
+func TestAuthFileCache(t *testing.T) {
+	s := startSim(t, sim.Options{AutoApprove: true})
+	ten := s.Tenant()
+	path := filepath.Join(t.TempDir(), "sub", "tokens.json")
+	withCache := func(c *graph.AuthConfig) { c.CacheFile = path }
+	a := newAuth(t, s, withCache)
+	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("cache file mode %v, want 0600", fi.Mode().Perm())
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "RefreshToken") {
+		t.Errorf("the cache file holds no refresh token")
+	}
+
+	// A new run: same cache file, Resume, and a token without any token request.
+	b := newAuth(t, s, withCache)
+	acct, ok := b.Resume(testCtx(t))
+	if !ok || acct.Username != ten.AdminUPN() || acct.TenantID != ten.ID() {
+		t.Fatalf("Resume = %+v, %v", acct, ok)
+	}
+	before := tokenRequests(s)
+	tok, err := b.Token(testCtx(t), []string{graph.ScopePolicyReadAll})
+	if err != nil || tok == "" {
+		t.Fatal(err)
+	}
+	if d := tokenRequests(s) - before; d != 0 {
+		t.Errorf("token after Resume: %d token requests, want 0", d)
+	}
+	if acct, _ := b.Account(); acct.Name != "Adele Vance (admin)" {
+		t.Errorf("name from the cached id token: %q", acct.Name)
+	}
+	if p, err := newClient(s, b).GetAuthorizationPolicy(testCtx(t)); err != nil || p.ID == "" {
+		t.Errorf("Graph with the resumed token: %v", err)
+	}
+	// Without the cache file a new run knows nobody.
+	c := newAuth(t, s)
+	if _, ok := c.Resume(testCtx(t)); ok {
+		t.Error("Resume without a cache file found an account")
+	}
+	// A corrupt cache costs only a new sign-in.
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := newAuth(t, s, withCache)
+	if _, ok := d.Resume(testCtx(t)); ok {
+		t.Error("Resume from a corrupt cache")
+	}
+}
