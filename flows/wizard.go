@@ -707,7 +707,11 @@ func recordWrite(s State, e Effect, id string) State {
 	case CreateClassification:
 		add(ObjectClassification, w.ResourceID, c.Label)
 	}
-	s = addChange(s, Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now})
+	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
+	if p, ok := e.(PatchUserConsent); ok {
+		ch.Before, ch.After = policySummary(s.OriginalPolicy), policySummary(p.Policies)
+	}
+	s = addChange(s, ch)
 	return s
 }
 
@@ -907,9 +911,9 @@ func demoUser(s State, ev Event) (State, []Effect) {
 		if e.Err != nil {
 			o.Summary += "\n\nThe simulated user could not try again: " + e.Err.Error()
 		} else {
-			o.Summary += "\n\nThe user tries again: " + screenName(e.Screen)
+			o.Summary += "\n\nThe user tries the app again and gets " + screenName(e.Screen) + "."
 			if e.Detail != "" {
-				o.Summary += " — " + e.Detail
+				o.Summary += " " + e.Detail
 			}
 		}
 		return finish(s, o)
@@ -1194,6 +1198,29 @@ func policyText(p []string) string {
 		return portalName(p) + " (no policies assigned)"
 	}
 	return portalName(p) + " (" + strings.Join(p, ", ") + ")"
+}
+
+// policySummary names a user-consent value for the change log: the portal's
+// name and the self-consent policies, with group/team/developer entries
+// (kept unchanged) only counted. The preview and the journal show every entry.
+func policySummary(p []string) string {
+	var self []string
+	kept := 0
+	for _, v := range p {
+		if strings.HasPrefix(strings.ToLower(v), strings.ToLower(graph.OwnedResourceConsentPrefix)) {
+			kept++
+			continue
+		}
+		self = append(self, v)
+	}
+	out := portalName(p)
+	if len(self) > 0 {
+		out += " (" + strings.Join(self, ", ") + ")"
+	}
+	if kept > 0 {
+		out += fmt.Sprintf(" + %d group/team consent entries", kept)
+	}
+	return out
 }
 
 func appName(s State) string {

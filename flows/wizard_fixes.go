@@ -481,7 +481,7 @@ func screenName(sc string) string {
 	case ScreenNotAssigned:
 		return "\"not assigned to this app\""
 	case ScreenNone:
-		return "no prompt: signed in"
+		return "straight in (no prompt)"
 	}
 	return sc
 }

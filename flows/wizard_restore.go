@@ -123,7 +123,7 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 		case "original":
 			return restoreWrite(s)
 		case "keep":
-			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policyText(s.Restore.Set), After: policyText(s.RestoreCurrent), Verified: true, At: s.Now})
+			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(s.Restore.Set), After: policySummary(s.RestoreCurrent), Verified: true, At: s.Now})
 			return restoreClear(s)
 		case "later":
 			return restoreLater(s)
@@ -182,7 +182,7 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 		}
 		cur := e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
 		if samePolicies(cur, s.Restore.Original) {
-			s = addChange(s, Change{What: "User consent setting (restored)", Before: policyText(s.RestoreCurrent), After: policyText(s.Restore.Original), Verified: true, At: s.Now})
+			s = addChange(s, Change{What: "User consent setting (restored)", Before: policySummary(s.RestoreCurrent), After: policySummary(s.Restore.Original), Verified: true, At: s.Now})
 			return restoreClear(s)
 		}
 		s.VerifyTries++

@@ -433,7 +433,7 @@ func TestWizardDemoUserTriesAgainAfterFix(t *testing.T) {
 				tried = true
 			}
 		}
-		if tried != demo || strings.Contains(o.Summary, "The user tries again") != demo {
+		if tried != demo || strings.Contains(o.Summary, "The user tries the app again") != demo {
 			t.Fatalf("demo=%v: simulated user %v, summary %q", demo, tried, o.Summary)
 		}
 	}

@@ -50,6 +50,9 @@ type CommandOptions struct {
 	AutoApprove                      bool
 	CAOut                            string
 	Out                              string
+	Format                           string // handoff: markdown or text
+	Copy                             bool   // handoff: copy to the clipboard
+	SignIn                           bool   // handoff: sign in read-only for a live diagnosis
 	ReportUnredacted                 bool
 	Concurrency                      int
 }
@@ -82,6 +85,9 @@ func RegisterCommandFlags(cmd string, fs *flag.FlagSet) *CommandOptions {
 	case "handoff":
 		appFlags()
 		fs.StringVar(&o.Out, "out", "", "also save the hand-off to this file")
+		fs.StringVar(&o.Format, "format", "markdown", "markdown or text")
+		fs.BoolVar(&o.Copy, "copy", false, "also copy the hand-off to the clipboard")
+		fs.BoolVar(&o.SignIn, "sign-in", false, "sign in read-only (e.g. as Global Reader) to include the live diagnosis")
 	case "sim":
 		fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "address to serve HTTPS on")
 		fs.StringVar(&o.Scenario, "scenario", "locked-down", "tenant scenario")
@@ -95,8 +101,26 @@ func RegisterCommandFlags(cmd string, fs *flag.FlagSet) *CommandOptions {
 // RunCommand runs one subcommand and returns its exit code.
 func RunCommand(ctx context.Context, cmd string, cfg Config, o *CommandOptions, args []string, stdio IO) int {
 	switch cmd {
-	default:
-		fmt.Fprintf(stdio.Err, "consentwiz %s: not yet available in this build\n", cmd)
-		return ExitError
+	case "":
+		return runWizard(ctx, cfg, o, stdio, false, false)
+	case "demo":
+		return runWizard(ctx, cfg, o, stdio, true, false)
+	case "restore":
+		return runWizard(ctx, cfg, o, stdio, false, true)
+	case "sim":
+		return runSim(ctx, cfg, o, stdio)
+	case "check":
+		if o.Tenants != "" {
+			return runCheckMany(ctx, cfg, o, stdio)
+		}
+		return runCheck(ctx, cfg, o, stdio)
+	case "link":
+		return runLink(ctx, cfg, o, stdio)
+	case "explain":
+		return runExplain(args, stdio)
+	case "handoff":
+		return runHandoff(ctx, cfg, o, stdio)
 	}
+	fmt.Fprintf(stdio.Err, "consentwiz %s: unknown command\n", cmd)
+	return ExitError
 }

@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"consentwiz/assets"
+	"consentwiz/flows"
+	"consentwiz/graph"
+	"consentwiz/graph/sim"
+)
+
+// appFromOptions names the app from --app, --url, --error or --profile.
+func appFromOptions(o *CommandOptions) (flows.AppRef, error) {
+	var ref flows.AppRef
+	var err error
+	n := 0
+	for _, v := range []string{o.App, o.URL, o.Error, o.Profile} {
+		if v != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return ref, errors.New("name the app with --app ID, --url URL, --error TEXT or --profile NAME")
+	}
+	if n > 1 {
+		return ref, errors.New("name the app once: use only one of --app, --url, --error, --profile")
+	}
+	switch {
+	case o.Profile != "":
+		p, perr := assets.Profile(o.Profile)
+		if perr != nil {
+			return ref, perr
+		}
+		ref = flows.FromProfile(p)
+	case o.App != "":
+		ref, err = flows.ParseApp(o.App)
+	case o.URL != "":
+		ref, err = flows.ParseURL(o.URL)
+	case o.Error != "":
+		ref, err = flows.ParseErrorText(o.Error)
+	}
+	if err != nil {
+		return ref, err
+	}
+	if ref.ClientID == "" {
+		return ref, errors.New("no client id found: give it with --app GUID")
+	}
+	if len(o.Scopes) > 0 {
+		ref.Scopes = append([]string(nil), o.Scopes...)
+	}
+	if o.Tenant == "" && ref.TenantHint != "" {
+		o.Tenant = ref.TenantHint
+	}
+	return ref, nil
+}
+
+// runSim serves the simulated cloud until interrupted.
+func runSim(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
+	srv, err := sim.New(sim.Options{Scenario: o.Scenario, AutoApprove: o.AutoApprove, Addr: o.Addr})
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
+		return ExitError
+	}
+	if err := srv.Start(); err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
+		return ExitError
+	}
+	defer srv.Close()
+	caFile := o.CAOut
+	if caFile == "" {
+		caFile = filepath.Join(os.TempDir(), fmt.Sprintf("consentwiz-sim-ca-%d.pem", os.Getpid()))
+		defer os.Remove(caFile)
+	}
+	if err := srv.WriteCAFile(caFile); err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz sim: writing the CA file: %v\n", err)
+		return ExitError
+	}
+	if abs, err := filepath.Abs(caFile); err == nil {
+		caFile = abs
+	}
+	t := srv.Tenant()
+	info := map[string]string{
+		"loginUrl": srv.LoginURL(), "graphUrl": srv.GraphURL(), "browserUrl": srv.BrowserURL(), "caFile": caFile,
+		"tenantId": t.ID(), "tenantDomain": t.Domain(), "adminUpn": t.AdminUPN(), "endUserUpn": t.EndUserUPN(),
+		"appId": t.AppID(), "scenario": t.Scenario(),
+	}
+	if o.JSON {
+		b, _ := json.Marshal(info)
+		fmt.Fprintln(stdio.Out, string(b))
+	} else {
+		fmt.Fprintf(stdio.Out, "Simulated Microsoft cloud, scenario %q\n", t.Scenario())
+		fmt.Fprintf(stdio.Out, "  login:    %s\n  graph:    %s\n  browser:  %s\n  CA file:  %s\n", srv.LoginURL(), srv.GraphURL(), srv.BrowserURL(), caFile)
+		fmt.Fprintf(stdio.Out, "  tenant:   %s (%s)\n  admin:    %s\n  end user: %s\n  app:      %s\n", t.Domain(), t.ID(), t.AdminUPN(), t.EndUserUPN(), t.AppID())
+		fmt.Fprintf(stdio.Out, "\nPoint consentwiz at it:\n  CONSENTWIZ_LOGIN_URL=%s CONSENTWIZ_GRAPH_URL=%s CONSENTWIZ_CA_FILE=%s consentwiz\n", srv.LoginURL(), srv.GraphURL(), caFile)
+		fmt.Fprintln(stdio.Out, "\nPress ctrl+c to stop.")
+	}
+	<-ctx.Done()
+	return ExitOK
+}
+
+// runLink prints the admin consent URL without sign-in.
+func runLink(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
+	ref, err := appFromOptions(o)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
+		return ExitError
+	}
+	if o.Tenant == "" {
+		fmt.Fprintln(stdio.Err, "consentwiz link: name the tenant with --tenant DOMAIN (or its id)")
+		return ExitError
+	}
+	tenant, cloud, note := resolveForLink(ctx, cfg, o.Tenant)
+	if note != "" {
+		fmt.Fprintln(stdio.Err, note)
+	}
+	if o.V2 {
+		redirect := o.RedirectURI
+		if redirect == "" && len(ref.RedirectURIs) == 1 {
+			redirect = ref.RedirectURIs[0]
+		}
+		u, err := flows.AdminConsentURLv2(cloud, tenant, ref.ClientID, ref.Scopes, redirect, "")
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
+			return ExitError
+		}
+		fmt.Fprintln(stdio.Out, u)
+		return ExitOK
+	}
+	fmt.Fprintln(stdio.Out, flows.AdminConsentURLv1(cloud, tenant, ref.ClientID, o.RedirectURI, ""))
+	return ExitOK
+}
+
+// resolveForLink turns a domain into a tenant id when the authority can be
+// reached; offline, the domain itself is a valid tenant segment (ENTRA.md C1).
+func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, graph.Cloud, string) {
+	cloud := cfg.LinkCloud()
+	if _, _, err := flows.ParseTenant(tenant); err != nil {
+		return tenant, cloud, "warning: " + err.Error()
+	}
+	if graph.IsGUID(tenant) {
+		return strings.ToLower(tenant), cloud, ""
+	}
+	hc, err := cfg.HTTPClient()
+	if err != nil {
+		return tenant, cloud, ""
+	}
+	info, err := graph.DiscoverTenant(ctx, hc, cfg.EffectiveCloud().LoginURL, tenant)
+	if err != nil {
+		if errors.Is(err, graph.ErrTenantNotFound) {
+			return tenant, cloud, "warning: " + err.Error()
+		}
+		return tenant, cloud, "note: could not look up the tenant id (" + firstLine(err.Error()) + "); the link uses the domain, which works as well"
+	}
+	if !cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
+		if c, ok := graph.Clouds[info.Cloud]; ok {
+			cloud = c
+		}
+	}
+	return info.ID, cloud, ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// runExplain explains an error code, URL or pasted text, offline.
+func runExplain(args []string, stdio IO) int {
+	input := strings.TrimSpace(strings.Join(args, " "))
+	if input == "" || input == "-" {
+		data, _ := readAllLimited(stdio.In, 1<<20)
+		input = strings.TrimSpace(string(data))
+	}
+	if input == "" {
+		fmt.Fprintln(stdio.Err, "consentwiz explain: give an AADSTS code, a URL or the error text (or pipe it in)")
+		return ExitError
+	}
+	e, err := flows.Explain(input)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz explain: %v\n", err)
+		return ExitError
+	}
+	fmt.Fprint(stdio.Out, e.Text())
+	return ExitOK
+}

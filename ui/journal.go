@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"consentwiz/flows"
+)
+
+// Journal keeps the original value of every tenant setting a fix changes until
+// it is restored (DESIGN.md safety rules). It is one JSON file under the user
+// config dir, 0600, replaced atomically: written to a temp file, fsynced,
+// renamed, and the directory fsynced. It never holds a token.
+type Journal struct {
+	path string
+	mu   sync.Mutex
+}
+
+// NewJournal returns the journal in dir (created on first write).
+func NewJournal(dir string) *Journal {
+	return &Journal{path: filepath.Join(dir, "journal.json")}
+}
+
+// Path is the journal file's path.
+func (j *Journal) Path() string { return j.path }
+
+type journalFile struct {
+	Version int                  `json:"version"`
+	Entries []flows.JournalEntry `json:"entries"`
+}
+
+func (j *Journal) load() ([]flows.JournalEntry, error) {
+	data, err := os.ReadFile(j.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", j.path, err)
+	}
+	var f journalFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("the journal %s is damaged (%v): it may hold a setting to restore — keep the file and compare it with the tenant's user consent settings", j.path, err)
+	}
+	return f.Entries, nil
+}
+
+// Pending returns the entries waiting to be restored, oldest first. With a
+// tenant id, only that tenant's entries.
+func (j *Journal) Pending(tenantID string) ([]flows.JournalEntry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	all, err := j.load()
+	if err != nil {
+		return nil, err
+	}
+	var out []flows.JournalEntry
+	for _, e := range all {
+		if tenantID == "" || strings.EqualFold(e.TenantID, tenantID) {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].At.Before(out[b].At) })
+	return out, nil
+}
+
+// Write adds (or replaces, by id) an entry and makes it durable before returning.
+func (j *Journal) Write(e flows.JournalEntry) error {
+	if e.ID == "" {
+		return errors.New("journal entry without an id")
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	all, err := j.load()
+	if err != nil {
+		return err
+	}
+	out := all[:0:0]
+	for _, x := range all {
+		if x.ID != e.ID {
+			out = append(out, x)
+		}
+	}
+	out = append(out, e)
+	return j.save(out)
+}
+
+// Clear removes the entry with id; removing an absent entry is not an error.
+func (j *Journal) Clear(id string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	all, err := j.load()
+	if err != nil {
+		return err
+	}
+	out := all[:0:0]
+	for _, x := range all {
+		if x.ID != id {
+			out = append(out, x)
+		}
+	}
+	if len(out) == len(all) {
+		return nil
+	}
+	return j.save(out)
+}
+
+func (j *Journal) save(entries []flows.JournalEntry) error {
+	dir := filepath.Dir(j.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		if err := os.Remove(j.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return syncDir(dir)
+	}
+	data, err := json.MarshalIndent(journalFile{Version: 1, Entries: entries}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".journal-*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing the journal: %w", err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the journal: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("syncing the journal: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(name, j.path); err != nil {
+		return fmt.Errorf("writing the journal: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable (a no-op where directories cannot be synced).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	_ = d.Sync()
+	return nil
+}

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+
+	"consentwiz/flows"
+)
+
+// keyMap holds every binding of the TUI. Which ones are live depends on the
+// screen: syncKeys enables exactly the keys that do something there, so the
+// help line is always truthful.
+type keyMap struct {
+	Up, Down    key.Binding
+	Move        key.Binding // ↑/↓ in the short help only
+	Select      key.Binding // enter (its help text depends on the screen)
+	Pick        key.Binding // 1-9
+	Back        key.Binding
+	Done        key.Binding // d: Prompt.DoneLabel
+	Open        key.Binding // o: open the selected link
+	Copy        key.Binding // y: copy the selected link
+	NextLink    key.Binding // tab: select the next link
+	CopyCode    key.Binding // c: copy the device code
+	Approve     key.Binding // a: demo, approve the device code here
+	PageUp      key.Binding
+	PageDown    key.Binding
+	Help        key.Binding
+	Cancel      key.Binding // ctrl+c
+	Quit        key.Binding // finished: leave
+	AnyContinue key.Binding // info screens: any key (help only)
+}
+
+func defaultKeyMap() keyMap {
+	return keyMap{
+		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Move:        key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑/↓", "move")),
+		Select:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Pick:        key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "pick")),
+		Back:        key.NewBinding(key.WithKeys("esc", "b"), key.WithHelp("esc/b", "back")),
+		Done:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "done")),
+		Open:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open link")),
+		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy link")),
+		NextLink:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next link")),
+		CopyCode:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy code")),
+		Approve:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve here (demo)")),
+		PageUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
+		PageDown:    key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "more")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		Cancel:      key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "cancel")),
+		Quit:        key.NewBinding(key.WithKeys("enter", "q", "esc"), key.WithHelp("enter/q", "quit")),
+		AnyContinue: key.NewBinding(key.WithKeys("enter"), key.WithHelp("any key", "continue")),
+	}
+}
+
+// screenKind is what the keys act on: the generic prompt kinds plus the
+// screens the TUI adds around them.
+type screenKind int
+
+const (
+	screenPrompt     screenKind = iota // the current flows.Prompt
+	screenDeviceCode                   // a device code sign-in is waiting
+	screenFinished                     // Finish arrived: any key quits
+	screenTooSmall
+)
+
+// syncKeys enables the bindings that do something on the current screen and
+// sets their help text. It runs after every state change and resize.
+func (m *Model) syncKeys() {
+	k := &m.keys
+	all := []*key.Binding{&k.Up, &k.Down, &k.Move, &k.Select, &k.Pick, &k.Back, &k.Done, &k.Open, &k.Copy,
+		&k.NextLink, &k.CopyCode, &k.Approve, &k.PageUp, &k.PageDown, &k.Help, &k.Quit, &k.AnyContinue}
+	for _, b := range all {
+		b.SetEnabled(false)
+	}
+	k.Cancel.SetEnabled(true)
+	k.Cancel.SetHelp("ctrl+c", "cancel")
+	if m.cancelled {
+		k.Cancel.SetHelp("ctrl+c", "quit now")
+	}
+	k.Help.SetEnabled(true)
+	k.PageDown.SetKeys("pgdown", "space")
+	k.PageDown.SetHelp("pgdn", "more")
+	m.input.SetWidth(max(10, m.innerWidth()-4))
+	m.syncPromptKeys()
+	if m.screen() == screenTooSmall {
+		return
+	}
+	// Paging keys exist only when the content does not fit.
+	k.PageUp.SetEnabled(true)
+	k.PageDown.SetEnabled(true)
+	l := m.layout()
+	m.overflow = len(l.content) > l.avail
+	m.scroll = max(0, min(m.scroll, len(l.content)-l.avail))
+	k.PageUp.SetEnabled(m.overflow && m.scroll > 0)
+	k.PageDown.SetEnabled(m.overflow)
+}
+
+func (m *Model) syncPromptKeys() {
+	k := &m.keys
+	p := m.state.Prompt
+	switch m.screen() {
+	case screenTooSmall:
+		k.Help.SetEnabled(false)
+		k.PageUp.SetEnabled(false)
+		k.PageDown.SetEnabled(false)
+		return
+	case screenFinished:
+		k.Quit.SetEnabled(true)
+		k.Quit.SetHelp("any key", "quit")
+		k.Cancel.SetEnabled(false)
+		k.Help.SetEnabled(false)
+		return
+	case screenDeviceCode:
+		k.Select.SetEnabled(!m.deps.NoBrowser)
+		k.Select.SetKeys("enter", "o")
+		k.Select.SetHelp("enter", "open the page")
+		k.CopyCode.SetEnabled(true)
+		k.Approve.SetEnabled(m.deps.Effects != nil && m.deps.Effects.Demo() != nil)
+		k.Back.SetEnabled(true)
+		k.Back.SetKeys("esc")
+		k.Back.SetHelp("esc", "cancel sign-in")
+		return
+	}
+
+	hasOpts := len(p.Options) > 0
+	k.Back.SetEnabled(p.CanBack)
+	k.Back.SetKeys("esc", "b")
+	k.Back.SetHelp("esc", "back")
+	k.Select.SetKeys("enter")
+	if hasOpts {
+		k.Up.SetEnabled(len(p.Options) > 1)
+		k.Down.SetEnabled(len(p.Options) > 1)
+		k.Move.SetEnabled(len(p.Options) > 1)
+		k.Select.SetEnabled(true)
+		k.Select.SetHelp("enter", "choose")
+		k.Pick.SetEnabled(true)
+		k.Pick.SetHelp("1-"+itoa(min(9, len(p.Options))), "pick")
+		if len(p.Options) == 1 {
+			k.Pick.SetHelp("1", "pick")
+		}
+	}
+	if len(p.Links) > 0 && p.Kind != flows.PromptInput {
+		k.Open.SetEnabled(m.optionIndex("open") >= 0 || !m.deps.NoBrowser)
+		k.Copy.SetEnabled(p.Kind != flows.PromptConfirm)
+		k.NextLink.SetEnabled(len(p.Links) > 1)
+	}
+	if p.CanDone && p.Kind != flows.PromptInput {
+		k.Done.SetEnabled(true)
+		label := p.DoneLabel
+		if label == "" {
+			label = "done"
+		}
+		k.Done.SetHelp("d", m.clean(label, 60))
+	}
+	switch p.Kind {
+	case flows.PromptInfo:
+		k.AnyContinue.SetEnabled(true)
+		k.Select.SetEnabled(false)
+	case flows.PromptConfirm:
+		k.Select.SetEnabled(true)
+		k.Select.SetKeys("enter", "y")
+		k.Select.SetHelp("enter/y", "confirm")
+	case flows.PromptInput:
+		k.Select.SetEnabled(true)
+		k.Select.SetHelp("enter", "submit")
+		k.Back.SetKeys("esc")
+		k.Back.SetHelp("esc", "back")
+		// Letters and digits are text here.
+		k.Help.SetEnabled(false)
+		k.Pick.SetEnabled(false)
+		k.Up.SetEnabled(false)
+		k.Down.SetEnabled(false)
+		k.Move.SetEnabled(false)
+		k.PageDown.SetKeys("pgdown")
+		k.PageDown.SetHelp("pgdn", "more")
+	case flows.PromptDone, flows.PromptFailed:
+		if !hasOpts {
+			k.Quit.SetEnabled(true)
+			k.Quit.SetHelp("enter/q", "quit")
+		}
+	}
+}
+
+// helpKeys is the key help of the current screen, for bubbles/help.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+// ShortHelp implements [help.KeyMap].
+func (h helpKeys) ShortHelp() []key.Binding { return h.short }
+
+// FullHelp implements [help.KeyMap].
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+// helpKeys composes the help from the enabled bindings (help hides the rest).
+func (m *Model) helpKeys() helpKeys {
+	k := m.keys
+	nav := []key.Binding{k.Up, k.Down, k.Pick, k.Select, k.AnyContinue}
+	act := []key.Binding{k.Done, k.Open, k.Copy, k.NextLink, k.CopyCode, k.Approve}
+	move := []key.Binding{k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
+	short := []key.Binding{k.Select, k.AnyContinue, k.Done, k.Move, k.Pick, k.Open, k.Copy, k.CopyCode, k.Approve, k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
+	if m.help.ShowAll {
+		k.Help.SetHelp("?", "fewer keys")
+		move[len(move)-1] = k.Help
+	}
+	return helpKeys{short: short, full: [][]key.Binding{nav, act, move}}
+}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"strings"
+
+	"consentwiz/flows"
+)
+
+// show prints the current prompt when it is new, or what changed on it (an
+// input error, a poll result) when it is not.
+func (p *plain) show() {
+	s := p.s
+	pr := s.Prompt
+	var keys []string
+	for _, o := range pr.Options {
+		keys = append(keys, o.Key)
+	}
+	sig := s.Step.String() + "|" + pr.Kind.String() + "|" + pr.Title + "|" + strings.Join(keys, ",")
+	if sig != p.shown {
+		if p.shown != "" && p.shownKind == flows.PromptProgress && pr.Kind != flows.PromptFailed {
+			p.printf("Done: %s.\n", strings.TrimRight(flows.Sanitize(p.shownTitle, 200), ".…"))
+		}
+		p.shown, p.shownKind, p.shownTitle = sig, pr.Kind, pr.Title
+		p.lastErr, p.lastMissing, p.lastPollErr = s.InputErr, strings.Join(s.Missing, ", "), s.PollErr
+		p.printPrompt()
+		return
+	}
+	if e := s.InputErr; e != p.lastErr {
+		p.lastErr = e
+		if e != "" {
+			p.printf("Not accepted: %s\n", flows.Sanitize(e, 600))
+			p.printf("%s\n", p.hint())
+		}
+	}
+	if m := strings.Join(s.Missing, ", "); m != p.lastMissing {
+		p.lastMissing = m
+		if m != "" {
+			p.printf("Not there yet: %s.\n", flows.Sanitize(m, 600))
+		}
+	}
+	if e := s.PollErr; e != p.lastPollErr {
+		p.lastPollErr = e
+		if e != "" {
+			p.printf("%s\n", flows.Sanitize(e, 600))
+		}
+	}
+	if u := s.Simulated; u != p.lastUser {
+		p.lastUser = u
+		if u != "" {
+			p.printf("%s\n", flows.Sanitize(u, 600))
+		}
+	}
+}
+
+// printPrompt prints a prompt as plain lines: no colour, no box, numbered
+// choices, links on their own lines, and status words.
+func (p *plain) printPrompt() {
+	s := p.s
+	pr := s.Prompt
+	p.printf("\n")
+	if pr.StepNo > 0 && pr.StepCount > 0 {
+		line := "Step " + itoa(pr.StepNo) + " of " + itoa(pr.StepCount)
+		if pr.StepTitle != "" {
+			line += ": " + flows.Sanitize(pr.StepTitle, 120)
+		}
+		p.printf("%s\n", line)
+	}
+	title := flows.Sanitize(pr.Title, 300)
+	switch pr.Kind {
+	case flows.PromptProgress:
+		p.printf("Working: %s…\n", strings.TrimRight(title, ".…"))
+	case flows.PromptDone:
+		p.printf("Done: %s\n", title)
+	case flows.PromptFailed:
+		p.printf("Failed: %s\n", title)
+	default:
+		p.printf("%s\n", title)
+	}
+	if body := p.body(); body != "" {
+		p.printf("%s\n", body)
+	}
+	for _, l := range pr.Links {
+		p.printf("%s: %s\n", flows.Sanitize(orText(l.Label, "Link"), 120), flows.Sanitize(l.URL, 0))
+	}
+	for _, d := range pr.Preview {
+		p.printf("%s\n", flows.Sanitize(d.Label, 200))
+		if d.Before != "" {
+			p.printf("  Before: %s\n", flows.Sanitize(d.Before, 1000))
+			p.printf("  After: %s\n", flows.Sanitize(d.After, 1000))
+		} else {
+			p.printf("  %s\n", flows.Sanitize(d.After, 1000))
+		}
+	}
+	for i, o := range pr.Options {
+		line := itoa(i+1) + ") " + flows.Sanitize(o.Label, 200)
+		if o.Disabled {
+			line += " (not possible: " + flows.Sanitize(orText(o.Reason, "not available here"), 400) + ")"
+		} else if d := flows.Sanitize(o.Detail, 400); d != "" {
+			line += " — " + d
+		}
+		p.printf("%s\n", line)
+	}
+	if e := strings.TrimSpace(s.InputErr); e != "" && s.Step != flows.StepDone {
+		p.printf("Not accepted: %s\n", flows.Sanitize(e, 600))
+	}
+	if pr.Kind != flows.PromptDone && s.Step != flows.StepDone {
+		if pr.Kind != flows.PromptProgress || len(pr.Options) > 0 || pr.CanDone {
+			p.printf("%s\n", p.hint())
+		}
+	}
+}
+
+// body is the prompt's body, sanitized line by line, without the input
+// error (printed on its own line).
+func (p *plain) body() string {
+	b := strings.TrimSpace(p.s.Prompt.Body)
+	if e := strings.TrimSpace(p.s.InputErr); e != "" && p.s.Step != flows.StepDone {
+		b = strings.TrimSpace(strings.TrimSuffix(b, e))
+	}
+	return cleanLines(b, 4000)
+}

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"consentwiz/assets"
+	"consentwiz/flows"
+)
+
+// runWizard runs the wizard (TUI or plain mode) and prints the outcome.
+// demo starts the simulated tenant in-process first; restoreOnly runs only the
+// journal restore (`consentwiz restore`).
+func runWizard(ctx context.Context, cfg Config, o *CommandOptions, stdio IO, demo, restoreOnly bool) int {
+	ro := RunnerOptions{}
+	if demo {
+		var cleanup func()
+		var err error
+		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz demo: %v\n", err)
+			return ExitError
+		}
+		defer cleanup()
+	}
+	journal := NewJournal(cfg.ConfigDir)
+	pending, err := journal.Pending("")
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
+		return ExitError
+	}
+	runner, err := NewRunner(cfg, journal, ro)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
+		return ExitError
+	}
+	in, err := wizardInput(cfg, o, pending, restoreOnly)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
+		return ExitError
+	}
+	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version}
+
+	plain := cfg.Accessible || !isTerminal(stdio.In) || !isTerminal(stdio.Out)
+	var out flows.Outcome
+	if plain {
+		out, err = RunPlain(ctx, deps, stdio.In, stdio.Out)
+	} else {
+		out, err = RunTUI(ctx, deps)
+	}
+	if err != nil && out.Kind == "" {
+		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
+		return ExitError
+	}
+	if !plain {
+		printOutcome(stdio.Out, out)
+	}
+	if out.JournalKept {
+		fmt.Fprintf(stdio.Err, "A change is waiting to be put back: run 'consentwiz restore' (journal: %s)\n", journal.Path())
+	}
+	return out.ExitCode()
+}
+
+func wizardInput(cfg Config, o *CommandOptions, pending []flows.JournalEntry, restoreOnly bool) (flows.WizardInput, error) {
+	in := flows.WizardInput{
+		Tenant: o.Tenant, Cloud: cfg.EffectiveCloud(), Journal: pending, RestoreOnly: restoreOnly,
+		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(),
+	}
+	in.Cloud = cfg.LinkCloud()
+	profiles, err := assets.Profiles()
+	if err != nil {
+		return in, err
+	}
+	for _, p := range profiles {
+		in.Profiles = append(in.Profiles, flows.FromProfile(p))
+	}
+	if cfg.Demo {
+		in.Profiles = append(in.Profiles, demoProfiles()...)
+	}
+	switch {
+	case o.Profile != "":
+		p, err := assets.Profile(o.Profile)
+		if err != nil {
+			return in, err
+		}
+		in.App = flows.FromProfile(p)
+	case o.App != "":
+		in.AppText = o.App
+	case o.URL != "":
+		in.AppText = o.URL
+	case o.Error != "":
+		in.AppText = o.Error
+	}
+	if len(o.Scopes) > 0 && in.App.ClientID != "" {
+		in.App.Scopes = append([]string(nil), o.Scopes...)
+	}
+	return in, nil
+}
+
+func nonce() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "consentwiz"
+	}
+	return hex.EncodeToString(b)
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// printOutcome prints the wizard's result after the screen is gone, so it
+// stays in the terminal's scrollback.
+func printOutcome(w io.Writer, out flows.Outcome) {
+	if out.Kind == "" {
+		return
+	}
+	fmt.Fprintf(w, "consentwiz: %s\n", out.Kind)
+	if out.Summary != "" {
+		fmt.Fprintln(w, flows.Sanitize(out.Summary, 2000))
+	}
+	for _, c := range out.Changes {
+		v := "not verified"
+		if c.Verified {
+			v = "verified"
+		}
+		fmt.Fprintf(w, "  • %s: %s → %s (%s)\n", flows.Sanitize(c.What, 200), flows.Sanitize(c.Before, 400), flows.Sanitize(c.After, 400), v)
+	}
+	for _, r := range out.Requests {
+		fmt.Fprintf(w, "  would send: %s %s %s\n", r.Method, r.Path, strings.TrimSpace(r.Body))
+	}
+	if out.Err != "" {
+		fmt.Fprintf(w, "  error: %s\n", flows.Sanitize(out.Err, 1000))
+	}
+}
+
+var errNotYet = errors.New("not yet available in this build")

@@ -1,0 +1,401 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/atotto/clipboard"
+
+	"consentwiz/flows"
+	"consentwiz/graph"
+)
+
+// Runner performs the wizard's effects against a real tenant (or the
+// simulator): tenant discovery, MSAL sign-in, Graph reads and writes, the
+// journal, the browser and the clipboard. It implements Effects.
+type Runner struct {
+	cfg     Config
+	hc      *http.Client
+	journal *Journal
+	open    func(string) error
+	demo    DemoControls
+	endUser func(ctx context.Context, appID string, scopes []string) (screen, detail string, err error)
+	now     func() time.Time
+	saveDir string
+
+	mu     sync.Mutex
+	cloud  graph.Cloud
+	tenant flows.TenantInfo
+	auth   *graph.Authenticator
+	client *graph.Client
+}
+
+var _ Effects = (*Runner)(nil)
+
+// RunnerOptions are the parts of a Runner that differ between the real
+// program, the demo and tests.
+type RunnerOptions struct {
+	// Open opens a URL in the browser; nil means pkg/browser.
+	Open func(string) error
+	// Demo is set in `consentwiz demo`.
+	Demo DemoControls
+	// EndUser has the simulated end user try to connect the app (demo only).
+	EndUser func(ctx context.Context, appID string, scopes []string) (screen, detail string, err error)
+	// SaveDir is where hand-off files are saved (default: the working directory).
+	SaveDir string
+}
+
+// NewRunner builds a Runner for cfg.
+func NewRunner(cfg Config, journal *Journal, o RunnerOptions) (*Runner, error) {
+	hc, err := cfg.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	open := o.Open
+	if open == nil {
+		open = openBrowser
+	}
+	return &Runner{
+		cfg: cfg, hc: hc, journal: journal, open: open, demo: o.Demo, endUser: o.EndUser,
+		now: time.Now, saveDir: o.SaveDir, cloud: cfg.EffectiveCloud(),
+	}, nil
+}
+
+// Demo implements Effects.
+func (r *Runner) Demo() DemoControls { return r.demo }
+
+// Journal returns the journal the runner writes.
+func (r *Runner) Journal() *Journal { return r.journal }
+
+// Client returns the Graph client once the tenant is known (nil before).
+func (r *Runner) Client() *graph.Client {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.client
+}
+
+// Tenant returns the resolved tenant.
+func (r *Runner) Tenant() flows.TenantInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tenant
+}
+
+// Cloud returns the effective cloud (after discovery may have switched it).
+func (r *Runner) Cloud() graph.Cloud {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cloud
+}
+
+// LinkCloud is the cloud used for links a person opens.
+func (r *Runner) LinkCloud() graph.Cloud {
+	cl := r.Cloud()
+	if r.cfg.BrowserLoginURL != "" {
+		cl.LoginURL = strings.TrimRight(r.cfg.BrowserLoginURL, "/")
+	}
+	return cl
+}
+
+// ResolveTenant discovers the tenant and prepares sign-in and the Graph client.
+func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantInfo, error) {
+	input = strings.TrimSpace(input)
+	r.mu.Lock()
+	cloud := r.cloud
+	r.mu.Unlock()
+	info, err := graph.DiscoverTenant(ctx, r.hc, cloud.LoginURL, input)
+	if err != nil {
+		return flows.TenantInfo{}, err
+	}
+	if !r.cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
+		// The tenant lives in another national cloud: follow it (ENTRA.md C2).
+		if c, ok := graph.Clouds[info.Cloud]; ok {
+			cloud = c
+		}
+	}
+	domain := info.Domain
+	if domain == "" && !graph.IsGUID(input) {
+		domain = input
+	}
+	t := flows.TenantInfo{ID: info.ID, Domain: domain, Cloud: cloud.Name}
+	cfg := r.cfg
+	cfg.Cloud = graph.Clouds[cloud.Name]
+	if cfg.Cloud.Name == "" {
+		cfg.Cloud = cloud
+	}
+	auth, err := cfg.Authenticator(info.ID, r.hc)
+	if err != nil {
+		return flows.TenantInfo{}, err
+	}
+	client := graph.New(graph.WithBaseURL(cloud.GraphURL), graph.WithHTTPClient(r.hc), graph.WithTokenSource(auth))
+	r.mu.Lock()
+	r.cloud, r.tenant, r.auth, r.client = cloud, t, auth, client
+	r.mu.Unlock()
+	if cfg.TokenCacheFile != "" {
+		auth.Resume(ctx)
+	}
+	return t, nil
+}
+
+func (r *Runner) parts() (*graph.Authenticator, *graph.Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.auth == nil || r.client == nil {
+		return nil, nil, errors.New("the tenant is not known yet")
+	}
+	return r.auth, r.client, nil
+}
+
+// StartSignIn implements Effects.
+func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (*PendingSignIn, error) {
+	if e.Tenant != "" && r.Tenant().ID == "" {
+		if _, err := r.ResolveTenant(ctx, e.Tenant); err != nil {
+			return nil, err
+		}
+	}
+	auth, _, err := r.parts()
+	if err != nil {
+		return nil, err
+	}
+	scopes := e.Scopes
+	done := func(acct graph.Account, err error) flows.Event {
+		if err != nil {
+			return flows.SignedIn{Err: err}
+		}
+		return flows.SignedIn{Account: acct.Username, Scopes: scopes}
+	}
+	if acct, ok := auth.Account(); ok {
+		// Already signed in: a token for the new scopes may come silently
+		// (incremental consent only asks when the scope is new).
+		if _, err := auth.Token(ctx, scopes); err == nil {
+			return &PendingSignIn{Wait: func(context.Context) flows.Event { return done(acct, nil) }}, nil
+		} else if !errors.Is(err, graph.ErrInteractionRequired) {
+			return nil, err
+		}
+	}
+	if r.cfg.UseBrowser {
+		hint := ""
+		if acct, ok := auth.Account(); ok {
+			hint = acct.Username
+		}
+		return &PendingSignIn{Browser: true, Wait: func(ctx context.Context) flows.Event {
+			return done(auth.SignInBrowser(ctx, scopes, r.open, hint))
+		}}, nil
+	}
+	dl, err := auth.StartDeviceCode(ctx, scopes)
+	if err != nil {
+		return nil, err
+	}
+	info := dl.Info()
+	return &PendingSignIn{Code: &info, URL: info.VerificationURL, Wait: func(ctx context.Context) flows.Event {
+		return done(dl.Wait(ctx))
+	}}, nil
+}
+
+// Run implements Effects.
+func (r *Runner) Run(ctx context.Context, eff flows.Effect) flows.Event {
+	switch e := eff.(type) {
+	case flows.ResolveTenant:
+		t, err := r.ResolveTenant(ctx, e.Input)
+		return flows.TenantResolved{Info: t, Err: err}
+	case flows.FetchSnapshot:
+		snap, err := r.snapshot(ctx, e.AppID)
+		if err != nil {
+			return flows.SnapshotLoaded{Err: err}
+		}
+		ev := flows.SnapshotLoaded{Snap: snap}
+		if e.Diagnose {
+			d := flows.Diagnose(snap, e.App)
+			ev.Diagnosis = &d
+		}
+		return ev
+	case flows.PollGrant:
+		snap, err := r.snapshot(ctx, e.AppID)
+		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
+	case flows.PollRequests:
+		snap, err := r.snapshot(ctx, e.AppID)
+		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
+	case flows.ReadAuthorizationPolicy:
+		_, c, err := r.parts()
+		if err != nil {
+			return flows.PolicyRead{Err: err}
+		}
+		p, err := c.GetAuthorizationPolicy(ctx)
+		return flows.PolicyRead{Policy: p, Err: err}
+	case flows.ReadConsentRequestPolicy:
+		_, c, err := r.parts()
+		if err != nil {
+			return flows.ConsentPolicyRead{Err: err}
+		}
+		p, err := c.GetConsentRequestPolicy(ctx)
+		return flows.ConsentPolicyRead{Policy: p, Err: err}
+	case flows.WriteEffect:
+		id, err := r.write(ctx, e)
+		return flows.WriteDone{Op: e.Op(), ID: id, Err: err}
+	case flows.SearchReviewers:
+		rs, err := r.searchReviewers(ctx, e.Query)
+		return flows.ReviewersFound{Reviewers: rs, Err: err}
+	case flows.OpenURL:
+		return flows.Opened{Err: r.OpenURL(e.URL)}
+	case flows.CopyText:
+		return flows.Copied{Err: clipboard.WriteAll(e.Text)}
+	case flows.SaveFile:
+		p, err := r.save(e.Name, e.Text)
+		return flows.Saved{Path: p, Err: err}
+	case flows.WriteJournal:
+		return flows.JournalWritten{Err: r.journal.Write(e.Entry)}
+	case flows.ClearJournal:
+		return flows.JournalCleared{Err: r.journal.Clear(e.ID)}
+	case flows.SimulateUser:
+		if r.endUser == nil {
+			return flows.UserSimulated{Err: errors.New("no simulated user outside the demo")}
+		}
+		screen, detail, err := r.endUser(ctx, e.AppID, e.Scopes)
+		return flows.UserSimulated{Screen: screen, Detail: detail, Err: err}
+	}
+	return nil
+}
+
+func (r *Runner) snapshot(ctx context.Context, appID string) (*graph.TenantSnapshot, error) {
+	_, c, err := r.parts()
+	if err != nil {
+		return nil, err
+	}
+	snap, err := c.Snapshot(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	t := r.Tenant()
+	if snap.TenantID == "" {
+		snap.TenantID = t.ID
+	}
+	snap.Cloud = t.Cloud
+	return snap, nil
+}
+
+func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, error) {
+	if r.cfg.DryRun {
+		// The machine never emits writes in a dry run; this is a second lock.
+		return "", errors.New("dry run: no change was made")
+	}
+	_, c, err := r.parts()
+	if err != nil {
+		return "", err
+	}
+	switch e := eff.(type) {
+	case flows.PatchUserConsent:
+		return "", c.UpdateUserConsentPolicies(ctx, e.Policies)
+	case flows.PutConsentRequestPolicy:
+		return "", c.PutConsentRequestPolicy(ctx, e.Policy)
+	case flows.CreateServicePrincipal:
+		sp, err := c.CreateServicePrincipal(ctx, e.AppID)
+		if err != nil {
+			return "", err
+		}
+		return sp.ID, nil
+	case flows.CreateGrant:
+		g, err := c.CreateGrant(ctx, e.Grant)
+		if err != nil {
+			return "", err
+		}
+		return g.ID, nil
+	case flows.UpdateGrantScope:
+		return "", c.UpdateGrantScope(ctx, e.GrantID, e.Scope)
+	case flows.CreateAppRoleAssignment:
+		a, err := c.CreateAppRoleAssignment(ctx, e.Assignment.ResourceID, e.Assignment)
+		if err != nil {
+			return "", err
+		}
+		return a.ID, nil
+	case flows.CreateClassification:
+		cl, err := c.CreateClassification(ctx, e.ResourceID, e.Classification)
+		if err != nil {
+			return "", err
+		}
+		return cl.ID, nil
+	case flows.DeleteObject:
+		return "", c.DeleteObject(ctx, graph.ObjectRef{Kind: string(e.Object.Kind), ID: e.Object.ID, ParentID: e.Object.ParentID})
+	}
+	return "", fmt.Errorf("unknown write %T", eff)
+}
+
+func (r *Runner) searchReviewers(ctx context.Context, q string) ([]flows.Reviewer, error) {
+	_, c, err := r.parts()
+	if err != nil {
+		return nil, err
+	}
+	users, uerr := c.SearchUsers(ctx, q)
+	groups, gerr := c.SearchGroups(ctx, q)
+	if uerr != nil && gerr != nil {
+		return nil, uerr
+	}
+	var out []flows.Reviewer
+	for _, u := range users {
+		out = append(out, flows.Reviewer{Kind: flows.ReviewerUser, ID: u.ID, Name: u.DisplayName, Detail: u.UserPrincipalName})
+	}
+	for _, g := range groups {
+		out = append(out, flows.Reviewer{Kind: flows.ReviewerGroup, ID: g.ID, Name: g.DisplayName, Detail: g.Mail})
+	}
+	return out, nil
+}
+
+// OpenURL opens u in the browser when it is safe: https, or http on loopback
+// only (DESIGN.md safety rules).
+func (r *Runner) OpenURL(u string) error {
+	if err := SafeToOpen(u); err != nil {
+		return err
+	}
+	if r.cfg.NoBrowser {
+		return errors.New("opening a browser is turned off; copy the link instead")
+	}
+	return r.open(u)
+}
+
+// SafeToOpen accepts https URLs and http URLs on a loopback host.
+func SafeToOpen(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("not a URL: %q", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return fmt.Errorf("refusing to open %q: only https (or http on this computer) links are opened", raw)
+}
+
+func (r *Runner) save(name, text string) (string, error) {
+	name = filepath.Base(name)
+	if name == "." || name == "/" || name == "" {
+		return "", errors.New("no file name")
+	}
+	dir := r.saveDir
+	if dir == "" {
+		dir = "."
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		return "", err
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p, nil
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+
+	"consentwiz/flows"
+)
+
+// checklistLines renders the diagnosis above the fix choices: what users see,
+// each finding with its severity glyph and word, and why a fix is
+// recommended. Blockers come first; compact leaves out the details of
+// findings that block nothing.
+func (m *Model) checklistLines(w int, compact bool) []string {
+	st := m.styles
+	d := m.state.Diagnosis
+	var out []string
+	// The first line of the machine's body says who is blocked and how.
+	if first, _, _ := strings.Cut(strings.TrimSpace(m.state.Prompt.Body), "\n"); first != "" {
+		out = append(out, wrapStyled(m.clean(first, 600), w, "", st.Body)...)
+		out = append(out, "")
+	}
+	out = append(out, st.Section.Render("Checklist"))
+	findings := append([]flows.Finding{}, d.Findings...)
+	sort.SliceStable(findings, func(i, j int) bool { return sevRank(findings[i].Severity) > sevRank(findings[j].Severity) })
+	for _, f := range findings {
+		label := flows.SeverityLabel(f.Severity)
+		sev := st.severity(f.Severity)
+		pad := strings.Repeat(" ", max(1, 10-len([]rune(label))))
+		title := m.clean(f.Title, 300)
+		lines := wrapIndent(title, w-12, "")
+		for j, l := range lines {
+			if j == 0 {
+				out = append(out, "  "+sev.Render(label)+pad+st.Body.Render(l))
+				continue
+			}
+			out = append(out, strings.Repeat(" ", 12)+st.Body.Render(l))
+		}
+		if compact && sevRank(f.Severity) < sevRank(flows.SeverityWarning) {
+			continue
+		}
+		if det := m.clean(f.Detail, 800); det != "" {
+			for _, l := range wrapIndent(det, w-12, "") {
+				out = append(out, strings.Repeat(" ", 12)+st.Dim.Render(l))
+			}
+		}
+	}
+	if why := m.clean(d.RecommendedWhy, 800); why != "" {
+		out = append(out, "")
+		out = append(out, wrapStyled("★ Recommended: "+why, w, "  ", st.Recommended)...)
+	}
+	return out
+}
+
+func sevRank(s flows.Severity) int {
+	switch s {
+	case flows.SeverityBlocker:
+		return 3
+	case flows.SeverityWarning:
+		return 2
+	case flows.SeverityInfo:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,48 @@
+package ui
+
+import (
+	"consentwiz/flows"
+)
+
+// finishedContent is the final screen: the summary and the change log,
+// from the machine's Done prompt.
+func (m *Model) finishedContent(w int) []string {
+	st := m.styles
+	var out []string
+	if body := m.body(); body != "" {
+		out = append(out, wrapStyled(body, w, "", st.Body)...)
+	}
+	if o := m.outcome; o != nil && o.Kind != "" {
+		glyph, style := m.statusGlyph()
+		out = append(out, "")
+		out = append(out, style.Render(glyph+" Result: "+outcomeWord(o.Kind)))
+	}
+	return out
+}
+
+// outcomeWord names an outcome in plain words.
+func outcomeWord(k flows.OutcomeKind) string {
+	switch k {
+	case flows.OutcomeVerified:
+		return "fixed and verified"
+	case flows.OutcomeNothingToFix:
+		return "nothing to fix"
+	case flows.OutcomeHandedOff:
+		return "handed over to another admin"
+	case flows.OutcomeRestored:
+		return "setting restored"
+	case flows.OutcomeCancelled:
+		return "cancelled"
+	case flows.OutcomeFailed:
+		return "failed"
+	case flows.OutcomeSignInFailed:
+		return "sign-in failed"
+	case flows.OutcomeDryRun:
+		return "dry run, nothing changed"
+	case flows.OutcomeNotApplied:
+		return "not applied by the service"
+	case flows.OutcomeRestoreNeeded:
+		return "a restore is still needed"
+	}
+	return string(k)
+}

@@ -1,0 +1,370 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"consentwiz/flows"
+)
+
+// View implements tea.Model.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "consentwiz"
+	// MouseMode stays off: codes and links remain selectable with the mouse.
+	return v
+}
+
+// layout is one frame, cut into the parts that always show (top, bottom,
+// footer) and the content between them, which scrolls.
+type layout struct {
+	top     []string // header and title
+	content []string // scrollable
+	bottom  []string // progress line, options, input, errors, notes
+	footer  []string // key help, presenter echo
+	avail   int      // lines for content
+}
+
+func (m *Model) innerWidth() int {
+	return max(20, m.width-m.styles.App.GetHorizontalFrameSize())
+}
+
+// contentHeight is how many content lines fit (for paging).
+func (m *Model) contentHeight() int { return max(1, m.layout().avail) }
+
+// maxScroll is the last useful scroll position.
+func (m *Model) maxScroll() int {
+	l := m.layout()
+	return max(0, len(l.content)-l.avail)
+}
+
+func (m *Model) layout() layout {
+	w := m.innerWidth()
+	var l layout
+	l.top = m.headerLines(w)
+	if !m.banner() || m.height >= 30 {
+		l.top = append(l.top, "")
+	}
+	l.top = append(l.top, m.titleLines(w)...)
+	l.footer = m.footerLines(w)
+	content := func(compact bool) []string {
+		switch m.screen() {
+		case screenFinished:
+			return m.finishedContent(w)
+		case screenDeviceCode:
+			return m.deviceContent(w)
+		}
+		return m.promptContent(w, compact)
+	}
+	bottom := func(maxLines int, level optLevel) []string {
+		if m.screen() == screenFinished {
+			return nil
+		}
+		return m.bottomLines(w, maxLines, level)
+	}
+	room := m.height - len(l.top) - 1 - len(l.footer) - 1 // blank lines after the title and above the footer
+	fits := func(c, b []string) bool { return len(c)+len(b)+gapLines(c, b) <= room }
+	const all = 1 << 30
+	full, compact := content(false), content(true)
+	// Ever tighter until it fits: option details go first, then details of
+	// findings that block nothing, then the selected option's detail.
+	tries := []struct {
+		c     []string
+		level optLevel
+	}{{full, optFull}, {full, optCompact}, {compact, optCompact}, {compact, optMinimal}}
+	l.content, l.bottom = nil, nil
+	for _, try := range tries {
+		l.content, l.bottom = try.c, bottom(all, try.level)
+		if fits(l.content, l.bottom) {
+			break
+		}
+	}
+	if !fits(l.content, l.bottom) {
+		// The options stay visible; the content scrolls.
+		minContent := min(len(compact), max(4, room/3))
+		l.bottom = bottom(max(3, room-minContent-1), optMinimal)
+	}
+	if len(l.content) > 0 || len(l.bottom) > 0 {
+		l.top = append(l.top, "")
+	}
+	l.avail = max(0, room-len(l.bottom)-gapLines(l.content, l.bottom))
+	return l
+}
+
+func gapLines(c, b []string) int {
+	if len(c) > 0 && len(b) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func (m *Model) render() string {
+	if m.screen() == screenTooSmall {
+		return m.tooSmallView()
+	}
+	l := m.layout()
+	lines := append([]string{}, l.top...)
+	content := l.content
+	if len(content) > l.avail {
+		start := min(m.scroll, len(content)-l.avail)
+		start = max(0, start)
+		end := start + l.avail
+		window := append([]string{}, content[start:end]...)
+		if end < len(content) && len(window) > 0 {
+			window[len(window)-1] = m.styles.More.Render(fmt.Sprintf("↓ %d more lines — pgdn", len(content)-end+1))
+		}
+		if start > 0 && len(window) > 1 {
+			window[0] = m.styles.More.Render("↑ more above — pgup")
+		}
+		content = window
+	}
+	lines = append(lines, content...)
+	if len(l.bottom) > 0 {
+		if len(content) > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, l.bottom...)
+	}
+	// Push the footer to the last lines of the screen.
+	for len(lines)+1+len(l.footer) < m.height {
+		lines = append(lines, "")
+	}
+	lines = append(lines, "")
+	lines = append(lines, l.footer...)
+	if len(lines) > m.height {
+		lines = lines[:m.height]
+	}
+	// Inset by the App style's left padding without padding lines on the
+	// right (lipgloss would pad every line to the widest).
+	pad := strings.Repeat(" ", m.styles.App.GetPaddingLeft())
+	for i, l := range lines {
+		if ansi.StringWidth(l) > 0 {
+			lines[i] = pad + l
+		} else {
+			lines[i] = ""
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// headerLines: app name, tenant and the step (a banner in presenter mode).
+func (m *Model) headerLines(w int) []string {
+	st := m.styles
+	p := m.state.Prompt
+	left := st.AppName.Render("consentwiz")
+	if t := m.tenantLabel(); t != "" {
+		left += st.Dim.Render(" · " + t)
+	}
+	step := ""
+	if p.StepNo > 0 && p.StepCount > 0 {
+		step = fmt.Sprintf("Step %d of %d", p.StepNo, p.StepCount)
+		if p.StepTitle != "" {
+			step += " — " + m.clean(p.StepTitle, 80)
+		}
+	}
+	if m.state.DryRun {
+		left += st.Warning.Render("  DRY RUN")
+	}
+	var out []string
+	if m.banner() {
+		// The app and tenant move to the footer, beside the keystroke echo.
+		return strings.Split(st.Banner.Width(w).Render(step), "\n")
+	}
+	if step != "" {
+		s := st.Step.Render(step)
+		gap := w - lipgloss.Width(left) - lipgloss.Width(s)
+		if gap >= 2 {
+			out = append(out, left+strings.Repeat(" ", gap)+s)
+		} else {
+			out = append(out, left, ansi.Truncate(s, w, "…"))
+		}
+	} else {
+		out = append(out, left)
+	}
+	out = append(out, st.Rule.Render(strings.Repeat("─", w)))
+	return out
+}
+
+// banner reports whether presenter mode shows the big step banner.
+func (m *Model) banner() bool {
+	p := m.state.Prompt
+	return m.deps.Present && p.StepNo > 0 && p.StepCount > 0 && m.outcome == nil && m.screen() != screenTooSmall
+}
+
+func (m *Model) tenantLabel() string {
+	t := m.state.Tenant
+	switch {
+	case t.Domain != "":
+		return m.clean(t.Domain, 60)
+	case t.ID != "":
+		return m.clean(t.ID, 60)
+	}
+	return ""
+}
+
+// titleLines is the prompt's title; on progress screens it carries the
+// spinner and the elapsed seconds, on finished screens a status glyph.
+func (m *Model) titleLines(w int) []string {
+	st := m.styles
+	p := m.state.Prompt
+	title := m.clean(p.Title, 300)
+	switch {
+	case m.screen() == screenDeviceCode:
+		title = "Sign in with this code"
+	case m.outcome != nil || p.Kind == flows.PromptDone || p.Kind == flows.PromptFailed:
+		glyph, style := m.statusGlyph()
+		return wrapStyled(glyph+" "+title, w, "  ", style)
+	case p.Kind == flows.PromptProgress:
+		return wrapStyled(m.progressLine(title), w, "  ", st.Title)
+	}
+	return wrapStyled(title, w, "", st.Title)
+}
+
+// progressLine is "⠋ Title… 3s".
+func (m *Model) progressLine(title string) string {
+	secs := int(m.clock.Sub(m.stepSince).Seconds())
+	return fmt.Sprintf("%s %s… %ds", m.spinner.View(), strings.TrimRight(title, ".…"), max(0, secs))
+}
+
+// statusGlyph is the glyph and colour of a finished or failed screen.
+func (m *Model) statusGlyph() (string, lipgloss.Style) {
+	st := m.styles
+	kind := m.state.Prompt.Kind
+	if m.outcome != nil {
+		switch m.outcome.Kind {
+		case flows.OutcomeCancelled, flows.OutcomeRestoreNeeded:
+			return "!", st.Warning
+		case flows.OutcomeVerified, flows.OutcomeNothingToFix, flows.OutcomeHandedOff, flows.OutcomeRestored, flows.OutcomeDryRun:
+			return "✓", st.OK
+		}
+		return "✗", st.Error
+	}
+	if kind == flows.PromptFailed {
+		return "✗", st.Error
+	}
+	return "✓", st.OK
+}
+
+// footerLines is the key help, and the keystroke echo in presenter mode.
+func (m *Model) footerLines(w int) []string {
+	h := m.help
+	h.SetWidth(w)
+	var out []string
+	if h.ShowAll {
+		out = strings.Split(h.View(m.helpKeys()), "\n")
+	} else {
+		out = m.shortHelpLines(h, w)
+	}
+	if m.deps.Present {
+		k := m.lastKey
+		if k == "" {
+			k = "—"
+		}
+		echo := m.styles.Echo.Render("⌨ pressed: " + k)
+		if m.banner() {
+			who := m.styles.AppName.Render("consentwiz")
+			if t := m.tenantLabel(); t != "" {
+				who += m.styles.Dim.Render(" · " + t)
+			}
+			if gap := w - lipgloss.Width(echo) - lipgloss.Width(who); gap >= 2 {
+				echo += strings.Repeat(" ", gap) + who
+			}
+		}
+		out = append(out, echo)
+	}
+	return out
+}
+
+// shortHelpLines fits the short help in up to two lines, most important
+// keys first.
+func (m *Model) shortHelpLines(h help.Model, w int) []string {
+	var enabled []key.Binding
+	for _, b := range m.helpKeys().short {
+		if b.Enabled() {
+			enabled = append(enabled, b)
+		}
+	}
+	h.SetWidth(0)
+	var lines []string
+	var cur []key.Binding
+	for _, b := range enabled {
+		next := append(append([]key.Binding{}, cur...), b)
+		if len(cur) > 0 && lipgloss.Width(h.ShortHelpView(next)) > w {
+			lines = append(lines, h.ShortHelpView(cur))
+			cur = []key.Binding{b}
+			continue
+		}
+		cur = next
+	}
+	if len(cur) > 0 {
+		lines = append(lines, h.ShortHelpView(cur))
+	}
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = ansiCut(lines[1], w-1) + "…"
+	}
+	return lines
+}
+
+func (m *Model) tooSmallView() string {
+	msg := fmt.Sprintf("Terminal too small — need at least %d×%d (now %d×%d).", minWidth, minHeight, m.width, m.height)
+	w := max(10, m.width)
+	lines := wrapStyled(msg, w, "", m.styles.Small)
+	lines = append(lines, wrapStyled("Enlarge the window, or press ctrl+c to cancel.", w, "", m.styles.Dim)...)
+	if len(lines) > m.height && m.height > 0 {
+		lines = lines[:m.height]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapStyled word-wraps s to w columns (long words are broken, never cut),
+// indents continuation lines and styles each line.
+func wrapStyled(s string, w int, indent string, st lipgloss.Style) []string {
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		lines := wrapIndent(para, w, indent)
+		for _, l := range lines {
+			if l == "" {
+				out = append(out, "")
+				continue
+			}
+			out = append(out, st.Render(l))
+		}
+	}
+	return out
+}
+
+// wrapIndent wraps one paragraph to w columns; continuation lines start with
+// indent. A paragraph's own leading spaces are kept as its indentation.
+func wrapIndent(s string, w int, indent string) []string {
+	lead := s[:len(s)-len(strings.TrimLeft(s, " "))]
+	if lead != "" && indent == "" {
+		indent = lead + "  "
+	}
+	width := max(8, w-lipgloss.Width(indent))
+	// ansi.Wrap always breaks after a hyphen, which splits GUIDs; wrap with
+	// non-breaking hyphens and put the real ones back.
+	s = strings.ReplaceAll(s, "-", nbHyphen)
+	lines := strings.Split(ansi.Wrap(s, width, ""), "\n")
+	for i := range lines {
+		if i > 0 {
+			lines[i] = indent + strings.TrimLeft(lines[i], " ")
+		}
+		lines[i] = strings.ReplaceAll(lines[i], nbHyphen, "-")
+	}
+	return lines
+}
+
+const nbHyphen = "\u2011"
+
+// hardWrap breaks s into lines of exactly w columns (links: never cut).
+func hardWrap(s string, w int) []string {
+	return strings.Split(ansi.Hardwrap(s, max(8, w), true), "\n")
+}

@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"consentwiz/flows"
+)
+
+// optLevel is how much of each option shows.
+type optLevel int
+
+const (
+	optFull    optLevel = iota // every option with its detail
+	optCompact                 // one line per option (cut with "…"), the selected one in full
+	optMinimal                 // one line per option
+)
+
+// optionLines renders the options in at most maxLines lines at level; when
+// they still do not fit, a window around the cursor with "more" markers.
+func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
+	opts := m.state.Prompt.Options
+	blocks := make([][]string, len(opts))
+	total := 0
+	for i := range opts {
+		blocks[i] = m.optionBlock(w, i, level == optFull || (level == optCompact && i == m.cursor))
+		total += len(blocks[i])
+	}
+	if total <= maxLines {
+		return flatten(blocks)
+	}
+	// A window around the cursor; the first and last lines say what is hidden.
+	lo, hi := m.cursor, m.cursor+1
+	used := len(blocks[m.cursor])
+	for {
+		grew := false
+		if hi < len(blocks) && used+len(blocks[hi])+2 <= maxLines {
+			used += len(blocks[hi])
+			hi++
+			grew = true
+		}
+		if lo > 0 && used+len(blocks[lo-1])+2 <= maxLines {
+			lo--
+			used += len(blocks[lo])
+			grew = true
+		}
+		if !grew {
+			break
+		}
+	}
+	var out []string
+	if lo > 0 {
+		out = append(out, m.styles.More.Render(fmt.Sprintf("↑ %d more — ↑/k", lo)))
+	}
+	out = append(out, flatten(blocks[lo:hi])...)
+	if hi < len(blocks) {
+		out = append(out, m.styles.More.Render(fmt.Sprintf("↓ %d more — ↓/j", len(blocks)-hi)))
+	}
+	if len(out) > maxLines {
+		out = out[:maxLines]
+	}
+	return out
+}
+
+// optionBlock is one option: "› 1. Label", then its detail, indented under
+// the label. A disabled option says why it is not possible. Without full,
+// the option is one line, cut with "…".
+func (m *Model) optionBlock(w, i int, full bool) []string {
+	st := m.styles
+	o := m.state.Prompt.Options[i]
+	selected := i == m.cursor
+	cursor := "  "
+	if selected {
+		cursor = st.Cursor.Render("› ")
+	}
+	num := "   "
+	if i < 9 {
+		num = fmt.Sprintf("%d. ", i+1)
+	}
+	label := m.clean(o.Label, 200)
+	rec := m.isRecommended(o)
+	if rec {
+		label = "★ " + label
+	}
+	indent := "     "
+	labelStyle := st.Option
+	switch {
+	case o.Disabled:
+		labelStyle = st.OptionDisabled
+	case selected:
+		labelStyle = st.OptionSelected
+	case rec:
+		labelStyle = st.Recommended
+	}
+	text := label
+	if o.Disabled {
+		reason := m.clean(o.Reason, 400)
+		if reason == "" {
+			reason = "not available here"
+		}
+		text += " — not possible: " + reason
+	}
+	head := cursor + st.OptionNumber.Render(num)
+	if !full {
+		return []string{head + labelStyle.Render(ansiCut(text, w-5))}
+	}
+	lines := wrapIndent(text, w-5, "")
+	out := make([]string, 0, len(lines)+2)
+	for j, l := range lines {
+		if j == 0 {
+			out = append(out, head+labelStyle.Render(l))
+			continue
+		}
+		out = append(out, indent+labelStyle.Render(l))
+	}
+	detail := m.clean(o.Detail, 400)
+	if detail != "" && !o.Disabled {
+		for _, l := range wrapIndent(detail, w-len(indent), "") {
+			out = append(out, indent+st.OptionDetail.Render(l))
+		}
+	}
+	return out
+}
+
+// isRecommended reports whether o is the diagnosis's recommended fix.
+func (m *Model) isRecommended(o flows.Option) bool {
+	d := m.state.Diagnosis
+	return d != nil && m.state.Step == flows.StepChooseFix && d.Recommended != "" && o.Key == string(d.Recommended)
+}
+
+func flatten(blocks [][]string) []string {
+	var out []string
+	for _, b := range blocks {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// ansiCut cuts a line to w columns with an ellipsis (for hints, never for
+// links or tenant text the user must read in full).
+func ansiCut(s string, w int) string {
+	if w <= 1 {
+		return s
+	}
+	return ansi.Truncate(strings.TrimRight(s, " "), w, "…")
+}

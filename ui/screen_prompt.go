@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"strings"
+
+	"consentwiz/flows"
+)
+
+// promptContent is the scrollable part of a generic prompt: the body (or the
+// diagnosis checklist), links and the before → after preview.
+func (m *Model) promptContent(w int, compact bool) []string {
+	st := m.styles
+	s := m.state
+	p := s.Prompt
+	var out []string
+	add := func(lines ...string) {
+		if len(out) > 0 && len(lines) > 0 {
+			out = append(out, "")
+		}
+		out = append(out, lines...)
+	}
+	// Links first: they are what the user acts on, and must not scroll away.
+	if len(p.Links) > 0 {
+		add(m.linkLines(w)...)
+	}
+	if s.Step == flows.StepChooseFix && s.Diagnosis != nil {
+		add(m.checklistLines(w, compact)...)
+	} else if body := m.body(); body != "" {
+		add(wrapStyled(body, w, "", st.Body)...)
+	}
+	if d := m.device; d != nil && d.browser {
+		lines := wrapStyled("A browser window was opened to sign in. If it did not open, open this page yourself:", w, "", st.Body)
+		for _, l := range hardWrap(m.clean(d.url, 0), w) {
+			lines = append(lines, st.Link.Render(l))
+		}
+		add(lines...)
+	}
+	if len(p.Preview) > 0 {
+		add(m.previewLines(w)...)
+	}
+	return out
+}
+
+// body is the prompt's body, cleaned, without the input error the machine
+// appends (the TUI shows that one in red below the answer).
+func (m *Model) body() string {
+	b := strings.TrimSpace(m.state.Prompt.Body)
+	if e := strings.TrimSpace(m.state.InputErr); e != "" {
+		b = strings.TrimSpace(strings.TrimSuffix(b, e))
+	}
+	return m.cleanBlock(b)
+}
+
+// linkLines shows every link in full, wrapped, never cut.
+func (m *Model) linkLines(w int) []string {
+	st := m.styles
+	p := m.state.Prompt
+	var out []string
+	for i, l := range p.Links {
+		if i > 0 {
+			out = append(out, "")
+		}
+		label := m.clean(l.Label, 120)
+		if label == "" {
+			label = "Link"
+		}
+		marker := ""
+		if len(p.Links) > 1 && i == m.linkSel {
+			marker = "▸ "
+		}
+		out = append(out, st.LinkLabel.Render(marker+label+":"))
+		ls := st.Link
+		if len(p.Links) > 1 && i == m.linkSel {
+			ls = st.LinkSel
+		}
+		for _, part := range hardWrap(m.clean(l.URL, 0), w) {
+			out = append(out, ls.Render(part))
+		}
+	}
+	if m.deps.Present {
+		out = append(out, st.Dim.Render("(ids are masked on screen; y copies the full link)"))
+	}
+	return out
+}
+
+// previewLines renders each change as a before → after block.
+func (m *Model) previewLines(w int) []string {
+	st := m.styles
+	var out []string
+	for i, d := range m.state.Prompt.Preview {
+		if i > 0 {
+			out = append(out, "")
+		}
+		out = append(out, wrapStyled(m.clean(d.Label, 200), w, "  ", st.DiffLabel)...)
+		before, after := m.clean(d.Before, 1000), m.clean(d.After, 1000)
+		if before == "" && after != "" {
+			out = append(out, wrapStyled("  "+after, w, "    ", st.Body)...)
+			continue
+		}
+		out = append(out, wrapStyled("  before   "+before, w, "           ", st.Before)...)
+		out = append(out, wrapStyled("  after  → "+after, w, "           ", st.After)...)
+	}
+	return out
+}
+
+// bottomLines are the parts that always show: options, the text input, the
+// input error and the last action's note; options compact or windowed to
+// fit maxLines.
+func (m *Model) bottomLines(w, maxLines int, level optLevel) []string {
+	st := m.styles
+	p := m.state.Prompt
+	var tail []string
+	if m.screen() == screenDeviceCode {
+		tail = append(tail, wrapStyled(m.progressLine("Waiting for you to sign in"), w, "  ", st.Dim)...)
+	} else if p.Kind == flows.PromptInput {
+		tail = append(tail, m.input.View())
+	}
+	if e := strings.TrimSpace(m.state.InputErr); e != "" && m.screen() != screenDeviceCode {
+		tail = append(tail, wrapStyled("✗ "+m.clean(e, 600), w, "  ", st.Error)...)
+	}
+	if m.note != "" {
+		glyph, ns := "✓ ", st.OK
+		if m.noteBad {
+			glyph, ns = "! ", st.Warning
+		}
+		tail = append(tail, wrapStyled(glyph+m.clean(m.note, 600), w, "  ", ns)...)
+	}
+	var opts []string
+	if len(p.Options) > 0 && m.screen() == screenPrompt {
+		opts = m.optionLines(w, max(1, maxLines-len(tail)), level)
+	}
+	return append(opts, tail...)
+}

@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	tea "charm.land/bubbletea/v2"
+
+	"consentwiz/flows"
+)
+
+// Deps is what the wizard's drivers (RunTUI, RunPlain) need.
+type Deps struct {
+	Effects   Effects           // I/O (a fake in tests)
+	Input     flows.WizardInput // for flows.Start
+	Present   bool              // presenter mode: big step banner, ids masked
+	NoBrowser bool              // never open a browser; show links only
+	Version   string
+}
+
+// RunTUI runs the wizard as a full-screen Bubble Tea program and returns
+// how it ended. Quitting before the wizard finished (a second ctrl+c)
+// returns a cancelled outcome.
+func RunTUI(ctx context.Context, d Deps) (flows.Outcome, error) {
+	m := NewModel(ctx, d)
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	if out, ok := m.Outcome(); ok {
+		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
+			err = nil
+		}
+		return out, err
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, tea.ErrProgramKilled) {
+		return flows.Outcome{}, err
+	}
+	return m.stoppedOutcome(), nil
+}
+
+// stoppedOutcome is the outcome when the program ends before the wizard did.
+func (m *Model) stoppedOutcome() flows.Outcome {
+	s := m.state
+	o := flows.Outcome{
+		Kind:    flows.OutcomeCancelled,
+		Fix:     s.Fix,
+		Summary: "Stopped before the wizard finished.",
+		Changes: append([]flows.Change{}, s.Changes...),
+	}
+	if s.Journal != nil {
+		o.Kind = flows.OutcomeRestoreNeeded
+		o.JournalKept = true
+		o.Summary = "Stopped while a change was in place; the original setting is kept in the journal."
+	}
+	return o
+}
