@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/atotto/clipboard"
+
+	"consentwiz/flows"
+	"consentwiz/graph"
+)
+
+// copyToClipboard is the system clipboard; tests replace it.
+var copyToClipboard = clipboard.WriteAll
+
+// handoffNow is the clock of the hand-off; tests replace it.
+var handoffNow = time.Now
+
+// runHandoff prints a complete hand-off for the admin: what is wrong, the
+// admin consent link, the other fixes with portal links, steps and roles, and
+// how to check the result. No sign-in unless --sign-in is given.
+func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stdio.Err, "consentwiz handoff: "+format+"\n", a...)
+		return ExitError
+	}
+	format := strings.ToLower(strings.TrimSpace(o.Format))
+	switch format {
+	case "", "markdown", "md":
+		format = "markdown"
+	case "text", "txt", "plain":
+		format = "text"
+	default:
+		return fail("--format must be markdown or text, not %q", flows.Sanitize(o.Format, 40))
+	}
+
+	// --error may come with --app/--url/--profile: then the app comes from
+	// those and the error text only explains what the user saw.
+	errText := o.Error
+	if errText != "" && (o.App != "" || o.URL != "" || o.Profile != "") {
+		o.Error = ""
+	}
+	ref, err := appFromOptions(o)
+	o.Error = errText
+	if err != nil {
+		return fail("%v", err)
+	}
+	var expl *flows.Explanation
+	if errText != "" {
+		if e, err := flows.Explain(errText); err == nil {
+			expl = &e
+			hint := e.App
+			if o.Tenant == "" && hint.TenantHint != "" {
+				o.Tenant = hint.TenantHint
+			}
+			if ref.CorrelationID == "" {
+				ref.CorrelationID = hint.CorrelationID
+			}
+			if ref.TraceID == "" {
+				ref.TraceID = hint.TraceID
+			}
+			if ref.ErrorCode == 0 {
+				ref.ErrorCode = hint.ErrorCode
+			}
+		}
+	} else if ref.ErrorCode != 0 && o.URL != "" {
+		if e, err := flows.Explain(o.URL); err == nil {
+			expl = &e
+		}
+	}
+
+	var notes []string
+	tenant := flows.TenantInfo{}
+	cloud := cfg.LinkCloud()
+	if o.Tenant == "" {
+		if o.SignIn {
+			return fail("--sign-in needs the tenant: name it with --tenant DOMAIN (or its id)")
+		}
+		fmt.Fprintln(stdio.Err, "note: no --tenant given; the links use the admin's own tenant (organizations)")
+	} else {
+		kind, v, err := flows.ParseTenant(o.Tenant)
+		if err != nil {
+			return fail("%v", err)
+		}
+		seg, c, note := resolveForLink(ctx, cfg, v)
+		cloud = c
+		switch {
+		case strings.HasPrefix(note, "warning:"):
+			fmt.Fprintln(stdio.Err, note)
+			notes = append(notes, "Microsoft did not recognise the tenant "+v+" when this hand-off was made: check the domain before using the links.")
+		case note != "":
+			fmt.Fprintln(stdio.Err, note)
+			notes = append(notes, "The tenant id could not be looked up; the links use the domain "+v+", which works as well.")
+		}
+		if kind == flows.TenantKindDomain {
+			tenant.Domain = v
+		}
+		if graph.IsGUID(seg) {
+			tenant.ID = strings.ToLower(seg)
+		}
+		tenant.Cloud = cloud.Name
+	}
+
+	var diag *flows.Diagnosis
+	if o.SignIn {
+		r, err := NewRunner(cfg, NewJournal(cfg.ConfigDir), RunnerOptions{})
+		if err != nil {
+			return fail("%v", err)
+		}
+		d, code := diagnoseHeadless(ctx, r, ref, o.Tenant, stdio.Err)
+		if d == nil {
+			return code
+		}
+		diag = d
+		if d.Tenant.ID != "" {
+			tenant.ID = d.Tenant.ID
+		}
+		if tenant.Domain == "" {
+			tenant.Domain = d.Tenant.Domain
+		}
+	}
+
+	h := flows.BuildHandoff(flows.HandoffInput{
+		App: ref, Tenant: tenant, Cloud: cloud, Diagnosis: diag, Explanation: expl,
+		GeneratedAt: handoffNow().UTC(), Version: cfg.Version, Notes: notes,
+	})
+	out := h.Markdown()
+	if format == "text" {
+		out = h.Text()
+	}
+	fmt.Fprint(stdio.Out, out)
+
+	code := ExitOK
+	if o.Out != "" {
+		// 0644: a hand-off holds links and steps, never a token.
+		if err := os.WriteFile(o.Out, []byte(out), 0o644); err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz handoff: saving the hand-off: %v\n", err)
+			code = ExitError
+		} else {
+			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s\n", o.Out)
+		}
+	}
+	if o.Copy {
+		if err := copyToClipboard(out); err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz handoff: copying to the clipboard: %s\n", firstLine(err.Error()))
+			code = ExitError
+		} else {
+			fmt.Fprintln(stdio.Err, "Copied the hand-off to the clipboard.")
+		}
+	}
+	return code
+}
