@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,9 +17,18 @@ import (
 // runes, ending in "…" when cut.
 func Sanitize(s string, max int) string {
 	var b strings.Builder
-	b.Grow(len(s))
+	// A rune is at most 4 bytes: once the output holds 4*(max+1) bytes it has
+	// more than max runes, is cut below, and the rest of s cannot change the
+	// result. Stopping there bounds the work by max, not by len(s) (the TUI
+	// sanitizes on every frame).
+	stop, grow := math.MaxInt, len(s)
+	if max > 0 {
+		stop = 4 * (max + 1)
+		grow = min(grow, stop)
+	}
+	b.Grow(grow)
 	space := false // a space is pending
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s) && b.Len() < stop; {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size <= 1 {
 			// Invalid byte: may be an 8-bit C1 control in a Latin-1 stream.

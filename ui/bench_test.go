@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"consentwiz/graph/sim"
+)
+
+// Benchmarks of start-up, rendering, the offline commands, `check` end to
+// end against the simulated cloud, and `check --tenants` with 200 tenants.
+// Run them with docs/bench.sh or `go test -run '^$' -bench . ./ui`.
+
+// BenchmarkFirstFrame is the time to the wizard's first frame: build the root
+// model (flows.Start, styles, keys) and render its first View at 120×40.
+func BenchmarkFirstFrame(b *testing.B) {
+	fx := newFake()
+	b.ReportAllocs()
+	for b.Loop() {
+		m := NewModel(context.Background(), Deps{Effects: fx, Input: testInput(), Version: "bench"})
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		if v := m.View(); v.Content == "" {
+			b.Fatal("empty first frame")
+		}
+		m.cancelAll()
+	}
+}
+
+// BenchmarkView renders one frame of each screen at 120×40.
+func BenchmarkView(b *testing.B) {
+	screens := []struct {
+		name string
+		make func(b *testing.B) *Model
+	}{
+		{"choose-app", func(b *testing.B) *Model {
+			m := perfModel(b, newFake(), 120, 40)
+			perfDrive(b, m, m.initCmds...)
+			return m
+		}},
+		{"tenant-input", func(b *testing.B) *Model {
+			m := perfModel(b, newFake(), 120, 40)
+			perfDrive(b, m, m.initCmds...)
+			perfPress(b, m, "1")
+			return m
+		}},
+		{"checklist/small", func(b *testing.B) *Model { return perfChecklist(b, testSnapshot(), 120, 40) }},
+		{"checklist/many-apps", func(b *testing.B) *Model { return perfChecklist(b, simSnapshot(b, "many-apps"), 120, 40) }},
+		{"checklist/app-500-requests", func(b *testing.B) *Model { return perfChecklist(b, appHeavySnapshot(500), 120, 40) }},
+	}
+	for _, sc := range screens {
+		b.Run(sc.name, func(b *testing.B) {
+			m := sc.make(b)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkUpdateKey is one key press on the checklist (cursor down or up),
+// and the same followed by the frame it causes.
+func BenchmarkUpdateKey(b *testing.B) {
+	for _, withView := range []bool{false, true} {
+		name := "update"
+		if withView {
+			name = "update+view"
+		}
+		b.Run(name, func(b *testing.B) {
+			m := perfChecklist(b, simSnapshot(b, "many-apps"), 120, 40)
+			keys := []tea.KeyPressMsg{keyMsg("down"), keyMsg("up")}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				m.Update(keys[i&1])
+				if withView {
+					_ = m.View()
+				}
+				i++
+			}
+		})
+	}
+}
+
+func benchIO() (IO, *bytes.Buffer) {
+	var out bytes.Buffer
+	return IO{In: strings.NewReader(""), Out: &out, Err: io.Discard, Getenv: func(string) string { return "" }}, &out
+}
+
+// BenchmarkExplain is `consentwiz explain AADSTS90094` in-process.
+func BenchmarkExplain(b *testing.B) {
+	stdio, out := benchIO()
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		if code := RunCommand(context.Background(), "explain", Config{}, &CommandOptions{}, []string{"AADSTS90094"}, stdio); code != ExitOK || out.Len() == 0 {
+			b.Fatalf("exit %d, output %q", code, out.String())
+		}
+	}
+}
+
+// BenchmarkLink is `consentwiz link --profile trackerrms --tenant GUID`
+// in-process: a tenant id needs no discovery, so no network.
+func BenchmarkLink(b *testing.B) {
+	stdio, out := benchIO()
+	cfg := Config{Cloud: testInput().Cloud}
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		o := &CommandOptions{Profile: "trackerrms", Tenant: testTenantID}
+		if code := RunCommand(context.Background(), "link", cfg, o, nil, stdio); code != ExitOK || !strings.Contains(out.String(), "adminconsent") {
+			b.Fatalf("exit %d, output %q", code, out.String())
+		}
+	}
+}
+
+// BenchmarkCheck is `consentwiz check --profile trackerrms --tenant
+// contoso.com --json` end to end against the simulated cloud: tenant
+// discovery, device-code sign-in (approved at once), the snapshot and the
+// diagnosis, with Graph 0 or 100 ms away (the authority answers at once).
+func BenchmarkCheck(b *testing.B) {
+	for _, lat := range []time.Duration{0, 100 * time.Millisecond} {
+		b.Run(fmt.Sprintf("graph-latency-%dms", lat.Milliseconds()), func(b *testing.B) {
+			s, cfg := simCloud(b, sim.Options{Scenario: "locked-down"})
+			s.SetFaults(sim.Faults{Latency: lat})
+			stdio, out := benchIO()
+			s.ResetStats()
+			b.ReportAllocs()
+			for b.Loop() {
+				out.Reset()
+				o := &CommandOptions{Profile: "trackerrms", Tenant: s.Tenant().Domain(), JSON: true}
+				if code := RunCommand(context.Background(), "check", cfg, o, nil, stdio); code != ExitBlocked {
+					b.Fatalf("exit %d, want %d", code, ExitBlocked)
+				}
+			}
+			b.StopTimer()
+			st := s.Stats()
+			n := float64(b.N)
+			b.ReportMetric(float64(st.RoundTrips)/n, "graph-roundtrips/op")
+			b.ReportMetric(float64(st.AuthorityRequests)/n, "authority-requests/op")
+		})
+	}
+}
+
+// BenchmarkCheckMany is `check --tenants FILE --json` over 200 simulated
+// tenants (a mix of scenarios), each signed in to on its own, 8 (the default)
+// or 32 at a time, and 40 tenants one at a time for reference. Each tenant's
+// device-code sign-in costs ~200 ms of MSAL polling (50 ms, then 150 ms:
+// the simulator approves on the first poll), which bounds the throughput.
+func BenchmarkCheckMany(b *testing.B) {
+	for _, tc := range []struct {
+		tenants, conc int
+	}{{200, 8}, {200, 32}, {40, 1}} {
+		b.Run(fmt.Sprintf("tenants-%d/concurrency-%d", tc.tenants, tc.conc), func(b *testing.B) {
+			scen := []string{"locked-down", "granted", "request-workflow", "managed-calendar"}
+			var extra []string
+			for i := 1; i < tc.tenants; i++ {
+				extra = append(extra, scen[i%len(scen)])
+			}
+			s, cfg := simCloud(b, sim.Options{Scenario: scen[0]}, extra...)
+			var names []string
+			for _, t := range s.Tenants() {
+				names = append(names, t.Domain())
+			}
+			file := writeTenants(b, names...)
+			s.ResetStats()
+			b.ReportAllocs()
+			for b.Loop() {
+				code, stdout, _ := runMany(context.Background(), cfg, file, tc.conc)
+				if code != ExitBlocked {
+					b.Fatalf("exit %d", code)
+				}
+				if m := parseManyOut(b, stdout); m.summary.Tenants != tc.tenants || m.summary.Errors != 0 {
+					b.Fatalf("summary %+v", m.summary)
+				}
+			}
+			b.StopTimer()
+			st := s.Stats()
+			n := float64(b.N)
+			perOp := b.Elapsed().Seconds() / n
+			b.ReportMetric(float64(tc.tenants)/perOp, "tenants/s")
+			b.ReportMetric(float64(st.RoundTrips)/n/float64(tc.tenants), "graph-roundtrips/tenant")
+			b.ReportMetric(float64(st.TokenRequests)/n/float64(tc.tenants), "token-requests/tenant")
+		})
+	}
+}
