@@ -188,6 +188,10 @@ func runExplain(args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Err, "consentwiz explain: %v\n", err)
 		return ExitError
 	}
-	fmt.Fprint(stdio.Out, e.Text())
+	text := e.Text()
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	fmt.Fprint(stdio.Out, text)
 	return ExitOK
 }
