@@ -63,6 +63,10 @@ func nextPending(s State) (State, []Effect) {
 		switch {
 		case s.skipped > 0:
 			return finish(s, Outcome{Kind: OutcomeRestoreNeeded, Summary: "A change made by consentwiz is still waiting to be put back.", JournalKept: true})
+		case s.keptOther > 0 && s.restored == s.keptOther:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."})
+		case s.keptOther > 0:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."})
 		default:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The user consent setting is back to what it was before consentwiz changed it."})
 		}
@@ -123,6 +127,7 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 		case "original":
 			return restoreWrite(s)
 		case "keep":
+			s.keptOther++
 			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(s.Restore.Set), After: policySummary(s.RestoreCurrent), Verified: true, At: s.Now})
 			return restoreClear(s)
 		case "later":
@@ -159,7 +164,8 @@ func restoreWriting(s State, ev Event) (State, []Effect) {
 		f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later, or set it in the Entra admin center: " + policyText(s.Restore.Original) + "."
 		f.Retryable = true
 		s, _ = restoreFailure(s, f)
-		s.RetryStep, s.RetryEffect = StepRestoreWriting, p
+		// Retrying reads and compares first: someone may change the setting meanwhile.
+		s.RetryStep, s.RetryEffect = StepRestoreReading, ReadAuthorizationPolicy{}
 		return s, nil
 	}
 	s.Step = StepRestoreVerifying
@@ -197,7 +203,9 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 			Retryable: true,
 		}
 		s, _ = restoreFailure(s, f)
-		s.RetryStep, s.RetryEffect = StepRestoreWriting, PatchUserConsent{Policies: cloneNonNil(s.Restore.Original)}
+		// It may read so because someone else changed it: retrying reads and
+		// compares again (and asks on a conflict) instead of writing blindly.
+		s.RetryStep, s.RetryEffect = StepRestoreReading, ReadAuthorizationPolicy{}
 	}
 	return s, nil
 }

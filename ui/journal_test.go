@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"consentwiz/flows"
+	"consentwiz/graph"
+)
+
+func journalEntry(id, tenant string, at time.Time) flows.JournalEntry {
+	return flows.JournalEntry{
+		ID: id, TenantID: tenant, Cloud: "global", Fix: flows.FixRelaxUserConsent, What: flows.JournalWhat,
+		Original: []string{graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team"},
+		Set: []string{graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",
+			graph.SelfConsentPrefix + graph.PolicyManagedRecommended},
+		At: at, By: "admin@contoso.com",
+	}
+}
+
+// dirNames lists the file names in dir.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func TestJournalModeAndAtomicReplace(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "consentwiz")
+	j := NewJournal(dir)
+	for i, id := range []string{"a", "b", "a"} {
+		if err := j.Write(journalEntry(id, testTenantID, testTime.Add(time.Duration(i)*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+		if names := dirNames(t, dir); len(names) != 1 || names[0] != "journal.json" {
+			t.Fatalf("after write %d the directory holds %v: a temp file was left", i, names)
+		}
+	}
+	if runtime.GOOS != "windows" {
+		fi, err := os.Stat(j.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("journal mode %v, want 0600", fi.Mode().Perm())
+		}
+		di, _ := os.Stat(dir)
+		if di.Mode().Perm() != 0o700 {
+			t.Errorf("journal dir mode %v, want 0700", di.Mode().Perm())
+		}
+	}
+	// Rewriting "a" replaced it (by id), not duplicated it.
+	got, err := j.Pending("")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("pending %+v, %v", got, err)
+	}
+	if got[0].ID != "b" || got[1].ID != "a" {
+		t.Errorf("not oldest first: %s, %s", got[0].ID, got[1].ID)
+	}
+}
+
+func TestJournalMultipleEntriesAndClear(t *testing.T) {
+	j := NewJournal(t.TempDir())
+	other := "11111111-2222-3333-4444-555555555555"
+	e1 := journalEntry("t1-1", testTenantID, testTime.Add(2*time.Minute))
+	e2 := journalEntry("t2-1", other, testTime)
+	e3 := journalEntry("t1-2", testTenantID, testTime.Add(time.Minute))
+	for _, e := range []flows.JournalEntry{e1, e2, e3} {
+		if err := j.Write(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := j.Pending("")
+	if err != nil || len(all) != 3 || all[0].ID != "t2-1" || all[1].ID != "t1-2" || all[2].ID != "t1-1" {
+		t.Fatalf("pending %+v, %v", all, err)
+	}
+	mine, err := j.Pending(strings.ToUpper(testTenantID))
+	if err != nil || len(mine) != 2 || mine[0].ID != "t1-2" {
+		t.Fatalf("pending for the tenant (any case) %+v, %v", mine, err)
+	}
+	if !equalStrings(mine[1].Original, e1.Original) || !equalStrings(mine[1].Set, e1.Set) || !mine[1].At.Equal(e1.At) {
+		t.Errorf("entry did not round-trip: %+v", mine[1])
+	}
+	before, _ := os.ReadFile(j.Path())
+	if err := j.Clear("no-such-id"); err != nil {
+		t.Fatalf("clearing an absent id: %v", err)
+	}
+	if after, _ := os.ReadFile(j.Path()); !bytes.Equal(before, after) {
+		t.Error("clearing an absent id rewrote the journal")
+	}
+	if err := j.Clear("t1-2"); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := j.Pending(""); len(all) != 2 || all[0].ID != "t2-1" || all[1].ID != "t1-1" {
+		t.Fatalf("after clear: %+v", all)
+	}
+	for _, id := range []string{"t2-1", "t1-1"} {
+		if err := j.Clear(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(j.Path()); !os.IsNotExist(err) {
+		t.Errorf("an empty journal should leave no file: %v", err)
+	}
+	if all, err := j.Pending(""); err != nil || len(all) != 0 {
+		t.Fatalf("pending of no file: %+v, %v", all, err)
+	}
+	if err := j.Clear("t1-1"); err != nil {
+		t.Fatalf("clearing with no file: %v", err)
+	}
+	if err := j.Write(flows.JournalEntry{}); err == nil {
+		t.Error("an entry without id was accepted")
+	}
+}
+
+// TestJournalDamaged: a damaged journal is an error that names the file; it
+// is never deleted or overwritten, since it may hold a setting to restore.
+func TestJournalDamaged(t *testing.T) {
+	dir := t.TempDir()
+	j := NewJournal(dir)
+	damaged := []byte(`{"version":1,"entries":[{"id":"x","original":["ManagePermissionGrantsForSelf.microsoft-user-default-low"` + "\x00")
+	if err := os.WriteFile(j.Path(), damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), j.Path()) || !strings.Contains(err.Error(), "damaged") {
+			t.Errorf("%s: error %v should say the journal %s is damaged", what, err, j.Path())
+		}
+		if got, _ := os.ReadFile(j.Path()); !bytes.Equal(got, damaged) {
+			t.Fatalf("%s changed the damaged journal", what)
+		}
+	}
+	_, err := j.Pending("")
+	check("Pending", err)
+	check("Write", j.Write(journalEntry("y", testTenantID, testTime)))
+	check("Clear", j.Clear("x"))
+
+	// The restore command stops with that error (exit 1) and keeps the file.
+	var out, errOut bytes.Buffer
+	cfg := Config{Cloud: graph.Clouds["global"], ConfigDir: dir, Accessible: true, NoBrowser: true}
+	code := RunCommand(context.Background(), "restore", cfg, &CommandOptions{}, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }})
+	if code != ExitError || !strings.Contains(errOut.String(), j.Path()) {
+		t.Fatalf("restore with a damaged journal: exit %d, stderr %q", code, errOut.String())
+	}
+	if got, _ := os.ReadFile(j.Path()); !bytes.Equal(got, damaged) {
+		t.Fatal("the restore command changed the damaged journal")
+	}
+}
