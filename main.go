@@ -36,15 +36,31 @@ func main() {
 const usage = `consentwiz — fix Microsoft 365 "Need admin approval" for an app
 
 Usage:
-  consentwiz [flags]                          the wizard, against your tenant
-  consentwiz demo [--scenario S]              the wizard against a built-in simulated tenant
-  consentwiz check  (--app ID | --url URL | --error TEXT | --profile NAME) --tenant DOMAIN [--scope S]... [--json]
-  consentwiz check  --tenants FILE --json      many tenants, one JSON object a line
-  consentwiz link   --app ID --tenant DOMAIN [--v2 --scope S... --redirect-uri URI]
-  consentwiz explain <CODE | URL | TEXT>
-  consentwiz handoff (--app ID | --url URL | --error TEXT) --tenant DOMAIN [--out FILE]
+  consentwiz [wizard flags]                   the wizard, against your tenant
+  consentwiz demo [--scenario S] [wizard flags]
+                                              the same wizard against a built-in simulated tenant
   consentwiz restore                          put back a setting a fix changed
-  consentwiz sim [--addr A] [--scenario S] [--auto-approve] [--json]
+  consentwiz check  (--app ID | --url URL | --error TEXT | --profile NAME) --tenant DOMAIN
+                    [--scope S]... [--json]   diagnosis only (exit 3: users are blocked)
+  consentwiz check  --tenants FILE|- [--concurrency N] (--app ID | --profile NAME | ...) [--json]
+                                              many tenants (one a line; - reads stdin), one JSON object a line
+  consentwiz link   (--app ID | --url URL | --error TEXT | --profile NAME) --tenant DOMAIN
+                    [--v2 --scope S... --redirect-uri URI]
+  consentwiz explain <CODE | URL | TEXT>      what an error means and what to do, no sign-in
+  consentwiz handoff (--app ID | --url URL | --error TEXT | --profile NAME) [--tenant DOMAIN]
+                    [--scope S]... [--format md|text] [--out FILE] [--copy] [--sign-in]
+                                              a complete hand-off for an admin; no sign-in unless
+                                              --sign-in (read-only, e.g. as Global Reader)
+  consentwiz sim [--addr A] [--scenario S] [--auto-approve] [--json] [--ca-out FILE]
+                                              serve the simulated cloud
+
+Wizard flags (consentwiz, consentwiz demo):
+  --app ID | --url URL | --error TEXT | --profile NAME
+                                         the app (else the first screen asks)
+  --tenant DOMAIN                        the tenant's domain or id (else asked)
+  --scope S                              a permission the app asks for (repeatable)
+  --scenario S                           demo only: the simulated tenant (default locked-down)
+  --report-unredacted                    keep names, addresses and ids in the support report
 
 Global flags (also as environment variables):
   --cloud global|usgov|usgov-dod|china   CONSENTWIZ_CLOUD
@@ -54,10 +70,16 @@ Global flags (also as environment variables):
   --client-id GUID                       CONSENTWIZ_CLIENT_ID
   --browser | --device-code              how to sign in (device code is the default)
   --token-cache                          keep tokens between runs (0600 file)
-  --present                              screen-share mode
+  --present                              screen-share mode: big "Step 3 of 6" banner, ids and
+                                         addresses masked, the last key pressed shown
   --accessible                           line-by-line mode (ACCESSIBLE=1, TERM=dumb)
   --dry-run                              show every change without making it
   --version
+
+Support report: every wizard run ends by writing one (Markdown and JSON, redacted unless
+--report-unredacted) to the reports folder of the config dir (CONSENTWIZ_CONFIG_DIR; the demo
+uses a consentwiz-demo-reports folder in the temporary directory) and prints its path. Press r
+(or type report in line mode) on the checklist, the hand-off or a result to save one at once.
 
 Exit codes: 0 ok, 1 error, 2 cancelled, 3 users blocked (check), 4 sign-in failed.
 `

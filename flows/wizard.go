@@ -45,6 +45,7 @@ func Start(in WizardInput) (State, []Effect) {
 		Profiles:    clone(in.Profiles),
 		Nonce:       in.Nonce,
 		Now:         in.Now,
+		Version:     in.Version,
 		Pending:     clone(in.Journal),
 		TenantText:  strings.TrimSpace(in.Tenant),
 	}
@@ -153,7 +154,12 @@ func step(s State, ev Event) (State, []Effect) {
 	case StepUndoing:
 		return undoing(s, ev)
 	case StepFailed:
+		if c, ok := ev.(Chose); ok && c.Key == KeyHandoff && canHandoff(s) && s.Diagnosis == nil {
+			return showHandoff(s)
+		}
 		return failed(s, ev)
+	case StepHandoff:
+		return handoffStep(s, ev)
 	}
 	return s, nil
 }
@@ -172,6 +178,9 @@ func proceed(s State) (State, []Effect) {
 		}
 		s.Step = StepTenantInput
 		return s, nil
+	}
+	if s.helpdesk {
+		return showHandoff(s)
 	}
 	return signIn(s)
 }
@@ -223,6 +232,12 @@ func appChoose(s State, ev Event) (State, []Effect) {
 		case e.Key == "keep" && s.App.ClientID != "":
 			s.InputErr = ""
 			return proceed(s)
+		case e.Key == KeyHelpdesk && !s.helpdesk:
+			s.helpdesk = true
+			s.InputErr = ""
+		case e.Key == KeyAdmin && s.helpdesk:
+			s.helpdesk = false
+			s.InputErr = ""
 		}
 	}
 	return s, nil
@@ -293,6 +308,9 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 			return s, nil
 		}
 		s.Tenant = e.Info
+		if s.helpdesk {
+			return showHandoff(s)
+		}
 		return signIn(s)
 	case Back:
 		s.Step = StepTenantInput
@@ -328,11 +346,18 @@ func signingIn(s State, ev Event) (State, []Effect) {
 			return restoreRead(s)
 		}
 		return diagnose(s)
+	case Chose:
+		if e.Key == KeyHandoff && s.signInFor == signInRead && !s.helpdesk && canHandoff(s) {
+			return showHandoff(s)
+		}
 	case Back:
 		if s.signInFor == signInRestore {
 			s.Restore = nil
 			s.Step = StepRestoreOffer
 			return s, nil
+		}
+		if s.helpdesk {
+			return showHandoff(s)
 		}
 		s.Step = StepTenantInput
 		s.Tenant = TenantInfo{}
@@ -374,8 +399,14 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 		if !d.Blocked {
 			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + "."})
 		}
+		if s.helpdesk {
+			return showHandoff(s)
+		}
 		s.Step = StepChooseFix
 	case Back:
+		if s.helpdesk {
+			return showHandoff(s)
+		}
 		s.Step = StepTenantInput
 		s.Tenant = TenantInfo{}
 	}
@@ -410,6 +441,13 @@ func chooseFix(s State, ev Event) (State, []Effect) {
 		if e.Key == "recheck" {
 			s = resetFix(s)
 			return diagnose(s)
+		}
+		if e.Key == KeyHandoff {
+			if _, ok := handoffOption(s); ok {
+				s = resetFix(s)
+				return showHandoff(s)
+			}
+			return s, nil
 		}
 		f, ok := s.Diagnosis.Fix(FixID(e.Key))
 		if !ok {
@@ -892,6 +930,15 @@ func finishVerified(s State) (State, []Effect) {
 		FixGrantDirect:      appName(s) + " now has admin consent for everyone in the organization.",
 		FixClassifyLow:      "Users can now consent to " + appName(s) + "'s low-impact permissions themselves.",
 	}[s.Fix]
+	if s.Fix == FixRelaxUserConsent {
+		// The end-of-fix restore may not have put the original back: say so.
+		switch {
+		case s.journalKept:
+			summary = "Users could consent to " + appName(s) + ". The user consent setting was NOT put back yet: the saved value stays in the journal; run `consentwiz restore`."
+		case s.keptOther > 0:
+			summary = "Users could consent to " + appName(s) + ". Someone else changed the user consent setting meanwhile; it was kept as they set it, not put back to the original."
+		}
+	}
 	o := Outcome{Kind: OutcomeVerified, Summary: summary}
 	if s.Demo && s.demoAfter == nil && s.App.ClientID != "" {
 		// The demo shows the end user's side: the user tries the app again and

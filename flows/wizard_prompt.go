@@ -45,6 +45,8 @@ func stepNumber(s State) int {
 		return 3
 	case StepDiagnosing, StepChooseFix:
 		return 4
+	case StepHandoff:
+		return 5
 	case StepLinkShow, StepWriteSignIn, StepReadingPolicy, StepReviewers, StepReviewerSearch, StepReviewerPick, StepWorkflowOptions, StepWorkflowDuration:
 		return 5
 	case StepPreview:
@@ -76,6 +78,10 @@ func stepNumber(s State) int {
 	return 0
 }
 
+// helpdeskPhases number the helpdesk journey; signing in as a reader is part
+// of making the hand-off.
+var helpdeskPhases = []string{"Identify the app", "Find the tenant", "Make the hand-off for an admin"}
+
 func render(s State) Prompt {
 	p := renderStep(s)
 	if n := stepNumber(s); n > 0 {
@@ -87,6 +93,15 @@ func render(s State) Prompt {
 			fix = FixAdminLink
 		}
 		phases := append(clone(commonPhases), fixPhases(s, fix)...)
+		switch {
+		case s.helpdesk, s.Step == StepHandoff && s.Diagnosis == nil:
+			phases = helpdeskPhases
+			if n > 3 {
+				n = 3
+			}
+		case s.Step == StepHandoff:
+			phases = append(clone(commonPhases), "Hand the fix to an admin")
+		}
 		p.StepNo, p.StepCount = n, len(phases)
 		if n <= len(phases) {
 			p.StepTitle = phases[n-1]
@@ -108,11 +123,11 @@ func note(body, extra string) string {
 func renderStep(s State) Prompt {
 	switch s.Step {
 	case StepDemoUser:
-		return Prompt{Kind: PromptProgress, Title: "Fixed and verified — the user tries again", Body: "Demo: the simulated user connects " + appName(s) + " again, to show what they get now."}
+		return Prompt{Kind: PromptProgress, Title: "Fixed and verified — the user tries again", Body: "Demo: the simulated user connects " + appName(s) + " again, to show what they get now. This takes a few seconds."}
 	case StepRestoreOffer:
 		return restoreOfferPrompt(s)
 	case StepRestoreReading:
-		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Checking the setting before putting it back.", CanBack: s.afterRestore == afterRestoreContinue}
+		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Checking the setting before putting it back, so nothing someone else changed is overwritten. This takes a few seconds.", CanBack: s.afterRestore == afterRestoreContinue}
 	case StepRestoreConflict:
 		r := s.Restore
 		return Prompt{
@@ -132,13 +147,18 @@ func renderStep(s State) Prompt {
 			CanBack: s.afterRestore == afterRestoreContinue,
 		}
 	case StepRestoreWriting:
-		return Prompt{Kind: PromptProgress, Title: "Putting the user consent setting back", Body: policyText(s.Restore.Original)}
+		return Prompt{Kind: PromptProgress, Title: "Putting the user consent setting back", Body: "Writing back the original value: " + policyText(s.Restore.Original) + ". This takes a few seconds."}
 	case StepRestoreVerifying:
-		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: policyText(s.Restore.Original)}
+		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: "Reading the setting again to make sure it is " + policyText(s.Restore.Original) + ". Microsoft Graph can lag a few seconds; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	case StepRestoreClearing:
-		return Prompt{Kind: PromptProgress, Title: "Removing the journal entry"}
+		return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: "The setting is back, so the saved copy on this computer is no longer needed. This takes a moment."}
 	case StepAppChoose:
+		if s.helpdesk {
+			return helpdeskAppChoosePrompt(s)
+		}
 		return appChoosePrompt(s)
+	case StepHandoff:
+		return handoffPrompt(s)
 	case StepAppInput:
 		p := Prompt{Kind: PromptInput, Title: "Type the app's client id", Placeholder: "00000000-0000-0000-0000-000000000000", Body: "The application (client) id is a GUID, shown in the vendor's setup guide or in the sign-in URL as client_id.", CanBack: true}
 		if s.appMode == "paste" {
@@ -155,22 +175,29 @@ func renderStep(s State) Prompt {
 		}
 		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note("Type the organization's domain (contoso.com) or its tenant id.", s.InputErr), Placeholder: "contoso.com", Default: def, CanBack: true}
 	case StepTenantResolving:
-		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: s.TenantText, CanBack: true}
+		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:
 		if s.signInFor == signInRestore {
-			return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (Privileged Role Administrator or Global Administrator).", CanBack: true}
+			return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (Privileged Role Administrator or Global Administrator). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).", CanBack: true}
 		}
-		return Prompt{Kind: PromptProgress, Title: "Sign in", Body: "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads settings now (" + strings.Join(ReadScopes, ", ") + "); it asks for more only when you choose a fix that changes something.", CanBack: true}
+		if s.helpdesk {
+			return Prompt{Kind: PromptProgress, Title: "Sign in to read the settings", Body: "Sign in with an account of " + tenantName(s) + " that may read settings: Global Reader is enough. consentwiz only reads (" + strings.Join(ReadScopes, ", ") + ") and then adds what it found to the hand-off.", CanBack: true}
+		}
+		p := Prompt{Kind: PromptProgress, Title: "Sign in", Body: "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads settings now (" + strings.Join(ReadScopes, ", ") + "); it asks for more only when you choose a fix that changes something.", CanBack: true}
+		if canHandoff(s) {
+			p.Options = []Option{{Key: KeyHandoff, Label: "I can't sign in as an admin — make a hand-off instead", Detail: "no sign-in needed"}}
+		}
+		return p
 	case StepDiagnosing:
-		return Prompt{Kind: PromptProgress, Title: "Checking why users are blocked", Body: "Reading the consent settings of " + tenantName(s) + " for " + appName(s) + ".", CanBack: true}
+		return Prompt{Kind: PromptProgress, Title: "Checking why users are blocked", Body: "Reading the consent settings of " + tenantName(s) + " for " + appName(s) + ". This is read-only and usually takes a few seconds.", CanBack: true}
 	case StepChooseFix:
 		return chooseFixPrompt(s)
 	case StepLinkShow:
 		return linkPrompt(s)
 	case StepWriteSignIn:
-		return Prompt{Kind: PromptProgress, Title: "Sign in for permission to change it", Body: "This fix needs " + strings.Join(WriteScopes(s.Fix), ", ") + ". Nothing is changed until you confirm the preview.", CanBack: true}
+		return Prompt{Kind: PromptProgress, Title: "Sign in for permission to change it", Body: "This fix needs " + strings.Join(WriteScopes(s.Fix), ", ") + ". Nothing is changed until you confirm the preview. consentwiz waits until you finish signing in and accept (a device code is valid for about 15 minutes).", CanBack: true}
 	case StepReadingPolicy:
-		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", CanBack: true}
+		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Reading the current value, to show it next to the change before anything is written. This takes a few seconds.", CanBack: true}
 	case StepReviewers:
 		return reviewersPrompt(s)
 	case StepReviewerSearch:
@@ -199,19 +226,20 @@ func renderStep(s State) Prompt {
 	case StepPreview:
 		return previewPrompt(s)
 	case StepJournaling:
-		return Prompt{Kind: PromptProgress, Title: "Saving the current setting", Body: "The current value is saved to the journal first, so it can be put back even after a crash."}
+		return Prompt{Kind: PromptProgress, Title: "Saving the current setting", Body: "The current value is saved to the journal on this computer first, so it can be put back even after a crash. This takes a moment."}
 	case StepWriting:
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
 		if s.Done < len(s.Plan) {
 			d := describe(s, bind(s, s.Plan[s.Done]))
 			p.Body = fmt.Sprintf("%d of %d: %s", s.Done+1, len(s.Plan), d.Label)
 		}
+		p.Body = note(p.Body, "Each change takes a few seconds; a throttled request is retried.")
 		if s.CancelAsked {
 			p.Body = note(p.Body, "Stopping: waiting for this change to finish, then undoing it.")
 		}
 		return p
 	case StepVerifying:
-		return Prompt{Kind: PromptProgress, Title: "Checking the change took effect", Body: "Reading it back from Microsoft Graph."}
+		return Prompt{Kind: PromptProgress, Title: "Checking the change took effect", Body: "Reading it back from Microsoft Graph. Graph can lag a few seconds after a change; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	case StepRelaxConnect:
 		return relaxPrompt(s)
 	case StepRequestWait:
@@ -229,6 +257,7 @@ func renderStep(s State) Prompt {
 		if len(s.Undo) > 0 {
 			p.Body = describeUndo(s.Undo[0]).Label
 		}
+		p.Body = note(p.Body, "Each undo takes a few seconds; consentwiz checks the result.")
 		return p
 	case StepFailed:
 		return failedPrompt(s)
@@ -265,7 +294,14 @@ func orDefault(v, d string) string {
 }
 
 func appChoosePrompt(s State) Prompt {
-	p := Prompt{Kind: PromptChoice, Title: "Which app are users trying to connect?"}
+	p := appChooseOptions(s, Prompt{Kind: PromptChoice, Title: "Which app are users trying to connect?"})
+	p.Options = append(p.Options, Option{Key: KeyHelpdesk, Label: "I can't sign in as an admin — make a hand-off for the admin", Detail: "no sign-in: the reason, the link and the steps, to send on"})
+	p.Body = s.InputErr
+	return p
+}
+
+// appChooseOptions adds the ways to name the app to p.
+func appChooseOptions(s State, p Prompt) Prompt {
 	if s.App.ClientID != "" {
 		p.Options = append(p.Options, Option{Key: "keep", Label: "Keep " + appName(s), Detail: s.App.ClientID})
 	}
@@ -275,7 +311,6 @@ func appChoosePrompt(s State) Prompt {
 	p.Options = append(p.Options,
 		Option{Key: "id", Label: "Type the app's client id"},
 		Option{Key: "paste", Label: "Paste the sign-in URL or the error text"})
-	p.Body = s.InputErr
 	return p
 }
 
@@ -306,6 +341,9 @@ func chooseFixPrompt(s State) Prompt {
 		if f.ID == FixRequestWorkflow && pendingRequest(s.Snap, s.App.ClientID) != nil {
 			o.Detail = "A request from " + requesterName(pendingRequest(s.Snap, s.App.ClientID)) + " is waiting: show it and approve it."
 		}
+		p.Options = append(p.Options, o)
+	}
+	if o, ok := handoffOption(s); ok {
 		p.Options = append(p.Options, o)
 	}
 	p.Options = append(p.Options, Option{Key: "recheck", Label: "Check the tenant again"})
@@ -450,7 +488,7 @@ func reviewerList(r []graph.ReviewerScope) string {
 }
 
 func relaxPrompt(s State) Prompt {
-	body := "Ask the user to connect " + appName(s) + " now (sign in again and accept the consent prompt). consentwiz watches for their consent and puts the setting back as soon as it appears."
+	body := "Ask the user to connect " + appName(s) + " now (sign in again and accept the consent prompt). consentwiz checks every few seconds for their consent and puts the setting back as soon as it appears."
 	if s.Demo {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
@@ -474,16 +512,18 @@ func requestShowPrompt(s State) Prompt {
 	var b strings.Builder
 	if r != nil {
 		for _, u := range r.UserConsentRequests {
+			// Tenant strings: bounded here, so that a 5,000-character name or
+			// reason cannot flood the screen (the UI also strips controls).
 			who := "a user"
 			if u.CreatedBy.User != nil {
-				who = orDefault(u.CreatedBy.User.DisplayName, u.CreatedBy.User.ID)
+				who = Sanitize(orDefault(u.CreatedBy.User.DisplayName, u.CreatedBy.User.ID), 120)
 			}
 			fmt.Fprintf(&b, "From %s", who)
 			if u.CreatedDateTime != "" {
-				fmt.Fprintf(&b, " on %s", u.CreatedDateTime)
+				fmt.Fprintf(&b, " on %s", Sanitize(u.CreatedDateTime, 40))
 			}
 			if u.Reason != "" {
-				fmt.Fprintf(&b, ": \"%s\"", u.Reason)
+				fmt.Fprintf(&b, ": \"%s\"", Sanitize(u.Reason, 500))
 			}
 			b.WriteString("\n")
 		}
@@ -528,6 +568,9 @@ func failedPrompt(s State) Prompt {
 		}
 		p.Options = append(p.Options, Option{Key: "fix", Label: label})
 		p.CanBack = true
+	}
+	if canHandoff(s) && s.Diagnosis == nil {
+		p.Options = append(p.Options, Option{Key: KeyHandoff, Label: "Make a hand-off for an admin instead", Detail: "without the live diagnosis"})
 	}
 	if !s.written() {
 		p.Options = append(p.Options, Option{Key: "quit", Label: "Quit"})

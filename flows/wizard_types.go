@@ -78,6 +78,7 @@ const (
 	StepFailed                         // something went wrong: why, and what can still work
 	StepDone                           // finished; s.Outcome holds the result
 	StepDemoUser                       // demo: the simulated user tries the app again after the fix
+	StepHandoff                        // a hand-off for an admin: copy, save, or sign in as a reader to add the diagnosis
 	stepEnd
 )
 
@@ -87,7 +88,7 @@ var stepNames = [...]string{
 	"link-show", "write-sign-in", "reading-policy", "reviewers", "reviewer-search", "reviewer-pick",
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
 	"relax-connect", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
-	"demo-user",
+	"demo-user", "handoff",
 }
 
 func (s StepID) String() string {
@@ -316,6 +317,8 @@ type WizardInput struct {
 	DryRun      bool
 	// Nonce is the state parameter for consent URLs (the driver makes it; the machine has no randomness).
 	Nonce string
+	// Version is consentwiz's version, printed in hand-offs.
+	Version string
 }
 
 // CreatedObject is something a fix created, with how to delete it on undo.
@@ -357,6 +360,7 @@ type State struct {
 	Profiles                  []AppRef
 	Nonce                     string
 	Now                       time.Time
+	Version                   string
 
 	// User consent (relax-user-consent, classify-low).
 	OriginalPolicy []string // full permissionGrantPoliciesAssigned as read before the change
@@ -423,11 +427,13 @@ type State struct {
 	journalKept   bool
 	restored      int
 	skipped       int
+	keptOther     int // restores where the admin kept someone else's later change
 	pollEvery     time.Duration
 	ioNote        string
 	demoAfter     *Outcome // demo: the verified outcome, held while the user tries again
 	searchQuery   string
 	searching     bool
+	helpdesk      bool // the user cannot sign in as an admin: the journey ends with a hand-off
 }
 
 type afterRestore int

@@ -58,6 +58,7 @@ type Model struct {
 
 	now        func() time.Time
 	clock      time.Time // the time of the last message, for elapsed seconds
+	started    time.Time // when the run began, for the support report
 	stepSince  time.Time
 	cancelled  bool // ctrl+c was pressed once
 	interrupt  bool // quit by a second ctrl+c
@@ -111,6 +112,10 @@ func NewModel(ctx context.Context, d Deps, opts ...Option) *Model {
 	m.setStyles(true)
 	m.clock = m.now()
 	m.stepSince = m.clock
+	m.started = d.Reports.Started
+	if m.started.IsZero() {
+		m.started = m.clock
+	}
 	s, effs := flows.Start(d.Input)
 	m.state = s
 	m.promptChanged()
@@ -170,6 +175,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.setNote("Opened in the browser.", false)
 		}
+	case reportSavedMsg:
+		if msg.err != nil {
+			m.setNote("Could not save the support report: "+msg.err.Error(), true)
+		} else {
+			m.setNote("Support report saved ("+redactedWord(m.deps.Reports.Unredacted)+"): "+msg.path, false)
+		}
 	case demoApprovedMsg:
 		if msg.err != nil {
 			m.setNote("Could not approve the code: "+msg.err.Error(), true)
@@ -197,6 +208,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case screenFinished:
 		switch {
+		case key.Matches(msg, k.Report) && m.canReport():
+			return m.saveReportCmd()
 		case key.Matches(msg, k.PageDown):
 			m.scroll += m.contentHeight() / 2
 		case key.Matches(msg, k.PageUp):
@@ -220,6 +233,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if m.screen() == screenDeviceCode {
 		return m.deviceKey(msg)
+	}
+	if m.state.Prompt.Kind != flows.PromptInput && key.Matches(msg, k.Report) && m.canReport() {
+		return m.saveReportCmd()
 	}
 	return m.promptKey(msg)
 }
@@ -328,6 +344,10 @@ func (m *Model) deviceKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Approve):
 		m.setNote("Approving the code as the demo admin…", false)
 		return m.demoApproveCmd(d.code.UserCode)
+	case key.Matches(msg, k.Handoff):
+		if i := m.optionIndex(flows.KeyHandoff); i >= 0 {
+			return m.choose(i)
+		}
 	case key.Matches(msg, k.Back):
 		if m.state.Prompt.CanBack {
 			return m.userEvent(flows.Back{})
@@ -378,12 +398,17 @@ func (m *Model) userEvent(ev flows.Event) tea.Cmd {
 	}
 	m.clearNote()
 	cmd := m.feed(ev)
+	drop := false
 	switch ev.(type) {
 	case flows.Back, flows.Cancel:
-		if m.state.Step != before {
-			for _, id := range old {
-				m.cancelReq(id, false)
-			}
+		drop = m.state.Step != before
+	case flows.Chose:
+		// "Make a hand-off instead" during a sign-in drops the sign-in too.
+		drop = before == flows.StepSigningIn && m.state.Step != before
+	}
+	if drop {
+		for _, id := range old {
+			m.cancelReq(id, false)
 		}
 	}
 	return cmd

@@ -21,6 +21,8 @@ type keyMap struct {
 	NextLink    key.Binding // tab: select the next link
 	CopyCode    key.Binding // c: copy the device code
 	Approve     key.Binding // a: demo, approve the device code here
+	Handoff     key.Binding // h: sign-in screen, make a hand-off instead
+	Report      key.Binding // r: save a support report
 	PageUp      key.Binding
 	PageDown    key.Binding
 	Help        key.Binding
@@ -43,6 +45,8 @@ func defaultKeyMap() keyMap {
 		NextLink:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next link")),
 		CopyCode:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy code")),
 		Approve:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve here (demo)")),
+		Handoff:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hand-off instead")),
+		Report:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "save a support report")),
 		PageUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
 		PageDown:    key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "more")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
@@ -68,7 +72,7 @@ const (
 func (m *Model) syncKeys() {
 	k := &m.keys
 	all := []*key.Binding{&k.Up, &k.Down, &k.Move, &k.Select, &k.Pick, &k.Back, &k.Done, &k.Open, &k.Copy,
-		&k.NextLink, &k.CopyCode, &k.Approve, &k.PageUp, &k.PageDown, &k.Help, &k.Quit, &k.AnyContinue}
+		&k.NextLink, &k.CopyCode, &k.Approve, &k.Handoff, &k.Report, &k.PageUp, &k.PageDown, &k.Help, &k.Quit, &k.AnyContinue}
 	for _, b := range all {
 		b.SetEnabled(false)
 	}
@@ -109,6 +113,10 @@ func (m *Model) syncPromptKeys() {
 		k.Quit.SetHelp("any key", "quit")
 		k.Cancel.SetEnabled(false)
 		k.Help.SetEnabled(false)
+		k.Report.SetEnabled(m.canReport())
+		if m.canReport() {
+			k.Quit.SetHelp("any other key", "quit")
+		}
 		return
 	case screenDeviceCode:
 		k.Select.SetEnabled(!m.deps.NoBrowser)
@@ -116,6 +124,7 @@ func (m *Model) syncPromptKeys() {
 		k.Select.SetHelp("enter", "open the page")
 		k.CopyCode.SetEnabled(true)
 		k.Approve.SetEnabled(m.deps.Effects != nil && m.deps.Effects.Demo() != nil)
+		k.Handoff.SetEnabled(m.optionIndex(flows.KeyHandoff) >= 0)
 		k.Back.SetEnabled(true)
 		k.Back.SetKeys("esc")
 		k.Back.SetHelp("esc", "cancel sign-in")
@@ -152,6 +161,7 @@ func (m *Model) syncPromptKeys() {
 		}
 		k.Done.SetHelp("d", m.clean(label, 60))
 	}
+	k.Report.SetEnabled(p.Kind != flows.PromptInput && m.canReport())
 	switch p.Kind {
 	case flows.PromptInfo:
 		k.AnyContinue.SetEnabled(true)
@@ -197,9 +207,9 @@ func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
 func (m *Model) helpKeys() helpKeys {
 	k := m.keys
 	nav := []key.Binding{k.Up, k.Down, k.Pick, k.Select, k.AnyContinue}
-	act := []key.Binding{k.Done, k.Open, k.Copy, k.NextLink, k.CopyCode, k.Approve}
+	act := []key.Binding{k.Done, k.Open, k.Copy, k.NextLink, k.CopyCode, k.Approve, k.Handoff, k.Report}
 	move := []key.Binding{k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
-	short := []key.Binding{k.Select, k.AnyContinue, k.Done, k.Move, k.Pick, k.Open, k.Copy, k.CopyCode, k.Approve, k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
+	short := []key.Binding{k.Select, k.AnyContinue, k.Done, k.Move, k.Pick, k.Open, k.Copy, k.CopyCode, k.Approve, k.Handoff, k.Report, k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
 	if m.help.ShowAll {
 		k.Help.SetHelp("?", "fewer keys")
 		move[len(move)-1] = k.Help

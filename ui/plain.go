@@ -23,6 +23,14 @@ func RunPlain(ctx context.Context, d Deps, in io.Reader, out io.Writer) (flows.O
 	return newPlain(ctx, d, in, out, time.After, time.Now).run()
 }
 
+// runPlain is RunPlain that also returns the machine's final state (for the
+// support report).
+func runPlain(ctx context.Context, d Deps, in io.Reader, out io.Writer) (flows.Outcome, flows.State, error) {
+	p := newPlain(ctx, d, in, out, time.After, time.Now)
+	o, err := p.run()
+	return o, p.s, err
+}
+
 // plain drives the machine in line mode.
 type plain struct {
 	ctx   context.Context
@@ -33,6 +41,8 @@ type plain struct {
 	ahead []string                             // lines typed ahead while a sign-in was pending
 	after func(time.Duration) <-chan time.Time // the sleeper (tests fire at once)
 	now   func() time.Time
+	// started is when the run began, for the support report.
+	started time.Time
 
 	s          flows.State
 	demoTenant string
@@ -72,7 +82,11 @@ func newPlain(ctx context.Context, d Deps, in io.Reader, out io.Writer, after fu
 			}
 		}
 	}()
-	return &plain{ctx: ctx, d: d, out: out, lines: lines, after: after, now: now, demoTenant: demoTenant(d.Effects)}
+	started := d.Reports.Started
+	if started.IsZero() {
+		started = now()
+	}
+	return &plain{ctx: ctx, d: d, out: out, lines: lines, after: after, now: now, started: started, demoTenant: demoTenant(d.Effects)}
 }
 
 func (p *plain) printf(format string, a ...any) { fmt.Fprintf(p.out, format, a...) }
@@ -137,6 +151,16 @@ func (p *plain) effect(e flows.Effect) flows.Event {
 		ev := fx.Run(p.ctx, e)
 		if c, ok := ev.(flows.Copied); ok && c.Err == nil {
 			p.printf("Copied to the clipboard.\n")
+		}
+		return ev
+	case flows.SaveFile:
+		ev := fx.Run(p.ctx, e)
+		if sv, ok := ev.(flows.Saved); ok {
+			if sv.Err != nil {
+				p.printf("Could not save the file: %s\n", flows.Sanitize(sv.Err.Error(), 400))
+			} else {
+				p.printf("Saved to %s\n", flows.Sanitize(sv.Path, 400))
+			}
 		}
 		return ev
 	}
@@ -288,6 +312,14 @@ func (p *plain) parse(line string) (flows.Event, string) {
 		return nil, "There is no going back from here."
 	case "help", "?":
 		return nil, p.hint()
+	case "report":
+		if reportHere(p.s) && p.d.Reports.Dir != "" {
+			path, err := saveSupportReport(p.d, p.s, p.started, p.now())
+			if err != nil {
+				return nil, "Could not save the support report: " + err.Error()
+			}
+			return nil, "Support report saved (" + redactedWord(p.d.Reports.Unredacted) + "): " + path
+		}
 	case "approve":
 		if p.signIn != nil && p.signIn.code != "" && p.d.Effects.Demo() != nil {
 			if err := p.d.Effects.Demo().ApproveDeviceCode(p.signIn.code); err != nil {
@@ -385,6 +417,9 @@ func (p *plain) hint() string {
 	}
 	if pr.CanBack {
 		can = append(can, "back")
+	}
+	if p.d.Reports.Dir != "" && reportHere(p.s) {
+		can = append(can, "report (save a support report)")
 	}
 	can = append(can, "cancel")
 	if len(can) == 1 {

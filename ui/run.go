@@ -48,22 +48,38 @@ func runWizard(ctx context.Context, cfg Config, o *CommandOptions, stdio IO, dem
 		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
 		return ExitError
 	}
-	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version}
+	started := time.Now()
+	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version,
+		Reports: ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started}}
 
 	plain := cfg.Accessible || !isTerminal(stdio.In) || !isTerminal(stdio.Out)
 	var out flows.Outcome
+	var final flows.State
 	if plain {
-		out, err = RunPlain(ctx, deps, stdio.In, stdio.Out)
+		out, final, err = runPlain(ctx, deps, stdio.In, stdio.Out)
 	} else {
-		out, err = RunTUI(ctx, deps)
+		out, final, err = runTUI(ctx, deps)
+	}
+	// The support report is written at the end of every run, even a failed
+	// one: it is what a support ticket needs.
+	if final.Outcome == nil && out.Kind != "" {
+		final.Outcome = &out
+	}
+	var reportLine string
+	if p, rerr := saveSupportReport(deps, final, started, time.Now()); rerr != nil {
+		reportLine = fmt.Sprintf("consentwiz: could not write the support report: %v\n", rerr)
+	} else {
+		reportLine = fmt.Sprintf("Support report: %s (%s)\n", p, redactedWord(o.ReportUnredacted))
 	}
 	if err != nil && out.Kind == "" {
 		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
+		fmt.Fprint(stdio.Err, reportLine)
 		return ExitError
 	}
 	if !plain {
 		printOutcome(stdio.Out, out)
 	}
+	fmt.Fprint(stdio.Err, reportLine)
 	if out.JournalKept {
 		fmt.Fprintf(stdio.Err, "A change is waiting to be put back: run 'consentwiz restore' (journal: %s)\n", journal.Path())
 	}
@@ -73,7 +89,7 @@ func runWizard(ctx context.Context, cfg Config, o *CommandOptions, stdio IO, dem
 func wizardInput(cfg Config, o *CommandOptions, pending []flows.JournalEntry, restoreOnly bool) (flows.WizardInput, error) {
 	in := flows.WizardInput{
 		Tenant: o.Tenant, Cloud: cfg.EffectiveCloud(), Journal: pending, RestoreOnly: restoreOnly,
-		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(),
+		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), Version: cfg.Version,
 	}
 	in.Cloud = cfg.LinkCloud()
 	profiles, err := assets.Profiles()

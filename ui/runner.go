@@ -37,6 +37,8 @@ type Runner struct {
 	tenant flows.TenantInfo
 	auth   *graph.Authenticator
 	client *graph.Client
+
+	calls callRecorder // failed Graph calls, for the support report
 }
 
 var _ Effects = (*Runner)(nil)
@@ -156,8 +158,11 @@ func (r *Runner) parts() (*graph.Authenticator, *graph.Client, error) {
 }
 
 // StartSignIn implements Effects.
-func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (*PendingSignIn, error) {
-	if e.Tenant != "" && r.Tenant().ID == "" {
+func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (_ *PendingSignIn, err error) {
+	defer func() { r.calls.record("sign-in", err) }()
+	if e.Tenant != "" && !strings.EqualFold(r.Tenant().ID, e.Tenant) {
+		// First sign-in, or a restore of another tenant's journal entry: the
+		// token and the Graph client must be that tenant's, never the last one's.
 		if _, err := r.ResolveTenant(ctx, e.Tenant); err != nil {
 			return nil, err
 		}
@@ -168,6 +173,7 @@ func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (*PendingSignI
 	}
 	scopes := e.Scopes
 	done := func(acct graph.Account, err error) flows.Event {
+		r.calls.record("sign-in", err)
 		if err != nil {
 			return flows.SignedIn{Err: err}
 		}
@@ -187,9 +193,7 @@ func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (*PendingSignI
 		if acct, ok := auth.Account(); ok {
 			hint = acct.Username
 		}
-		return &PendingSignIn{Browser: true, Wait: func(ctx context.Context) flows.Event {
-			return done(auth.SignInBrowser(ctx, scopes, r.open, hint))
-		}}, nil
+		return r.startBrowserSignIn(ctx, auth, scopes, hint, done)
 	}
 	dl, err := auth.StartDeviceCode(ctx, scopes)
 	if err != nil {
@@ -201,8 +205,54 @@ func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (*PendingSignI
 	}}, nil
 }
 
+// startBrowserSignIn starts MSAL's interactive sign-in now, because MSAL builds
+// the authorize URL (PKCE, state, its loopback port) only when it opens the
+// browser: the opener catches that URL, so the screen can show the page to
+// open by hand when no browser appeared. It returns once the browser was
+// asked to open (or the sign-in ended first); Wait then waits for the result.
+// The callers pass the same ctx to StartSignIn and Wait; cancelling it ends
+// the sign-in.
+func (r *Runner) startBrowserSignIn(ctx context.Context, auth *graph.Authenticator, scopes []string, hint string,
+	done func(graph.Account, error) flows.Event) (*PendingSignIn, error) {
+	opened := make(chan string, 1)
+	result := make(chan flows.Event, 1)
+	open := func(u string) error {
+		select {
+		case opened <- u:
+		default:
+		}
+		return r.open(u)
+	}
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				result <- done(graph.Account{}, fmt.Errorf("browser sign-in failed: %v", p))
+			}
+		}()
+		result <- done(auth.SignInBrowser(ctx, scopes, open, hint))
+	}()
+	wait := func(wctx context.Context) flows.Event {
+		select {
+		case ev := <-result:
+			return ev
+		case <-wctx.Done():
+			return done(graph.Account{}, wctx.Err())
+		}
+	}
+	select {
+	case u := <-opened:
+		return &PendingSignIn{Browser: true, URL: u, Wait: wait}, nil
+	case ev := <-result:
+		// The sign-in ended before a browser was asked to open (an error).
+		return &PendingSignIn{Browser: true, Wait: func(context.Context) flows.Event { return ev }}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // Run implements Effects.
-func (r *Runner) Run(ctx context.Context, eff flows.Effect) flows.Event {
+func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
+	defer func() { r.recordEvent(eff, ev) }()
 	switch e := eff.(type) {
 	case flows.ResolveTenant:
 		t, err := r.ResolveTenant(ctx, e.Input)
@@ -360,11 +410,19 @@ func (r *Runner) OpenURL(u string) error {
 	return r.open(u)
 }
 
-// SafeToOpen accepts https URLs and http URLs on a loopback host.
+// SafeToOpen accepts https URLs and http URLs on a loopback host. The link
+// must be exactly what the screen shows (no control, invisible or bidi
+// character, no space) and carry no user info ("https://microsoft.com@evil/").
 func SafeToOpen(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("not a URL: %q", raw)
+	}
+	if flows.Sanitize(raw, 0) != raw || strings.ContainsAny(raw, " \t") {
+		return fmt.Errorf("refusing to open %q: it holds characters that are hidden or changed on screen", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("refusing to open %q: links with a user name before the host are not opened", raw)
 	}
 	switch u.Scheme {
 	case "https":

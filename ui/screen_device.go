@@ -28,7 +28,11 @@ func (m *Model) deviceContent(w int) []string {
 	for _, l := range strings.Split(box, "\n") {
 		out = append(out, "   "+l)
 	}
-	out = append(out, wrapStyled("3. Sign in as an administrator of the tenant and accept.", w, "   ", st.Body)...)
+	who := "an administrator"
+	if m.state.Helpdesk() {
+		who = "a Global Reader (or an administrator)" // the helpdesk's read-only sign-in
+	}
+	out = append(out, wrapStyled("3. Sign in as "+who+" of the tenant and accept.", w, "   ", st.Body)...)
 	if !d.code.ExpiresOn.IsZero() {
 		left := d.code.ExpiresOn.Sub(m.clock)
 		var s string

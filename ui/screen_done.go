@@ -17,6 +17,15 @@ func (m *Model) finishedContent(w int) []string {
 		out = append(out, "")
 		out = append(out, style.Render(glyph+" Result: "+outcomeWord(o.Kind)))
 	}
+	if m.note != "" {
+		// The last action here: a support report saved (or not).
+		glyph, ns := "✓ ", st.OK
+		if m.noteBad {
+			glyph, ns = "! ", st.Warning
+		}
+		out = append(out, "")
+		out = append(out, wrapStyled(glyph+m.clean(m.note, 600), w, "  ", ns)...)
+	}
 	return out
 }
 

@@ -75,7 +75,39 @@ var screens = []struct {
 		d.press("enter", "d")
 		d.press("d") // the second check finds the grant
 	}},
+	{"handoff", false, func(d *driver) { d.toHandoff() }},
+	{"presenter-app-choice", true, func(d *driver) { d.drain() }},
+	{"presenter-device-code", true, func(d *driver) {
+		d.m.deps.Effects.(*fakeEffects).deviceCode = true
+		d.drain()
+		d.press("1")
+		d.typeText("contoso.com")
+		d.pressOnly("enter")
+		d.drainUntil(func(m *Model) bool { return m.screen() == screenDeviceCode })
+		d.queue = nil
+	}},
+	{"presenter-progress", true, func(d *driver) {
+		d.m.deps.Effects.(*fakeEffects).block = true
+		d.drain()
+		d.press("1")
+		d.typeText("contoso.com")
+		d.pressOnly("enter")
+		d.drainUntil(func(m *Model) bool { return m.state.Step == flows.StepDiagnosing })
+		d.queue = nil
+		d.m.stepSince = testTime.Add(-3 * time.Second)
+	}},
 	{"presenter-checklist", true, func(d *driver) { d.toChooseFix() }},
+	{"presenter-preview", true, func(d *driver) {
+		d.toChooseFix()
+		d.press(itoa(d.optionNumber(flows.FixGrantDirect)))
+	}},
+	{"presenter-handoff", true, func(d *driver) { d.toHandoff() }},
+	{"presenter-done", true, func(d *driver) {
+		d.m.deps.Reports = ReportOptions{Dir: d.t.TempDir()}
+		d.toChooseFix()
+		d.press("enter", "d")
+		d.press("d")
+	}},
 	{"presenter-link", true, func(d *driver) {
 		d.toChooseFix()
 		d.press("enter")

@@ -16,24 +16,32 @@ type Deps struct {
 	Present   bool              // presenter mode: big step banner, ids masked
 	NoBrowser bool              // never open a browser; show links only
 	Version   string
+	Reports   ReportOptions // where support reports go (the r key, the end of a run)
 }
 
 // RunTUI runs the wizard as a full-screen Bubble Tea program and returns
 // how it ended. Quitting before the wizard finished (a second ctrl+c)
 // returns a cancelled outcome.
 func RunTUI(ctx context.Context, d Deps) (flows.Outcome, error) {
+	out, _, err := runTUI(ctx, d)
+	return out, err
+}
+
+// runTUI is RunTUI that also returns the machine's final state (for the
+// support report).
+func runTUI(ctx context.Context, d Deps) (flows.Outcome, flows.State, error) {
 	m := NewModel(ctx, d)
 	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	if out, ok := m.Outcome(); ok {
 		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
 			err = nil
 		}
-		return out, err
+		return out, m.State(), err
 	}
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, tea.ErrProgramKilled) {
-		return flows.Outcome{}, err
+		return flows.Outcome{}, m.State(), err
 	}
-	return m.stoppedOutcome(), nil
+	return m.stoppedOutcome(), m.State(), nil
 }
 
 // stoppedOutcome is the outcome when the program ends before the wizard did.

@@ -1,0 +1,164 @@
+package flows
+
+import "strings"
+
+// The helpdesk path of the wizard: someone who cannot sign in as an admin
+// names the app and the tenant (found without signing in), and gets a complete
+// hand-off for an admin (BuildHandoff) to copy or save. Signing in as Global
+// Reader adds the live diagnosis. An admin whose account lacks the role for
+// the recommended fix reaches the same screen from the checklist.
+
+// Option keys of the helpdesk path (stable; drivers and tests use them).
+const (
+	// KeyHelpdesk on the first screen: "I can't sign in as an admin".
+	KeyHelpdesk = "helpdesk"
+	// KeyAdmin on the helpdesk's first screen: back to the admin journey.
+	KeyAdmin = "admin"
+	// KeyHandoff makes the hand-off (sign-in screen, checklist, failure).
+	KeyHandoff = "handoff"
+	// KeyReaderSignIn on the hand-off: sign in read-only to add the diagnosis.
+	KeyReaderSignIn = "signin"
+)
+
+// WizardHandoff builds the hand-off the wizard shows for s: the app, the
+// tenant, the cloud and (when someone signed in) the diagnosis, stamped with
+// s.Now and s.Version.
+func WizardHandoff(s State) Handoff {
+	in := HandoffInput{App: s.App, Tenant: s.Tenant, Cloud: s.Cloud, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version}
+	if s.Diagnosis == nil {
+		in.Notes = append(in.Notes, "Made without signing in: the tenant's settings were not read. Run `consentwiz check` (Global Reader is enough) for a live diagnosis.")
+	}
+	return BuildHandoff(in)
+}
+
+// handoffFileName is the saved hand-off's file name (Markdown).
+func handoffFileName(s State) string {
+	return "consentwiz-handoff-" + safeName(appName(s)) + ".md"
+}
+
+// showHandoff moves to the hand-off screen.
+func showHandoff(s State) (State, []Effect) {
+	s.Step = StepHandoff
+	s.InputErr = ""
+	s.Failure, s.RetryEffect = nil, nil
+	s.LinkCopied, s.LinkSaved, s.ioNote = false, "", ""
+	s.PollSeq++
+	s.PollInFlight = false
+	return s, nil
+}
+
+// canHandoff reports whether a hand-off can be made: the app and the tenant
+// are known and nothing was written.
+func canHandoff(s State) bool {
+	return s.App.ClientID != "" && (s.Tenant.ID != "" || s.Tenant.Domain != "") && !s.written()
+}
+
+func handoffStep(s State, ev Event) (State, []Effect) {
+	switch e := ev.(type) {
+	case Chose:
+		switch e.Key {
+		case "copy":
+			return s, []Effect{CopyText{Text: WizardHandoff(s).Text()}}
+		case "save":
+			return s, []Effect{SaveFile{Name: handoffFileName(s), Text: WizardHandoff(s).Markdown()}}
+		case KeyReaderSignIn:
+			if s.Diagnosis != nil {
+				return s, nil
+			}
+			s.helpdesk = true
+			return signIn(s)
+		case "done":
+			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " was prepared for an admin; nothing was changed."
+			if s.LinkSaved != "" {
+				sum += " Saved to " + s.LinkSaved + "."
+			}
+			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: sum})
+		}
+	case Copied:
+		s.LinkCopied = e.Err == nil
+		s.ioNote = ""
+		if e.Err != nil {
+			s.ioNote = "Could not copy (" + e.Err.Error() + "). Save it to a file instead."
+		}
+	case Saved:
+		s.ioNote = ""
+		if e.Err != nil {
+			s.ioNote = "Could not save the file: " + e.Err.Error()
+		} else {
+			s.LinkSaved = e.Path
+		}
+	case Back:
+		s.LinkCopied, s.LinkSaved, s.ioNote = false, "", ""
+		switch {
+		case s.Diagnosis != nil && !s.helpdesk:
+			s.Step = StepChooseFix // from the checklist
+			return s, nil
+		case !s.helpdesk:
+			return signIn(s) // from the sign-in screen or its failure: sign in after all
+		}
+		s.Diagnosis, s.Snap = nil, nil
+		s.Step = StepTenantInput
+		s.Tenant = TenantInfo{}
+	}
+	return s, nil
+}
+
+func handoffPrompt(s State) Prompt {
+	intro := "Send this to an administrator of " + tenantName(s) + ": what is wrong, the admin consent link, the steps and the role each fix needs."
+	var done []string
+	if s.LinkCopied {
+		done = append(done, "Copied to the clipboard.")
+	}
+	if s.LinkSaved != "" {
+		done = append(done, "Saved to "+s.LinkSaved+".")
+	}
+	if s.ioNote != "" {
+		done = append(done, s.ioNote)
+	}
+	body := note(intro, strings.Join(done, " "))
+	body = note(body, strings.TrimRight(WizardHandoff(s).Text(), "\n"))
+	p := Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: " + appName(s), Body: body, CanBack: true,
+		Options: []Option{
+			{Key: "copy", Label: "Copy the hand-off", Detail: "plain text, for an email or a chat"},
+			{Key: "save", Label: "Save it to a file", Detail: handoffFileName(s) + " (Markdown, for a ticket)"},
+		}}
+	if s.Diagnosis == nil {
+		p.Options = append(p.Options, Option{Key: KeyReaderSignIn, Label: "Sign in as Global Reader to include the live diagnosis", Detail: "read-only: nothing is changed"})
+	}
+	p.Options = append(p.Options, Option{Key: "done", Label: "Done", Detail: "end here; nothing was changed in the tenant"})
+	return p
+}
+
+// helpdeskAppChoosePrompt is the first screen after "I can't sign in as an admin".
+func helpdeskAppChoosePrompt(s State) Prompt {
+	p := appChooseOptions(s, Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: which app are users trying to connect?"})
+	p.Body = note("No admin sign-in is needed: consentwiz finds the tenant by its domain and writes the hand-off for an admin.", s.InputErr)
+	p.Options = append(p.Options, Option{Key: KeyAdmin, Label: "I can sign in as an admin after all", Detail: "fix it here instead"})
+	return p
+}
+
+// handoffOption is the checklist's "make a hand-off" choice, or false when
+// the signed-in account can do the recommended fix itself.
+func handoffOption(s State) (Option, bool) {
+	d := s.Diagnosis
+	o := Option{Key: KeyHandoff, Label: "Make a hand-off for an admin", Detail: "the reason, the admin consent link and the steps, to copy or save"}
+	if s.helpdesk {
+		return o, true
+	}
+	if d == nil {
+		return o, false
+	}
+	f, ok := d.Fix(d.Recommended)
+	if !ok || !f.Viable {
+		return o, true
+	}
+	if f.NeedsRole != "" && !f.HasRole {
+		o.Detail = "the recommended fix needs " + f.NeedsRole + ", which the signed-in account does not hold: hand it to someone who does"
+		return o, true
+	}
+	return o, false
+}
+
+// Helpdesk reports whether the wizard is on the helpdesk path: the user said
+// they cannot sign in as an admin, so any sign-in is read-only (Global Reader).
+func (s State) Helpdesk() bool { return s.helpdesk }
