@@ -491,6 +491,7 @@ func resetFix(s State) State {
 	s.committed = false
 	s.directRequest = false
 	s.grantSeen = false
+	s.policyFresh = false
 	return s
 }
 
@@ -571,11 +572,7 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 			return s, nil
 		}
 		s.OriginalPolicy = cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
-		target := graph.PolicyManagedRecommended
-		if s.Fix == FixClassifyLow {
-			target = graph.PolicyLow
-		}
-		s.TargetPolicy = withSelfPolicy(s.OriginalPolicy, target)
+		s.TargetPolicy = withSelfPolicy(s.OriginalPolicy, selfTarget(s))
 		var plan []Effect
 		if s.Fix == FixClassifyLow {
 			plan = classifyPlan(s)
@@ -599,6 +596,14 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 		s.Step = StepChooseFix
 	}
 	return s, nil
+}
+
+// selfTarget is the self-consent policy the chosen fix sets.
+func selfTarget(s State) string {
+	if s.Fix == FixClassifyLow {
+		return graph.PolicyLow
+	}
+	return graph.PolicyManagedRecommended
 }
 
 // --- preview, journal, write, verify -----------------------------------------
@@ -641,6 +646,13 @@ func runPlan(s State) (State, []Effect) {
 		return verify(s)
 	}
 	e := bind(s, s.Plan[s.Done])
+	if _, ok := e.(PatchUserConsent); ok && s.Journal == nil && !s.policyFresh {
+		// Read the setting again right before saving it: another admin may have
+		// changed it while the preview was on screen, and the journal must hold
+		// the value that is really replaced.
+		s.Step = StepJournaling
+		return s, []Effect{ReadAuthorizationPolicy{}}
+	}
 	if p, ok := e.(PatchUserConsent); ok && s.Journal == nil {
 		j := JournalEntry{
 			ID:           journalID(s),
@@ -672,6 +684,9 @@ func journalID(s State) string {
 }
 
 func journaling(s State, ev Event) (State, []Effect) {
+	if r, ok := ev.(PolicyRead); ok && s.Journal == nil {
+		return journalRecheck(s, r)
+	}
 	e, ok := ev.(JournalWritten)
 	if !ok {
 		return s, nil
@@ -698,6 +713,42 @@ func journaling(s State, ev Event) (State, []Effect) {
 	}
 	s.Step = StepWriting
 	return s, []Effect{bind(s, s.Plan[s.Done])}
+}
+
+// journalRecheck compares the fresh read with the value the preview showed: the
+// same → journal it and write; changed → show the preview again with the new
+// value (nothing is written on a stale view of the tenant).
+func journalRecheck(s State, r PolicyRead) (State, []Effect) {
+	if r.Err != nil {
+		if s.CancelAsked {
+			s.CancelAsked = false
+			return startUndo(s, undoCancel, nil)
+		}
+		f := readFailure("Could not read the user consent setting before changing it", r.Err)
+		f.Remedy = "Nothing was changed. " + f.Remedy
+		s, effs := fail(s, f)
+		s.RetryStep, s.RetryEffect = StepJournaling, ReadAuthorizationPolicy{}
+		return s, effs
+	}
+	if s.CancelAsked {
+		s.CancelAsked = false
+		return startUndo(s, undoCancel, nil)
+	}
+	cur := cloneNonNil(r.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
+	if samePolicies(cur, s.OriginalPolicy) {
+		s.policyFresh = true
+		return runPlan(s)
+	}
+	s.OriginalPolicy = cur
+	s.TargetPolicy = withSelfPolicy(cur, selfTarget(s))
+	for i, e := range s.Plan {
+		if _, ok := e.(PatchUserConsent); ok {
+			s.Plan[i] = PatchUserConsent{Policies: clone(s.TargetPolicy)}
+		}
+	}
+	s.Step = StepPreview
+	s.InputErr = "The setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
+	return s, nil
 }
 
 func writing(s State, ev Event) (State, []Effect) {

@@ -52,7 +52,7 @@ func TestWizardWriteFailures(t *testing.T) {
 			w := wzNewWiz(t, wzTestInput(), ft)
 			before := ft.clone()
 			walkToPreview(t, w, tc.fix)
-			w.send(Confirmed{})
+			w.confirm()
 			// Answer writes; fail the chosen one.
 			seen := 0
 			for i := 0; i < 40 && w.s.Step != StepFailed && w.s.Step != StepDone; i++ {
@@ -109,7 +109,7 @@ func TestWizardThrottledWriteRetry(t *testing.T) {
 	ft := wzNewTenant(FixRelaxUserConsent)
 	w := wzNewWiz(t, wzTestInput(), ft)
 	wzRelaxToPreview(t, w)
-	w.send(Confirmed{})
+	w.confirm()
 	w.answerOnly() // journal
 	w.send(WriteDone{Op: OpPatchUserConsent, Err: wzErr429})
 	w.expect(StepFailed)
@@ -126,7 +126,7 @@ func TestWizardThrottledThenCancelRestores(t *testing.T) {
 	ft := wzNewTenant(FixRelaxUserConsent)
 	w := wzNewWiz(t, wzTestInput(), ft)
 	wzRelaxToPreview(t, w)
-	w.send(Confirmed{})
+	w.confirm()
 	w.answerOnly()
 	w.send(WriteDone{Op: OpPatchUserConsent, Err: wzErr429})
 	w.send(Cancel{})
@@ -144,7 +144,7 @@ func TestWizardSilentlyIgnoredWrite(t *testing.T) {
 	ft.ignorePatch = true
 	w := wzNewWiz(t, wzTestInput(), ft)
 	wzRelaxToPreview(t, w)
-	w.send(Confirmed{})
+	w.confirm()
 	w.answerOnly() // journal
 	w.answerOnly() // patch: 204, nothing changes
 	for i := 0; i < MaxVerifyTries-1; i++ {
@@ -176,7 +176,7 @@ func TestWizardVerificationMismatch(t *testing.T) {
 	ft.reqPolicy = orig
 	w := wzNewWiz(t, wzTestInput(), ft)
 	walkToPreview(t, w, FixRequestWorkflow)
-	w.send(Confirmed{})
+	w.confirm()
 	w.answerOnly() // PUT applied
 	ft.reqPolicy.IsEnabled = false
 	for i := 0; i < MaxVerifyTries; i++ {
@@ -214,6 +214,7 @@ func TestWizardCancel(t *testing.T) {
 	orig := []string{wzTOwned, wzTMailSelf}
 	cases := []tc{
 		{"relax preview", FixRelaxUserConsent, -1, nil, false},
+		{"relax re-reading", FixRelaxUserConsent, -2, nil, true},
 		{"relax journaling", FixRelaxUserConsent, 0, []Effect{ClearJournal{ID: wzRelaxJournal().ID}}, true},
 		{"relax writing", FixRelaxUserConsent, 1, []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: wzRelaxJournal().ID}}, true},
 		{"relax verifying", FixRelaxUserConsent, 2, []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
@@ -227,8 +228,11 @@ func TestWizardCancel(t *testing.T) {
 			w := wzNewWiz(t, wzTestInput(), ft)
 			before := ft.clone()
 			walkToPreview(t, w, c.fix)
+			if c.steps == -2 {
+				w.send(Confirmed{}) // the re-read before journaling is in flight
+			}
 			if c.steps >= 0 {
-				w.send(Confirmed{})
+				w.confirm()
 				for i := 0; i < c.steps; i++ {
 					w.answer(len(w.last) - 1)
 				}
@@ -351,7 +355,7 @@ func TestWizardConcurrentChangeDuringRelaxRestore(t *testing.T) {
 	ft := wzNewTenant(FixRelaxUserConsent)
 	w := wzNewWiz(t, wzTestInput(), ft)
 	wzRelaxToPreview(t, w)
-	w.send(Confirmed{})
+	w.confirm()
 	w.answerOnly()
 	w.answerOnly()
 	w.answerOnly()
@@ -390,7 +394,7 @@ func TestWizardDryRun(t *testing.T) {
 				w.send(Chose{Key: "continue"})
 			}
 			w.expect(StepPreview)
-			w.send(Confirmed{})
+			w.confirm()
 			o := w.finished()
 			if o.Kind != OutcomeDryRun || len(o.Requests) == 0 {
 				t.Fatalf("outcome = %+v", o)

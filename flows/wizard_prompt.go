@@ -226,7 +226,7 @@ func renderStep(s State) Prompt {
 	case StepPreview:
 		return previewPrompt(s)
 	case StepJournaling:
-		return Prompt{Kind: PromptProgress, Title: "Saving the current setting", Body: "The current value is saved to the journal on this computer first, so it can be put back even after a crash. This takes a moment."}
+		return Prompt{Kind: PromptProgress, Title: "Saving the current setting", Body: "The current value is read once more and saved to the journal on this computer first, so it can be put back even after a crash. This takes a moment."}
 	case StepWriting:
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
 		if s.Done < len(s.Plan) {
@@ -473,6 +473,7 @@ func previewPrompt(s State) Prompt {
 	if s.DryRun {
 		p.Body = note(p.Body, "Dry run: nothing will be written. Confirm to see the exact requests.")
 	}
+	p.Body = note(p.Body, s.InputErr)
 	return p
 }
 

@@ -102,6 +102,9 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 		t.Fatalf("numbering = %d/%d %q", p.StepNo, p.StepCount, p.StepTitle)
 	}
 	w.send(Confirmed{})
+	// The setting is read once more right before it is journaled and changed.
+	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.answerOnly()
 	w.expect(StepJournaling, WriteJournal{Entry: wzRelaxJournal()})
 	w.answerOnly()
 	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTRelaxed}})
@@ -139,7 +142,7 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	in.Demo = true
 	w := wzNewWiz(t, in, ft)
 	wzRelaxToPreview(t, w)
-	w.send(Confirmed{})
+	w.confirm()
 	w.answerOnly() // journal
 	w.answerOnly() // patch
 	w.answerOnly() // verify
@@ -193,7 +196,7 @@ func TestWizardRequestWorkflow(t *testing.T) {
 		{Query: "/groups/grp-1/transitiveMembers/microsoft.graph.user", QueryType: "MicrosoftGraph"},
 		{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + graph.RoleGlobalAdmin + "'", QueryType: "MicrosoftGraph"},
 	}}
-	w.send(Confirmed{})
+	w.confirm()
 	w.expect(StepWriting, PutConsentRequestPolicy{Policy: want})
 	w.answerOnly()
 	w.expect(StepVerifying, ReadConsentRequestPolicy{})
@@ -266,7 +269,7 @@ func TestWizardGrantDirect(t *testing.T) {
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
 	}
-	w.send(Confirmed{})
+	w.confirm()
 	w.expect(StepWriting, CreateServicePrincipal{AppID: wzTAppID})
 	w.answerOnly()
 	w.expect(StepWriting, CreateGrant{Grant: graph.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
@@ -294,7 +297,7 @@ func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	w.toChooseFix()
 	w.send(Chose{Key: string(FixGrantDirect)})
 	w.answerOnly()
-	w.send(Confirmed{})
+	w.confirm()
 	w.expect(StepWriting, UpdateGrantScope{GrantID: "g-old", Scope: "User.Read Calendars.ReadWrite", Before: "User.Read"})
 	w.answerOnly()
 	w.answerOnly()
@@ -313,13 +316,15 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{})
 	w.answerOnly()
 	w.expect(StepPreview)
-	w.send(Confirmed{})
+	w.confirm()
 	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: graph.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
 	w.answerOnly()
 	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: graph.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
 	w.answerOnly()
 	j := wzRelaxJournal()
 	j.Fix, j.Set = FixClassifyLow, []string{wzTOwned, wzTLow}
+	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.answerOnly()
 	w.expect(StepJournaling, WriteJournal{Entry: j})
 	w.answerOnly()
 	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTLow}})
@@ -436,5 +441,32 @@ func TestWizardDemoUserTriesAgainAfterFix(t *testing.T) {
 		if tried != demo || strings.Contains(o.Summary, "The user tries the app again") != demo {
 			t.Fatalf("demo=%v: simulated user %v, summary %q", demo, tried, o.Summary)
 		}
+	}
+}
+
+// If another admin changes the setting while the preview is on screen, nothing
+// is journaled or written: the preview comes back, starting from the new value.
+func TestWizardRelaxSettingChangedDuringPreview(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	wzRelaxToPreview(t, w)
+	other := []string{wzTOwned, "ManagePermissionGrantsForSelf.microsoft-user-default-low"}
+	ft.policy = other
+	w.send(Confirmed{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	w.expect(StepPreview)
+	if len(ft.journal) != 0 || ft.writes != 0 {
+		t.Fatalf("journal %v, writes %d: nothing may be saved or written on a stale preview", ft.journal, ft.writes)
+	}
+	if !strings.Contains(w.s.Prompt.Body, "changed since") || !strings.Contains(w.s.Prompt.Preview[0].Before, "microsoft-user-default-low") {
+		t.Fatalf("preview not refreshed: %q / %+v", w.s.Prompt.Body, w.s.Prompt.Preview)
+	}
+	w.send(Confirmed{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.answerOnly()
+	j, ok := w.last[0].(WriteJournal)
+	if !ok || !reflect.DeepEqual(j.Entry.Original, other) {
+		t.Fatalf("journal = %#v, want the current value %v as the original", w.last, other)
 	}
 }

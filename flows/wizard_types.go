@@ -431,6 +431,7 @@ type State struct {
 	pollEvery     time.Duration
 	ioNote        string
 	demoAfter     *Outcome // demo: the verified outcome, held while the user tries again
+	policyFresh   bool     // the user-consent setting was re-read right before journaling
 	searchQuery   string
 	searching     bool
 	helpdesk      bool // the user cannot sign in as an admin: the journey ends with a hand-off

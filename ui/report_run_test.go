@@ -185,3 +185,21 @@ func TestReportDir(t *testing.T) {
 		t.Errorf("demo: %s", got)
 	}
 }
+
+// --app with --scope reaches the wizard with the scopes (they used to be
+// dropped unless the app came from a profile).
+func TestWizardInputAppWithScopes(t *testing.T) {
+	o := &CommandOptions{App: "5353a3d2-8ca9-42d2-b567-ea399ccb5e38", Scopes: stringList{"User.Read", "Contacts.Read"}}
+	in, err := wizardInput(Config{Cloud: graph.Clouds["global"]}, o, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.App.ClientID != o.App || strings.Join(in.App.Scopes, " ") != "User.Read Contacts.Read" || in.AppText != "" {
+		t.Fatalf("app = %+v, text %q", in.App, in.AppText)
+	}
+	bad := &CommandOptions{App: "not-a-guid"}
+	in, err = wizardInput(Config{Cloud: graph.Clouds["global"]}, bad, nil, false)
+	if err != nil || in.AppText != "not-a-guid" || in.App.ClientID != "" {
+		t.Fatalf("a bad app must be left for the wizard to explain: %+v %q %v", in.App, in.AppText, err)
+	}
+}

@@ -116,6 +116,13 @@ func wizardInput(cfg Config, o *CommandOptions, pending []flows.JournalEntry, re
 	case o.Error != "":
 		in.AppText = o.Error
 	}
+	if in.AppText != "" {
+		// Parse here so --scope can complete what the text names; a parse
+		// error is left to the wizard, which shows it and asks again.
+		if ref, err := flows.ParseApp(in.AppText); err == nil {
+			in.App, in.AppText = ref, ""
+		}
+	}
 	if len(o.Scopes) > 0 && in.App.ClientID != "" {
 		in.App.Scopes = append([]string(nil), o.Scopes...)
 	}
