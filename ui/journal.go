@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"consentwiz/flows"
 )
@@ -76,6 +77,11 @@ func (j *Journal) Write(e flows.JournalEntry) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	unlock, err := j.fileLock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	all, err := j.load()
 	if err != nil {
 		return err
@@ -94,6 +100,11 @@ func (j *Journal) Write(e flows.JournalEntry) error {
 func (j *Journal) Clear(id string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	unlock, err := j.fileLock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	all, err := j.load()
 	if err != nil {
 		return err
@@ -108,6 +119,46 @@ func (j *Journal) Clear(id string) error {
 		return nil
 	}
 	return j.save(out)
+}
+
+// lockWait is how long a writer waits for another consentwiz process to
+// finish its journal update; lockStale is when a lock file left by a killed
+// process is taken over.
+const (
+	lockWait  = 5 * time.Second
+	lockStale = 30 * time.Second
+)
+
+// fileLock serialises read-modify-write of the journal between processes (two
+// consentwiz windows fixing two tenants must not lose each other's entries).
+// It is a lock file created with O_EXCL — portable to every OS consentwiz
+// builds for — and a lock older than lockStale is treated as abandoned.
+func (j *Journal) fileLock() (func(), error) {
+	dir := filepath.Dir(j.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	lock := j.path + ".lock"
+	deadline := time.Now().Add(lockWait)
+	for {
+		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			fmt.Fprintf(f, "%d\n", os.Getpid())
+			f.Close()
+			return func() { os.Remove(lock) }, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("locking the journal: %w", err)
+		}
+		if fi, serr := os.Stat(lock); serr == nil && time.Since(fi.ModTime()) > lockStale {
+			os.Remove(lock)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the journal is locked by another consentwiz (%s); if none is running, delete that file", lock)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (j *Journal) save(entries []flows.JournalEntry) error {

@@ -3,10 +3,12 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,5 +160,51 @@ func TestJournalDamaged(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(j.Path()); !bytes.Equal(got, damaged) {
 		t.Fatal("the restore command changed the damaged journal")
+	}
+}
+
+// Two journals on the same file (two consentwiz processes) writing at once
+// keep every entry: the lock file serialises their read-modify-write.
+func TestJournalConcurrentWritersKeepEveryEntry(t *testing.T) {
+	dir := t.TempDir()
+	a, b := NewJournal(dir), NewJournal(dir)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			j := a
+			if i%2 == 1 {
+				j = b
+			}
+			if err := j.Write(flows.JournalEntry{ID: fmt.Sprintf("t-%02d", i), TenantID: "t", At: time.Unix(int64(i), 0)}); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	got, err := a.Pending("")
+	if err != nil || len(got) != 20 {
+		t.Fatalf("entries = %d (%v), want 20", len(got), err)
+	}
+	if _, err := os.Stat(a.Path() + ".lock"); !os.IsNotExist(err) {
+		t.Fatalf("lock file left behind: %v", err)
+	}
+}
+
+// A lock file left by a killed process is taken over once it is stale.
+func TestJournalStaleLockIsTakenOver(t *testing.T) {
+	dir := t.TempDir()
+	j := NewJournal(dir)
+	lock := j.Path() + ".lock"
+	if err := os.WriteFile(lock, []byte("999999\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(lock, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Write(flows.JournalEntry{ID: "x", TenantID: "t"}); err != nil {
+		t.Fatalf("write with a stale lock: %v", err)
 	}
 }
