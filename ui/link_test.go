@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"consentwiz/assets"
+	"consentwiz/graph"
+)
+
+// `consentwiz link` needs no sign-in and no network for a tenant id: the URL
+// is built for each national cloud's login host, and `explain` answers every
+// catalogue code offline.
+func TestLinkAndExplainOffline(t *testing.T) {
+	const tenant = "9c3b4a71-dbf1-4d05-a8da-d8599cae63c1"
+	for _, name := range graph.CloudNames {
+		cl := graph.Clouds[name]
+		var out, errOut bytes.Buffer
+		cfg := Config{Cloud: cl, ConfigDir: t.TempDir()}
+		o := &CommandOptions{Profile: "trackerrms", Tenant: tenant}
+		if code := RunCommand(context.Background(), "link", cfg, o, nil, IO{Out: &out, Err: &errOut}); code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut.String())
+		}
+		want := cl.LoginURL + "/" + tenant + "/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38"
+		if got := strings.TrimSpace(out.String()); got != want {
+			t.Errorf("%s: link = %q, want %q", name, got, want)
+		}
+		if errOut.Len() != 0 {
+			t.Errorf("%s: a tenant id needs no lookup, but stderr says %q", name, errOut.String())
+		}
+	}
+	codes, err := assets.Codes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codes {
+		var out, errOut bytes.Buffer
+		args := []string{"AADSTS" + strconv.Itoa(c.Code)}
+		if code := RunCommand(context.Background(), "explain", Config{}, &CommandOptions{}, args, IO{Out: &out, Err: &errOut}); code != ExitOK {
+			t.Fatalf("explain %v: exit %d: %s", args, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), strconv.Itoa(c.Code)) || !strings.Contains(out.String(), c.Name) {
+			t.Errorf("explain %v does not name the code and %q:\n%s", args, c.Name, out.String())
+		}
+	}
+}
