@@ -328,6 +328,15 @@ func chooseFixPrompt(s State) Prompt {
 		fmt.Fprintf(&b, "\n\nRecommended: %s", d.RecommendedWhy)
 	}
 	p := Prompt{Kind: PromptChoice, Title: "Why users are blocked, and how to fix it", Body: note(b.String(), s.InputErr), CanBack: true}
+	if d.UserScreen == ScreenNotAssigned && d.App.ServicePrincipalID != "" {
+		// No consent fix helps here: the way on is assigning users (ENTRA.md B1, 50105).
+		tenant := s.Tenant.ID
+		if tenant == "" {
+			tenant = s.Tenant.Domain
+		}
+		p.Links = append(p.Links, Link{Label: "Assign users or groups to " + appName(s) + " (Entra admin center)",
+			URL: PortalLink(s.Cloud, tenant, LinkAppUsers, d.App.ServicePrincipalID, d.App.ClientID)})
+	}
 	for _, f := range fixOrder(d) {
 		o := Option{Key: string(f.ID), Label: f.Title, Detail: f.Reason, Disabled: !f.Viable}
 		if !f.Viable {
