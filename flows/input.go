@@ -49,7 +49,7 @@ func ParseApp(s string) (AppRef, error) {
 		return AppRef{}, errors.New("no app given: use a client id, a profile name, a sign-in URL or the error text")
 	}
 	if id := NormalizeGUID(in); id != "" {
-		return AppRef{ClientID: id}, nil
+		return KnownApp(AppRef{ClientID: id}), nil
 	}
 	if looksLikeURL(in) && !strings.ContainsAny(in, " \t\r\n") {
 		ref, err := ParseURL(in)
@@ -83,6 +83,44 @@ func ParseApp(s string) (AppRef, error) {
 	return ref, nil
 }
 
+// KnownApp completes ref from the app profile with the same client id, if
+// there is one: its name, redirect URIs, consent endpoint and notes, and its
+// scopes when ref names none (scopes from a pasted URL are what the app
+// really asked for, so they win).
+func KnownApp(ref AppRef) AppRef {
+	if ref.ClientID == "" || ref.Profile != "" {
+		return ref
+	}
+	profiles, err := assets.Profiles()
+	if err != nil {
+		return ref
+	}
+	for _, p := range profiles {
+		if !strings.EqualFold(p.ClientID, ref.ClientID) {
+			continue
+		}
+		k := FromProfile(p)
+		ref.Profile = k.Profile
+		if ref.DisplayName == "" {
+			ref.DisplayName = k.DisplayName
+		}
+		if len(ref.Scopes) == 0 && len(ref.AppRoles) == 0 {
+			ref.Scopes, ref.AppRoles = k.Scopes, k.AppRoles
+		}
+		if len(ref.RedirectURIs) == 0 {
+			ref.RedirectURIs = k.RedirectURIs
+		}
+		if ref.ConsentVersion == "" {
+			ref.ConsentVersion = k.ConsentVersion
+		}
+		if ref.Notes == "" {
+			ref.Notes = k.Notes
+		}
+		break
+	}
+	return ref
+}
+
 // FromProfile builds an AppRef from an app profile.
 func FromProfile(p assets.AppProfile) AppRef {
 	return AppRef{
@@ -113,6 +151,14 @@ func looksLikeURL(s string) bool {
 // dropped (see README in assets). A URL with neither client_id nor an error
 // is an error, and so is any parameter that fails validation.
 func ParseURL(s string) (AppRef, error) {
+	ref, err := parseURL(s)
+	if err != nil {
+		return ref, err
+	}
+	return KnownApp(ref), nil
+}
+
+func parseURL(s string) (AppRef, error) {
 	in := strings.Trim(strings.TrimSpace(s), "<>\"'`")
 	if len(in) > maxInput {
 		return AppRef{}, errors.New("URL is too long")
@@ -551,6 +597,14 @@ var (
 // the Correlation ID and Trace/Request ID, and any sign-in URL inside it. It
 // fails only when it finds none of these.
 func ParseErrorText(s string) (AppRef, error) {
+	ref, err := parseErrorText(s)
+	if err != nil {
+		return ref, err
+	}
+	return KnownApp(ref), nil
+}
+
+func parseErrorText(s string) (AppRef, error) {
 	if len(s) > maxInput {
 		s = s[:maxInput]
 	}

@@ -150,7 +150,7 @@ func TestParseURL(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := ParseURL(tc.in)
+			r, err := parseURL(tc.in)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want %q", err, tc.err)
@@ -196,7 +196,7 @@ App id: ` + tClient,
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := ParseErrorText(tc.in)
+			r, err := parseErrorText(tc.in)
 			if tc.err {
 				if err == nil {
 					t.Fatalf("want error, got %+v", r)
@@ -268,5 +268,28 @@ func TestParseScopes(t *testing.T) {
 	}
 	if strings.Join(g, " ") != "offline_access User.Read Mail.Send" || strings.Join(o, " ") != "api://vendor/access" || !d {
 		t.Errorf("%v %v %v", g, o, d)
+	}
+}
+
+// A client id that belongs to a shipped profile picks up the profile's name,
+// redirect URIs and permissions; scopes from a pasted URL win over the
+// profile's, since they are what the app really asked for.
+func TestKnownApp(t *testing.T) {
+	const tracker = "5353a3d2-8ca9-42d2-b567-ea399ccb5e38"
+	r, err := ParseApp(tracker)
+	if err != nil || r.DisplayName != "TrackerRMS" || len(r.Scopes) == 0 || len(r.RedirectURIs) != 2 {
+		t.Fatalf("client id: %+v %v", r, err)
+	}
+	r, err = ParseErrorText("AADSTS90094: needs permission … app id " + tracker)
+	if err != nil || r.DisplayName != "TrackerRMS" || r.ErrorCode != 90094 {
+		t.Fatalf("error text: %+v %v", r, err)
+	}
+	r, err = ParseURL("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=" + tracker + "&scope=User.Read&response_type=code&redirect_uri=https%3A%2F%2Fukevo.tracker-rms.com%2FOffice365%2FCallBack")
+	if err != nil || r.DisplayName != "TrackerRMS" || strings.Join(r.Scopes, " ") != "User.Read" || len(r.RedirectURIs) != 1 {
+		t.Fatalf("URL: %+v %v", r, err)
+	}
+	other := "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b"
+	if r, _ := ParseApp(other); r.DisplayName != "" || r.Profile != "" {
+		t.Fatalf("an unknown app must stay unnamed: %+v", r)
 	}
 }
