@@ -80,7 +80,7 @@ func TestHandoffCommandInputs(t *testing.T) {
 	}{
 		{name: "error text", args: []string{"--error", errText, "--tenant", hoTenant},
 			contains: []string{"# Admin approval needed: TrackerRMS in " + hoTenant, "<" + v1 + ">", "AADSTS90094 AdminConsentRequired",
-				"0d6a3c9f-1111-4222-8333-444455556666", "consentwiz check --app " + hoClient + " --tenant " + hoTenant,
+				"0d6a3c9f-1111-4222-8333-444455556666", "consentwiz check --profile trackerrms --tenant " + hoTenant,
 				"https://entra.microsoft.com/" + hoTenant + "/#view/Microsoft_AAD_IAM/ConsentPoliciesMenuBlade/~/UserSettings", "Prepared with consentwiz 9.9.9 on 2026-03-04 05:06 UTC"}},
 		{name: "url", args: []string{"--url", url, "--tenant", hoTenant},
 			contains: []string{"<" + v1 + ">", "/v2.0/adminconsent?client_id=" + hoClient, "| Calendars.ReadWrite | delegated |"}},
