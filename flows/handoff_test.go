@@ -121,7 +121,7 @@ func TestHandoffOffline(t *testing.T) {
 			name: "error text",
 			input: func(t *testing.T) HandoffInput {
 				text := "Need admin approval\nTrackerRMS needs permission to access resources in your organization that only an admin can grant.\n" +
-					"AADSTS90094: Application 'TrackerRMS'(5353a3d2-8ca9-42d2-b567-ea399ccb5e38) needs admin approval.\n" +
+					"AADSTS90094: Application 'Calendar Sync'(7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e) needs admin approval.\n" +
 					"Request Id: 9a1b2c3d-0000-4000-8000-000000000001\nCorrelation Id: 0d6a3c9f-1111-4222-8333-444455556666\n"
 				ref, err := ParseErrorText(text)
 				if err != nil {
@@ -137,7 +137,7 @@ func TestHandoffOffline(t *testing.T) {
 			first: HandoffConsentLink,
 			contains: []string{
 				"AADSTS90094 AdminConsentRequired",
-				"https://login.microsoftonline.com/contoso.com/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38",
+				"https://login.microsoftonline.com/contoso.com/adminconsent?client_id=7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e",
 				"https://entra.microsoft.com/contoso.com/#view/Microsoft_AAD_IAM/ConsentPoliciesMenuBlade/~/UserSettings",
 				"https://entra.microsoft.com/contoso.com/#view/Microsoft_AAD_IAM/ConsentPoliciesMenuBlade/~/AdminConsentSettings",
 				"https://entra.microsoft.com/contoso.com/#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AccessRequests",
@@ -145,7 +145,7 @@ func TestHandoffOffline(t *testing.T) {
 				"Entra ID > Enterprise apps > Consent and permissions > User consent settings",
 				"Entra ID > Enterprise apps > Activity > Admin consent requests",
 				"0d6a3c9f-1111-4222-8333-444455556666", "9a1b2c3d-0000-4000-8000-000000000001",
-				"consentwiz check --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 --tenant contoso.com",
+				"consentwiz check --app 7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e --tenant contoso.com",
 				"Global Administrator", "Cloud Application Administrator",
 				"The permissions are not known",
 			},
@@ -177,7 +177,7 @@ func TestHandoffOffline(t *testing.T) {
 		{
 			name: "url",
 			input: func(t *testing.T) HandoffInput {
-				ref, err := ParseURL("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38" +
+				ref, err := ParseURL("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e" +
 					"&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&scope=openid%20offline_access%20https%3A%2F%2Fgraph.microsoft.com%2FCalendars.ReadWrite%20https%3A%2F%2Fgraph.microsoft.com%2FUser.Read")
 				if err != nil {
 					t.Fatal(err)
@@ -186,8 +186,8 @@ func TestHandoffOffline(t *testing.T) {
 			},
 			first: HandoffConsentLink,
 			contains: []string{
-				"https://login.microsoftonline.com/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38",
-				"https://login.microsoftonline.com/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee/v2.0/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38&scope=offline_access%20https%3A%2F%2Fgraph.microsoft.com%2FCalendars.ReadWrite%20https%3A%2F%2Fgraph.microsoft.com%2FUser.Read&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback",
+				"https://login.microsoftonline.com/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee/adminconsent?client_id=7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e",
+				"https://login.microsoftonline.com/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee/v2.0/adminconsent?client_id=7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e&scope=offline_access%20https%3A%2F%2Fgraph.microsoft.com%2FCalendars.ReadWrite%20https%3A%2F%2Fgraph.microsoft.com%2FUser.Read&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback",
 				"Calendars.ReadWrite", "likely excluded from Microsoft-managed user consent", "contoso.com (aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee)",
 				"Likely not enough",
 			},
