@@ -303,7 +303,7 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 			if e.Err != nil {
 				msg = e.Err.Error()
 			}
-			s.InputErr = fmt.Sprintf("Could not find the tenant %q: %s", s.TenantText, msg)
+			s.InputErr = fmt.Sprintf("Could not look up the tenant %q: %s", s.TenantText, msg)
 			s.Step = StepTenantInput
 			return s, nil
 		}

@@ -103,7 +103,7 @@ func TestUnknownTenantReturnsToInput(t *testing.T) {
 	d.typeText("nope.example")
 	d.press("enter")
 	d.requireStep(flows.StepTenantInput)
-	d.requireView("Could not find the tenant")
+	d.requireView("Could not look up the tenant")
 }
 
 // Back while the tenant is read cancels the request, and its late result

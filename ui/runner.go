@@ -116,7 +116,7 @@ func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantI
 	r.mu.Unlock()
 	info, err := graph.DiscoverTenant(ctx, r.hc, cloud.LoginURL, input)
 	if err != nil {
-		return flows.TenantInfo{}, err
+		return flows.TenantInfo{}, describeDiscoveryError(err, cloud.LoginURL)
 	}
 	if !r.cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
 		// The tenant lives in another national cloud: follow it (ENTRA.md C2).
@@ -456,4 +456,22 @@ func (r *Runner) save(name, text string) (string, error) {
 		p = abs
 	}
 	return p, nil
+}
+
+// describeDiscoveryError keeps "no such tenant" as it is and turns a network
+// failure into a sentence that says what to check.
+func describeDiscoveryError(err error, loginURL string) error {
+	if errors.Is(err, graph.ErrTenantNotFound) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var netErr net.Error
+	var urlErr *url.Error
+	if errors.As(err, &netErr) || errors.As(err, &urlErr) {
+		host := loginURL
+		if u, perr := url.Parse(loginURL); perr == nil && u.Host != "" {
+			host = u.Host
+		}
+		return fmt.Errorf("could not reach %s (check the network connection, a proxy, or --cloud / --login-url): %w", host, err)
+	}
+	return err
 }
