@@ -415,7 +415,7 @@ func (g *diag) excludedByManaged(scope string) bool {
 	ps := g.graphScope[strings.ToLower(scope)]
 	for _, cs := range g.snap.ManagedExcludes {
 		switch strings.ToLower(cs.PermissionType) {
-		case "", "delegated", "delegatedUserConsentable", "delegateduserconsentable":
+		case "", "delegated", "delegateduserconsentable":
 		default:
 			continue
 		}

@@ -85,9 +85,6 @@ type Authenticator struct {
 	// name is the signed-in user's display name from the last id token (MSAL's
 	// Account never carries it).
 	name string
-	// granted tracks every scope a token was issued for in this session, so
-	// later silent requests can ask for the union (one token, fewer prompts).
-	granted map[string]bool
 	// interact, when set, is called when a silent request needs interaction;
 	// it signs in interactively for the scopes and returns nil on success.
 	interact func(ctx context.Context, scopes []string) error
@@ -131,7 +128,7 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign-in setup: %w", err)
 	}
-	return &Authenticator{cfg: cfg, pca: pca, granted: map[string]bool{}}, nil
+	return &Authenticator{cfg: cfg, pca: pca}, nil
 }
 
 // SetInteractive sets the function used when a token needs interaction (for
@@ -145,9 +142,8 @@ func (a *Authenticator) SetInteractive(fn func(ctx context.Context, scopes []str
 
 // DeviceLogin is a device code sign-in in progress.
 type DeviceLogin struct {
-	a      *Authenticator
-	dc     public.DeviceCode
-	scopes []string
+	a  *Authenticator
+	dc public.DeviceCode
 }
 
 // StartDeviceCode asks the authority for a device code. Show Info to the user,
@@ -158,7 +154,7 @@ func (a *Authenticator) StartDeviceCode(ctx context.Context, scopes []string) (*
 	if err != nil {
 		return nil, describeAuthError(err)
 	}
-	return &DeviceLogin{a: a, dc: dc, scopes: q}, nil
+	return &DeviceLogin{a: a, dc: dc}, nil
 }
 
 // Info returns the code and page the user needs.
@@ -173,7 +169,7 @@ func (d *DeviceLogin) Wait(ctx context.Context) (Account, error) {
 	if err != nil {
 		return Account{}, describeAuthError(err)
 	}
-	return d.a.remember(res, d.scopes), nil
+	return d.a.remember(res), nil
 }
 
 // SignInBrowser signs in through the system browser (or opener, which receives
@@ -188,7 +184,7 @@ func (a *Authenticator) SignInBrowser(ctx context.Context, scopes []string, open
 	if err != nil {
 		return Account{}, describeAuthError(err)
 	}
-	return a.remember(res, q), nil
+	return a.remember(res), nil
 }
 
 // Account returns the signed-in account, if any.
@@ -210,7 +206,20 @@ func (a *Authenticator) Resume(ctx context.Context) (Account, bool) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	acct := accts[0]
+	// A shared cache may hold several admins and tenants: take the account of
+	// this tenant, and none rather than another tenant's.
+	var acct public.Account
+	found := false
+	for _, c := range accts {
+		if a.cfg.Tenant == "" || a.cfg.Tenant == "organizations" || a.cfg.Tenant == "common" ||
+			strings.EqualFold(c.Realm, a.cfg.Tenant) || strings.EqualFold(a.toAccountLocked(c).TenantID, a.cfg.Tenant) {
+			acct, found = c, true
+			break
+		}
+	}
+	if !found {
+		return Account{}, false
+	}
 	a.account = &acct
 	a.name = ""
 	return a.toAccountLocked(acct), true
@@ -281,11 +290,11 @@ func (a *Authenticator) silent(ctx context.Context, q, short []string) (string, 
 		}
 		return "", described
 	}
-	a.remember(res, q)
+	a.remember(res)
 	return res.AccessToken, nil
 }
 
-func (a *Authenticator) remember(res public.AuthResult, scopes []string) Account {
+func (a *Authenticator) remember(res public.AuthResult) Account {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	acct := res.Account
@@ -295,9 +304,6 @@ func (a *Authenticator) remember(res public.AuthResult, scopes []string) Account
 	a.account = &acct
 	if res.IDToken.Name != "" {
 		a.name = res.IDToken.Name
-	}
-	for _, s := range scopes {
-		a.granted[strings.ToLower(s)] = true
 	}
 	return a.toAccountLocked(acct)
 }

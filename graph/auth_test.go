@@ -444,3 +444,25 @@ func TestAuthFileCache(t *testing.T) {
 		t.Error("Resume from a corrupt cache")
 	}
 }
+
+// A token cache shared by several tenants: Resume takes the account of the
+// tenant it signs in to, and none when only another tenant's is cached.
+func TestAuthResumeTakesThisTenantsAccount(t *testing.T) {
+	s := startSim(t, sim.Options{AutoApprove: true})
+	other, err := s.AddTenant("locked-down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(t.TempDir(), "tokencache.json")
+	first := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = s.Tenant().ID(), cache })
+	deviceSignIn(t, s, first, "", []string{graph.ScopeUserRead})
+
+	same := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = s.Tenant().ID(), cache })
+	if acct, ok := same.Resume(testCtx(t)); !ok || !strings.EqualFold(acct.TenantID, s.Tenant().ID()) {
+		t.Fatalf("same tenant: resume = %+v, %v", acct, ok)
+	}
+	elsewhere := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = other.ID(), cache })
+	if acct, ok := elsewhere.Resume(testCtx(t)); ok {
+		t.Fatalf("another tenant must not resume %+v from the shared cache", acct)
+	}
+}

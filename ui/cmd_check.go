@@ -52,7 +52,9 @@ func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, tenant s
 	d, code, err := diagnoseTenant(ctx, r, ref, tenant, func(line string) { fmt.Fprintln(w, line) })
 	if err != nil {
 		if code != ExitCancelled {
-			fmt.Fprintf(w, "consentwiz: %v\n", err)
+			// The error may carry text from the tenant or the authority
+			// (a Graph error message, an error_description): sanitize it.
+			fmt.Fprintf(w, "consentwiz: %s\n", flows.Sanitize(err.Error(), 1000))
 		}
 		return nil, code
 	}
@@ -63,12 +65,20 @@ func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, tenant s
 // to notify; or the browser) and diagnoses. On failure it returns the exit
 // code (ExitError, ExitSignIn or ExitCancelled) and the error.
 func diagnoseTenant(ctx context.Context, r *Runner, ref flows.AppRef, tenant string, notify func(string)) (*flows.Diagnosis, int, error) {
+	// failed is the exit code of a failure: cancelled (ctrl+c) wins over the
+	// step's own code, whichever step the cancellation interrupted.
+	failed := func(code int, err error) (*flows.Diagnosis, int, error) {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ExitCancelled, ctx.Err()
+		}
+		return nil, code, err
+	}
 	if _, err := r.ResolveTenant(ctx, tenant); err != nil {
-		return nil, ExitError, err
+		return failed(ExitError, err)
 	}
 	p, err := r.StartSignIn(ctx, flows.SignIn{Scopes: graph.ReadScopes})
 	if err != nil {
-		return nil, ExitSignIn, err
+		return failed(ExitSignIn, err)
 	}
 	if p.Code != nil {
 		if p.Code.Message != "" {
@@ -83,14 +93,11 @@ func diagnoseTenant(ctx context.Context, r *Runner, ref flows.AppRef, tenant str
 		if ok {
 			msg = si.Err.Error()
 		}
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, ExitCancelled, ctx.Err()
-		}
-		return nil, ExitSignIn, errors.New(firstLine(msg))
+		return failed(ExitSignIn, errors.New(firstLine(msg)))
 	}
 	snap, err := r.snapshot(ctx, ref.ClientID)
 	if err != nil {
-		return nil, ExitError, fmt.Errorf("reading the tenant: %w", err)
+		return failed(ExitError, fmt.Errorf("reading the tenant: %w", err))
 	}
 	d := flows.Diagnose(snap, ref)
 	t := r.Tenant()

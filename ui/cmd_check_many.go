@@ -242,7 +242,9 @@ func (mc *manyCheck) run(ctx context.Context, tenants []tenantLine, asJSON bool,
 	enc.SetEscapeHTML(false)
 	var sum checkSummary
 	checked := make([]bool, len(tenants))
+	cancelled := false
 	emit := func(r tenantResult) {
+		cancelled = cancelled || r.code == ExitCancelled
 		switch {
 		case r.Diagnosis == nil:
 			sum.Errors++
@@ -263,7 +265,6 @@ func (mc *manyCheck) run(ctx context.Context, tenants []tenantLine, asJSON bool,
 		checked[d.i] = true
 		emit(d.r)
 	}
-	cancelled := ctx.Err() != nil && sum.Tenants < len(tenants)
 	for i, t := range tenants {
 		if !checked[i] {
 			emit(tenantResult{Tenant: t.Input, Error: "not checked: cancelled", code: ExitCancelled})

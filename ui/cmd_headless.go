@@ -155,7 +155,8 @@ func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, gra
 		if errors.Is(err, graph.ErrTenantNotFound) {
 			return tenant, cloud, "warning: " + err.Error()
 		}
-		return tenant, cloud, "note: could not look up the tenant id (" + firstLine(err.Error()) + "); the link uses the domain, which works as well"
+		// The error may quote the authority's error_description: sanitize it.
+		return tenant, cloud, "note: could not look up the tenant id (" + flows.Sanitize(firstLine(err.Error()), 300) + "); the link uses the domain, which works as well"
 	}
 	if !cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
 		if c, ok := graph.Clouds[info.Cloud]; ok {

@@ -75,29 +75,15 @@ func (j *Journal) Write(e flows.JournalEntry) error {
 	if e.ID == "" {
 		return errors.New("journal entry without an id")
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	unlock, err := j.fileLock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	all, err := j.load()
-	if err != nil {
-		return err
-	}
-	out := all[:0:0]
-	for _, x := range all {
-		if x.ID != e.ID {
-			out = append(out, x)
-		}
-	}
-	out = append(out, e)
-	return j.save(out)
+	return j.update(e.ID, &e)
 }
 
 // Clear removes the entry with id; removing an absent entry is not an error.
-func (j *Journal) Clear(id string) error {
+func (j *Journal) Clear(id string) error { return j.update(id, nil) }
+
+// update removes the entry with id and appends add (when not nil), under both
+// locks, and saves the journal when that changed anything.
+func (j *Journal) update(id string, add *flows.JournalEntry) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	unlock, err := j.fileLock()
@@ -115,7 +101,9 @@ func (j *Journal) Clear(id string) error {
 			out = append(out, x)
 		}
 	}
-	if len(out) == len(all) {
+	if add != nil {
+		out = append(out, *add)
+	} else if len(out) == len(all) {
 		return nil
 	}
 	return j.save(out)

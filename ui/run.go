@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -166,5 +165,3 @@ func printOutcome(w io.Writer, out flows.Outcome) {
 		fmt.Fprintf(w, "  error: %s\n", flows.Sanitize(out.Err, 1000))
 	}
 }
-
-var errNotYet = errors.New("not yet available in this build")

@@ -217,9 +217,17 @@ func (r *Runner) startBrowserSignIn(ctx context.Context, auth *graph.Authenticat
 	opened := make(chan string, 1)
 	result := make(chan flows.Event, 1)
 	open := func(u string) error {
+		// MSAL builds u from the authority's advertised authorization_endpoint:
+		// it is checked like every other link before it is shown or opened.
+		if err := SafeToOpen(u); err != nil {
+			return err
+		}
 		select {
 		case opened <- u:
 		default:
+		}
+		if r.cfg.NoBrowser {
+			return nil // the screen shows the page to open by hand
 		}
 		return r.open(u)
 	}
@@ -441,7 +449,7 @@ func SafeToOpen(raw string) error {
 
 func (r *Runner) save(name, text string) (string, error) {
 	name = filepath.Base(name)
-	if name == "." || name == "/" || name == "" {
+	if name == "." || name == ".." || name == "/" || name == "" || name == string(filepath.Separator) {
 		return "", errors.New("no file name")
 	}
 	dir := r.saveDir

@@ -186,7 +186,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, seg str
 	}
 	a := s.catalog.get(clientID)
 	if a == nil {
-		errorPage(w, http.StatusBadRequest, 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", clientID, seg))
+		errorPage(w, http.StatusBadRequest, 700016, appNotFound(clientID, seg))
 		return
 	}
 	redirect := q.Get("redirect_uri")
@@ -383,7 +383,7 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 	}
 	a := s.catalog.get(clientID)
 	if a == nil {
-		errorPage(w, http.StatusBadRequest, 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, seg))
+		errorPage(w, http.StatusBadRequest, 700016, appNotFound(clientID, seg))
 		return
 	}
 	fl := &authFlow{kind: "adminconsent", seg: seg, tenant: t, app: a, version: version, state: q.Get("state"),

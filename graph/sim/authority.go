@@ -159,6 +159,11 @@ func (s *Server) resolveTenant(seg string) (t *Tenant, multi, ok bool) {
 	return t, false, t != nil
 }
 
+// appNotFound is AADSTS700016's message: no app clientID in directory dir.
+func appNotFound(clientID, dir string) string {
+	return fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, dir)
+}
+
 func tenantNotFound(seg string) string {
 	return fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.", seg)
 }
@@ -278,7 +283,7 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request, seg st
 	}
 	app := s.catalog.get(clientID)
 	if app == nil {
-		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", clientID, seg), "")
+		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, appNotFound(clientID, seg), "")
 		return
 	}
 	requested := strings.Fields(r.PostForm.Get("scope"))
@@ -404,7 +409,7 @@ func (s *Server) approveDevice(dc *deviceCode, upn string) error {
 func (s *Server) clientConsent(t *Tenant, u *simUser, clientID string, norm []string, forOrg bool) SignInOutcome {
 	a := s.catalog.get(clientID)
 	if a == nil {
-		return SignInOutcome{Result: ResultError, Code: 700016, Message: "AADSTS700016: Application with identifier '" + clientID + "' was not found"}
+		return SignInOutcome{Result: ResultError, Code: 700016, Message: "AADSTS700016: " + appNotFound(clientID, t.name)}
 	}
 	if a.PublicClient && !s.opts.RequireConsent {
 		return SignInOutcome{Result: ResultGranted}
@@ -441,7 +446,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, seg string)
 	}
 	app := s.catalog.get(clientID)
 	if app == nil {
-		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", clientID, seg), "")
+		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, appNotFound(clientID, seg), "")
 		return
 	}
 	switch f.Get("grant_type") {

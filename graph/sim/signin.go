@@ -138,7 +138,7 @@ func (t *Tenant) evaluateLocked(upn, appID string, scopes []string) (SignInOutco
 	a := t.srv.catalog.get(appID)
 	if a == nil {
 		return SignInOutcome{Result: ResultError, Code: 700016,
-			Message: fmt.Sprintf("AADSTS700016: Application with identifier '%s' was not found in the directory '%s'.", appID, t.name)}, u, nil, nil
+			Message: "AADSTS700016: " + appNotFound(appID, t.name)}, u, nil, nil
 	}
 	if len(scopes) == 0 {
 		scopes = a.RequiredScopes
