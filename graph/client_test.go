@@ -358,10 +358,10 @@ func TestPagingRefusesForeignNextLink(t *testing.T) {
 	foreign := newFakeGraph(t)
 	f := newFakeGraph(t)
 	f.fault = func(m, p string, _ bool) *fakeResp {
-		if p == "/me/memberOf" {
+		if p == "/me/transitiveMemberOf" {
 			return &fakeResp{status: 200, body: map[string]any{
 				"value":           f.memberOf,
-				"@odata.nextLink": foreign.srv.URL + "/v1.0/me/memberOf?$skiptoken=2",
+				"@odata.nextLink": foreign.srv.URL + "/v1.0/me/transitiveMemberOf?$skiptoken=2",
 			}}
 		}
 		return nil
@@ -384,7 +384,7 @@ func TestMalformedAndOversize(t *testing.T) {
 	if _, err := c.GetAuthorizationPolicy(context.Background()); !errors.Is(err, ErrMalformedResponse) {
 		t.Errorf("truncated JSON: err = %v", err)
 	}
-	f.fault = faultN(1, "GET", "/me/memberOf", func(int) *fakeResp {
+	f.fault = faultN(1, "GET", "/me/transitiveMemberOf", func(int) *fakeResp {
 		return &fakeResp{status: 200, body: []byte(`{"value":"not a list"}`)}
 	})
 	if _, err := c.MyDirectoryRoles(context.Background()); !errors.Is(err, ErrMalformedResponse) {

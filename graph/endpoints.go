@@ -14,7 +14,7 @@ const (
 	ScopeUserRead = "User.Read"
 	// ScopeDirectoryReadAll: the app's delegated grants (servicePrincipal
 	// oauth2PermissionGrants and /oauth2PermissionGrants list only Directory.Read.All as least
-	// privileged) and /me/memberOf. With only User.Read, memberOf returns directoryRole
+	// privileged) and /me/transitiveMemberOf. With only User.Read, it returns directoryRole
 	// objects with "limited information" (no roleTemplateId); Directory.Read.All is
 	// already needed for the grants, so it is reused rather than adding
 	// RoleManagement.Read.Directory.
@@ -104,7 +104,7 @@ type Endpoint struct {
 var endpoints = []Endpoint{
 	{OpGetOrganization, "GET", "/organization", []string{ScopeUserRead}, false},
 	{OpGetMe, "GET", "/me", []string{ScopeUserRead}, false},
-	{OpListMyRoles, "GET", "/me/memberOf", []string{ScopeDirectoryReadAll}, false},
+	{OpListMyRoles, "GET", "/me/transitiveMemberOf", []string{ScopeDirectoryReadAll}, false},
 	{OpGetAuthorizationPolicy, "GET", "/policies/authorizationPolicy", []string{ScopePolicyReadAll}, false},
 	{OpUpdateUserConsentPolicies, "PATCH", "/policies/authorizationPolicy", []string{ScopePolicyReadWriteAuthorization}, true},
 	{OpGetConsentRequestPolicy, "GET", "/policies/adminConsentRequestPolicy", []string{ScopePolicyReadAll}, false},

@@ -391,7 +391,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		return f.collection(path, q, []Organization{f.org})
 	case key == "GET /me":
 		return &fakeResp{status: 200, body: f.me}
-	case key == "GET /me/memberOf":
+	case key == "GET /me/transitiveMemberOf":
 		return f.collection(path, q, f.memberOf)
 	case key == "GET /policies/authorizationPolicy":
 		return &fakeResp{status: 200, body: f.authz}

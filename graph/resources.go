@@ -36,7 +36,7 @@ func (c *Client) Me(ctx context.Context) (User, error) {
 	return u, err
 }
 
-// memberOfItem is one directoryObject of /me/memberOf.
+// memberOfItem is one directoryObject of /me/transitiveMemberOf.
 type memberOfItem struct {
 	ODataType string `json:"@odata.type"`
 	DirectoryRole
@@ -45,7 +45,8 @@ type memberOfItem struct {
 const directoryRoleType = "#microsoft.graph.directoryRole"
 
 // MyDirectoryRoles returns the signed-in user's activated directory roles
-// (GET /me/memberOf, keeping the #microsoft.graph.directoryRole items).
+// (GET /me/transitiveMemberOf, keeping the #microsoft.graph.directoryRole items:
+// roles held through a role-assignable group count too, ENTRA.md A7).
 func (c *Client) MyDirectoryRoles(ctx context.Context) ([]DirectoryRole, error) {
 	items, err := listAll[memberOfItem](ctx, c, OpListMyRoles, nil, nil, 0)
 	if err != nil {

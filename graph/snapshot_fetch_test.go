@@ -71,7 +71,7 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 	want := []string{
 		"/identityGovernance/appConsent/appConsentRequests?%24filter=appId+eq+%27" + testAppID + "%27",
 		"/me",
-		"/me/memberOf",
+		"/me/transitiveMemberOf",
 		"/organization",
 		"/policies/adminConsentRequestPolicy",
 		"/policies/authorizationPolicy",
@@ -237,7 +237,7 @@ func TestSnapshotFollowsPagesInBatches(t *testing.T) {
 func TestSnapshotMalformedPart(t *testing.T) {
 	f := newFakeGraph(t)
 	f.fault = func(m, p string, _ bool) *fakeResp {
-		if p == "/me/memberOf" {
+		if p == "/me/transitiveMemberOf" {
 			return &fakeResp{status: 200, body: map[string]any{"value": "oops"}}
 		}
 		return nil
