@@ -397,7 +397,7 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 			s.Tenant = d.Tenant
 		}
 		if !d.Blocked {
-			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + "."})
+			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."})
 		}
 		if s.helpdesk {
 			return showHandoff(s)
@@ -955,7 +955,12 @@ func verified(s State) (State, []Effect) {
 	case FixRequestWorkflow:
 		s.committed = true
 		s.Step = StepRequestWait
-		return startPolling(s, PollRequestsEvery)
+		s, effs := startPolling(s, PollRequestsEvery)
+		if s.Demo {
+			// Demo: the simulated user asks at once, so the wait ends.
+			effs = append([]Effect{SimulateUser{AppID: s.App.ClientID, Scopes: requestedScopes(s)}}, effs...)
+		}
+		return s, effs
 	case FixClassifyLow:
 		s.committed = true
 		if s.Journal != nil {

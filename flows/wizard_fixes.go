@@ -268,7 +268,10 @@ func workflowText(p graph.AdminConsentRequestPolicy) string {
 	if !p.IsEnabled {
 		return "off"
 	}
-	return "on, " + strconv.Itoa(len(p.Reviewers)) + " reviewer scope(s)"
+	if len(p.Reviewers) == 1 {
+		return "on, 1 reviewer"
+	}
+	return "on, " + strconv.Itoa(len(p.Reviewers)) + " reviewers"
 }
 
 // --- request-workflow: the request ------------------------------------------------------
@@ -309,7 +312,27 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case Chose:
 		if e.Key == "stop" {
-			return finish(s, Outcome{Kind: OutcomeVerified, Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests)."})
+			// Requests are on (verified, in the changes), but the user is
+			// not in yet: the approval is handed over, not fixed.
+			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests)."})
+		}
+		if e.Key == "simulate" && s.Demo {
+			return s, []Effect{SimulateUser{AppID: s.App.ClientID, Scopes: requestedScopes(s)}}
+		}
+		return s, nil
+	case UserSimulated:
+		if e.Err != nil {
+			s.Simulated = "The simulated user could not ask: " + e.Err.Error()
+		} else {
+			s.Simulated = "The user saw: " + screenName(e.Screen)
+			if e.Detail != "" {
+				s.Simulated += " (" + e.Detail + ")"
+			}
+		}
+		if !s.PollInFlight {
+			s.PollSeq++
+			s.PollInFlight = true
+			return s, []Effect{pollEffect(s)}
 		}
 		return s, nil
 	case Back:

@@ -2,8 +2,10 @@ package flows
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"consentwiz/graph"
 )
@@ -19,7 +21,9 @@ func fixPhases(s State, fix FixID) []string {
 	case FixRelaxUserConsent:
 		return []string{"Get permission to change the setting", "Review the temporary change", "Let users consent for now", "Connect the app", "Put the setting back"}
 	case FixRequestWorkflow:
-		if s.directRequest {
+		// A pending request is approved directly (see startFix); count it the
+		// same way on the fix choice, so the total does not jump from 8 to 5.
+		if s.directRequest || (s.Fix == "" && pendingRequest(s.Snap, s.App.ClientID) != nil) {
 			return []string{"Approve the request"}
 		}
 		return []string{"Choose who approves requests", "Enable consent requests", "Wait for the user's request", "Approve the request"}
@@ -317,15 +321,18 @@ func appChooseOptions(s State, p Prompt) Prompt {
 func chooseFixPrompt(s State) Prompt {
 	d := s.Diagnosis
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s: users see %s.\n", appName(s), tenantName(s), ScreenTitle(d.UserScreen))
-	for _, f := range d.Findings {
+	fmt.Fprintf(&b, "%s in %s: %s.\n", appName(s), tenantName(s), usersSee(d.UserScreen))
+	// Blockers first, as on the TUI's checklist.
+	findings := append([]Finding(nil), d.Findings...)
+	sort.SliceStable(findings, func(i, j int) bool { return severityRank(findings[i].Severity) > severityRank(findings[j].Severity) })
+	for _, f := range findings {
 		fmt.Fprintf(&b, "\n%s %s", SeverityLabel(f.Severity), f.Title)
 		if f.Detail != "" {
 			fmt.Fprintf(&b, " — %s", f.Detail)
 		}
 	}
 	if d.RecommendedWhy != "" {
-		fmt.Fprintf(&b, "\n\nRecommended: %s", d.RecommendedWhy)
+		fmt.Fprintf(&b, "\n\n%s: %s", RecommendationLabel(*d), d.RecommendedWhy)
 	}
 	p := Prompt{Kind: PromptChoice, Title: "Why users are blocked, and how to fix it", Body: note(b.String(), s.InputErr), CanBack: true}
 	if d.UserScreen == ScreenNotAssigned && d.App.ServicePrincipalID != "" {
@@ -411,7 +418,7 @@ func reviewersPrompt(s State) Prompt {
 	if len(s.Reviewers) > 0 {
 		b.WriteString("\n\nChosen:")
 		for _, r := range s.Reviewers {
-			b.WriteString("\n  • " + r.Name + " (" + r.Kind + ")")
+			b.WriteString("\n  • " + r.Name + " — " + r.Kind)
 		}
 	}
 	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
@@ -419,9 +426,13 @@ func reviewersPrompt(s State) Prompt {
 	if s.OriginalRequestPolicy != nil {
 		n += len(s.OriginalRequestPolicy.Reviewers)
 	}
-	cont := Option{Key: "continue", Label: fmt.Sprintf("Continue with %d reviewer(s)", n)}
-	if n == 0 {
+	cont := Option{Key: "continue", Label: fmt.Sprintf("Continue with %d reviewers", n)}
+	switch n {
+	case 0:
+		cont.Label = "Continue"
 		cont.Disabled, cont.Reason = true, "choose at least one reviewer"
+	case 1:
+		cont.Label = "Continue with 1 reviewer"
 	}
 	p.Options = append(p.Options, cont)
 	me := meReviewer(s)
@@ -457,7 +468,7 @@ func previewPrompt(s State) Prompt {
 			n := w.Policy
 			p.Preview = append(p.Preview,
 				Diff{Label: "Users can request admin consent", Before: onOff(o.IsEnabled), After: onOff(n.IsEnabled)},
-				Diff{Label: "Reviewers", Before: reviewerList(o.Reviewers), After: reviewerList(n.Reviewers)},
+				Diff{Label: "Reviewers", Before: reviewerList(s, o.Reviewers), After: reviewerList(s, n.Reviewers)},
 				Diff{Label: "Email reviewers", Before: onOff(o.NotifyReviewers), After: onOff(n.NotifyReviewers)},
 				Diff{Label: "Reminders", Before: onOff(o.RemindersEnabled), After: onOff(n.RemindersEnabled)},
 				Diff{Label: "Requests expire after (days)", Before: strconv.Itoa(o.RequestDurationInDays), After: strconv.Itoa(n.RequestDurationInDays)})
@@ -486,13 +497,21 @@ func previewPrompt(s State) Prompt {
 	return p
 }
 
-func reviewerList(r []graph.ReviewerScope) string {
+func reviewerList(s State, r []graph.ReviewerScope) string {
 	if len(r) == 0 {
 		return "none"
 	}
 	out := make([]string, 0, len(r))
 	for _, x := range r {
-		out = append(out, DescribeReviewer(x.Query))
+		d := DescribeReviewer(x.Query)
+		// A user or group chosen here is shown by name, not only by its id.
+		for _, c := range s.Reviewers {
+			if c.Kind != ReviewerRole && c.ID != "" && c.Name != "" && strings.Contains(strings.ToLower(x.Query), strings.ToLower(c.ID)) {
+				d = c.Name + " (" + d + ")"
+				break
+			}
+		}
+		out = append(out, d)
 	}
 	return strings.Join(out, "; ")
 }
@@ -513,8 +532,16 @@ func relaxPrompt(s State) Prompt {
 
 func requestWaitPrompt(s State) Prompt {
 	body := "Consent requests are on. It can take up to an hour before users see \"Request approval\". The user must ask again now: reviewers added today cannot act on older requests. consentwiz checks for the request every 30 seconds."
-	return Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: true, CanDone: true, DoneLabel: "The user has asked — check now",
+	if s.Demo {
+		body += "\n\nDemo: the simulated user asks for approval."
+	}
+	body = note(body, s.Simulated)
+	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: true, CanDone: true, DoneLabel: "the user has asked — check now",
 		Options: []Option{{Key: "stop", Label: "Stop here; approve later in the admin center"}}}
+	if s.Demo {
+		p.Options = append(p.Options, Option{Key: "simulate", Label: "Have the simulated user ask again"})
+	}
+	return p
 }
 
 func requestShowPrompt(s State) Prompt {
@@ -530,7 +557,7 @@ func requestShowPrompt(s State) Prompt {
 			}
 			fmt.Fprintf(&b, "From %s", who)
 			if u.CreatedDateTime != "" {
-				fmt.Fprintf(&b, " on %s", Sanitize(u.CreatedDateTime, 40))
+				fmt.Fprintf(&b, " on %s", requestTime(u.CreatedDateTime))
 			}
 			if u.Reason != "" {
 				fmt.Fprintf(&b, ": \"%s\"", Sanitize(u.Reason, 500))
@@ -598,7 +625,7 @@ func donePrompt(s State) Prompt {
 	case OutcomeVerified:
 		p.Title = "Fixed and verified"
 	case OutcomeNothingToFix:
-		p.Title = "Nothing blocks users"
+		p.Title = "Nothing to fix"
 	case OutcomeHandedOff:
 		p.Title = "Handed over"
 	case OutcomeRestored:
@@ -637,4 +664,47 @@ func donePrompt(s State) Prompt {
 	}
 	p.Body = b.String()
 	return p
+}
+
+// usersSee says in a sentence what blocked users get.
+func usersSee(screen string) string {
+	switch screen {
+	case ScreenNone:
+		return "users connect without a prompt"
+	case ScreenConsentPrompt:
+		return "users see a consent prompt they can accept themselves"
+	case ScreenNotAssigned:
+		return "users are refused because they are not assigned to the app (AADSTS50105)"
+	}
+	return "users see " + ScreenTitle(screen)
+}
+
+// RecommendationLabel heads the diagnosis's advice: "Recommended" when it
+// names a fix, "What to do" when no consentwiz fix applies.
+func RecommendationLabel(d Diagnosis) string {
+	if d.Recommended == "" {
+		return "What to do"
+	}
+	return "Recommended"
+}
+
+func severityRank(s Severity) int {
+	switch s {
+	case SeverityBlocker:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// requestTime shows a request's RFC 3339 time as "2026-11-24 02:58 UTC";
+// anything else is shown as it came, sanitized.
+func requestTime(v string) string {
+	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(v)); err == nil {
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return Sanitize(v, 40)
 }

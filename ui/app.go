@@ -47,6 +47,7 @@ type Model struct {
 	linkSel  int // selected link
 	scroll   int // first content line shown
 	overflow bool
+	atEnd    bool // the content is scrolled to its end (pgdn has nothing more)
 
 	nextID  reqID
 	pending map[reqID]pendingReq
@@ -318,7 +319,13 @@ func (m *Model) choose(i int) tea.Cmd {
 		m.setNote("Not possible: "+m.clean(reason, 300), true)
 		return nil
 	}
-	return m.userEvent(flows.Chose{Key: opts[i].Key})
+	cmd := m.userEvent(flows.Chose{Key: opts[i].Key})
+	// Still the same question, and what was chosen is now "not possible"
+	// (a reviewer added: "already chosen"): move on to the next useful one.
+	if p := m.state.Prompt; m.cursor == i && i < len(p.Options) && p.Options[i].Disabled && p.Options[i].Key == opts[i].Key {
+		m.cursor = m.defaultCursor()
+	}
+	return cmd
 }
 
 // optionIndex returns the index of the enabled option with key k, or -1.

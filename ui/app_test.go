@@ -30,7 +30,7 @@ func TestAdminLinkFlowReachesVerified(t *testing.T) {
 	if !ok || out.Kind != flows.OutcomeVerified || out.Fix != flows.FixAdminLink {
 		t.Fatalf("outcome = %+v (ok %v), want verified admin-link", out, ok)
 	}
-	d.requireView("✓ Fixed and verified", "Result: fixed and verified")
+	d.requireView("✓ Fixed and verified")
 
 	var resolved, fetched, polls int
 	for _, e := range f.effects() {

@@ -99,6 +99,10 @@ func startDemo(cfg Config, scenario string) (Config, *sim.Server, RunnerOptions,
 		EndUser: func(ctx context.Context, appID string, scopes []string) (string, string, error) {
 			user := t.EndUserUPN()
 			o := t.UserSignIn(user, appID, scopes, "")
+			if o.Result == sim.ResultApprovalRequired {
+				// The user fills in the request form, as they would in the real app.
+				o = t.UserSignIn(user, appID, scopes, "I need this app for my work.")
+			}
 			screen, detail := endUserScreen(o)
 			if o.Result == "consent-prompt" {
 				// The user accepts the prompt, as they would in the real app.

@@ -33,7 +33,7 @@ func TestHelpdeskHandoffScreen(t *testing.T) {
 	if len(f.signIns) != 0 {
 		t.Fatalf("the helpdesk path signed in: %+v", f.signIns)
 	}
-	d.requireView("Hand-off for an admin: TrackerRMS", "Step 3 of 3", "1. Copy the hand-off", "pgdn more")
+	d.requireView("Hand-off for an admin: TrackerRMS", "Step 3 of 3", "1. Copy the hand-off", "pgdn scroll down")
 	d.press("1")
 	if len(d.clipboard) != 1 || !strings.Contains(d.clipboard[0], "adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38") {
 		t.Fatalf("clipboard %q", d.clipboard)

@@ -48,7 +48,7 @@ func defaultKeyMap() keyMap {
 		Handoff:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hand-off instead")),
 		Report:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "save a support report")),
 		PageUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
-		PageDown:    key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "more")),
+		PageDown:    key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "scroll down")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
 		Cancel:      key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "cancel")),
 		Quit:        key.NewBinding(key.WithKeys("enter", "q", "esc"), key.WithHelp("enter/q", "quit")),
@@ -83,7 +83,7 @@ func (m *Model) syncKeys() {
 	}
 	k.Help.SetEnabled(true)
 	k.PageDown.SetKeys("pgdown", "space")
-	k.PageDown.SetHelp("pgdn", "more")
+	k.PageDown.SetHelp("pgdn", "scroll down")
 	m.input.SetWidth(max(10, m.innerWidth()-4))
 	m.syncPromptKeys()
 	if m.screen() == screenTooSmall {
@@ -97,6 +97,7 @@ func (m *Model) syncKeys() {
 	m.scroll = max(0, min(m.scroll, len(l.content)-l.avail))
 	k.PageUp.SetEnabled(m.overflow && m.scroll > 0)
 	k.PageDown.SetEnabled(m.overflow)
+	m.atEnd = m.scroll >= len(l.content)-l.avail
 }
 
 func (m *Model) syncPromptKeys() {
@@ -182,7 +183,7 @@ func (m *Model) syncPromptKeys() {
 		k.Down.SetEnabled(false)
 		k.Move.SetEnabled(false)
 		k.PageDown.SetKeys("pgdown")
-		k.PageDown.SetHelp("pgdn", "more")
+		k.PageDown.SetHelp("pgdn", "scroll down")
 	case flows.PromptDone, flows.PromptFailed:
 		if !hasOpts {
 			k.Quit.SetEnabled(true)
@@ -206,6 +207,11 @@ func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
 // helpKeys composes the help from the enabled bindings (help hides the rest).
 func (m *Model) helpKeys() helpKeys {
 	k := m.keys
+	if m.atEnd {
+		// pgdn still works (on the last screen it must not quit), but there
+		// is nothing more to show: the help does not offer it.
+		k.PageDown.SetEnabled(false)
+	}
 	nav := []key.Binding{k.Up, k.Down, k.Pick, k.Select, k.AnyContinue}
 	act := []key.Binding{k.Done, k.Open, k.Copy, k.NextLink, k.CopyCode, k.Approve, k.Handoff, k.Report}
 	move := []key.Binding{k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}

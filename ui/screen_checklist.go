@@ -47,7 +47,11 @@ func (m *Model) checklistLines(w int, compact bool) []string {
 	}
 	if why := m.clean(d.RecommendedWhy, 800); why != "" {
 		out = append(out, "")
-		out = append(out, wrapStyled("★ Recommended: "+why, w, "  ", st.Recommended)...)
+		head := "★ Recommended: "
+		if d.Recommended == "" {
+			head = "→ " + flows.RecommendationLabel(*d) + ": "
+		}
+		out = append(out, wrapStyled(head+why, w, "  ", st.Recommended)...)
 	}
 	return out
 }

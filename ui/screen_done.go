@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"consentwiz/flows"
 )
 
@@ -12,7 +14,8 @@ func (m *Model) finishedContent(w int) []string {
 	if body := m.body(); body != "" {
 		out = append(out, wrapStyled(body, w, "", st.Body)...)
 	}
-	if o := m.outcome; o != nil && o.Kind != "" {
+	if o := m.outcome; o != nil && o.Kind != "" && !strings.EqualFold(m.state.Prompt.Title, outcomeWord(o.Kind)) {
+		// The result line, unless the title above already says it.
 		glyph, style := m.statusGlyph()
 		out = append(out, "")
 		out = append(out, style.Render(glyph+" Result: "+outcomeWord(o.Kind)))

@@ -73,12 +73,13 @@ func (m *Model) layout() layout {
 	fits := func(c, b []string) bool { return len(c)+len(b)+gapLines(c, b) <= room }
 	const all = 1 << 30
 	full, compact := content(false), content(true)
-	// Ever tighter until it fits: option details go first, then details of
+	// Ever tighter until it fits: option details go first, then why a fix is
+	// not possible (the selected one still says why), then details of
 	// findings that block nothing, then the selected option's detail.
 	tries := []struct {
 		c     []string
 		level optLevel
-	}{{full, optFull}, {full, optCompact}, {compact, optCompact}, {compact, optMinimal}}
+	}{{full, optFull}, {full, optCompact}, {full, optTight}, {compact, optCompact}, {compact, optTight}, {compact, optMinimal}}
 	l.content, l.bottom = nil, nil
 	for _, try := range tries {
 		l.content, l.bottom = try.c, bottom(all, try.level)
@@ -87,9 +88,10 @@ func (m *Model) layout() layout {
 		}
 	}
 	if !fits(l.content, l.bottom) {
-		// The options stay visible; the content scrolls.
+		// The options stay visible (a selected fix that is not possible
+		// says why); the content scrolls.
 		minContent := min(len(compact), max(4, room/3))
-		l.bottom = bottom(max(3, room-minContent-1), optMinimal)
+		l.bottom = bottom(max(3, room-minContent-1), optTight)
 	}
 	if len(l.content) > 0 || len(l.bottom) > 0 {
 		l.top = append(l.top, "")
@@ -292,6 +294,31 @@ func (m *Model) shortHelpLines(h help.Model, w int) []string {
 		}
 	}
 	h.SetWidth(0)
+	lines := wrapHelp(h, w, enabled)
+	// Too long: leave out the keys the screen or the full help (?) already
+	// shows, least useful first, rather than cutting ctrl+c and ? off.
+	for _, drop := range []string{"1", "up", "pgup", "r", "y"} {
+		if len(lines) <= 2 {
+			break
+		}
+		kept := enabled[:0:0]
+		for _, b := range enabled {
+			if ks := b.Keys(); len(ks) == 0 || ks[0] != drop {
+				kept = append(kept, b)
+			}
+		}
+		enabled = kept
+		lines = wrapHelp(h, w, enabled)
+	}
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = ansiCut(lines[1], w-1) + "…"
+	}
+	return lines
+}
+
+// wrapHelp lays the bindings out as short help lines of at most w columns.
+func wrapHelp(h help.Model, w int, enabled []key.Binding) []string {
 	var lines []string
 	var cur []key.Binding
 	for _, b := range enabled {
@@ -305,10 +332,6 @@ func (m *Model) shortHelpLines(h help.Model, w int) []string {
 	}
 	if len(cur) > 0 {
 		lines = append(lines, h.ShortHelpView(cur))
-	}
-	if len(lines) > 2 {
-		lines = lines[:2]
-		lines[1] = ansiCut(lines[1], w-1) + "…"
 	}
 	return lines
 }
@@ -327,9 +350,15 @@ func (m *Model) tooSmallView() string {
 // wrapStyled word-wraps s to w columns (long words are broken, never cut),
 // indents continuation lines and styles each line.
 func wrapStyled(s string, w int, indent string, st lipgloss.Style) []string {
+	return wrapStyledAt(s, w, indent, "", st)
+}
+
+// wrapStyledAt is wrapStyled that may also break a long word after any of
+// breakpoints (policy ids: after the ".").
+func wrapStyledAt(s string, w int, indent, breakpoints string, st lipgloss.Style) []string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		lines := wrapIndent(para, w, indent)
+		lines := wrapIndentAt(para, w, indent, breakpoints)
 		for _, l := range lines {
 			if l == "" {
 				out = append(out, "")
@@ -344,6 +373,10 @@ func wrapStyled(s string, w int, indent string, st lipgloss.Style) []string {
 // wrapIndent wraps one paragraph to w columns; continuation lines start with
 // indent. A paragraph's own leading spaces are kept as its indentation.
 func wrapIndent(s string, w int, indent string) []string {
+	return wrapIndentAt(s, w, indent, "")
+}
+
+func wrapIndentAt(s string, w int, indent, breakpoints string) []string {
 	lead := s[:len(s)-len(strings.TrimLeft(s, " "))]
 	if lead != "" && indent == "" {
 		indent = lead + "  "
@@ -352,7 +385,7 @@ func wrapIndent(s string, w int, indent string) []string {
 	// ansi.Wrap always breaks after a hyphen, which splits GUIDs; wrap with
 	// non-breaking hyphens and put the real ones back.
 	s = strings.ReplaceAll(s, "-", nbHyphen)
-	lines := strings.Split(ansi.Wrap(s, width, ""), "\n")
+	lines := strings.Split(ansi.Wrap(s, width, breakpoints), "\n")
 	for i := range lines {
 		if i > 0 {
 			lines[i] = indent + strings.TrimLeft(lines[i], " ")

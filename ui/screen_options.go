@@ -14,7 +14,8 @@ type optLevel int
 
 const (
 	optFull    optLevel = iota // every option with its detail
-	optCompact                 // one line per option (cut with "…"), the selected one in full
+	optCompact                 // the selected option and every "not possible" reason in full, the rest one line
+	optTight                   // one line per option (cut with "…"); a selected one that is not possible says why in full
 	optMinimal                 // one line per option
 )
 
@@ -25,7 +26,10 @@ func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
 	blocks := make([][]string, len(opts))
 	total := 0
 	for i := range opts {
-		blocks[i] = m.optionBlock(w, i, level == optFull || (level == optCompact && i == m.cursor))
+		full := level == optFull ||
+			(level == optCompact && (i == m.cursor || opts[i].Disabled)) ||
+			(level == optTight && i == m.cursor && opts[i].Disabled)
+		blocks[i] = m.optionBlock(w, i, full)
 		total += len(blocks[i])
 	}
 	if total <= maxLines {

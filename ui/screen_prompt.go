@@ -97,8 +97,9 @@ func (m *Model) previewLines(w int) []string {
 			out = append(out, wrapStyled("  "+after, w, "    ", st.Body)...)
 			continue
 		}
-		out = append(out, wrapStyled("  before   "+before, w, "           ", st.Before)...)
-		out = append(out, wrapStyled("  after  → "+after, w, "           ", st.After)...)
+		// Policy ids are long: break them after a "." rather than anywhere.
+		out = append(out, wrapStyledAt("  before   "+before, w, "           ", ".", st.Before)...)
+		out = append(out, wrapStyledAt("  after  → "+after, w, "           ", ".", st.After)...)
 	}
 	return out
 }
