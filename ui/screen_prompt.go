@@ -23,17 +23,19 @@ func (m *Model) promptContent(w int, compact bool) []string {
 	if len(p.Links) > 0 {
 		add(m.linkLines(w)...)
 	}
-	if s.Step == flows.StepChooseFix && s.Diagnosis != nil {
-		add(m.checklistLines(w, compact)...)
-	} else if body := m.body(); body != "" {
-		add(wrapStyled(body, w, "", st.Body)...)
-	}
+	// The browser sign-in page, for when no browser appeared: like a link, it
+	// comes before the explanation so it never scrolls out of sight.
 	if d := m.device; d != nil && d.browser {
 		lines := wrapStyled("A browser window was opened to sign in. If it did not open, open this page yourself:", w, "", st.Body)
 		for _, l := range hardWrap(m.clean(d.url, 0), w) {
 			lines = append(lines, st.Link.Render(l))
 		}
 		add(lines...)
+	}
+	if s.Step == flows.StepChooseFix && s.Diagnosis != nil {
+		add(m.checklistLines(w, compact)...)
+	} else if body := m.body(); body != "" {
+		add(wrapStyled(body, w, "", st.Body)...)
 	}
 	if len(p.Preview) > 0 {
 		add(m.previewLines(w)...)
