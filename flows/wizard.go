@@ -368,7 +368,11 @@ func signingIn(s State, ev Event) (State, []Effect) {
 func lastSignIn(s State) Effect {
 	scopes := clone(ReadScopes)
 	if s.signInFor == signInRestore && !s.DryRun {
-		scopes = append(scopes, ScopeUserConsentWrite)
+		if restoreIsRequest(s) {
+			scopes = append(scopes, ScopeConsentRequestWrite)
+		} else {
+			scopes = append(scopes, ScopeUserConsentWrite)
+		}
 	}
 	return SignIn{Scopes: scopes, Tenant: s.Tenant.ID}
 }
@@ -477,6 +481,7 @@ func resetFix(s State) State {
 	s.RequestPolicy = graph.AdminConsentRequestPolicy{}
 	s.Reviewers, s.Candidates = nil, nil
 	s.Request = nil
+	s.RequestTemporary = false
 	s.Plan, s.Done, s.Created, s.Undo = nil, 0, nil, nil
 	s.Journal = nil
 	s.PollSeq++
@@ -653,6 +658,34 @@ func runPlan(s State) (State, []Effect) {
 		s.Step = StepJournaling
 		return s, []Effect{ReadAuthorizationPolicy{}}
 	}
+	if p, ok := e.(PutConsentRequestPolicy); ok && s.RequestTemporary && s.Journal == nil {
+		if !s.policyFresh {
+			// As for user consent: read the policy again right before saving it,
+			// so the journal holds the value that is really replaced.
+			s.Step = StepJournaling
+			return s, []Effect{ReadConsentRequestPolicy{}}
+		}
+		orig := cloneRequestPolicy(*s.OriginalRequestPolicy)
+		set := cloneRequestPolicy(p.Policy)
+		j := JournalEntry{
+			ID:                    journalID(s),
+			TenantID:              s.Tenant.ID,
+			TenantDomain:          s.Tenant.Domain,
+			Cloud:                 s.Cloud.Name,
+			Fix:                   s.Fix,
+			AppID:                 s.App.ClientID,
+			What:                  JournalWhatRequestPolicy,
+			Original:              []string{},
+			Set:                   []string{},
+			OriginalRequestPolicy: &orig,
+			SetRequestPolicy:      &set,
+			At:                    s.Now,
+			By:                    s.SignedIn,
+		}
+		s.Journal = &j
+		s.Step = StepJournaling
+		return s, []Effect{WriteJournal{Entry: j}}
+	}
 	if p, ok := e.(PatchUserConsent); ok && s.Journal == nil {
 		j := JournalEntry{
 			ID:           journalID(s),
@@ -684,8 +717,11 @@ func journalID(s State) string {
 }
 
 func journaling(s State, ev Event) (State, []Effect) {
-	if r, ok := ev.(PolicyRead); ok && s.Journal == nil {
+	if r, ok := ev.(PolicyRead); ok && s.Journal == nil && s.Fix != FixRequestWorkflow {
 		return journalRecheck(s, r)
+	}
+	if r, ok := ev.(ConsentPolicyRead); ok && s.Journal == nil && s.Fix == FixRequestWorkflow {
+		return journalRecheckRequest(s, r)
 	}
 	e, ok := ev.(JournalWritten)
 	if !ok {
@@ -748,6 +784,36 @@ func journalRecheck(s State, r PolicyRead) (State, []Effect) {
 	}
 	s.Step = StepPreview
 	s.InputErr = "The setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
+	return s, nil
+}
+
+// journalRecheckRequest is journalRecheck for a temporary request workflow: the
+// request policy read right before journaling must be the one the preview showed.
+func journalRecheckRequest(s State, r ConsentPolicyRead) (State, []Effect) {
+	if s.CancelAsked {
+		s.CancelAsked = false
+		return startUndo(s, undoCancel, nil)
+	}
+	if r.Err != nil {
+		f := readFailure("Could not read the consent request setting before changing it", r.Err)
+		f.Remedy = "Nothing was changed. " + f.Remedy
+		s, effs := fail(s, f)
+		s.RetryStep, s.RetryEffect = StepJournaling, ReadConsentRequestPolicy{}
+		return s, effs
+	}
+	cur := cloneRequestPolicy(r.Policy)
+	if s.OriginalRequestPolicy == nil || sameRequestPolicy(cur, *s.OriginalRequestPolicy) {
+		if s.OriginalRequestPolicy == nil {
+			s.OriginalRequestPolicy = &cur
+		}
+		s.policyFresh = true
+		return runPlan(s)
+	}
+	s.OriginalRequestPolicy = &cur
+	s.RequestPolicy = finalRequestPolicy(s)
+	s.Plan = []Effect{PutConsentRequestPolicy{Policy: s.RequestPolicy}}
+	s.Step = StepPreview
+	s.InputErr = "The consent request setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
 	return s, nil
 }
 
@@ -953,7 +1019,9 @@ func verified(s State) (State, []Effect) {
 		}
 		return s, effs
 	case FixRequestWorkflow:
-		s.committed = true
+		// Temporary: the journal stays until the request is approved, so a
+		// cancel meanwhile puts the original policy back.
+		s.committed = s.Journal == nil
 		s.Step = StepRequestWait
 		s, effs := startPolling(s, PollRequestsEvery)
 		if s.Demo {
@@ -986,6 +1054,16 @@ func finishVerified(s State) (State, []Effect) {
 		FixGrantDirect:      appName(s) + " now has admin consent for everyone in the organization.",
 		FixClassifyLow:      "Users can now consent to " + appName(s) + "'s low-impact permissions themselves.",
 	}[s.Fix]
+	if s.Fix == FixRequestWorkflow && s.RequestTemporary {
+		switch {
+		case s.journalKept:
+			summary += " Consent requests are NOT turned off again yet: the saved setting stays in the journal; run `consentwiz restore`."
+		case s.keptOther > 0:
+			summary += " Someone else changed the consent request setting meanwhile; it was kept as they set it."
+		default:
+			summary += " The consent request setting is back to what it was."
+		}
+	}
 	if s.Fix == FixRelaxUserConsent {
 		// The end-of-fix restore may not have put the original back: say so.
 		switch {

@@ -164,6 +164,8 @@ func workflowOptions(s State, ev Event) (State, []Effect) {
 			s.RequestPolicy.NotifyReviewers = !s.RequestPolicy.NotifyReviewers
 		case "reminders":
 			s.RequestPolicy.RemindersEnabled = !s.RequestPolicy.RemindersEnabled
+		case "temporary":
+			s.RequestTemporary = !s.RequestTemporary
 		case "duration":
 			s.InputErr = ""
 			s.Step = StepWorkflowDuration
@@ -314,6 +316,9 @@ func requestWait(s State, ev Event) (State, []Effect) {
 		if e.Key == "stop" {
 			// Requests are on (verified, in the changes), but the user is
 			// not in yet: the approval is handed over, not fixed.
+			if temporaryPending(s) {
+				return stopTemporary(s)
+			}
 			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests)."})
 		}
 		if e.Key == "simulate" && s.Demo {
@@ -336,6 +341,9 @@ func requestWait(s State, ev Event) (State, []Effect) {
 		}
 		return s, nil
 	case Back:
+		if temporaryPending(s) {
+			return s, nil // the original request setting must be put back first: cancel does
+		}
 		s = resetFix(s)
 		s.Step = StepChooseFix
 		return s, nil
@@ -372,18 +380,24 @@ func requestShow(s State, ev Event) (State, []Effect) {
 		case "copy":
 			return s, []Effect{CopyText{Text: requestURL(s)}}
 		case "grant":
-			if f, ok := s.Diagnosis.Fix(FixGrantDirect); !ok || !f.Viable {
+			if f, ok := s.Diagnosis.Fix(FixGrantDirect); !ok || !f.Viable || temporaryPending(s) {
 				return s, nil
 			}
 			s = resetFix(s)
 			s.Fix = FixGrantDirect
 			return startFix(s)
 		case "stop":
+			if temporaryPending(s) {
+				return stopTemporary(s)
+			}
 			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests)."})
 		}
 	case Copied:
 		s.LinkCopied = e.Err == nil
 	case Back:
+		if temporaryPending(s) {
+			return s, nil
+		}
 		s = resetFix(s)
 		s.Step = StepChooseFix
 	}
@@ -434,10 +448,36 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 		s.Snap = snap
 		who := requesterName(s.Request)
 		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (request from " + who + ")", Before: "requested", After: "approved: " + strings.Join(requestScopes(s), " "), Verified: true, At: s.Now})
+		if temporaryPending(s) {
+			// Temporary: turn requests off again (the restore sub-machine: read,
+			// compare, put the original back, verify, clear the journal).
+			j := *s.Journal
+			s.Restore = &j
+			s.afterRestore = afterRestoreDone
+			s.PollSeq++
+			s.PollInFlight = false
+			return restoreRead(s)
+		}
 		s.committed = true
 		return finishVerified(s)
 	}
 	return s, effs
+}
+
+// temporaryPending reports whether a temporary request workflow has turned requests
+// on and the journaled original is still to be put back.
+func temporaryPending(s State) bool {
+	return s.Fix == FixRequestWorkflow && !s.committed && s.Journal != nil && s.Journal.IsRequestPolicy()
+}
+
+// stopTemporary ends a temporary request workflow before the approval: requests
+// stay on for the reviewers, and the journal keeps the original for `consentwiz restore`.
+func stopTemporary(s State) (State, []Effect) {
+	s.committed = true
+	s.journalKept = true
+	s.PollSeq++
+	s.PollInFlight = false
+	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.", JournalKept: true})
 }
 
 func requesterName(r *graph.AppConsentRequest) string {

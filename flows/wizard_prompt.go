@@ -131,29 +131,31 @@ func renderStep(s State) Prompt {
 	case StepRestoreOffer:
 		return restoreOfferPrompt(s)
 	case StepRestoreReading:
-		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Checking the setting before putting it back, so nothing someone else changed is overwritten. This takes a few seconds.", CanBack: s.afterRestore == afterRestoreContinue}
+		return Prompt{Kind: PromptProgress, Title: "Reading the " + restoreSetting(s.Restore), Body: "Checking the setting before putting it back, so nothing someone else changed is overwritten. This takes a few seconds.", CanBack: s.afterRestore == afterRestoreContinue}
 	case StepRestoreConflict:
-		r := s.Restore
+		orig, set, cur := restoreValues(s)
 		return Prompt{
 			Kind:  PromptChoice,
-			Title: "Someone else changed the user consent setting",
+			Title: "Someone else changed the " + restoreSetting(s.Restore),
 			Body:  "Since consentwiz changed it, the setting was changed again. consentwiz will not overwrite it without asking.",
 			Preview: []Diff{
-				{Label: "Before consentwiz (original)", After: policyText(r.Original)},
-				{Label: "What consentwiz set", After: policyText(r.Set)},
-				{Label: "What it is now", After: policyText(s.RestoreCurrent)},
+				{Label: "Before consentwiz (original)", After: orig},
+				{Label: "What consentwiz set", After: set},
+				{Label: "What it is now", After: cur},
 			},
 			Options: []Option{
-				{Key: "original", Label: "Put the original back", Detail: policyText(r.Original)},
+				{Key: "original", Label: "Put the original back", Detail: orig},
 				{Key: "keep", Label: "Keep the current value", Detail: "and forget the saved one"},
 				{Key: "later", Label: "Decide later", Detail: "the saved value stays in the journal"},
 			},
 			CanBack: s.afterRestore == afterRestoreContinue,
 		}
 	case StepRestoreWriting:
-		return Prompt{Kind: PromptProgress, Title: "Putting the user consent setting back", Body: "Writing back the original value: " + policyText(s.Restore.Original) + ". This takes a few seconds."}
+		orig, _, _ := restoreValues(s)
+		return Prompt{Kind: PromptProgress, Title: "Putting the " + restoreSetting(s.Restore) + " back", Body: "Writing back the original value: " + orig + ". This takes a few seconds."}
 	case StepRestoreVerifying:
-		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: "Reading the setting again to make sure it is " + policyText(s.Restore.Original) + ". Microsoft Graph can lag a few seconds; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
+		orig, _, _ := restoreValues(s)
+		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: "Reading the setting again to make sure it is " + orig + ". Microsoft Graph can lag a few seconds; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	case StepRestoreClearing:
 		return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: "The setting is back, so the saved copy on this computer is no longer needed. This takes a moment."}
 	case StepAppChoose:
@@ -182,7 +184,11 @@ func renderStep(s State) Prompt {
 		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:
 		if s.signInFor == signInRestore {
-			return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (Privileged Role Administrator or Global Administrator). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).", CanBack: true}
+			role := "Privileged Role Administrator or Global Administrator"
+			if restoreIsRequest(s) {
+				role = "Global Administrator"
+			}
+			return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (" + role + "). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).", CanBack: true}
 		}
 		if s.helpdesk {
 			return Prompt{Kind: PromptProgress, Title: "Sign in to read the settings", Body: "Sign in with an account of " + tenantName(s) + " that may read settings: Global Reader is enough. consentwiz only reads (" + strings.Join(ReadScopes, ", ") + ") and then adds what it found to the hand-off.", CanBack: true}
@@ -224,6 +230,7 @@ func renderStep(s State) Prompt {
 			{Key: "notify", Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
 			{Key: "reminders", Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
 			{Key: "duration", Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
+			{Key: "temporary", Label: "Turn requests off again after this approval (temporary): " + onOff(s.RequestTemporary), Detail: "off: requests stay on (permanent)"},
 		}}
 	case StepWorkflowDuration:
 		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(s.RequestPolicy.RequestDurationInDays), CanBack: true}
@@ -273,8 +280,12 @@ func renderStep(s State) Prompt {
 
 func restoreOfferPrompt(s State) Prompt {
 	j := s.Pending[0]
-	body := fmt.Sprintf("On %s, %s changed the user consent setting of %s while fixing %s, and the original was not put back yet.",
-		j.At.UTC().Format("2 Jan 2006 15:04 MST"), orDefault(j.By, "consentwiz"), orDefault(j.TenantDomain, j.TenantID), orDefault(j.AppID, "an app"))
+	body := fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet.",
+		j.At.UTC().Format("2 Jan 2006 15:04 MST"), orDefault(j.By, "consentwiz"), restoreSetting(&j), orDefault(j.TenantDomain, j.TenantID), orDefault(j.AppID, "an app"))
+	diff := Diff{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}
+	if j.IsRequestPolicy() {
+		diff = Diff{Label: "Users can request admin consent", Before: requestPolicyText(*j.OriginalRequestPolicy), After: requestPolicyText(*j.SetRequestPolicy)}
+	}
 	if len(s.Pending) > 1 {
 		body += fmt.Sprintf(" (%d entries are waiting.)", len(s.Pending))
 	}
@@ -282,7 +293,7 @@ func restoreOfferPrompt(s State) Prompt {
 		Kind:    PromptChoice,
 		Title:   "Put back a setting consentwiz changed?",
 		Body:    body,
-		Preview: []Diff{{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}},
+		Preview: []Diff{diff},
 		Options: []Option{
 			{Key: "restore", Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"},
 			{Key: "later", Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"},
@@ -536,7 +547,10 @@ func requestWaitPrompt(s State) Prompt {
 		body += "\n\nDemo: the simulated user asks for approval."
 	}
 	body = note(body, s.Simulated)
-	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: true, CanDone: true, DoneLabel: "the user has asked — check now",
+	if temporaryPending(s) {
+		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
+	}
+	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
 		Options: []Option{{Key: "stop", Label: "Stop here; approve later in the admin center"}}}
 	if s.Demo {
 		p.Options = append(p.Options, Option{Key: "simulate", Label: "Have the simulated user ask again"})
@@ -566,7 +580,7 @@ func requestShowPrompt(s State) Prompt {
 		}
 		fmt.Fprintf(&b, "Permissions asked for: %s", strings.Join(requestScopes(s), ", "))
 	}
-	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: b.String(), CanBack: true,
+	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: b.String(), CanBack: !temporaryPending(s),
 		Links: []Link{{Label: "Approve the request", URL: requestURL(s)}},
 		Options: []Option{
 			{Key: "approve", Label: "Approve it in the browser", Detail: "opens the consent page built from the request"},
@@ -579,6 +593,9 @@ func requestShowPrompt(s State) Prompt {
 		if ok {
 			g.Reason = f.Reason
 		}
+	} else if temporaryPending(s) {
+		g.Disabled = true
+		g.Reason = "requests are on temporarily: approve it, or cancel to put the setting back"
 	}
 	p.Options = append(p.Options, g, Option{Key: "stop", Label: "Leave it for a reviewer"})
 	return p

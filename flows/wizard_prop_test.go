@@ -88,6 +88,12 @@ func wzStarts(t *testing.T) map[string]wzNode {
 	rw.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: rw.s.PollSeq})
 	starts["relax connect"] = wzNode{s: rw.s, ft: rft, pending: rw.last, path: []string{"relaxed"}, orig: rorig}
 	starts["request wait"] = wzNode{s: w.s, ft: ft, pending: w.last, path: []string{"workflow enabled"}, orig: worig}
+	tft := wzGrantTenant()
+	torig := tft.clone()
+	tw := wzNewWiz(t, wzTestInput(), tft)
+	wzTemporaryToWait(t, tw)
+	tft.addRequest()
+	starts["request wait temporary"] = wzNode{s: tw.s, ft: tft, pending: tw.last, path: []string{"workflow enabled temporarily"}, orig: torig}
 	return starts
 }
 
@@ -121,6 +127,8 @@ func wzFailures(e Effect) []Event {
 		return []Event{SignedIn{Err: wzErr500}}
 	case ReadAuthorizationPolicy:
 		return []Event{PolicyRead{Err: wzErr403}}
+	case ReadConsentRequestPolicy:
+		return []Event{ConsentPolicyRead{Err: wzErr403}}
 	case FetchSnapshot:
 		return []Event{SnapshotLoaded{Err: wzErr429}}
 	case ResolveTenant:

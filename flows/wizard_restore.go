@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"strconv"
 	"strings"
 
 	"consentwiz/graph"
@@ -67,6 +68,8 @@ func nextPending(s State) (State, []Effect) {
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."})
 		case s.keptOther > 0:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."})
+		case s.restoredReq > 0 && s.restoredReq == s.restored:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The consent request setting is back to what it was before consentwiz changed it."})
 		default:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The user consent setting is back to what it was before consentwiz changed it."})
 		}
@@ -81,7 +84,92 @@ func nextPending(s State) (State, []Effect) {
 func restoreRead(s State) (State, []Effect) {
 	s.Step = StepRestoreReading
 	s.VerifyTries = 0
-	return s, []Effect{ReadAuthorizationPolicy{}}
+	return s, []Effect{restoreReadEffect(s)}
+}
+
+// restoreIsRequest reports whether the restore in progress is of the admin consent
+// request policy (a temporary request workflow) rather than the user-consent setting.
+func restoreIsRequest(s State) bool {
+	return s.Restore != nil && s.Restore.IsRequestPolicy()
+}
+
+// restoreReadEffect reads the setting the restore's entry is about.
+func restoreReadEffect(s State) Effect {
+	if restoreIsRequest(s) {
+		return ReadConsentRequestPolicy{}
+	}
+	return ReadAuthorizationPolicy{}
+}
+
+// restoreWriteEffect writes the entry's original value back.
+func restoreWriteEffect(s State) WriteEffect {
+	if restoreIsRequest(s) {
+		return PutConsentRequestPolicy{Policy: cloneRequestPolicy(*s.Restore.OriginalRequestPolicy)}
+	}
+	return PatchUserConsent{Policies: cloneNonNil(s.Restore.Original)}
+}
+
+// restoreSetting names the setting an entry is about, for titles.
+func restoreSetting(j *JournalEntry) string {
+	if j != nil && j.IsRequestPolicy() {
+		return "consent request setting"
+	}
+	return "user consent setting"
+}
+
+// restoreValues are the entry's original and set values, and the current value, as text.
+func restoreValues(s State) (orig, set, cur string) {
+	j := s.Restore
+	if j.IsRequestPolicy() {
+		cur = "unknown"
+		if s.RestoreCurrentRequest != nil {
+			cur = requestPolicyText(*s.RestoreCurrentRequest)
+		}
+		return requestPolicyText(*j.OriginalRequestPolicy), requestPolicyText(*j.SetRequestPolicy), cur
+	}
+	return policyText(j.Original), policyText(j.Set), policyText(s.RestoreCurrent)
+}
+
+func cloneRequestPolicy(p graph.AdminConsentRequestPolicy) graph.AdminConsentRequestPolicy {
+	p.Reviewers = clone(p.Reviewers)
+	if p.Reviewers == nil {
+		p.Reviewers = []graph.ReviewerScope{}
+	}
+	return p
+}
+
+// sameRequestPolicy compares two admin consent request policies on what the wizard
+// sets: on/off, notifications, reminders, duration and the reviewers' queries
+// (case-insensitively, in any order). The id and version are ignored.
+func sameRequestPolicy(a, b graph.AdminConsentRequestPolicy) bool {
+	if a.IsEnabled != b.IsEnabled || a.NotifyReviewers != b.NotifyReviewers || a.RemindersEnabled != b.RemindersEnabled || a.RequestDurationInDays != b.RequestDurationInDays {
+		return false
+	}
+	if len(a.Reviewers) != len(b.Reviewers) {
+		return false
+	}
+	used := make([]bool, len(b.Reviewers))
+	for _, x := range a.Reviewers {
+		found := false
+		for i, y := range b.Reviewers {
+			if !used[i] && sameQuery(x.Query, y.Query) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// requestPolicyText is a request policy in words: on/off, reviewers, notifications, duration.
+func requestPolicyText(p graph.AdminConsentRequestPolicy) string {
+	if !p.IsEnabled {
+		return "requests off"
+	}
+	return "requests " + workflowText(p) + ", email " + onOff(p.NotifyReviewers) + ", reminders " + onOff(p.RemindersEnabled) + ", expire after " + strconv.Itoa(p.RequestDurationInDays) + " days"
 }
 
 func restoreFailure(s State, f Failure) (State, []Effect) {
@@ -94,7 +182,30 @@ func restoreFailure(s State, f Failure) (State, []Effect) {
 
 func restoreReading(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
+	case ConsentPolicyRead:
+		if !restoreIsRequest(s) {
+			return s, nil
+		}
+		if e.Err != nil {
+			f := readFailure("Could not read the consent request setting to put it back", e.Err)
+			f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later."
+			s, _ = restoreFailure(s, f)
+			s.RetryStep, s.RetryEffect = StepRestoreReading, ReadConsentRequestPolicy{}
+			return s, nil
+		}
+		cur := cloneRequestPolicy(e.Policy)
+		s.RestoreCurrentRequest = &cur
+		switch {
+		case sameRequestPolicy(cur, *s.Restore.SetRequestPolicy):
+			return restoreWrite(s)
+		case sameRequestPolicy(cur, *s.Restore.OriginalRequestPolicy):
+			return restoreClear(s)
+		}
+		s.Step = StepRestoreConflict
 	case PolicyRead:
+		if restoreIsRequest(s) {
+			return s, nil
+		}
 		if e.Err != nil {
 			f := readFailure("Could not read the user consent setting to put it back", e.Err)
 			f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later."
@@ -128,6 +239,11 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 			return restoreWrite(s)
 		case "keep":
 			s.keptOther++
+			if restoreIsRequest(s) {
+				_, set, cur := restoreValues(s)
+				s = addChange(s, Change{What: "Consent request setting (kept as changed by someone else)", Before: set, After: cur, Verified: true, At: s.Now})
+				return restoreClear(s)
+			}
 			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(s.Restore.Set), After: policySummary(s.RestoreCurrent), Verified: true, At: s.Now})
 			return restoreClear(s)
 		case "later":
@@ -143,43 +259,51 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 }
 
 func restoreWrite(s State) (State, []Effect) {
-	p := PatchUserConsent{Policies: cloneNonNil(s.Restore.Original)}
+	p := restoreWriteEffect(s)
 	if s.DryRun {
 		r, _ := RequestFor(p)
-		return finish(s, Outcome{Kind: OutcomeDryRun, Summary: "Dry run: the user consent setting was not put back. This is the request that would.", Requests: []RequestPreview{r}, JournalKept: true})
+		return finish(s, Outcome{Kind: OutcomeDryRun, Summary: "Dry run: the " + restoreSetting(s.Restore) + " was not put back. This is the request that would.", Requests: []RequestPreview{r}, JournalKept: true})
 	}
 	s.Step = StepRestoreWriting
 	return s, []Effect{p}
 }
 
 func restoreWriting(s State, ev Event) (State, []Effect) {
+	p := restoreWriteEffect(s)
 	e, ok := ev.(WriteDone)
-	if !ok || (e.Op != "" && e.Op != OpPatchUserConsent) {
+	if !ok || (e.Op != "" && e.Op != p.Op()) {
 		return s, nil
 	}
-	p := PatchUserConsent{Policies: cloneNonNil(s.Restore.Original)}
 	if e.Err != nil {
+		orig, _, _ := restoreValues(s)
 		f := writeFailure(s, p, e.Err)
-		f.Title = "Could not put the user consent setting back"
-		f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later, or set it in the Entra admin center: " + policyText(s.Restore.Original) + "."
+		f.Title = "Could not put the " + restoreSetting(s.Restore) + " back"
+		f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later, or set it in the Entra admin center: " + orig + "."
 		f.Retryable = true
 		s, _ = restoreFailure(s, f)
 		// Retrying reads and compares first: someone may change the setting meanwhile.
-		s.RetryStep, s.RetryEffect = StepRestoreReading, ReadAuthorizationPolicy{}
+		s.RetryStep, s.RetryEffect = StepRestoreReading, restoreReadEffect(s)
 		return s, nil
 	}
 	s.Step = StepRestoreVerifying
 	s.VerifyTries = 0
-	return s, []Effect{ReadAuthorizationPolicy{}}
+	return s, []Effect{restoreReadEffect(s)}
 }
 
 func restoreVerifying(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case Tick:
 		if e.Seq == s.PollSeq {
-			return s, []Effect{ReadAuthorizationPolicy{}}
+			return s, []Effect{restoreReadEffect(s)}
+		}
+	case ConsentPolicyRead:
+		if restoreIsRequest(s) {
+			return restoreVerifyRequest(s, e)
 		}
 	case PolicyRead:
+		if restoreIsRequest(s) {
+			return s, nil
+		}
 		if e.Err != nil {
 			f := readFailure("Could not check that the setting was put back", e.Err)
 			s, _ = restoreFailure(s, f)
@@ -210,6 +334,39 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 	return s, nil
 }
 
+// restoreVerifyRequest checks the read-back of a restored request policy.
+func restoreVerifyRequest(s State, e ConsentPolicyRead) (State, []Effect) {
+	if e.Err != nil {
+		f := readFailure("Could not check that the setting was put back", e.Err)
+		s, _ = restoreFailure(s, f)
+		s.RetryStep, s.RetryEffect = StepRestoreVerifying, ReadConsentRequestPolicy{}
+		return s, nil
+	}
+	orig, set, _ := restoreValues(s)
+	if sameRequestPolicy(e.Policy, *s.Restore.OriginalRequestPolicy) {
+		before := set
+		if s.RestoreCurrentRequest != nil {
+			before = requestPolicyText(*s.RestoreCurrentRequest)
+		}
+		s = addChange(s, Change{What: "Users can request admin consent (restored)", Before: before, After: orig, Verified: true, At: s.Now})
+		return restoreClear(s)
+	}
+	s.VerifyTries++
+	if s.VerifyTries < MaxVerifyTries {
+		s.PollSeq++
+		return s, []Effect{Wait{D: VerifyRetryAfter, Seq: s.PollSeq}}
+	}
+	f := Failure{
+		Title:     "The setting was written back but does not read as the original",
+		Reason:    "It reads " + requestPolicyText(e.Policy) + "; the original is " + orig + ".",
+		Remedy:    "Try again, or set it in the Entra admin center. The saved value stays in the journal.",
+		Retryable: true,
+	}
+	s, _ = restoreFailure(s, f)
+	s.RetryStep, s.RetryEffect = StepRestoreReading, ReadConsentRequestPolicy{}
+	return s, nil
+}
+
 func restoreClear(s State) (State, []Effect) {
 	s.Step = StepRestoreClearing
 	return s, []Effect{ClearJournal{ID: s.Restore.ID}}
@@ -227,8 +384,12 @@ func restoreClearing(s State, ev Event) (State, []Effect) {
 }
 
 func restoreFinished(s State) (State, []Effect) {
+	if restoreIsRequest(s) && s.afterRestore == afterRestoreContinue {
+		s.restoredReq++
+	}
 	s.Restore = nil
 	s.RestoreCurrent = nil
+	s.RestoreCurrentRequest = nil
 	switch s.afterRestore {
 	case afterRestoreContinue:
 		s.Pending = s.Pending[1:]
@@ -251,6 +412,7 @@ func restoreFinished(s State) (State, []Effect) {
 func restoreLater(s State) (State, []Effect) {
 	s.Restore = nil
 	s.RestoreCurrent = nil
+	s.RestoreCurrentRequest = nil
 	switch s.afterRestore {
 	case afterRestoreContinue:
 		s.Pending = s.Pending[1:]
@@ -312,6 +474,10 @@ func buildUndo(s State) []Effect {
 		case UpdateGrantScope:
 			out = append(out, UpdateGrantScope{GrantID: p.GrantID, Scope: p.Before, Before: p.Scope})
 		case PutConsentRequestPolicy:
+			if s.Journal != nil && s.Journal.IsRequestPolicy() {
+				// Journaled (temporary): the restore sub-machine puts it back.
+				continue
+			}
 			if s.OriginalRequestPolicy != nil {
 				out = append(out, PutConsentRequestPolicy{Policy: *s.OriginalRequestPolicy})
 			}

@@ -187,8 +187,12 @@ type Change struct {
 	At       time.Time `json:"at"`
 }
 
-// JournalEntry records a user-consent change before it is written, so it can be
-// undone after a crash. It never holds a token.
+// JournalEntry records a change before it is written, so it can be undone after
+// a crash: the user-consent setting (What == JournalWhat, Original/Set) or, for a
+// temporary request workflow, the admin consent request policy (What ==
+// JournalWhatRequestPolicy, OriginalRequestPolicy/SetRequestPolicy). Entries
+// written before the request policy could be journaled have neither field and
+// are user-consent entries. It never holds a token.
 type JournalEntry struct {
 	// ID names the entry; deterministic: "<tenant id>-<unix seconds>".
 	ID           string `json:"id"`
@@ -203,13 +207,27 @@ type JournalEntry struct {
 	// including every ManagePermissionGrantsForOwnedResource.* entry.
 	Original []string `json:"original"`
 	// Set is the value the wizard wrote.
-	Set []string  `json:"set"`
-	At  time.Time `json:"at"`
-	By  string    `json:"by"`
+	Set []string `json:"set"`
+	// OriginalRequestPolicy is the full adminConsentRequestPolicy before the
+	// change (What == JournalWhatRequestPolicy).
+	OriginalRequestPolicy *graph.AdminConsentRequestPolicy `json:"originalRequestPolicy,omitempty"`
+	// SetRequestPolicy is the adminConsentRequestPolicy the wizard wrote.
+	SetRequestPolicy *graph.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
+	At               time.Time                        `json:"at"`
+	By               string                           `json:"by"`
+}
+
+// IsRequestPolicy reports whether the entry is for the admin consent request
+// policy (a temporary request workflow) rather than the user-consent setting.
+func (j JournalEntry) IsRequestPolicy() bool {
+	return j.What == JournalWhatRequestPolicy && j.OriginalRequestPolicy != nil && j.SetRequestPolicy != nil
 }
 
 // JournalWhat is JournalEntry.What for the user-consent setting.
 const JournalWhat = "authorizationPolicy.defaultUserRolePermissions.permissionGrantPoliciesAssigned"
+
+// JournalWhatRequestPolicy is JournalEntry.What for the admin consent request policy.
+const JournalWhatRequestPolicy = "adminConsentRequestPolicy"
 
 // Reviewer is a reviewer of admin consent requests.
 type Reviewer struct {
@@ -372,6 +390,8 @@ type State struct {
 	Reviewers             []Reviewer
 	Candidates            []Reviewer
 	Request               *graph.AppConsentRequest // the request shown / approved
+	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
+	RequestTemporary bool
 
 	// Writes: the plan (write effects, in order), how many are done, what was created.
 	Plan    []Effect
@@ -386,6 +406,8 @@ type State struct {
 	// Restore is the current restore's entry and Current the value read before it.
 	Restore        *JournalEntry
 	RestoreCurrent []string
+	// RestoreCurrentRequest is the request policy read before restoring a request-policy entry.
+	RestoreCurrentRequest *graph.AdminConsentRequestPolicy
 
 	// Polling.
 	PollSeq      int
@@ -426,6 +448,7 @@ type State struct {
 	grantSeen     bool
 	journalKept   bool
 	restored      int
+	restoredReq   int // restored entries that were request-policy entries
 	skipped       int
 	keptOther     int // restores where the admin kept someone else's later change
 	pollEvery     time.Duration

@@ -1,0 +1,280 @@
+package flows
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"consentwiz/graph"
+)
+
+// Temporary request workflow: the admin consent request policy is journaled before
+// the PUT, and put back (read, compare, PUT the original, verify, clear) after the
+// approval, on cancel, and by the startup restore.
+
+func wzReqOriginal() graph.AdminConsentRequestPolicy {
+	return graph.AdminConsentRequestPolicy{Reviewers: []graph.ReviewerScope{}}
+}
+
+func wzReqSet() graph.AdminConsentRequestPolicy {
+	return graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30,
+		Reviewers: []graph.ReviewerScope{{Query: "/users/me-id", QueryType: "MicrosoftGraph"}}}
+}
+
+func wzRequestJournal() JournalEntry {
+	orig, set := wzReqOriginal(), wzReqSet()
+	return JournalEntry{ID: wzTTenantID + "-1772618400", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRequestWorkflow, AppID: wzTAppID,
+		What: JournalWhatRequestPolicy, Original: []string{}, Set: []string{}, OriginalRequestPolicy: &orig, SetRequestPolicy: &set, At: wzTNow, By: "ada@contoso.com"}
+}
+
+// wzTemporaryToWait walks a temporary request workflow to the wait for the user's request.
+func wzTemporaryToWait(t *testing.T, w *wzRun) {
+	t.Helper()
+	w.toChooseFix()
+	w.send(Chose{Key: string(FixRequestWorkflow)})
+	w.answerOnly() // write sign-in
+	w.send(Chose{Key: "me"})
+	w.send(Chose{Key: "continue"})
+	w.expect(StepWorkflowOptions)
+	found := false
+	for _, o := range w.s.Prompt.Options {
+		if o.Key == "temporary" {
+			found = true
+			if !strings.Contains(o.Label, "temporary") || !strings.HasSuffix(o.Label, ": off") {
+				t.Fatalf("temporary option = %+v (default must be permanent)", o)
+			}
+		}
+	}
+	if !found || w.s.RequestTemporary {
+		t.Fatalf("options = %+v", w.s.Prompt.Options)
+	}
+	w.send(Chose{Key: "temporary"})
+	if !w.s.RequestTemporary {
+		t.Fatal("temporary not toggled on")
+	}
+	w.send(Chose{Key: "continue"})
+	w.expect(StepPreview)
+	w.send(Confirmed{})
+	w.expect(StepJournaling, ReadConsentRequestPolicy{})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzRequestJournal()})
+	w.answerOnly()
+	w.expect(StepWriting, PutConsentRequestPolicy{Policy: wzReqSet()})
+	w.answerOnly()
+	w.expect(StepVerifying, ReadConsentRequestPolicy{})
+	w.answerOnly()
+	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+}
+
+func TestWizardRequestWorkflowTemporary(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	wzTemporaryToWait(t, w)
+	j := wzRequestJournal()
+	if _, ok := ft.journal[j.ID]; !ok || !ft.reqPolicy.IsEnabled {
+		t.Fatalf("journal %v, policy %+v", ft.journal, ft.reqPolicy)
+	}
+	if w.s.Prompt.CanBack {
+		t.Fatal("a temporary workflow must not offer back while requests are on")
+	}
+	ft.addRequest()
+	w.answerOnly()
+	w.expect(StepRequestWait, PollRequests{AppID: wzTAppID})
+	w.answerOnly()
+	w.expect(StepRequestShow)
+	w.send(Chose{Key: "approve"})
+	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], false)}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	ft.adminApproves()
+	w.send(DoneKey{})
+	w.expect(StepRequestApprove, PollGrant{AppID: wzTAppID})
+	w.answerOnly()
+	// The grant is verified: requests are turned off again.
+	w.expect(StepRestoreReading, ReadConsentRequestPolicy{})
+	w.answerOnly()
+	w.expect(StepRestoreWriting, PutConsentRequestPolicy{Policy: wzReqOriginal()})
+	w.answerOnly()
+	w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{})
+	w.answerOnly()
+	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || o.JournalKept || len(o.Changes) != 3 {
+		t.Fatalf("outcome = %+v", o)
+	}
+	for _, c := range o.Changes {
+		if !c.Verified {
+			t.Fatalf("unverified change %+v", c)
+		}
+	}
+	if !strings.Contains(o.Changes[2].What, "restored") || !strings.Contains(o.Summary, "back to what it was") {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if !sameRequestPolicy(ft.reqPolicy, wzReqOriginal()) || len(ft.journal) != 0 {
+		t.Fatalf("policy %+v journal %v", ft.reqPolicy, ft.journal)
+	}
+	if got := wzWritesIn(w.all); !reflect.DeepEqual(got, []Effect{PutConsentRequestPolicy{Policy: wzReqSet()}, PutConsentRequestPolicy{Policy: wzReqOriginal()}}) {
+		t.Fatalf("writes = %#v", got)
+	}
+}
+
+func TestWizardRequestWorkflowTemporaryCancel(t *testing.T) {
+	for _, at := range []string{"wait", "show"} {
+		t.Run(at, func(t *testing.T) {
+			ft := wzNewTenant(FixRequestWorkflow)
+			w := wzNewWiz(t, wzTestInput(), ft)
+			wzTemporaryToWait(t, w)
+			if at == "show" {
+				ft.addRequest()
+				w.answerOnly()
+				w.answerOnly()
+				w.expect(StepRequestShow)
+			}
+			w.send(Cancel{})
+			w.expect(StepRestoreReading, ReadConsentRequestPolicy{})
+			w.answerOnly()
+			w.expect(StepRestoreWriting, PutConsentRequestPolicy{Policy: wzReqOriginal()})
+			w.answerOnly()
+			w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{})
+			w.answerOnly()
+			w.expect(StepRestoreClearing, ClearJournal{ID: wzRequestJournal().ID})
+			w.answerOnly()
+			o := w.finished()
+			if o.Kind != OutcomeCancelled || o.JournalKept {
+				t.Fatalf("outcome = %+v", o)
+			}
+			if !sameRequestPolicy(ft.reqPolicy, wzReqOriginal()) || len(ft.journal) != 0 {
+				t.Fatalf("policy %+v journal %v", ft.reqPolicy, ft.journal)
+			}
+			// The journaled PUT is put back once, by the restore, not again by the undo list.
+			if got := wzWritesIn(w.all); len(got) != 2 {
+				t.Fatalf("writes = %#v", got)
+			}
+		})
+	}
+}
+
+func TestWizardRequestWorkflowTemporaryPutFails(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	ft.fail[OpPutConsentRequestPolicy] = wzErr403
+	w := wzNewWiz(t, wzTestInput(), ft)
+	walkToPreview(t, w, FixRequestWorkflow)
+	w.s.RequestTemporary = true
+	w.send(Confirmed{})
+	w.answerOnly() // re-read
+	w.answerOnly() // journal
+	w.expect(StepWriting, PutConsentRequestPolicy{Policy: wzReqSet()})
+	w.answerOnly() // 403
+	// Nothing changed: the restore finds the original and only clears the journal.
+	w.expect(StepRestoreReading, ReadConsentRequestPolicy{})
+	w.answerOnly()
+	w.expect(StepRestoreClearing, ClearJournal{ID: wzRequestJournal().ID})
+	w.answerOnly()
+	w.expect(StepFailed)
+	if len(ft.journal) != 0 || ft.reqPolicy.IsEnabled || len(wzWritesIn(w.all)) != 1 {
+		t.Fatalf("journal %v policy %+v writes %#v", ft.journal, ft.reqPolicy, wzWritesIn(w.all))
+	}
+}
+
+func TestWizardRestoreRequestPolicyEntry(t *testing.T) {
+	j := wzRequestJournal()
+	orig, set := *j.OriginalRequestPolicy, *j.SetRequestPolicy
+	other := graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: false, RemindersEnabled: true, RequestDurationInDays: 7,
+		Reviewers: []graph.ReviewerScope{{Query: "/groups/grp-9/transitiveMembers/microsoft.graph.user", QueryType: "MicrosoftGraph"}}}
+	// What Graph returns: an id, a version and differently cased queries.
+	setRead := set
+	setRead.ID, setRead.Version = "restrictions", 3
+	setRead.Reviewers = []graph.ReviewerScope{{Query: "/USERS/ME-ID", QueryType: "MicrosoftGraph"}}
+	cases := []struct {
+		name    string
+		current graph.AdminConsentRequestPolicy
+		choose  string
+		want    []Effect // after sign-in
+		final   graph.AdminConsentRequestPolicy
+		kept    bool
+	}{
+		{"still ours", setRead, "", []Effect{ReadConsentRequestPolicy{}, PutConsentRequestPolicy{Policy: orig}, ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
+		{"already original", orig, "", []Effect{ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
+		{"concurrent: put original", other, "original", []Effect{ReadConsentRequestPolicy{}, PutConsentRequestPolicy{Policy: orig}, ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
+		{"concurrent: keep", other, "keep", []Effect{ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, other, false},
+		{"concurrent: later", other, "later", []Effect{ReadConsentRequestPolicy{}}, other, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ft := wzNewTenant(FixAdminLink)
+			ft.reqPolicy = tc.current
+			ft.journal[j.ID] = j
+			in := wzTestInput()
+			in.Journal = []JournalEntry{j}
+			in.RestoreOnly = true
+			w := wzNewWiz(t, in, ft)
+			w.expect(StepRestoreOffer)
+			if p := w.s.Prompt; len(p.Preview) != 1 || p.Preview[0].Label != "Users can request admin consent" || !strings.Contains(p.Body, "consent request setting") {
+				t.Fatalf("offer = %+v", p)
+			}
+			w.send(Chose{Key: "restore"})
+			w.expect(StepSigningIn, SignIn{Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite), Tenant: wzTTenantID})
+			w.answerOnly()
+			mark := len(w.all) - 1
+			for i := 0; i < 10 && w.s.Step != StepDone; i++ {
+				if w.s.Step == StepRestoreConflict {
+					p := w.s.Prompt
+					if len(p.Preview) != 3 || p.Preview[0].After != "requests off" || !strings.Contains(p.Preview[1].After, "1 reviewer") || !strings.Contains(p.Preview[2].After, "7 days") {
+						t.Fatalf("conflict must show the three values: %+v", p.Preview)
+					}
+					w.send(Chose{Key: tc.choose})
+					continue
+				}
+				w.answerOnly()
+			}
+			got := w.all[mark:]
+			got = got[:len(got)-1]
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("effects =\n  %#v\nwant\n  %#v", got, tc.want)
+			}
+			o := w.finished()
+			if !sameRequestPolicy(ft.reqPolicy, tc.final) || o.JournalKept != tc.kept || (len(ft.journal) == 1) != tc.kept {
+				t.Fatalf("policy %+v journal %v outcome %+v", ft.reqPolicy, ft.journal, o)
+			}
+			wantKind := OutcomeRestored
+			if tc.kept {
+				wantKind = OutcomeRestoreNeeded
+			}
+			if o.Kind != wantKind {
+				t.Fatalf("outcome = %+v", o)
+			}
+			if tc.name == "still ours" && (len(o.Changes) != 1 || !o.Changes[0].Verified || !strings.Contains(o.Summary, "consent request setting")) {
+				t.Fatalf("outcome = %+v", o)
+			}
+		})
+	}
+}
+
+// TestJournalEntryJSONCompat: entries written before request policies were
+// journaled read as user-consent entries; new entries round-trip.
+func TestJournalEntryJSONCompat(t *testing.T) {
+	old := `{"id":"t-1","tenantId":"t","cloud":"global","fix":"relax-user-consent","what":"` + JournalWhat + `","original":["a"],"set":["b"],"at":"2026-03-04T10:00:00Z","by":"ada"}`
+	var e JournalEntry
+	if err := json.Unmarshal([]byte(old), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.IsRequestPolicy() || e.OriginalRequestPolicy != nil || !reflect.DeepEqual(e.Original, []string{"a"}) {
+		t.Fatalf("old entry = %+v", e)
+	}
+	b, _ := json.Marshal(e)
+	if strings.Contains(string(b), "RequestPolicy") {
+		t.Fatalf("user-consent entry gained request fields: %s", b)
+	}
+	j := wzRequestJournal()
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back JournalEntry
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !back.IsRequestPolicy() || !reflect.DeepEqual(back, j) {
+		t.Fatalf("round trip = %+v\nwant %+v", back, j)
+	}
+}
