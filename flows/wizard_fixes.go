@@ -326,20 +326,7 @@ func requestWait(s State, ev Event) (State, []Effect) {
 		}
 		return s, nil
 	case UserSimulated:
-		if e.Err != nil {
-			s.Simulated = "The simulated user could not ask: " + e.Err.Error()
-		} else {
-			s.Simulated = "The user saw: " + screenName(e.Screen)
-			if e.Detail != "" {
-				s.Simulated += " (" + e.Detail + ")"
-			}
-		}
-		if !s.PollInFlight {
-			s.PollSeq++
-			s.PollInFlight = true
-			return s, []Effect{pollEffect(s)}
-		}
-		return s, nil
+		return userSimulated(s, e, "ask")
 	case Back:
 		if temporaryPending(s) {
 			return s, nil // the original request setting must be put back first: cancel does
@@ -507,20 +494,7 @@ func relaxConnect(s State, ev Event) (State, []Effect) {
 		}
 		return s, nil
 	case UserSimulated:
-		if e.Err != nil {
-			s.Simulated = "The simulated user could not connect: " + e.Err.Error()
-		} else {
-			s.Simulated = "The user saw: " + screenName(e.Screen)
-			if e.Detail != "" {
-				s.Simulated += " (" + e.Detail + ")"
-			}
-		}
-		if !s.PollInFlight {
-			s.PollSeq++
-			s.PollInFlight = true
-			return s, []Effect{pollEffect(s)}
-		}
-		return s, nil
+		return userSimulated(s, e, "connect")
 	case Back:
 		return s, nil // going back would leave the setting relaxed; restore or cancel instead
 	}
@@ -924,4 +898,24 @@ func oidcScope(sc string) bool {
 		return true
 	}
 	return false
+}
+
+// userSimulated notes what the demo's simulated user saw and polls the tenant
+// at once for the result (their request, or their consent). verb names what
+// they tried, for the error case.
+func userSimulated(s State, e UserSimulated, verb string) (State, []Effect) {
+	if e.Err != nil {
+		s.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
+	} else {
+		s.Simulated = "The user saw: " + screenName(e.Screen)
+		if e.Detail != "" {
+			s.Simulated += " (" + e.Detail + ")"
+		}
+	}
+	if !s.PollInFlight {
+		s.PollSeq++
+		s.PollInFlight = true
+		return s, []Effect{pollEffect(s)}
+	}
+	return s, nil
 }
