@@ -174,19 +174,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, seg str
 		return
 	}
 	q := r.URL.Query()
-	t, _, ok := s.resolveTenant(seg)
+	t, a, ok := s.pageTenantApp(w, seg, q)
 	if !ok {
-		errorPage(w, http.StatusBadRequest, 90002, tenantNotFound(seg))
-		return
-	}
-	clientID := q.Get("client_id")
-	if clientID == "" {
-		errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'client_id'.")
-		return
-	}
-	a := s.catalog.get(clientID)
-	if a == nil {
-		errorPage(w, http.StatusBadRequest, 700016, appNotFound(clientID, seg))
 		return
 	}
 	redirect := q.Get("redirect_uri")
@@ -371,19 +360,8 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 		errorPage(w, http.StatusBadRequest, 90130, "Application is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")
 		return
 	}
-	t, _, ok := s.resolveTenant(seg)
+	t, a, ok := s.pageTenantApp(w, seg, q)
 	if !ok {
-		errorPage(w, http.StatusBadRequest, 90002, tenantNotFound(seg))
-		return
-	}
-	clientID := q.Get("client_id")
-	if clientID == "" {
-		errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'client_id'.")
-		return
-	}
-	a := s.catalog.get(clientID)
-	if a == nil {
-		errorPage(w, http.StatusBadRequest, 700016, appNotFound(clientID, seg))
 		return
 	}
 	fl := &authFlow{kind: "adminconsent", seg: seg, tenant: t, app: a, version: version, state: q.Get("state"),
@@ -641,4 +619,26 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		d.Tenants = append(d.Tenants, tv)
 	}
 	render(w, http.StatusOK, "index", d)
+}
+
+// pageTenantApp resolves the tenant path segment and the client_id of a
+// browser page (authorize, adminconsent), answering Entra's error page
+// (90002, 900144, 700016) when either is unknown.
+func (s *Server) pageTenantApp(w http.ResponseWriter, seg string, q url.Values) (*Tenant, *App, bool) {
+	t, _, ok := s.resolveTenant(seg)
+	if !ok {
+		errorPage(w, http.StatusBadRequest, 90002, tenantNotFound(seg))
+		return nil, nil, false
+	}
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'client_id'.")
+		return nil, nil, false
+	}
+	a := s.catalog.get(clientID)
+	if a == nil {
+		errorPage(w, http.StatusBadRequest, 700016, appNotFound(clientID, seg))
+		return nil, nil, false
+	}
+	return t, a, true
 }
