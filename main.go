@@ -16,7 +16,7 @@ import (
 
 	"github.com/pkg/browser"
 
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/ui"
 )
 
@@ -112,7 +112,7 @@ func envTrue(s string) bool {
 }
 
 func (g *globals) config(getenv func(string) string) (ui.Config, error) {
-	cl, err := graph.LookupCloud(g.cloud)
+	cl, err := entra.LookupCloud(g.cloud)
 	if err != nil {
 		return ui.Config{}, err
 	}
@@ -122,7 +122,7 @@ func (g *globals) config(getenv func(string) string) (ui.Config, error) {
 	if g.graphURL != "" && !strings.HasPrefix(g.graphURL, "https://") {
 		return ui.Config{}, fmt.Errorf("--graph-url must start with https:// (got %q)", g.graphURL)
 	}
-	if g.clientID != "" && !graph.IsGUID(g.clientID) {
+	if g.clientID != "" && !entra.IsGUID(g.clientID) {
 		return ui.Config{}, fmt.Errorf("--client-id is not a GUID: %q", g.clientID)
 	}
 	dir, err := os.UserConfigDir()

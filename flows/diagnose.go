@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"consentwiz/assets"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // Portal names of the user-consent settings (ENTRA.md A1).
@@ -58,30 +58,30 @@ const (
 
 // partInfo names a snapshot part and what stays unknown when it cannot be read.
 var partInfo = map[string][2]string{
-	graph.PartOrganization:    {"the organization", "the tenant's name and domains are unknown"},
-	graph.PartMe:              {"the signed-in user", "who ran the check is unknown"},
-	graph.PartMyRoles:         {"your directory roles", "which fixes you can do yourself is unknown"},
-	graph.PartAuthorization:   {"the authorization policy", "the user-consent setting is unknown"},
-	graph.PartConsentRequest:  {"the admin consent request policy", "whether users can request approval is unknown"},
-	graph.PartApp:             {"the app's enterprise application", "whether the app is in the tenant is unknown"},
-	graph.PartAppGrants:       {"the app's permission grants", "what is already granted is unknown"},
-	graph.PartAppRoles:        {"the app's application permissions", "which app roles are granted is unknown"},
-	graph.PartGraphSP:         {"Microsoft Graph's permissions", "which scopes are admin-only is unknown"},
-	graph.PartClassifications: {"the permission classifications", "which scopes are classified low impact is unknown"},
-	graph.PartManagedExcludes: {"the Microsoft-managed policy's excludes", "which scopes Microsoft-managed consent blocks is unknown"},
-	graph.PartPendingRequests: {"the admin consent requests", "pending requests are unknown"},
+	entra.PartOrganization:    {"the organization", "the tenant's name and domains are unknown"},
+	entra.PartMe:              {"the signed-in user", "who ran the check is unknown"},
+	entra.PartMyRoles:         {"your directory roles", "which fixes you can do yourself is unknown"},
+	entra.PartAuthorization:   {"the authorization policy", "the user-consent setting is unknown"},
+	entra.PartConsentRequest:  {"the admin consent request policy", "whether users can request approval is unknown"},
+	entra.PartApp:             {"the app's enterprise application", "whether the app is in the tenant is unknown"},
+	entra.PartAppGrants:       {"the app's permission grants", "what is already granted is unknown"},
+	entra.PartAppRoles:        {"the app's application permissions", "which app roles are granted is unknown"},
+	entra.PartGraphSP:         {"Microsoft Graph's permissions", "which scopes are admin-only is unknown"},
+	entra.PartClassifications: {"the permission classifications", "which scopes are classified low impact is unknown"},
+	entra.PartManagedExcludes: {"the Microsoft-managed policy's excludes", "which scopes Microsoft-managed consent blocks is unknown"},
+	entra.PartPendingRequests: {"the admin consent requests", "pending requests are unknown"},
 }
 
 // diag carries the facts computed while diagnosing.
 type diag struct {
-	snap *graph.TenantSnapshot
+	snap *entra.TenantSnapshot
 	app  AppRef
 	d    Diagnosis
 
 	myRoles   map[string]bool
 	rolesRead bool
 
-	sp          *graph.ServicePrincipal
+	sp          *entra.ServicePrincipal
 	clientID    string
 	verified    bool
 	ownTenant   bool
@@ -92,7 +92,7 @@ type diag struct {
 
 	considered []string // requested minus ignored scopes
 	graphKnown bool
-	graphScope map[string]graph.PermissionScope // lower(value)
+	graphScope map[string]entra.PermissionScope // lower(value)
 	missing    []string
 	missingSet map[string]bool
 	hasGrant   bool
@@ -117,9 +117,9 @@ type diag struct {
 // snap: findings, the screen users see, each fix's viability with its reason
 // and role, and the recommended fix. It is deterministic and does no I/O.
 // A nil snap is treated as an empty snapshot (nothing read).
-func Diagnose(snap *graph.TenantSnapshot, app AppRef) Diagnosis {
+func Diagnose(snap *entra.TenantSnapshot, app AppRef) Diagnosis {
 	if snap == nil {
-		snap = &graph.TenantSnapshot{}
+		snap = &entra.TenantSnapshot{}
 	}
 	g := &diag{snap: snap, app: app}
 	g.init()
@@ -159,17 +159,17 @@ func (g *diag) init() {
 	for _, r := range g.snap.MyRoles {
 		g.myRoles[strings.ToLower(r.RoleTemplateID)] = true
 	}
-	g.rolesRead = g.readable(graph.PartMyRoles)
+	g.rolesRead = g.readable(entra.PartMyRoles)
 	for k := range g.snap.Errors {
 		if g.snap.Errors[k] != nil {
 			g.d.Unreadable = append(g.d.Unreadable, k)
 		}
 	}
 	sort.Strings(g.d.Unreadable)
-	g.authzKnown = g.readable(graph.PartAuthorization)
-	g.wfKnown = g.readable(graph.PartConsentRequest)
-	g.excludesKnown = g.readable(graph.PartManagedExcludes)
-	g.classKnown = g.readable(graph.PartClassifications)
+	g.authzKnown = g.readable(entra.PartAuthorization)
+	g.wfKnown = g.readable(entra.PartConsentRequest)
+	g.excludesKnown = g.readable(entra.PartManagedExcludes)
+	g.classKnown = g.readable(entra.PartClassifications)
 }
 
 func (g *diag) tenantAndApp() {
@@ -192,7 +192,7 @@ func (g *diag) tenantAndApp() {
 	}
 	g.d.SignedInAs = Sanitize(me, 120)
 	for _, r := range s.MyRoles {
-		name := graph.RoleNames[strings.ToLower(r.RoleTemplateID)]
+		name := entra.RoleNames[strings.ToLower(r.RoleTemplateID)]
 		if name == "" {
 			name = Sanitize(r.DisplayName, 80)
 		}
@@ -300,8 +300,8 @@ func (g *diag) scopes() {
 	}
 
 	// Microsoft Graph's scopes.
-	g.graphKnown = g.readable(graph.PartGraphSP) && (s.GraphSP.ID != "" || len(s.GraphSP.OAuth2PermissionScopes) > 0)
-	g.graphScope = map[string]graph.PermissionScope{}
+	g.graphKnown = g.readable(entra.PartGraphSP) && (s.GraphSP.ID != "" || len(s.GraphSP.OAuth2PermissionScopes) > 0)
+	g.graphScope = map[string]entra.PermissionScope{}
 	for _, ps := range s.GraphSP.OAuth2PermissionScopes {
 		g.graphScope[strings.ToLower(ps.Value)] = ps
 	}
@@ -419,7 +419,7 @@ func (g *diag) excludedByManaged(scope string) bool {
 		default:
 			continue
 		}
-		if ra := cs.ResourceApplication; ra != "" && !strings.EqualFold(ra, "any") && !strings.EqualFold(ra, graph.MicrosoftGraphAppID) {
+		if ra := cs.ResourceApplication; ra != "" && !strings.EqualFold(ra, "any") && !strings.EqualFold(ra, entra.MicrosoftGraphAppID) {
 			continue
 		}
 		if len(cs.Permissions) > 0 && !diagContainsFold(cs.Permissions, "all") &&
@@ -466,7 +466,7 @@ func (g *diag) classifiedAs(scope, class string) bool {
 // name, and the self-consent policy ids (lowercase). Prefixes are compared
 // case-insensitively; ManagePermissionGrantsForOwnedResource.* entries are ignored.
 func ConsentSetting(assigned []string) (setting, portalName string, selfPolicies []string) {
-	prefix := strings.ToLower(graph.SelfConsentPrefix)
+	prefix := strings.ToLower(entra.SelfConsentPrefix)
 	for _, a := range assigned {
 		la := strings.ToLower(strings.TrimSpace(a))
 		if strings.HasPrefix(la, prefix) {
@@ -487,11 +487,11 @@ func ConsentSetting(assigned []string) (setting, portalName string, selfPolicies
 	switch {
 	case len(selfPolicies) == 0:
 		return ConsentDisabled, PortalNameDisabled, selfPolicies
-	case has(graph.PolicyManagedRecommended) && onlyKnown(graph.PolicyManagedRecommended, mailClients, mailClientsAlt):
+	case has(entra.PolicyManagedRecommended) && onlyKnown(entra.PolicyManagedRecommended, mailClients, mailClientsAlt):
 		return ConsentMicrosoftManaged, PortalNameManaged, selfPolicies
-	case has(graph.PolicyLegacy) && onlyKnown(graph.PolicyLegacy, mailClients, mailClientsAlt):
+	case has(entra.PolicyLegacy) && onlyKnown(entra.PolicyLegacy, mailClients, mailClientsAlt):
 		return ConsentLegacy, PortalNameLegacy, selfPolicies
-	case has(graph.PolicyLow) && onlyKnown(graph.PolicyLow, mailClients, mailClientsAlt):
+	case has(entra.PolicyLow) && onlyKnown(entra.PolicyLow, mailClients, mailClientsAlt):
 		return ConsentLow, PortalNameLow, selfPolicies
 	}
 	return ConsentCustom, PortalNameCustom + " (" + Sanitize(strings.Join(selfPolicies, ", "), 160) + ")", selfPolicies
@@ -540,7 +540,7 @@ func DescribeReviewer(query string) string {
 		}
 	}
 	role := func(id string) string {
-		if n := graph.RoleNames[strings.ToLower(id)]; n != "" {
+		if n := entra.RoleNames[strings.ToLower(id)]; n != "" {
 			return n
 		}
 		return Sanitize(id, 64)
@@ -710,7 +710,7 @@ func (g *diag) findings() {
 
 	// Service principal.
 	switch {
-	case !g.readable(graph.PartApp):
+	case !g.readable(entra.PartApp):
 		g.add(FindingServicePrincipal, SeverityWarning, "Whether "+name+" is in the tenant is unknown", "the enterprise application could not be read")
 	case g.sp == nil:
 		g.add(FindingServicePrincipal, SeverityInfo, name+" is new to the tenant",
@@ -752,7 +752,7 @@ func (g *diag) findings() {
 			detail = "granted tenant-wide: " + strings.Join(g.d.Scopes.Granted, " ") + "; " + detail
 		}
 		g.add(FindingScopes, SeverityWarning, "The permissions the app asks for are unknown", detail)
-	case !g.readable(graph.PartAppGrants):
+	case !g.readable(entra.PartAppGrants):
 		g.add(FindingScopes, SeverityWarning, "What is already granted is unknown", "the app's permission grants could not be read")
 	case len(g.missing) == 0 && g.hasGrant:
 		g.add(FindingScopes, SeverityOK, "Every requested permission is granted tenant-wide", strings.Join(g.d.Scopes.Granted, " "))
@@ -900,7 +900,7 @@ func (g *diag) findings() {
 			who = append(who, w)
 		}
 		g.add(FindingPendingRequests, SeverityWarning, countNoun(n, "request", "requests")+" for "+name+" pending", strings.Join(who, "; "))
-	} else if !g.readable(graph.PartPendingRequests) {
+	} else if !g.readable(entra.PartPendingRequests) {
 		g.add(FindingPendingRequests, SeverityWarning, "Pending requests: unknown", "the admin consent requests could not be read")
 	}
 
@@ -942,7 +942,7 @@ func onOffWord(b bool) string {
 // hasRole reports whether the signed-in account holds one of the roles (by
 // template id); Global Administrator satisfies everything.
 func (g *diag) hasRole(ids ...string) bool {
-	if g.myRoles[graph.RoleGlobalAdmin] {
+	if g.myRoles[entra.RoleGlobalAdmin] {
 		return true
 	}
 	for _, id := range ids {
@@ -956,9 +956,9 @@ func (g *diag) hasRole(ids ...string) bool {
 // consentRole is the role that grants the app's permissions tenant-wide (ENTRA.md A7).
 func (g *diag) consentRole() (string, bool) {
 	if len(g.d.Scopes.AppRolesMissing) > 0 {
-		return NeedsPRA, g.hasRole(graph.RolePrivilegedRoleAdmin)
+		return NeedsPRA, g.hasRole(entra.RolePrivilegedRoleAdmin)
 	}
-	return NeedsCloudAppAdmin, g.hasRole(graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin, graph.RolePrivilegedRoleAdmin)
+	return NeedsCloudAppAdmin, g.hasRole(entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin)
 }
 
 // commonBlock is the reason no consent fix applies, or "".
@@ -1003,7 +1003,7 @@ func (g *diag) fixAdminLink() FixOption {
 
 func (g *diag) fixRelax() FixOption {
 	f := FixOption{ID: FixRelaxUserConsent, Title: "Temporarily let Microsoft manage user consent", NeedsRole: NeedsPRA,
-		HasRole: g.hasRole(graph.RolePrivilegedRoleAdmin), Writes: true, Viable: true}
+		HasRole: g.hasRole(entra.RolePrivilegedRoleAdmin), Writes: true, Viable: true}
 	const cannot = "relaxing user consent cannot help: "
 	switch {
 	case g.commonBlock() != "":
@@ -1081,13 +1081,13 @@ func (g *diag) fixGrantDirect() FixOption {
 	switch {
 	case len(g.app.AppRoles) > 0 && len(g.d.Scopes.AppRolesMissing) > 0:
 		f.NeedsRole = NeedsPRA
-		f.HasRole = g.hasRole(graph.RolePrivilegedRoleAdmin) && (g.sp != nil || g.hasRole(graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin))
+		f.HasRole = g.hasRole(entra.RolePrivilegedRoleAdmin) && (g.sp != nil || g.hasRole(entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin))
 	case g.sp == nil:
 		f.NeedsRole = NeedsCloudAppAdmin
-		f.HasRole = g.hasRole(graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin)
+		f.HasRole = g.hasRole(entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin)
 	default:
 		f.NeedsRole = NeedsCloudAppAdmin
-		f.HasRole = g.hasRole(graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin, graph.RolePrivilegedRoleAdmin)
+		f.HasRole = g.hasRole(entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin)
 	}
 	switch {
 	case g.commonBlock() != "":
@@ -1119,10 +1119,10 @@ func (g *diag) fixClassifyLow() FixOption {
 	f := FixOption{ID: FixClassifyLow, Title: "Classify the permissions as low impact", Writes: true, Viable: true}
 	if g.d.UserConsent.Setting == ConsentLow {
 		f.NeedsRole = NeedsCloudAppAdmin
-		f.HasRole = g.hasRole(graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin)
+		f.HasRole = g.hasRole(entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin)
 	} else {
 		f.NeedsRole = NeedsCAAAndPRA
-		f.HasRole = g.hasRole() || g.hasRole(graph.RolePrivilegedRoleAdmin) && g.hasRole(graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin)
+		f.HasRole = g.hasRole() || g.hasRole(entra.RolePrivilegedRoleAdmin) && g.hasRole(entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin)
 	}
 	const cannot = "classifying permissions cannot help: "
 	switch {

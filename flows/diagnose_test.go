@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"consentwiz/assets"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 const (
@@ -26,10 +26,10 @@ const (
 	idAlice   = "55555555-5555-5555-5555-555555555555"
 )
 
-func graphSP() graph.ServicePrincipal {
-	return graph.ServicePrincipal{
-		ID: tGraphSP, AppID: graph.MicrosoftGraphAppID, DisplayName: "Microsoft Graph",
-		OAuth2PermissionScopes: []graph.PermissionScope{
+func graphSP() entra.ServicePrincipal {
+	return entra.ServicePrincipal{
+		ID: tGraphSP, AppID: entra.MicrosoftGraphAppID, DisplayName: "Microsoft Graph",
+		OAuth2PermissionScopes: []entra.PermissionScope{
 			{ID: idUser, Value: "User.Read", Type: "User", IsEnabled: true},
 			{ID: idOffline, Value: "offline_access", Type: "User", IsEnabled: true},
 			{ID: idCalRW, Value: "Calendars.ReadWrite", Type: "User", IsEnabled: true},
@@ -37,41 +37,41 @@ func graphSP() graph.ServicePrincipal {
 			{ID: idDirRead, Value: "Directory.Read.All", Type: "Admin", IsEnabled: true},
 			{ID: idFiles, Value: "Files.Read.All", Type: "User", IsEnabled: true},
 		},
-		AppRoles: []graph.AppRole{{ID: idCalRole, Value: "Calendars.Read", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}},
+		AppRoles: []entra.AppRole{{ID: idCalRole, Value: "Calendars.Read", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}},
 	}
 }
 
-func roles(ids ...string) []graph.DirectoryRole {
-	var out []graph.DirectoryRole
+func roles(ids ...string) []entra.DirectoryRole {
+	var out []entra.DirectoryRole
 	for _, id := range ids {
-		out = append(out, graph.DirectoryRole{ID: "r-" + id[:4], RoleTemplateID: id, DisplayName: graph.RoleNames[id]})
+		out = append(out, entra.DirectoryRole{ID: "r-" + id[:4], RoleTemplateID: id, DisplayName: entra.RoleNames[id]})
 	}
 	return out
 }
 
 // lockedDown is the locked-down scenario: user consent off, workflow off, app new.
-func lockedDown() *graph.TenantSnapshot {
-	return &graph.TenantSnapshot{
+func lockedDown() *entra.TenantSnapshot {
+	return &entra.TenantSnapshot{
 		TenantID: tTenant, Cloud: "global",
-		Organization: graph.Organization{ID: tTenant, DisplayName: "Contoso",
-			VerifiedDomains: []graph.VerifiedDomain{{Name: "contoso.onmicrosoft.com", IsInitial: true}, {Name: "contoso.com", IsDefault: true}}},
-		Me:      graph.User{ID: "me", UserPrincipalName: "admin@contoso.com"},
-		MyRoles: roles(graph.RoleGlobalAdmin),
-		AuthorizationPolicy: graph.AuthorizationPolicy{DefaultUserRolePermissions: graph.DefaultUserRolePermissions{
+		Organization: entra.Organization{ID: tTenant, DisplayName: "Contoso",
+			VerifiedDomains: []entra.VerifiedDomain{{Name: "contoso.onmicrosoft.com", IsInitial: true}, {Name: "contoso.com", IsDefault: true}}},
+		Me:      entra.User{ID: "me", UserPrincipalName: "admin@contoso.com"},
+		MyRoles: roles(entra.RoleGlobalAdmin),
+		AuthorizationPolicy: entra.AuthorizationPolicy{DefaultUserRolePermissions: entra.DefaultUserRolePermissions{
 			PermissionGrantPoliciesAssigned: []string{"ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team"}}},
 		GraphSP: graphSP(),
-		ManagedExcludes: []graph.PermissionGrantConditionSet{
-			{ID: "x1", PermissionType: "delegated", ResourceApplication: graph.MicrosoftGraphAppID, Permissions: []string{idCalRW, idFiles}},
+		ManagedExcludes: []entra.PermissionGrantConditionSet{
+			{ID: "x1", PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID, Permissions: []string{idCalRW, idFiles}},
 			{ID: "x2", PermissionType: "application", ResourceApplication: "any", Permissions: []string{"all"}},
 		},
 	}
 }
 
-func appSP(verified bool) *graph.ServicePrincipal {
-	sp := &graph.ServicePrincipal{ID: tAppSP, AppID: tClient, DisplayName: "TrackerRMS", AppOwnerOrganizationID: tOwner,
+func appSP(verified bool) *entra.ServicePrincipal {
+	sp := &entra.ServicePrincipal{ID: tAppSP, AppID: tClient, DisplayName: "TrackerRMS", AppOwnerOrganizationID: tOwner,
 		ReplyURLs: []string{"https://ukevo.tracker-rms.com/Office365/CallBack"}}
 	if verified {
-		sp.VerifiedPublisher = &graph.VerifiedPublisher{DisplayName: "Tracker Systems", VerifiedPublisherID: "1234567"}
+		sp.VerifiedPublisher = &entra.VerifiedPublisher{DisplayName: "Tracker Systems", VerifiedPublisherID: "1234567"}
 	}
 	return sp
 }
@@ -89,30 +89,30 @@ func withScopes(scopes ...string) AppRef {
 	return AppRef{ClientID: tClient, Scopes: scopes}
 }
 
-func grant(consent, scope string) graph.OAuth2PermissionGrant {
-	return graph.OAuth2PermissionGrant{ID: "g", ClientID: tAppSP, ConsentType: consent, ResourceID: tGraphSP, Scope: scope, PrincipalID: idAlice}
+func grant(consent, scope string) entra.OAuth2PermissionGrant {
+	return entra.OAuth2PermissionGrant{ID: "g", ClientID: tAppSP, ConsentType: consent, ResourceID: tGraphSP, Scope: scope, PrincipalID: idAlice}
 }
 
-func setConsent(s *graph.TenantSnapshot, ids ...string) {
+func setConsent(s *entra.TenantSnapshot, ids ...string) {
 	s.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = ids
 }
 
-func pendingReq(scopes ...string) graph.AppConsentRequest {
-	var ps []graph.ConsentRequestScope
+func pendingReq(scopes ...string) entra.AppConsentRequest {
+	var ps []entra.ConsentRequestScope
 	for _, s := range scopes {
-		ps = append(ps, graph.ConsentRequestScope{DisplayName: s})
+		ps = append(ps, entra.ConsentRequestScope{DisplayName: s})
 	}
-	return graph.AppConsentRequest{ID: "req-1", AppID: tClient, AppDisplayName: "TrackerRMS", PendingScopes: ps,
-		UserConsentRequests: []graph.UserConsentRequest{
+	return entra.AppConsentRequest{ID: "req-1", AppID: tClient, AppDisplayName: "TrackerRMS", PendingScopes: ps,
+		UserConsentRequests: []entra.UserConsentRequest{
 			{ID: "ureq-1", Status: "InProgress", Reason: "need calendar sync\x1b[31m", CreatedDateTime: "2026-01-02T03:04:05Z",
-				CreatedBy: graph.IdentitySet{User: &graph.Identity{ID: idAlice, DisplayName: "Alice \u202eevil"}}},
+				CreatedBy: entra.IdentitySet{User: &entra.Identity{ID: idAlice, DisplayName: "Alice \u202eevil"}}},
 			{ID: "ureq-0", Status: "Completed"},
 		}}
 }
 
 type diagCase struct {
 	name        string
-	snap        func() *graph.TenantSnapshot
+	snap        func() *entra.TenantSnapshot
 	app         func(t *testing.T) AppRef
 	screen      string
 	blocked     bool
@@ -173,17 +173,17 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "request-workflow with a pending request",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.ConsentRequestPolicy = graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30,
-					Reviewers: []graph.ReviewerScope{
+				s.ConsentRequestPolicy = entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30,
+					Reviewers: []entra.ReviewerScope{
 						{Query: "/users/" + idAlice, QueryType: "MicrosoftGraph"},
 						{Query: "/groups/66666666-6666-6666-6666-666666666666/transitiveMembers/microsoft.graph.user"},
-						{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + graph.RoleGlobalAdmin + "'"},
+						{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + entra.RoleGlobalAdmin + "'"},
 					}}
-				s.PendingRequests = []graph.AppConsentRequest{pendingReq("User.Read", "Calendars.ReadWrite")}
-				s.MyRoles = roles(graph.RoleCloudApplicationAdmin)
+				s.PendingRequests = []entra.AppConsentRequest{pendingReq("User.Read", "Calendars.ReadWrite")}
+				s.MyRoles = roles(entra.RoleCloudApplicationAdmin)
 				return s
 			},
 			app:    tracker,
@@ -214,10 +214,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "workflow on, no reviewers, scopes from the pending request",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
-				s.ConsentRequestPolicy = graph.AdminConsentRequestPolicy{IsEnabled: true}
-				s.PendingRequests = []graph.AppConsentRequest{{ID: "req-2", AppID: tClient, PendingScopes: []graph.ConsentRequestScope{{DisplayName: "Mail.Send"}}}}
+				s.ConsentRequestPolicy = entra.AdminConsentRequestPolicy{IsEnabled: true}
+				s.PendingRequests = []entra.AppConsentRequest{{ID: "req-2", AppID: tClient, PendingScopes: []entra.ConsentRequestScope{{DisplayName: "Mail.Send"}}}}
 				return s
 			},
 			app:    func(*testing.T) AppRef { return AppRef{ClientID: tClient} },
@@ -233,9 +233,9 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "workflow on, no reviewers, no request",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
-				s.ConsentRequestPolicy = graph.AdminConsentRequestPolicy{IsEnabled: true}
+				s.ConsentRequestPolicy = entra.AdminConsentRequestPolicy{IsEnabled: true}
 				return s
 			},
 			app: tracker, screen: ScreenApprovalRequired, blocked: true, recommended: FixAdminLink,
@@ -245,9 +245,9 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "workflow on with reviewers, no request yet",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
-				s.ConsentRequestPolicy = graph.AdminConsentRequestPolicy{IsEnabled: true, Reviewers: []graph.ReviewerScope{{Query: "/directoryRoles/" + graph.RolePrivilegedRoleAdmin}, {Query: "/weird/\x1b]52;c;AAAA\x07query"}}}
+				s.ConsentRequestPolicy = entra.AdminConsentRequestPolicy{IsEnabled: true, Reviewers: []entra.ReviewerScope{{Query: "/directoryRoles/" + entra.RolePrivilegedRoleAdmin}, {Query: "/weird/\x1b]52;c;AAAA\x07query"}}}
 				return s
 			},
 			app: tracker, screen: ScreenApprovalRequired, blocked: true,
@@ -262,7 +262,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "managed-calendar",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "managePermissionGrantsForSelf.microsoft-user-default-recommended", "ManagePermissionGrantsForSelf.microsoft-user-default-allow-consent-apps",
@@ -283,7 +283,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "managed consent already, nothing excluded",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-recommended")
@@ -297,10 +297,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "relax works: user consent off, scopes allowed by the managed policy",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.MyRoles = roles(graph.RolePrivilegedRoleAdmin)
+				s.MyRoles = roles(entra.RolePrivilegedRoleAdmin)
 				return s
 			},
 			app:    func(*testing.T) AppRef { return withScopes("User.Read", "Mail.Send", "offline_access") },
@@ -311,10 +311,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "relax viable but unverified; only a Cloud Application Administrator",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(false)
-				s.MyRoles = roles(graph.RoleCloudApplicationAdmin)
+				s.MyRoles = roles(entra.RoleCloudApplicationAdmin)
 				return s
 			},
 			app:    func(*testing.T) AppRef { return withScopes("User.Read") },
@@ -326,7 +326,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "low policy, unverified publisher",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(false)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-low")
@@ -346,12 +346,12 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "low policy, verified, not classified",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-low")
-				s.Classifications = []graph.DelegatedPermissionClassification{{PermissionID: idUser, PermissionName: "User.Read", Classification: "low"}}
-				s.MyRoles = roles(graph.RoleApplicationAdmin)
+				s.Classifications = []entra.DelegatedPermissionClassification{{PermissionID: idUser, PermissionName: "User.Read", Classification: "low"}}
+				s.MyRoles = roles(entra.RoleApplicationAdmin)
 				return s
 			},
 			app:    func(*testing.T) AppRef { return withScopes("User.Read", "Mail.Send") },
@@ -364,11 +364,11 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "low policy, verified, classified: users consent themselves",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-low")
-				s.Classifications = []graph.DelegatedPermissionClassification{
+				s.Classifications = []entra.DelegatedPermissionClassification{
 					{PermissionID: idUser, PermissionName: "User.Read", Classification: "low"},
 					{PermissionID: idMail, Classification: "low"},
 				}
@@ -381,7 +381,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "own-tenant app under the low policy",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(false)
 				s.App.AppOwnerOrganizationID = tTenant
@@ -396,7 +396,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "legacy consent, unverified: consent prompt with step-up risk",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(false)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-legacy")
@@ -415,7 +415,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "legacy consent, verified, nothing excluded: classify-low not needed",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-legacy")
@@ -429,10 +429,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "granted",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read offline_access Calendars.ReadWrite Mail.Send openid")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read offline_access Calendars.ReadWrite Mail.Send openid")}
 				return s
 			},
 			app:    tracker,
@@ -448,11 +448,11 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "assignment required after consent",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				s.App.AppRoleAssignmentRequired = true
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read offline_access Calendars.ReadWrite Mail.Send")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read offline_access Calendars.ReadWrite Mail.Send")}
 				return s
 			},
 			app:    tracker,
@@ -463,7 +463,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "assignment required, not consented",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				s.App.AppRoleAssignmentRequired = true
@@ -478,7 +478,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "admin-only scope",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-legacy")
@@ -492,10 +492,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "admin-only scope already granted",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "Directory.Read.All")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "Directory.Read.All")}
 				return s
 			},
 			app:      func(*testing.T) AppRef { return withScopes("User.Read", "Directory.Read.All") },
@@ -506,10 +506,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "application permissions, Cloud Application Administrator only",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.MyRoles = roles(graph.RoleCloudApplicationAdmin)
+				s.MyRoles = roles(entra.RoleCloudApplicationAdmin)
 				return s
 			},
 			app: func(*testing.T) AppRef {
@@ -531,11 +531,11 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "application permissions granted",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
-				s.AppRoleAssignments = []graph.AppRoleAssignment{{AppRoleID: idCalRole, PrincipalID: tAppSP, ResourceID: tGraphSP}}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
+				s.AppRoleAssignments = []entra.AppRoleAssignment{{AppRoleID: idCalRole, PrincipalID: tAppSP, ResourceID: tGraphSP}}
 				return s
 			},
 			app: func(*testing.T) AppRef {
@@ -548,27 +548,27 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "unreadable parts",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
-				s.Errors = map[string]*graph.APIError{
-					graph.PartAuthorization:   {Status: 403, Code: "Authorization_RequestDenied"},
-					graph.PartManagedExcludes: {Status: 403},
-					graph.PartConsentRequest:  {Status: 403},
-					graph.PartMyRoles:         {Status: 403},
-					graph.PartGraphSP:         {Status: 403},
-					graph.PartPendingRequests: {Status: 403},
-					graph.PartApp:             {Status: 403},
-					graph.PartAppGrants:       {Status: 403},
+				s.Errors = map[string]*entra.APIError{
+					entra.PartAuthorization:   {Status: 403, Code: "Authorization_RequestDenied"},
+					entra.PartManagedExcludes: {Status: 403},
+					entra.PartConsentRequest:  {Status: 403},
+					entra.PartMyRoles:         {Status: 403},
+					entra.PartGraphSP:         {Status: 403},
+					entra.PartPendingRequests: {Status: 403},
+					entra.PartApp:             {Status: 403},
+					entra.PartAppGrants:       {Status: 403},
 					"mystery":                 {Status: 500},
 				}
 				s.MyRoles = nil
-				s.GraphSP = graph.ServicePrincipal{}
+				s.GraphSP = entra.ServicePrincipal{}
 				return s
 			},
 			app:    tracker,
 			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixAdminLink, whyHas: "hand it over",
 			findings: map[string]Severity{
-				"unreadable-" + graph.PartAuthorization: SeverityWarning, "unreadable-" + graph.PartManagedExcludes: SeverityWarning,
+				"unreadable-" + entra.PartAuthorization: SeverityWarning, "unreadable-" + entra.PartManagedExcludes: SeverityWarning,
 				"unreadable-mystery": SeverityWarning, FindingUserConsent: SeverityWarning, FindingManagedPolicy: SeverityWarning,
 				FindingRequestWorkflow: SeverityWarning, FindingRoles: SeverityWarning, FindingAdminOnly: SeverityWarning,
 				FindingPendingRequests: SeverityWarning, FindingServicePrincipal: SeverityWarning, FindingScopes: SeverityWarning,
@@ -581,7 +581,7 @@ func diagCases() []diagCase {
 				if d.UserConsent.Setting != ConsentUnknown {
 					t.Errorf("setting %q", d.UserConsent.Setting)
 				}
-				if len(d.Unreadable) != 9 || d.Unreadable[0] != graph.PartConsentRequest {
+				if len(d.Unreadable) != 9 || d.Unreadable[0] != entra.PartConsentRequest {
 					t.Errorf("unreadable %v", d.Unreadable)
 				}
 			},
@@ -597,10 +597,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "scopes unknown but a grant exists",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
 				return s
 			},
 			app:      func(*testing.T) AppRef { return AppRef{ClientID: tClient} },
@@ -609,12 +609,12 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "app disabled",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				off := false
 				s.App.AccountEnabled = &off
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
 				return s
 			},
 			app:    func(*testing.T) AppRef { return withScopes("User.Read") },
@@ -628,7 +628,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "no reply URL",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				s.App.ReplyURLs = nil
@@ -641,11 +641,11 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "prompt=admin_consent despite a full grant",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-legacy")
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
 				return s
 			},
 			app: func(*testing.T) AppRef {
@@ -660,7 +660,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "unknown scope and other APIs",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				return s
@@ -677,7 +677,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "other APIs only",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				return s
@@ -694,7 +694,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "custom policy",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.contoso-custom", "ManagePermissionGrantsForSelf.microsoft-user-default-low")
@@ -713,10 +713,10 @@ func diagCases() []diagCase {
 		},
 		{
 			name: "per-user grants and error code",
-			snap: func() *graph.TenantSnapshot {
+			snap: func() *entra.TenantSnapshot {
 				s := lockedDown()
 				s.App = appSP(true)
-				s.AppGrants = []graph.OAuth2PermissionGrant{grant("Principal", "User.Read"), grant("Principal", "User.Read")}
+				s.AppGrants = []entra.OAuth2PermissionGrant{grant("Principal", "User.Read"), grant("Principal", "User.Read")}
 				return s
 			},
 			app: func(*testing.T) AppRef {
@@ -739,7 +739,7 @@ func diagCases() []diagCase {
 		},
 		{
 			name:   "no client id, no roles",
-			snap:   func() *graph.TenantSnapshot { s := lockedDown(); s.MyRoles = nil; return s },
+			snap:   func() *entra.TenantSnapshot { s := lockedDown(); s.MyRoles = nil; return s },
 			app:    func(*testing.T) AppRef { return AppRef{Scopes: []string{"User.Read"}} },
 			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixRequestWorkflow, whyHas: "needs a Global Administrator",
 			findings: map[string]Severity{FindingRoles: SeverityInfo},
@@ -748,13 +748,13 @@ func diagCases() []diagCase {
 		},
 		{
 			name:   "nothing viable",
-			snap:   func() *graph.TenantSnapshot { s := lockedDown(); s.App = appSP(true); s.App.ReplyURLs = nil; return s },
+			snap:   func() *entra.TenantSnapshot { s := lockedDown(); s.App = appSP(true); s.App.ReplyURLs = nil; return s },
 			app:    func(*testing.T) AppRef { return AppRef{ClientID: tClient, Prompt: "consent"} },
 			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixRequestWorkflow,
 		},
 		{
 			name:   "nil snapshot",
-			snap:   func() *graph.TenantSnapshot { return nil },
+			snap:   func() *entra.TenantSnapshot { return nil },
 			app:    tracker,
 			screen: ScreenNeedAdminApproval, blocked: true,
 		},
@@ -925,10 +925,10 @@ func TestDiagnoseHostileStrings(t *testing.T) {
 	s := lockedDown()
 	s.App = appSP(false)
 	s.App.DisplayName = "Evil\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\u202e\x1b[2J" + strings.Repeat("A", 5000)
-	s.Organization.VerifiedDomains = []graph.VerifiedDomain{{Name: "evil\x1b[31m.com", IsDefault: true}}
+	s.Organization.VerifiedDomains = []entra.VerifiedDomain{{Name: "evil\x1b[31m.com", IsDefault: true}}
 	s.Me.UserPrincipalName = "\x9b31mroot"
-	s.ConsentRequestPolicy = graph.AdminConsentRequestPolicy{IsEnabled: true, Reviewers: []graph.ReviewerScope{{Query: "/users/\x1b[5m" + idAlice}}}
-	s.PendingRequests = []graph.AppConsentRequest{pendingReq("User.Read\x1b[0m")}
+	s.ConsentRequestPolicy = entra.AdminConsentRequestPolicy{IsEnabled: true, Reviewers: []entra.ReviewerScope{{Query: "/users/\x1b[5m" + idAlice}}}
+	s.PendingRequests = []entra.AppConsentRequest{pendingReq("User.Read\x1b[0m")}
 	d := Diagnose(s, withScopes("User.Read"))
 	b, _ := json.Marshal(d)
 	if strings.Contains(string(b), `\u001b`) || strings.Contains(string(b), `\u202e`) || strings.Contains(string(b), `\u009b`) {
@@ -987,7 +987,7 @@ func TestDiagnosisJSON(t *testing.T) {
 		}
 	}
 	// Slices marshal as [], never null, even from an empty snapshot.
-	for _, snap := range []*graph.TenantSnapshot{lockedDown(), nil, {}} {
+	for _, snap := range []*entra.TenantSnapshot{lockedDown(), nil, {}} {
 		b, _ := json.Marshal(Diagnose(snap, AppRef{}))
 		if strings.Contains(string(b), "null") {
 			t.Errorf("null in %s", b)

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"consentwiz/assets"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // Explanation says what a sign-in error (or a pasted URL) means and what to do.
@@ -92,8 +92,8 @@ func Explain(input string) (Explanation, error) {
 	}
 	e.notes()
 	if e.App.ClientID != "" && e.App.TenantHint != "" && (e.Code == 0 || hasFix(e.Fixes, FixAdminLink)) {
-		cloud := graph.Clouds["global"]
-		if c, ok := graph.Clouds[e.App.CloudHint]; ok {
+		cloud := entra.Clouds["global"]
+		if c, ok := entra.Clouds[e.App.CloudHint]; ok {
 			cloud = c
 		}
 		e.ConsentURL = AdminConsentURLv1(cloud, e.App.TenantHint, e.App.ClientID, "", "")

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"consentwiz/assets"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // HandoffInput is what the helpdesk knows when handing the problem to an admin.
@@ -16,7 +16,7 @@ type HandoffInput struct {
 	// Tenant is the tenant; ID may be empty offline (the domain is used then).
 	Tenant TenantInfo
 	// Cloud is the cloud links are built for (login and admin-center hosts).
-	Cloud graph.Cloud
+	Cloud entra.Cloud
 	// Diagnosis is the live diagnosis when someone signed in (e.g. as Global
 	// Reader); nil offline.
 	Diagnosis *Diagnosis
@@ -343,7 +343,7 @@ func (b *handoffBuilder) live() {
 	b.h.Live = l
 }
 
-func (b *handoffBuilder) linkCloud() graph.Cloud { return b.in.Cloud }
+func (b *handoffBuilder) linkCloud() entra.Cloud { return b.in.Cloud }
 
 func (b *handoffBuilder) consentLinks() {
 	h := &b.h

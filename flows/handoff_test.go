@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,8 +10,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"consentwiz/graph"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the hand-off and report golden files")
@@ -108,7 +107,7 @@ func fixByKey(h Handoff, key string) (HandoffFix, bool) {
 }
 
 func TestHandoffOffline(t *testing.T) {
-	global := graph.Clouds["global"]
+	global := entra.Clouds["global"]
 	cases := []struct {
 		name     string
 		input    func(t *testing.T) HandoffInput
@@ -214,7 +213,7 @@ func TestHandoffOffline(t *testing.T) {
 		{
 			name: "profile in usgov without tenant",
 			input: func(t *testing.T) HandoffInput {
-				return HandoffInput{App: tracker(t), Cloud: graph.Clouds["usgov"], GeneratedAt: tGenerated}
+				return HandoffInput{App: tracker(t), Cloud: entra.Clouds["usgov"], GeneratedAt: tGenerated}
 			},
 			first: HandoffConsentLink,
 			contains: []string{
@@ -299,7 +298,7 @@ func TestHandoffScenarios(t *testing.T) {
 			}
 			app := fx.app(t)
 			d := Diagnose(fx.snap(), app)
-			h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: graph.Clouds["global"], Diagnosis: &d,
+			h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: entra.Clouds["global"], Diagnosis: &d,
 				GeneratedAt: tGenerated, Version: "1.2.3"})
 			checkRendered(t, h)
 			if h.Live == nil || h.Live.Blocked != c.blocked {
@@ -360,7 +359,7 @@ func TestHandoffHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com\x1b[2J"}, Cloud: graph.Clouds["global"], Diagnosis: &d, Explanation: &e,
+	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com\x1b[2J"}, Cloud: entra.Clouds["global"], Diagnosis: &d, Explanation: &e,
 		GeneratedAt: tGenerated, Version: "v\x1b[31m1", Notes: []string{"\x1b[31mred note"}})
 	checkRendered(t, h)
 	md := h.Markdown()
@@ -386,7 +385,7 @@ func TestHandoffHostile(t *testing.T) {
 
 func TestHandoffAppRolesNeedPRA(t *testing.T) {
 	h := BuildHandoff(HandoffInput{App: AppRef{ClientID: tClient, Scopes: []string{"User.Read"}, AppRoles: []string{"Calendars.Read"}},
-		Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: graph.Clouds["global"], GeneratedAt: tGenerated})
+		Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: entra.Clouds["global"], GeneratedAt: tGenerated})
 	f, _ := fixByKey(h, HandoffConsentLink)
 	if !strings.Contains(f.Role, "Privileged Role Administrator") {
 		t.Errorf("role %q", f.Role)

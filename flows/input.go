@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"consentwiz/assets"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // Tenant kinds returned by ParseTenant.
@@ -403,7 +403,7 @@ var graphResourcePrefixes = []string{
 	"https://dod-graph.microsoft.us/",
 	"https://microsoftgraph.chinacloudapi.cn/",
 	"https://canary.graph.microsoft.com/",
-	graph.MicrosoftGraphAppID + "/",
+	entra.MicrosoftGraphAppID + "/",
 }
 
 // oidcScopes are dropped when parsing: they are OpenID Connect sign-in scopes.
@@ -533,8 +533,8 @@ func cloudForHost(host string) string {
 	case "login.partner.microsoftonline.cn", "login.chinacloudapi.cn":
 		return "china"
 	}
-	for _, name := range graph.CloudNames {
-		if u, err := url.Parse(graph.Clouds[name].LoginURL); err == nil && strings.EqualFold(u.Hostname(), host) {
+	for _, name := range entra.CloudNames {
+		if u, err := url.Parse(entra.Clouds[name].LoginURL); err == nil && strings.EqualFold(u.Hostname(), host) {
 			return name
 		}
 	}

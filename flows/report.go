@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // FailedCall is a Microsoft Graph call that failed, with the request id
@@ -24,9 +23,9 @@ type FailedCall struct {
 }
 
 // FailedCallFrom turns a Graph error into a FailedCall; ok is false when err
-// is not (or does not wrap) a *graph.APIError.
+// is not (or does not wrap) a *entra.APIError.
 func FailedCallFrom(op string, err error) (FailedCall, bool) {
-	var ae *graph.APIError
+	var ae *entra.APIError
 	if !errors.As(err, &ae) {
 		return FailedCall{}, false
 	}
@@ -72,7 +71,7 @@ func ReportInputFromState(s State) ReportInput {
 	} else if len(s.Changes) > 0 {
 		in.Outcome = &Outcome{Kind: OutcomeFailed, Fix: s.Fix, Summary: "The wizard did not finish.", Changes: s.Changes}
 	}
-	addReq := func(r *graph.AppConsentRequest) {
+	addReq := func(r *entra.AppConsentRequest) {
 		for _, u := range r.UserConsentRequests {
 			if u.CreatedBy.User != nil {
 				in.People = append(in.People, u.CreatedBy.User.DisplayName)
@@ -321,8 +320,8 @@ func Initials(name string) string {
 // ids) or exist for support (Graph request ids, the sign-in correlation and
 // trace ids).
 func (r Report) keptGUIDs() map[string]bool {
-	keep := map[string]bool{strings.ToLower(graph.MicrosoftGraphAppID): true}
-	for id := range graph.RoleNames {
+	keep := map[string]bool{strings.ToLower(entra.MicrosoftGraphAppID): true}
+	for id := range entra.RoleNames {
 		keep[strings.ToLower(id)] = true
 	}
 	add := func(s string) {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"consentwiz/graph"
 )
 
 const (
@@ -42,7 +41,7 @@ func reportInput(t *testing.T) ReportInput {
 		}
 	}
 	snap := fx.snap()
-	snap.Me = graph.User{ID: "88888888-8888-4888-8888-888888888888", DisplayName: "Megan Bowen", UserPrincipalName: "MeganB@contoso.onmicrosoft.com"}
+	snap.Me = entra.User{ID: "88888888-8888-4888-8888-888888888888", DisplayName: "Megan Bowen", UserPrincipalName: "MeganB@contoso.onmicrosoft.com"}
 	app := fx.app(t)
 	app.CorrelationID = tCorr
 	app.ErrorCode = 90095
@@ -102,8 +101,8 @@ func TestReportRedacted(t *testing.T) {
 	if !r.Redacted {
 		t.Fatal("not marked redacted")
 	}
-	kept := map[string]bool{tClient: true, graph.MicrosoftGraphAppID: true, tReqID1: true, tReqID2: true, tCorr: true}
-	for id := range graph.RoleNames {
+	kept := map[string]bool{tClient: true, entra.MicrosoftGraphAppID: true, tReqID1: true, tReqID2: true, tCorr: true}
+	for id := range entra.RoleNames {
 		kept[id] = true
 	}
 	for name, out := range renderAll(t, r) {
@@ -233,7 +232,7 @@ func TestMasking(t *testing.T) {
 }
 
 func TestFailedCallFrom(t *testing.T) {
-	err := fmt.Errorf("reading: %w", &graph.APIError{Status: 403, Code: "Authorization_RequestDenied", RequestID: tReqID1, Method: "GET", Path: "/policies/authorizationPolicy"})
+	err := fmt.Errorf("reading: %w", &entra.APIError{Status: 403, Code: "Authorization_RequestDenied", RequestID: tReqID1, Method: "GET", Path: "/policies/authorizationPolicy"})
 	fc, ok := FailedCallFrom("", err)
 	if !ok || fc.Op != "GET /policies/authorizationPolicy" || fc.Status != 403 || fc.RequestID != tReqID1 {
 		t.Errorf("%+v %v", fc, ok)

@@ -1,12 +1,11 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-
-	"consentwiz/graph"
 )
 
 // Portal link targets for PortalLink (ENTRA.md D). The fragments are
@@ -64,7 +63,7 @@ func PortalTargets() []string {
 // tenant (a domain or id; "" for no pin), in cloud. ids are the object ids the
 // target needs (see the Link* constants); each must be a GUID. It returns ""
 // for an unknown target or missing or invalid ids.
-func PortalLink(cloud graph.Cloud, tenant, target string, ids ...string) string {
+func PortalLink(cloud entra.Cloud, tenant, target string, ids ...string) string {
 	t, ok := portalTargets[target]
 	if !ok || len(ids) < t.ids {
 		return ""
@@ -86,25 +85,25 @@ func PortalLink(cloud graph.Cloud, tenant, target string, ids ...string) string 
 	return base + fmt.Sprintf(t.fragment, args...)
 }
 
-func cloudLoginURL(c graph.Cloud) string {
+func cloudLoginURL(c entra.Cloud) string {
 	if c.LoginURL != "" {
 		return strings.TrimRight(c.LoginURL, "/")
 	}
-	return graph.Clouds["global"].LoginURL
+	return entra.Clouds["global"].LoginURL
 }
 
-func cloudGraphURL(c graph.Cloud) string {
+func cloudGraphURL(c entra.Cloud) string {
 	if c.GraphURL != "" {
 		return strings.TrimRight(c.GraphURL, "/")
 	}
-	return graph.Clouds["global"].GraphURL
+	return entra.Clouds["global"].GraphURL
 }
 
-func cloudPortalURL(c graph.Cloud) string {
+func cloudPortalURL(c entra.Cloud) string {
 	if c.PortalURL != "" {
 		return strings.TrimRight(c.PortalURL, "/")
 	}
-	return graph.Clouds["global"].PortalURL
+	return entra.Clouds["global"].PortalURL
 }
 
 // encodeQuery encodes ordered key/value pairs, spaces as %20, skipping empty values.
@@ -135,7 +134,7 @@ func tenantSegment(tenant string) string {
 // AdminConsentURLv1 builds the v1 tenant-wide admin consent URL (ENTRA.md C1):
 // {login}/{tenant}/adminconsent?client_id=…[&redirect_uri=…][&state=…]. It
 // consents to everything in the app registration. tenant "" means organizations.
-func AdminConsentURLv1(cloud graph.Cloud, tenant, clientID, redirectURI, state string) string {
+func AdminConsentURLv1(cloud entra.Cloud, tenant, clientID, redirectURI, state string) string {
 	return cloudLoginURL(cloud) + "/" + tenantSegment(tenant) + "/adminconsent?" +
 		encodeQuery("client_id", clientID, "redirect_uri", redirectURI, "state", state)
 }
@@ -143,7 +142,7 @@ func AdminConsentURLv1(cloud graph.Cloud, tenant, clientID, redirectURI, state s
 // QualifyScope returns a Graph permission qualified with the cloud's Graph
 // host (e.g. https://graph.microsoft.us/Calendars.ReadWrite). Already
 // qualified scopes and the OpenID Connect scopes are returned unchanged.
-func QualifyScope(cloud graph.Cloud, scope string) string {
+func QualifyScope(cloud entra.Cloud, scope string) string {
 	if strings.Contains(scope, "://") || strings.Contains(scope, "/") {
 		return scope
 	}
@@ -159,7 +158,7 @@ func QualifyScope(cloud graph.Cloud, scope string) string {
 // The tenant must be a domain, a tenant id or organizations (not common);
 // scopes are qualified with the cloud's Graph host; redirect_uri must be one
 // registered on the app, exactly.
-func AdminConsentURLv2(cloud graph.Cloud, tenant, clientID string, scopes []string, redirectURI, state string) (string, error) {
+func AdminConsentURLv2(cloud entra.Cloud, tenant, clientID string, scopes []string, redirectURI, state string) (string, error) {
 	t := strings.TrimSpace(tenant)
 	switch strings.ToLower(t) {
 	case "", "common", "consumers":
@@ -203,7 +202,7 @@ func AdminConsentURLv2(cloud graph.Cloud, tenant, clientID string, scopes []stri
 // the v1 endpoint; dynamic ones the v2.0 endpoint with the pending scopes. Both
 // pass bf_id (the request id; undocumented) and redirect to the cloud's Entra
 // admin center /TokenAuthorize.
-func RequestApprovalURL(cloud graph.Cloud, tenant string, req graph.AppConsentRequest, static bool) string {
+func RequestApprovalURL(cloud entra.Cloud, tenant string, req entra.AppConsentRequest, static bool) string {
 	redirect := cloudPortalURL(cloud) + "/TokenAuthorize"
 	var scopes []string
 	for _, s := range req.PendingScopes {

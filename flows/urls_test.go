@@ -1,19 +1,18 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"net/url"
 	"strings"
 	"testing"
-
-	"consentwiz/graph"
 )
 
-func clouds() map[string]graph.Cloud {
-	m := map[string]graph.Cloud{}
-	for k, v := range graph.Clouds {
+func clouds() map[string]entra.Cloud {
+	m := map[string]entra.Cloud{}
+	for k, v := range entra.Clouds {
 		m[k] = v
 	}
-	m["custom"] = graph.Cloud{Name: "custom", LoginURL: "https://127.0.0.1:8443", GraphURL: "https://127.0.0.1:8443/graph", PortalURL: "https://127.0.0.1:8443/portal"}
+	m["custom"] = entra.Cloud{Name: "custom", LoginURL: "https://127.0.0.1:8443", GraphURL: "https://127.0.0.1:8443/graph", PortalURL: "https://127.0.0.1:8443/portal"}
 	return m
 }
 
@@ -37,11 +36,11 @@ func TestAdminConsentURLv1(t *testing.T) {
 			t.Errorf("%s minimal: %s", name, got)
 		}
 	}
-	if got := AdminConsentURLv1(graph.Cloud{}, "", tClient, "", ""); got != "https://login.microsoftonline.com/organizations/adminconsent?client_id="+tClient {
+	if got := AdminConsentURLv1(entra.Cloud{}, "", tClient, "", ""); got != "https://login.microsoftonline.com/organizations/adminconsent?client_id="+tClient {
 		t.Errorf("defaults: %s", got)
 	}
 	// Untrusted input is escaped, never injected.
-	got := AdminConsentURLv1(graph.Cloud{}, "a/b?x", "x&redirect_uri=https://evil", "", "")
+	got := AdminConsentURLv1(entra.Cloud{}, "a/b?x", "x&redirect_uri=https://evil", "", "")
 	if strings.Contains(got, "&redirect_uri=https://evil") || strings.Contains(got, "a/b?x") {
 		t.Errorf("injection: %s", got)
 	}
@@ -87,18 +86,18 @@ func TestAdminConsentURLv2(t *testing.T) {
 		{"not a tenant", tClient, []string{"User.Read"}, "https://a.example/cb", "not a domain"},
 	}
 	for _, b := range bad {
-		if _, err := AdminConsentURLv2(graph.Clouds["global"], b.tenant, b.client, b.scopes, b.redirect, ""); err == nil || !strings.Contains(err.Error(), b.err) {
+		if _, err := AdminConsentURLv2(entra.Clouds["global"], b.tenant, b.client, b.scopes, b.redirect, ""); err == nil || !strings.Contains(err.Error(), b.err) {
 			t.Errorf("%+v: err %v", b, err)
 		}
 	}
-	if got, err := AdminConsentURLv2(graph.Clouds["global"], "organizations", tClient, []string{".default"}, "https://a.example/cb", ""); err != nil ||
+	if got, err := AdminConsentURLv2(entra.Clouds["global"], "organizations", tClient, []string{".default"}, "https://a.example/cb", ""); err != nil ||
 		!strings.Contains(got, "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default") {
 		t.Errorf(".default: %s %v", got, err)
 	}
 }
 
 func TestRequestApprovalURL(t *testing.T) {
-	req := graph.AppConsentRequest{ID: "req-1", AppID: tClient, PendingScopes: []graph.ConsentRequestScope{{DisplayName: "User.Read"}, {DisplayName: "Calendars.ReadWrite"}}}
+	req := entra.AppConsentRequest{ID: "req-1", AppID: tClient, PendingScopes: []entra.ConsentRequestScope{{DisplayName: "User.Read"}, {DisplayName: "Calendars.ReadWrite"}}}
 	for name, c := range clouds() {
 		h := wantHosts[name]
 		got := RequestApprovalURL(c, "contoso.com", req, true)
@@ -115,7 +114,7 @@ func TestRequestApprovalURL(t *testing.T) {
 		}
 	}
 	// Dynamic without scopes falls back to the static form.
-	if got := RequestApprovalURL(graph.Clouds["global"], "contoso.com", graph.AppConsentRequest{ID: "r", AppID: tClient}, false); strings.Contains(got, "v2.0") {
+	if got := RequestApprovalURL(entra.Clouds["global"], "contoso.com", entra.AppConsentRequest{ID: "r", AppID: tClient}, false); strings.Contains(got, "v2.0") {
 		t.Errorf("fallback: %s", got)
 	}
 }
@@ -151,13 +150,13 @@ func TestPortalLink(t *testing.T) {
 			}
 		}
 	}
-	if PortalLink(graph.Clouds["global"], "contoso.com", "nope") != "" {
+	if PortalLink(entra.Clouds["global"], "contoso.com", "nope") != "" {
 		t.Error("unknown target")
 	}
-	if PortalLink(graph.Clouds["global"], "contoso.com", LinkAppPermissions, tAppSP) != "" {
+	if PortalLink(entra.Clouds["global"], "contoso.com", LinkAppPermissions, tAppSP) != "" {
 		t.Error("missing id")
 	}
-	if PortalLink(graph.Clouds["global"], "contoso.com", LinkAppRegistrationAPIPermissions, "../../evil") != "" {
+	if PortalLink(entra.Clouds["global"], "contoso.com", LinkAppRegistrationAPIPermissions, "../../evil") != "" {
 		t.Error("bad id accepted")
 	}
 }

@@ -1,13 +1,12 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // Polling and verification timing.
@@ -478,7 +477,7 @@ func resetFix(s State) State {
 	s.InputErr = ""
 	s.OriginalPolicy, s.TargetPolicy = nil, nil
 	s.OriginalRequestPolicy = nil
-	s.RequestPolicy = graph.AdminConsentRequestPolicy{}
+	s.RequestPolicy = entra.AdminConsentRequestPolicy{}
 	s.Reviewers, s.Candidates = nil, nil
 	s.Request = nil
 	s.RequestTemporary = false
@@ -606,9 +605,9 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 // selfTarget is the self-consent policy the chosen fix sets.
 func selfTarget(s State) string {
 	if s.Fix == FixClassifyLow {
-		return graph.PolicyLow
+		return entra.PolicyLow
 	}
-	return graph.PolicyManagedRecommended
+	return entra.PolicyManagedRecommended
 }
 
 // --- preview, journal, write, verify -----------------------------------------
@@ -828,7 +827,7 @@ func writing(s State, ev Event) (State, []Effect) {
 	}
 	if e.Err != nil {
 		f := writeFailure(s, cur, e.Err)
-		if graph.IsThrottled(e.Err) && !s.CancelAsked {
+		if entra.IsThrottled(e.Err) && !s.CancelAsked {
 			s, _ = fail(s, f)
 			s.RetryStep, s.RetryEffect = StepWriting, cur
 			s.Failure.canUndo = s.written()
@@ -1124,7 +1123,7 @@ func pollEffect(s State) Effect {
 
 // pollEvent handles Tick, Polled and DoneKey in a polling step. done reports whether the
 // polled result satisfied check (which returns what is still missing).
-func pollEvent(s State, ev Event, check func(State, *graph.TenantSnapshot) []string) (State, []Effect, bool, *graph.TenantSnapshot) {
+func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []string) (State, []Effect, bool, *entra.TenantSnapshot) {
 	switch e := ev.(type) {
 	case Tick:
 		if e.Seq != s.PollSeq || s.PollInFlight {
@@ -1149,7 +1148,7 @@ func pollEvent(s State, ev Event, check func(State, *graph.TenantSnapshot) []str
 			s.PollErr = "Could not check: " + errText(e.Err)
 			s.PollSeq++
 			d := s.pollEvery
-			if graph.IsThrottled(e.Err) {
+			if entra.IsThrottled(e.Err) {
 				d *= 2
 			}
 			return s, []Effect{Wait{D: d, Seq: s.PollSeq}}, false, nil
@@ -1357,11 +1356,11 @@ func samePolicies(a, b []string) bool {
 func withSelfPolicy(orig []string, policyID string) []string {
 	out := []string{}
 	for _, p := range orig {
-		if !hasPrefixFold(p, graph.SelfConsentPrefix) {
+		if !hasPrefixFold(p, entra.SelfConsentPrefix) {
 			out = append(out, p)
 		}
 	}
-	return append(out, graph.SelfConsentPrefix+policyID)
+	return append(out, entra.SelfConsentPrefix+policyID)
 }
 
 func hasPrefixFold(s, prefix string) bool {
@@ -1388,7 +1387,7 @@ func policySummary(p []string) string {
 	var self []string
 	kept := 0
 	for _, v := range p {
-		if strings.HasPrefix(strings.ToLower(v), strings.ToLower(graph.OwnedResourceConsentPrefix)) {
+		if strings.HasPrefix(strings.ToLower(v), strings.ToLower(entra.OwnedResourceConsentPrefix)) {
 			kept++
 			continue
 		}

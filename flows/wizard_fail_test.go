@@ -1,11 +1,10 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"reflect"
 	"strings"
 	"testing"
-
-	"consentwiz/graph"
 )
 
 // walkToPreview brings a writing fix to its preview.
@@ -172,7 +171,7 @@ func TestWizardSilentlyIgnoredWrite(t *testing.T) {
 
 func TestWizardVerificationMismatch(t *testing.T) {
 	ft := wzNewTenant(FixRequestWorkflow)
-	orig := graph.AdminConsentRequestPolicy{IsEnabled: false, RequestDurationInDays: 30, Reviewers: []graph.ReviewerScope{}}
+	orig := entra.AdminConsentRequestPolicy{IsEnabled: false, RequestDurationInDays: 30, Reviewers: []entra.ReviewerScope{}}
 	ft.reqPolicy = orig
 	w := wzNewWiz(t, wzTestInput(), ft)
 	walkToPreview(t, w, FixRequestWorkflow)

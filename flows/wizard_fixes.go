@@ -2,17 +2,16 @@ package flows
 
 import (
 	"bytes"
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"strconv"
 	"strings"
-
-	"consentwiz/graph"
 )
 
 // --- request-workflow: reviewers and options ------------------------------------
 
 // Scope returns the reviewer as an accessReviewReviewerScope (ENTRA.md A3).
-func (r Reviewer) Scope() graph.ReviewerScope {
+func (r Reviewer) Scope() entra.ReviewerScope {
 	q := ""
 	switch r.Kind {
 	case ReviewerUser:
@@ -22,23 +21,23 @@ func (r Reviewer) Scope() graph.ReviewerScope {
 	case ReviewerRole:
 		q = "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + r.ID + "'"
 	}
-	return graph.ReviewerScope{Query: q, QueryType: "MicrosoftGraph"}
+	return entra.ReviewerScope{Query: q, QueryType: "MicrosoftGraph"}
 }
 
 // reviewerRoles are the roles offered as reviewers: they can approve (ENTRA.md A7).
-var reviewerRoles = []string{graph.RoleGlobalAdmin, graph.RolePrivilegedRoleAdmin, graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin}
+var reviewerRoles = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin}
 
 func initRequestPolicy(s State) State {
-	var orig graph.AdminConsentRequestPolicy
+	var orig entra.AdminConsentRequestPolicy
 	if s.Snap != nil {
 		orig = s.Snap.ConsentRequestPolicy
 	}
 	orig.Reviewers = clone(orig.Reviewers)
 	if orig.Reviewers == nil {
-		orig.Reviewers = []graph.ReviewerScope{}
+		orig.Reviewers = []entra.ReviewerScope{}
 	}
 	s.OriginalRequestPolicy = &orig
-	p := graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30}
+	p := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30}
 	if orig.IsEnabled {
 		p.NotifyReviewers, p.RemindersEnabled = orig.NotifyReviewers, orig.RemindersEnabled
 		if orig.RequestDurationInDays > 0 {
@@ -83,7 +82,7 @@ func reviewers(s State, ev Event) (State, []Effect) {
 			s.Step = StepReviewerSearch
 		case strings.HasPrefix(e.Key, "role:"):
 			id := strings.TrimPrefix(e.Key, "role:")
-			if name, ok := graph.RoleNames[id]; ok {
+			if name, ok := entra.RoleNames[id]; ok {
 				s = addReviewer(s, Reviewer{Kind: ReviewerRole, ID: id, Name: name})
 			}
 		case e.Key == "clear":
@@ -181,11 +180,11 @@ func workflowOptions(s State, ev Event) (State, []Effect) {
 }
 
 // finalRequestPolicy is the full policy to PUT: the existing reviewers plus the chosen ones.
-func finalRequestPolicy(s State) graph.AdminConsentRequestPolicy {
+func finalRequestPolicy(s State) entra.AdminConsentRequestPolicy {
 	p := s.RequestPolicy
 	p.ID, p.Version = "", 0
 	p.IsEnabled = true
-	var revs []graph.ReviewerScope
+	var revs []entra.ReviewerScope
 	if s.OriginalRequestPolicy != nil {
 		revs = clone(s.OriginalRequestPolicy.Reviewers)
 	}
@@ -202,7 +201,7 @@ func finalRequestPolicy(s State) graph.AdminConsentRequestPolicy {
 		}
 	}
 	if revs == nil {
-		revs = []graph.ReviewerScope{}
+		revs = []entra.ReviewerScope{}
 	}
 	p.Reviewers = revs
 	return p
@@ -237,7 +236,7 @@ func workflowDuration(s State, ev Event) (State, []Effect) {
 	return s, nil
 }
 
-func workflowMismatch(got, want graph.AdminConsentRequestPolicy) string {
+func workflowMismatch(got, want entra.AdminConsentRequestPolicy) string {
 	var probs []string
 	if !got.IsEnabled {
 		probs = append(probs, "consent requests are still off")
@@ -266,7 +265,7 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func workflowText(p graph.AdminConsentRequestPolicy) string {
+func workflowText(p entra.AdminConsentRequestPolicy) string {
 	if !p.IsEnabled {
 		return "off"
 	}
@@ -279,7 +278,7 @@ func workflowText(p graph.AdminConsentRequestPolicy) string {
 // --- request-workflow: the request ------------------------------------------------------
 
 // pendingRequest returns the app's pending consent request in snap, if any.
-func pendingRequest(snap *graph.TenantSnapshot, appID string) *graph.AppConsentRequest {
+func pendingRequest(snap *entra.TenantSnapshot, appID string) *entra.AppConsentRequest {
 	if snap == nil {
 		return nil
 	}
@@ -303,7 +302,7 @@ func pendingRequest(snap *graph.TenantSnapshot, appID string) *graph.AppConsentR
 	return nil
 }
 
-func requestMissing(s State, snap *graph.TenantSnapshot) []string {
+func requestMissing(s State, snap *entra.TenantSnapshot) []string {
 	if pendingRequest(snap, s.App.ClientID) != nil {
 		return nil
 	}
@@ -427,7 +426,7 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 		s.Step = StepRequestShow
 		return s, nil
 	}
-	check := func(s State, snap *graph.TenantSnapshot) []string {
+	check := func(s State, snap *entra.TenantSnapshot) []string {
 		return coverage(s, snap, requestScopes(s), true, nil)
 	}
 	s, effs, done, snap := pollEvent(s, ev, check)
@@ -467,7 +466,7 @@ func stopTemporary(s State) (State, []Effect) {
 	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.", JournalKept: true})
 }
 
-func requesterName(r *graph.AppConsentRequest) string {
+func requesterName(r *entra.AppConsentRequest) string {
 	if r == nil {
 		return "a user"
 	}
@@ -538,7 +537,7 @@ func restoreAfterRelax(s State) (State, []Effect) {
 
 // userGrantMissing reports the scopes no new grant of the app covers yet (a user's own
 // consent counts, and so does tenant-wide consent).
-func userGrantMissing(s State, snap *graph.TenantSnapshot) []string {
+func userGrantMissing(s State, snap *entra.TenantSnapshot) []string {
 	old := map[string]bool{}
 	if s.Snap != nil {
 		for _, g := range s.Snap.AppGrants {
@@ -552,7 +551,7 @@ func userGrantMissing(s State, snap *graph.TenantSnapshot) []string {
 
 // --- grants and coverage -----------------------------------------------------------------
 
-func graphSPID(s State, snap *graph.TenantSnapshot) string {
+func graphSPID(s State, snap *entra.TenantSnapshot) string {
 	if s.Snap != nil && s.Snap.GraphSP.ID != "" {
 		return s.Snap.GraphSP.ID
 	}
@@ -564,7 +563,7 @@ func graphSPID(s State, snap *graph.TenantSnapshot) string {
 
 // coverage returns what snap's grants of the app still lack for scopes, or nil when
 // covered. allOnly counts only AllPrincipals grants; skip lists grant ids to ignore.
-func coverage(s State, snap *graph.TenantSnapshot, scopes []string, allOnly bool, skip map[string]bool) []string {
+func coverage(s State, snap *entra.TenantSnapshot, scopes []string, allOnly bool, skip map[string]bool) []string {
 	if snap == nil || snap.App == nil {
 		if len(scopes) == 0 {
 			return []string{"admin consent"}
@@ -629,7 +628,7 @@ func appRoleID(s State, name string) string {
 	return ""
 }
 
-func rolesMissing(s State, snap *graph.TenantSnapshot) []string {
+func rolesMissing(s State, snap *entra.TenantSnapshot) []string {
 	var out []string
 	for _, name := range appRolesNeeded(s) {
 		id := appRoleID(s, name)
@@ -649,11 +648,11 @@ func rolesMissing(s State, snap *graph.TenantSnapshot) []string {
 	return out
 }
 
-func grantMissing(s State, snap *graph.TenantSnapshot) []string {
+func grantMissing(s State, snap *entra.TenantSnapshot) []string {
 	return coverage(s, snap, requestedScopes(s), true, nil)
 }
 
-func allPrincipalsGrant(s State) *graph.OAuth2PermissionGrant {
+func allPrincipalsGrant(s State) *entra.OAuth2PermissionGrant {
 	if s.Snap == nil || s.Snap.App == nil {
 		return nil
 	}
@@ -689,7 +688,7 @@ func grantPlan(s State) []Effect {
 				plan = append(plan, UpdateGrantScope{GrantID: g.ID, Scope: strings.Join(append(have, add...), " "), Before: g.Scope})
 			}
 		} else {
-			plan = append(plan, CreateGrant{Grant: graph.OAuth2PermissionGrant{ConsentType: "AllPrincipals", ResourceID: res, Scope: strings.Join(scopes, " ")}})
+			plan = append(plan, CreateGrant{Grant: entra.OAuth2PermissionGrant{ConsentType: "AllPrincipals", ResourceID: res, Scope: strings.Join(scopes, " ")}})
 		}
 	}
 	for _, name := range appRolesNeeded(s) {
@@ -708,7 +707,7 @@ func grantPlan(s State) []Effect {
 				continue
 			}
 		}
-		plan = append(plan, CreateAppRoleAssignment{Assignment: graph.AppRoleAssignment{AppRoleID: id, ResourceID: res}, RoleName: name})
+		plan = append(plan, CreateAppRoleAssignment{Assignment: entra.AppRoleAssignment{AppRoleID: id, ResourceID: res}, RoleName: name})
 	}
 	return plan
 }
@@ -745,7 +744,7 @@ func bind(s State, e Effect) Effect {
 	return e
 }
 
-func grantMismatch(s State, snap *graph.TenantSnapshot) string {
+func grantMismatch(s State, snap *entra.TenantSnapshot) string {
 	if snap.App == nil {
 		return "the app's service principal is not in the tenant"
 	}
@@ -774,14 +773,14 @@ func classifyPlan(s State) []Effect {
 				}
 			}
 			if !done {
-				plan = append(plan, CreateClassification{ResourceID: s.Snap.GraphSP.ID, Classification: graph.DelegatedPermissionClassification{PermissionID: ps.ID, PermissionName: ps.Value, Classification: "low"}})
+				plan = append(plan, CreateClassification{ResourceID: s.Snap.GraphSP.ID, Classification: entra.DelegatedPermissionClassification{PermissionID: ps.ID, PermissionName: ps.Value, Classification: "low"}})
 			}
 		}
 	}
 	return plan
 }
 
-func classifyMismatch(s State, snap *graph.TenantSnapshot) string {
+func classifyMismatch(s State, snap *entra.TenantSnapshot) string {
 	var probs []string
 	for _, e := range s.Plan {
 		switch w := e.(type) {
@@ -844,7 +843,7 @@ func RequestFor(e Effect) (RequestPreview, bool) {
 		p := w.Policy
 		p.ID, p.Version = "", 0
 		if p.Reviewers == nil {
-			p.Reviewers = []graph.ReviewerScope{}
+			p.Reviewers = []entra.ReviewerScope{}
 		}
 		return RequestPreview{Method: "PUT", Path: "/v1.0/policies/adminConsentRequestPolicy", Body: jsonText(p)}, true
 	case CreateServicePrincipal:

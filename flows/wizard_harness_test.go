@@ -1,14 +1,13 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // Test fixtures and a small fake tenant that answers the wizard's effects the way
@@ -28,16 +27,16 @@ const (
 var wzTNow = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 
 var (
-	wzErr403 = &graph.APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges"}
-	wzErr429 = &graph.APIError{Status: 429, Code: "TooManyRequests", Message: "throttled"}
-	wzErr500 = &graph.APIError{Status: 500, Code: "InternalServerError", Message: "boom"}
+	wzErr403 = &entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges"}
+	wzErr429 = &entra.APIError{Status: 429, Code: "TooManyRequests", Message: "throttled"}
+	wzErr500 = &entra.APIError{Status: 500, Code: "InternalServerError", Message: "boom"}
 )
 
 func wzTestApp() AppRef {
 	return AppRef{ClientID: wzTAppID, DisplayName: "Calendar Sync", Scopes: []string{"User.Read", "Calendars.ReadWrite"}}
 }
 
-func wzTestCloud() graph.Cloud { return graph.Clouds["global"] }
+func wzTestCloud() entra.Cloud { return entra.Clouds["global"] }
 
 func wzTestInput() WizardInput {
 	return WizardInput{App: wzTestApp(), Tenant: wzTDomain, Cloud: wzTestCloud(), Now: wzTNow, Nonce: "n0nce"}
@@ -63,12 +62,12 @@ func wzTestDiagnosis(recommended FixID) Diagnosis {
 // wzFakeTenant is the tenant's state as the wizard's effects change it.
 type wzFakeTenant struct {
 	policy    []string
-	reqPolicy graph.AdminConsentRequestPolicy
-	sp        *graph.ServicePrincipal
-	grants    []graph.OAuth2PermissionGrant
-	roles     []graph.AppRoleAssignment
-	classes   []graph.DelegatedPermissionClassification
-	requests  []graph.AppConsentRequest
+	reqPolicy entra.AdminConsentRequestPolicy
+	sp        *entra.ServicePrincipal
+	grants    []entra.OAuth2PermissionGrant
+	roles     []entra.AppRoleAssignment
+	classes   []entra.DelegatedPermissionClassification
+	requests  []entra.AppConsentRequest
 	journal   map[string]JournalEntry
 	nextID    int
 	writes    int
@@ -117,22 +116,22 @@ func (ft *wzFakeTenant) id(prefix string) string {
 	return prefix + "-" + strconv.Itoa(ft.nextID)
 }
 
-func (ft *wzFakeTenant) snapshot() *graph.TenantSnapshot {
-	s := &graph.TenantSnapshot{
+func (ft *wzFakeTenant) snapshot() *entra.TenantSnapshot {
+	s := &entra.TenantSnapshot{
 		TenantID:     wzTTenantID,
 		Cloud:        "global",
-		Organization: graph.Organization{ID: wzTTenantID, DisplayName: "Contoso"},
-		Me:           graph.User{ID: "me-id", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.com"},
-		AuthorizationPolicy: graph.AuthorizationPolicy{ID: "authorizationPolicy", DefaultUserRolePermissions: graph.DefaultUserRolePermissions{
+		Organization: entra.Organization{ID: wzTTenantID, DisplayName: "Contoso"},
+		Me:           entra.User{ID: "me-id", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.com"},
+		AuthorizationPolicy: entra.AuthorizationPolicy{ID: "authorizationPolicy", DefaultUserRolePermissions: entra.DefaultUserRolePermissions{
 			PermissionGrantPoliciesAssigned: clone(ft.policy)}},
 		ConsentRequestPolicy: ft.reqPolicy,
 		AppGrants:            clone(ft.grants),
 		AppRoleAssignments:   clone(ft.roles),
-		GraphSP: graph.ServicePrincipal{ID: wzTGraphSP, AppID: graph.MicrosoftGraphAppID, OAuth2PermissionScopes: []graph.PermissionScope{
+		GraphSP: entra.ServicePrincipal{ID: wzTGraphSP, AppID: entra.MicrosoftGraphAppID, OAuth2PermissionScopes: []entra.PermissionScope{
 			{ID: "scope-user-read", Value: "User.Read", Type: "User", IsEnabled: true},
 			{ID: "scope-cal-rw", Value: "Calendars.ReadWrite", Type: "User", IsEnabled: true},
 			{ID: "scope-dir-read", Value: "Directory.Read.All", Type: "Admin", IsEnabled: true},
-		}, AppRoles: []graph.AppRole{{ID: "role-cal-rw", Value: "Calendars.ReadWrite", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}},
+		}, AppRoles: []entra.AppRole{{ID: "role-cal-rw", Value: "Calendars.ReadWrite", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}},
 		Classifications: clone(ft.classes),
 		PendingRequests: clone(ft.requests),
 	}
@@ -193,7 +192,7 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 	case SimulateUser:
 		if ft.userConsents && ft.sp != nil || ft.userConsents && containsFold(ft.policy, wzTRelaxed) {
 			ft.ensureSP()
-			ft.grants = append(ft.grants, graph.OAuth2PermissionGrant{ID: ft.id("ugrant"), ClientID: ft.sp.ID, ConsentType: "Principal", PrincipalID: "user-1", ResourceID: wzTGraphSP, Scope: strings.Join(w.Scopes, " ")})
+			ft.grants = append(ft.grants, entra.OAuth2PermissionGrant{ID: ft.id("ugrant"), ClientID: ft.sp.ID, ConsentType: "Principal", PrincipalID: "user-1", ResourceID: wzTGraphSP, Scope: strings.Join(w.Scopes, " ")})
 			return UserSimulated{Screen: ScreenConsentPrompt}, true
 		}
 		return UserSimulated{Screen: ScreenNeedAdminApproval}, true
@@ -205,7 +204,7 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 
 func (ft *wzFakeTenant) ensureSP() {
 	if ft.sp == nil {
-		ft.sp = &graph.ServicePrincipal{ID: ft.id("sp"), AppID: wzTAppID, DisplayName: "Calendar Sync"}
+		ft.sp = &entra.ServicePrincipal{ID: ft.id("sp"), AppID: wzTAppID, DisplayName: "Calendar Sync"}
 	}
 }
 
@@ -246,11 +245,11 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 		case ObjectServicePrincipal:
 			ft.sp = nil
 		case ObjectGrant:
-			ft.grants = wzRemoveWhere(ft.grants, func(g graph.OAuth2PermissionGrant) bool { return g.ID == w.Object.ID })
+			ft.grants = wzRemoveWhere(ft.grants, func(g entra.OAuth2PermissionGrant) bool { return g.ID == w.Object.ID })
 		case ObjectAppRoleAssignment:
-			ft.roles = wzRemoveWhere(ft.roles, func(a graph.AppRoleAssignment) bool { return a.ID == w.Object.ID })
+			ft.roles = wzRemoveWhere(ft.roles, func(a entra.AppRoleAssignment) bool { return a.ID == w.Object.ID })
 		case ObjectClassification:
-			ft.classes = wzRemoveWhere(ft.classes, func(c graph.DelegatedPermissionClassification) bool { return c.ID == w.Object.ID })
+			ft.classes = wzRemoveWhere(ft.classes, func(c entra.DelegatedPermissionClassification) bool { return c.ID == w.Object.ID })
 		}
 	}
 	return ""
@@ -269,15 +268,15 @@ func wzRemoveWhere[T any](l []T, f func(T) bool) []T {
 // adminApproves is the admin accepting the consent page in the browser.
 func (ft *wzFakeTenant) adminApproves() {
 	ft.ensureSP()
-	ft.grants = append(ft.grants, graph.OAuth2PermissionGrant{ID: ft.id("grant"), ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"})
+	ft.grants = append(ft.grants, entra.OAuth2PermissionGrant{ID: ft.id("grant"), ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"})
 	ft.requests = nil
 }
 
 func (ft *wzFakeTenant) addRequest() {
-	ft.requests = append(ft.requests, graph.AppConsentRequest{ID: "req-1", AppID: wzTAppID, AppDisplayName: "Calendar Sync",
-		PendingScopes: []graph.ConsentRequestScope{{DisplayName: "User.Read"}, {DisplayName: "Calendars.ReadWrite"}},
-		UserConsentRequests: []graph.UserConsentRequest{{ID: "ucr-1", Status: "InProgress", Reason: "I need my calendar synced",
-			CreatedBy: graph.IdentitySet{User: &graph.Identity{ID: "user-1", DisplayName: "Carol User"}}, CreatedDateTime: "2026-03-04T09:00:00Z"}}})
+	ft.requests = append(ft.requests, entra.AppConsentRequest{ID: "req-1", AppID: wzTAppID, AppDisplayName: "Calendar Sync",
+		PendingScopes: []entra.ConsentRequestScope{{DisplayName: "User.Read"}, {DisplayName: "Calendars.ReadWrite"}},
+		UserConsentRequests: []entra.UserConsentRequest{{ID: "ucr-1", Status: "InProgress", Reason: "I need my calendar synced",
+			CreatedBy: entra.IdentitySet{User: &entra.Identity{ID: "user-1", DisplayName: "Carol User"}}, CreatedDateTime: "2026-03-04T09:00:00Z"}}})
 }
 
 // --- driving helpers -------------------------------------------------------------------------

@@ -1,13 +1,12 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // The prompt for each step, computed from the state alone.
@@ -455,7 +454,7 @@ func reviewersPrompt(s State) Prompt {
 	}
 	p.Options = append(p.Options, meOpt, Option{Key: "search", Label: "Search for a user or group"})
 	for _, id := range reviewerRoles {
-		o := Option{Key: "role:" + id, Label: "Everyone with the " + graph.RoleNames[id] + " role"}
+		o := Option{Key: "role:" + id, Label: "Everyone with the " + entra.RoleNames[id] + " role"}
 		if hasReviewer(s.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
 			o.Disabled, o.Reason = true, "already chosen"
 		}
@@ -472,7 +471,7 @@ func previewPrompt(s State) Prompt {
 	for _, e := range s.Plan {
 		e = bind(s, e)
 		if w, ok := e.(PutConsentRequestPolicy); ok {
-			o := graph.AdminConsentRequestPolicy{}
+			o := entra.AdminConsentRequestPolicy{}
 			if s.OriginalRequestPolicy != nil {
 				o = *s.OriginalRequestPolicy
 			}
@@ -508,7 +507,7 @@ func previewPrompt(s State) Prompt {
 	return p
 }
 
-func reviewerList(s State, r []graph.ReviewerScope) string {
+func reviewerList(s State, r []entra.ReviewerScope) string {
 	if len(r) == 0 {
 		return "none"
 	}

@@ -1,12 +1,11 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
-
-	"consentwiz/graph"
 )
 
 // The property test explores the wizard breadth-first from several starts, feeding
@@ -271,10 +270,10 @@ func wzCheckNode(t *testing.T, n wzNode, pristine *wzFakeTenant) {
 		}
 		a, b := ft.reqPolicy, pristine.reqPolicy
 		if a.Reviewers == nil {
-			a.Reviewers = []graph.ReviewerScope{}
+			a.Reviewers = []entra.ReviewerScope{}
 		}
 		if b.Reviewers == nil {
-			b.Reviewers = []graph.ReviewerScope{}
+			b.Reviewers = []entra.ReviewerScope{}
 		}
 		if !reflect.DeepEqual(a, b) && n.s.Fix == FixRequestWorkflow {
 			t.Errorf("%s: cancel left the request policy changed", where())

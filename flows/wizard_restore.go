@@ -1,10 +1,9 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"strconv"
 	"strings"
-
-	"consentwiz/graph"
 )
 
 // The restore sub-machine puts a journaled user-consent setting back: read the
@@ -130,10 +129,10 @@ func restoreValues(s State) (orig, set, cur string) {
 	return policyText(j.Original), policyText(j.Set), policyText(s.RestoreCurrent)
 }
 
-func cloneRequestPolicy(p graph.AdminConsentRequestPolicy) graph.AdminConsentRequestPolicy {
+func cloneRequestPolicy(p entra.AdminConsentRequestPolicy) entra.AdminConsentRequestPolicy {
 	p.Reviewers = clone(p.Reviewers)
 	if p.Reviewers == nil {
-		p.Reviewers = []graph.ReviewerScope{}
+		p.Reviewers = []entra.ReviewerScope{}
 	}
 	return p
 }
@@ -141,7 +140,7 @@ func cloneRequestPolicy(p graph.AdminConsentRequestPolicy) graph.AdminConsentReq
 // sameRequestPolicy compares two admin consent request policies on what the wizard
 // sets: on/off, notifications, reminders, duration and the reviewers' queries
 // (case-insensitively, in any order). The id and version are ignored.
-func sameRequestPolicy(a, b graph.AdminConsentRequestPolicy) bool {
+func sameRequestPolicy(a, b entra.AdminConsentRequestPolicy) bool {
 	if a.IsEnabled != b.IsEnabled || a.NotifyReviewers != b.NotifyReviewers || a.RemindersEnabled != b.RemindersEnabled || a.RequestDurationInDays != b.RequestDurationInDays {
 		return false
 	}
@@ -165,7 +164,7 @@ func sameRequestPolicy(a, b graph.AdminConsentRequestPolicy) bool {
 }
 
 // requestPolicyText is a request policy in words: on/off, reviewers, notifications, duration.
-func requestPolicyText(p graph.AdminConsentRequestPolicy) string {
+func requestPolicyText(p entra.AdminConsentRequestPolicy) string {
 	if !p.IsEnabled {
 		return "requests off"
 	}
@@ -679,10 +678,10 @@ func failed(s State, ev Event) (State, []Effect) {
 func readFailure(title string, err error) Failure {
 	f := Failure{Title: title, Reason: errText(err), Retryable: true}
 	switch {
-	case graph.IsForbidden(err):
+	case entra.IsForbidden(err):
 		f.Remedy = "The signed-in account may not read this. Global Reader, Cloud Application Administrator or Global Administrator can."
 		f.Role = "Global Reader"
-	case graph.IsThrottled(err):
+	case entra.IsThrottled(err):
 		f.Remedy = "Microsoft Graph is throttling requests. Wait a moment and retry."
 	default:
 		f.Remedy = "Check the connection and retry."
@@ -725,13 +724,13 @@ func writeFailure(s State, e Effect, err error) Failure {
 	c := describe(s, e)
 	f := Failure{Title: "Could not change: " + c.Label, Reason: errText(err)}
 	switch {
-	case graph.IsForbidden(err):
+	case entra.IsForbidden(err):
 		f.Title = "Not allowed to change: " + c.Label
 		f.Role, f.Scope = writeRole(e)
 		f.AltFix = altFix(s)
-	case graph.IsThrottled(err):
+	case entra.IsThrottled(err):
 		f.Retryable = true
-	case graph.IsUnauthorized(err):
+	case entra.IsUnauthorized(err):
 		f.Remedy = "The sign-in expired or lacks the permission. Sign in again."
 	default:
 		f.AltFix = altFix(s)

@@ -1,9 +1,8 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"testing"
-
-	"consentwiz/graph"
 )
 
 // TestWriteScopesCoverTheFixesGraphCalls ties each fix's incremental-consent
@@ -11,12 +10,12 @@ import (
 // call the fix can make (its writes, their undo, and reads only it needs), so
 // the hand-kept list cannot drift from graph's endpoint table.
 func TestWriteScopesCoverTheFixesGraphCalls(t *testing.T) {
-	calls := map[FixID][]graph.Op{
-		FixRelaxUserConsent: {graph.OpGetAuthorizationPolicy, graph.OpUpdateUserConsentPolicies},
-		FixRequestWorkflow:  {graph.OpGetConsentRequestPolicy, graph.OpPutConsentRequestPolicy, graph.OpSearchUsers, graph.OpSearchGroups},
-		FixGrantDirect: {graph.OpCreateServicePrincipal, graph.OpCreateGrant, graph.OpUpdateGrantScope, graph.OpCreateAppRoleAssignment,
-			graph.OpDeleteServicePrincipal, graph.OpDeleteGrant, graph.OpDeleteAppRoleAssignment},
-		FixClassifyLow: {graph.OpCreateClassification, graph.OpDeleteClassification, graph.OpUpdateUserConsentPolicies},
+	calls := map[FixID][]entra.Op{
+		FixRelaxUserConsent: {entra.OpGetAuthorizationPolicy, entra.OpUpdateUserConsentPolicies},
+		FixRequestWorkflow:  {entra.OpGetConsentRequestPolicy, entra.OpPutConsentRequestPolicy, entra.OpSearchUsers, entra.OpSearchGroups},
+		FixGrantDirect: {entra.OpCreateServicePrincipal, entra.OpCreateGrant, entra.OpUpdateGrantScope, entra.OpCreateAppRoleAssignment,
+			entra.OpDeleteServicePrincipal, entra.OpDeleteGrant, entra.OpDeleteAppRoleAssignment},
+		FixClassifyLow: {entra.OpCreateClassification, entra.OpDeleteClassification, entra.OpUpdateUserConsentPolicies},
 	}
 	for fix, ops := range calls {
 		have := map[string]bool{}
@@ -24,7 +23,7 @@ func TestWriteScopesCoverTheFixesGraphCalls(t *testing.T) {
 			have[s] = true
 		}
 		for _, op := range ops {
-			need := graph.ScopesFor(op)
+			need := entra.ScopesFor(op)
 			if len(need) == 0 {
 				t.Fatalf("%s: graph has no scopes for %s", fix, op)
 			}

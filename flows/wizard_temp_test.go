@@ -1,25 +1,24 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-
-	"consentwiz/graph"
 )
 
 // Temporary request workflow: the admin consent request policy is journaled before
 // the PUT, and put back (read, compare, PUT the original, verify, clear) after the
 // approval, on cancel, and by the startup restore.
 
-func wzReqOriginal() graph.AdminConsentRequestPolicy {
-	return graph.AdminConsentRequestPolicy{Reviewers: []graph.ReviewerScope{}}
+func wzReqOriginal() entra.AdminConsentRequestPolicy {
+	return entra.AdminConsentRequestPolicy{Reviewers: []entra.ReviewerScope{}}
 }
 
-func wzReqSet() graph.AdminConsentRequestPolicy {
-	return graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30,
-		Reviewers: []graph.ReviewerScope{{Query: "/users/me-id", QueryType: "MicrosoftGraph"}}}
+func wzReqSet() entra.AdminConsentRequestPolicy {
+	return entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30,
+		Reviewers: []entra.ReviewerScope{{Query: "/users/me-id", QueryType: "MicrosoftGraph"}}}
 }
 
 func wzRequestJournal() JournalEntry {
@@ -179,18 +178,18 @@ func TestWizardRequestWorkflowTemporaryPutFails(t *testing.T) {
 func TestWizardRestoreRequestPolicyEntry(t *testing.T) {
 	j := wzRequestJournal()
 	orig, set := *j.OriginalRequestPolicy, *j.SetRequestPolicy
-	other := graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: false, RemindersEnabled: true, RequestDurationInDays: 7,
-		Reviewers: []graph.ReviewerScope{{Query: "/groups/grp-9/transitiveMembers/microsoft.graph.user", QueryType: "MicrosoftGraph"}}}
+	other := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: false, RemindersEnabled: true, RequestDurationInDays: 7,
+		Reviewers: []entra.ReviewerScope{{Query: "/groups/grp-9/transitiveMembers/microsoft.graph.user", QueryType: "MicrosoftGraph"}}}
 	// What Graph returns: an id, a version and differently cased queries.
 	setRead := set
 	setRead.ID, setRead.Version = "restrictions", 3
-	setRead.Reviewers = []graph.ReviewerScope{{Query: "/USERS/ME-ID", QueryType: "MicrosoftGraph"}}
+	setRead.Reviewers = []entra.ReviewerScope{{Query: "/USERS/ME-ID", QueryType: "MicrosoftGraph"}}
 	cases := []struct {
 		name    string
-		current graph.AdminConsentRequestPolicy
+		current entra.AdminConsentRequestPolicy
 		choose  string
 		want    []Effect // after sign-in
-		final   graph.AdminConsentRequestPolicy
+		final   entra.AdminConsentRequestPolicy
 		kept    bool
 	}{
 		{"still ours", setRead, "", []Effect{ReadConsentRequestPolicy{}, PutConsentRequestPolicy{Policy: orig}, ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},

@@ -1,11 +1,10 @@
 package flows
 
 import (
+	"consentwiz/graph/entra"
 	"reflect"
 	"strings"
 	"testing"
-
-	"consentwiz/graph"
 )
 
 func TestWizardAdminLink(t *testing.T) {
@@ -180,7 +179,7 @@ func TestWizardRequestWorkflow(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepReviewerPick)
 	w.send(Chose{Key: "pick:0"})
-	w.send(Chose{Key: "role:" + graph.RoleGlobalAdmin})
+	w.send(Chose{Key: "role:" + entra.RoleGlobalAdmin})
 	w.send(Chose{Key: "continue"})
 	w.expect(StepWorkflowOptions)
 	w.send(Chose{Key: "duration"})
@@ -191,10 +190,10 @@ func TestWizardRequestWorkflow(t *testing.T) {
 	w.send(Entered{Text: "14"})
 	w.send(Chose{Key: "continue"})
 	w.expect(StepPreview)
-	want := graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 14, Reviewers: []graph.ReviewerScope{
+	want := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 14, Reviewers: []entra.ReviewerScope{
 		{Query: "/users/me-id", QueryType: "MicrosoftGraph"},
 		{Query: "/groups/grp-1/transitiveMembers/microsoft.graph.user", QueryType: "MicrosoftGraph"},
-		{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + graph.RoleGlobalAdmin + "'", QueryType: "MicrosoftGraph"},
+		{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + entra.RoleGlobalAdmin + "'", QueryType: "MicrosoftGraph"},
 	}}
 	w.confirm()
 	w.expect(StepWriting, PutConsentRequestPolicy{Policy: want})
@@ -272,9 +271,9 @@ func TestWizardGrantDirect(t *testing.T) {
 	w.confirm()
 	w.expect(StepWriting, CreateServicePrincipal{AppID: wzTAppID})
 	w.answerOnly()
-	w.expect(StepWriting, CreateGrant{Grant: graph.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
+	w.expect(StepWriting, CreateGrant{Grant: entra.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
 	w.answerOnly()
-	w.expect(StepWriting, CreateAppRoleAssignment{Assignment: graph.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
+	w.expect(StepWriting, CreateAppRoleAssignment{Assignment: entra.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
 	w.answerOnly()
 	w.expect(StepVerifying, FetchSnapshot{AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
@@ -292,7 +291,7 @@ func TestWizardGrantDirect(t *testing.T) {
 func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	ft := wzNewTenant(FixGrantDirect)
 	ft.ensureSP()
-	ft.grants = []graph.OAuth2PermissionGrant{{ID: "g-old", ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read"}}
+	ft.grants = []entra.OAuth2PermissionGrant{{ID: "g-old", ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read"}}
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
 	w.send(Chose{Key: string(FixGrantDirect)})
@@ -317,9 +316,9 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepPreview)
 	w.confirm()
-	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: graph.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
+	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
 	w.answerOnly()
-	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: graph.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
+	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
 	w.answerOnly()
 	j := wzRelaxJournal()
 	j.Fix, j.Set = FixClassifyLow, []string{wzTOwned, wzTLow}

@@ -35,9 +35,8 @@ package flows
 // returned unchanged with no effects), so stale results are harmless.
 
 import (
+	"consentwiz/graph/entra"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // StepID names where the wizard is.
@@ -210,9 +209,9 @@ type JournalEntry struct {
 	Set []string `json:"set"`
 	// OriginalRequestPolicy is the full adminConsentRequestPolicy before the
 	// change (What == JournalWhatRequestPolicy).
-	OriginalRequestPolicy *graph.AdminConsentRequestPolicy `json:"originalRequestPolicy,omitempty"`
+	OriginalRequestPolicy *entra.AdminConsentRequestPolicy `json:"originalRequestPolicy,omitempty"`
 	// SetRequestPolicy is the adminConsentRequestPolicy the wizard wrote.
-	SetRequestPolicy *graph.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
+	SetRequestPolicy *entra.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
 	At               time.Time                        `json:"at"`
 	By               string                           `json:"by"`
 }
@@ -325,7 +324,7 @@ type WizardInput struct {
 	Profiles []AppRef
 	// Tenant is a domain or tenant id from the command line; empty means ask.
 	Tenant string
-	Cloud  graph.Cloud
+	Cloud  entra.Cloud
 	// Journal holds pending journal entries; restore is offered first.
 	Journal []JournalEntry
 	// RestoreOnly runs only the restore (consentwiz restore).
@@ -367,10 +366,10 @@ type State struct {
 
 	App       AppRef
 	Tenant    TenantInfo
-	Cloud     graph.Cloud
+	Cloud     entra.Cloud
 	SignedIn  string
 	Scopes    []string // scopes consented so far
-	Snap      *graph.TenantSnapshot
+	Snap      *entra.TenantSnapshot
 	Diagnosis *Diagnosis
 	Fix       FixID
 
@@ -385,11 +384,11 @@ type State struct {
 	TargetPolicy   []string
 
 	// Request workflow.
-	OriginalRequestPolicy *graph.AdminConsentRequestPolicy
-	RequestPolicy         graph.AdminConsentRequestPolicy
+	OriginalRequestPolicy *entra.AdminConsentRequestPolicy
+	RequestPolicy         entra.AdminConsentRequestPolicy
 	Reviewers             []Reviewer
 	Candidates            []Reviewer
-	Request               *graph.AppConsentRequest // the request shown / approved
+	Request               *entra.AppConsentRequest // the request shown / approved
 	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
 	RequestTemporary bool
 
@@ -407,7 +406,7 @@ type State struct {
 	Restore        *JournalEntry
 	RestoreCurrent []string
 	// RestoreCurrentRequest is the request policy read before restoring a request-policy entry.
-	RestoreCurrentRequest *graph.AdminConsentRequestPolicy
+	RestoreCurrentRequest *entra.AdminConsentRequestPolicy
 
 	// Polling.
 	PollSeq      int
@@ -502,18 +501,18 @@ type (
 	}
 	// SnapshotLoaded answers FetchSnapshot. Diagnosis is flows.Diagnose(Snap, app) when the effect asked for it.
 	SnapshotLoaded struct {
-		Snap      *graph.TenantSnapshot
+		Snap      *entra.TenantSnapshot
 		Diagnosis *Diagnosis
 		Err       error
 	}
 	// PolicyRead answers ReadAuthorizationPolicy.
 	PolicyRead struct {
-		Policy graph.AuthorizationPolicy
+		Policy entra.AuthorizationPolicy
 		Err    error
 	}
 	// ConsentPolicyRead answers ReadConsentRequestPolicy.
 	ConsentPolicyRead struct {
-		Policy graph.AdminConsentRequestPolicy
+		Policy entra.AdminConsentRequestPolicy
 		Err    error
 	}
 	// WriteDone answers a WriteEffect. ID is the created object's id (create effects).
@@ -530,7 +529,7 @@ type (
 	// Polled answers PollGrant and PollRequests: a snapshot holding at least App, AppGrants,
 	// AppRoleAssignments (PollGrant) or PendingRequests (PollRequests).
 	Polled struct {
-		Snap *graph.TenantSnapshot
+		Snap *entra.TenantSnapshot
 		Err  error
 		Now  time.Time
 	}
@@ -631,13 +630,13 @@ type (
 	PatchUserConsent struct{ Policies []string }
 	// PutConsentRequestPolicy PUTs the whole admin consent request policy.
 	PutConsentRequestPolicy struct {
-		Policy graph.AdminConsentRequestPolicy
+		Policy entra.AdminConsentRequestPolicy
 	}
 	// CreateServicePrincipal creates the app's service principal (WriteDone.ID = its object id).
 	CreateServicePrincipal struct{ AppID string }
 	// CreateGrant creates an oauth2PermissionGrant. Grant.ClientID empty means "the service
 	// principal created just before" — the machine always fills it before emitting.
-	CreateGrant struct{ Grant graph.OAuth2PermissionGrant }
+	CreateGrant struct{ Grant entra.OAuth2PermissionGrant }
 	// UpdateGrantScope PATCHes an existing grant's scope.
 	UpdateGrantScope struct {
 		GrantID string
@@ -647,13 +646,13 @@ type (
 	}
 	// CreateAppRoleAssignment POSTs to /servicePrincipals/{ResourceID}/appRoleAssignedTo.
 	CreateAppRoleAssignment struct {
-		Assignment graph.AppRoleAssignment
+		Assignment entra.AppRoleAssignment
 		RoleName   string
 	}
 	// CreateClassification POSTs to /servicePrincipals/{ResourceID}/delegatedPermissionClassifications.
 	CreateClassification struct {
 		ResourceID     string
-		Classification graph.DelegatedPermissionClassification
+		Classification entra.DelegatedPermissionClassification
 	}
 	// DeleteObject deletes something a fix created (undo).
 	DeleteObject struct{ Object CreatedObject }
@@ -745,12 +744,12 @@ func IsWrite(e Effect) bool {
 // Scopes the wizard asks for (short Graph names).
 var (
 	// ReadScopes are asked at sign-in, for the diagnosis: exactly what the
-	// client's Snapshot reads need (graph.ReadScopes).
-	ReadScopes = append([]string(nil), graph.ReadScopes...)
+	// client's Snapshot reads need (entra.ReadScopes).
+	ReadScopes = append([]string(nil), entra.ReadScopes...)
 	// ScopeUserConsentWrite changes the user-consent setting.
-	ScopeUserConsentWrite = graph.ScopePolicyReadWriteAuthorization
+	ScopeUserConsentWrite = entra.ScopePolicyReadWriteAuthorization
 	// ScopeConsentRequestWrite changes the admin consent request policy.
-	ScopeConsentRequestWrite = graph.ScopePolicyReadWriteConsentRequest
+	ScopeConsentRequestWrite = entra.ScopePolicyReadWriteConsentRequest
 )
 
 // WriteScopes returns the scopes a fix asks for when it is chosen (incremental
@@ -760,11 +759,11 @@ func WriteScopes(fix FixID) []string {
 	case FixRelaxUserConsent:
 		return []string{ScopeUserConsentWrite}
 	case FixRequestWorkflow:
-		return []string{ScopeConsentRequestWrite, graph.ScopeUserReadBasicAll, graph.ScopeGroupMemberReadAll}
+		return []string{ScopeConsentRequestWrite, entra.ScopeUserReadBasicAll, entra.ScopeGroupMemberReadAll}
 	case FixGrantDirect:
-		return []string{graph.ScopeApplicationReadWriteAll, graph.ScopeDelegatedPermissionGrantReadWriteAll, graph.ScopeAppRoleAssignmentReadWriteAll}
+		return []string{entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll}
 	case FixClassifyLow:
-		return []string{graph.ScopePolicyReadWritePermissionGrant, ScopeUserConsentWrite}
+		return []string{entra.ScopePolicyReadWritePermissionGrant, ScopeUserConsentWrite}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,7 +30,7 @@ type AuthConfig struct {
 	// Tenant is the tenant id or domain to sign in to ("organizations" if empty).
 	Tenant string
 	// Cloud qualifies scopes for national clouds (MSAL.md 5).
-	Cloud Cloud
+	Cloud entra.Cloud
 	// CustomAuthority turns MSAL's instance discovery off: required for any host
 	// that is not a Microsoft login host, such as the simulator (MSAL.md 1).
 	CustomAuthority bool
@@ -98,13 +99,13 @@ type Authenticator struct {
 // NewAuthenticator builds the MSAL public client for cfg.
 func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.ClientID == "" {
-		cfg.ClientID = DefaultClientID
+		cfg.ClientID = entra.DefaultClientID
 	}
-	if !IsGUID(cfg.ClientID) {
+	if !entra.IsGUID(cfg.ClientID) {
 		return nil, fmt.Errorf("client id is not a GUID: %q", cfg.ClientID)
 	}
 	if cfg.LoginURL == "" {
-		cfg.LoginURL = Clouds["global"].LoginURL
+		cfg.LoginURL = entra.Clouds["global"].LoginURL
 	}
 	if cfg.Tenant == "" {
 		cfg.Tenant = "organizations"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -47,7 +48,7 @@ func newAuth(t *testing.T, s *sim.Server, mutate ...func(*graph.AuthConfig)) *gr
 	cfg := graph.AuthConfig{
 		LoginURL:        s.LoginURL(),
 		Tenant:          s.Tenant().Domain(),
-		Cloud:           graph.Clouds["global"],
+		Cloud:           entra.Clouds["global"],
 		CustomAuthority: true,
 		HTTPClient:      s.HTTPClient(),
 	}
@@ -90,7 +91,7 @@ func TestAuthDeviceCodeAutoApprove(t *testing.T) {
 	ten := s.Tenant()
 	a := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant = "" }) // organizations
 	ctx := testCtx(t)
-	dl, err := a.StartDeviceCode(ctx, graph.ReadScopes)
+	dl, err := a.StartDeviceCode(ctx, entra.ReadScopes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestAuthDeviceCodeAutoApprove(t *testing.T) {
 func TestAuthDeviceCodeApprovedBySomeoneElse(t *testing.T) {
 	s := startSim(t, sim.Options{})
 	a := newAuth(t, s)
-	acct := deviceSignIn(t, s, a, "appadmin@contoso.com", []string{graph.ScopeUserRead})
+	acct := deviceSignIn(t, s, a, "appadmin@contoso.com", []string{entra.ScopeUserRead})
 	if acct.Username != "appadmin@contoso.com" || acct.TenantID != s.Tenant().ID() {
 		t.Errorf("account: %+v", acct)
 	}
@@ -130,7 +131,7 @@ func TestAuthDeviceCodeDeclined(t *testing.T) {
 	s := startSim(t, sim.Options{})
 	a := newAuth(t, s)
 	ctx := testCtx(t)
-	dl, err := a.StartDeviceCode(ctx, []string{graph.ScopeUserRead})
+	dl, err := a.StartDeviceCode(ctx, []string{entra.ScopeUserRead})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestAuthDeviceCodeDeclined(t *testing.T) {
 func TestAuthUnknownTenant(t *testing.T) {
 	s := startSim(t, sim.Options{})
 	a := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant = "fabrikam.com" })
-	_, err := a.StartDeviceCode(testCtx(t), []string{graph.ScopeUserRead})
+	_, err := a.StartDeviceCode(testCtx(t), []string{entra.ScopeUserRead})
 	var ae *graph.AuthError
 	if !errors.As(err, &ae) || !ae.HasCode(90002) || !strings.Contains(err.Error(), "fabrikam.com") {
 		t.Errorf("unknown tenant: %T %v", err, err)
@@ -180,7 +181,7 @@ func TestAuthBrowserSignIn(t *testing.T) {
 	s := startSim(t, sim.Options{})
 	ten := s.Tenant()
 	a := newAuth(t, s)
-	acct, err := a.SignInBrowser(testCtx(t), graph.ReadScopes, s.HeadlessOpener(ten.AdminUPN()), "")
+	acct, err := a.SignInBrowser(testCtx(t), entra.ReadScopes, s.HeadlessOpener(ten.AdminUPN()), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestAuthBrowserSignIn(t *testing.T) {
 	}
 	// login_hint reaches the authorize page: the opener keeps the preselected account.
 	b := newAuth(t, s)
-	acct, err = b.SignInBrowser(testCtx(t), []string{graph.ScopeUserRead}, s.HeadlessOpener(""), "cloudadmin@contoso.com")
+	acct, err = b.SignInBrowser(testCtx(t), []string{entra.ScopeUserRead}, s.HeadlessOpener(""), "cloudadmin@contoso.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestAuthBrowserSignIn(t *testing.T) {
 	}
 	// The opener's error (an unknown user) ends the sign-in.
 	c := newAuth(t, s)
-	_, err = c.SignInBrowser(testCtx(t), []string{graph.ScopeUserRead}, s.HeadlessOpener("nobody@contoso.com"), "")
+	_, err = c.SignInBrowser(testCtx(t), []string{entra.ScopeUserRead}, s.HeadlessOpener("nobody@contoso.com"), "")
 	if err == nil || !strings.Contains(err.Error(), "50034") {
 		t.Errorf("unknown user: %v", err)
 	}
@@ -207,12 +208,12 @@ func TestAuthBrowserSignIn(t *testing.T) {
 func TestAuthSilentFromCache(t *testing.T) {
 	s := startSim(t, sim.Options{AutoApprove: true})
 	a := newAuth(t, s)
-	deviceSignIn(t, s, a, "", []string{graph.ScopeUserRead})
+	deviceSignIn(t, s, a, "", []string{entra.ScopeUserRead})
 	ctx := testCtx(t)
 
 	// A scope the sign-in did not cover: MSAL redeems the refresh token once…
 	before := tokenRequests(s)
-	tok1, err := a.Token(ctx, []string{graph.ScopeApplicationReadAll})
+	tok1, err := a.Token(ctx, []string{entra.ScopeApplicationReadAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +222,7 @@ func TestAuthSilentFromCache(t *testing.T) {
 	}
 	// …and the second call comes from the cache: no token request at all.
 	before = tokenRequests(s)
-	tok2, err := a.Token(ctx, []string{graph.ScopeApplicationReadAll})
+	tok2, err := a.Token(ctx, []string{entra.ScopeApplicationReadAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestAuthSilentFromCache(t *testing.T) {
 	}
 	// The originally signed-in scope is cached as well.
 	before = tokenRequests(s)
-	if _, err := a.Token(ctx, []string{graph.ScopeUserRead}); err != nil {
+	if _, err := a.Token(ctx, []string{entra.ScopeUserRead}); err != nil {
 		t.Fatal(err)
 	}
 	if d := tokenRequests(s) - before; d != 0 {
@@ -246,12 +247,12 @@ func TestAuthRefreshWithShortLifetime(t *testing.T) {
 	// every silent call redeems the refresh token.
 	s := startSim(t, sim.Options{AutoApprove: true, TokenLifetime: 2 * time.Second})
 	a := newAuth(t, s)
-	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	deviceSignIn(t, s, a, "", entra.ReadScopes)
 	ctx := testCtx(t)
 	seen := map[string]bool{}
 	for i := range 3 {
 		before := tokenRequests(s)
-		tok, err := a.Token(ctx, []string{graph.ScopePolicyReadAll})
+		tok, err := a.Token(ctx, []string{entra.ScopePolicyReadAll})
 		if err != nil {
 			t.Fatalf("refresh %d: %v", i, err)
 		}
@@ -274,20 +275,20 @@ func TestAuthIncrementalConsent(t *testing.T) {
 	s := startSim(t, sim.Options{AutoApprove: true, RequireConsent: true})
 	ten := s.Tenant()
 	a := newAuth(t, s)
-	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	deviceSignIn(t, s, a, "", entra.ReadScopes)
 	ctx := testCtx(t)
-	if _, err := a.Token(ctx, []string{graph.ScopePolicyReadAll}); err != nil {
+	if _, err := a.Token(ctx, []string{entra.ScopePolicyReadAll}); err != nil {
 		t.Fatalf("a read scope consented at sign-in: %v", err)
 	}
 
 	// A write scope nobody consented to: interaction is required.
-	write := graph.WriteScope(graph.OpUpdateUserConsentPolicies)
+	write := entra.WriteScope(entra.OpUpdateUserConsentPolicies)
 	_, err := a.Token(ctx, write)
 	var ire *graph.InteractionRequiredError
 	if !errors.As(err, &ire) || !errors.Is(err, graph.ErrInteractionRequired) {
 		t.Fatalf("Token(%v) = %T %v, want *InteractionRequiredError", write, err, err)
 	}
-	if ire.Reason != "consent_required" || len(ire.Scopes) != 1 || ire.Scopes[0] != graph.ScopePolicyReadWriteAuthorization {
+	if ire.Reason != "consent_required" || len(ire.Scopes) != 1 || ire.Scopes[0] != entra.ScopePolicyReadWriteAuthorization {
 		t.Errorf("InteractionRequiredError = %+v", ire)
 	}
 	var ae *graph.AuthError
@@ -316,22 +317,22 @@ func TestAuthIncrementalConsent(t *testing.T) {
 	if err != nil || tok == "" {
 		t.Fatalf("Token after interactive consent: %v", err)
 	}
-	if len(asked) != 1 || strings.Join(asked[0], " ") != graph.ScopePolicyReadWriteAuthorization {
+	if len(asked) != 1 || strings.Join(asked[0], " ") != entra.ScopePolicyReadWriteAuthorization {
 		t.Errorf("interactive asked for %v", asked)
 	}
-	grants := ten.Grants(graph.DefaultClientID)
-	if len(grants) != 1 || grants[0].ConsentType != "Principal" || !strings.Contains(grants[0].Scope, graph.ScopePolicyReadWriteAuthorization) {
+	grants := ten.Grants(entra.DefaultClientID)
+	if len(grants) != 1 || grants[0].ConsentType != "Principal" || !strings.Contains(grants[0].Scope, entra.ScopePolicyReadWriteAuthorization) {
 		t.Errorf("the CLI's grant after consent: %+v", grants)
 	}
 	// The write now goes through; earlier scopes still come silently.
-	want := []string{graph.SelfConsentPrefix + graph.PolicyLow}
+	want := []string{entra.SelfConsentPrefix + entra.PolicyLow}
 	if err := c.UpdateUserConsentPolicies(ctx, want); err != nil {
 		t.Fatal(err)
 	}
 	if got := ten.AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; strings.Join(got, ",") != want[0] {
 		t.Errorf("policy after write: %v", got)
 	}
-	if _, err := a.Token(ctx, []string{graph.ScopePolicyReadAll}); err != nil {
+	if _, err := a.Token(ctx, []string{entra.ScopePolicyReadAll}); err != nil {
 		t.Errorf("read scope after the incremental consent: %v", err)
 	}
 	if len(asked) != 1 {
@@ -341,7 +342,7 @@ func TestAuthIncrementalConsent(t *testing.T) {
 	// An interactive function that fails: its error comes back as is.
 	boom := errors.New("the admin closed the browser")
 	a.SetInteractive(func(context.Context, []string) error { return boom })
-	if _, err := a.Token(ctx, graph.WriteScope(graph.OpPutConsentRequestPolicy)); !errors.Is(err, boom) {
+	if _, err := a.Token(ctx, entra.WriteScope(entra.OpPutConsentRequestPolicy)); !errors.Is(err, boom) {
 		t.Errorf("failing interactive: %v", err)
 	}
 }
@@ -350,7 +351,7 @@ func TestAuthConcurrentCallersShareOneInteraction(t *testing.T) {
 	s := startSim(t, sim.Options{AutoApprove: true, RequireConsent: true})
 	ten := s.Tenant()
 	a := newAuth(t, s)
-	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	deviceSignIn(t, s, a, "", entra.ReadScopes)
 	var mu sync.Mutex
 	calls := 0
 	a.SetInteractive(func(ctx context.Context, scopes []string) error {
@@ -360,7 +361,7 @@ func TestAuthConcurrentCallersShareOneInteraction(t *testing.T) {
 		_, err := a.SignInBrowser(ctx, scopes, s.HeadlessOpener(ten.AdminUPN()), "")
 		return err
 	})
-	write := graph.WriteScope(graph.OpPutConsentRequestPolicy)
+	write := entra.WriteScope(entra.OpPutConsentRequestPolicy)
 	ctx := testCtx(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
@@ -381,7 +382,7 @@ func TestAuthConcurrentCallersShareOneInteraction(t *testing.T) {
 func TestAuthNotSignedIn(t *testing.T) {
 	s := startSim(t, sim.Options{})
 	a := newAuth(t, s)
-	_, err := a.Token(testCtx(t), []string{graph.ScopeUserRead})
+	_, err := a.Token(testCtx(t), []string{entra.ScopeUserRead})
 	var ire *graph.InteractionRequiredError
 	if !errors.As(err, &ire) || !errors.Is(err, graph.ErrInteractionRequired) {
 		t.Errorf("Token before sign-in: %T %v", err, err)
@@ -397,7 +398,7 @@ func TestAuthFileCache(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "tokens.json")
 	withCache := func(c *graph.AuthConfig) { c.CacheFile = path }
 	a := newAuth(t, s, withCache)
-	deviceSignIn(t, s, a, "", graph.ReadScopes)
+	deviceSignIn(t, s, a, "", entra.ReadScopes)
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -417,7 +418,7 @@ func TestAuthFileCache(t *testing.T) {
 		t.Fatalf("Resume = %+v, %v", acct, ok)
 	}
 	before := tokenRequests(s)
-	tok, err := b.Token(testCtx(t), []string{graph.ScopePolicyReadAll})
+	tok, err := b.Token(testCtx(t), []string{entra.ScopePolicyReadAll})
 	if err != nil || tok == "" {
 		t.Fatal(err)
 	}
@@ -455,7 +456,7 @@ func TestAuthResumeTakesThisTenantsAccount(t *testing.T) {
 	}
 	cache := filepath.Join(t.TempDir(), "tokencache.json")
 	first := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = s.Tenant().ID(), cache })
-	deviceSignIn(t, s, first, "", []string{graph.ScopeUserRead})
+	deviceSignIn(t, s, first, "", []string{entra.ScopeUserRead})
 
 	same := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = s.Tenant().ID(), cache })
 	if acct, ok := same.Resume(testCtx(t)); !ok || !strings.EqualFold(acct.TenantID, s.Tenant().ID()) {

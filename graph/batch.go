@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -50,7 +51,7 @@ func (r BatchResponse) Header(name string) string {
 
 // Err returns the item's failure as *APIError (nil for 2xx); method and path name
 // the item's request in the message.
-func (r BatchResponse) Err(method, path string) *APIError {
+func (r BatchResponse) Err(method, path string) *entra.APIError {
 	if r.OK() {
 		return nil
 	}
@@ -236,13 +237,13 @@ func (c *Client) batchOnce(ctx context.Context, chunk []BatchRequest) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("graph POST /$batch: %w", err)
 	}
-	ep := endpointFor(OpBatch)
+	ep := entra.EndpointFor(entra.OpBatch)
 	req := request{
 		method:     ep.Method,
 		url:        c.versionRoot() + ep.Path,
 		path:       ep.Path,
 		body:       body,
-		scopes:     unionScopes(scopes),
+		scopes:     entra.UnionScopes(scopes),
 		idempotent: idempotent,
 	}
 	resp, err := c.do(ctx, req)

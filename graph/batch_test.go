@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,7 @@ import (
 func meItems(n int) []BatchRequest {
 	reqs := make([]BatchRequest, n)
 	for i := range reqs {
-		reqs[i] = BatchRequest{ID: fmt.Sprintf("r%d", i), Method: "GET", URL: "/me", Scopes: []string{ScopeUserRead}}
+		reqs[i] = BatchRequest{ID: fmt.Sprintf("r%d", i), Method: "GET", URL: "/me", Scopes: []string{entra.ScopeUserRead}}
 	}
 	return reqs
 }
@@ -32,7 +33,7 @@ func TestBatchChunksAtTwenty(t *testing.T) {
 		t.Fatalf("%d responses", len(resps))
 	}
 	for i, r := range resps {
-		var u User
+		var u entra.User
 		if r.ID != fmt.Sprintf("r%d", i) || r.Status != 200 || r.Decode(&u) != nil || u.ID != f.me.ID {
 			t.Errorf("response %d = %+v", i, r)
 		}
@@ -54,8 +55,8 @@ func TestBatchOutOfOrderCaseInsensitiveIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var u User
-	var p AuthorizationPolicy
+	var u entra.User
+	var p entra.AuthorizationPolicy
 	if resps[0].Decode(&u) != nil || u.ID != f.me.ID {
 		t.Errorf("me = %+v", resps[0])
 	}
@@ -90,7 +91,7 @@ func TestBatchBodyGetsContentType(t *testing.T) {
 	f := newFakeGraph(t)
 	c := f.client()
 	resps, err := c.Batch(context.Background(), []BatchRequest{{ID: "p", Method: "PATCH", URL: "/oauth2PermissionGrants/grant-1",
-		Body: json.RawMessage(`{"scope":"User.Read Mail.Read"}`), Scopes: []string{ScopeDelegatedPermissionGrantReadWriteAll}}})
+		Body: json.RawMessage(`{"scope":"User.Read Mail.Read"}`), Scopes: []string{entra.ScopeDelegatedPermissionGrantReadWriteAll}}})
 	if err != nil || resps[0].Status != 204 {
 		t.Fatalf("resps %+v err %v", resps, err)
 	}
@@ -170,7 +171,7 @@ func TestBatchRetries424Dependents(t *testing.T) {
 	if !reflect.DeepEqual(s.all(), []time.Duration{4 * time.Second}) {
 		t.Errorf("waits %v", s.all())
 	}
-	var p AuthorizationPolicy
+	var p entra.AuthorizationPolicy
 	resps[2].Decode(&p)
 	if len(p.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned) != 0 {
 		t.Errorf("verify read %+v", p)
@@ -228,9 +229,9 @@ func TestBatchTokenCarriesUnionOfScopes(t *testing.T) {
 	f := newFakeGraph(t)
 	c := f.client()
 	_, err := c.Batch(context.Background(), []BatchRequest{
-		{ID: "a", Method: "GET", URL: "/me", Scopes: []string{ScopeUserRead}},
-		{ID: "b", Method: "GET", URL: "/policies/authorizationPolicy", Scopes: []string{ScopePolicyReadAll}},
-		{ID: "c", Method: "GET", URL: "/organization", Scopes: []string{ScopeUserRead}},
+		{ID: "a", Method: "GET", URL: "/me", Scopes: []string{entra.ScopeUserRead}},
+		{ID: "b", Method: "GET", URL: "/policies/authorizationPolicy", Scopes: []string{entra.ScopePolicyReadAll}},
+		{ID: "c", Method: "GET", URL: "/organization", Scopes: []string{entra.ScopeUserRead}},
 	})
 	if err != nil {
 		t.Fatal(err)

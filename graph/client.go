@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,7 +92,7 @@ func WithBaseURL(graphRoot string) Option {
 
 // WithCloud sets the Graph root from cloud.GraphURL and records the cloud's name
 // in snapshots.
-func WithCloud(cloud Cloud) Option {
+func WithCloud(cloud entra.Cloud) Option {
 	return func(c *Client) {
 		c.root = strings.TrimRight(cloud.GraphURL, "/")
 		c.cloud = cloud.Name
@@ -137,7 +138,7 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 // New returns a client for the global cloud unless options say otherwise.
 func New(opts ...Option) *Client {
 	c := &Client{
-		root:        strings.TrimRight(Clouds["global"].GraphURL, "/"),
+		root:        strings.TrimRight(entra.Clouds["global"].GraphURL, "/"),
 		hc:          &http.Client{Timeout: 60 * time.Second},
 		maxAttempts: DefaultMaxAttempts,
 		maxWait:     DefaultMaxWait,
@@ -323,8 +324,8 @@ type graphErrorBody struct {
 
 // parseAPIError builds an *APIError from a failed response. The request-id header
 // wins over the body's innerError; an unreadable body keeps the HTTP status text.
-func parseAPIError(method, path string, status int, header http.Header, body []byte) *APIError {
-	e := &APIError{Status: status, Method: method, Path: path}
+func parseAPIError(method, path string, status int, header http.Header, body []byte) *entra.APIError {
+	e := &entra.APIError{Status: status, Method: method, Path: path}
 	var b graphErrorBody
 	if json.Unmarshal(body, &b) == nil && b.Error != nil {
 		e.Code = b.Error.Code
@@ -405,7 +406,7 @@ func encodeQuery(params []param) string {
 
 // relURL fills the endpoint's placeholders with args in order and appends the
 // query: the URL relative to /v1.0, as $batch items use it.
-func (e Endpoint) relURL(args []string, params []param) (string, error) {
+func relURL(e entra.Endpoint, args []string, params []param) (string, error) {
 	p := e.Path
 	for _, a := range args {
 		i := strings.IndexByte(p, '{')
@@ -416,7 +417,7 @@ func (e Endpoint) relURL(args []string, params []param) (string, error) {
 		var v string
 		switch p[i : j+1] {
 		case "{appId}":
-			if !IsGUID(a) {
+			if !entra.IsGUID(a) {
 				return "", fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, a)
 			}
 			v = a
@@ -448,9 +449,9 @@ func pathOnly(rel string) string {
 func (c *Client) versionRoot() string { return c.root + apiVersion }
 
 // newRequest builds a request for op.
-func (c *Client) newRequest(op Op, args []string, params []param, body any) (request, error) {
-	ep := endpointFor(op)
-	rel, err := ep.relURL(args, params)
+func (c *Client) newRequest(op entra.Op, args []string, params []param, body any) (request, error) {
+	ep := entra.EndpointFor(op)
+	rel, err := relURL(ep, args, params)
 	if err != nil {
 		return request{}, err
 	}
@@ -472,7 +473,7 @@ func (c *Client) newRequest(op Op, args []string, params []param, body any) (req
 }
 
 // call sends op and decodes a JSON answer into out (when out is not nil).
-func (c *Client) call(ctx context.Context, op Op, args []string, params []param, body, out any) error {
+func (c *Client) call(ctx context.Context, op entra.Op, args []string, params []param, body, out any) error {
 	req, err := c.newRequest(op, args, params, body)
 	if err != nil {
 		return err
@@ -497,7 +498,7 @@ type page[T any] struct {
 }
 
 // listAll reads every page of op's collection (limit > 0 stops after limit items).
-func listAll[T any](ctx context.Context, c *Client, op Op, args []string, params []param, limit int) ([]T, error) {
+func listAll[T any](ctx context.Context, c *Client, op entra.Op, args []string, params []param, limit int) ([]T, error) {
 	req, err := c.newRequest(op, args, params, nil)
 	if err != nil {
 		return nil, err

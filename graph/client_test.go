@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,16 +67,16 @@ func TestAPIErrorParsing(t *testing.T) {
 		return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 	})
 	_, err := c.GetAuthorizationPolicy(ctx)
-	var ae *APIError
+	var ae *entra.APIError
 	if !errors.As(err, &ae) {
 		t.Fatalf("want *APIError, got %T %v", err, err)
 	}
-	want := APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges to complete the operation.",
+	want := entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges to complete the operation.",
 		RequestID: "req-403", Method: "GET", Path: "/policies/authorizationPolicy"}
 	if *ae != want {
 		t.Errorf("APIError = %+v, want %+v", *ae, want)
 	}
-	if !IsForbidden(err) || IsNotFound(err) {
+	if !entra.IsForbidden(err) || entra.IsNotFound(err) {
 		t.Errorf("IsForbidden/IsNotFound wrong for %v", err)
 	}
 	for _, s := range []string{"403", "Authorization_RequestDenied", "req-403", "GET /policies/authorizationPolicy"} {
@@ -91,7 +92,7 @@ func TestAPIErrorParsing(t *testing.T) {
 		return r
 	})
 	_, err = c.Me(ctx)
-	if !errors.As(err, &ae) || ae.RequestID != "inner-404" || !IsNotFound(err) {
+	if !errors.As(err, &ae) || ae.RequestID != "inner-404" || !entra.IsNotFound(err) {
 		t.Errorf("innerError request-id: got %+v", err)
 	}
 
@@ -164,8 +165,8 @@ func TestRetryCaps(t *testing.T) {
 		c := f.client(WithSleep(s.sleep))
 		f.fault = faultN(1, "GET", "/me", func(int) *fakeResp { return throttled("120") })
 		_, err := c.Me(context.Background())
-		var ae *APIError
-		if !errors.As(err, &ae) || !IsThrottled(err) || ae.RetryAfter != 120*time.Second {
+		var ae *entra.APIError
+		if !errors.As(err, &ae) || !entra.IsThrottled(err) || ae.RetryAfter != 120*time.Second {
 			t.Fatalf("err = %v, want throttled with RetryAfter 120s", err)
 		}
 		if len(s.all()) != 0 || f.trips() != 1 {
@@ -178,7 +179,7 @@ func TestRetryCaps(t *testing.T) {
 		c := f.client(WithSleep(s.sleep))
 		f.fault = faultN(100, "GET", "/me", func(int) *fakeResp { return throttled("1") })
 		_, err := c.Me(context.Background())
-		if !IsThrottled(err) {
+		if !entra.IsThrottled(err) {
 			t.Fatalf("err = %v", err)
 		}
 		if f.trips() != DefaultMaxAttempts || len(s.all()) != DefaultMaxAttempts-1 {
@@ -190,7 +191,7 @@ func TestRetryCaps(t *testing.T) {
 		var s sleeps
 		c := f.client(WithSleep(s.sleep), WithRetry(2, 5*time.Second))
 		f.fault = faultN(100, "GET", "/me", func(int) *fakeResp { return throttled("") })
-		if _, err := c.Me(context.Background()); !IsThrottled(err) {
+		if _, err := c.Me(context.Background()); !entra.IsThrottled(err) {
 			t.Fatalf("err = %v", err)
 		}
 		if f.trips() != 2 || !reflect.DeepEqual(s.all(), []time.Duration{time.Second}) {
@@ -201,7 +202,7 @@ func TestRetryCaps(t *testing.T) {
 		var s2 sleeps
 		c2 := f2.client(WithSleep(s2.sleep), WithRetry(4, 5*time.Second))
 		f2.fault = faultN(100, "GET", "/me", func(int) *fakeResp { return throttled("6") })
-		if _, err := c2.Me(context.Background()); !IsThrottled(err) || f2.trips() != 1 {
+		if _, err := c2.Me(context.Background()); !entra.IsThrottled(err) || f2.trips() != 1 {
 			t.Errorf("err %v trips %d", err, f2.trips())
 		}
 	})
@@ -287,7 +288,7 @@ func TestTransportDrop(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "not retried") {
 			t.Fatalf("err = %v, want a not-retried transport error", err)
 		}
-		var ae *APIError
+		var ae *entra.APIError
 		if errors.As(err, &ae) {
 			t.Errorf("transport error should not be an APIError: %v", err)
 		}
@@ -312,7 +313,7 @@ func TestPOSTRetryRule(t *testing.T) {
 		f := newFakeGraph(t)
 		c := f.client()
 		f.fault = faultN(1, "POST", "/oauth2PermissionGrants", func(int) *fakeResp { return throttled("2") })
-		g, err := c.CreateGrant(context.Background(), OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "Calendars.ReadWrite"})
+		g, err := c.CreateGrant(context.Background(), entra.OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "Calendars.ReadWrite"})
 		if err != nil || g.ID == "" || f.trips() != 2 {
 			t.Fatalf("g %+v err %v trips %d", g, err, f.trips())
 		}
@@ -322,7 +323,7 @@ func TestPOSTRetryRule(t *testing.T) {
 		c := f.client()
 		f.fault = faultN(1, "POST", "/servicePrincipals", func(int) *fakeResp { return graphError(504, "GatewayTimeout", "") })
 		_, err := c.CreateServicePrincipal(context.Background(), newApp)
-		var ae *APIError
+		var ae *entra.APIError
 		if !errors.As(err, &ae) || ae.Status != 504 || f.trips() != 1 {
 			t.Fatalf("err %v trips %d", err, f.trips())
 		}
@@ -333,9 +334,9 @@ func TestPaging(t *testing.T) {
 	f := newFakeGraph(t)
 	f.pageSize = 2
 	for i := 0; i < 4; i++ {
-		f.grants = append(f.grants, OAuth2PermissionGrant{ID: "g" + string(rune('a'+i)), ClientID: appSPID, ConsentType: "Principal", ResourceID: graphSPID, Scope: "User.Read"})
+		f.grants = append(f.grants, entra.OAuth2PermissionGrant{ID: "g" + string(rune('a'+i)), ClientID: appSPID, ConsentType: "Principal", ResourceID: graphSPID, Scope: "User.Read"})
 	}
-	f.grants = append(f.grants, OAuth2PermissionGrant{ID: "other", ClientID: "someone-else", ResourceID: graphSPID})
+	f.grants = append(f.grants, entra.OAuth2PermissionGrant{ID: "other", ClientID: "someone-else", ResourceID: graphSPID})
 	c := f.client()
 	gs, err := c.ListGrants(context.Background(), appSPID)
 	if err != nil {
@@ -410,7 +411,7 @@ func TestTypedMethods(t *testing.T) {
 		t.Errorf("Organization = %+v, %v", org, err)
 	}
 	roles, err := c.MyDirectoryRoles(ctx)
-	if err != nil || len(roles) != 1 || roles[0].RoleTemplateID != RoleGlobalAdmin {
+	if err != nil || len(roles) != 1 || roles[0].RoleTemplateID != entra.RoleGlobalAdmin {
 		t.Errorf("MyDirectoryRoles = %+v, %v", roles, err)
 	}
 	sp, err := c.GetServicePrincipalByAppID(ctx, testAppID)
@@ -430,7 +431,7 @@ func TestTypedMethods(t *testing.T) {
 	}
 
 	// PATCH sends exactly the array given, including owned-resource entries.
-	want := []string{OwnedResourceConsentPrefix + "x", SelfConsentPrefix + PolicyManagedRecommended}
+	want := []string{entra.OwnedResourceConsentPrefix + "x", entra.SelfConsentPrefix + entra.PolicyManagedRecommended}
 	if err := c.UpdateUserConsentPolicies(ctx, want); err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +453,7 @@ func TestTypedMethods(t *testing.T) {
 	// PUT sends the full object without id and version (the fake rejects both).
 	acrp, _ := c.GetConsentRequestPolicy(ctx)
 	acrp.IsEnabled = true
-	acrp.Reviewers = []ReviewerScope{{Query: "/users/" + f.me.ID, QueryType: "MicrosoftGraph"}}
+	acrp.Reviewers = []entra.ReviewerScope{{Query: "/users/" + f.me.ID, QueryType: "MicrosoftGraph"}}
 	if err := c.PutConsentRequestPolicy(ctx, acrp); err != nil {
 		t.Fatalf("PUT: %v", err)
 	}
@@ -460,11 +461,11 @@ func TestTypedMethods(t *testing.T) {
 		t.Errorf("after PUT: %+v", got)
 	}
 
-	exc, err := c.GetPermissionGrantPolicyExcludes(ctx, PolicyManagedRecommended)
+	exc, err := c.GetPermissionGrantPolicyExcludes(ctx, entra.PolicyManagedRecommended)
 	if err != nil || len(exc) != 1 || exc[0].Permissions[0] != "cal-rw-id" {
 		t.Errorf("excludes = %+v, %v", exc, err)
 	}
-	inc, err := c.GetPermissionGrantPolicyIncludes(ctx, PolicyManagedRecommended)
+	inc, err := c.GetPermissionGrantPolicyIncludes(ctx, entra.PolicyManagedRecommended)
 	if err != nil || len(inc) != 1 {
 		t.Errorf("includes = %+v, %v", inc, err)
 	}
@@ -472,7 +473,7 @@ func TestTypedMethods(t *testing.T) {
 		t.Errorf("path traversal id: %v", err)
 	}
 
-	g, err := c.CreateGrant(ctx, OAuth2PermissionGrant{ID: "ignored", ClientID: appSPID, ConsentType: "AllPrincipals", PrincipalID: "ignored", ResourceID: graphSPID, Scope: "Calendars.ReadWrite"})
+	g, err := c.CreateGrant(ctx, entra.OAuth2PermissionGrant{ID: "ignored", ClientID: appSPID, ConsentType: "AllPrincipals", PrincipalID: "ignored", ResourceID: graphSPID, Scope: "Calendars.ReadWrite"})
 	if err != nil || g.ID == "" || g.ID == "ignored" {
 		t.Fatalf("CreateGrant = %+v, %v", g, err)
 	}
@@ -489,7 +490,7 @@ func TestTypedMethods(t *testing.T) {
 		t.Errorf("grants after update = %+v", gs)
 	}
 
-	a, err := c.CreateAppRoleAssignment(ctx, graphSPID, AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "cal-role"})
+	a, err := c.CreateAppRoleAssignment(ctx, graphSPID, entra.AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "cal-role"})
 	if err != nil || a.ID == "" || a.ResourceID != graphSPID {
 		t.Errorf("CreateAppRoleAssignment = %+v, %v", a, err)
 	}
@@ -498,7 +499,7 @@ func TestTypedMethods(t *testing.T) {
 		t.Errorf("ListAppRoleAssignments = %+v, %v", as, err)
 	}
 
-	cl, err := c.CreateClassification(ctx, graphSPID, DelegatedPermissionClassification{PermissionID: "cal-rw-id", PermissionName: "Calendars.ReadWrite", Classification: "low"})
+	cl, err := c.CreateClassification(ctx, graphSPID, entra.DelegatedPermissionClassification{PermissionID: "cal-rw-id", PermissionName: "Calendars.ReadWrite", Classification: "low"})
 	if err != nil || cl.ID == "" {
 		t.Errorf("CreateClassification = %+v, %v", cl, err)
 	}
@@ -507,9 +508,9 @@ func TestTypedMethods(t *testing.T) {
 		t.Errorf("ListClassifications = %+v, %v", cls, err)
 	}
 
-	f.consentRequests = []AppConsentRequest{{ID: "acr-1", AppID: testAppID, AppDisplayName: "Apptoto",
-		PendingScopes:       []ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}},
-		UserConsentRequests: []UserConsentRequest{{ID: "ucr-1", Status: "InProgress", Reason: "need it"}, {ID: "ucr-2", Status: "Completed"}}}}
+	f.consentRequests = []entra.AppConsentRequest{{ID: "acr-1", AppID: testAppID, AppDisplayName: "Apptoto",
+		PendingScopes:       []entra.ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}},
+		UserConsentRequests: []entra.UserConsentRequest{{ID: "ucr-1", Status: "InProgress", Reason: "need it"}, {ID: "ucr-2", Status: "Completed"}}}}
 	reqs, err := c.ListConsentRequests(ctx, testAppID)
 	if err != nil || len(reqs) != 1 || reqs[0].PendingScopes[0].DisplayName != "Calendars.ReadWrite" {
 		t.Errorf("ListConsentRequests = %+v, %v", reqs, err)
@@ -553,7 +554,7 @@ func TestScopesRequestedPerMethod(t *testing.T) {
 	// Each method asks for its least-privileged scopes; the expectations are written
 	// out here (not read from the table) so a wrong table entry fails.
 	f := newFakeGraph(t)
-	f.consentRequests = []AppConsentRequest{{ID: "acr-1", AppID: testAppID}}
+	f.consentRequests = []entra.AppConsentRequest{{ID: "acr-1", AppID: testAppID}}
 	c := f.client()
 	ctx := context.Background()
 	cases := []struct {
@@ -567,8 +568,11 @@ func TestScopesRequestedPerMethod(t *testing.T) {
 		{"GetAuthorizationPolicy", func() error { _, err := c.GetAuthorizationPolicy(ctx); return err }, []string{"Policy.Read.All"}},
 		{"UpdateUserConsentPolicies", func() error { return c.UpdateUserConsentPolicies(ctx, []string{}) }, []string{"Policy.ReadWrite.Authorization"}},
 		{"GetConsentRequestPolicy", func() error { _, err := c.GetConsentRequestPolicy(ctx); return err }, []string{"Policy.Read.All"}},
-		{"PutConsentRequestPolicy", func() error { return c.PutConsentRequestPolicy(ctx, AdminConsentRequestPolicy{}) }, []string{"Policy.ReadWrite.ConsentRequest"}},
-		{"Excludes", func() error { _, err := c.GetPermissionGrantPolicyExcludes(ctx, PolicyManagedRecommended); return err }, []string{"Policy.Read.PermissionGrant"}},
+		{"PutConsentRequestPolicy", func() error { return c.PutConsentRequestPolicy(ctx, entra.AdminConsentRequestPolicy{}) }, []string{"Policy.ReadWrite.ConsentRequest"}},
+		{"Excludes", func() error {
+			_, err := c.GetPermissionGrantPolicyExcludes(ctx, entra.PolicyManagedRecommended)
+			return err
+		}, []string{"Policy.Read.PermissionGrant"}},
 		{"GetServicePrincipalByAppID", func() error { _, err := c.GetServicePrincipalByAppID(ctx, testAppID); return err }, []string{"Application.Read.All"}},
 		{"CreateServicePrincipal", func() error {
 			_, err := c.CreateServicePrincipal(ctx, "99999999-2222-3333-4444-555555555555")
@@ -576,20 +580,20 @@ func TestScopesRequestedPerMethod(t *testing.T) {
 		}, []string{"Application.ReadWrite.All"}},
 		{"ListGrants", func() error { _, err := c.ListGrants(ctx, appSPID); return err }, []string{"Directory.Read.All"}},
 		{"CreateGrant", func() error {
-			_, err := c.CreateGrant(ctx, OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID})
+			_, err := c.CreateGrant(ctx, entra.OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID})
 			return err
 		}, []string{"DelegatedPermissionGrant.ReadWrite.All"}},
 		{"UpdateGrantScope", func() error { return c.UpdateGrantScope(ctx, "grant-1", "User.Read") }, []string{"DelegatedPermissionGrant.ReadWrite.All"}},
 		{"ListAppRoleAssignments", func() error { _, err := c.ListAppRoleAssignments(ctx, appSPID); return err }, []string{"Application.Read.All"}},
 		{"CreateAppRoleAssignment", func() error {
-			_, err := c.CreateAppRoleAssignment(ctx, graphSPID, AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "r"})
+			_, err := c.CreateAppRoleAssignment(ctx, graphSPID, entra.AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "r"})
 			return err
 		}, []string{"AppRoleAssignment.ReadWrite.All", "Application.Read.All"}},
 		{"ListConsentRequests", func() error { _, err := c.ListConsentRequests(ctx, testAppID); return err }, []string{"ConsentRequest.Read.All"}},
 		{"ListPendingUserRequests", func() error { _, err := c.ListPendingUserRequests(ctx, "acr-1"); return err }, []string{"ConsentRequest.Read.All"}},
 		{"ListClassifications", func() error { _, err := c.ListClassifications(ctx, graphSPID); return err }, []string{"Application.Read.All"}},
 		{"CreateClassification", func() error {
-			_, err := c.CreateClassification(ctx, graphSPID, DelegatedPermissionClassification{PermissionID: "p", Classification: "low"})
+			_, err := c.CreateClassification(ctx, graphSPID, entra.DelegatedPermissionClassification{PermissionID: "p", Classification: "low"})
 			return err
 		}, []string{"Policy.ReadWrite.PermissionGrant", "Application.Read.All"}},
 		{"SearchUsers", func() error { _, err := c.SearchUsers(ctx, "O"); return err }, []string{"User.ReadBasic.All"}},
@@ -613,17 +617,17 @@ func TestScopesRequestedPerMethod(t *testing.T) {
 		}
 	}
 	wantRead := []string{"Application.Read.All", "ConsentRequest.Read.All", "Directory.Read.All", "Policy.Read.All", "Policy.Read.PermissionGrant", "User.Read"}
-	if !reflect.DeepEqual(ReadScopes, wantRead) {
-		t.Errorf("ReadScopes = %v, want %v", ReadScopes, wantRead)
+	if !reflect.DeepEqual(entra.ReadScopes, wantRead) {
+		t.Errorf("ReadScopes = %v, want %v", entra.ReadScopes, wantRead)
 	}
-	if got := WriteScope(OpUpdateUserConsentPolicies); !reflect.DeepEqual(got, []string{ScopePolicyReadWriteAuthorization}) {
+	if got := entra.WriteScope(entra.OpUpdateUserConsentPolicies); !reflect.DeepEqual(got, []string{entra.ScopePolicyReadWriteAuthorization}) {
 		t.Errorf("WriteScope(UpdateUserConsentPolicies) = %v", got)
 	}
-	if WriteScope(OpGetAuthorizationPolicy) != nil {
+	if entra.WriteScope(entra.OpGetAuthorizationPolicy) != nil {
 		t.Errorf("a read has no write scope")
 	}
-	us := Clouds["usgov"]
-	if got := QualifyScopes(us, QualifyScopes(us, []string{"Policy.Read.All"})); !reflect.DeepEqual(got, []string{"https://graph.microsoft.us/Policy.Read.All"}) {
+	us := entra.Clouds["usgov"]
+	if got := entra.QualifyScopes(us, entra.QualifyScopes(us, []string{"Policy.Read.All"})); !reflect.DeepEqual(got, []string{"https://graph.microsoft.us/Policy.Read.All"}) {
 		t.Errorf("QualifyScopes = %v", got)
 	}
 }
@@ -632,7 +636,7 @@ func TestNoTokenSourceSendsNoAuthorization(t *testing.T) {
 	f := newFakeGraph(t)
 	c := New(WithBaseURL(f.srv.URL))
 	_, err := c.Me(context.Background())
-	if !IsUnauthorized(err) {
+	if !entra.IsUnauthorized(err) {
 		t.Fatalf("err = %v, want 401 from the fake", err)
 	}
 }
@@ -648,7 +652,7 @@ func TestTokenErrorIsNotRetried(t *testing.T) {
 }
 
 func TestWithCloud(t *testing.T) {
-	c := New(WithCloud(Clouds["usgov-dod"]))
+	c := New(WithCloud(entra.Clouds["usgov-dod"]))
 	if c.BaseURL() != "https://dod-graph.microsoft.us" {
 		t.Errorf("BaseURL = %s", c.BaseURL())
 	}
@@ -666,10 +670,10 @@ func TestDeleteObject(t *testing.T) {
 		path   string
 		scopes []string
 	}{
-		{ObjectRef{Kind: ObjectKindGrant, ID: "grant-1"}, "/oauth2PermissionGrants/grant-1", []string{ScopeDelegatedPermissionGrantReadWriteAll}},
-		{ObjectRef{Kind: ObjectKindAppRoleAssignment, ID: "ara-1", ParentID: graphSPID}, "/servicePrincipals/" + graphSPID + "/appRoleAssignedTo/ara-1", []string{ScopeAppRoleAssignmentReadWriteAll}},
-		{ObjectRef{Kind: ObjectKindClassification, ID: "cls-1", ParentID: graphSPID}, "/servicePrincipals/" + graphSPID + "/delegatedPermissionClassifications/cls-1", []string{ScopePolicyReadWritePermissionGrant}},
-		{ObjectRef{Kind: ObjectKindServicePrincipal, ID: appSPID}, "/servicePrincipals/" + appSPID, []string{ScopeApplicationReadWriteAll}},
+		{ObjectRef{Kind: ObjectKindGrant, ID: "grant-1"}, "/oauth2PermissionGrants/grant-1", []string{entra.ScopeDelegatedPermissionGrantReadWriteAll}},
+		{ObjectRef{Kind: ObjectKindAppRoleAssignment, ID: "ara-1", ParentID: graphSPID}, "/servicePrincipals/" + graphSPID + "/appRoleAssignedTo/ara-1", []string{entra.ScopeAppRoleAssignmentReadWriteAll}},
+		{ObjectRef{Kind: ObjectKindClassification, ID: "cls-1", ParentID: graphSPID}, "/servicePrincipals/" + graphSPID + "/delegatedPermissionClassifications/cls-1", []string{entra.ScopePolicyReadWritePermissionGrant}},
+		{ObjectRef{Kind: ObjectKindServicePrincipal, ID: appSPID}, "/servicePrincipals/" + appSPID, []string{entra.ScopeApplicationReadWriteAll}},
 	}
 	for _, tc := range cases {
 		if err := c.DeleteObject(ctx, tc.ref); err != nil {
@@ -695,7 +699,7 @@ func TestDeleteObject(t *testing.T) {
 		t.Errorf("unknown kind: %v", err)
 	}
 	f.fault = faultN(1, "DELETE", "/oauth2PermissionGrants/zzz", func(int) *fakeResp { return graphError(403, "Authorization_RequestDenied", "no") })
-	if err := c.DeleteObject(ctx, ObjectRef{Kind: ObjectKindGrant, ID: "zzz"}); !IsForbidden(err) {
+	if err := c.DeleteObject(ctx, ObjectRef{Kind: ObjectKindGrant, ID: "zzz"}); !entra.IsForbidden(err) {
 		t.Errorf("403 must be reported: %v", err)
 	}
 }

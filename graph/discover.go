@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,7 +44,7 @@ func (e *tenantNotFoundError) Is(target error) bool { return target == ErrTenant
 
 // ValidTenantInput reports whether s is a tenant id (GUID) or a syntactically valid
 // domain name (at least two labels of letters, digits and hyphens).
-func ValidTenantInput(s string) bool { return IsGUID(s) || validDomain(s) }
+func ValidTenantInput(s string) bool { return entra.IsGUID(s) || validDomain(s) }
 
 func validDomain(s string) bool {
 	if len(s) == 0 || len(s) > 253 {
@@ -116,7 +117,7 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 			if strings.Contains(e.Description, "AADSTS90002") || e.Error == "invalid_tenant" || resp.StatusCode == http.StatusNotFound {
 				what := "domain " + in
 				hint := "check the spelling or try the tenant id"
-				if IsGUID(in) {
+				if entra.IsGUID(in) {
 					what = "tenant id " + in
 					hint = "check the id or try another cloud (--cloud)"
 				}
@@ -140,7 +141,7 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 	if err == nil {
 		segs = strings.Split(iss.Path, "/")
 	}
-	if len(segs) < 2 || !IsGUID(segs[1]) {
+	if len(segs) < 2 || !entra.IsGUID(segs[1]) {
 		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w: issuer %q has no tenant id", in, ErrMalformedResponse, md.Issuer)
 	}
 	info := TenantInfo{
@@ -151,7 +152,7 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 		GraphHost:      md.GraphHost,
 		CloudInstance:  md.CloudInstance,
 	}
-	if !IsGUID(in) {
+	if !entra.IsGUID(in) {
 		info.Domain = strings.ToLower(in)
 	}
 	return info, nil

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,7 +94,7 @@ func TestDiscoverTenantClouds(t *testing.T) {
 		if info.ID != tc.id || info.Domain != tc.domain || info.Cloud != tc.cloud || info.RegionScope != tc.region || info.GraphHost != tc.graph {
 			t.Errorf("%s: %+v", tc.in, info)
 		}
-		if _, err := LookupCloud(info.Cloud); err != nil {
+		if _, err := entra.LookupCloud(info.Cloud); err != nil {
 			t.Errorf("%s: cloud %q is not a known cloud", tc.in, info.Cloud)
 		}
 	}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,20 +28,20 @@ type fakeGraph struct {
 
 	mu sync.Mutex
 	// state
-	org             Organization
-	me              User
+	org             entra.Organization
+	me              entra.User
 	memberOf        []map[string]any
-	authz           AuthorizationPolicy
-	acrp            AdminConsentRequestPolicy
-	policyIncludes  map[string][]PermissionGrantConditionSet
-	policyExcludes  map[string][]PermissionGrantConditionSet
-	sps             []ServicePrincipal
-	grants          []OAuth2PermissionGrant
-	assignments     []AppRoleAssignment // appRoleAssignments, by PrincipalID (and ResourceID for appRoleAssignedTo)
-	classifications map[string][]DelegatedPermissionClassification
-	consentRequests []AppConsentRequest
-	users           []User
-	groups          []Group
+	authz           entra.AuthorizationPolicy
+	acrp            entra.AdminConsentRequestPolicy
+	policyIncludes  map[string][]entra.PermissionGrantConditionSet
+	policyExcludes  map[string][]entra.PermissionGrantConditionSet
+	sps             []entra.ServicePrincipal
+	grants          []entra.OAuth2PermissionGrant
+	assignments     []entra.AppRoleAssignment // appRoleAssignments, by PrincipalID (and ResourceID for appRoleAssignedTo)
+	classifications map[string][]entra.DelegatedPermissionClassification
+	consentRequests []entra.AppConsentRequest
+	users           []entra.User
+	groups          []entra.Group
 	nextID          int
 
 	// pageSize > 0 pages every collection.
@@ -93,34 +94,34 @@ func newFakeGraph(t *testing.T) *fakeGraph {
 // AllPrincipals grant and one app role; user consent is "low".
 func (f *fakeGraph) seed() {
 	yes := true
-	f.org = Organization{ID: testTenant, DisplayName: "Contoso", VerifiedDomains: []VerifiedDomain{
+	f.org = entra.Organization{ID: testTenant, DisplayName: "Contoso", VerifiedDomains: []entra.VerifiedDomain{
 		{Name: "contoso.onmicrosoft.com", IsInitial: true}, {Name: "contoso.com", IsDefault: true}}}
-	f.me = User{ID: "c0000000-0000-0000-0000-000000000003", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.com"}
+	f.me = entra.User{ID: "c0000000-0000-0000-0000-000000000003", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.com"}
 	f.memberOf = []map[string]any{
 		{"@odata.type": "#microsoft.graph.group", "id": "d0000000-0000-0000-0000-000000000004", "displayName": "Staff"},
 		{"@odata.type": "#microsoft.graph.directoryRole", "id": "e0000000-0000-0000-0000-000000000005",
-			"displayName": "Global Administrator", "roleTemplateId": RoleGlobalAdmin},
+			"displayName": "Global Administrator", "roleTemplateId": entra.RoleGlobalAdmin},
 	}
-	f.authz = AuthorizationPolicy{ID: "authorizationPolicy", DisplayName: "Authorization Policy",
-		DefaultUserRolePermissions: DefaultUserRolePermissions{AllowedToCreateApps: true,
-			PermissionGrantPoliciesAssigned: []string{SelfConsentPrefix + PolicyLow, OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team"}}}
-	f.acrp = AdminConsentRequestPolicy{ID: "policy", IsEnabled: false, RequestDurationInDays: 30, Version: 3}
-	f.policyIncludes = map[string][]PermissionGrantConditionSet{PolicyManagedRecommended: {{ID: "inc1", PermissionType: "delegatedUserConsentable"}}}
-	f.policyExcludes = map[string][]PermissionGrantConditionSet{PolicyManagedRecommended: {
-		{ID: "exc1", PermissionType: "delegated", ResourceApplication: MicrosoftGraphAppID, Permissions: []string{"cal-rw-id"}}}}
-	f.sps = []ServicePrincipal{
+	f.authz = entra.AuthorizationPolicy{ID: "authorizationPolicy", DisplayName: "Authorization Policy",
+		DefaultUserRolePermissions: entra.DefaultUserRolePermissions{AllowedToCreateApps: true,
+			PermissionGrantPoliciesAssigned: []string{entra.SelfConsentPrefix + entra.PolicyLow, entra.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team"}}}
+	f.acrp = entra.AdminConsentRequestPolicy{ID: "policy", IsEnabled: false, RequestDurationInDays: 30, Version: 3}
+	f.policyIncludes = map[string][]entra.PermissionGrantConditionSet{entra.PolicyManagedRecommended: {{ID: "inc1", PermissionType: "delegatedUserConsentable"}}}
+	f.policyExcludes = map[string][]entra.PermissionGrantConditionSet{entra.PolicyManagedRecommended: {
+		{ID: "exc1", PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID, Permissions: []string{"cal-rw-id"}}}}
+	f.sps = []entra.ServicePrincipal{
 		{ID: appSPID, AppID: testAppID, DisplayName: "Apptoto", AccountEnabled: &yes,
-			VerifiedPublisher: &VerifiedPublisher{DisplayName: "Apptoto", VerifiedPublisherID: "123"}},
-		{ID: graphSPID, AppID: MicrosoftGraphAppID, DisplayName: "Microsoft Graph",
-			OAuth2PermissionScopes: []PermissionScope{{ID: "user-read-id", Value: "User.Read", Type: "User", IsEnabled: true},
+			VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Apptoto", VerifiedPublisherID: "123"}},
+		{ID: graphSPID, AppID: entra.MicrosoftGraphAppID, DisplayName: "Microsoft Graph",
+			OAuth2PermissionScopes: []entra.PermissionScope{{ID: "user-read-id", Value: "User.Read", Type: "User", IsEnabled: true},
 				{ID: "cal-rw-id", Value: "Calendars.ReadWrite", Type: "User", IsEnabled: true}},
-			AppRoles: []AppRole{{ID: "cal-role", Value: "Calendars.ReadWrite", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}},
+			AppRoles: []entra.AppRole{{ID: "cal-role", Value: "Calendars.ReadWrite", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}},
 	}
-	f.grants = []OAuth2PermissionGrant{{ID: "grant-1", ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "User.Read"}}
-	f.assignments = []AppRoleAssignment{{ID: "ara-1", AppRoleID: "cal-role", PrincipalID: appSPID, PrincipalType: "ServicePrincipal", ResourceID: graphSPID}}
-	f.classifications = map[string][]DelegatedPermissionClassification{graphSPID: {{ID: "cls-1", PermissionID: "user-read-id", PermissionName: "User.Read", Classification: "low"}}}
-	f.users = []User{{ID: "u1", DisplayName: "O'Brien, Pat"}, {ID: "u2", DisplayName: "Olga"}, {ID: "u3", DisplayName: "Zed"}}
-	f.groups = []Group{{ID: "g1", DisplayName: "Owners"}, {ID: "g2", DisplayName: "Admins"}}
+	f.grants = []entra.OAuth2PermissionGrant{{ID: "grant-1", ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "User.Read"}}
+	f.assignments = []entra.AppRoleAssignment{{ID: "ara-1", AppRoleID: "cal-role", PrincipalID: appSPID, PrincipalType: "ServicePrincipal", ResourceID: graphSPID}}
+	f.classifications = map[string][]entra.DelegatedPermissionClassification{graphSPID: {{ID: "cls-1", PermissionID: "user-read-id", PermissionName: "User.Read", Classification: "low"}}}
+	f.users = []entra.User{{ID: "u1", DisplayName: "O'Brien, Pat"}, {ID: "u2", DisplayName: "Olga"}, {ID: "u3", DisplayName: "Zed"}}
+	f.groups = []entra.Group{{ID: "g1", DisplayName: "Owners"}, {ID: "g2", DisplayName: "Admins"}}
 }
 
 func (f *fakeGraph) client(opts ...Option) *Client {
@@ -347,7 +348,7 @@ func (f *fakeGraph) collection(path string, q url.Values, items any) *fakeResp {
 	return &fakeResp{status: 200, body: body}
 }
 
-func (f *fakeGraph) spByID(id string) *ServicePrincipal {
+func (f *fakeGraph) spByID(id string) *entra.ServicePrincipal {
 	for i := range f.sps {
 		if f.sps[i].ID == id {
 			return &f.sps[i]
@@ -356,7 +357,7 @@ func (f *fakeGraph) spByID(id string) *ServicePrincipal {
 	return nil
 }
 
-func (f *fakeGraph) spByAppID(appID string) *ServicePrincipal {
+func (f *fakeGraph) spByAppID(appID string) *entra.ServicePrincipal {
 	for i := range f.sps {
 		if strings.EqualFold(f.sps[i].AppID, appID) {
 			return &f.sps[i]
@@ -388,7 +389,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 	key := method + " " + path
 	switch {
 	case key == "GET /organization":
-		return f.collection(path, q, []Organization{f.org})
+		return f.collection(path, q, []entra.Organization{f.org})
 	case key == "GET /me":
 		return &fakeResp{status: 200, body: f.me}
 	case key == "GET /me/transitiveMemberOf":
@@ -441,7 +442,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		}
 		return f.collection(path, q, sets)
 	case key == "GET /servicePrincipals":
-		var out []ServicePrincipal
+		var out []entra.ServicePrincipal
 		for _, sp := range f.sps {
 			if field == "" || field == "appId" && strings.EqualFold(sp.AppID, value) {
 				out = append(out, sp)
@@ -461,7 +462,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		if f.spByAppID(b.AppID) != nil {
 			return graphError(409, "Request_MultipleObjectsWithSameKeyValue", "already exists")
 		}
-		sp := ServicePrincipal{ID: f.newID(), AppID: b.AppID, DisplayName: "New app"}
+		sp := entra.ServicePrincipal{ID: f.newID(), AppID: b.AppID, DisplayName: "New app"}
 		f.sps = append(f.sps, sp)
 		return &fakeResp{status: 201, body: sp}
 	case len(seg) == 3 && seg[0] == "servicePrincipals":
@@ -471,7 +472,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		}
 		switch method + " " + seg[2] {
 		case "GET oauth2PermissionGrants":
-			var out []OAuth2PermissionGrant
+			var out []entra.OAuth2PermissionGrant
 			for _, g := range f.grants {
 				if g.ClientID == sp.ID {
 					out = append(out, g)
@@ -479,7 +480,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 			}
 			return f.collection(path, q, out)
 		case "GET appRoleAssignments":
-			var out []AppRoleAssignment
+			var out []entra.AppRoleAssignment
 			for _, a := range f.assignments {
 				if a.PrincipalID == sp.ID {
 					out = append(out, a)
@@ -487,7 +488,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 			}
 			return f.collection(path, q, out)
 		case "POST appRoleAssignedTo":
-			var a AppRoleAssignment
+			var a entra.AppRoleAssignment
 			if json.Unmarshal(body, &a) != nil || a.PrincipalID == "" || a.AppRoleID == "" || a.ResourceID != sp.ID {
 				return graphError(400, "Request_BadRequest", "principalId, resourceId (this resource) and appRoleId are required")
 			}
@@ -497,7 +498,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		case "GET delegatedPermissionClassifications":
 			return f.collection(path, q, f.classifications[sp.ID])
 		case "POST delegatedPermissionClassifications":
-			var c DelegatedPermissionClassification
+			var c entra.DelegatedPermissionClassification
 			if json.Unmarshal(body, &c) != nil || c.PermissionID == "" || c.Classification == "" {
 				return graphError(400, "Request_BadRequest", "permissionId and classification are required")
 			}
@@ -542,7 +543,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		if field != "" && field != "clientId" {
 			return errUnsupported
 		}
-		var out []OAuth2PermissionGrant
+		var out []entra.OAuth2PermissionGrant
 		for _, g := range f.grants {
 			if field == "" || g.ClientID == value {
 				out = append(out, g)
@@ -550,7 +551,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		}
 		return f.collection(path, q, out)
 	case key == "POST /oauth2PermissionGrants":
-		var g OAuth2PermissionGrant
+		var g entra.OAuth2PermissionGrant
 		if json.Unmarshal(body, &g) != nil || g.ClientID == "" || g.ResourceID == "" || g.ConsentType == "" {
 			return graphError(400, "Request_BadRequest", "clientId, consentType and resourceId are required")
 		}
@@ -575,7 +576,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		if field != "" && field != "appId" {
 			return errUnsupported
 		}
-		var out []AppConsentRequest
+		var out []entra.AppConsentRequest
 		for _, r := range f.consentRequests {
 			if field == "" || strings.EqualFold(r.AppID, value) {
 				r.UserConsentRequests = nil // a relationship, not inlined
@@ -589,7 +590,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		}
 		for _, r := range f.consentRequests {
 			if r.ID == seg[3] {
-				var out []UserConsentRequest
+				var out []entra.UserConsentRequest
 				for _, u := range r.UserConsentRequests {
 					if field == "" || u.Status == value {
 						out = append(out, u)
@@ -603,7 +604,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		if field != "" && field != "startswith" {
 			return errUnsupported
 		}
-		var out []User
+		var out []entra.User
 		for _, u := range f.users {
 			if strings.HasPrefix(strings.ToLower(u.DisplayName), strings.ToLower(value)) {
 				out = append(out, u)
@@ -614,7 +615,7 @@ func (f *fakeGraph) route(method, path string, q url.Values, body []byte) *fakeR
 		if field != "" && field != "startswith" {
 			return errUnsupported
 		}
-		var out []Group
+		var out []entra.Group
 		for _, g := range f.groups {
 			if strings.HasPrefix(strings.ToLower(g.DisplayName), strings.ToLower(value)) {
 				out = append(out, g)

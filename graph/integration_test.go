@@ -13,6 +13,7 @@ import (
 
 	"consentwiz/flows"
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -55,7 +56,7 @@ func signedIn(t *testing.T, opts sim.Options, upn string) (*sim.Server, *graph.A
 		upn = s.Tenant().AdminUPN()
 	}
 	a := newAuth(t, s)
-	deviceSignIn(t, s, a, upn, graph.ReadScopes)
+	deviceSignIn(t, s, a, upn, entra.ReadScopes)
 	return s, a
 }
 
@@ -129,7 +130,7 @@ func TestSnapshotAndDiagnosisPerScenario(t *testing.T) {
 			if snap.Me.UserPrincipalName != ten.AdminUPN() {
 				t.Errorf("me: %+v", snap.Me)
 			}
-			if !slices.ContainsFunc(snap.MyRoles, func(r graph.DirectoryRole) bool { return r.RoleTemplateID == graph.RoleGlobalAdmin }) {
+			if !slices.ContainsFunc(snap.MyRoles, func(r entra.DirectoryRole) bool { return r.RoleTemplateID == entra.RoleGlobalAdmin }) {
 				t.Errorf("roles: %+v", snap.MyRoles)
 			}
 			if got, want := snap.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned,
@@ -147,12 +148,12 @@ func TestSnapshotAndDiagnosisPerScenario(t *testing.T) {
 			if (len(snap.AppGrants) > 0) != w.grants {
 				t.Errorf("grants %+v", snap.AppGrants)
 			}
-			if w.grants && !slices.ContainsFunc(snap.AppGrants, func(g graph.OAuth2PermissionGrant) bool {
+			if w.grants && !slices.ContainsFunc(snap.AppGrants, func(g entra.OAuth2PermissionGrant) bool {
 				return g.ConsentType == "AllPrincipals" && g.ResourceID == snap.GraphSP.ID && strings.Contains(g.Scope, "Calendars.ReadWrite")
 			}) {
 				t.Errorf("no tenant-wide Graph grant: %+v", snap.AppGrants)
 			}
-			if snap.GraphSP.AppID != graph.MicrosoftGraphAppID || len(snap.GraphSP.OAuth2PermissionScopes) < 10 {
+			if snap.GraphSP.AppID != entra.MicrosoftGraphAppID || len(snap.GraphSP.OAuth2PermissionScopes) < 10 {
 				t.Errorf("Graph SP %s with %d scopes", snap.GraphSP.AppID, len(snap.GraphSP.OAuth2PermissionScopes))
 			}
 			if len(snap.ManagedExcludes) == 0 {
@@ -247,8 +248,8 @@ func TestGraphRetryAfterAboveCap(t *testing.T) {
 	c := newClient(s, a, graph.WithSleep(w.sleep), graph.WithRetry(4, 30*time.Second))
 	s.SetFaults(sim.Faults{Throttle429: 5, RetryAfterSeconds: 120})
 	_, err := c.GetAuthorizationPolicy(testCtx(t))
-	var ae *graph.APIError
-	if !errors.As(err, &ae) || !graph.IsThrottled(err) || ae.RetryAfter != 120*time.Second || ae.RequestID == "" || ae.Code != "TooManyRequests" {
+	var ae *entra.APIError
+	if !errors.As(err, &ae) || !entra.IsThrottled(err) || ae.RetryAfter != 120*time.Second || ae.RequestID == "" || ae.Code != "TooManyRequests" {
 		t.Fatalf("429 above the cap: %v (%+v)", err, ae)
 	}
 	if len(w.get()) != 0 {
@@ -257,7 +258,7 @@ func TestGraphRetryAfterAboveCap(t *testing.T) {
 	// Attempts run out: 4 sends, then the last 429.
 	s.SetFaults(sim.Faults{Throttle429: 10, RetryAfterSeconds: 1})
 	before := s.Stats().RoundTrips
-	if _, err := c.Me(testCtx(t)); !graph.IsThrottled(err) {
+	if _, err := c.Me(testCtx(t)); !entra.IsThrottled(err) {
 		t.Errorf("persistent 429: %v", err)
 	}
 	if d := s.Stats().RoundTrips - before; d != graph.DefaultMaxAttempts {
@@ -302,7 +303,7 @@ func TestGraphPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ten.Classifications(graph.MicrosoftGraphAppID)
+	want := ten.Classifications(entra.MicrosoftGraphAppID)
 	before := s.Stats().RoundTrips
 	got, err := c.ListClassifications(ctx, gsp.ID)
 	if err != nil {
@@ -339,7 +340,7 @@ func TestGraphBatchChunks(t *testing.T) {
 			u = "/policies/authorizationPolicy"
 		}
 		reqs = append(reqs, graph.BatchRequest{ID: fmt.Sprintf("r%d", i), Method: "GET", URL: u,
-			Scopes: []string{graph.ScopeUserRead, graph.ScopePolicyReadAll}})
+			Scopes: []string{entra.ScopeUserRead, entra.ScopePolicyReadAll}})
 	}
 	before := s.Stats()
 	resps, err := c.Batch(testCtx(t), reqs)
@@ -359,7 +360,7 @@ func TestGraphBatchChunks(t *testing.T) {
 			t.Errorf("response %d: %s %d", i, r.ID, r.Status)
 		}
 	}
-	var me graph.User
+	var me entra.User
 	if err := resps[0].Decode(&me); err != nil || me.UserPrincipalName != s.Tenant().AdminUPN() {
 		t.Errorf("item 0: %+v %v", me, err)
 	}
@@ -377,7 +378,7 @@ func TestGraphWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	owned := orig.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
-	relaxed := append([]string{graph.SelfConsentPrefix + graph.PolicyManagedRecommended}, owned...)
+	relaxed := append([]string{entra.SelfConsentPrefix + entra.PolicyManagedRecommended}, owned...)
 	if err := c.UpdateUserConsentPolicies(ctx, relaxed); err != nil {
 		t.Fatal(err)
 	}
@@ -397,8 +398,8 @@ func TestGraphWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pol := graph.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: false, RequestDurationInDays: 14,
-		Reviewers: []graph.ReviewerScope{{Query: "/users/" + me.ID, QueryType: "MicrosoftGraph"}}}
+	pol := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: false, RequestDurationInDays: 14,
+		Reviewers: []entra.ReviewerScope{{Query: "/users/" + me.ID, QueryType: "MicrosoftGraph"}}}
 	if err := c.PutConsentRequestPolicy(ctx, pol); err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +421,7 @@ func TestGraphWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	scope := strings.Join(sim.TrackerRMSScopes, " ")
-	g, err := c.CreateGrant(ctx, graph.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "AllPrincipals", ResourceID: gsp.ID, Scope: scope})
+	g, err := c.CreateGrant(ctx, entra.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "AllPrincipals", ResourceID: gsp.ID, Scope: scope})
 	if err != nil || g.ID == "" {
 		t.Fatalf("CreateGrant: %+v, %v", g, err)
 	}
@@ -464,7 +465,7 @@ func TestGraphWrites(t *testing.T) {
 			mailRead = r.ID
 		}
 	}
-	ara, err := c.CreateAppRoleAssignment(ctx, gsp.ID, graph.AppRoleAssignment{PrincipalID: arch.ID, AppRoleID: mailRead})
+	ara, err := c.CreateAppRoleAssignment(ctx, gsp.ID, entra.AppRoleAssignment{PrincipalID: arch.ID, AppRoleID: mailRead})
 	if err != nil || ara.ID == "" || len(ten.AppRoleAssignments(sim.ArchiverAppID)) != 1 {
 		t.Fatalf("CreateAppRoleAssignment: %+v, %v", ara, err)
 	}
@@ -507,13 +508,13 @@ func TestGraphGlobalReaderForbidden(t *testing.T) {
 	for name, write := range map[string]func() error{
 		"PATCH authorizationPolicy": func() error { return c.UpdateUserConsentPolicies(ctx, nil) },
 		"PUT adminConsentRequestPolicy": func() error {
-			return c.PutConsentRequestPolicy(ctx, graph.AdminConsentRequestPolicy{IsEnabled: true, RequestDurationInDays: 30})
+			return c.PutConsentRequestPolicy(ctx, entra.AdminConsentRequestPolicy{IsEnabled: true, RequestDurationInDays: 30})
 		},
 		"POST servicePrincipals": func() error { _, err := c.CreateServicePrincipal(ctx, ten.AppID()); return err },
 	} {
 		err := write()
-		var ae *graph.APIError
-		if !errors.As(err, &ae) || !graph.IsForbidden(err) {
+		var ae *entra.APIError
+		if !errors.As(err, &ae) || !entra.IsForbidden(err) {
 			t.Errorf("%s as reader: %T %v", name, err, err)
 			continue
 		}
@@ -539,7 +540,7 @@ func TestDiscoverTenantAgainstSim(t *testing.T) {
 		if info.ID != ten.ID() || info.Cloud != "global" || info.GraphHost == "" || info.RegionScope == "" {
 			t.Errorf("%s: %+v", in, info)
 		}
-		if graph.IsGUID(in) != (info.Domain == "") {
+		if entra.IsGUID(in) != (info.Domain == "") {
 			t.Errorf("%s: domain %q", in, info.Domain)
 		}
 	}
@@ -576,7 +577,7 @@ func TestAdminLinkFixHeadless(t *testing.T) {
 		t.Fatalf("before: %s, %s", d.UserScreen, d.Recommended)
 	}
 	// Links are built for the browser base (plain http), as the UI's LinkCloud does.
-	browserCloud := graph.Cloud{Name: "global", LoginURL: s.BrowserURL(), GraphURL: "https://graph.microsoft.com"}
+	browserCloud := entra.Cloud{Name: "global", LoginURL: s.BrowserURL(), GraphURL: "https://graph.microsoft.com"}
 	v1 := flows.AdminConsentURLv1(browserCloud, ten.ID(), ten.AppID(), "", "st1")
 
 	// Cancel: back to the app's reply URL with access_denied; nothing granted.
@@ -626,7 +627,7 @@ func TestAdminLinkV2HeadlessOverHTTPS(t *testing.T) {
 	c := newClient(s, a)
 	ctx := testCtx(t)
 	// The v2 link on the HTTPS base, scopes qualified with the sim's Graph host.
-	cloud := graph.Cloud{Name: "custom", LoginURL: s.LoginURL(), GraphURL: s.GraphURL()}
+	cloud := entra.Cloud{Name: "custom", LoginURL: s.LoginURL(), GraphURL: s.GraphURL()}
 	redirect := "https://usevo.tracker-rms.com/Office365/CallBack"
 	v2, err := flows.AdminConsentURLv2(cloud, ten.Domain(), ten.AppID(), sim.TrackerRMSScopes, redirect, "s2")
 	if err != nil {

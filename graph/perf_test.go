@@ -14,6 +14,7 @@ import (
 
 	"consentwiz/flows"
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -101,7 +102,7 @@ func (b *batchRecorder) snapshot() (items []string, trips int, respBytes int64) 
 // the sim (so that only Graph traffic is measured), sending through rec.
 func perfClient(tb testing.TB, s *sim.Server, t *sim.Tenant, rec *batchRecorder) *graph.Client {
 	tb.Helper()
-	tok, err := s.IssueToken(t, t.AdminUPN(), graph.DefaultClientID, graph.ReadScopes)
+	tok, err := s.IssueToken(t, t.AdminUPN(), entra.DefaultClientID, entra.ReadScopes)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 }
 
 // comparableDiagnosis is a diagnosis as JSON without the tenant's identity.
-func comparableDiagnosis(t *testing.T, snap *graph.TenantSnapshot, tenantID string) string {
+func comparableDiagnosis(t *testing.T, snap *entra.TenantSnapshot, tenantID string) string {
 	t.Helper()
 	app, err := flows.ParseApp(sim.TrackerRMSAppID)
 	if err != nil {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"fmt"
 	"strings"
@@ -8,7 +9,7 @@ import (
 )
 
 // spSelect is the $select of the service principal fields ServicePrincipal reads.
-var spSelect = selectOf[ServicePrincipal]()
+var spSelect = selectOf[entra.ServicePrincipal]()
 
 // graphSPSelect is what a diagnosis needs of Microsoft Graph's own service principal.
 const graphSPSelect = "id,appId,displayName,oauth2PermissionScopes,appRoles"
@@ -17,29 +18,29 @@ const graphSPSelect = "id,appId,displayName,oauth2PermissionScopes,appRoles"
 const searchLimit = 50
 
 // Organization returns the signed-in user's tenant (GET /organization).
-func (c *Client) Organization(ctx context.Context) (Organization, error) {
-	orgs, err := listAll[Organization](ctx, c, OpGetOrganization, nil,
-		[]param{{"$select", selectOf[Organization]()}}, 1)
+func (c *Client) Organization(ctx context.Context) (entra.Organization, error) {
+	orgs, err := listAll[entra.Organization](ctx, c, entra.OpGetOrganization, nil,
+		[]param{{"$select", selectOf[entra.Organization]()}}, 1)
 	if err != nil {
-		return Organization{}, err
+		return entra.Organization{}, err
 	}
 	if len(orgs) == 0 {
-		return Organization{}, fmt.Errorf("graph GET /organization: %w: no organization", ErrMalformedResponse)
+		return entra.Organization{}, fmt.Errorf("graph GET /organization: %w: no organization", ErrMalformedResponse)
 	}
 	return orgs[0], nil
 }
 
 // Me returns the signed-in user (GET /me).
-func (c *Client) Me(ctx context.Context) (User, error) {
-	var u User
-	err := c.call(ctx, OpGetMe, nil, []param{{"$select", selectOf[User]()}}, nil, &u)
+func (c *Client) Me(ctx context.Context) (entra.User, error) {
+	var u entra.User
+	err := c.call(ctx, entra.OpGetMe, nil, []param{{"$select", selectOf[entra.User]()}}, nil, &u)
 	return u, err
 }
 
 // memberOfItem is one directoryObject of /me/transitiveMemberOf.
 type memberOfItem struct {
 	ODataType string `json:"@odata.type"`
-	DirectoryRole
+	entra.DirectoryRole
 }
 
 const directoryRoleType = "#microsoft.graph.directoryRole"
@@ -47,16 +48,16 @@ const directoryRoleType = "#microsoft.graph.directoryRole"
 // MyDirectoryRoles returns the signed-in user's activated directory roles
 // (GET /me/transitiveMemberOf, keeping the #microsoft.graph.directoryRole items:
 // roles held through a role-assignable group count too, ENTRA.md A7).
-func (c *Client) MyDirectoryRoles(ctx context.Context) ([]DirectoryRole, error) {
-	items, err := listAll[memberOfItem](ctx, c, OpListMyRoles, nil, nil, 0)
+func (c *Client) MyDirectoryRoles(ctx context.Context) ([]entra.DirectoryRole, error) {
+	items, err := listAll[memberOfItem](ctx, c, entra.OpListMyRoles, nil, nil, 0)
 	if err != nil {
 		return nil, err
 	}
 	return rolesOf(items), nil
 }
 
-func rolesOf(items []memberOfItem) []DirectoryRole {
-	var roles []DirectoryRole
+func rolesOf(items []memberOfItem) []entra.DirectoryRole {
+	var roles []entra.DirectoryRole
 	for _, it := range items {
 		if strings.EqualFold(it.ODataType, directoryRoleType) {
 			roles = append(roles, it.DirectoryRole)
@@ -66,9 +67,9 @@ func rolesOf(items []memberOfItem) []DirectoryRole {
 }
 
 // GetAuthorizationPolicy reads the user-consent setting (ENTRA.md A1).
-func (c *Client) GetAuthorizationPolicy(ctx context.Context) (AuthorizationPolicy, error) {
-	var p AuthorizationPolicy
-	err := c.call(ctx, OpGetAuthorizationPolicy, nil, nil, nil, &p)
+func (c *Client) GetAuthorizationPolicy(ctx context.Context) (entra.AuthorizationPolicy, error) {
+	var p entra.AuthorizationPolicy
+	err := c.call(ctx, entra.OpGetAuthorizationPolicy, nil, nil, nil, &p)
 	return p, err
 }
 
@@ -82,28 +83,28 @@ func (c *Client) UpdateUserConsentPolicies(ctx context.Context, assigned []strin
 	body := map[string]any{
 		"defaultUserRolePermissions": map[string]any{"permissionGrantPoliciesAssigned": assigned},
 	}
-	return c.call(ctx, OpUpdateUserConsentPolicies, nil, nil, body, nil)
+	return c.call(ctx, entra.OpUpdateUserConsentPolicies, nil, nil, body, nil)
 }
 
 // GetConsentRequestPolicy reads the admin consent workflow settings (ENTRA.md A3).
-func (c *Client) GetConsentRequestPolicy(ctx context.Context) (AdminConsentRequestPolicy, error) {
-	var p AdminConsentRequestPolicy
-	err := c.call(ctx, OpGetConsentRequestPolicy, nil, nil, nil, &p)
+func (c *Client) GetConsentRequestPolicy(ctx context.Context) (entra.AdminConsentRequestPolicy, error) {
+	var p entra.AdminConsentRequestPolicy
+	err := c.call(ctx, entra.OpGetConsentRequestPolicy, nil, nil, nil, &p)
 	return p, err
 }
 
 // consentRequestPolicyBody is the PUT body: the full object without read-only id and version.
 type consentRequestPolicyBody struct {
-	IsEnabled             bool            `json:"isEnabled"`
-	NotifyReviewers       bool            `json:"notifyReviewers"`
-	RemindersEnabled      bool            `json:"remindersEnabled"`
-	RequestDurationInDays int             `json:"requestDurationInDays"`
-	Reviewers             []ReviewerScope `json:"reviewers"`
+	IsEnabled             bool                  `json:"isEnabled"`
+	NotifyReviewers       bool                  `json:"notifyReviewers"`
+	RemindersEnabled      bool                  `json:"remindersEnabled"`
+	RequestDurationInDays int                   `json:"requestDurationInDays"`
+	Reviewers             []entra.ReviewerScope `json:"reviewers"`
 }
 
 // PutConsentRequestPolicy replaces the admin consent workflow settings (PUT, full
 // object; ENTRA.md A3). id and version are read-only and not sent.
-func (c *Client) PutConsentRequestPolicy(ctx context.Context, p AdminConsentRequestPolicy) error {
+func (c *Client) PutConsentRequestPolicy(ctx context.Context, p entra.AdminConsentRequestPolicy) error {
 	body := consentRequestPolicyBody{
 		IsEnabled:             p.IsEnabled,
 		NotifyReviewers:       p.NotifyReviewers,
@@ -112,23 +113,23 @@ func (c *Client) PutConsentRequestPolicy(ctx context.Context, p AdminConsentRequ
 		Reviewers:             p.Reviewers,
 	}
 	if body.Reviewers == nil {
-		body.Reviewers = []ReviewerScope{}
+		body.Reviewers = []entra.ReviewerScope{}
 	}
-	return c.call(ctx, OpPutConsentRequestPolicy, nil, nil, body, nil)
+	return c.call(ctx, entra.OpPutConsentRequestPolicy, nil, nil, body, nil)
 }
 
 // GetPermissionGrantPolicyIncludes lists the includes of permission grant policy id.
-func (c *Client) GetPermissionGrantPolicyIncludes(ctx context.Context, id string) ([]PermissionGrantConditionSet, error) {
-	return listAll[PermissionGrantConditionSet](ctx, c, OpListPolicyIncludes, []string{id}, nil, 0)
+func (c *Client) GetPermissionGrantPolicyIncludes(ctx context.Context, id string) ([]entra.PermissionGrantConditionSet, error) {
+	return listAll[entra.PermissionGrantConditionSet](ctx, c, entra.OpListPolicyIncludes, []string{id}, nil, 0)
 }
 
 // GetPermissionGrantPolicyExcludes lists the excludes of permission grant policy id.
-func (c *Client) GetPermissionGrantPolicyExcludes(ctx context.Context, id string) ([]PermissionGrantConditionSet, error) {
-	return listAll[PermissionGrantConditionSet](ctx, c, OpListPolicyExcludes, []string{id}, nil, 0)
+func (c *Client) GetPermissionGrantPolicyExcludes(ctx context.Context, id string) ([]entra.PermissionGrantConditionSet, error) {
+	return listAll[entra.PermissionGrantConditionSet](ctx, c, entra.OpListPolicyExcludes, []string{id}, nil, 0)
 }
 
 func appIDFilter(appID string) (param, error) {
-	if !IsGUID(appID) {
+	if !entra.IsGUID(appID) {
 		return param{}, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
 	}
 	return param{"$filter", "appId eq " + odataString(appID)}, nil
@@ -136,16 +137,16 @@ func appIDFilter(appID string) (param, error) {
 
 // GetServicePrincipalByAppID returns the app's service principal in this tenant,
 // or nil, nil when the app is new to the tenant.
-func (c *Client) GetServicePrincipalByAppID(ctx context.Context, appID string) (*ServicePrincipal, error) {
-	return c.spByAppID(ctx, OpGetServicePrincipalByAppID, appID, spSelect)
+func (c *Client) GetServicePrincipalByAppID(ctx context.Context, appID string) (*entra.ServicePrincipal, error) {
+	return c.spByAppID(ctx, entra.OpGetServicePrincipalByAppID, appID, spSelect)
 }
 
-func (c *Client) spByAppID(ctx context.Context, op Op, appID, sel string) (*ServicePrincipal, error) {
+func (c *Client) spByAppID(ctx context.Context, op entra.Op, appID, sel string) (*entra.ServicePrincipal, error) {
 	f, err := appIDFilter(appID)
 	if err != nil {
 		return nil, err
 	}
-	sps, err := listAll[ServicePrincipal](ctx, c, op, nil, []param{f, {"$select", sel}}, 1)
+	sps, err := listAll[entra.ServicePrincipal](ctx, c, op, nil, []param{f, {"$select", sel}}, 1)
 	if err != nil || len(sps) == 0 {
 		return nil, err
 	}
@@ -154,36 +155,36 @@ func (c *Client) spByAppID(ctx context.Context, op Op, appID, sel string) (*Serv
 
 // GetGraphServicePrincipal returns Microsoft Graph's own service principal with
 // its delegated scopes (type User/Admin) and app roles.
-func (c *Client) GetGraphServicePrincipal(ctx context.Context) (ServicePrincipal, error) {
-	sp, err := c.spByAppID(ctx, OpGetGraphServicePrincipal, MicrosoftGraphAppID, graphSPSelect)
+func (c *Client) GetGraphServicePrincipal(ctx context.Context) (entra.ServicePrincipal, error) {
+	sp, err := c.spByAppID(ctx, entra.OpGetGraphServicePrincipal, entra.MicrosoftGraphAppID, graphSPSelect)
 	if err != nil {
-		return ServicePrincipal{}, err
+		return entra.ServicePrincipal{}, err
 	}
 	if sp == nil {
-		return ServicePrincipal{}, &APIError{Status: 404, Code: "Request_ResourceNotFound",
+		return entra.ServicePrincipal{}, &entra.APIError{Status: 404, Code: "Request_ResourceNotFound",
 			Message: "Microsoft Graph has no service principal in this tenant", Method: "GET", Path: "/servicePrincipals"}
 	}
 	return *sp, nil
 }
 
 // CreateServicePrincipal creates the service principal of a multitenant app (ENTRA.md A5).
-func (c *Client) CreateServicePrincipal(ctx context.Context, appID string) (*ServicePrincipal, error) {
-	if !IsGUID(appID) {
+func (c *Client) CreateServicePrincipal(ctx context.Context, appID string) (*entra.ServicePrincipal, error) {
+	if !entra.IsGUID(appID) {
 		return nil, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
 	}
-	var sp ServicePrincipal
-	if err := c.call(ctx, OpCreateServicePrincipal, nil, nil, map[string]string{"appId": appID}, &sp); err != nil {
+	var sp entra.ServicePrincipal
+	if err := c.call(ctx, entra.OpCreateServicePrincipal, nil, nil, map[string]string{"appId": appID}, &sp); err != nil {
 		return nil, err
 	}
 	return &sp, nil
 }
 
 // ListGrants lists the delegated grants whose client is the service principal clientSpID.
-func (c *Client) ListGrants(ctx context.Context, clientSpID string) ([]OAuth2PermissionGrant, error) {
+func (c *Client) ListGrants(ctx context.Context, clientSpID string) ([]entra.OAuth2PermissionGrant, error) {
 	if clientSpID == "" {
 		return nil, fmt.Errorf("%w: empty client id", ErrInvalidArgument)
 	}
-	return listAll[OAuth2PermissionGrant](ctx, c, OpListGrants, nil,
+	return listAll[entra.OAuth2PermissionGrant](ctx, c, entra.OpListGrants, nil,
 		[]param{{"$filter", "clientId eq " + odataString(clientSpID)}}, 0)
 }
 
@@ -197,13 +198,13 @@ type grantBody struct {
 }
 
 // CreateGrant creates a delegated permission grant (AllPrincipals, or Principal with PrincipalID).
-func (c *Client) CreateGrant(ctx context.Context, g OAuth2PermissionGrant) (*OAuth2PermissionGrant, error) {
+func (c *Client) CreateGrant(ctx context.Context, g entra.OAuth2PermissionGrant) (*entra.OAuth2PermissionGrant, error) {
 	body := grantBody{ClientID: g.ClientID, ConsentType: g.ConsentType, ResourceID: g.ResourceID, Scope: g.Scope}
 	if strings.EqualFold(g.ConsentType, "Principal") {
 		body.PrincipalID = g.PrincipalID
 	}
-	var out OAuth2PermissionGrant
-	if err := c.call(ctx, OpCreateGrant, nil, nil, body, &out); err != nil {
+	var out entra.OAuth2PermissionGrant
+	if err := c.call(ctx, entra.OpCreateGrant, nil, nil, body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -211,12 +212,12 @@ func (c *Client) CreateGrant(ctx context.Context, g OAuth2PermissionGrant) (*OAu
 
 // UpdateGrantScope sets the space-separated scope of grant id (PATCH).
 func (c *Client) UpdateGrantScope(ctx context.Context, id, scope string) error {
-	return c.call(ctx, OpUpdateGrantScope, []string{id}, nil, map[string]string{"scope": scope}, nil)
+	return c.call(ctx, entra.OpUpdateGrantScope, []string{id}, nil, map[string]string{"scope": scope}, nil)
 }
 
 // ListAppRoleAssignments lists the app roles granted to service principal spID.
-func (c *Client) ListAppRoleAssignments(ctx context.Context, spID string) ([]AppRoleAssignment, error) {
-	return listAll[AppRoleAssignment](ctx, c, OpListAppRoleAssignments, []string{spID}, nil, 0)
+func (c *Client) ListAppRoleAssignments(ctx context.Context, spID string) ([]entra.AppRoleAssignment, error) {
+	return listAll[entra.AppRoleAssignment](ctx, c, entra.OpListAppRoleAssignments, []string{spID}, nil, 0)
 }
 
 type appRoleAssignmentBody struct {
@@ -228,37 +229,37 @@ type appRoleAssignmentBody struct {
 // CreateAppRoleAssignment grants an app role of resource resourceSpID
 // (POST /servicePrincipals/{resourceSpID}/appRoleAssignedTo). Only principalId,
 // resourceId and appRoleId are sent; resourceId defaults to resourceSpID.
-func (c *Client) CreateAppRoleAssignment(ctx context.Context, resourceSpID string, a AppRoleAssignment) (*AppRoleAssignment, error) {
+func (c *Client) CreateAppRoleAssignment(ctx context.Context, resourceSpID string, a entra.AppRoleAssignment) (*entra.AppRoleAssignment, error) {
 	body := appRoleAssignmentBody{PrincipalID: a.PrincipalID, ResourceID: a.ResourceID, AppRoleID: a.AppRoleID}
 	if body.ResourceID == "" {
 		body.ResourceID = resourceSpID
 	}
-	var out AppRoleAssignment
-	if err := c.call(ctx, OpCreateAppRoleAssignment, []string{resourceSpID}, nil, body, &out); err != nil {
+	var out entra.AppRoleAssignment
+	if err := c.call(ctx, entra.OpCreateAppRoleAssignment, []string{resourceSpID}, nil, body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
 // ListConsentRequests lists the admin consent requests for appID.
-func (c *Client) ListConsentRequests(ctx context.Context, appID string) ([]AppConsentRequest, error) {
+func (c *Client) ListConsentRequests(ctx context.Context, appID string) ([]entra.AppConsentRequest, error) {
 	f, err := appIDFilter(appID)
 	if err != nil {
 		return nil, err
 	}
-	return listAll[AppConsentRequest](ctx, c, OpListConsentRequests, nil, []param{f}, 0)
+	return listAll[entra.AppConsentRequest](ctx, c, entra.OpListConsentRequests, nil, []param{f}, 0)
 }
 
 var inProgressFilter = param{"$filter", "status eq 'InProgress'"}
 
 // ListPendingUserRequests lists the in-progress user requests of consent request requestID.
-func (c *Client) ListPendingUserRequests(ctx context.Context, requestID string) ([]UserConsentRequest, error) {
-	return listAll[UserConsentRequest](ctx, c, OpListPendingUserRequests, []string{requestID}, []param{inProgressFilter}, 0)
+func (c *Client) ListPendingUserRequests(ctx context.Context, requestID string) ([]entra.UserConsentRequest, error) {
+	return listAll[entra.UserConsentRequest](ctx, c, entra.OpListPendingUserRequests, []string{requestID}, []param{inProgressFilter}, 0)
 }
 
 // ListClassifications lists the delegated permission classifications of resource resourceSpID.
-func (c *Client) ListClassifications(ctx context.Context, resourceSpID string) ([]DelegatedPermissionClassification, error) {
-	return listAll[DelegatedPermissionClassification](ctx, c, OpListClassifications, []string{resourceSpID}, nil, 0)
+func (c *Client) ListClassifications(ctx context.Context, resourceSpID string) ([]entra.DelegatedPermissionClassification, error) {
+	return listAll[entra.DelegatedPermissionClassification](ctx, c, entra.OpListClassifications, []string{resourceSpID}, nil, 0)
 }
 
 type classificationBody struct {
@@ -268,10 +269,10 @@ type classificationBody struct {
 }
 
 // CreateClassification classifies one delegated permission of resource resourceSpID (ENTRA.md A5).
-func (c *Client) CreateClassification(ctx context.Context, resourceSpID string, cl DelegatedPermissionClassification) (*DelegatedPermissionClassification, error) {
+func (c *Client) CreateClassification(ctx context.Context, resourceSpID string, cl entra.DelegatedPermissionClassification) (*entra.DelegatedPermissionClassification, error) {
 	body := classificationBody{PermissionID: cl.PermissionID, PermissionName: cl.PermissionName, Classification: cl.Classification}
-	var out DelegatedPermissionClassification
-	if err := c.call(ctx, OpCreateClassification, []string{resourceSpID}, nil, body, &out); err != nil {
+	var out entra.DelegatedPermissionClassification
+	if err := c.call(ctx, entra.OpCreateClassification, []string{resourceSpID}, nil, body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -292,27 +293,27 @@ func searchPrefix(q string) (string, error) {
 }
 
 // SearchUsers returns up to 50 users whose display name starts with q.
-func (c *Client) SearchUsers(ctx context.Context, q string) ([]User, error) {
+func (c *Client) SearchUsers(ctx context.Context, q string) ([]entra.User, error) {
 	q, err := searchPrefix(q)
 	if err != nil {
 		return nil, err
 	}
-	return listAll[User](ctx, c, OpSearchUsers, nil, []param{
+	return listAll[entra.User](ctx, c, entra.OpSearchUsers, nil, []param{
 		{"$filter", "startswith(displayName," + odataString(q) + ")"},
-		{"$select", selectOf[User]()},
+		{"$select", selectOf[entra.User]()},
 		{"$top", fmt.Sprint(searchLimit)},
 	}, searchLimit)
 }
 
 // SearchGroups returns up to 50 groups whose display name starts with q.
-func (c *Client) SearchGroups(ctx context.Context, q string) ([]Group, error) {
+func (c *Client) SearchGroups(ctx context.Context, q string) ([]entra.Group, error) {
 	q, err := searchPrefix(q)
 	if err != nil {
 		return nil, err
 	}
-	return listAll[Group](ctx, c, OpSearchGroups, nil, []param{
+	return listAll[entra.Group](ctx, c, entra.OpSearchGroups, nil, []param{
 		{"$filter", "startswith(displayName," + odataString(q) + ")"},
-		{"$select", selectOf[Group]()},
+		{"$select", selectOf[entra.Group]()},
 		{"$top", fmt.Sprint(searchLimit)},
 	}, searchLimit)
 }
@@ -334,16 +335,16 @@ type ObjectRef struct {
 }
 
 // DeleteOp returns the operation that deletes objects of ref's kind (for its scope).
-func (ref ObjectRef) DeleteOp() (Op, error) {
+func (ref ObjectRef) DeleteOp() (entra.Op, error) {
 	switch ref.Kind {
 	case ObjectKindServicePrincipal:
-		return OpDeleteServicePrincipal, nil
+		return entra.OpDeleteServicePrincipal, nil
 	case ObjectKindGrant:
-		return OpDeleteGrant, nil
+		return entra.OpDeleteGrant, nil
 	case ObjectKindAppRoleAssignment:
-		return OpDeleteAppRoleAssignment, nil
+		return entra.OpDeleteAppRoleAssignment, nil
 	case ObjectKindClassification:
-		return OpDeleteClassification, nil
+		return entra.OpDeleteClassification, nil
 	}
 	return "", fmt.Errorf("%w: unknown object kind %q", ErrInvalidArgument, ref.Kind)
 }
@@ -356,14 +357,14 @@ func (c *Client) DeleteObject(ctx context.Context, ref ObjectRef) error {
 		return err
 	}
 	args := []string{ref.ID}
-	if op == OpDeleteAppRoleAssignment || op == OpDeleteClassification {
+	if op == entra.OpDeleteAppRoleAssignment || op == entra.OpDeleteClassification {
 		if ref.ParentID == "" {
 			return fmt.Errorf("%w: deleting a %s needs the resource service principal id", ErrInvalidArgument, ref.Kind)
 		}
 		args = []string{ref.ParentID, ref.ID}
 	}
 	err = c.call(ctx, op, args, nil, nil, nil)
-	if IsNotFound(err) {
+	if entra.IsNotFound(err) {
 		return nil
 	}
 	return err

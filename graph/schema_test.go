@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -137,8 +139,8 @@ func templateOf(p string) string {
 
 func TestEndpointTableExistsInSpec(t *testing.T) {
 	spec := loadSpec(t)
-	seen := map[Op]bool{}
-	for _, e := range Endpoints() {
+	seen := map[entra.Op]bool{}
+	for _, e := range entra.Endpoints() {
 		if seen[e.Op] {
 			t.Errorf("op %s appears twice in the table", e.Op)
 		}
@@ -146,10 +148,10 @@ func TestEndpointTableExistsInSpec(t *testing.T) {
 		if ok, _ := spec.specAllows(e.Method, templateOf(e.Path)); !ok {
 			t.Errorf("%s: %s %s is not in graph-subset.json", e.Op, e.Method, e.Path)
 		}
-		if e.Op != OpBatch && len(e.Scopes) == 0 {
+		if e.Op != entra.OpBatch && len(e.Scopes) == 0 {
 			t.Errorf("%s has no scopes", e.Op)
 		}
-		if e.Op != OpBatch && e.Write == isIdempotentRead(e.Method) {
+		if e.Op != entra.OpBatch && e.Write == isIdempotentRead(e.Method) {
 			t.Errorf("%s: Write=%v does not fit method %s", e.Op, e.Write, e.Method)
 		}
 	}
@@ -176,7 +178,7 @@ func (s graphSpec) specAllowsNoExceptions(method, path string) (bool, string) {
 }
 
 // endpointMatches reports whether a captured request belongs to table entry e.
-func endpointMatches(e Endpoint, method, path string) bool {
+func endpointMatches(e entra.Endpoint, method, path string) bool {
 	if e.Method != method {
 		return false
 	}
@@ -188,8 +190,8 @@ func endpointMatches(e Endpoint, method, path string) bool {
 // exerciseClient runs every method of the client against f.
 func exerciseClient(t *testing.T, f *fakeGraph) {
 	t.Helper()
-	f.consentRequests = []AppConsentRequest{{ID: "acr-1", AppID: testAppID,
-		UserConsentRequests: []UserConsentRequest{{ID: "ucr-1", Status: "InProgress"}}}}
+	f.consentRequests = []entra.AppConsentRequest{{ID: "acr-1", AppID: testAppID,
+		UserConsentRequests: []entra.UserConsentRequest{{ID: "ucr-1", Status: "InProgress"}}}}
 	c := f.client()
 	ctx := context.Background()
 	newApp := "99999999-2222-3333-4444-555555555555"
@@ -198,30 +200,38 @@ func exerciseClient(t *testing.T, f *fakeGraph) {
 		func() error { _, err := c.Me(ctx); return err },
 		func() error { _, err := c.MyDirectoryRoles(ctx); return err },
 		func() error { _, err := c.GetAuthorizationPolicy(ctx); return err },
-		func() error { return c.UpdateUserConsentPolicies(ctx, []string{SelfConsentPrefix + PolicyLow}) },
+		func() error {
+			return c.UpdateUserConsentPolicies(ctx, []string{entra.SelfConsentPrefix + entra.PolicyLow})
+		},
 		func() error { _, err := c.GetConsentRequestPolicy(ctx); return err },
-		func() error { return c.PutConsentRequestPolicy(ctx, AdminConsentRequestPolicy{IsEnabled: true}) },
-		func() error { _, err := c.GetPermissionGrantPolicyIncludes(ctx, PolicyManagedRecommended); return err },
-		func() error { _, err := c.GetPermissionGrantPolicyExcludes(ctx, PolicyManagedRecommended); return err },
+		func() error { return c.PutConsentRequestPolicy(ctx, entra.AdminConsentRequestPolicy{IsEnabled: true}) },
+		func() error {
+			_, err := c.GetPermissionGrantPolicyIncludes(ctx, entra.PolicyManagedRecommended)
+			return err
+		},
+		func() error {
+			_, err := c.GetPermissionGrantPolicyExcludes(ctx, entra.PolicyManagedRecommended)
+			return err
+		},
 		func() error { _, err := c.GetServicePrincipalByAppID(ctx, testAppID); return err },
 		func() error { _, err := c.GetGraphServicePrincipal(ctx); return err },
 		func() error { _, err := c.CreateServicePrincipal(ctx, newApp); return err },
 		func() error { _, err := c.ListGrants(ctx, appSPID); return err },
 		func() error {
-			_, err := c.CreateGrant(ctx, OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "User.Read"})
+			_, err := c.CreateGrant(ctx, entra.OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "User.Read"})
 			return err
 		},
 		func() error { return c.UpdateGrantScope(ctx, "grant-1", "User.Read Calendars.Read") },
 		func() error { _, err := c.ListAppRoleAssignments(ctx, appSPID); return err },
 		func() error {
-			_, err := c.CreateAppRoleAssignment(ctx, graphSPID, AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "cal-role"})
+			_, err := c.CreateAppRoleAssignment(ctx, graphSPID, entra.AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "cal-role"})
 			return err
 		},
 		func() error { _, err := c.ListConsentRequests(ctx, testAppID); return err },
 		func() error { _, err := c.ListPendingUserRequests(ctx, "acr-1"); return err },
 		func() error { _, err := c.ListClassifications(ctx, graphSPID); return err },
 		func() error {
-			_, err := c.CreateClassification(ctx, graphSPID, DelegatedPermissionClassification{PermissionID: "user-read-id", Classification: "low"})
+			_, err := c.CreateClassification(ctx, graphSPID, entra.DelegatedPermissionClassification{PermissionID: "user-read-id", Classification: "low"})
 			return err
 		},
 		func() error { _, err := c.SearchUsers(ctx, "O"); return err },
@@ -248,7 +258,7 @@ func TestCapturedRequestsExistInSpecAndTable(t *testing.T) {
 	spec := loadSpec(t)
 	f := newFakeGraph(t)
 	exerciseClient(t, f)
-	used := map[Op]bool{}
+	used := map[entra.Op]bool{}
 	reqs := f.requests()
 	if len(reqs) < 30 {
 		t.Fatalf("only %d requests captured", len(reqs))
@@ -258,7 +268,7 @@ func TestCapturedRequestsExistInSpecAndTable(t *testing.T) {
 			t.Errorf("the client sent %s %s, which is not in graph-subset.json", r.Method, r.Path)
 		}
 		matched := false
-		for _, e := range endpoints {
+		for _, e := range entra.Endpoints() {
 			if endpointMatches(e, r.Method, r.Path) {
 				matched = true
 				used[e.Op] = true
@@ -268,7 +278,7 @@ func TestCapturedRequestsExistInSpecAndTable(t *testing.T) {
 			t.Errorf("the client sent %s %s, which is not in its endpoint table", r.Method, r.Path)
 		}
 	}
-	for _, e := range endpoints {
+	for _, e := range entra.Endpoints() {
 		if !used[e.Op] {
 			t.Errorf("table entry %s (%s %s) was never exercised", e.Op, e.Method, e.Path)
 		}
@@ -306,11 +316,11 @@ var schemaOf = map[string]string{
 var typesOf = map[string]reflect.Type{}
 
 func init() {
-	for _, v := range []any{AuthorizationPolicy{}, DefaultUserRolePermissions{}, AdminConsentRequestPolicy{}, ReviewerScope{},
-		PermissionGrantConditionSet{}, VerifiedPublisher{}, PermissionScope{}, AppRole{}, ServicePrincipal{},
-		OAuth2PermissionGrant{}, AppRoleAssignment{}, AppConsentRequest{}, ConsentRequestScope{}, UserConsentRequest{},
-		IdentitySet{}, Identity{}, DelegatedPermissionClassification{}, User{}, Group{}, DirectoryRole{}, Organization{},
-		VerifiedDomain{}, BatchRequest{}, BatchResponse{}} {
+	for _, v := range []any{entra.AuthorizationPolicy{}, entra.DefaultUserRolePermissions{}, entra.AdminConsentRequestPolicy{}, entra.ReviewerScope{},
+		entra.PermissionGrantConditionSet{}, entra.VerifiedPublisher{}, entra.PermissionScope{}, entra.AppRole{}, entra.ServicePrincipal{},
+		entra.OAuth2PermissionGrant{}, entra.AppRoleAssignment{}, entra.AppConsentRequest{}, entra.ConsentRequestScope{}, entra.UserConsentRequest{},
+		entra.IdentitySet{}, entra.Identity{}, entra.DelegatedPermissionClassification{}, entra.User{}, entra.Group{}, entra.DirectoryRole{}, entra.Organization{},
+		entra.VerifiedDomain{}, BatchRequest{}, BatchResponse{}} {
 		t := reflect.TypeOf(v)
 		typesOf[t.Name()] = t
 	}
@@ -428,9 +438,9 @@ func TestTypesMatchSchemas(t *testing.T) {
 	if checked < 80 {
 		t.Errorf("only %d fields checked", checked)
 	}
-	// Every struct in types.go is mapped, so a new type cannot skip the check.
+	// Every struct in entra/types.go is mapped, so a new type cannot skip the check.
 	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "types.go", nil, 0)
+	file, err := parser.ParseFile(fset, filepath.Join("entra", "types.go"), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,9 +477,9 @@ func TestSelectListsExistInSpec(t *testing.T) {
 	spec := loadSpec(t)
 	for schema, sel := range map[string]string{
 		"graph.servicePrincipal": spSelect + "," + graphSPSelect,
-		"graph.organization":     selectOf[Organization](),
-		"graph.user":             selectOf[User](),
-		"graph.group":            selectOf[Group](),
+		"graph.organization":     selectOf[entra.Organization](),
+		"graph.user":             selectOf[entra.User](),
+		"graph.group":            selectOf[entra.Group](),
 	} {
 		for _, f := range strings.Split(sel, ",") {
 			if _, ok := spec.lookupProperty(schema, f); !ok {

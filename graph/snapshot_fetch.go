@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,20 +14,20 @@ import (
 // snapshotPart is one $batch item of a snapshot and how its answer is stored.
 type snapshotPart struct {
 	name   string
-	op     Op
+	op     entra.Op
 	args   []string
 	params []param
 	// list parts are collections (paged); apply receives each page's raw items.
 	list  bool
-	apply func(s *TenantSnapshot, body json.RawMessage) error
+	apply func(s *entra.TenantSnapshot, body json.RawMessage) error
 	// appPart: a 404 means the app has no service principal (not an error).
 	appPart bool
 }
 
 func decodeInto[T any](body json.RawMessage, dst *T) error { return json.Unmarshal(body, dst) }
 
-func appendPage[T any](dst *[]T) func(*TenantSnapshot, json.RawMessage) error {
-	return func(_ *TenantSnapshot, body json.RawMessage) error {
+func appendPage[T any](dst *[]T) func(*entra.TenantSnapshot, json.RawMessage) error {
+	return func(_ *entra.TenantSnapshot, body json.RawMessage) error {
 		var items []T
 		if err := json.Unmarshal(body, &items); err != nil {
 			return err
@@ -37,33 +38,33 @@ func appendPage[T any](dst *[]T) func(*TenantSnapshot, json.RawMessage) error {
 }
 
 // snapshotParts lists the reads of a snapshot, in the order of TenantSnapshot.
-func snapshotParts(appID string, s *TenantSnapshot, apps *[]ServicePrincipal, graphSPs *[]ServicePrincipal,
-	roles *[]memberOfItem, orgs *[]Organization, requests *[]AppConsentRequest) []snapshotPart {
+func snapshotParts(appID string, s *entra.TenantSnapshot, apps *[]entra.ServicePrincipal, graphSPs *[]entra.ServicePrincipal,
+	roles *[]memberOfItem, orgs *[]entra.Organization, requests *[]entra.AppConsentRequest) []snapshotPart {
 	appFilter := param{"$filter", "appId eq " + odataString(appID)}
 	return []snapshotPart{
-		{name: PartOrganization, op: OpGetOrganization, list: true,
-			params: []param{{"$select", selectOf[Organization]()}}, apply: appendPage(orgs)},
-		{name: PartMe, op: OpGetMe, params: []param{{"$select", selectOf[User]()}},
-			apply: func(s *TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.Me) }},
-		{name: PartMyRoles, op: OpListMyRoles, list: true, apply: appendPage(roles)},
-		{name: PartAuthorization, op: OpGetAuthorizationPolicy,
-			apply: func(s *TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.AuthorizationPolicy) }},
-		{name: PartConsentRequest, op: OpGetConsentRequestPolicy,
-			apply: func(s *TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.ConsentRequestPolicy) }},
-		{name: PartApp, op: OpGetServicePrincipalByAppID, list: true, appPart: true,
+		{name: entra.PartOrganization, op: entra.OpGetOrganization, list: true,
+			params: []param{{"$select", selectOf[entra.Organization]()}}, apply: appendPage(orgs)},
+		{name: entra.PartMe, op: entra.OpGetMe, params: []param{{"$select", selectOf[entra.User]()}},
+			apply: func(s *entra.TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.Me) }},
+		{name: entra.PartMyRoles, op: entra.OpListMyRoles, list: true, apply: appendPage(roles)},
+		{name: entra.PartAuthorization, op: entra.OpGetAuthorizationPolicy,
+			apply: func(s *entra.TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.AuthorizationPolicy) }},
+		{name: entra.PartConsentRequest, op: entra.OpGetConsentRequestPolicy,
+			apply: func(s *entra.TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.ConsentRequestPolicy) }},
+		{name: entra.PartApp, op: entra.OpGetServicePrincipalByAppID, list: true, appPart: true,
 			params: []param{appFilter, {"$select", spSelect}}, apply: appendPage(apps)},
-		{name: PartAppGrants, op: OpListAppGrantsByAppID, args: []string{appID}, list: true, appPart: true,
+		{name: entra.PartAppGrants, op: entra.OpListAppGrantsByAppID, args: []string{appID}, list: true, appPart: true,
 			apply: appendPage(&s.AppGrants)},
-		{name: PartAppRoles, op: OpListAppRoleAssignmentsByAppID, args: []string{appID}, list: true, appPart: true,
+		{name: entra.PartAppRoles, op: entra.OpListAppRoleAssignmentsByAppID, args: []string{appID}, list: true, appPart: true,
 			apply: appendPage(&s.AppRoleAssignments)},
-		{name: PartGraphSP, op: OpGetGraphServicePrincipal, list: true,
-			params: []param{{"$filter", "appId eq " + odataString(MicrosoftGraphAppID)}, {"$select", graphSPSelect}},
+		{name: entra.PartGraphSP, op: entra.OpGetGraphServicePrincipal, list: true,
+			params: []param{{"$filter", "appId eq " + odataString(entra.MicrosoftGraphAppID)}, {"$select", graphSPSelect}},
 			apply:  appendPage(graphSPs)},
-		{name: PartClassifications, op: OpListClassificationsByAppID, args: []string{MicrosoftGraphAppID}, list: true,
+		{name: entra.PartClassifications, op: entra.OpListClassificationsByAppID, args: []string{entra.MicrosoftGraphAppID}, list: true,
 			apply: appendPage(&s.Classifications)},
-		{name: PartManagedExcludes, op: OpListPolicyExcludes, args: []string{PolicyManagedRecommended}, list: true,
+		{name: entra.PartManagedExcludes, op: entra.OpListPolicyExcludes, args: []string{entra.PolicyManagedRecommended}, list: true,
 			apply: appendPage(&s.ManagedExcludes)},
-		{name: PartPendingRequests, op: OpListConsentRequests, list: true, params: []param{appFilter},
+		{name: entra.PartPendingRequests, op: entra.OpListConsentRequests, list: true, params: []param{appFilter},
 			apply: appendPage(requests)},
 	}
 }
@@ -74,18 +75,18 @@ func snapshotParts(appID string, s *TenantSnapshot, apps *[]ServicePrincipal, gr
 // in one more batch). The app's parts answering 404 mean the app has no service
 // principal (App nil, no error). Other failed parts are kept in Errors keyed by
 // part name; Snapshot fails only when no part at all could be read.
-func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, error) {
-	if !IsGUID(appID) {
+func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
+	if !entra.IsGUID(appID) {
 		return nil, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
 	}
 	var rt atomic.Int64
 	ctx = withRoundTripCounter(ctx, &rt)
 
-	s := &TenantSnapshot{Cloud: c.cloud, Errors: map[string]*APIError{}}
-	var apps, graphSPs []ServicePrincipal
+	s := &entra.TenantSnapshot{Cloud: c.cloud, Errors: map[string]*entra.APIError{}}
+	var apps, graphSPs []entra.ServicePrincipal
 	var roles []memberOfItem
-	var orgs []Organization
-	var requests []AppConsentRequest
+	var orgs []entra.Organization
+	var requests []entra.AppConsentRequest
 	parts := snapshotParts(appID, s, &apps, &graphSPs, &roles, &orgs, &requests)
 
 	// work is one $batch item and what to do with its answer.
@@ -94,12 +95,12 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 		part  *snapshotPart
 		list  bool
 		apply func(json.RawMessage) error
-		fail  func(*APIError)
+		fail  func(*entra.APIError)
 	}
 	var queue []work
 	okParts := 0
-	partErr := func(p *snapshotPart) func(*APIError) {
-		return func(e *APIError) {
+	partErr := func(p *snapshotPart) func(*entra.APIError) {
+		return func(e *entra.APIError) {
 			if p.appPart && e.Status == http.StatusNotFound {
 				return // no service principal: App stays nil, not an error
 			}
@@ -108,8 +109,8 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 	}
 	for i := range parts {
 		p := &parts[i]
-		ep := endpointFor(p.op)
-		rel, err := ep.relURL(p.args, p.params)
+		ep := entra.EndpointFor(p.op)
+		rel, err := relURL(ep, p.args, p.params)
 		if err != nil {
 			return nil, err
 		}
@@ -124,8 +125,8 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 
 	pendingPart := &parts[len(parts)-1]
 	asked := 0 // consent requests whose user requests were queued
-	userReqs := map[int][]UserConsentRequest{}
-	var firstErr *APIError
+	userReqs := map[int][]entra.UserConsentRequest{}
+	var firstErr *entra.APIError
 	for round := 0; len(queue) > 0; round++ {
 		if round >= maxPages {
 			return nil, fmt.Errorf("graph snapshot: more than %d rounds of paging", maxPages)
@@ -177,10 +178,10 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 		// Consent requests read so far: queue their in-progress user requests.
 		for ; asked < len(requests); asked++ {
 			idx := asked
-			ep := endpointFor(OpListPendingUserRequests)
-			rel, err := ep.relURL([]string{requests[idx].ID}, []param{inProgressFilter})
+			ep := entra.EndpointFor(entra.OpListPendingUserRequests)
+			rel, err := relURL(ep, []string{requests[idx].ID}, []param{inProgressFilter})
 			if err != nil {
-				s.Errors[PartPendingRequests] = &APIError{Method: "GET", Path: ep.Path, Message: err.Error()}
+				s.Errors[entra.PartPendingRequests] = &entra.APIError{Method: "GET", Path: ep.Path, Message: err.Error()}
 				continue
 			}
 			next = append(next, work{
@@ -188,14 +189,14 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 				part: pendingPart,
 				list: true,
 				apply: func(b json.RawMessage) error {
-					var items []UserConsentRequest
+					var items []entra.UserConsentRequest
 					if err := json.Unmarshal(b, &items); err != nil {
 						return err
 					}
 					userReqs[idx] = append(userReqs[idx], items...)
 					return nil
 				},
-				fail: func(e *APIError) { s.Errors[PartPendingRequests] = e },
+				fail: func(e *entra.APIError) { s.Errors[entra.PartPendingRequests] = e },
 			})
 		}
 		queue = next
@@ -224,7 +225,7 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 		s.GraphSP = graphSPs[0]
 	}
 	for i, r := range requests {
-		var pending []UserConsentRequest
+		var pending []entra.UserConsentRequest
 		for _, u := range userReqs[i] {
 			if strings.EqualFold(u.Status, "InProgress") {
 				pending = append(pending, u)
@@ -239,7 +240,7 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*TenantSnapshot, e
 	return s, nil
 }
 
-func malformedItem(req BatchRequest, err error) *APIError {
-	return &APIError{Method: req.Method, Path: pathOnly(req.URL), Code: "MalformedResponse",
+func malformedItem(req BatchRequest, err error) *entra.APIError {
+	return &entra.APIError{Method: req.Method, Path: pathOnly(req.URL), Code: "MalformedResponse",
 		Message: fmt.Sprintf("%v: %v", ErrMalformedResponse, err)}
 }

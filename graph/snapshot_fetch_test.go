@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	"errors"
 	"reflect"
@@ -28,7 +29,7 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 	if s.Me.UserPrincipalName != "ada@contoso.com" {
 		t.Errorf("Me = %+v", s.Me)
 	}
-	if len(s.MyRoles) != 1 || s.MyRoles[0].RoleTemplateID != RoleGlobalAdmin {
+	if len(s.MyRoles) != 1 || s.MyRoles[0].RoleTemplateID != entra.RoleGlobalAdmin {
 		t.Errorf("MyRoles = %+v (groups must be dropped)", s.MyRoles)
 	}
 	if got := s.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; len(got) != 2 {
@@ -96,12 +97,12 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 		t.Errorf("batch items:\n got %v\nwant %v", got, wantPaths)
 	}
 	for _, r := range f.requests() {
-		if r.Path == "/servicePrincipals" && r.Query.Get("$filter") == "appId eq '"+MicrosoftGraphAppID+"'" &&
+		if r.Path == "/servicePrincipals" && r.Query.Get("$filter") == "appId eq '"+entra.MicrosoftGraphAppID+"'" &&
 			r.Query.Get("$select") != "id,appId,displayName,oauth2PermissionScopes,appRoles" {
 			t.Errorf("Graph SP $select = %q", r.Query.Get("$select"))
 		}
-		if r.Path == "/$batch" && !reflect.DeepEqual(r.Scopes, ReadScopes) {
-			t.Errorf("batch token scopes %v, want ReadScopes %v", r.Scopes, ReadScopes)
+		if r.Path == "/$batch" && !reflect.DeepEqual(r.Scopes, entra.ReadScopes) {
+			t.Errorf("batch token scopes %v, want ReadScopes %v", r.Scopes, entra.ReadScopes)
 		}
 	}
 }
@@ -139,7 +140,7 @@ func TestSnapshotForbiddenPartsGoToErrors(t *testing.T) {
 	if len(s.Errors) != 2 {
 		t.Fatalf("Errors = %v", s.Errors)
 	}
-	for _, part := range []string{PartPendingRequests, PartConsentRequest} {
+	for _, part := range []string{entra.PartPendingRequests, entra.PartConsentRequest} {
 		e := s.Errors[part]
 		if e == nil || e.Status != 403 || e.Code != "Authorization_RequestDenied" || e.Method != "GET" || e.RequestID == "" {
 			t.Errorf("Errors[%s] = %+v", part, e)
@@ -156,13 +157,13 @@ func TestSnapshotNothingReadable(t *testing.T) {
 		return graphError(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.")
 	}
 	s, err := f.client().Snapshot(context.Background(), testAppID)
-	if s != nil || !IsUnauthorized(err) {
+	if s != nil || !entra.IsUnauthorized(err) {
 		t.Fatalf("snapshot %+v err %v, want a 401 error", s, err)
 	}
 	// An unauthorised envelope fails the same way.
 	f2 := newFakeGraph(t)
 	_, err = New(WithBaseURL(f2.srv.URL)).Snapshot(context.Background(), testAppID)
-	if !IsUnauthorized(err) {
+	if !entra.IsUnauthorized(err) {
 		t.Errorf("envelope 401: %v", err)
 	}
 	if _, err := f2.client().Snapshot(context.Background(), "not-a-guid"); !errors.Is(err, ErrInvalidArgument) {
@@ -172,10 +173,10 @@ func TestSnapshotNothingReadable(t *testing.T) {
 
 func TestSnapshotPendingRequestsTwoRoundTrips(t *testing.T) {
 	f := newFakeGraph(t)
-	f.consentRequests = []AppConsentRequest{
-		{ID: "acr-1", AppID: testAppID, AppDisplayName: "Apptoto", PendingScopes: []ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}},
-			UserConsentRequests: []UserConsentRequest{
-				{ID: "ucr-1", Status: "InProgress", Reason: "please", CreatedBy: IdentitySet{User: &Identity{ID: "u1", DisplayName: "Pat"}}},
+	f.consentRequests = []entra.AppConsentRequest{
+		{ID: "acr-1", AppID: testAppID, AppDisplayName: "Apptoto", PendingScopes: []entra.ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}},
+			UserConsentRequests: []entra.UserConsentRequest{
+				{ID: "ucr-1", Status: "InProgress", Reason: "please", CreatedBy: entra.IdentitySet{User: &entra.Identity{ID: "u1", DisplayName: "Pat"}}},
 				{ID: "ucr-2", Status: "Expired"}}},
 		{ID: "acr-other", AppID: "77777777-2222-3333-4444-555555555555"},
 	}
@@ -199,7 +200,7 @@ func TestSnapshotPendingRequestsTwoRoundTrips(t *testing.T) {
 	}
 
 	// A request with no in-progress user requests is not pending (still 2 round trips).
-	f.consentRequests[0].UserConsentRequests = []UserConsentRequest{{ID: "ucr-2", Status: "Completed"}}
+	f.consentRequests[0].UserConsentRequests = []entra.UserConsentRequest{{ID: "ucr-2", Status: "Completed"}}
 	s, err = f.client().Snapshot(context.Background(), testAppID)
 	if err != nil || len(s.PendingRequests) != 0 || s.RoundTrips != 2 {
 		t.Errorf("completed only: %+v %v", s, err)
@@ -210,7 +211,7 @@ func TestSnapshotFollowsPagesInBatches(t *testing.T) {
 	f := newFakeGraph(t)
 	f.pageSize = 1
 	for i := 0; i < 2; i++ {
-		f.grants = append(f.grants, OAuth2PermissionGrant{ID: "pg" + string(rune('a'+i)), ClientID: appSPID, ConsentType: "Principal", ResourceID: graphSPID, Scope: "Mail.Read"})
+		f.grants = append(f.grants, entra.OAuth2PermissionGrant{ID: "pg" + string(rune('a'+i)), ClientID: appSPID, ConsentType: "Principal", ResourceID: graphSPID, Scope: "Mail.Read"})
 	}
 	s, err := f.client().Snapshot(context.Background(), testAppID)
 	if err != nil {
@@ -246,7 +247,7 @@ func TestSnapshotMalformedPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := s.Errors[PartMyRoles]; e == nil || !strings.Contains(e.Message, "malformed") {
+	if e := s.Errors[entra.PartMyRoles]; e == nil || !strings.Contains(e.Message, "malformed") {
 		t.Errorf("Errors[myRoles] = %+v", e)
 	}
 }

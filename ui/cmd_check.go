@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // runCheck signs in with read scopes and prints the diagnosis.
@@ -76,7 +76,7 @@ func diagnoseTenant(ctx context.Context, r *Runner, ref flows.AppRef, tenant str
 	if _, err := r.ResolveTenant(ctx, tenant); err != nil {
 		return failed(ExitError, err)
 	}
-	p, err := r.StartSignIn(ctx, flows.SignIn{Scopes: graph.ReadScopes})
+	p, err := r.StartSignIn(ctx, flows.SignIn{Scopes: entra.ReadScopes})
 	if err != nil {
 		return failed(ExitSignIn, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -34,7 +34,7 @@ func simCloud(tb testing.TB, opts sim.Options, extra ...string) (*sim.Server, Co
 	}
 	tb.Cleanup(func() { s.Close() })
 	cfg := Config{
-		Cloud: graph.Clouds["global"], LoginURL: s.LoginURL(), GraphURL: s.GraphURL(),
+		Cloud: entra.Clouds["global"], LoginURL: s.LoginURL(), GraphURL: s.GraphURL(),
 		CAPEM: s.CAPEM(), ConfigDir: tb.TempDir(), NoBrowser: true, Version: "test",
 	}
 	return s, cfg

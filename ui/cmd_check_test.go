@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -29,7 +29,7 @@ func (w *cancelOnWrite) Write(p []byte) (int, error) {
 // for the authority and Graph.
 func fakeAuthorityConfig(tb testing.TB, srv *httptest.Server) Config {
 	return Config{
-		Cloud: graph.Clouds["global"], LoginURL: srv.URL, GraphURL: srv.URL,
+		Cloud: entra.Clouds["global"], LoginURL: srv.URL, GraphURL: srv.URL,
 		CAPEM:     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}),
 		ConfigDir: tb.TempDir(), NoBrowser: true,
 	}

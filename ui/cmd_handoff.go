@@ -10,7 +10,7 @@ import (
 	"github.com/atotto/clipboard"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // copyToClipboard is the system clipboard; tests replace it.
@@ -98,7 +98,7 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 		if kind == flows.TenantKindDomain {
 			tenant.Domain = v
 		}
-		if graph.IsGUID(seg) {
+		if entra.IsGUID(seg) {
 			tenant.ID = strings.ToLower(seg)
 		}
 		tenant.Cloud = cloud.Name

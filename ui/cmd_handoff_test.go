@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -43,7 +43,7 @@ func runHandoffCmd(t *testing.T, cfg Config, args ...string) (code int, stdout, 
 }
 
 func handoffConfig() Config {
-	return Config{Cloud: graph.Clouds["global"], Version: "9.9.9", NoBrowser: true}
+	return Config{Cloud: entra.Clouds["global"], Version: "9.9.9", NoBrowser: true}
 }
 
 // closedLoginURL is an https URL on a local port nothing listens on, so

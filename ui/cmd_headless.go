@@ -12,6 +12,7 @@ import (
 	"consentwiz/assets"
 	"consentwiz/flows"
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -138,12 +139,12 @@ func runLink(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
 
 // resolveForLink turns a domain into a tenant id when the authority can be
 // reached; offline, the domain itself is a valid tenant segment (ENTRA.md C1).
-func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, graph.Cloud, string) {
+func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, entra.Cloud, string) {
 	cloud := cfg.LinkCloud()
 	if _, _, err := flows.ParseTenant(tenant); err != nil {
 		return tenant, cloud, "warning: " + err.Error()
 	}
-	if graph.IsGUID(tenant) {
+	if entra.IsGUID(tenant) {
 		return strings.ToLower(tenant), cloud, ""
 	}
 	hc, err := cfg.HTTPClient()
@@ -159,7 +160,7 @@ func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, gra
 		return tenant, cloud, "note: could not look up the tenant id (" + flows.Sanitize(firstLine(err.Error()), 300) + "); the link uses the domain, which works as well"
 	}
 	if !cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
-		if c, ok := graph.Clouds[info.Cloud]; ok {
+		if c, ok := entra.Clouds[info.Cloud]; ok {
 			cloud = c
 		}
 	}

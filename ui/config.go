@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // Config is what the command line and environment say about where and how to
 // run: the cloud and its endpoints, the sign-in client and method, and modes.
 type Config struct {
-	Cloud    graph.Cloud
+	Cloud    entra.Cloud
 	LoginURL string // overrides Cloud.LoginURL (turns MSAL instance discovery off)
 	GraphURL string // overrides Cloud.GraphURL
 	// BrowserLoginURL, when set, is used instead of LoginURL in links a person
@@ -39,7 +40,7 @@ type Config struct {
 func (c Config) Custom() bool { return c.LoginURL != "" && c.LoginURL != c.Cloud.LoginURL }
 
 // EffectiveCloud returns the cloud with any custom endpoints applied.
-func (c Config) EffectiveCloud() graph.Cloud {
+func (c Config) EffectiveCloud() entra.Cloud {
 	cl := c.Cloud
 	if c.LoginURL != "" {
 		cl.LoginURL = strings.TrimRight(c.LoginURL, "/")
@@ -51,7 +52,7 @@ func (c Config) EffectiveCloud() graph.Cloud {
 }
 
 // LinkCloud is the cloud used to build links a person opens in a browser.
-func (c Config) LinkCloud() graph.Cloud {
+func (c Config) LinkCloud() entra.Cloud {
 	cl := c.EffectiveCloud()
 	if c.BrowserLoginURL != "" {
 		cl.LoginURL = strings.TrimRight(c.BrowserLoginURL, "/")

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -20,7 +20,7 @@ var demoTimesheets = sim.App{
 	AppID:             "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b",
 	DisplayName:       "Northwind Timesheets",
 	PublisherName:     "Northwind Traders",
-	VerifiedPublisher: &graph.VerifiedPublisher{DisplayName: "Northwind Traders", VerifiedPublisherID: "7034512", AddedDateTime: "2023-05-02T09:00:00Z"},
+	VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Northwind Traders", VerifiedPublisherID: "7034512", AddedDateTime: "2023-05-02T09:00:00Z"},
 	OwnerTenantID:     "4a1e2b3c-5d6e-4f70-8192-a3b4c5d6e7f8",
 	ReplyURLs:         []string{"https://timesheets.northwind.example/auth/callback"},
 	RequiredScopes:    []string{"User.Read", "offline_access", "Contacts.Read"},

@@ -9,6 +9,7 @@ import (
 
 	"consentwiz/flows"
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // A small in-memory tenant for UI tests: contoso.com, user consent off, the
@@ -38,35 +39,35 @@ func testApp() flows.AppRef {
 func testInput() flows.WizardInput {
 	return flows.WizardInput{
 		Profiles: []flows.AppRef{testApp()},
-		Cloud:    graph.Clouds["global"],
+		Cloud:    entra.Clouds["global"],
 		Now:      testTime,
 		Nonce:    "n0nce",
 	}
 }
 
-func testSnapshot() *graph.TenantSnapshot {
-	scope := func(id, v string) graph.PermissionScope {
-		return graph.PermissionScope{ID: id, Value: v, Type: "User", IsEnabled: true}
+func testSnapshot() *entra.TenantSnapshot {
+	scope := func(id, v string) entra.PermissionScope {
+		return entra.PermissionScope{ID: id, Value: v, Type: "User", IsEnabled: true}
 	}
-	return &graph.TenantSnapshot{
+	return &entra.TenantSnapshot{
 		TenantID: testTenantID,
 		Cloud:    "global",
-		Organization: graph.Organization{ID: testTenantID, DisplayName: "Contoso",
-			VerifiedDomains: []graph.VerifiedDomain{{Name: "contoso.com", IsDefault: true}}},
-		Me:      graph.User{ID: "u-admin", DisplayName: "Megan Bowen", UserPrincipalName: testAdmin},
-		MyRoles: []graph.DirectoryRole{{ID: "r1", DisplayName: "Global Administrator", RoleTemplateID: graph.RoleGlobalAdmin}},
-		AuthorizationPolicy: graph.AuthorizationPolicy{ID: "authorizationPolicy",
-			DefaultUserRolePermissions: graph.DefaultUserRolePermissions{PermissionGrantPoliciesAssigned: []string{}}},
-		ConsentRequestPolicy: graph.AdminConsentRequestPolicy{RequestDurationInDays: 30},
-		GraphSP: graph.ServicePrincipal{ID: testGraphSP, AppID: graph.MicrosoftGraphAppID, DisplayName: "Microsoft Graph",
-			OAuth2PermissionScopes: []graph.PermissionScope{
+		Organization: entra.Organization{ID: testTenantID, DisplayName: "Contoso",
+			VerifiedDomains: []entra.VerifiedDomain{{Name: "contoso.com", IsDefault: true}}},
+		Me:      entra.User{ID: "u-admin", DisplayName: "Megan Bowen", UserPrincipalName: testAdmin},
+		MyRoles: []entra.DirectoryRole{{ID: "r1", DisplayName: "Global Administrator", RoleTemplateID: entra.RoleGlobalAdmin}},
+		AuthorizationPolicy: entra.AuthorizationPolicy{ID: "authorizationPolicy",
+			DefaultUserRolePermissions: entra.DefaultUserRolePermissions{PermissionGrantPoliciesAssigned: []string{}}},
+		ConsentRequestPolicy: entra.AdminConsentRequestPolicy{RequestDurationInDays: 30},
+		GraphSP: entra.ServicePrincipal{ID: testGraphSP, AppID: entra.MicrosoftGraphAppID, DisplayName: "Microsoft Graph",
+			OAuth2PermissionScopes: []entra.PermissionScope{
 				scope("e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User.Read"),
 				scope("7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "offline_access"),
 				scope("1ec239c2-d7c9-4623-a91a-a9775856bb36", "Calendars.ReadWrite"),
 				scope("e383f46e-2787-4529-855e-0e479a3ffac0", "Mail.Send"),
 			}},
-		ManagedExcludes: []graph.PermissionGrantConditionSet{{
-			PermissionType: "delegated", ResourceApplication: graph.MicrosoftGraphAppID,
+		ManagedExcludes: []entra.PermissionGrantConditionSet{{
+			PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID,
 			Permissions: []string{"1ec239c2-d7c9-4623-a91a-a9775856bb36", "e383f46e-2787-4529-855e-0e479a3ffac0"},
 		}},
 	}
@@ -130,8 +131,8 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		f.mu.Unlock()
 		snap := testSnapshot()
 		if n >= f.grantAfter {
-			snap.App = &graph.ServicePrincipal{ID: testAppSP, AppID: e.AppID, DisplayName: "TrackerRMS"}
-			snap.AppGrants = []graph.OAuth2PermissionGrant{{ID: "g1", ClientID: testAppSP, ConsentType: "AllPrincipals",
+			snap.App = &entra.ServicePrincipal{ID: testAppSP, AppID: e.AppID, DisplayName: "TrackerRMS"}
+			snap.AppGrants = []entra.OAuth2PermissionGrant{{ID: "g1", ClientID: testAppSP, ConsentType: "AllPrincipals",
 				ResourceID: testGraphSP, Scope: "User.Read offline_access Calendars.ReadWrite Mail.Send"}}
 		}
 		return flows.Polled{Snap: snap, Now: testTime.Add(time.Duration(n) * 5 * time.Second)}

@@ -13,15 +13,15 @@ import (
 	"time"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 func journalEntry(id, tenant string, at time.Time) flows.JournalEntry {
 	return flows.JournalEntry{
 		ID: id, TenantID: tenant, Cloud: "global", Fix: flows.FixRelaxUserConsent, What: flows.JournalWhat,
-		Original: []string{graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team"},
-		Set: []string{graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",
-			graph.SelfConsentPrefix + graph.PolicyManagedRecommended},
+		Original: []string{entra.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team"},
+		Set: []string{entra.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",
+			entra.SelfConsentPrefix + entra.PolicyManagedRecommended},
 		At: at, By: "admin@contoso.com",
 	}
 }
@@ -153,7 +153,7 @@ func TestJournalDamaged(t *testing.T) {
 
 	// The restore command stops with that error (exit 1) and keeps the file.
 	var out, errOut bytes.Buffer
-	cfg := Config{Cloud: graph.Clouds["global"], ConfigDir: dir, Accessible: true, NoBrowser: true}
+	cfg := Config{Cloud: entra.Clouds["global"], ConfigDir: dir, Accessible: true, NoBrowser: true}
 	code := RunCommand(context.Background(), "restore", cfg, &CommandOptions{}, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }})
 	if code != ExitError || !strings.Contains(errOut.String(), j.Path()) {
 		t.Fatalf("restore with a damaged journal: exit %d, stderr %q", code, errOut.String())

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"consentwiz/assets"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // `consentwiz link` needs no sign-in and no network for a tenant id: the URL
@@ -16,8 +16,8 @@ import (
 // catalogue code offline.
 func TestLinkAndExplainOffline(t *testing.T) {
 	const tenant = "9c3b4a71-dbf1-4d05-a8da-d8599cae63c1"
-	for _, name := range graph.CloudNames {
-		cl := graph.Clouds[name]
+	for _, name := range entra.CloudNames {
+		cl := entra.Clouds[name]
 		var out, errOut bytes.Buffer
 		cfg := Config{Cloud: cl, ConfigDir: t.TempDir()}
 		o := &CommandOptions{Profile: "trackerrms", Tenant: tenant}

@@ -14,6 +14,7 @@ import (
 
 	"consentwiz/flows"
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -25,7 +26,7 @@ import (
 // comes from the UI tests' fake tenant.
 type snapEffects struct {
 	*fakeEffects
-	snap *graph.TenantSnapshot
+	snap *entra.TenantSnapshot
 }
 
 func (e snapEffects) Run(ctx context.Context, eff flows.Effect) flows.Event {
@@ -87,7 +88,7 @@ func perfPress(tb testing.TB, m *Model, keys ...string) {
 
 // perfChecklist drives a model to the checklist (choose a fix) screen with
 // the diagnosis of snap.
-func perfChecklist(tb testing.TB, snap *graph.TenantSnapshot, w, h int) *Model {
+func perfChecklist(tb testing.TB, snap *entra.TenantSnapshot, w, h int) *Model {
 	tb.Helper()
 	m := perfModel(tb, snapEffects{fakeEffects: newFake(), snap: snap}, w, h)
 	perfDrive(tb, m, m.initCmds...)
@@ -105,7 +106,7 @@ func perfChecklist(tb testing.TB, snap *graph.TenantSnapshot, w, h int) *Model {
 
 // simSnapshot reads TrackerRMS's snapshot from a simulated tenant of the
 // scenario, with a token minted for its admin.
-func simSnapshot(tb testing.TB, scenario string) *graph.TenantSnapshot {
+func simSnapshot(tb testing.TB, scenario string) *entra.TenantSnapshot {
 	tb.Helper()
 	s, err := sim.New(sim.Options{Scenario: scenario})
 	if err != nil {
@@ -116,7 +117,7 @@ func simSnapshot(tb testing.TB, scenario string) *graph.TenantSnapshot {
 	}
 	defer s.Close()
 	t := s.Tenant()
-	tok, err := s.IssueToken(t, t.AdminUPN(), graph.DefaultClientID, graph.ReadScopes)
+	tok, err := s.IssueToken(t, t.AdminUPN(), entra.DefaultClientID, entra.ReadScopes)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -133,20 +134,20 @@ func simSnapshot(tb testing.TB, scenario string) *graph.TenantSnapshot {
 // lot of data: its service principal, n users' Principal grants and one
 // consent request with n pending user requests. This is what grows with the
 // size of a tenant for the app being diagnosed.
-func appHeavySnapshot(n int) *graph.TenantSnapshot {
+func appHeavySnapshot(n int) *entra.TenantSnapshot {
 	s := testSnapshot()
-	s.App = &graph.ServicePrincipal{ID: testAppSP, AppID: testApp().ClientID, DisplayName: "TrackerRMS"}
-	req := graph.AppConsentRequest{ID: "req-1", AppID: testApp().ClientID, AppDisplayName: "TrackerRMS",
-		PendingScopes: []graph.ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}, {DisplayName: "Mail.Send"}}}
+	s.App = &entra.ServicePrincipal{ID: testAppSP, AppID: testApp().ClientID, DisplayName: "TrackerRMS"}
+	req := entra.AppConsentRequest{ID: "req-1", AppID: testApp().ClientID, AppDisplayName: "TrackerRMS",
+		PendingScopes: []entra.ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}, {DisplayName: "Mail.Send"}}}
 	for i := range n {
-		s.AppGrants = append(s.AppGrants, graph.OAuth2PermissionGrant{ID: fmt.Sprintf("g%d", i), ClientID: testAppSP,
+		s.AppGrants = append(s.AppGrants, entra.OAuth2PermissionGrant{ID: fmt.Sprintf("g%d", i), ClientID: testAppSP,
 			ConsentType: "Principal", PrincipalID: fmt.Sprintf("u%d", i), ResourceID: testGraphSP, Scope: "User.Read"})
-		req.UserConsentRequests = append(req.UserConsentRequests, graph.UserConsentRequest{
+		req.UserConsentRequests = append(req.UserConsentRequests, entra.UserConsentRequest{
 			ID: fmt.Sprintf("ucr%d", i), Status: "InProgress", Reason: "please approve, I need it for my calendar",
-			CreatedBy:       graph.IdentitySet{User: &graph.Identity{ID: fmt.Sprintf("u%d", i), DisplayName: fmt.Sprintf("User %03d", i)}},
+			CreatedBy:       entra.IdentitySet{User: &entra.Identity{ID: fmt.Sprintf("u%d", i), DisplayName: fmt.Sprintf("User %03d", i)}},
 			CreatedDateTime: "2026-03-01T10:00:00Z"})
 	}
-	s.PendingRequests = []graph.AppConsentRequest{req}
+	s.PendingRequests = []entra.AppConsentRequest{req}
 	return s
 }
 
@@ -179,7 +180,7 @@ func TestChecklistViewBoundedByTenantSize(t *testing.T) {
 	const w, h = 120, 40
 	pairs := []struct {
 		name       string
-		base, big  *graph.TenantSnapshot
+		base, big  *entra.TenantSnapshot
 		bigDetails string
 	}{
 		{"tenant size", simSnapshot(t, "locked-down"), simSnapshot(t, "many-apps"), "20,000 apps, 50,000 grants, 500 requests (sim many-apps)"},

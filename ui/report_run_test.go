@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // reportsIn lists the Markdown reports in dir.
@@ -117,12 +117,12 @@ func TestSupportReportHasFailedCallsAndTimes(t *testing.T) {
 
 func TestRunnerRecordsFailedCalls(t *testing.T) {
 	r := &Runner{}
-	apiErr := &graph.APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges", RequestID: "rid-1"}
+	apiErr := &entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges", RequestID: "rid-1"}
 	r.recordEvent(flows.FetchSnapshot{}, flows.SnapshotLoaded{Err: fmt.Errorf("reading: %w", apiErr)})
 	r.recordEvent(flows.PatchUserConsent{}, flows.WriteDone{Op: flows.OpPatchUserConsent, Err: apiErr})
 	r.recordEvent(flows.OpenURL{}, flows.Opened{Err: apiErr})                                             // not a Graph call result
 	r.recordEvent(flows.ReadAuthorizationPolicy{}, flows.PolicyRead{Err: context.Canceled})               // not an API error
-	r.recordEvent(flows.ReadAuthorizationPolicy{}, flows.PolicyRead{Policy: graph.AuthorizationPolicy{}}) // no error
+	r.recordEvent(flows.ReadAuthorizationPolicy{}, flows.PolicyRead{Policy: entra.AuthorizationPolicy{}}) // no error
 	got := r.FailedCalls()
 	if len(got) != 2 {
 		t.Fatalf("recorded %+v", got)
@@ -190,7 +190,7 @@ func TestReportDir(t *testing.T) {
 // dropped unless the app came from a profile).
 func TestWizardInputAppWithScopes(t *testing.T) {
 	o := &CommandOptions{App: "5353a3d2-8ca9-42d2-b567-ea399ccb5e38", Scopes: stringList{"User.Read", "Contacts.Read"}}
-	in, err := wizardInput(Config{Cloud: graph.Clouds["global"]}, o, nil, false)
+	in, err := wizardInput(Config{Cloud: entra.Clouds["global"]}, o, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestWizardInputAppWithScopes(t *testing.T) {
 		t.Fatalf("app = %+v, text %q", in.App, in.AppText)
 	}
 	bad := &CommandOptions{App: "not-a-guid"}
-	in, err = wizardInput(Config{Cloud: graph.Clouds["global"]}, bad, nil, false)
+	in, err = wizardInput(Config{Cloud: entra.Clouds["global"]}, bad, nil, false)
 	if err != nil || in.AppText != "not-a-guid" || in.App.ClientID != "" {
 		t.Fatalf("a bad app must be left for the wizard to explain: %+v %q %v", in.App, in.AppText, err)
 	}

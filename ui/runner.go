@@ -17,6 +17,7 @@ import (
 
 	"consentwiz/flows"
 	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // Runner performs the wizard's effects against a real tenant (or the
@@ -33,7 +34,7 @@ type Runner struct {
 	saveDir string
 
 	mu     sync.Mutex
-	cloud  graph.Cloud
+	cloud  entra.Cloud
 	tenant flows.TenantInfo
 	auth   *graph.Authenticator
 	client *graph.Client
@@ -93,14 +94,14 @@ func (r *Runner) Tenant() flows.TenantInfo {
 }
 
 // Cloud returns the effective cloud (after discovery may have switched it).
-func (r *Runner) Cloud() graph.Cloud {
+func (r *Runner) Cloud() entra.Cloud {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.cloud
 }
 
 // LinkCloud is the cloud used for links a person opens.
-func (r *Runner) LinkCloud() graph.Cloud {
+func (r *Runner) LinkCloud() entra.Cloud {
 	cl := r.Cloud()
 	if r.cfg.BrowserLoginURL != "" {
 		cl.LoginURL = strings.TrimRight(r.cfg.BrowserLoginURL, "/")
@@ -120,17 +121,17 @@ func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantI
 	}
 	if !r.cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
 		// The tenant lives in another national cloud: follow it (ENTRA.md C2).
-		if c, ok := graph.Clouds[info.Cloud]; ok {
+		if c, ok := entra.Clouds[info.Cloud]; ok {
 			cloud = c
 		}
 	}
 	domain := info.Domain
-	if domain == "" && !graph.IsGUID(input) {
+	if domain == "" && !entra.IsGUID(input) {
 		domain = input
 	}
 	t := flows.TenantInfo{ID: info.ID, Domain: domain, Cloud: cloud.Name}
 	cfg := r.cfg
-	cfg.Cloud = graph.Clouds[cloud.Name]
+	cfg.Cloud = entra.Clouds[cloud.Name]
 	if cfg.Cloud.Name == "" {
 		cfg.Cloud = cloud
 	}
@@ -323,7 +324,7 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 	return nil
 }
 
-func (r *Runner) snapshot(ctx context.Context, appID string) (*graph.TenantSnapshot, error) {
+func (r *Runner) snapshot(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
 	_, c, err := r.parts()
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // The browser sign-in's authorize URL comes from the authority's OpenID
@@ -49,7 +49,7 @@ func TestBrowserSignInRefusesUnsafeAuthorizeURL(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := r.StartSignIn(ctx, flows.SignIn{Tenant: tenantID, Scopes: graph.ReadScopes})
+	p, err := r.StartSignIn(ctx, flows.SignIn{Tenant: tenantID, Scopes: entra.ReadScopes})
 	if err == nil {
 		ev := p.Wait(ctx)
 		if si, ok := ev.(flows.SignedIn); !ok || si.Err == nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -34,7 +34,7 @@ func TestSafetyDryRun(t *testing.T) {
 			if err := json.Unmarshal([]byte(reqs[0].Body), &body); err != nil {
 				t.Fatalf("body %q: %v", reqs[0].Body, err)
 			}
-			want := append(rig.policy(), graph.SelfConsentPrefix+graph.PolicyManagedRecommended)
+			want := append(rig.policy(), entra.SelfConsentPrefix+entra.PolicyManagedRecommended)
 			if !reflect.DeepEqual(body.D.P, want) {
 				t.Fatalf("PATCH body sets %v, want %v", body.D.P, want)
 			}
@@ -43,7 +43,7 @@ func TestSafetyDryRun(t *testing.T) {
 			if len(reqs) != 1 || reqs[0].Method != "PUT" || reqs[0].Path != "/v1.0/policies/adminConsentRequestPolicy" {
 				t.Fatalf("requests %+v", reqs)
 			}
-			var p graph.AdminConsentRequestPolicy
+			var p entra.AdminConsentRequestPolicy
 			if err := json.Unmarshal([]byte(reqs[0].Body), &p); err != nil || !p.IsEnabled || len(p.Reviewers) != 1 {
 				t.Fatalf("PUT body %q (%v)", reqs[0].Body, err)
 			}
@@ -113,7 +113,7 @@ func TestSafetyDryRunPlainTranscript(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{"PATCH /v1.0/policies/authorizationPolicy", `{"defaultUserRolePermissions":{"permissionGrantPoliciesAssigned":[`,
-		graph.SelfConsentPrefix + graph.PolicyManagedRecommended} {
+		entra.SelfConsentPrefix + entra.PolicyManagedRecommended} {
 		if !strings.Contains(text, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, text)
 		}

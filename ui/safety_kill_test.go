@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -76,7 +76,7 @@ func TestSafetyKillDuringRelax(t *testing.T) {
 	p.kill()
 
 	relaxed := policy()
-	if !containsFoldUI(relaxed, graph.SelfConsentPrefix+graph.PolicyManagedRecommended) {
+	if !containsFoldUI(relaxed, entra.SelfConsentPrefix+entra.PolicyManagedRecommended) {
 		t.Fatalf("the tenant is not relaxed after the kill: %v", relaxed)
 	}
 	jpath := filepath.Join(cfgDir, "journal.json")
@@ -102,7 +102,7 @@ func TestSafetyKillDuringRelax(t *testing.T) {
 		t.Fatalf("journal entry %+v; original %v, relaxed %v", e, orig, relaxed)
 	}
 	for _, o := range orig {
-		if strings.HasPrefix(o, graph.OwnedResourceConsentPrefix) && !strings.Contains(string(raw), o) {
+		if strings.HasPrefix(o, entra.OwnedResourceConsentPrefix) && !strings.Contains(string(raw), o) {
 			t.Errorf("journal lacks the owned-resource entry %q", o)
 		}
 	}

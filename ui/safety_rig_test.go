@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -41,7 +41,7 @@ func newSimRig(t *testing.T, o sim.Options) *simRig {
 	}
 	t.Cleanup(func() { srv.Close() })
 	r := &simRig{t: t, srv: srv}
-	r.cfg = Config{Cloud: graph.Clouds["global"], LoginURL: srv.LoginURL(), GraphURL: srv.GraphURL(),
+	r.cfg = Config{Cloud: entra.Clouds["global"], LoginURL: srv.LoginURL(), GraphURL: srv.GraphURL(),
 		CAPEM: srv.CAPEM(), ConfigDir: t.TempDir(), NoBrowser: true, Version: "test"}
 	r.journal = NewJournal(r.cfg.ConfigDir)
 	r.newRunner()

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"consentwiz/flows"
-	"consentwiz/graph"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -33,7 +33,7 @@ func TestSafetyRelaxRoundTrip(t *testing.T) {
 		t.Fatalf("journal at the PATCH = %+v, want one entry with the original %v", journalAtPatch, orig)
 	}
 	relaxed := rig.policy()
-	if !containsFoldUI(relaxed, graph.SelfConsentPrefix+graph.PolicyManagedRecommended) {
+	if !containsFoldUI(relaxed, entra.SelfConsentPrefix+entra.PolicyManagedRecommended) {
 		t.Fatalf("the tenant was not relaxed: %v", relaxed)
 	}
 	for _, o := range orig {
@@ -83,7 +83,7 @@ func relaxAndCrash(t *testing.T, rig *simRig) (orig []string, entry flows.Journa
 // otherAdminValue is what another admin sets meanwhile: low-impact user
 // consent, keeping the owned-resource entries.
 func otherAdminValue(orig []string) []string {
-	return append([]string{graph.SelfConsentPrefix + graph.PolicyLow}, orig...)
+	return append([]string{entra.SelfConsentPrefix + entra.PolicyLow}, orig...)
 }
 
 // TestSafetyRestoreConflict: with a journal pending, another admin changes the
@@ -164,7 +164,7 @@ func TestSafetyConcurrentChangeDuringRelax(t *testing.T) {
 		t.Fatalf("finished with %+v", h.out)
 	}
 	other := rig.policy()
-	if equalStrings(other, orig) || containsFoldUI(other, graph.SelfConsentPrefix+graph.PolicyManagedRecommended) {
+	if equalStrings(other, orig) || containsFoldUI(other, entra.SelfConsentPrefix+entra.PolicyManagedRecommended) {
 		t.Fatalf("the fault did not apply: %v", other)
 	}
 	if p := h.pending(); len(p) != 1 {
@@ -176,7 +176,7 @@ func TestSafetyConcurrentChangeDuringRelax(t *testing.T) {
 	if len(h.writes()) != nWrites {
 		t.Fatalf("undo wrote before asking: %+v", h.writes()[nWrites:])
 	}
-	if len(h.s.Prompt.Preview) != 3 || !strings.Contains(h.s.Prompt.Preview[2].After, graph.PolicyLow) {
+	if len(h.s.Prompt.Preview) != 3 || !strings.Contains(h.s.Prompt.Preview[2].After, entra.PolicyLow) {
 		t.Fatalf("conflict preview: %+v", h.s.Prompt.Preview)
 	}
 	h.choose("keep")
@@ -276,7 +276,7 @@ func TestSafetyRestoreTwoTenants(t *testing.T) {
 		return tn.AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
 	}
 	// B differs from A, so that a restore in the wrong tenant shows.
-	origB := append([]string{graph.SelfConsentPrefix + graph.PolicyLow}, pol(tb)...)
+	origB := append([]string{entra.SelfConsentPrefix + entra.PolicyLow}, pol(tb)...)
 	tb.SetUserConsentPolicies(origB)
 	origA := pol(ta)
 	for _, tn := range []*sim.Tenant{ta, tb} {

@@ -1,14 +1,13 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // authFlow is one browser flow (authorize or admin consent) in progress; the
@@ -268,7 +267,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	}
 	switch {
 	case action == "accept" && out.Result == ResultConsentPrompt:
-		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, []string{graph.RoleGlobalAdmin})
+		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, []string{entra.RoleGlobalAdmin})
 		t.userConsentLocked(u, fl.app, fl.norm, forOrg)
 		out = SignInOutcome{Result: ResultGranted}
 	case action == "request" && out.Result == ResultApprovalRequired:
@@ -278,7 +277,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 			out = SignInOutcome{Result: ResultRequestSubmitted, Code: out.Code, Message: reason}
 		}
 	}
-	isGA := hasAnyRole(u, []string{graph.RoleGlobalAdmin})
+	isGA := hasAnyRole(u, []string{entra.RoleGlobalAdmin})
 	user := u.UserPrincipalName
 	t.mu.Unlock()
 
@@ -406,7 +405,7 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 	for _, sc := range fl.norm {
 		if findScope(gsp, sc) == nil {
 			pt.mu.Unlock()
-			errorPage(w, http.StatusBadRequest, 650053, fmt.Sprintf("The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, graph.MicrosoftGraphAppID))
+			errorPage(w, http.StatusBadRequest, 650053, fmt.Sprintf("The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, entra.MicrosoftGraphAppID))
 			return
 		}
 	}
@@ -512,7 +511,7 @@ func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID
 		// ENTRA.md A7: Cloud Application / Application Administrators may not grant Microsoft Graph app roles.
 		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs application permissions for Microsoft Graph (%s), which only a Privileged Role Administrator or Global Administrator can grant.", a.DisplayName, strings.Join(roles, ", "))}
 	}
-	var roleObjs []*graph.AppRole
+	var roleObjs []*entra.AppRole
 	for _, r := range roles {
 		ar := findAppRole(gsp, r)
 		if ar == nil {

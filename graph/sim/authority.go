@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,8 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // authState holds the authority's server-side secrets. Tokens are opaque
@@ -418,7 +417,7 @@ func (s *Server) clientConsent(t *Tenant, u *simUser, clientID string, norm []st
 	defer t.mu.Unlock()
 	out := t.evaluateUserLocked(u, a, norm)
 	if out.Result == ResultConsentPrompt {
-		t.userConsentLocked(u, a, norm, forOrg && hasAnyRole(u, []string{graph.RoleGlobalAdmin}))
+		t.userConsentLocked(u, a, norm, forOrg && hasAnyRole(u, []string{entra.RoleGlobalAdmin}))
 		return SignInOutcome{Result: ResultGranted}
 	}
 	return out

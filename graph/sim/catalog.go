@@ -1,10 +1,9 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"strings"
 	"sync"
-
-	"consentwiz/graph"
 )
 
 // Well-known ids the simulated cloud uses.
@@ -41,7 +40,7 @@ type App struct {
 	AppID             string
 	DisplayName       string
 	PublisherName     string
-	VerifiedPublisher *graph.VerifiedPublisher // nil when unverified
+	VerifiedPublisher *entra.VerifiedPublisher // nil when unverified
 	OwnerTenantID     string
 	ReplyURLs         []string
 	// PublicClient apps may redirect to any loopback URL (MSAL's http://localhost:PORT).
@@ -51,8 +50,8 @@ type App struct {
 	RequiredScopes   []string
 	RequiredAppRoles []string
 	// Scopes and AppRoles are what the app exposes as a resource (Microsoft Graph).
-	Scopes   []graph.PermissionScope
-	AppRoles []graph.AppRole
+	Scopes   []entra.PermissionScope
+	AppRoles []entra.AppRole
 }
 
 func (a *App) verified() bool {
@@ -77,16 +76,16 @@ func (c *catalog) put(a *App) {
 	c.apps[strings.ToLower(a.AppID)] = a
 }
 
-func scope(id, value, typ, name string) graph.PermissionScope {
-	return graph.PermissionScope{ID: id, Value: value, Type: typ, IsEnabled: true,
+func scope(id, value, typ, name string) entra.PermissionScope {
+	return entra.PermissionScope{ID: id, Value: value, Type: typ, IsEnabled: true,
 		AdminConsentDisplayName: name, UserConsentDisplayName: name}
 }
 
 // graphScopes is a realistic subset of Microsoft Graph's delegated permissions.
 // The ids are Microsoft's published permission ids (ENTRA.md A5: type "User" or
 // "Admin"; "Admin" always needs admin consent).
-func graphScopes() []graph.PermissionScope {
-	return []graph.PermissionScope{
+func graphScopes() []entra.PermissionScope {
+	return []entra.PermissionScope{
 		scope("e1fc6d67-4ba1-4e2e-8f15-2a4a3c7d1d5b", "User.Read", "User", "Sign in and read user profile"),
 		scope("37f7f235-527c-4136-accd-4a02d197296e", "openid", "User", "Sign users in"),
 		scope("14dad69e-099b-42c9-810b-d002981feec1", "profile", "User", "View users' basic profile"),
@@ -131,13 +130,13 @@ func graphScopes() []graph.PermissionScope {
 	}
 }
 
-func appRole(id, value, name string) graph.AppRole {
-	return graph.AppRole{ID: id, Value: value, DisplayName: name, AllowedMemberTypes: []string{"Application"}, IsEnabled: true}
+func appRole(id, value, name string) entra.AppRole {
+	return entra.AppRole{ID: id, Value: value, DisplayName: name, AllowedMemberTypes: []string{"Application"}, IsEnabled: true}
 }
 
 // graphAppRoles is a subset of Microsoft Graph's application permissions.
-func graphAppRoles() []graph.AppRole {
-	return []graph.AppRole{
+func graphAppRoles() []entra.AppRole {
+	return []entra.AppRole{
 		appRole("df021288-bdef-4463-88db-98f22de89214", "User.Read.All", "Read all users' full profiles"),
 		appRole("810c84a8-4a9e-49e6-bf7d-12d183f40d01", "Mail.Read", "Read mail in all mailboxes"),
 		appRole("b633e1c5-b582-4048-a93e-9f11b44c7e96", "Mail.Send", "Send mail as any user"),
@@ -165,24 +164,24 @@ var mailClientAppIDs = []string{"2cee05de-2b8f-45a2-8289-2a06ca32c4c8", "9e5f94b
 func newCatalog() *catalog {
 	c := &catalog{apps: map[string]*App{}}
 	c.put(&App{
-		AppID: graph.MicrosoftGraphAppID, DisplayName: "Microsoft Graph", PublisherName: "Microsoft Services",
+		AppID: entra.MicrosoftGraphAppID, DisplayName: "Microsoft Graph", PublisherName: "Microsoft Services",
 		OwnerTenantID: MicrosoftTenantID, Scopes: graphScopes(), AppRoles: graphAppRoles(),
 	})
 	c.put(&App{
 		AppID: TrackerRMSAppID, DisplayName: "TrackerRMS", PublisherName: "Tracker Systems Ltd",
-		VerifiedPublisher: &graph.VerifiedPublisher{DisplayName: "Tracker Systems Ltd", VerifiedPublisherID: "6012345", AddedDateTime: "2021-03-04T10:00:00Z"},
+		VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Tracker Systems Ltd", VerifiedPublisherID: "6012345", AddedDateTime: "2021-03-04T10:00:00Z"},
 		OwnerTenantID:     trackerTenantID, ReplyURLs: append([]string(nil), trackerReplyURLs...),
 		RequiredScopes: append([]string(nil), TrackerRMSScopes...),
 	})
 	c.put(&App{
 		AppID: ArchiverAppID, DisplayName: "Fabrikam Mail Archiver", PublisherName: "Fabrikam",
-		VerifiedPublisher: &graph.VerifiedPublisher{DisplayName: "Fabrikam", VerifiedPublisherID: "6098765", AddedDateTime: "2022-01-10T10:00:00Z"},
+		VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Fabrikam", VerifiedPublisherID: "6098765", AddedDateTime: "2022-01-10T10:00:00Z"},
 		OwnerTenantID:     archiverTenantID, ReplyURLs: []string{"https://archiver.fabrikam.example/consent"},
 		RequiredScopes: []string{"User.Read"}, RequiredAppRoles: []string{"Mail.Read"},
 	})
 	// ENTRA.md F: Microsoft Graph Command Line Tools shows as unverified.
 	c.put(&App{
-		AppID: graph.DefaultClientID, DisplayName: "Microsoft Graph Command Line Tools", PublisherName: "Microsoft",
+		AppID: entra.DefaultClientID, DisplayName: "Microsoft Graph Command Line Tools", PublisherName: "Microsoft",
 		OwnerTenantID: MicrosoftTenantID, PublicClient: true, RequiredScopes: []string{"User.Read"},
 	})
 	c.put(&App{
@@ -208,23 +207,23 @@ func (s *Server) RegisterApp(a App) {
 }
 
 // spFromApp builds the service principal a tenant gets for an app.
-func spFromApp(a *App, id string) *graph.ServicePrincipal {
+func spFromApp(a *App, id string) *entra.ServicePrincipal {
 	on := true
-	sp := &graph.ServicePrincipal{
+	sp := &entra.ServicePrincipal{
 		ID: id, AppID: a.AppID, DisplayName: a.DisplayName, AccountEnabled: &on,
 		PublisherName: a.PublisherName, AppOwnerOrganizationID: a.OwnerTenantID,
 		ReplyURLs: append([]string(nil), a.ReplyURLs...), ServicePrincipalType: "Application",
 		SignInAudience: "AzureADMultipleOrgs",
 		// ENTRA.md A5: SPs carry their app's exposed scopes and roles.
-		OAuth2PermissionScopes: append([]graph.PermissionScope(nil), a.Scopes...),
-		AppRoles:               append([]graph.AppRole(nil), a.AppRoles...),
+		OAuth2PermissionScopes: append([]entra.PermissionScope(nil), a.Scopes...),
+		AppRoles:               append([]entra.AppRole(nil), a.AppRoles...),
 	}
 	if a.VerifiedPublisher != nil {
 		vp := *a.VerifiedPublisher
 		sp.VerifiedPublisher = &vp
 	} else {
 		// Graph returns an empty verifiedPublisher object for unverified apps.
-		sp.VerifiedPublisher = &graph.VerifiedPublisher{}
+		sp.VerifiedPublisher = &entra.VerifiedPublisher{}
 	}
 	return sp
 }

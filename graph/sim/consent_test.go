@@ -2,12 +2,11 @@ package sim
 
 import (
 	"bytes"
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
-
-	"consentwiz/graph"
 )
 
 func TestScenarioOutcomes(t *testing.T) {
@@ -87,7 +86,7 @@ func TestSignInDetails(t *testing.T) {
 	// Legacy user consent with an unverified app: risk-based step-up (ENTRA.md B3).
 	s2, _ := New(Options{Scenario: "unverified-publisher"})
 	t2 := s2.Tenant()
-	t2.SetUserConsentPolicies([]string{graph.SelfConsentPrefix + graph.PolicyLegacy})
+	t2.SetUserConsentPolicies([]string{entra.SelfConsentPrefix + entra.PolicyLegacy})
 	if out := t2.UserSignIn(t2.EndUserUPN(), TrackerRMSAppID, nil, ""); out.Code != 900941 {
 		t.Errorf("risky app: %+v", out)
 	}
@@ -106,7 +105,7 @@ func TestSignInDetails(t *testing.T) {
 	}
 	s3, _ := New(Options{Scenario: "locked-down"})
 	t3 := s3.Tenant()
-	t3.SetUserConsentPolicies([]string{graph.SelfConsentPrefix + graph.PolicyLow})
+	t3.SetUserConsentPolicies([]string{entra.SelfConsentPrefix + entra.PolicyLow})
 	if out := t3.UserSignIn(t3.EndUserUPN(), TrackerRMSAppID, []string{"User.Read"}, ""); out.Result != ResultNeedAdminApproval {
 		t.Errorf("-low with nothing classified: %+v", out)
 	}
@@ -115,7 +114,7 @@ func TestSignInDetails(t *testing.T) {
 		t.Errorf("-low, verified, classified low: %+v", out)
 	}
 	// Admin-only scope: 90094 even under legacy.
-	t3.SetUserConsentPolicies([]string{graph.SelfConsentPrefix + graph.PolicyLegacy})
+	t3.SetUserConsentPolicies([]string{entra.SelfConsentPrefix + entra.PolicyLegacy})
 	if out := t3.UserSignIn(t3.EndUserUPN(), TrackerRMSAppID, []string{"Directory.Read.All"}, ""); out.Code != 90094 {
 		t.Errorf("admin-only scope: %+v", out)
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"consentwiz/graph"
 )
 
 var adminScopes = []string{"User.Read", "Policy.Read.All", "Policy.ReadWrite.Authorization", "Policy.ReadWrite.ConsentRequest",
@@ -126,7 +125,7 @@ func TestGraphPagingSelectFilterSearch(t *testing.T) {
 	if len(r.values()) != 1 {
 		t.Errorf("groups: %s", r.raw)
 	}
-	r = call(t, s, tok, "GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+graph.MicrosoftGraphAppID+"'"), nil)
+	r = call(t, s, tok, "GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+entra.MicrosoftGraphAppID+"'"), nil)
 	if v := r.values(); len(v) != 1 || len(v[0]["oauth2PermissionScopes"].([]any)) < 30 {
 		t.Errorf("Graph SP by appId: %d", len(v))
 	}
@@ -138,7 +137,7 @@ func TestGraphPagingSelectFilterSearch(t *testing.T) {
 		t.Errorf("/me $select: %s", r.raw)
 	}
 	r = call(t, s, tok, "GET", "/v1.0/me/memberOf", nil)
-	if v := r.values(); len(v) != 1 || v[0]["@odata.type"] != "#microsoft.graph.directoryRole" || v[0]["roleTemplateId"] != graph.RoleGlobalAdmin {
+	if v := r.values(); len(v) != 1 || v[0]["@odata.type"] != "#microsoft.graph.directoryRole" || v[0]["roleTemplateId"] != entra.RoleGlobalAdmin {
 		t.Errorf("memberOf: %s", r.raw)
 	}
 	r = call(t, s, tok, "GET", "/v1.0/organization", nil)
@@ -153,7 +152,7 @@ func TestGraphPolicies(t *testing.T) {
 	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
 	r := call(t, s, tok, "GET", "/v1.0/policies/authorizationPolicy", nil)
 	got := r.body["defaultUserRolePermissions"].(map[string]any)["permissionGrantPoliciesAssigned"].([]any)
-	if len(got) != 2 || !strings.HasPrefix(got[0].(string), graph.OwnedResourceConsentPrefix) {
+	if len(got) != 2 || !strings.HasPrefix(got[0].(string), entra.OwnedResourceConsentPrefix) {
 		t.Errorf("locked-down policies: %v", got)
 	}
 	// Casing is stored as sent (ENTRA.md A1).
@@ -185,7 +184,7 @@ func TestGraphPolicies(t *testing.T) {
 	// A concurrent admin's change after our write.
 	s.SetFaults(Faults{ConcurrentChange: true})
 	call(t, s, tok, "PATCH", "/v1.0/policies/authorizationPolicy", map[string]any{"defaultUserRolePermissions": map[string]any{"permissionGrantPoliciesAssigned": want}})
-	if p := ten.AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; p[0] != graph.SelfConsentPrefix+graph.PolicyLow || len(p) != 2 {
+	if p := ten.AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; p[0] != entra.SelfConsentPrefix+entra.PolicyLow || len(p) != 2 {
 		t.Errorf("concurrent change: %v", p)
 	}
 	// adminConsentRequestPolicy: PUT (not PATCH), version increments.
@@ -208,7 +207,7 @@ func TestGraphPolicies(t *testing.T) {
 	// The managed policy's excludes hold Calendars.ReadWrite (ENTRA.md B4).
 	r = call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-recommended/excludes", nil)
 	ex := r.values()
-	if len(ex) != 1 || ex[0]["resourceApplication"] != graph.MicrosoftGraphAppID || !strings.Contains(string(r.raw), "1ec239c2-d7c9-4623-a91a-a9775856bb36") {
+	if len(ex) != 1 || ex[0]["resourceApplication"] != entra.MicrosoftGraphAppID || !strings.Contains(string(r.raw), "1ec239c2-d7c9-4623-a91a-a9775856bb36") {
 		t.Errorf("excludes: %s", r.raw)
 	}
 	for _, id := range []string{"microsoft-user-default-low", "microsoft-user-default-legacy", "microsoft-application-admin", "microsoft-company-admin"} {
@@ -243,7 +242,7 @@ func TestGraphServicePrincipalsGrantsClassifications(t *testing.T) {
 	if r := call(t, s, tok, "GET", alt, nil); r.status != 200 || r.body["id"] != spID {
 		t.Errorf("alternate key: %d", r.status)
 	}
-	gsp := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+graph.MicrosoftGraphAppID+"')?$select=id", nil).body["id"].(string)
+	gsp := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+entra.MicrosoftGraphAppID+"')?$select=id", nil).body["id"].(string)
 	grant := map[string]string{"clientId": spID, "consentType": "AllPrincipals", "resourceId": gsp, "scope": "User.Read Calendars.ReadWrite"}
 	r = call(t, s, tok, "POST", "/v1.0/oauth2PermissionGrants", grant)
 	if r.status != 201 {
@@ -287,7 +286,7 @@ func TestGraphServicePrincipalsGrantsClassifications(t *testing.T) {
 		t.Errorf("appRoleAssignments: %s", r.raw)
 	}
 	// Classifications: only User-type scopes; duplicates rejected.
-	cls := "/v1.0/servicePrincipals(appId='" + graph.MicrosoftGraphAppID + "')/delegatedPermissionClassifications"
+	cls := "/v1.0/servicePrincipals(appId='" + entra.MicrosoftGraphAppID + "')/delegatedPermissionClassifications"
 	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionName": "User.Read", "classification": "low"}); r.status != 201 {
 		t.Errorf("classify: %d %s", r.status, r.raw)
 	}
@@ -471,7 +470,7 @@ func TestManyAppsStaysIndexed(t *testing.T) {
 		t.Fatalf("SPs: %d", n)
 	}
 	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
-	r := call(t, s, tok, "GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+graph.MicrosoftGraphAppID+"'"), nil)
+	r := call(t, s, tok, "GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+entra.MicrosoftGraphAppID+"'"), nil)
 	if len(r.values()) != 1 {
 		t.Errorf("SP by appId: %s", r.raw)
 	}

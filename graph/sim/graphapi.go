@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"consentwiz/graph/entra"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,19 +11,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // ---- role and scope sets (ENTRA.md A1–A7) ---------------------------------------
 
 var (
-	rolesRead            = []string{graph.RoleGlobalAdmin, graph.RoleGlobalReader, graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin, graph.RolePrivilegedRoleAdmin}
-	rolesRequestsRead    = []string{graph.RoleGlobalAdmin, graph.RoleGlobalReader, graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin} // A4
-	rolesAuthzWrite      = []string{graph.RolePrivilegedRoleAdmin, graph.RoleGlobalAdmin}                                                       // A1
-	rolesGA              = []string{graph.RoleGlobalAdmin}                                                                                      // A3
-	rolesAppWrite        = []string{graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin, graph.RolePrivilegedRoleAdmin, graph.RoleGlobalAdmin}
-	rolesClassify        = []string{graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin, graph.RoleGlobalAdmin} // A5
+	rolesRead            = []string{entra.RoleGlobalAdmin, entra.RoleGlobalReader, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin}
+	rolesRequestsRead    = []string{entra.RoleGlobalAdmin, entra.RoleGlobalReader, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin} // A4
+	rolesAuthzWrite      = []string{entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}                                                       // A1
+	rolesGA              = []string{entra.RoleGlobalAdmin}                                                                                      // A3
+	rolesAppWrite        = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}
+	rolesClassify        = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RoleGlobalAdmin} // A5
 	scAuthzRead          = []string{"Policy.Read.All", "Policy.ReadWrite.Authorization"}
 	scAuthzWrite         = []string{"Policy.ReadWrite.Authorization"}
 	scACRPRead           = []string{"Policy.Read.All", "Policy.ReadWrite.ConsentRequest"}
@@ -50,7 +49,7 @@ var (
 func roleNames(roles []string) string {
 	var n []string
 	for _, r := range roles {
-		n = append(n, graph.RoleNames[r])
+		n = append(n, entra.RoleNames[r])
 	}
 	return strings.Join(n, ", ")
 }
@@ -419,7 +418,7 @@ func (g *greq) decodeBody() (map[string]json.RawMessage, *gresp) {
 // ---- policies ---------------------------------------------------------------------
 
 type authzJSON struct {
-	graph.AuthorizationPolicy
+	entra.AuthorizationPolicy
 	Description string `json:"description"`
 	// Beta only (ENTRA.md A1).
 	PermissionGrantPolicyIdsAssignedToDefaultUserRole []string `json:"permissionGrantPolicyIdsAssignedToDefaultUserRole,omitempty"`
@@ -540,13 +539,13 @@ func (g *greq) patchAuthz() gresp {
 	g.s.mu.Unlock()
 	if concurrent {
 		// Another admin changes the setting right after our write.
-		other := graph.SelfConsentPrefix + graph.PolicyLow
+		other := entra.SelfConsentPrefix + entra.PolicyLow
 		if containsFold(g.t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned, other) {
-			other = graph.SelfConsentPrefix + graph.PolicyLegacy
+			other = entra.SelfConsentPrefix + entra.PolicyLegacy
 		}
 		var kept []string
 		for _, v := range g.t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned {
-			if len(v) >= len(graph.OwnedResourceConsentPrefix) && strings.EqualFold(v[:len(graph.OwnedResourceConsentPrefix)], graph.OwnedResourceConsentPrefix) {
+			if len(v) >= len(entra.OwnedResourceConsentPrefix) && strings.EqualFold(v[:len(entra.OwnedResourceConsentPrefix)], entra.OwnedResourceConsentPrefix) {
 				kept = append(kept, v)
 			}
 		}
@@ -570,7 +569,7 @@ func (g *greq) putACRP() gresp {
 			return badRequest(fmt.Sprintf("Property '%s' does not exist as a declared property or extension property.", k))
 		}
 	}
-	var p graph.AdminConsentRequestPolicy
+	var p entra.AdminConsentRequestPolicy
 	if err := json.Unmarshal(g.body, &p); err != nil {
 		return badRequest("Invalid adminConsentRequestPolicy: " + err.Error())
 	}
@@ -588,7 +587,7 @@ func (g *greq) putACRP() gresp {
 	v := g.t.acrp.Version + 1
 	p.ID, p.Version = "adminConsentRequestPolicy", v
 	if p.Reviewers == nil {
-		p.Reviewers = []graph.ReviewerScope{}
+		p.Reviewers = []entra.ReviewerScope{}
 	}
 	g.t.acrp = p
 	return noContent()
@@ -622,7 +621,7 @@ func (g *greq) permissionGrantPolicies(segs []string) gresp {
 	if len(segs) == 1 {
 		return g.object(http.StatusOK, policyJSON{p.ID, p.DisplayName, p.Description}, "policies/permissionGrantPolicies/$entity")
 	}
-	var sets []graph.PermissionGrantConditionSet
+	var sets []entra.PermissionGrantConditionSet
 	switch {
 	case len(segs) == 2 && segs[1] == "includes":
 		sets = p.Includes
@@ -684,7 +683,7 @@ func (g *greq) listServicePrincipals() gresp {
 	return g.collection(items, "servicePrincipals")
 }
 
-func spMatches(s *graph.ServicePrincipal, cs []clause) bool {
+func spMatches(s *entra.ServicePrincipal, cs []clause) bool {
 	for _, c := range cs {
 		var have string
 		switch strings.ToLower(c.prop) {
@@ -705,7 +704,7 @@ func spMatches(s *graph.ServicePrincipal, cs []clause) bool {
 }
 
 // resolveSP resolves "{id}" or "(appId='…')" (ENTRA.md A5 alternate key).
-func (g *greq) resolveSP(key string) (*graph.ServicePrincipal, string) {
+func (g *greq) resolveSP(key string) (*entra.ServicePrincipal, string) {
 	if strings.HasPrefix(key, "(") {
 		inner := strings.TrimSuffix(strings.TrimPrefix(key, "("), ")")
 		k, v, ok := strings.Cut(inner, "=")
@@ -764,7 +763,7 @@ func (g *greq) servicePrincipal(key string, segs []string) gresp {
 			if sp == nil {
 				return notFound(name)
 			}
-			if strings.EqualFold(sp.AppID, graph.MicrosoftGraphAppID) {
+			if strings.EqualFold(sp.AppID, entra.MicrosoftGraphAppID) {
 				return gerr(http.StatusBadRequest, "Request_BadRequest", "The service principal of a Microsoft first-party application cannot be deleted.")
 			}
 			g.t.deleteSPLocked(sp.ID)
@@ -815,7 +814,7 @@ func (g *greq) servicePrincipal(key string, segs []string) gresp {
 	return gerr(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", nav))
 }
 
-func (g *greq) patchSP(sp *graph.ServicePrincipal, name string) gresp {
+func (g *greq) patchSP(sp *entra.ServicePrincipal, name string) gresp {
 	if e := g.need(scAppWrite, rolesAppWrite); e != nil {
 		return *e
 	}
@@ -857,9 +856,9 @@ func (g *greq) assignItems(ids []string, ctx string) gresp {
 
 // createAssignment: POST appRoleAssignedTo (ENTRA.md A6). Microsoft Graph app
 // roles need PRA/GA (A7); other resources also allow CAA/AA.
-func (g *greq) createAssignment(res *graph.ServicePrincipal, name string) gresp {
+func (g *greq) createAssignment(res *entra.ServicePrincipal, name string) gresp {
 	roles := rolesAuthzWrite
-	if res != nil && !strings.EqualFold(res.AppID, graph.MicrosoftGraphAppID) {
+	if res != nil && !strings.EqualFold(res.AppID, entra.MicrosoftGraphAppID) {
 		roles = rolesAppWrite
 	}
 	if e := g.need(scAssignWrite, roles); e != nil {
@@ -868,7 +867,7 @@ func (g *greq) createAssignment(res *graph.ServicePrincipal, name string) gresp 
 	if res == nil {
 		return notFound(name)
 	}
-	var b graph.AppRoleAssignment
+	var b entra.AppRoleAssignment
 	if err := json.Unmarshal(g.body, &b); err != nil {
 		return badRequest("Invalid appRoleAssignment: " + err.Error())
 	}
@@ -900,9 +899,9 @@ func (g *greq) createAssignment(res *graph.ServicePrincipal, name string) gresp 
 
 // deleteAssignment: DELETE servicePrincipals/{resource}/appRoleAssignedTo/{id}
 // (undo of an app role grant), with the roles createAssignment needs.
-func (g *greq) deleteAssignment(res *graph.ServicePrincipal, name, id string) gresp {
+func (g *greq) deleteAssignment(res *entra.ServicePrincipal, name, id string) gresp {
 	roles := rolesAuthzWrite
-	if res != nil && !strings.EqualFold(res.AppID, graph.MicrosoftGraphAppID) {
+	if res != nil && !strings.EqualFold(res.AppID, entra.MicrosoftGraphAppID) {
 		roles = rolesAppWrite
 	}
 	if e := g.need(scAssignWrite, roles); e != nil {
@@ -919,7 +918,7 @@ func (g *greq) deleteAssignment(res *graph.ServicePrincipal, name, id string) gr
 	return noContent()
 }
 
-func (g *greq) classifications(sp *graph.ServicePrincipal, name string, segs []string) gresp {
+func (g *greq) classifications(sp *entra.ServicePrincipal, name string, segs []string) gresp {
 	switch {
 	case len(segs) == 0 && g.method == http.MethodGet:
 		if e := g.need(scClassifyRead, rolesRead); e != nil {
@@ -940,11 +939,11 @@ func (g *greq) classifications(sp *graph.ServicePrincipal, name string, segs []s
 		if sp == nil {
 			return notFound(name)
 		}
-		var b graph.DelegatedPermissionClassification
+		var b entra.DelegatedPermissionClassification
 		if err := json.Unmarshal(g.body, &b); err != nil {
 			return badRequest("Invalid delegatedPermissionClassification: " + err.Error())
 		}
-		var ps *graph.PermissionScope
+		var ps *entra.PermissionScope
 		for i := range sp.OAuth2PermissionScopes {
 			s := &sp.OAuth2PermissionScopes[i]
 			if (b.PermissionID != "" && strings.EqualFold(s.ID, b.PermissionID)) || (b.PermissionID == "" && strings.EqualFold(s.Value, b.PermissionName)) {
@@ -966,7 +965,7 @@ func (g *greq) classifications(sp *graph.ServicePrincipal, name string, segs []s
 				return badRequest(fmt.Sprintf("A classification for permission '%s' already exists.", ps.Value))
 			}
 		}
-		c := graph.DelegatedPermissionClassification{ID: g.t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: strings.ToLower(b.Classification)}
+		c := entra.DelegatedPermissionClassification{ID: g.t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: strings.ToLower(b.Classification)}
 		g.t.classifications[sp.ID] = append(g.t.classifications[sp.ID], c)
 		return g.object(http.StatusCreated, c, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications/$entity")
 	case len(segs) == 1 && g.method == http.MethodDelete:
@@ -1002,7 +1001,7 @@ func (g *greq) grantItems(ids []string, cs []clause) gresp {
 	return g.collection(items, "oauth2PermissionGrants")
 }
 
-func grantMatches(gr *graph.OAuth2PermissionGrant, cs []clause) bool {
+func grantMatches(gr *entra.OAuth2PermissionGrant, cs []clause) bool {
 	for _, c := range cs {
 		var have string
 		switch strings.ToLower(c.prop) {
@@ -1097,7 +1096,7 @@ func (g *greq) grantsRoute(segs []string) gresp {
 	return methodNotAllowed()
 }
 
-func (g *greq) checkScopes(res *graph.ServicePrincipal, scope string) *gresp {
+func (g *greq) checkScopes(res *entra.ServicePrincipal, scope string) *gresp {
 	for _, sc := range strings.Fields(scope) {
 		if res == nil || findScope(res, sc) == nil {
 			r := badRequest(fmt.Sprintf("Invalid value specified for property 'scope' of resource 'OAuth2PermissionGrant': '%s' is not a delegated permission of the resource.", sc))
@@ -1112,7 +1111,7 @@ func (g *greq) createGrant() gresp {
 	if e := g.need(scGrantWrite, rolesAppWrite); e != nil {
 		return *e
 	}
-	var b graph.OAuth2PermissionGrant
+	var b entra.OAuth2PermissionGrant
 	if err := json.Unmarshal(g.body, &b); err != nil {
 		return badRequest("Invalid oauth2PermissionGrant: " + err.Error())
 	}
@@ -1141,7 +1140,7 @@ func (g *greq) createGrant() gresp {
 	if g.t.findGrantLocked(b.ClientID, b.ResourceID, b.ConsentType, b.PrincipalID) != nil {
 		return gerr(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
 	}
-	gr := g.t.addGrantLocked(&graph.OAuth2PermissionGrant{ClientID: b.ClientID, ConsentType: b.ConsentType, PrincipalID: b.PrincipalID, ResourceID: b.ResourceID, Scope: b.Scope})
+	gr := g.t.addGrantLocked(&entra.OAuth2PermissionGrant{ClientID: b.ClientID, ConsentType: b.ConsentType, PrincipalID: b.PrincipalID, ResourceID: b.ResourceID, Scope: b.Scope})
 	r := g.object(http.StatusCreated, gr, "oauth2PermissionGrants/$entity")
 	r.hdr = map[string]string{"Location": g.root + "/oauth2PermissionGrants/" + gr.ID}
 	return r
@@ -1213,7 +1212,7 @@ func (g *greq) requestsRoute(segs []string) gresp {
 	return g.collection(items, "identityGovernance/appConsent/appConsentRequests('"+r.ID+"')/userConsentRequests")
 }
 
-func hasUserRequestStatus(r *graph.AppConsentRequest, status string) bool {
+func hasUserRequestStatus(r *entra.AppConsentRequest, status string) bool {
 	for _, u := range r.UserConsentRequests {
 		if strings.EqualFold(u.Status, status) {
 			return true
@@ -1255,7 +1254,7 @@ func (g *greq) memberOf(u *simUser, segs []string) gresp {
 	if cast == "" || cast == "directoryRole" {
 		for _, r := range u.roles {
 			// ENTRA.md A7: activated directory roles carry roleTemplateId.
-			items = append(items, item{v: graph.DirectoryRole{ID: g.t.roleObjIDs[r], DisplayName: graph.RoleNames[r], RoleTemplateID: r},
+			items = append(items, item{v: entra.DirectoryRole{ID: g.t.roleObjIDs[r], DisplayName: entra.RoleNames[r], RoleTemplateID: r},
 				odataType: "#microsoft.graph.directoryRole"})
 		}
 	}
@@ -1274,7 +1273,7 @@ func (g *greq) organization(segs []string) gresp {
 	if e := g.need(scOrg, nil); e != nil {
 		return *e
 	}
-	org := graph.Organization{ID: g.t.id, DisplayName: g.t.name, VerifiedDomains: append([]graph.VerifiedDomain(nil), g.t.domains...)}
+	org := entra.Organization{ID: g.t.id, DisplayName: g.t.name, VerifiedDomains: append([]entra.VerifiedDomain(nil), g.t.domains...)}
 	if len(segs) == 1 {
 		if segs[0] != g.t.id {
 			return notFound(segs[0])
@@ -1334,7 +1333,7 @@ func (g *greq) usersRoute(segs []string) gresp {
 	return g.memberOf(u, segs[1:])
 }
 
-func userField(u graph.User, prop string) string {
+func userField(u entra.User, prop string) string {
 	switch strings.ToLower(prop) {
 	case "userprincipalname":
 		return u.UserPrincipalName
@@ -1346,7 +1345,7 @@ func userField(u graph.User, prop string) string {
 	return u.DisplayName
 }
 
-func userMatches(u graph.User, cs []clause) bool {
+func userMatches(u entra.User, cs []clause) bool {
 	for _, c := range cs {
 		if !matchText(c.kind, userField(u, c.prop), c.val) {
 			return false

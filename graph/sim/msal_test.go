@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"context"
 	stderrors "errors"
 	"io"
@@ -11,13 +12,11 @@ import (
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
-
-	"consentwiz/graph"
 )
 
 func newPCA(t *testing.T, s *Server, tenant string) public.Client {
 	t.Helper()
-	pca, err := public.New(graph.DefaultClientID,
+	pca, err := public.New(entra.DefaultClientID,
 		public.WithAuthority(s.LoginURL()+"/"+tenant),
 		public.WithInstanceDiscovery(false),
 		public.WithHTTPClient(s.HTTPClient()))
@@ -169,7 +168,7 @@ func TestMSALInteractive(t *testing.T) {
 func TestMSALInteractiveBadPKCEAndLoginHint(t *testing.T) {
 	s := newSim(t, Options{})
 	c := s.HTTPClient()
-	q := url.Values{"client_id": {graph.DefaultClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost:9/"},
+	q := url.Values{"client_id": {entra.DefaultClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost:9/"},
 		"scope": {"User.Read openid"}, "state": {"st"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
 		"code_challenge_method": {"S256"}, "response_mode": {"form_post"}, "login_hint": {"pra@contoso.com"}}
 	p := get(t, c, s.LoginURL()+"/organizations/oauth2/v2.0/authorize?"+q.Encode())
@@ -189,7 +188,7 @@ func TestMSALInteractiveBadPKCEAndLoginHint(t *testing.T) {
 	}
 	post := func(verifier, redirect string) resp {
 		res, err := c.PostForm(s.LoginURL()+"/organizations/oauth2/v2.0/token", url.Values{
-			"client_id": {graph.DefaultClientID}, "grant_type": {"authorization_code"}, "code": {code},
+			"client_id": {entra.DefaultClientID}, "grant_type": {"authorization_code"}, "code": {code},
 			"code_verifier": {verifier}, "redirect_uri": {redirect}, "scope": {"User.Read openid"}})
 		if err != nil {
 			t.Fatal(err)
@@ -246,7 +245,7 @@ func TestMSALIncrementalConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The device code approval recorded the admin's consent as a Principal grant.
-	grants := ten.Grants(graph.DefaultClientID)
+	grants := ten.Grants(entra.DefaultClientID)
 	if len(grants) != 1 || grants[0].ConsentType != "Principal" || !strings.Contains(grants[0].Scope, "User.Read") {
 		t.Fatalf("grants after device code: %+v", grants)
 	}

@@ -1,16 +1,15 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"slices"
 	"strings"
-
-	"consentwiz/graph"
 )
 
 // Permission grant policies are data: the Graph endpoints serve the same
 // condition sets the end-user evaluation applies (ENTRA.md A2).
 
-func cond(permType, classification, resource string, perms []string) graph.PermissionGrantConditionSet {
+func cond(permType, classification, resource string, perms []string) entra.PermissionGrantConditionSet {
 	if resource == "" {
 		resource = "any"
 	}
@@ -20,7 +19,7 @@ func cond(permType, classification, resource string, perms []string) graph.Permi
 	if classification == "" {
 		classification = "all"
 	}
-	return graph.PermissionGrantConditionSet{
+	return entra.PermissionGrantConditionSet{
 		PermissionType: permType, PermissionClassification: classification, ResourceApplication: resource,
 		Permissions: perms, ClientApplicationIDs: []string{"all"}, ClientApplicationTenantIDs: []string{"all"},
 		ClientApplicationPublisherIDs: []string{"all"},
@@ -44,13 +43,13 @@ func builtinPolicies(tenantID string) map[string]*grantPolicy {
 	lowVerified.ClientApplicationsFromVerifiedPublisherOnly = true
 	lowOwn := cond("delegated", "low", "", nil)
 	lowOwn.ClientApplicationTenantIDs = []string{tenantID}
-	add(&grantPolicy{ID: graph.PolicyLow, DisplayName: "Default User Low Policy",
+	add(&grantPolicy{ID: entra.PolicyLow, DisplayName: "Default User Low Policy",
 		Description: "All low risk permissions consentable by member type users by default.",
-		Includes:    []graph.PermissionGrantConditionSet{lowVerified, lowOwn}})
+		Includes:    []entra.PermissionGrantConditionSet{lowVerified, lowOwn}})
 	// ENTRA.md A1: legacy "Allow user consent for apps": any user-consentable delegated permission.
-	add(&grantPolicy{ID: graph.PolicyLegacy, DisplayName: "Default User Legacy Policy",
+	add(&grantPolicy{ID: entra.PolicyLegacy, DisplayName: "Default User Legacy Policy",
 		Description: "All user consentable permissions consentable by member type users by default.",
-		Includes:    []graph.PermissionGrantConditionSet{cond("delegatedUserConsentable", "", "", nil)}})
+		Includes:    []entra.PermissionGrantConditionSet{cond("delegatedUserConsentable", "", "", nil)}})
 	// ENTRA.md B4: the managed policy excludes the Graph mail/calendar/files scopes.
 	var excluded []string
 	for _, s := range graphScopes() {
@@ -58,27 +57,27 @@ func builtinPolicies(tenantID string) map[string]*grantPolicy {
 			excluded = append(excluded, s.ID)
 		}
 	}
-	add(&grantPolicy{ID: graph.PolicyManagedRecommended, DisplayName: "Microsoft User Default Recommended Policy",
+	add(&grantPolicy{ID: entra.PolicyManagedRecommended, DisplayName: "Microsoft User Default Recommended Policy",
 		Description: "Permissions consentable based on Microsoft's current recommendations.",
-		Includes:    []graph.PermissionGrantConditionSet{cond("delegatedUserConsentable", "", "", nil)},
-		Excludes:    []graph.PermissionGrantConditionSet{cond("delegated", "", graph.MicrosoftGraphAppID, excluded)}})
+		Includes:    []entra.PermissionGrantConditionSet{cond("delegatedUserConsentable", "", "", nil)},
+		Excludes:    []entra.PermissionGrantConditionSet{cond("delegated", "", entra.MicrosoftGraphAppID, excluded)}})
 	// ENTRA.md B4: the mail-client policy (spelling as seen in tenant data).
 	mail := cond("delegatedUserConsentable", "", "", nil)
 	mail.ClientApplicationIDs = append([]string(nil), mailClientAppIDs...)
 	add(&grantPolicy{ID: "microsoft-user-default-allow-consent-apps", DisplayName: "Allow consent for popular mail clients",
-		Description: "Mail clients users may consent to.", Includes: []graph.PermissionGrantConditionSet{mail}})
+		Description: "Mail clients users may consent to.", Includes: []entra.PermissionGrantConditionSet{mail}})
 	// ENTRA.md A2/A7: what Application/Cloud Application Administrators may grant:
 	// everything except Microsoft Graph app roles.
 	add(&grantPolicy{ID: "microsoft-application-admin", DisplayName: "Application Administrator",
 		Description: "Permissions consentable by Application Administrators.",
-		Includes:    []graph.PermissionGrantConditionSet{cond("delegated", "", "", nil), cond("application", "", "", nil)},
-		Excludes:    []graph.PermissionGrantConditionSet{cond("application", "", graph.MicrosoftGraphAppID, nil)}})
+		Includes:    []entra.PermissionGrantConditionSet{cond("delegated", "", "", nil), cond("application", "", "", nil)},
+		Excludes:    []entra.PermissionGrantConditionSet{cond("application", "", entra.MicrosoftGraphAppID, nil)}})
 	add(&grantPolicy{ID: "microsoft-company-admin", DisplayName: "Company Administrator",
 		Description: "Permissions consentable by Company Administrators.",
-		Includes:    []graph.PermissionGrantConditionSet{cond("delegated", "", "", nil), cond("application", "", "", nil)}})
+		Includes:    []entra.PermissionGrantConditionSet{cond("delegated", "", "", nil), cond("application", "", "", nil)}})
 	add(&grantPolicy{ID: "microsoft-all-application-permissions", DisplayName: "All application permissions",
 		Description: "Includes all application permissions (app roles), for all APIs, for any client application.",
-		Includes:    []graph.PermissionGrantConditionSet{cond("application", "", "", nil)}})
+		Includes:    []entra.PermissionGrantConditionSet{cond("application", "", "", nil)}})
 	for _, kind := range []string{"team", "chat"} {
 		add(&grantPolicy{ID: "microsoft-dynamically-managed-permissions-for-" + kind,
 			DisplayName: "Dynamically managed permissions for " + kind,
@@ -114,9 +113,9 @@ func hexN(v uint64, n int) string {
 
 // permRef is one permission being consented to.
 type permRef struct {
-	resource    *graph.ServicePrincipal
-	scope       *graph.PermissionScope // delegated
-	role        *graph.AppRole         // application
+	resource    *entra.ServicePrincipal
+	scope       *entra.PermissionScope // delegated
+	role        *entra.AppRole         // application
 	client      *App
 	clientOwner string
 }
@@ -129,7 +128,7 @@ func allOr(list []string, v string) bool {
 }
 
 // matches reports whether a condition set matches a permission (ENTRA.md A2 fields).
-func (t *Tenant) condMatchesLocked(c graph.PermissionGrantConditionSet, p permRef) bool {
+func (t *Tenant) condMatchesLocked(c entra.PermissionGrantConditionSet, p permRef) bool {
 	switch strings.ToLower(c.PermissionType) {
 	case "delegated":
 		if p.scope == nil {
@@ -193,8 +192,8 @@ func (t *Tenant) classificationLocked(resourceSPID, permID string) string {
 // some include matches and no exclude matches (ENTRA.md A2).
 func (t *Tenant) policyApprovesLocked(p *grantPolicy, perms []permRef) bool {
 	for _, pr := range perms {
-		inc := slices.ContainsFunc(p.Includes, func(c graph.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
-		exc := slices.ContainsFunc(p.Excludes, func(c graph.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
+		inc := slices.ContainsFunc(p.Includes, func(c entra.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
+		exc := slices.ContainsFunc(p.Excludes, func(c entra.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
 		if !inc || exc {
 			return false
 		}
@@ -208,8 +207,8 @@ func (t *Tenant) policyApprovesLocked(p *grantPolicy, perms []permRef) bool {
 func (t *Tenant) selfConsentPolicyIDsLocked() []string {
 	var ids []string
 	for _, v := range t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned {
-		if len(v) > len(graph.SelfConsentPrefix) && strings.EqualFold(v[:len(graph.SelfConsentPrefix)], graph.SelfConsentPrefix) {
-			ids = append(ids, v[len(graph.SelfConsentPrefix):])
+		if len(v) > len(entra.SelfConsentPrefix) && strings.EqualFold(v[:len(entra.SelfConsentPrefix)], entra.SelfConsentPrefix) {
+			ids = append(ids, v[len(entra.SelfConsentPrefix):])
 		}
 	}
 	return ids

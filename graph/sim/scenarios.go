@@ -1,11 +1,10 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"sort"
 	"strings"
-
-	"consentwiz/graph"
 )
 
 // scenario builds a tenant's state; the common Contoso directory already exists.
@@ -40,27 +39,27 @@ func ScenarioNames() []string {
 func ScenarioDescription(name string) string { return scenarios[name].desc }
 
 var ownedResourceEntries = []string{
-	graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",
-	graph.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-chat",
+	entra.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",
+	entra.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-chat",
 }
 
 // buildContoso creates the directory every scenario shares. base is "contoso",
 // "contoso2", … so that several tenants on one server have distinct domains.
 func (t *Tenant) buildContoso(base string) {
 	dom := base + ".com"
-	t.domains = []graph.VerifiedDomain{
+	t.domains = []entra.VerifiedDomain{
 		{Name: base + ".onmicrosoft.com", IsInitial: true},
 		{Name: dom, IsDefault: true},
 	}
 	if t.name == "" {
 		t.name = strings.ToUpper(base[:1]) + base[1:]
 	}
-	admin := t.addUserLocked("admin@"+dom, "Adele Vance (admin)", graph.RoleGlobalAdmin)
+	admin := t.addUserLocked("admin@"+dom, "Adele Vance (admin)", entra.RoleGlobalAdmin)
 	megan := t.addUserLocked("megan@"+dom, "Megan Bowen")
-	reader := t.addUserLocked("reader@"+dom, "Grady Archie (reader)", graph.RoleGlobalReader)
-	t.addUserLocked("appadmin@"+dom, "Alex Wilber (app admin)", graph.RoleApplicationAdmin)
-	t.addUserLocked("cloudadmin@"+dom, "Isaiah Langer (cloud app admin)", graph.RoleCloudApplicationAdmin)
-	t.addUserLocked("pra@"+dom, "Lidia Holloway (privileged role admin)", graph.RolePrivilegedRoleAdmin)
+	reader := t.addUserLocked("reader@"+dom, "Grady Archie (reader)", entra.RoleGlobalReader)
+	t.addUserLocked("appadmin@"+dom, "Alex Wilber (app admin)", entra.RoleApplicationAdmin)
+	t.addUserLocked("cloudadmin@"+dom, "Isaiah Langer (cloud app admin)", entra.RoleCloudApplicationAdmin)
+	t.addUserLocked("pra@"+dom, "Lidia Holloway (privileged role admin)", entra.RolePrivilegedRoleAdmin)
 	t.addGroupLocked("Helpdesk", megan, reader)
 	t.adminUPN, t.endUserUPN, t.appID = admin.UserPrincipalName, megan.UserPrincipalName, TrackerRMSAppID
 	t.authz.DefaultUserRolePermissions.AllowedToCreateApps = true
@@ -78,7 +77,7 @@ func (t *Tenant) enableWorkflow(reviewer *simUser) {
 	t.acrp.NotifyReviewers = true
 	t.acrp.RemindersEnabled = true
 	t.acrp.RequestDurationInDays = 30
-	t.acrp.Reviewers = []graph.ReviewerScope{{Query: "/users/" + reviewer.ID, QueryType: "MicrosoftGraph"}}
+	t.acrp.Reviewers = []entra.ReviewerScope{{Query: "/users/" + reviewer.ID, QueryType: "MicrosoftGraph"}}
 	t.acrp.Version = 1
 }
 
@@ -92,8 +91,8 @@ func buildRequestWorkflow(t *Tenant) {
 
 func buildManagedCalendar(t *Tenant) {
 	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
-		graph.SelfConsentPrefix + graph.PolicyManagedRecommended,
-		graph.SelfConsentPrefix + "microsoft-user-default-allow-consent-apps",
+		entra.SelfConsentPrefix + entra.PolicyManagedRecommended,
+		entra.SelfConsentPrefix + "microsoft-user-default-allow-consent-apps",
 	}, ownedResourceEntries...)
 }
 
@@ -102,7 +101,7 @@ func (t *Tenant) classifyLowBasics() {
 	gsp := t.graphSPLocked()
 	for _, v := range []string{"User.Read", "openid", "profile", "email", "offline_access"} {
 		ps := findScope(gsp, v)
-		t.classifications[gsp.ID] = append(t.classifications[gsp.ID], graph.DelegatedPermissionClassification{
+		t.classifications[gsp.ID] = append(t.classifications[gsp.ID], entra.DelegatedPermissionClassification{
 			ID: t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: "low"})
 	}
 }
@@ -114,11 +113,11 @@ func buildUnverified(t *Tenant) {
 	t.srv.catalog.apps[strings.ToLower(TrackerRMSAppID)].VerifiedPublisher = nil
 	t.srv.catalog.mu.Unlock()
 	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
-		graph.SelfConsentPrefix + graph.PolicyLow}, ownedResourceEntries...)
+		entra.SelfConsentPrefix + entra.PolicyLow}, ownedResourceEntries...)
 	t.classifyLowBasics()
 }
 
-func (t *Tenant) grantTenantWide() *graph.ServicePrincipal {
+func (t *Tenant) grantTenantWide() *entra.ServicePrincipal {
 	sp := t.ensureSPLocked(TrackerRMSAppID)
 	a := t.srv.catalog.get(TrackerRMSAppID)
 	t.mergeGrantLocked(sp, t.graphSPLocked(), "AllPrincipals", "", a.RequiredScopes)
@@ -140,7 +139,7 @@ func buildGranted(t *Tenant) {
 
 func buildUserConsent(t *Tenant) {
 	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
-		graph.SelfConsentPrefix + graph.PolicyLegacy}, ownedResourceEntries...)
+		entra.SelfConsentPrefix + entra.PolicyLegacy}, ownedResourceEntries...)
 }
 
 // Hostile strings: terminal escapes (clear screen, OSC 52 clipboard write,
@@ -166,14 +165,14 @@ func buildHostile(t *Tenant) {
 	sp := t.ensureSPLocked(TrackerRMSAppID)
 	sp.DisplayName = "TrackerRMS" + escClear + escLink + bidiOverride + "SMR" + long
 	// Old requests and reviewers from when the workflow was on.
-	t.acrp.Reviewers = []graph.ReviewerScope{{Query: "/users/" + admin.ID, QueryType: "MicrosoftGraph"}}
+	t.acrp.Reviewers = []entra.ReviewerScope{{Query: "/users/" + admin.ID, QueryType: "MicrosoftGraph"}}
 	t.acrp.Version = 3
 	a := t.srv.catalog.get(TrackerRMSAppID)
 	t.submitRequestLocked(megan, a, a.RequiredScopes, "please"+escClipboard+escClear+bidiOverride+" approve "+long)
 }
 
 func (t *Tenant) domainLocked() string {
-	return graph.Organization{VerifiedDomains: t.domains}.DefaultDomain()
+	return entra.Organization{VerifiedDomains: t.domains}.DefaultDomain()
 }
 
 // buildManyApps is locked-down in a big tenant: the store must stay fast with
@@ -186,22 +185,22 @@ func buildManyApps(t *Tenant) {
 		users = append(users, t.addUserLocked(fmt.Sprintf("user%03d@%s", i, t.domainLocked()), fmt.Sprintf("User %03d", i)))
 	}
 	on := true
-	var sps []*graph.ServicePrincipal
+	var sps []*entra.ServicePrincipal
 	for i := range 20000 {
-		sp := &graph.ServicePrincipal{ID: t.newGUID(), AppID: t.newGUID(), DisplayName: fmt.Sprintf("App %05d", i),
+		sp := &entra.ServicePrincipal{ID: t.newGUID(), AppID: t.newGUID(), DisplayName: fmt.Sprintf("App %05d", i),
 			AccountEnabled: &on, AppOwnerOrganizationID: "00000000-0000-0000-0000-0000000000bb",
-			ServicePrincipalType: "Application", SignInAudience: "AzureADMultipleOrgs", VerifiedPublisher: &graph.VerifiedPublisher{}}
+			ServicePrincipalType: "Application", SignInAudience: "AzureADMultipleOrgs", VerifiedPublisher: &entra.VerifiedPublisher{}}
 		sps = append(sps, t.addSPLocked(sp))
 	}
 	scopes := []string{"User.Read", "Mail.Read", "Calendars.Read", "offline_access"}
 	for i := range 50000 {
 		sp := sps[i%len(sps)]
 		if i < len(sps) {
-			t.addGrantLocked(&graph.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "AllPrincipals", ResourceID: gsp.ID, Scope: scopes[i%len(scopes)]})
+			t.addGrantLocked(&entra.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "AllPrincipals", ResourceID: gsp.ID, Scope: scopes[i%len(scopes)]})
 			continue
 		}
 		u := users[i%len(users)]
-		t.addGrantLocked(&graph.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "Principal", PrincipalID: u.ID, ResourceID: gsp.ID, Scope: strings.Join(scopes[:1+i%len(scopes)], " ")})
+		t.addGrantLocked(&entra.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "Principal", PrincipalID: u.ID, ResourceID: gsp.ID, Scope: strings.Join(scopes[:1+i%len(scopes)], " ")})
 	}
 	for i := range 500 {
 		a := &App{AppID: sps[i].AppID, DisplayName: sps[i].DisplayName, OwnerTenantID: sps[i].AppOwnerOrganizationID}

@@ -1,12 +1,11 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // Sign-in results (SignInOutcome.Result).
@@ -33,8 +32,8 @@ type SignInOutcome struct {
 
 // Role sets (ENTRA.md A7 and the role requirements of A1–A6).
 var (
-	rolesConsentDelegated = []string{graph.RoleGlobalAdmin, graph.RolePrivilegedRoleAdmin, graph.RoleCloudApplicationAdmin, graph.RoleApplicationAdmin}
-	rolesConsentGraphApp  = []string{graph.RoleGlobalAdmin, graph.RolePrivilegedRoleAdmin}
+	rolesConsentDelegated = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin}
+	rolesConsentGraphApp  = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin}
 )
 
 func hasAnyRole(u *simUser, roles []string) bool {
@@ -49,7 +48,7 @@ var oidcScopes = []string{"openid", "profile", "offline_access"}
 var basicScopes = []string{"openid", "profile", "email", "offline_access", "User.Read"}
 
 // graphHosts are the Graph roots whose scope URIs name Microsoft Graph (ENTRA.md C3).
-var graphHosts = []string{"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", graph.MicrosoftGraphAppID}
+var graphHosts = []string{"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", entra.MicrosoftGraphAppID}
 
 // normalizeScopes turns requested scope strings into Graph scope values:
 // "https://graph.microsoft.com/Mail.Send" → "Mail.Send"; ".default" → the
@@ -157,7 +156,7 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 	for _, sc := range norm {
 		if findScope(gsp, sc) == nil {
 			return SignInOutcome{Result: ResultError, Code: 650053,
-				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, graph.MicrosoftGraphAppID)}
+				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, entra.MicrosoftGraphAppID)}
 		}
 	}
 	sp := t.spByAppLocked(a.AppID)
@@ -253,23 +252,23 @@ func (t *Tenant) userConsentLocked(u *simUser, a *App, scopes []string, forOrg b
 
 // submitRequestLocked creates or updates the app's appConsentRequest with an
 // InProgress userConsentRequest by the user (ENTRA.md A4).
-func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason string) *graph.AppConsentRequest {
+func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason string) *entra.AppConsentRequest {
 	name := a.DisplayName
 	if sp := t.spByAppLocked(a.AppID); sp != nil {
 		name = sp.DisplayName
 	}
-	var r *graph.AppConsentRequest
+	var r *entra.AppConsentRequest
 	if id, ok := t.requestByAppID[strings.ToLower(a.AppID)]; ok {
 		r = t.requests[id]
 	} else {
-		r = &graph.AppConsentRequest{ID: t.newGUID(), AppID: a.AppID, AppDisplayName: name}
+		r = &entra.AppConsentRequest{ID: t.newGUID(), AppID: a.AppID, AppDisplayName: name}
 		t.requests[r.ID] = r
 		t.requestOrder = append(t.requestOrder, r.ID)
 		t.requestByAppID[strings.ToLower(a.AppID)] = r.ID
 	}
 	for _, sc := range scopes {
-		if !slices.ContainsFunc(r.PendingScopes, func(p graph.ConsentRequestScope) bool { return strings.EqualFold(p.DisplayName, sc) }) {
-			r.PendingScopes = append(r.PendingScopes, graph.ConsentRequestScope{DisplayName: sc})
+		if !slices.ContainsFunc(r.PendingScopes, func(p entra.ConsentRequestScope) bool { return strings.EqualFold(p.DisplayName, sc) }) {
+			r.PendingScopes = append(r.PendingScopes, entra.ConsentRequestScope{DisplayName: sc})
 		}
 	}
 	now := t.now().UTC().Format(time.RFC3339)
@@ -280,9 +279,9 @@ func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason
 			return r
 		}
 	}
-	r.UserConsentRequests = append(r.UserConsentRequests, graph.UserConsentRequest{
+	r.UserConsentRequests = append(r.UserConsentRequests, entra.UserConsentRequest{
 		ID: t.newGUID(), ApprovalID: t.newGUID(), Status: "InProgress", Reason: reason,
-		CreatedBy:       graph.IdentitySet{User: &graph.Identity{ID: u.ID, DisplayName: u.DisplayName}},
+		CreatedBy:       entra.IdentitySet{User: &entra.Identity{ID: u.ID, DisplayName: u.DisplayName}},
 		CreatedDateTime: now,
 	})
 	return r

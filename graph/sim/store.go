@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"consentwiz/graph"
 )
 
 // Tenant is one simulated Entra ID tenant. All methods are goroutine-safe: a
@@ -24,7 +23,7 @@ type Tenant struct {
 	scenario string
 	id       string
 	name     string
-	domains  []graph.VerifiedDomain
+	domains  []entra.VerifiedDomain
 	seed     string
 	seq      uint64
 
@@ -38,26 +37,26 @@ type Tenant struct {
 	groupOrder []string
 	roleObjIDs map[string]string // role template id -> directoryRole object id
 
-	authz graph.AuthorizationPolicy
+	authz entra.AuthorizationPolicy
 	// beta's permissionGrantPolicyIdsAssignedToDefaultUserRole mirrors authz (ENTRA.md A1).
-	acrp graph.AdminConsentRequestPolicy
+	acrp entra.AdminConsentRequestPolicy
 
-	sps       map[string]*graph.ServicePrincipal // by object id
+	sps       map[string]*entra.ServicePrincipal // by object id
 	spByAppID map[string]string                  // lower appId -> object id
 	spOrder   []string
 
-	grants           map[string]*graph.OAuth2PermissionGrant
+	grants           map[string]*entra.OAuth2PermissionGrant
 	grantOrder       []string
 	grantsByClient   map[string][]string // client SP id -> grant ids
 	grantsByResource map[string][]string
 
-	assigns            map[string]*graph.AppRoleAssignment
+	assigns            map[string]*entra.AppRoleAssignment
 	assignsByPrincipal map[string][]string
 	assignsByResource  map[string][]string
 
-	classifications map[string][]graph.DelegatedPermissionClassification // by resource SP id
+	classifications map[string][]entra.DelegatedPermissionClassification // by resource SP id
 
-	requests       map[string]*graph.AppConsentRequest
+	requests       map[string]*entra.AppConsentRequest
 	requestOrder   []string
 	requestByAppID map[string]string // lower appId -> request id
 
@@ -69,13 +68,13 @@ type Tenant struct {
 }
 
 type simUser struct {
-	graph.User
+	entra.User
 	roles  []string // role template ids
 	groups []string // group ids
 }
 
 type simGroup struct {
-	graph.Group
+	entra.Group
 	members []string
 }
 
@@ -83,28 +82,28 @@ type grantPolicy struct {
 	ID          string
 	DisplayName string
 	Description string
-	Includes    []graph.PermissionGrantConditionSet
-	Excludes    []graph.PermissionGrantConditionSet
+	Includes    []entra.PermissionGrantConditionSet
+	Excludes    []entra.PermissionGrantConditionSet
 }
 
-func newTenant(srv *Server, scenario, seed, name string, domains []graph.VerifiedDomain) *Tenant {
+func newTenant(srv *Server, scenario, seed, name string, domains []entra.VerifiedDomain) *Tenant {
 	t := &Tenant{
 		srv: srv, scenario: scenario, seed: seed, name: name, domains: domains,
 		users: map[string]*simUser{}, usersByUPN: map[string]*simUser{},
 		groups: map[string]*simGroup{}, roleObjIDs: map[string]string{},
-		sps: map[string]*graph.ServicePrincipal{}, spByAppID: map[string]string{},
-		grants: map[string]*graph.OAuth2PermissionGrant{}, grantsByClient: map[string][]string{}, grantsByResource: map[string][]string{},
-		assigns: map[string]*graph.AppRoleAssignment{}, assignsByPrincipal: map[string][]string{}, assignsByResource: map[string][]string{},
-		classifications: map[string][]graph.DelegatedPermissionClassification{},
-		requests:        map[string]*graph.AppConsentRequest{}, requestByAppID: map[string]string{},
+		sps: map[string]*entra.ServicePrincipal{}, spByAppID: map[string]string{},
+		grants: map[string]*entra.OAuth2PermissionGrant{}, grantsByClient: map[string][]string{}, grantsByResource: map[string][]string{},
+		assigns: map[string]*entra.AppRoleAssignment{}, assignsByPrincipal: map[string][]string{}, assignsByResource: map[string][]string{},
+		classifications: map[string][]entra.DelegatedPermissionClassification{},
+		requests:        map[string]*entra.AppConsentRequest{}, requestByAppID: map[string]string{},
 	}
 	t.id = t.newGUID()
-	t.authz = graph.AuthorizationPolicy{ID: "authorizationPolicy", DisplayName: "Authorization Policy",
+	t.authz = entra.AuthorizationPolicy{ID: "authorizationPolicy", DisplayName: "Authorization Policy",
 		AllowUserConsentForRiskyApps: new(bool)}
-	t.acrp = graph.AdminConsentRequestPolicy{ID: "adminConsentRequestPolicy", RequestDurationInDays: 30, Reviewers: []graph.ReviewerScope{}, Version: 0}
+	t.acrp = entra.AdminConsentRequestPolicy{ID: "adminConsentRequestPolicy", RequestDurationInDays: 30, Reviewers: []entra.ReviewerScope{}, Version: 0}
 	t.policies = builtinPolicies(t.id)
 	// Every tenant has Microsoft Graph's service principal.
-	t.ensureSPLocked(graph.MicrosoftGraphAppID)
+	t.ensureSPLocked(entra.MicrosoftGraphAppID)
 	return t
 }
 
@@ -141,7 +140,7 @@ func (t *Tenant) Scenario() string { return t.scenario }
 func (t *Tenant) Domain() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return graph.Organization{VerifiedDomains: t.domains}.DefaultDomain()
+	return entra.Organization{VerifiedDomains: t.domains}.DefaultDomain()
 }
 
 // InitialDomain returns the tenant's *.onmicrosoft.com domain.
@@ -173,7 +172,7 @@ func (t *Tenant) EndUserUPN() string { return t.endUserUPN }
 func (t *Tenant) AppID() string { return t.appID }
 
 // AuthorizationPolicy returns a copy of the authorization policy.
-func (t *Tenant) AuthorizationPolicy() graph.AuthorizationPolicy {
+func (t *Tenant) AuthorizationPolicy() entra.AuthorizationPolicy {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return copyAuthz(t.authz)
@@ -196,32 +195,32 @@ func (t *Tenant) SetIgnoreAuthorizationPolicyWrites(on bool) {
 }
 
 // AdminConsentRequestPolicy returns a copy of the consent request policy.
-func (t *Tenant) AdminConsentRequestPolicy() graph.AdminConsentRequestPolicy {
+func (t *Tenant) AdminConsentRequestPolicy() entra.AdminConsentRequestPolicy {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.acrp
-	p.Reviewers = append([]graph.ReviewerScope{}, t.acrp.Reviewers...)
+	p.Reviewers = append([]entra.ReviewerScope{}, t.acrp.Reviewers...)
 	return p
 }
 
 // SetAdminConsentRequestPolicy replaces the consent request policy (version increments).
-func (t *Tenant) SetAdminConsentRequestPolicy(p graph.AdminConsentRequestPolicy) {
+func (t *Tenant) SetAdminConsentRequestPolicy(p entra.AdminConsentRequestPolicy) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	v := t.acrp.Version + 1
 	t.acrp = p
 	t.acrp.ID = "adminConsentRequestPolicy"
 	t.acrp.Version = v
-	t.acrp.Reviewers = append([]graph.ReviewerScope{}, p.Reviewers...)
+	t.acrp.Reviewers = append([]entra.ReviewerScope{}, p.Reviewers...)
 }
 
 // ServicePrincipal returns a copy of the app's service principal in this tenant.
-func (t *Tenant) ServicePrincipal(appID string) (graph.ServicePrincipal, bool) {
+func (t *Tenant) ServicePrincipal(appID string) (entra.ServicePrincipal, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	sp := t.spByAppLocked(appID)
 	if sp == nil {
-		return graph.ServicePrincipal{}, false
+		return entra.ServicePrincipal{}, false
 	}
 	return copySP(sp), true
 }
@@ -234,14 +233,14 @@ func (t *Tenant) ServicePrincipalCount() int {
 }
 
 // Grants returns copies of the delegated grants whose client is the app's SP.
-func (t *Tenant) Grants(appID string) []graph.OAuth2PermissionGrant {
+func (t *Tenant) Grants(appID string) []entra.OAuth2PermissionGrant {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	sp := t.spByAppLocked(appID)
 	if sp == nil {
 		return nil
 	}
-	var out []graph.OAuth2PermissionGrant
+	var out []entra.OAuth2PermissionGrant
 	for _, id := range t.grantsByClient[sp.ID] {
 		if g, ok := t.grants[id]; ok {
 			out = append(out, *g)
@@ -251,14 +250,14 @@ func (t *Tenant) Grants(appID string) []graph.OAuth2PermissionGrant {
 }
 
 // AppRoleAssignments returns the app role assignments granted to the app's SP.
-func (t *Tenant) AppRoleAssignments(appID string) []graph.AppRoleAssignment {
+func (t *Tenant) AppRoleAssignments(appID string) []entra.AppRoleAssignment {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	sp := t.spByAppLocked(appID)
 	if sp == nil {
 		return nil
 	}
-	var out []graph.AppRoleAssignment
+	var out []entra.AppRoleAssignment
 	for _, id := range t.assignsByPrincipal[sp.ID] {
 		if a, ok := t.assigns[id]; ok {
 			out = append(out, *a)
@@ -268,10 +267,10 @@ func (t *Tenant) AppRoleAssignments(appID string) []graph.AppRoleAssignment {
 }
 
 // ConsentRequests returns copies of all appConsentRequests with their user requests.
-func (t *Tenant) ConsentRequests() []graph.AppConsentRequest {
+func (t *Tenant) ConsentRequests() []entra.AppConsentRequest {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []graph.AppConsentRequest
+	var out []entra.AppConsentRequest
 	for _, id := range t.requestOrder {
 		out = append(out, copyRequest(t.requests[id], true))
 	}
@@ -279,23 +278,23 @@ func (t *Tenant) ConsentRequests() []graph.AppConsentRequest {
 }
 
 // Classifications returns the delegated permission classifications on the app's SP.
-func (t *Tenant) Classifications(resourceAppID string) []graph.DelegatedPermissionClassification {
+func (t *Tenant) Classifications(resourceAppID string) []entra.DelegatedPermissionClassification {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	sp := t.spByAppLocked(resourceAppID)
 	if sp == nil {
 		return nil
 	}
-	return append([]graph.DelegatedPermissionClassification(nil), t.classifications[sp.ID]...)
+	return append([]entra.DelegatedPermissionClassification(nil), t.classifications[sp.ID]...)
 }
 
 // User returns the directory user with this UPN.
-func (t *Tenant) User(upn string) (graph.User, bool) {
+func (t *Tenant) User(upn string) (entra.User, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	u := t.usersByUPN[strings.ToLower(upn)]
 	if u == nil {
-		return graph.User{}, false
+		return entra.User{}, false
 	}
 	return u.User, true
 }
@@ -312,7 +311,7 @@ func (t *Tenant) UserRoles(upn string) []string {
 }
 
 // AddUser adds a user holding the given directory roles (template ids).
-func (t *Tenant) AddUser(upn, displayName string, roles ...string) graph.User {
+func (t *Tenant) AddUser(upn, displayName string, roles ...string) entra.User {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.addUserLocked(upn, displayName, roles...).User
@@ -359,7 +358,7 @@ func (t *Tenant) SetServicePrincipalEnabled(appID string, on bool) error {
 // ---- internal helpers (callers hold t.mu) ----------------------------------
 
 func (t *Tenant) addUserLocked(upn, displayName string, roles ...string) *simUser {
-	u := &simUser{User: graph.User{ID: t.newGUID(), DisplayName: displayName, UserPrincipalName: upn, Mail: upn}, roles: roles}
+	u := &simUser{User: entra.User{ID: t.newGUID(), DisplayName: displayName, UserPrincipalName: upn, Mail: upn}, roles: roles}
 	t.users[u.ID] = u
 	t.usersByUPN[strings.ToLower(upn)] = u
 	t.userOrder = append(t.userOrder, u.ID)
@@ -372,7 +371,7 @@ func (t *Tenant) addUserLocked(upn, displayName string, roles ...string) *simUse
 }
 
 func (t *Tenant) addGroupLocked(name string, members ...*simUser) *simGroup {
-	g := &simGroup{Group: graph.Group{ID: t.newGUID(), DisplayName: name}}
+	g := &simGroup{Group: entra.Group{ID: t.newGUID(), DisplayName: name}}
 	for _, m := range members {
 		g.members = append(g.members, m.ID)
 		m.groups = append(m.groups, g.ID)
@@ -382,7 +381,7 @@ func (t *Tenant) addGroupLocked(name string, members ...*simUser) *simGroup {
 	return g
 }
 
-func (t *Tenant) spByAppLocked(appID string) *graph.ServicePrincipal {
+func (t *Tenant) spByAppLocked(appID string) *entra.ServicePrincipal {
 	id, ok := t.spByAppID[strings.ToLower(appID)]
 	if !ok {
 		return nil
@@ -392,7 +391,7 @@ func (t *Tenant) spByAppLocked(appID string) *graph.ServicePrincipal {
 
 // ensureSPLocked returns the app's SP, creating it from the catalog when the
 // app is known (ENTRA.md A5: consent or POST /servicePrincipals creates it).
-func (t *Tenant) ensureSPLocked(appID string) *graph.ServicePrincipal {
+func (t *Tenant) ensureSPLocked(appID string) *entra.ServicePrincipal {
 	if sp := t.spByAppLocked(appID); sp != nil {
 		return sp
 	}
@@ -403,18 +402,18 @@ func (t *Tenant) ensureSPLocked(appID string) *graph.ServicePrincipal {
 	return t.addSPLocked(spFromApp(a, t.newGUID()))
 }
 
-func (t *Tenant) addSPLocked(sp *graph.ServicePrincipal) *graph.ServicePrincipal {
+func (t *Tenant) addSPLocked(sp *entra.ServicePrincipal) *entra.ServicePrincipal {
 	t.sps[sp.ID] = sp
 	t.spByAppID[strings.ToLower(sp.AppID)] = sp.ID
 	t.spOrder = append(t.spOrder, sp.ID)
 	return sp
 }
 
-func (t *Tenant) graphSPLocked() *graph.ServicePrincipal {
-	return t.spByAppLocked(graph.MicrosoftGraphAppID)
+func (t *Tenant) graphSPLocked() *entra.ServicePrincipal {
+	return t.spByAppLocked(entra.MicrosoftGraphAppID)
 }
 
-func (t *Tenant) addGrantLocked(g *graph.OAuth2PermissionGrant) *graph.OAuth2PermissionGrant {
+func (t *Tenant) addGrantLocked(g *entra.OAuth2PermissionGrant) *entra.OAuth2PermissionGrant {
 	if g.ID == "" {
 		g.ID = t.newGrantID()
 	}
@@ -474,7 +473,7 @@ func (t *Tenant) deleteSPLocked(id string) {
 }
 
 // findGrantLocked finds the grant for client, resource, consent type and principal.
-func (t *Tenant) findGrantLocked(clientID, resourceID, consentType, principalID string) *graph.OAuth2PermissionGrant {
+func (t *Tenant) findGrantLocked(clientID, resourceID, consentType, principalID string) *entra.OAuth2PermissionGrant {
 	for _, id := range t.grantsByClient[clientID] {
 		g := t.grants[id]
 		if g != nil && g.ResourceID == resourceID && strings.EqualFold(g.ConsentType, consentType) &&
@@ -487,10 +486,10 @@ func (t *Tenant) findGrantLocked(clientID, resourceID, consentType, principalID 
 
 // mergeGrantLocked adds scopes to the grant (creating it when missing):
 // ENTRA.md A6 "update the existing grant, rather than create a new one".
-func (t *Tenant) mergeGrantLocked(client, resource *graph.ServicePrincipal, consentType, principalID string, scopes []string) *graph.OAuth2PermissionGrant {
+func (t *Tenant) mergeGrantLocked(client, resource *entra.ServicePrincipal, consentType, principalID string, scopes []string) *entra.OAuth2PermissionGrant {
 	g := t.findGrantLocked(client.ID, resource.ID, consentType, principalID)
 	if g == nil {
-		g = &graph.OAuth2PermissionGrant{ClientID: client.ID, ConsentType: consentType, ResourceID: resource.ID}
+		g = &entra.OAuth2PermissionGrant{ClientID: client.ID, ConsentType: consentType, ResourceID: resource.ID}
 		if consentType == "Principal" {
 			g.PrincipalID = principalID
 		}
@@ -500,14 +499,14 @@ func (t *Tenant) mergeGrantLocked(client, resource *graph.ServicePrincipal, cons
 	return g
 }
 
-func (t *Tenant) addAssignmentLocked(roleID, principalID, principalType, principalName string, resource *graph.ServicePrincipal) *graph.AppRoleAssignment {
+func (t *Tenant) addAssignmentLocked(roleID, principalID, principalType, principalName string, resource *entra.ServicePrincipal) *entra.AppRoleAssignment {
 	for _, id := range t.assignsByPrincipal[principalID] {
 		a := t.assigns[id]
 		if a != nil && a.ResourceID == resource.ID && strings.EqualFold(a.AppRoleID, roleID) {
 			return a
 		}
 	}
-	a := &graph.AppRoleAssignment{ID: t.newGrantID(), AppRoleID: roleID, PrincipalID: principalID,
+	a := &entra.AppRoleAssignment{ID: t.newGrantID(), AppRoleID: roleID, PrincipalID: principalID,
 		PrincipalType: principalType, PrincipalDisplayName: principalName, ResourceID: resource.ID,
 		ResourceDisplayName: resource.DisplayName, CreatedDateTime: t.srv.now().UTC().Format(time.RFC3339)}
 	t.assigns[a.ID] = a
@@ -518,7 +517,7 @@ func (t *Tenant) addAssignmentLocked(roleID, principalID, principalType, princip
 
 // grantedScopesLocked returns the scopes user has on resource through client:
 // the AllPrincipals grant plus the user's own Principal grant.
-func (t *Tenant) grantedScopesLocked(client, resource *graph.ServicePrincipal, userID string) []string {
+func (t *Tenant) grantedScopesLocked(client, resource *entra.ServicePrincipal, userID string) []string {
 	var out []string
 	for _, id := range t.grantsByClient[client.ID] {
 		g := t.grants[id]
@@ -532,7 +531,7 @@ func (t *Tenant) grantedScopesLocked(client, resource *graph.ServicePrincipal, u
 	return out
 }
 
-func (t *Tenant) userAssignedLocked(u *simUser, sp *graph.ServicePrincipal) bool {
+func (t *Tenant) userAssignedLocked(u *simUser, sp *entra.ServicePrincipal) bool {
 	ids := append([]string{u.ID}, u.groups...)
 	for _, aid := range t.assignsByResource[sp.ID] {
 		a := t.assigns[aid]
@@ -549,7 +548,7 @@ func (t *Tenant) now() time.Time { return t.srv.now() }
 
 // ---- copies ----------------------------------------------------------------
 
-func copyAuthz(p graph.AuthorizationPolicy) graph.AuthorizationPolicy {
+func copyAuthz(p entra.AuthorizationPolicy) entra.AuthorizationPolicy {
 	c := p
 	if p.AllowUserConsentForRiskyApps != nil {
 		v := *p.AllowUserConsentForRiskyApps
@@ -559,7 +558,7 @@ func copyAuthz(p graph.AuthorizationPolicy) graph.AuthorizationPolicy {
 	return c
 }
 
-func copySP(sp *graph.ServicePrincipal) graph.ServicePrincipal {
+func copySP(sp *entra.ServicePrincipal) entra.ServicePrincipal {
 	c := *sp
 	if sp.AccountEnabled != nil {
 		v := *sp.AccountEnabled
@@ -569,8 +568,8 @@ func copySP(sp *graph.ServicePrincipal) graph.ServicePrincipal {
 		v := *sp.VerifiedPublisher
 		c.VerifiedPublisher = &v
 	}
-	c.OAuth2PermissionScopes = append([]graph.PermissionScope(nil), sp.OAuth2PermissionScopes...)
-	c.AppRoles = make([]graph.AppRole, len(sp.AppRoles))
+	c.OAuth2PermissionScopes = append([]entra.PermissionScope(nil), sp.OAuth2PermissionScopes...)
+	c.AppRoles = make([]entra.AppRole, len(sp.AppRoles))
 	for i, r := range sp.AppRoles {
 		r.AllowedMemberTypes = append([]string(nil), r.AllowedMemberTypes...)
 		c.AppRoles[i] = r
@@ -579,9 +578,9 @@ func copySP(sp *graph.ServicePrincipal) graph.ServicePrincipal {
 	return c
 }
 
-func copyRequest(r *graph.AppConsentRequest, withUsers bool) graph.AppConsentRequest {
+func copyRequest(r *entra.AppConsentRequest, withUsers bool) entra.AppConsentRequest {
 	c := *r
-	c.PendingScopes = append([]graph.ConsentRequestScope{}, r.PendingScopes...)
+	c.PendingScopes = append([]entra.ConsentRequestScope{}, r.PendingScopes...)
 	c.UserConsentRequests = nil
 	if withUsers {
 		for _, u := range r.UserConsentRequests {
@@ -591,7 +590,7 @@ func copyRequest(r *graph.AppConsentRequest, withUsers bool) graph.AppConsentReq
 	return c
 }
 
-func copyUserRequest(u graph.UserConsentRequest) graph.UserConsentRequest {
+func copyUserRequest(u entra.UserConsentRequest) entra.UserConsentRequest {
 	if u.CreatedBy.User != nil {
 		v := *u.CreatedBy.User
 		u.CreatedBy.User = &v
@@ -632,7 +631,7 @@ func minusFold(a, b []string) []string {
 	return out
 }
 
-func findScope(sp *graph.ServicePrincipal, value string) *graph.PermissionScope {
+func findScope(sp *entra.ServicePrincipal, value string) *entra.PermissionScope {
 	for i := range sp.OAuth2PermissionScopes {
 		if strings.EqualFold(sp.OAuth2PermissionScopes[i].Value, value) {
 			return &sp.OAuth2PermissionScopes[i]
@@ -641,7 +640,7 @@ func findScope(sp *graph.ServicePrincipal, value string) *graph.PermissionScope 
 	return nil
 }
 
-func findAppRole(sp *graph.ServicePrincipal, valueOrID string) *graph.AppRole {
+func findAppRole(sp *entra.ServicePrincipal, valueOrID string) *entra.AppRole {
 	for i := range sp.AppRoles {
 		if strings.EqualFold(sp.AppRoles[i].Value, valueOrID) || strings.EqualFold(sp.AppRoles[i].ID, valueOrID) {
 			return &sp.AppRoles[i]

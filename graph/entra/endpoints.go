@@ -1,4 +1,4 @@
-package graph
+package entra
 
 import (
 	"sort"
@@ -141,8 +141,8 @@ var endpoints = []Endpoint{
 	{OpBatch, "POST", "/$batch", nil, false},
 }
 
-// snapshotOps are the operations Snapshot reads.
-var snapshotOps = []Op{
+// SnapshotOps are the operations a diagnosis (graph.Client.Snapshot) reads.
+var SnapshotOps = []Op{
 	OpGetOrganization, OpGetMe, OpListMyRoles, OpGetAuthorizationPolicy, OpGetConsentRequestPolicy,
 	OpGetServicePrincipalByAppID, OpListAppGrantsByAppID, OpListAppRoleAssignmentsByAppID,
 	OpGetGraphServicePrincipal, OpListClassificationsByAppID, OpListPolicyExcludes,
@@ -150,7 +150,7 @@ var snapshotOps = []Op{
 }
 
 // ReadScopes is every scope a diagnosis (Snapshot) needs; sign-in can request them up front.
-var ReadScopes = ScopesForOps(snapshotOps...)
+var ReadScopes = ScopesForOps(SnapshotOps...)
 
 // Endpoints returns a copy of the table of every request the client can send.
 func Endpoints() []Endpoint {
@@ -162,13 +162,15 @@ func Endpoints() []Endpoint {
 	return out
 }
 
-func endpointFor(op Op) Endpoint {
+// EndpointFor returns the table row of op; it panics for an op the table lacks
+// (a programming error: every Op constant has a row).
+func EndpointFor(op Op) Endpoint {
 	for _, e := range endpoints {
 		if e.Op == op {
 			return e
 		}
 	}
-	panic("graph: no endpoint for op " + string(op))
+	panic("entra: no endpoint for op " + string(op))
 }
 
 // ScopesFor returns the least-privileged scopes op needs (nil for an unknown op or OpBatch).
@@ -198,11 +200,11 @@ func ScopesForOps(ops ...Op) []string {
 	for _, op := range ops {
 		all = append(all, ScopesFor(op)...)
 	}
-	return unionScopes(all)
+	return UnionScopes(all)
 }
 
-// unionScopes returns the sorted, case-insensitively de-duplicated scopes.
-func unionScopes(scopes []string) []string {
+// UnionScopes returns the sorted, case-insensitively de-duplicated scopes.
+func UnionScopes(scopes []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range scopes {

@@ -1,9 +1,8 @@
-package graph
+package entra
 
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 )
 
@@ -34,16 +33,16 @@ func (e *APIError) Error() string {
 }
 
 // IsNotFound reports whether err is a Graph 404.
-func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
+func IsNotFound(err error) bool { return statusIs(err, 404) }
 
 // IsForbidden reports whether err is a Graph 403 (missing role or scope).
-func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
+func IsForbidden(err error) bool { return statusIs(err, 403) }
 
 // IsUnauthorized reports whether err is a Graph 401 (token missing, expired or wrong audience).
-func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
+func IsUnauthorized(err error) bool { return statusIs(err, 401) }
 
 // IsThrottled reports whether err is a 429 that survived the retries.
-func IsThrottled(err error) bool { return statusIs(err, http.StatusTooManyRequests) }
+func IsThrottled(err error) bool { return statusIs(err, 429) }
 
 func statusIs(err error, status int) bool {
 	var ae *APIError

@@ -1,4 +1,4 @@
-package graph
+package entra
 
 // This file holds the plain resource types consentwiz reads and writes.
 // Field names follow Microsoft Graph v1.0 exactly (graph/testdata/graph-subset.json);

@@ -1,4 +1,4 @@
-package graph
+package entra
 
 // IsGUID reports whether s is a GUID in its 8-4-4-4-12 hex form.
 func IsGUID(s string) bool {

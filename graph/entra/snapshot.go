@@ -1,4 +1,4 @@
-package graph
+package entra
 
 // TenantSnapshot is everything a diagnosis needs, read in one $batch round trip
 // (plus one more only when a pending request's user requests must be read).
