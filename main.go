@@ -16,6 +16,7 @@ import (
 
 	"github.com/pkg/browser"
 
+	"consentwiz/graph"
 	"consentwiz/graph/entra"
 	"consentwiz/ui"
 )
@@ -99,7 +100,7 @@ func (g *globals) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&g.clientID, "client-id", getenv("CONSENTWIZ_CLIENT_ID"), "public client id used to sign in")
 	fs.BoolVar(&g.browser, "browser", false, "sign in through the browser")
 	fs.BoolVar(&g.deviceCode, "device-code", false, "sign in with a device code (default)")
-	fs.BoolVar(&g.tokenCache, "token-cache", false, "keep tokens between runs in a 0600 file")
+	fs.BoolVar(&g.tokenCache, "token-cache", false, "keep tokens between runs in the OS keychain (a 0600 file, with a warning, where there is none)")
 	fs.BoolVar(&g.present, "present", false, "screen-share presenter mode")
 	fs.BoolVar(&g.accessible, "accessible", envTrue(getenv("ACCESSIBLE")) || getenv("TERM") == "dumb", "line-by-line accessible mode")
 	fs.BoolVar(&g.dryRun, "dry-run", false, "show every change without making it")
@@ -140,7 +141,14 @@ func (g *globals) config(getenv func(string) string) (ui.Config, error) {
 		ConfigDir: dir, Version: version,
 	}
 	if g.tokenCache {
-		cfg.TokenCacheFile = filepath.Join(dir, "tokencache.json")
+		tc, err := graph.OpenTokenCache(context.Background(), graph.TokenCacheAuto, dir)
+		if err != nil {
+			return ui.Config{}, err
+		}
+		if tc.Warning != "" {
+			fmt.Fprintln(os.Stderr, "consentwiz: "+tc.Warning)
+		}
+		cfg.TokenCache = tc
 	}
 	return cfg, nil
 }

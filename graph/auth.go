@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -36,8 +34,9 @@ type AuthConfig struct {
 	CustomAuthority bool
 	// HTTPClient is used for every authority call; nil means a default client.
 	HTTPClient *http.Client
-	// CacheFile, when set, persists MSAL's token cache in a 0600 file (opt-in).
-	CacheFile string
+	// Cache, when set, persists MSAL's token cache between runs (opt-in:
+	// OpenTokenCache, the OS keychain or a 0600 file).
+	Cache cache.ExportReplace
 }
 
 // Account is the signed-in user, as the id token names them.
@@ -76,7 +75,7 @@ func (e *InteractionRequiredError) Error() string {
 func (e *InteractionRequiredError) Unwrap() []error { return []error{ErrInteractionRequired, e.Err} }
 
 // Authenticator signs in with MSAL's public client and hands out tokens. It
-// implements TokenSource. Tokens stay in memory unless CacheFile is set.
+// implements TokenSource. Tokens stay in memory unless Cache is set.
 type Authenticator struct {
 	cfg AuthConfig
 	pca public.Client
@@ -122,8 +121,8 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.HTTPClient != nil {
 		opts = append(opts, public.WithHTTPClient(cfg.HTTPClient))
 	}
-	if cfg.CacheFile != "" {
-		opts = append(opts, public.WithCache(&fileCache{path: cfg.CacheFile}))
+	if cfg.Cache != nil {
+		opts = append(opts, public.WithCache(cfg.Cache))
 	}
 	pca, err := public.New(cfg.ClientID, opts...)
 	if err != nil {
@@ -198,7 +197,7 @@ func (a *Authenticator) Account() (Account, bool) {
 	return a.toAccountLocked(*a.account), true
 }
 
-// Resume picks up an account from the persistent cache (when CacheFile is set),
+// Resume picks up an account from the persistent cache (when Cache is set),
 // so a new run can sign in silently.
 func (a *Authenticator) Resume(ctx context.Context) (Account, bool) {
 	accts, err := a.pca.Accounts(ctx)
@@ -423,59 +422,4 @@ func needsInteraction(err error) (string, bool) {
 		return "no_cached_token", true
 	}
 	return "", false
-}
-
-// fileCache persists MSAL's cache blob in one 0600 file (MSAL.md 3). It is
-// opt-in; the blob holds refresh tokens, so it is never world-readable.
-type fileCache struct {
-	path string
-	mu   sync.Mutex
-}
-
-func (f *fileCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	data, err := os.ReadFile(f.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	// A corrupt cache only costs a new sign-in.
-	_ = u.Unmarshal(data)
-	return nil
-}
-
-func (f *fileCache) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	data, err := m.Marshal()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".tokencache-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), f.path)
 }

@@ -3,9 +3,6 @@ package graph_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -392,60 +389,6 @@ func TestAuthNotSignedIn(t *testing.T) {
 	}
 }
 
-func TestAuthFileCache(t *testing.T) {
-	s := startSim(t, sim.Options{AutoApprove: true})
-	ten := s.Tenant()
-	path := filepath.Join(t.TempDir(), "sub", "tokens.json")
-	withCache := func(c *graph.AuthConfig) { c.CacheFile = path }
-	a := newAuth(t, s, withCache)
-	deviceSignIn(t, s, a, "", entra.ReadScopes)
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
-		t.Errorf("cache file mode %v, want 0600", fi.Mode().Perm())
-	}
-	data, _ := os.ReadFile(path)
-	if !strings.Contains(string(data), "RefreshToken") {
-		t.Errorf("the cache file holds no refresh token")
-	}
-
-	// A new run: same cache file, Resume, and a token without any token request.
-	b := newAuth(t, s, withCache)
-	acct, ok := b.Resume(testCtx(t))
-	if !ok || acct.Username != ten.AdminUPN() || acct.TenantID != ten.ID() {
-		t.Fatalf("Resume = %+v, %v", acct, ok)
-	}
-	before := tokenRequests(s)
-	tok, err := b.Token(testCtx(t), []string{entra.ScopePolicyReadAll})
-	if err != nil || tok == "" {
-		t.Fatal(err)
-	}
-	if d := tokenRequests(s) - before; d != 0 {
-		t.Errorf("token after Resume: %d token requests, want 0", d)
-	}
-	if acct, _ := b.Account(); acct.Name != "Adele Vance (admin)" {
-		t.Errorf("name from the cached id token: %q", acct.Name)
-	}
-	if p, err := newClient(s, b).GetAuthorizationPolicy(testCtx(t)); err != nil || p.ID == "" {
-		t.Errorf("Graph with the resumed token: %v", err)
-	}
-	// Without the cache file a new run knows nobody.
-	c := newAuth(t, s)
-	if _, ok := c.Resume(testCtx(t)); ok {
-		t.Error("Resume without a cache file found an account")
-	}
-	// A corrupt cache costs only a new sign-in.
-	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d := newAuth(t, s, withCache)
-	if _, ok := d.Resume(testCtx(t)); ok {
-		t.Error("Resume from a corrupt cache")
-	}
-}
-
 // A token cache shared by several tenants: Resume takes the account of the
 // tenant it signs in to, and none when only another tenant's is cached.
 func TestAuthResumeTakesThisTenantsAccount(t *testing.T) {
@@ -454,15 +397,15 @@ func TestAuthResumeTakesThisTenantsAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := filepath.Join(t.TempDir(), "tokencache.json")
-	first := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = s.Tenant().ID(), cache })
+	dir := t.TempDir()
+	first := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.Cache = s.Tenant().ID(), fileCache(t, dir) })
 	deviceSignIn(t, s, first, "", []string{entra.ScopeUserRead})
 
-	same := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = s.Tenant().ID(), cache })
+	same := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.Cache = s.Tenant().ID(), fileCache(t, dir) })
 	if acct, ok := same.Resume(testCtx(t)); !ok || !strings.EqualFold(acct.TenantID, s.Tenant().ID()) {
 		t.Fatalf("same tenant: resume = %+v, %v", acct, ok)
 	}
-	elsewhere := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.CacheFile = other.ID(), cache })
+	elsewhere := newAuth(t, s, func(c *graph.AuthConfig) { c.Tenant, c.Cache = other.ID(), fileCache(t, dir) })
 	if acct, ok := elsewhere.Resume(testCtx(t)); ok {
 		t.Fatalf("another tenant must not resume %+v from the shared cache", acct)
 	}

@@ -180,11 +180,6 @@ func runCheckMany(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) 
 		errw.println("consentwiz check: browser sign-in: checking one tenant at a time")
 		conc = 1
 	}
-	if cfg.TokenCacheFile != "" {
-		// The runners of concurrent tenants must not write one cache file at once.
-		errw.println("consentwiz check: --token-cache is not used with --tenants")
-		cfg.TokenCacheFile = ""
-	}
 	hc, err := cfg.HTTPClient()
 	if err != nil {
 		return fail("%v", err)

@@ -30,10 +30,12 @@ type Config struct {
 	Accessible      bool
 	DryRun          bool
 	NoBrowser       bool // never open a browser; print links only
-	TokenCacheFile  string
-	ConfigDir       string // where the journal lives
-	Demo            bool
-	Version         string
+	// TokenCache keeps MSAL's tokens between runs (--token-cache): the OS
+	// keychain or a 0600 file; nil keeps them in memory only.
+	TokenCache *graph.TokenCache
+	ConfigDir  string // where the journal lives
+	Demo       bool
+	Version    string
 }
 
 // Custom reports whether the login host is not a Microsoft one.
@@ -88,13 +90,16 @@ func (c Config) HTTPClient() (*http.Client, error) {
 // Authenticator builds the MSAL sign-in for tenant.
 func (c Config) Authenticator(tenant string, hc *http.Client) (*graph.Authenticator, error) {
 	cl := c.EffectiveCloud()
-	return graph.NewAuthenticator(graph.AuthConfig{
+	ac := graph.AuthConfig{
 		ClientID:        c.ClientID,
 		LoginURL:        cl.LoginURL,
 		Tenant:          tenant,
 		Cloud:           c.Cloud,
 		CustomAuthority: c.Custom(),
 		HTTPClient:      hc,
-		CacheFile:       c.TokenCacheFile,
-	})
+	}
+	if c.TokenCache != nil {
+		ac.Cache = c.TokenCache
+	}
+	return graph.NewAuthenticator(ac)
 }

@@ -91,7 +91,7 @@ func startDemo(cfg Config, scenario string) (Config, *sim.Server, RunnerOptions,
 	cfg.CAPEM = srv.CAPEM()
 	cfg.CAFile = ""
 	cfg.ConfigDir = dir
-	cfg.TokenCacheFile = ""
+	cfg.TokenCache = nil
 	cfg.Demo = true
 	t := srv.Tenant()
 	ro := RunnerOptions{

@@ -143,7 +143,7 @@ func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantI
 	r.mu.Lock()
 	r.cloud, r.tenant, r.auth, r.client = cloud, t, auth, client
 	r.mu.Unlock()
-	if cfg.TokenCacheFile != "" {
+	if cfg.TokenCache != nil {
 		auth.Resume(ctx)
 	}
 	return t, nil
