@@ -19,28 +19,6 @@ import (
 // These tests run the real MSAL Go public client (through graph.Authenticator)
 // against the simulated cloud over loopback HTTPS (MSAL.md 4 pattern A).
 
-// startSim starts a simulated cloud for the test.
-func startSim(t *testing.T, opts sim.Options) *sim.Server {
-	t.Helper()
-	s, err := sim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-// testCtx is a context that ends with the test (and after 30 s at most).
-func testCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // newAuth builds an Authenticator for the sim's tenant (by domain), with the
 // sim's CA trusted and MSAL's instance discovery off.
 func newAuth(t *testing.T, s *sim.Server, mutate ...func(*graph.AuthConfig)) *graph.Authenticator {
