@@ -178,6 +178,32 @@ func TestRetry503And504Backoff(t *testing.T) {
 	}
 }
 
+// A gateway's 502 (it dropped the upstream connection) is retried like 504:
+// for idempotent requests only.
+func TestRetry502OnlyWhenIdempotent(t *testing.T) {
+	g := newStubGraph(t)
+	w := &waits{}
+	c := g.client(graph.WithSleep(w.sleep))
+	g.on("GET", "/policies/authorizationPolicy", graphErr(502, "BadGateway", "upstream went away"))
+	g.on("GET", "/policies/authorizationPolicy", answer(200, `{"id":"authorizationPolicy"}`))
+	p, err := c.GetAuthorizationPolicy(context.Background())
+	if err != nil || p.ID != "authorizationPolicy" {
+		t.Fatalf("GET after a 502: %+v, %v", p, err)
+	}
+	if got := w.get(); !slices.Equal(got, []time.Duration{time.Second}) {
+		t.Errorf("waits = %v, want one backoff of 1s", got)
+	}
+	g.on("POST", "/servicePrincipals", graphErr(502, "BadGateway", "upstream went away"))
+	_, err = c.CreateServicePrincipal(context.Background(), sim.ArchiverAppID)
+	var ae *entra.APIError
+	if !errors.As(err, &ae) || ae.Status != 502 {
+		t.Fatalf("POST answered 502: %v", err)
+	}
+	if g.requests() != 3 {
+		t.Errorf("%d requests, want 3: a POST answered 502 may have been processed, so it is not resent", g.requests())
+	}
+}
+
 func TestRetryCaps(t *testing.T) {
 	t.Run("retry-after above the cap fails at once", func(t *testing.T) {
 		g := newSimGraph(t, sim.Options{})

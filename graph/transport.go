@@ -43,12 +43,13 @@ func isIdempotent(method string) bool {
 }
 
 // retryableStatus: 429 and 503 mean the service did not process the request, so
-// any method may be resent; a 504 may come after processing, so only idempotent ones.
+// any method may be resent; a 502 or 504 may come after processing, so only
+// idempotent ones.
 func retryableStatus(method string, status int) bool {
 	switch status {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		return true
-	case http.StatusGatewayTimeout:
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
 		return isIdempotent(method)
 	}
 	return false
@@ -63,9 +64,9 @@ func (c *Client) backoff(attempt int) time.Duration {
 // do sends req and retries it by this rule; a status >= 400 comes back as *APIError.
 //
 // Retry rule: a response 429 or 503 is retried for every method (the service did
-// not process the request), 504 only for idempotent requests (GET, PUT, PATCH,
-// DELETE; our PATCH bodies set absolute values, so sending the same body twice has
-// the same effect). A transport error (connection refused or dropped, no response)
+// not process the request), 502 and 504 (a gateway lost or timed out on the
+// upstream) only for idempotent requests (GET, PUT, PATCH, DELETE; our PATCH
+// bodies set absolute values, so sending the same body twice has the same effect). A transport error (connection refused or dropped, no response)
 // is retried only for idempotent requests: a POST may have been processed, so it
 // is reported, not repeated. A $batch POST counts as idempotent when all its items
 // are. The wait is Retry-After (seconds or an HTTP date) when given, else
