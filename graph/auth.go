@@ -105,6 +105,9 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if !strings.HasPrefix(cfg.LoginURL, "https://") {
 		return nil, fmt.Errorf("login URL must start with https://: %q", cfg.LoginURL)
 	}
+	if _, err := parseLoginURL(cfg.LoginURL, false); err != nil {
+		return nil, err
+	}
 	opts := []public.Option{
 		public.WithAuthority(strings.TrimRight(cfg.LoginURL, "/") + "/" + cfg.Tenant),
 	}

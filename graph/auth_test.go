@@ -424,3 +424,12 @@ func TestAuthResumeTakesThisTenantsAccount(t *testing.T) {
 		t.Fatalf("another tenant must not resume %+v from the shared cache", acct)
 	}
 }
+
+// A login URL with userinfo is refused: its real host is the one after the @.
+func TestAuthRefusesUserinfoLoginURL(t *testing.T) {
+	for _, login := range []string{"https://login.microsoftonline.com@evil.example/", "https://login.microsoftonline.com/?x=1"} {
+		if _, err := graph.NewAuthenticator(graph.AuthConfig{LoginURL: login}); err == nil {
+			t.Errorf("%s accepted", login)
+		}
+	}
+}

@@ -145,3 +145,66 @@ func TestDiscoverTenantBadMetadata(t *testing.T) {
 		}
 	}
 }
+
+// Discovery never follows a redirect from https down to plain http.
+func TestDiscoverTenantRefusesDowngradeRedirect(t *testing.T) {
+	var plainHits atomic.Int64
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainHits.Add(1)
+		w.Write([]byte(`{"issuer":"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"}`))
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer secure.Close()
+	_, err := graph.DiscoverTenant(context.Background(), secure.Client(), secure.URL, "contoso.com")
+	if err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Errorf("err = %v, want a refused redirect", err)
+	}
+	if plainHits.Load() != 0 {
+		t.Errorf("the plain-http target was asked %d times", plainHits.Load())
+	}
+}
+
+// A login URL with userinfo names another host than it seems to
+// (https://login.microsoftonline.com@evil.example/ is evil.example): refused
+// before any request.
+func TestDiscoverTenantRefusesUserinfoLoginURL(t *testing.T) {
+	a := newFakeAuthority(t)
+	for _, login := range []string{
+		"https://login.microsoftonline.com@evil.example/",
+		strings.Replace(a.srv.URL, "http://", "http://login.microsoftonline.com@", 1),
+		a.srv.URL + "/?x=1",
+		a.srv.URL + "/#frag",
+	} {
+		if _, err := graph.DiscoverTenant(context.Background(), a.srv.Client(), login, "contoso.com"); !errors.Is(err, graph.ErrInvalidArgument) {
+			t.Errorf("%s: err = %v, want ErrInvalidArgument", login, err)
+		}
+	}
+	if a.hits.Load() != 0 {
+		t.Errorf("a refused login URL reached the network %d times", a.hits.Load())
+	}
+}
+
+// A bad answer during discovery is the sign-in service's, not Graph's.
+func TestDiscoverTenantErrorsNameTheSignInService(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/big.com/") {
+			w.Write([]byte(`{"issuer":"` + strings.Repeat("x", 1<<20) + `"}`))
+			return
+		}
+		w.Write([]byte(`{"issuer":`))
+	}))
+	defer srv.Close()
+	for in, want := range map[string]error{"junk.com": graph.ErrMalformedResponse, "big.com": graph.ErrResponseTooLarge} {
+		_, err := graph.DiscoverTenant(context.Background(), srv.Client(), srv.URL, in)
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", in, err, want)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "Graph") || !strings.Contains(msg, "sign-in service") {
+			t.Errorf("%s: %q must name the sign-in service, not Microsoft Graph", in, msg)
+		}
+	}
+}
