@@ -65,8 +65,11 @@ type Client struct {
 	ts          TokenSource
 	maxAttempts int
 	maxWait     time.Duration
-	sleep       func(ctx context.Context, d time.Duration) error
-	roundTrips  atomic.Int64
+	// attemptTimeout bounds one send, totalTimeout the waiting for answers of
+	// one call (see do).
+	attemptTimeout, totalTimeout time.Duration
+	sleep                        func(ctx context.Context, d time.Duration) error
+	roundTrips                   atomic.Int64
 }
 
 // Option configures a Client.
@@ -114,6 +117,20 @@ func WithRetry(maxAttempts int, maxWait time.Duration) Option {
 	}
 }
 
+// WithTimeouts sets how long one send waits for Graph's answer, and how long
+// one call waits for answers over all its sends (values <= 0 keep the defaults,
+// DefaultAttemptTimeout and DefaultTotalTimeout).
+func WithTimeouts(attempt, total time.Duration) Option {
+	return func(c *Client) {
+		if attempt > 0 {
+			c.attemptTimeout = attempt
+		}
+		if total > 0 {
+			c.totalTimeout = total
+		}
+	}
+}
+
 // WithSleep replaces the wait between attempts (tests record the waits instead of sleeping).
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *Client) {
@@ -126,11 +143,13 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 // New returns a client for the global cloud unless options say otherwise.
 func New(opts ...Option) *Client {
 	c := &Client{
-		root:        strings.TrimRight(entra.Clouds["global"].GraphURL, "/"),
-		hc:          &http.Client{Timeout: 60 * time.Second},
-		maxAttempts: DefaultMaxAttempts,
-		maxWait:     DefaultMaxWait,
-		sleep:       sleepCtx,
+		root:           strings.TrimRight(entra.Clouds["global"].GraphURL, "/"),
+		hc:             &http.Client{Transport: NewTransport(), Timeout: 60 * time.Second},
+		maxAttempts:    DefaultMaxAttempts,
+		maxWait:        DefaultMaxWait,
+		attemptTimeout: DefaultAttemptTimeout,
+		totalTimeout:   DefaultTotalTimeout,
+		sleep:          sleepCtx,
 	}
 	for _, o := range opts {
 		o(c)

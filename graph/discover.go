@@ -93,8 +93,19 @@ func validDomain(s string) bool {
 
 // DiscoverTenant resolves a domain or tenant id to the tenant id and cloud, without
 // sign-in, from {loginURL}/{domainOrID}/v2.0/.well-known/openid-configuration.
-// An unknown domain gives an error wrapping ErrTenantNotFound with a one-line message.
+// An unknown domain gives an error wrapping ErrTenantNotFound with a one-line
+// message. It waits DiscoveryTimeout (3 s) at most for the sign-in service;
+// then the error is a *TimeoutError.
 func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID string) (TenantInfo, error) {
+	return DiscoverTenantWithin(ctx, hc, loginURL, domainOrID, DiscoveryTimeout)
+}
+
+// errDiscoveryTimeout is the cause of discovery's context when its bound ran out.
+var errDiscoveryTimeout = errors.New("graph: tenant discovery timed out")
+
+// DiscoverTenantWithin is DiscoverTenant waiting timeout at most (<= 0: only
+// ctx bounds the wait).
+func DiscoverTenantWithin(ctx context.Context, hc *http.Client, loginURL, domainOrID string, timeout time.Duration) (TenantInfo, error) {
 	in := strings.TrimSpace(domainOrID)
 	if !ValidTenantInput(in) {
 		return TenantInfo{}, fmt.Errorf("%w: %q is neither a domain name (contoso.com) nor a tenant id (GUID)", ErrInvalidArgument, domainOrID)
@@ -104,23 +115,36 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 		return TenantInfo{}, err
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Transport: NewTransport(), Timeout: 30 * time.Second}
 	}
 	hc = noDowngrade(hc)
+	dctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeoutCause(ctx, timeout, errDiscoveryTimeout)
+		defer cancel()
+	}
+	// failed names a failure caused by the bound as the sign-in service's silence.
+	failed := func(err error) error {
+		if ctx.Err() == nil && context.Cause(dctx) == errDiscoveryTimeout {
+			err = &TimeoutError{Service: serviceAuthority, Host: base.Host, After: timeout, Err: context.DeadlineExceeded}
+		}
+		return fmt.Errorf("tenant discovery for %s: %w", in, err)
+	}
 	u := base.String() + "/" + url.PathEscape(in) + "/v2.0/.well-known/openid-configuration"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, u, nil)
 	if err != nil {
 		return TenantInfo{}, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, err)
+		return TenantInfo{}, failed(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBytes+1))
 	if err != nil {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, err)
+		return TenantInfo{}, failed(err)
 	}
 	if len(data) > maxDiscoveryBytes {
 		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, errAuthorityTooLarge)

@@ -63,19 +63,30 @@ func (c *Client) backoff(attempt int) time.Duration {
 
 // do sends req and retries it by this rule; a status >= 400 comes back as *APIError.
 //
-// Retry rule: a response 429 or 503 is retried for every method (the service did
-// not process the request), 502 and 504 (a gateway lost or timed out on the
+// Retry rule: a response 429 or 503 is retried for every method (the service
+// did not process the request); 502 and 504 (a gateway lost or timed out on the
 // upstream) only for idempotent requests (GET, PUT, PATCH, DELETE; our PATCH
-// bodies set absolute values, so sending the same body twice has the same effect). A transport error (connection refused or dropped, no response)
-// is retried only for idempotent requests: a POST may have been processed, so it
-// is reported, not repeated. A $batch POST counts as idempotent when all its items
-// are. The wait is Retry-After (seconds or an HTTP date) when given, else
-// exponential backoff (1 s, 2 s, 4 s …); each wait is capped (DefaultMaxWait) and a
-// Retry-After above the cap ends the retries with the *APIError. At most
-// DefaultMaxAttempts sends. Waits end early when ctx is cancelled.
+// bodies set absolute values, so sending the same body twice has the same
+// effect). A transport error (connection refused or dropped, no answer within
+// the attempt's bound) is retried only for idempotent requests: a POST may have
+// been processed, so it is reported, not repeated. A $batch POST counts as
+// idempotent when all its items are. The wait is Retry-After (seconds or an
+// HTTP date) when given, else exponential backoff (1 s, 2 s, 4 s …); each wait
+// is capped (DefaultMaxWait) and a Retry-After above the cap ends the retries
+// with the *APIError. At most DefaultMaxAttempts sends. Waits end early when
+// ctx is cancelled.
+//
+// Time bounds: each send waits DefaultAttemptTimeout at most, and the call
+// waits DefaultTotalTimeout at most for answers over all its sends (the waits
+// between them not counted); then it fails with a *TimeoutError naming Graph's
+// host.
 func (c *Client) do(ctx context.Context, req request) (*response, error) {
+	var waited time.Duration // waiting for answers, over all sends
 	for attempt := 1; ; attempt++ {
-		resp, err := c.send(ctx, req)
+		limit := min(c.attemptTimeout, c.totalTimeout-waited)
+		start := time.Now()
+		resp, err := c.send(ctx, req, limit)
+		waited += time.Since(start)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("graph %s %s: %w", req.method, req.path, ctx.Err())
@@ -87,7 +98,11 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			if !req.idempotent {
 				return nil, fmt.Errorf("graph %s %s: %w (not retried: the request may have been processed)", req.method, req.path, terr.err)
 			}
-			if attempt >= c.maxAttempts {
+			if waited >= c.totalTimeout && isTimeout(terr.err) {
+				return nil, fmt.Errorf("graph %s %s: %w", req.method, req.path,
+					&TimeoutError{Service: serviceGraph, Host: hostOf(c.root), After: c.totalTimeout, Err: terr.err})
+			}
+			if attempt >= c.maxAttempts || waited >= c.totalTimeout {
 				return nil, fmt.Errorf("graph %s %s: %w (after %d attempts)", req.method, req.path, terr.err, attempt)
 			}
 			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
@@ -115,19 +130,39 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 	}
 }
 
+// isTimeout reports a send that got no answer in time (ours or the transport's bound).
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
 // transportError is a failure to get a response at all (retryable when idempotent).
 type transportError struct{ err error }
 
 func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
-// send makes one HTTP round trip.
-func (c *Client) send(ctx context.Context, req request) (*response, error) {
+// errAttemptTimeout is the cause of a send's context when its bound ran out.
+var errAttemptTimeout = errors.New("graph: attempt timed out")
+
+// send makes one HTTP round trip, waiting limit at most for the answer (the
+// token is fetched before, under ctx only).
+func (c *Client) send(ctx context.Context, req request, limit time.Duration) (*response, error) {
+	var tok string
+	if c.ts != nil {
+		var err error
+		tok, err = c.ts.Token(ctx, req.scopes)
+		if err != nil {
+			return nil, fmt.Errorf("graph %s %s: token for %s: %w", req.method, req.path, strings.Join(req.scopes, " "), err)
+		}
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, limit, errAttemptTimeout)
+	defer cancel()
 	var body io.Reader
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, req.url, body)
+	hreq, err := http.NewRequestWithContext(actx, req.method, req.url, body)
 	if err != nil {
 		return nil, fmt.Errorf("graph %s %s: %w", req.method, req.path, err)
 	}
@@ -136,25 +171,28 @@ func (c *Client) send(ctx context.Context, req request) (*response, error) {
 	if req.body != nil {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
-	if c.ts != nil {
-		tok, err := c.ts.Token(ctx, req.scopes)
-		if err != nil {
-			return nil, fmt.Errorf("graph %s %s: token for %s: %w", req.method, req.path, strings.Join(req.scopes, " "), err)
-		}
+	if tok != "" {
 		hreq.Header.Set("Authorization", "Bearer "+tok)
 	}
 	c.roundTrips.Add(1)
 	if n, ok := ctx.Value(rtCounterKey{}).(*atomic.Int64); ok {
 		n.Add(1)
 	}
+	// timedOut turns an error caused by the send's own bound into a *TimeoutError.
+	timedOut := func(err error) error {
+		if ctx.Err() == nil && context.Cause(actx) == errAttemptTimeout {
+			return &TimeoutError{Service: serviceGraph, Host: hostOf(c.root), After: limit, Err: context.DeadlineExceeded}
+		}
+		return err
+	}
 	hresp, err := c.hc.Do(hreq)
 	if err != nil {
-		return nil, &transportError{err: err}
+		return nil, &transportError{err: timedOut(err)}
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return nil, &transportError{err: err}
+		return nil, &transportError{err: timedOut(err)}
 	}
 	if len(data) > MaxResponseBytes {
 		return nil, fmt.Errorf("graph %s %s: %w (more than %d bytes)", req.method, req.path, ErrResponseTooLarge, MaxResponseBytes)
