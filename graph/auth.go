@@ -85,14 +85,6 @@ type Authenticator struct {
 	// name is the signed-in user's display name from the last id token (MSAL's
 	// Account never carries it).
 	name string
-	// interact, when set, is called when a silent request needs interaction;
-	// it signs in interactively for the scopes and returns nil on success.
-	interact func(ctx context.Context, scopes []string) error
-	// interactMu serializes interactive sign-ins: concurrent Token calls that
-	// need the same consent open one browser, not several. interactions counts
-	// the completed ones (under mu), so a waiter knows to try silently again.
-	interactMu   sync.Mutex
-	interactions int
 }
 
 // NewAuthenticator builds the MSAL public client for cfg.
@@ -112,6 +104,9 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if !strings.HasPrefix(cfg.LoginURL, "https://") {
 		return nil, fmt.Errorf("login URL must start with https://: %q", cfg.LoginURL)
 	}
+	if _, err := parseLoginURL(cfg.LoginURL, false); err != nil {
+		return nil, err
+	}
 	opts := []public.Option{
 		public.WithAuthority(strings.TrimRight(cfg.LoginURL, "/") + "/" + cfg.Tenant),
 	}
@@ -129,15 +124,6 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 		return nil, fmt.Errorf("sign-in setup: %w", err)
 	}
 	return &Authenticator{cfg: cfg, pca: pca}, nil
-}
-
-// SetInteractive sets the function used when a token needs interaction (for
-// example a write scope the admin has not consented to yet). Token runs it
-// for one caller at a time; it must not call Token itself.
-func (a *Authenticator) SetInteractive(fn func(ctx context.Context, scopes []string) error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.interact = fn
 }
 
 // DeviceLogin is a device code sign-in in progress.
@@ -226,53 +212,11 @@ func (a *Authenticator) Resume(ctx context.Context) (Account, bool) {
 }
 
 // Token implements TokenSource: a token for scopes, silently from the cache or
-// through the refresh token. When the user must consent to a new scope it calls
-// the interactive function, if set, and otherwise returns an
-// *InteractionRequiredError.
+// through the refresh token. When the user must sign in, or consent to a new
+// scope, it returns an *InteractionRequiredError naming the scopes: the caller
+// signs in for them (StartDeviceCode or SignInBrowser) and asks again.
 func (a *Authenticator) Token(ctx context.Context, scopes []string) (string, error) {
-	q := a.qualify(scopes)
-	a.mu.Lock()
-	acct := a.account
-	interact := a.interact
-	seen := a.interactions
-	a.mu.Unlock()
-	if acct == nil {
-		err := &InteractionRequiredError{Scopes: scopes, Reason: "not signed in", Err: errors.New("no account")}
-		if interact == nil {
-			return "", err
-		}
-		return a.interactive(ctx, interact, seen, q, scopes)
-	}
-	tok, err := a.silent(ctx, q, scopes)
-	var ire *InteractionRequiredError
-	if errors.As(err, &ire) && interact != nil {
-		return a.interactive(ctx, interact, seen, q, scopes)
-	}
-	return tok, err
-}
-
-// interactive runs interact for scopes, one sign-in at a time. seen is the
-// number of completed interactive sign-ins when the caller's silent attempt
-// failed: when another caller's sign-in completed since, it may have covered
-// these scopes, so silent is tried again first.
-func (a *Authenticator) interactive(ctx context.Context, interact func(context.Context, []string) error, seen int, q, scopes []string) (string, error) {
-	a.interactMu.Lock()
-	defer a.interactMu.Unlock()
-	a.mu.Lock()
-	since := a.interactions != seen
-	a.mu.Unlock()
-	if since {
-		if tok, err := a.silent(ctx, q, scopes); err == nil {
-			return tok, nil
-		}
-	}
-	if err := interact(ctx, scopes); err != nil {
-		return "", err
-	}
-	a.mu.Lock()
-	a.interactions++
-	a.mu.Unlock()
-	return a.silent(ctx, q, scopes)
+	return a.silent(ctx, a.qualify(scopes), scopes)
 }
 
 func (a *Authenticator) silent(ctx context.Context, q, short []string) (string, error) {

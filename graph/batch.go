@@ -72,7 +72,7 @@ func (r BatchResponse) Decode(v any) error {
 
 // Batch sends reqs as JSON $batch requests of at most 20 items (requests joined by
 // dependsOn stay in one batch) and returns one response per request, in the order
-// of reqs. Items answered 429 or 503 (or 504 for idempotent methods), and 424 items
+// of reqs. Items answered 429 or 503 (or 502/504 for idempotent methods), and 424 items
 // whose dependency was one of those, are sent again together in a new batch after
 // the largest Retry-After of those items (exponential backoff when none), within
 // the client's attempt and wait limits; after that their last answer is returned.

@@ -16,6 +16,23 @@ import (
 // ErrTenantNotFound: Microsoft Entra knows no tenant by that domain or id.
 var ErrTenantNotFound = errors.New("tenant not found")
 
+// Failures of the sign-in service's answer during discovery: they match
+// ErrMalformedResponse and ErrResponseTooLarge (errors.Is) but name the service
+// that answered, since discovery never talks to Microsoft Graph.
+var (
+	errAuthorityMalformed = &labelledError{msg: "malformed response from the sign-in service", kind: ErrMalformedResponse}
+	errAuthorityTooLarge  = &labelledError{msg: "response from the sign-in service is too large", kind: ErrResponseTooLarge}
+)
+
+// labelledError is a sentinel with its own wording that matches kind.
+type labelledError struct {
+	msg  string
+	kind error
+}
+
+func (e *labelledError) Error() string        { return e.msg }
+func (e *labelledError) Is(target error) bool { return target == e.kind }
+
 // maxDiscoveryBytes bounds the OpenID metadata document.
 const maxDiscoveryBytes = 1 << 20
 
@@ -76,36 +93,61 @@ func validDomain(s string) bool {
 
 // DiscoverTenant resolves a domain or tenant id to the tenant id and cloud, without
 // sign-in, from {loginURL}/{domainOrID}/v2.0/.well-known/openid-configuration.
-// An unknown domain gives an error wrapping ErrTenantNotFound with a one-line message.
+// An unknown domain gives an error wrapping ErrTenantNotFound with a one-line
+// message. It waits DiscoveryTimeout (3 s) at most for the sign-in service;
+// then the error is a *TimeoutError.
 func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID string) (TenantInfo, error) {
+	return DiscoverTenantWithin(ctx, hc, loginURL, domainOrID, DiscoveryTimeout)
+}
+
+// errDiscoveryTimeout is the cause of discovery's context when its bound ran out.
+var errDiscoveryTimeout = errors.New("graph: tenant discovery timed out")
+
+// DiscoverTenantWithin is DiscoverTenant waiting timeout at most (<= 0: only
+// ctx bounds the wait).
+func DiscoverTenantWithin(ctx context.Context, hc *http.Client, loginURL, domainOrID string, timeout time.Duration) (TenantInfo, error) {
 	in := strings.TrimSpace(domainOrID)
 	if !ValidTenantInput(in) {
 		return TenantInfo{}, fmt.Errorf("%w: %q is neither a domain name (contoso.com) nor a tenant id (GUID)", ErrInvalidArgument, domainOrID)
 	}
-	base, err := url.Parse(strings.TrimRight(loginURL, "/"))
-	if err != nil || base.Host == "" || (base.Scheme != "https" && !(base.Scheme == "http" && isLoopback(base.Hostname()))) {
-		return TenantInfo{}, fmt.Errorf("%w: login URL %q must be https (or http on loopback)", ErrInvalidArgument, loginURL)
+	base, err := parseLoginURL(loginURL, true)
+	if err != nil {
+		return TenantInfo{}, err
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Transport: NewTransport(), Timeout: 30 * time.Second}
+	}
+	hc = noDowngrade(hc)
+	dctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeoutCause(ctx, timeout, errDiscoveryTimeout)
+		defer cancel()
+	}
+	// failed names a failure caused by the bound as the sign-in service's silence.
+	failed := func(err error) error {
+		if ctx.Err() == nil && context.Cause(dctx) == errDiscoveryTimeout {
+			err = &TimeoutError{Service: serviceAuthority, Host: base.Host, After: timeout, Err: context.DeadlineExceeded}
+		}
+		return fmt.Errorf("tenant discovery for %s: %w", in, err)
 	}
 	u := base.String() + "/" + url.PathEscape(in) + "/v2.0/.well-known/openid-configuration"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, u, nil)
 	if err != nil {
 		return TenantInfo{}, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, err)
+		return TenantInfo{}, failed(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBytes+1))
 	if err != nil {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, err)
+		return TenantInfo{}, failed(err)
 	}
 	if len(data) > maxDiscoveryBytes {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, ErrResponseTooLarge)
+		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w", in, errAuthorityTooLarge)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -134,7 +176,7 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 		GraphHost      string `json:"msgraph_host"`
 	}
 	if err := json.Unmarshal(data, &md); err != nil {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w: %v", in, ErrMalformedResponse, err)
+		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w: %v", in, errAuthorityMalformed, err)
 	}
 	iss, err := url.Parse(md.Issuer)
 	segs := []string{}
@@ -142,7 +184,7 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 		segs = strings.Split(iss.Path, "/")
 	}
 	if len(segs) < 2 || !entra.IsGUID(segs[1]) {
-		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w: issuer %q has no tenant id", in, ErrMalformedResponse, md.Issuer)
+		return TenantInfo{}, fmt.Errorf("tenant discovery for %s: %w: issuer %q has no tenant id", in, errAuthorityMalformed, md.Issuer)
 	}
 	info := TenantInfo{
 		ID:             strings.ToLower(segs[1]),
@@ -156,6 +198,49 @@ func DiscoverTenant(ctx context.Context, hc *http.Client, loginURL, domainOrID s
 		info.Domain = strings.ToLower(in)
 	}
 	return info, nil
+}
+
+// parseLoginURL checks an authority root such as https://login.microsoftonline.com:
+// https (or, when loopbackHTTP, plain http to a loopback address), a host, and
+// nothing that could hide the real host or bend the path: no userinfo
+// (https://login.microsoftonline.com@evil.example/ is evil.example), no query,
+// no fragment.
+func parseLoginURL(loginURL string, loopbackHTTP bool) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(loginURL, "/"))
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "":
+		return nil, fmt.Errorf("%w: login URL %q is not an absolute URL", ErrInvalidArgument, loginURL)
+	case u.User != nil:
+		return nil, fmt.Errorf("%w: login URL %q names a user before the host (its real host is %s)", ErrInvalidArgument, loginURL, u.Hostname())
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(loginURL, "#"):
+		return nil, fmt.Errorf("%w: login URL %q must not have a query or fragment", ErrInvalidArgument, loginURL)
+	case u.Scheme == "https", loopbackHTTP && u.Scheme == "http" && isLoopback(u.Hostname()):
+		return u, nil
+	}
+	if loopbackHTTP {
+		return nil, fmt.Errorf("%w: login URL %q must be https (or http on loopback)", ErrInvalidArgument, loginURL)
+	}
+	return nil, fmt.Errorf("%w: login URL %q must be https", ErrInvalidArgument, loginURL)
+}
+
+// noDowngrade returns a copy of hc that never follows a redirect from https to
+// plain http (the metadata would come unprotected), keeping hc's own rule.
+func noDowngrade(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return fmt.Errorf("refusing a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }
 
 // cloudFromMetadata maps OpenID metadata to a cloud name (ENTRA.md C2, C3).

@@ -1,7 +1,6 @@
-package graph
+package graph_test
 
 import (
-	"consentwiz/graph/entra"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"consentwiz/graph"
+	"consentwiz/graph/entra"
 )
 
 // fakeAuthority serves OpenID metadata like login.microsoftonline.* for known
@@ -86,7 +88,7 @@ func TestDiscoverTenantClouds(t *testing.T) {
 		{"72f988bf-86f1-41af-91ab-2d7cd011db47", "72f988bf-86f1-41af-91ab-2d7cd011db47", "", "global", "NA", "graph.microsoft.com"},
 	}
 	for _, tc := range cases {
-		info, err := DiscoverTenant(context.Background(), a.srv.Client(), a.srv.URL, tc.in)
+		info, err := graph.DiscoverTenant(context.Background(), a.srv.Client(), a.srv.URL, tc.in)
 		if err != nil {
 			t.Errorf("%s: %v", tc.in, err)
 			continue
@@ -102,9 +104,9 @@ func TestDiscoverTenantClouds(t *testing.T) {
 
 func TestDiscoverTenantUnknownDomain(t *testing.T) {
 	a := newFakeAuthority(t)
-	_, err := DiscoverTenant(context.Background(), a.srv.Client(), a.srv.URL, "contoso-typo.com")
-	if !errors.Is(err, ErrTenantNotFound) {
-		t.Fatalf("err = %v, want ErrTenantNotFound", err)
+	_, err := graph.DiscoverTenant(context.Background(), a.srv.Client(), a.srv.URL, "contoso-typo.com")
+	if !errors.Is(err, graph.ErrTenantNotFound) {
+		t.Fatalf("err = %v, want graph.ErrTenantNotFound", err)
 	}
 	want := "no Microsoft Entra tenant found for domain contoso-typo.com — check the spelling or try the tenant id"
 	if err.Error() != want {
@@ -116,11 +118,11 @@ func TestDiscoverTenantValidatesInputFirst(t *testing.T) {
 	a := newFakeAuthority(t)
 	for _, in := range []string{"", "contoso", "common", "-bad.com", "a..b", "evil.com/../x", "x.com?a=b", "1.2.3.4", "contoso.com#frag", "dom ain.com",
 		strings.Repeat("a", 64) + ".com", "not-a-guid-but-36-characters-long-xx"} {
-		if _, err := DiscoverTenant(context.Background(), a.srv.Client(), a.srv.URL, in); !errors.Is(err, ErrInvalidArgument) {
-			t.Errorf("%q: err = %v, want ErrInvalidArgument", in, err)
+		if _, err := graph.DiscoverTenant(context.Background(), a.srv.Client(), a.srv.URL, in); !errors.Is(err, graph.ErrInvalidArgument) {
+			t.Errorf("%q: err = %v, want graph.ErrInvalidArgument", in, err)
 		}
 	}
-	if _, err := DiscoverTenant(context.Background(), a.srv.Client(), "http://login.example.com", "contoso.com"); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := graph.DiscoverTenant(context.Background(), a.srv.Client(), "http://login.example.com", "contoso.com"); !errors.Is(err, graph.ErrInvalidArgument) {
 		t.Errorf("plain http to a remote host: %v", err)
 	}
 	if a.hits.Load() != 0 {
@@ -138,8 +140,71 @@ func TestDiscoverTenantBadMetadata(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, in := range []string{"junk.com", "placeholder.com"} {
-		if _, err := DiscoverTenant(context.Background(), srv.Client(), srv.URL, in); !errors.Is(err, ErrMalformedResponse) {
+		if _, err := graph.DiscoverTenant(context.Background(), srv.Client(), srv.URL, in); !errors.Is(err, graph.ErrMalformedResponse) {
 			t.Errorf("%s: err = %v", in, err)
+		}
+	}
+}
+
+// Discovery never follows a redirect from https down to plain http.
+func TestDiscoverTenantRefusesDowngradeRedirect(t *testing.T) {
+	var plainHits atomic.Int64
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainHits.Add(1)
+		w.Write([]byte(`{"issuer":"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"}`))
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer secure.Close()
+	_, err := graph.DiscoverTenant(context.Background(), secure.Client(), secure.URL, "contoso.com")
+	if err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Errorf("err = %v, want a refused redirect", err)
+	}
+	if plainHits.Load() != 0 {
+		t.Errorf("the plain-http target was asked %d times", plainHits.Load())
+	}
+}
+
+// A login URL with userinfo names another host than it seems to
+// (https://login.microsoftonline.com@evil.example/ is evil.example): refused
+// before any request.
+func TestDiscoverTenantRefusesUserinfoLoginURL(t *testing.T) {
+	a := newFakeAuthority(t)
+	for _, login := range []string{
+		"https://login.microsoftonline.com@evil.example/",
+		strings.Replace(a.srv.URL, "http://", "http://login.microsoftonline.com@", 1),
+		a.srv.URL + "/?x=1",
+		a.srv.URL + "/#frag",
+	} {
+		if _, err := graph.DiscoverTenant(context.Background(), a.srv.Client(), login, "contoso.com"); !errors.Is(err, graph.ErrInvalidArgument) {
+			t.Errorf("%s: err = %v, want ErrInvalidArgument", login, err)
+		}
+	}
+	if a.hits.Load() != 0 {
+		t.Errorf("a refused login URL reached the network %d times", a.hits.Load())
+	}
+}
+
+// A bad answer during discovery is the sign-in service's, not Graph's.
+func TestDiscoverTenantErrorsNameTheSignInService(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/big.com/") {
+			w.Write([]byte(`{"issuer":"` + strings.Repeat("x", 1<<20) + `"}`))
+			return
+		}
+		w.Write([]byte(`{"issuer":`))
+	}))
+	defer srv.Close()
+	for in, want := range map[string]error{"junk.com": graph.ErrMalformedResponse, "big.com": graph.ErrResponseTooLarge} {
+		_, err := graph.DiscoverTenant(context.Background(), srv.Client(), srv.URL, in)
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", in, err, want)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "Graph") || !strings.Contains(msg, "sign-in service") {
+			t.Errorf("%s: %q must name the sign-in service, not Microsoft Graph", in, msg)
 		}
 	}
 }

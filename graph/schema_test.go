@@ -1,8 +1,6 @@
-package graph
+package graph_test
 
 import (
-	"consentwiz/graph/entra"
-	"context"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -14,13 +12,17 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"consentwiz/graph"
+	"consentwiz/graph/entra"
+	"consentwiz/graph/sim"
 )
 
 // The client is checked against graph/testdata/graph-subset.json, a description of
 // the real Microsoft Graph v1.0 API (paths, methods, schemas):
 //   - every endpoint in the client's table (endpoints.go) exists with its method;
-//   - every request the client really sends, captured by running every method,
-//     Snapshot and Batch against the fake Graph, exists in the spec and in the table;
+//   - every request the client really sends, captured by running every method
+//     and Snapshot against the simulator, exists in the spec and in the table;
 //   - every JSON field of every type in types.go (and the $batch types) exists in the
 //     matching schema, base types included, with a compatible JSON type.
 
@@ -69,7 +71,7 @@ var reAppIDAltKey = regexp.MustCompile(`servicePrincipals\(appId='[^']*'\)`)
 // normalizeRequestPath strips the query and maps the alternate key
 // servicePrincipals(appId='…') to /servicePrincipals/{id} (ENTRA.md A5).
 func normalizeRequestPath(p string) string {
-	p = pathOnly(p)
+	p = graph.PathOnly(p)
 	return reAppIDAltKey.ReplaceAllString(p, "servicePrincipals/{id}")
 }
 
@@ -184,17 +186,24 @@ func endpointMatches(e entra.Endpoint, method, path string) bool {
 	}
 	tmpl := strings.ReplaceAll(regexp.QuoteMeta(e.Path), `\{appId\}`, `[0-9a-fA-F-]{36}`)
 	tmpl = strings.ReplaceAll(tmpl, `\{id\}`, `[^/]+`)
-	return regexp.MustCompile("^" + tmpl + "$").MatchString(pathOnly(path))
+	return regexp.MustCompile("^" + tmpl + "$").MatchString(graph.PathOnly(path))
 }
 
-// exerciseClient runs every method of the client against f.
-func exerciseClient(t *testing.T, f *fakeGraph) {
+// exerciseClient runs every method of the client, and Snapshot, against the
+// simulator; every call must succeed.
+func exerciseClient(t *testing.T) *traffic {
 	t.Helper()
-	f.consentRequests = []entra.AppConsentRequest{{ID: "acr-1", AppID: testAppID,
-		UserConsentRequests: []entra.UserConsentRequest{{ID: "ucr-1", Status: "InProgress"}}}}
-	c := f.client()
-	ctx := context.Background()
-	newApp := "99999999-2222-3333-4444-555555555555"
+	f := newFixture(t)
+	c, ten, gsp := f.c, f.ten, f.graphSP
+	ctx := testCtx(t)
+	reqID, err := ten.SubmitConsentRequest(ten.EndUserUPN(), ten.AppID(), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arch *entra.ServicePrincipal
+	var grant *entra.OAuth2PermissionGrant
+	var ara *entra.AppRoleAssignment
+	var cls *entra.DelegatedPermissionClassification
 	calls := []func() error{
 		func() error { _, err := c.Organization(ctx); return err },
 		func() error { _, err := c.Me(ctx); return err },
@@ -204,7 +213,9 @@ func exerciseClient(t *testing.T, f *fakeGraph) {
 			return c.UpdateUserConsentPolicies(ctx, []string{entra.SelfConsentPrefix + entra.PolicyLow})
 		},
 		func() error { _, err := c.GetConsentRequestPolicy(ctx); return err },
-		func() error { return c.PutConsentRequestPolicy(ctx, entra.AdminConsentRequestPolicy{IsEnabled: true}) },
+		func() error {
+			return c.PutConsentRequestPolicy(ctx, entra.AdminConsentRequestPolicy{RequestDurationInDays: 30})
+		},
 		func() error {
 			_, err := c.GetPermissionGrantPolicyIncludes(ctx, entra.PolicyManagedRecommended)
 			return err
@@ -213,53 +224,54 @@ func exerciseClient(t *testing.T, f *fakeGraph) {
 			_, err := c.GetPermissionGrantPolicyExcludes(ctx, entra.PolicyManagedRecommended)
 			return err
 		},
-		func() error { _, err := c.GetServicePrincipalByAppID(ctx, testAppID); return err },
+		func() error { _, err := c.GetServicePrincipalByAppID(ctx, ten.AppID()); return err },
 		func() error { _, err := c.GetGraphServicePrincipal(ctx); return err },
-		func() error { _, err := c.CreateServicePrincipal(ctx, newApp); return err },
-		func() error { _, err := c.ListGrants(ctx, appSPID); return err },
+		func() error { arch, err = c.CreateServicePrincipal(ctx, sim.ArchiverAppID); return err },
+		func() error { _, err := c.ListGrants(ctx, f.app.ID); return err },
 		func() error {
-			_, err := c.CreateGrant(ctx, entra.OAuth2PermissionGrant{ClientID: appSPID, ConsentType: "AllPrincipals", ResourceID: graphSPID, Scope: "User.Read"})
+			grant, err = c.CreateGrant(ctx, entra.OAuth2PermissionGrant{ClientID: arch.ID, ConsentType: "AllPrincipals", ResourceID: gsp.ID, Scope: "User.Read"})
 			return err
 		},
-		func() error { return c.UpdateGrantScope(ctx, "grant-1", "User.Read Calendars.Read") },
-		func() error { _, err := c.ListAppRoleAssignments(ctx, appSPID); return err },
+		func() error { return c.UpdateGrantScope(ctx, grant.ID, "User.Read Calendars.Read") },
+		func() error { _, err := c.ListAppRoleAssignments(ctx, f.app.ID); return err },
 		func() error {
-			_, err := c.CreateAppRoleAssignment(ctx, graphSPID, entra.AppRoleAssignment{PrincipalID: appSPID, AppRoleID: "cal-role"})
+			ara, err = c.CreateAppRoleAssignment(ctx, gsp.ID, entra.AppRoleAssignment{PrincipalID: arch.ID, AppRoleID: appRoleID(t, gsp, "Mail.Read")})
 			return err
 		},
-		func() error { _, err := c.ListConsentRequests(ctx, testAppID); return err },
-		func() error { _, err := c.ListPendingUserRequests(ctx, "acr-1"); return err },
-		func() error { _, err := c.ListClassifications(ctx, graphSPID); return err },
+		func() error { _, err := c.ListConsentRequests(ctx, ten.AppID()); return err },
+		func() error { _, err := c.ListPendingUserRequests(ctx, reqID); return err },
+		func() error { _, err := c.ListClassifications(ctx, gsp.ID); return err },
 		func() error {
-			_, err := c.CreateClassification(ctx, graphSPID, entra.DelegatedPermissionClassification{PermissionID: "user-read-id", Classification: "low"})
+			cls, err = c.CreateClassification(ctx, gsp.ID, entra.DelegatedPermissionClassification{PermissionID: scopeID(t, gsp, "User.Read"), Classification: "low"})
 			return err
 		},
-		func() error { _, err := c.SearchUsers(ctx, "O"); return err },
-		func() error { _, err := c.SearchGroups(ctx, "A"); return err },
-		func() error { return c.DeleteObject(ctx, ObjectRef{Kind: ObjectKindGrant, ID: "grant-1"}) },
+		func() error { _, err := c.SearchUsers(ctx, "M"); return err },
+		func() error { _, err := c.SearchGroups(ctx, "H"); return err },
+		func() error { return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindGrant, ID: grant.ID}) },
 		func() error {
-			return c.DeleteObject(ctx, ObjectRef{Kind: ObjectKindAppRoleAssignment, ID: "ara-1", ParentID: graphSPID})
+			return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindAppRoleAssignment, ID: ara.ID, ParentID: gsp.ID})
 		},
 		func() error {
-			return c.DeleteObject(ctx, ObjectRef{Kind: ObjectKindClassification, ID: "cls-1", ParentID: graphSPID})
+			return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindClassification, ID: cls.ID, ParentID: gsp.ID})
 		},
-		func() error { return c.DeleteObject(ctx, ObjectRef{Kind: ObjectKindServicePrincipal, ID: appSPID}) },
-		func() error { _, err := c.Snapshot(ctx, testAppID); return err },
-		func() error { _, err := c.Snapshot(ctx, newApp); return err },
+		func() error {
+			return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindServicePrincipal, ID: arch.ID})
+		},
+		func() error { _, err := c.Snapshot(ctx, ten.AppID()); return err },
+		func() error { _, err := c.Snapshot(ctx, sim.ArchiverAppID); return err },
 	}
 	for i, call := range calls {
 		if err := call(); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
+	return f.rec
 }
 
 func TestCapturedRequestsExistInSpecAndTable(t *testing.T) {
 	spec := loadSpec(t)
-	f := newFakeGraph(t)
-	exerciseClient(t, f)
 	used := map[entra.Op]bool{}
-	reqs := f.requests()
+	reqs := exerciseClient(t).requests()
 	if len(reqs) < 30 {
 		t.Fatalf("only %d requests captured", len(reqs))
 	}
@@ -320,7 +332,7 @@ func init() {
 		entra.PermissionGrantConditionSet{}, entra.VerifiedPublisher{}, entra.PermissionScope{}, entra.AppRole{}, entra.ServicePrincipal{},
 		entra.OAuth2PermissionGrant{}, entra.AppRoleAssignment{}, entra.AppConsentRequest{}, entra.ConsentRequestScope{}, entra.UserConsentRequest{},
 		entra.IdentitySet{}, entra.Identity{}, entra.DelegatedPermissionClassification{}, entra.User{}, entra.Group{}, entra.DirectoryRole{}, entra.Organization{},
-		entra.VerifiedDomain{}, BatchRequest{}, BatchResponse{}} {
+		entra.VerifiedDomain{}, graph.BatchRequest{}, graph.BatchResponse{}} {
 		t := reflect.TypeOf(v)
 		typesOf[t.Name()] = t
 	}
@@ -476,10 +488,10 @@ func TestTypesMatchSchemas(t *testing.T) {
 func TestSelectListsExistInSpec(t *testing.T) {
 	spec := loadSpec(t)
 	for schema, sel := range map[string]string{
-		"graph.servicePrincipal": spSelect + "," + graphSPSelect,
-		"graph.organization":     selectOf[entra.Organization](),
-		"graph.user":             selectOf[entra.User](),
-		"graph.group":            selectOf[entra.Group](),
+		"graph.servicePrincipal": graph.SPSelect + "," + graph.GraphSPSelect,
+		"graph.organization":     graph.SelectOf[entra.Organization](),
+		"graph.user":             graph.SelectOf[entra.User](),
+		"graph.group":            graph.SelectOf[entra.Group](),
 	} {
 		for _, f := range strings.Split(sel, ",") {
 			if _, ok := spec.lookupProperty(schema, f); !ok {

@@ -1,76 +1,74 @@
-package graph
+package graph_test
 
 import (
-	"consentwiz/graph/entra"
 	"context"
 	"errors"
-	"reflect"
-	"sort"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"consentwiz/graph"
+	"consentwiz/graph/entra"
+	"consentwiz/graph/sim"
 )
 
 func TestSnapshotOneRoundTrip(t *testing.T) {
-	f := newFakeGraph(t)
-	c := f.client()
-	s, err := c.Snapshot(context.Background(), testAppID)
+	f := newFixture(t)
+	ten := f.ten
+	s, err := f.c.Snapshot(testCtx(t), ten.AppID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.RoundTrips != 1 || f.trips() != 1 {
-		t.Errorf("RoundTrips = %d (server %d), want 1", s.RoundTrips, f.trips())
+	if s.RoundTrips != 1 || f.rec.roundTrips() != 1 {
+		t.Errorf("RoundTrips = %d (transport %d), want 1", s.RoundTrips, f.rec.roundTrips())
 	}
 	if len(s.Errors) != 0 {
 		t.Errorf("Errors = %v", s.Errors)
 	}
-	if s.TenantID != testTenant || s.Organization.DefaultDomain() != "contoso.com" {
+	if s.TenantID != ten.ID() || s.Organization.DefaultDomain() != ten.Domain() {
 		t.Errorf("tenant %q org %+v", s.TenantID, s.Organization)
 	}
-	if s.Me.UserPrincipalName != "ada@contoso.com" {
+	if s.Me.UserPrincipalName != ten.AdminUPN() {
 		t.Errorf("Me = %+v", s.Me)
 	}
 	if len(s.MyRoles) != 1 || s.MyRoles[0].RoleTemplateID != entra.RoleGlobalAdmin {
-		t.Errorf("MyRoles = %+v (groups must be dropped)", s.MyRoles)
+		t.Errorf("MyRoles = %+v", s.MyRoles)
 	}
-	if got := s.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; len(got) != 2 {
-		t.Errorf("authorization policy = %v", got)
+	if got, want := s.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned,
+		ten.AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned; !slices.Equal(got, want) {
+		t.Errorf("authorization policy = %v, want %v", got, want)
 	}
-	if s.ConsentRequestPolicy.RequestDurationInDays != 30 {
-		t.Errorf("consent request policy = %+v", s.ConsentRequestPolicy)
+	if got, want := s.ConsentRequestPolicy, ten.AdminConsentRequestPolicy(); got.IsEnabled != want.IsEnabled || got.RequestDurationInDays != want.RequestDurationInDays {
+		t.Errorf("consent request policy = %+v, want %+v", got, want)
 	}
-	if s.App == nil || s.App.ID != appSPID || !s.App.PublisherVerified() {
+	if s.App == nil || s.App.ID != f.app.ID || !s.App.PublisherVerified() {
 		t.Errorf("App = %+v", s.App)
 	}
-	if len(s.AppGrants) != 1 || s.AppGrants[0].Scope != "User.Read" {
-		t.Errorf("AppGrants = %+v", s.AppGrants)
+	if want := ten.Grants(ten.AppID()); len(s.AppGrants) != len(want) || len(want) == 0 || s.AppGrants[0].ConsentType != "AllPrincipals" {
+		t.Errorf("AppGrants = %+v, want %+v", s.AppGrants, want)
 	}
-	if len(s.AppRoleAssignments) != 1 || s.AppRoleAssignments[0].AppRoleID != "cal-role" {
+	if len(s.AppRoleAssignments) != len(ten.AppRoleAssignments(ten.AppID())) {
 		t.Errorf("AppRoleAssignments = %+v", s.AppRoleAssignments)
 	}
-	if s.GraphSP.ID != graphSPID || len(s.GraphSP.OAuth2PermissionScopes) != 2 {
-		t.Errorf("GraphSP = %+v", s.GraphSP)
+	if s.GraphSP.ID != f.graphSP.ID || len(s.GraphSP.OAuth2PermissionScopes) != len(f.graphSP.OAuth2PermissionScopes) {
+		t.Errorf("GraphSP = %s with %d scopes", s.GraphSP.ID, len(s.GraphSP.OAuth2PermissionScopes))
 	}
-	if len(s.Classifications) != 1 || len(s.ManagedExcludes) != 1 || s.ManagedExcludes[0].Permissions[0] != "cal-rw-id" {
+	if len(s.Classifications) != len(ten.Classifications(entra.MicrosoftGraphAppID)) || len(s.ManagedExcludes) == 0 {
 		t.Errorf("classifications %+v excludes %+v", s.Classifications, s.ManagedExcludes)
 	}
 	if len(s.PendingRequests) != 0 {
 		t.Errorf("PendingRequests = %+v", s.PendingRequests)
 	}
 
-	// The parts asked for, by id, with the paths the brief lists.
-	var items []string
-	for _, r := range f.requests() {
-		if r.InBatch {
-			u := r.Path
-			if len(r.Query) > 0 {
-				u += "?" + r.Query.Encode()
-			}
-			items = append(items, u)
-		}
+	// The parts asked for, by path.
+	var got []string
+	for _, it := range f.rec.items() {
+		got = append(got, strings.SplitN(it, "?", 2)[0])
 	}
-	sort.Strings(items)
 	want := []string{
-		"/identityGovernance/appConsent/appConsentRequests?%24filter=appId+eq+%27" + testAppID + "%27",
+		"/identityGovernance/appConsent/appConsentRequests",
 		"/me",
 		"/me/transitiveMemberOf",
 		"/organization",
@@ -80,37 +78,27 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 		"/servicePrincipals",
 		"/servicePrincipals",
 		"/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')/delegatedPermissionClassifications",
-		"/servicePrincipals(appId='" + testAppID + "')/appRoleAssignments",
-		"/servicePrincipals(appId='" + testAppID + "')/oauth2PermissionGrants",
+		"/servicePrincipals(appId='" + ten.AppID() + "')/appRoleAssignments",
+		"/servicePrincipals(appId='" + ten.AppID() + "')/oauth2PermissionGrants",
 	}
-	var got []string
-	for _, it := range items {
-		got = append(got, strings.SplitN(it, "?", 2)[0])
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("batch items:\n got %v\nwant %v", got, want)
 	}
-	wantPaths := make([]string, len(want))
-	for i, w := range want {
-		wantPaths[i] = strings.SplitN(w, "?", 2)[0]
-	}
-	sort.Strings(got)
-	sort.Strings(wantPaths)
-	if !reflect.DeepEqual(got, wantPaths) {
-		t.Errorf("batch items:\n got %v\nwant %v", got, wantPaths)
-	}
-	for _, r := range f.requests() {
+	for _, r := range f.rec.requests() {
 		if r.Path == "/servicePrincipals" && r.Query.Get("$filter") == "appId eq '"+entra.MicrosoftGraphAppID+"'" &&
 			r.Query.Get("$select") != "id,appId,displayName,oauth2PermissionScopes,appRoles" {
 			t.Errorf("Graph SP $select = %q", r.Query.Get("$select"))
 		}
-		if r.Path == "/$batch" && !reflect.DeepEqual(r.Scopes, entra.ReadScopes) {
+		if r.Path == "/$batch" && !slices.Equal(r.Scopes, entra.ReadScopes) {
 			t.Errorf("batch token scopes %v, want ReadScopes %v", r.Scopes, entra.ReadScopes)
 		}
 	}
 }
 
 func TestSnapshotAppNotInTenant(t *testing.T) {
-	f := newFakeGraph(t)
-	c := f.client()
-	s, err := c.Snapshot(context.Background(), "99999999-2222-3333-4444-555555555555")
+	g := newSimGraph(t, sim.Options{Scenario: "locked-down"})
+	s, err := g.client(t, "").Snapshot(testCtx(t), g.ten.AppID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,134 +108,171 @@ func TestSnapshotAppNotInTenant(t *testing.T) {
 	if len(s.Errors) != 0 {
 		t.Errorf("404 of the app parts must not be errors: %v", s.Errors)
 	}
-	if s.RoundTrips != 1 || s.GraphSP.ID != graphSPID {
+	if s.RoundTrips != 1 || s.GraphSP.AppID != entra.MicrosoftGraphAppID {
 		t.Errorf("RoundTrips %d GraphSP %+v", s.RoundTrips, s.GraphSP)
 	}
 }
 
 func TestSnapshotForbiddenPartsGoToErrors(t *testing.T) {
-	f := newFakeGraph(t)
-	f.fault = func(m, p string, _ bool) *fakeResp {
-		if p == "/identityGovernance/appConsent/appConsentRequests" || p == "/policies/adminConsentRequestPolicy" {
-			return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-		}
-		return nil
-	}
-	s, err := f.client().Snapshot(context.Background(), testAppID)
+	// A Privileged Role Administrator reads policies and apps, but not the
+	// admin consent requests (ENTRA.md A4).
+	f := newFixture(t)
+	s, err := f.client(t, "pra@contoso.com").Snapshot(testCtx(t), f.ten.AppID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Errors) != 2 {
+	if len(s.Errors) != 1 {
 		t.Fatalf("Errors = %v", s.Errors)
 	}
-	for _, part := range []string{entra.PartPendingRequests, entra.PartConsentRequest} {
-		e := s.Errors[part]
-		if e == nil || e.Status != 403 || e.Code != "Authorization_RequestDenied" || e.Method != "GET" || e.RequestID == "" {
-			t.Errorf("Errors[%s] = %+v", part, e)
-		}
+	e := s.Errors[entra.PartPendingRequests]
+	if e == nil || e.Status != 403 || e.Code != "Authorization_RequestDenied" || e.Method != "GET" || e.RequestID == "" {
+		t.Errorf("Errors[%s] = %+v", entra.PartPendingRequests, e)
 	}
-	if s.App == nil || s.AuthorizationPolicy.ID == "" || s.RoundTrips != 1 {
+	if s.App == nil || s.AuthorizationPolicy.ID == "" || s.ConsentRequestPolicy.ID == "" || s.RoundTrips != 1 {
 		t.Errorf("the readable parts must still be read: %+v", s)
 	}
 }
 
 func TestSnapshotNothingReadable(t *testing.T) {
-	f := newFakeGraph(t)
-	f.fault = func(m, p string, _ bool) *fakeResp {
-		return graphError(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.")
-	}
-	s, err := f.client().Snapshot(context.Background(), testAppID)
+	// Every part refused: the snapshot fails with the first error.
+	g := newStubGraph(t)
+	g.on("POST", "/$batch", batchReply(nil, func(batchItem) string {
+		return `{"status":401,"body":{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}}`
+	}))
+	s, err := g.client().Snapshot(context.Background(), sim.TrackerRMSAppID)
 	if s != nil || !entra.IsUnauthorized(err) {
 		t.Fatalf("snapshot %+v err %v, want a 401 error", s, err)
 	}
 	// An unauthorised envelope fails the same way.
-	f2 := newFakeGraph(t)
-	_, err = New(WithBaseURL(f2.srv.URL)).Snapshot(context.Background(), testAppID)
+	sg := newSimGraph(t, sim.Options{})
+	_, err = graph.New(graph.WithBaseURL(sg.GraphURL()), graph.WithHTTPClient(sg.HTTPClient())).Snapshot(testCtx(t), sg.ten.AppID())
 	if !entra.IsUnauthorized(err) {
 		t.Errorf("envelope 401: %v", err)
 	}
-	if _, err := f2.client().Snapshot(context.Background(), "not-a-guid"); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := sg.client(t, "").Snapshot(testCtx(t), "not-a-guid"); !errors.Is(err, graph.ErrInvalidArgument) {
 		t.Errorf("bad app id: %v", err)
 	}
 }
 
 func TestSnapshotPendingRequestsTwoRoundTrips(t *testing.T) {
-	f := newFakeGraph(t)
-	f.consentRequests = []entra.AppConsentRequest{
-		{ID: "acr-1", AppID: testAppID, AppDisplayName: "Apptoto", PendingScopes: []entra.ConsentRequestScope{{DisplayName: "Calendars.ReadWrite"}},
-			UserConsentRequests: []entra.UserConsentRequest{
-				{ID: "ucr-1", Status: "InProgress", Reason: "please", CreatedBy: entra.IdentitySet{User: &entra.Identity{ID: "u1", DisplayName: "Pat"}}},
-				{ID: "ucr-2", Status: "Expired"}}},
-		{ID: "acr-other", AppID: "77777777-2222-3333-4444-555555555555"},
+	g := newSimGraph(t, sim.Options{Scenario: "request-workflow"})
+	ten := g.ten
+	// Another app's request is not this app's.
+	if _, err := ten.SubmitConsentRequest(ten.EndUserUPN(), sim.ArchiverAppID, nil, "mail archive"); err != nil {
+		t.Fatal(err)
 	}
-	s, err := f.client().Snapshot(context.Background(), testAppID)
+	c := g.client(t, "")
+	s, err := c.Snapshot(testCtx(t), ten.AppID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.RoundTrips != 2 || f.trips() != 2 {
-		t.Errorf("RoundTrips = %d (server %d), want 2", s.RoundTrips, f.trips())
+	if s.RoundTrips != 2 || g.rec.roundTrips() != 2 {
+		t.Errorf("RoundTrips = %d (transport %d), want 2", s.RoundTrips, g.rec.roundTrips())
 	}
 	if len(s.PendingRequests) != 1 {
 		t.Fatalf("PendingRequests = %+v", s.PendingRequests)
 	}
 	pr := s.PendingRequests[0]
-	if pr.ID != "acr-1" || len(pr.UserConsentRequests) != 1 || pr.UserConsentRequests[0].CreatedBy.User.DisplayName != "Pat" {
+	if !strings.EqualFold(pr.AppID, ten.AppID()) || len(pr.UserConsentRequests) != 1 || pr.UserConsentRequests[0].Status != "InProgress" ||
+		pr.UserConsentRequests[0].CreatedBy.User == nil || pr.UserConsentRequests[0].CreatedBy.User.DisplayName != "Megan Bowen" {
 		t.Errorf("pending = %+v", pr)
 	}
-	last := f.requests()[len(f.requests())-1]
-	if last.Path != "/identityGovernance/appConsent/appConsentRequests/acr-1/userConsentRequests" || last.Query.Get("$filter") != "status eq 'InProgress'" || !last.InBatch {
+	last := g.rec.last(t)
+	if last.Path != "/identityGovernance/appConsent/appConsentRequests/"+pr.ID+"/userConsentRequests" || last.Query.Get("$filter") != "status eq 'InProgress'" || !last.InBatch {
 		t.Errorf("user requests read as %+v", last)
 	}
 
-	// A request with no in-progress user requests is not pending (still 2 round trips).
-	f.consentRequests[0].UserConsentRequests = []entra.UserConsentRequest{{ID: "ucr-2", Status: "Completed"}}
-	s, err = f.client().Snapshot(context.Background(), testAppID)
+	// Approved through the consent link with bf_id: the request has no
+	// in-progress user request any more, so it is not pending (still 2 round trips).
+	link := g.LoginURL() + "/" + ten.ID() + "/adminconsent?" + url.Values{"client_id": {ten.AppID()}, "bf_id": {pr.ID}}.Encode()
+	if _, err := g.HeadlessAdminConsent(link, ten.AdminUPN(), true); err != nil {
+		t.Fatal(err)
+	}
+	s, err = c.Snapshot(testCtx(t), ten.AppID())
 	if err != nil || len(s.PendingRequests) != 0 || s.RoundTrips != 2 {
 		t.Errorf("completed only: %+v %v", s, err)
 	}
 }
 
 func TestSnapshotFollowsPagesInBatches(t *testing.T) {
-	f := newFakeGraph(t)
-	f.pageSize = 1
-	for i := 0; i < 2; i++ {
-		f.grants = append(f.grants, entra.OAuth2PermissionGrant{ID: "pg" + string(rune('a'+i)), ClientID: appSPID, ConsentType: "Principal", ResourceID: graphSPID, Scope: "Mail.Read"})
-	}
-	s, err := f.client().Snapshot(context.Background(), testAppID)
+	g := newSimGraph(t, sim.Options{Scenario: "unverified-publisher", PageSize: 2})
+	want := g.ten.Classifications(entra.MicrosoftGraphAppID)
+	s, err := g.client(t, "").Snapshot(testCtx(t), g.ten.AppID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.AppGrants) != 3 || len(s.MyRoles) != 1 || len(s.Classifications) != 1 {
-		t.Errorf("grants %d roles %+v", len(s.AppGrants), s.MyRoles)
+	if len(s.Classifications) != len(want) || len(s.MyRoles) == 0 || len(s.Errors) != 0 {
+		t.Errorf("%d classifications (want %d), roles %+v, errors %v", len(s.Classifications), len(want), s.MyRoles, s.Errors)
 	}
-	// memberOf (2 items) and grants (3 items) need 1 and 2 more pages: 3 round trips,
-	// each continuation a $batch item, never a request per page.
-	if s.RoundTrips != 3 {
-		t.Errorf("RoundTrips = %d, want 3", s.RoundTrips)
+	// The longest collection (5 classifications at 2 a page) needs 3 pages: 3
+	// round trips, each continuation a $batch item, never a request per page.
+	if pages := (len(want) + 1) / 2; s.RoundTrips != pages || pages < 3 {
+		t.Errorf("RoundTrips = %d, want %d", s.RoundTrips, pages)
 	}
-	for _, r := range f.requests() {
+	for _, r := range g.rec.requests() {
 		if !r.InBatch && r.Path != "/$batch" {
 			t.Errorf("request outside $batch: %+v", r)
 		}
 	}
-	if len(s.Errors) != 0 {
-		t.Errorf("Errors %v", s.Errors)
-	}
 }
 
 func TestSnapshotMalformedPart(t *testing.T) {
-	f := newFakeGraph(t)
-	f.fault = func(m, p string, _ bool) *fakeResp {
-		if p == "/me/transitiveMemberOf" {
-			return &fakeResp{status: 200, body: map[string]any{"value": "oops"}}
+	g := newStubGraph(t)
+	g.on("POST", "/$batch", batchReply(nil, func(it batchItem) string {
+		if it.ID == entra.PartMyRoles {
+			return `{"status":200,"body":{"value":"oops"}}`
 		}
-		return nil
-	}
-	s, err := f.client().Snapshot(context.Background(), testAppID)
+		return `{"status":200,"body":{"value":[]}}`
+	}))
+	s, err := g.client().Snapshot(context.Background(), sim.TrackerRMSAppID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e := s.Errors[entra.PartMyRoles]; e == nil || !strings.Contains(e.Message, "malformed") {
 		t.Errorf("Errors[myRoles] = %+v", e)
+	}
+}
+
+// Throttled parts are sent again after Retry-After. Persistent throttling of
+// every part surfaces as a 429 *APIError carrying the wait, so `check
+// --tenants` can put the tenant back in the queue; a wait above the cap ends
+// the attempts at once.
+func TestSnapshotThrottled(t *testing.T) {
+	g := newSimGraph(t, sim.Options{})
+	w := &waits{}
+	c := g.client(t, "", graph.WithSleep(w.sleep))
+	g.SetFaults(sim.Faults{Throttle429: 3, RetryAfterSeconds: 2})
+	snap, err := c.Snapshot(testCtx(t), g.ten.AppID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Errors) != 0 || snap.AuthorizationPolicy.ID == "" || snap.Me.ID == "" || snap.RoundTrips != 2 {
+		t.Errorf("snapshot after 3 throttled items: errors %v, %d round trips (want 2)", snap.Errors, snap.RoundTrips)
+	}
+	if got := w.get(); !slices.Equal(got, []time.Duration{2 * time.Second}) {
+		t.Errorf("waits %v, want one 2s wait", got)
+	}
+
+	w = &waits{}
+	c = g.client(t, "", graph.WithSleep(w.sleep))
+	g.rec.reset()
+	g.SetFaults(sim.Faults{Throttle429: 1000, RetryAfterSeconds: 2})
+	_, err = c.Snapshot(testCtx(t), g.ten.AppID())
+	var ae *entra.APIError
+	if !entra.IsThrottled(err) || !errors.As(err, &ae) || ae.RetryAfter != 2*time.Second {
+		t.Fatalf("err = %v, want a 429 *APIError with RetryAfter 2s", err)
+	}
+	if n := len(g.rec.sizes()); n != graph.DefaultMaxAttempts || len(w.get()) != graph.DefaultMaxAttempts-1 {
+		t.Errorf("%d batches, waits %v; want %d batches", n, w.get(), graph.DefaultMaxAttempts)
+	}
+
+	g.rec.reset()
+	g.SetFaults(sim.Faults{Throttle429: 1000, RetryAfterSeconds: 3600})
+	_, err = c.Snapshot(testCtx(t), g.ten.AppID())
+	if !errors.As(err, &ae) || !entra.IsThrottled(err) || ae.RetryAfter != time.Hour {
+		t.Fatalf("err = %v, want a 429 *APIError with RetryAfter 1h", err)
+	}
+	if n := len(g.rec.sizes()); n != 1 || len(w.get()) != graph.DefaultMaxAttempts-1 {
+		t.Errorf("%d batches, waits %v; a wait above the cap must end the attempts at once", n, w.get())
 	}
 }

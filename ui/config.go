@@ -63,7 +63,8 @@ func (c Config) LinkCloud() entra.Cloud {
 }
 
 // HTTPClient returns the client for the authority and Graph: the system trust
-// store (SSL_CERT_FILE works), plus the CA file when one is given.
+// store (SSL_CERT_FILE works), plus the CA file when one is given; a stalled
+// service is bounded by the transport's timeouts.
 func (c Config) HTTPClient() (*http.Client, error) {
 	pem := c.CAPEM
 	if c.CAFile != "" {
@@ -73,7 +74,8 @@ func (c Config) HTTPClient() (*http.Client, error) {
 		}
 		pem = data
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Connect, TLS and response-header bounds for every service (graph.NewTransport).
+	tr := graph.NewTransport()
 	if len(pem) > 0 {
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
