@@ -38,6 +38,8 @@ type Explanation struct {
 	ConsentURL string   `json:"consentUrl,omitempty"`
 	Notes      []string `json:"notes"`
 	Source     string   `json:"source,omitempty"`
+	// SourceThirdParty reports that Source is not Microsoft documentation.
+	SourceThirdParty bool `json:"sourceThirdParty,omitempty"`
 }
 
 var bareCodeRE = regexp.MustCompile(`(?i)^(?:AADSTS)?\s*(\d{4,7})$`)
@@ -69,6 +71,7 @@ func Explain(input string) (Explanation, error) {
 			e.Known = true
 			e.Name, e.Meaning, e.UserScreen, e.Screen = c.Name, c.Meaning, c.UserScreen, c.Screen
 			e.Cause, e.Action, e.Route, e.Source = c.Cause, c.Action, c.Route, c.Source
+			e.SourceThirdParty = c.ThirdParty
 			for _, f := range c.Fixes {
 				e.Fixes = append(e.Fixes, FixID(f))
 			}
@@ -248,6 +251,10 @@ func (e Explanation) Text() string {
 	for _, n := range e.Notes {
 		line("Note", n)
 	}
-	line("Source", e.Source)
+	if e.SourceThirdParty {
+		line("Source (third party)", e.Source)
+	} else {
+		line("Source", e.Source)
+	}
 	return b.String()
 }
