@@ -92,7 +92,9 @@ func Read(s string) (Reading, error) {
 	}
 	text := stripQuotes(unescapeText(in))
 	urls, rest := extractURLsRest(text)
-	single := len(urls) == 1 && len(strings.Fields(rest)) <= 3
+	// one URL with at most a few words around it ("GET", "Please open") is
+	// read as that URL; words with a code or an id make it error text
+	single := len(urls) == 1 && len(strings.Fields(rest)) <= 3 && !codeRE.MatchString(rest) && !strings.Contains(rest, "-")
 	var r Reading
 	if single {
 		inner, wrappers := unwrapURL(urls[0])
