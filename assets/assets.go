@@ -70,6 +70,9 @@ type CodeInfo struct {
 	// Fixes are the fix ids that can help, best first.
 	Fixes  []string `json:"fixes"`
 	Source string   `json:"source"`
+	// ThirdParty reports that Source is not Microsoft documentation (a public
+	// issue, or Microsoft's live error lookup for a code its reference omits).
+	ThirdParty bool `json:"thirdParty,omitempty"`
 }
 
 // Routes that are not fix ids.

@@ -32,10 +32,14 @@ type Explanation struct {
 	Fixes []FixID `json:"fixes"`
 	// App is what the input told about the app, tenant and request.
 	App AppRef `json:"app"`
+	// Reading is everything read from the input (the same reading ParseApp uses).
+	Reading Reading `json:"reading"`
 	// ConsentURL is the v1 admin consent link, when a client id and a tenant are known.
 	ConsentURL string   `json:"consentUrl,omitempty"`
 	Notes      []string `json:"notes"`
 	Source     string   `json:"source,omitempty"`
+	// SourceThirdParty reports that Source is not Microsoft documentation.
+	SourceThirdParty bool `json:"sourceThirdParty,omitempty"`
 }
 
 var bareCodeRE = regexp.MustCompile(`(?i)^(?:AADSTS)?\s*(\d{4,7})$`)
@@ -49,23 +53,17 @@ func Explain(input string) (Explanation, error) {
 		return Explanation{}, errors.New("nothing to explain: give an AADSTS code, a sign-in URL or the error text")
 	}
 	e := Explanation{Input: Sanitize(in, 200), Fixes: []FixID{}, Notes: []string{}}
-	switch {
-	case bareCodeRE.MatchString(in):
-		n, _ := strconv.Atoi(bareCodeRE.FindStringSubmatch(in)[1])
-		e.App.ErrorCode = n
-	case looksLikeURL(in) && !strings.ContainsAny(in, " \t\r\n"):
-		ref, err := ParseURL(in)
-		if err != nil {
+	var r Reading
+	if m := bareCodeRE.FindStringSubmatch(in); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		r = Reading{Kind: KindText, App: AppRef{ErrorCode: n}}
+	} else {
+		var err error
+		if r, err = Read(in); err != nil {
 			return Explanation{}, err
 		}
-		e.App = ref
-	default:
-		ref, err := ParseErrorText(in)
-		if err != nil {
-			return Explanation{}, err
-		}
-		e.App = ref
 	}
+	e.App, e.Reading = r.App, r
 	e.Code = e.App.ErrorCode
 	switch {
 	case e.Code != 0:
@@ -73,6 +71,7 @@ func Explain(input string) (Explanation, error) {
 			e.Known = true
 			e.Name, e.Meaning, e.UserScreen, e.Screen = c.Name, c.Meaning, c.UserScreen, c.Screen
 			e.Cause, e.Action, e.Route, e.Source = c.Cause, c.Action, c.Route, c.Source
+			e.SourceThirdParty = c.ThirdParty
 			for _, f := range c.Fixes {
 				e.Fixes = append(e.Fixes, FixID(f))
 			}
@@ -80,6 +79,22 @@ func Explain(input string) (Explanation, error) {
 			e.Meaning = fmt.Sprintf("AADSTS%d is not in consentwiz's catalogue of consent errors", e.Code)
 			e.Source = fmt.Sprintf("https://login.microsoftonline.com/error?code=%d", e.Code)
 			e.Action = "Look the code up at " + e.Source + "."
+		}
+	case r.Screen != "":
+		e.UserScreen = r.Screen
+		e.Meaning, e.Screen = screenMeaning(r)
+		e.Action = "Find the app's id: " + whereToFindID + "."
+		if e.App.ClientID != "" {
+			e.Action = "Grant admin consent for the app (admin consent link), or run `consentwiz check` with the app and the tenant to see which fix works."
+			e.Route = string(FixAdminLink)
+			e.Fixes = append(e.Fixes, FixAdminLink, FixRequestWorkflow, FixGrantDirect)
+		}
+	case r.Outcome != "":
+		e.Meaning = outcomeMeaning(r)
+		e.Action = "Give the app's client id or the sign-in URL to go on."
+		if r.Outcome == LinkCancelled || r.Outcome == LinkDenied {
+			e.Route = assets.RouteRetry
+			e.Action = "Open the consent link again and choose Accept."
 		}
 	case e.App.ClientID != "":
 		e.Meaning = "A sign-in or consent URL for the app " + e.App.ClientID + "."
@@ -90,15 +105,58 @@ func Explain(input string) (Explanation, error) {
 		e.Meaning = "No error code or app id was found."
 		e.Action = "Paste the full error text (with the AADSTS code) or the sign-in URL the user was sent to."
 	}
+	if r.Personal || r.RetiredCloud {
+		e.Fixes, e.Route = []FixID{}, ""
+		if _, err := r.AppRef(); err != nil {
+			e.Action = upperFirst(err.Error()) + "."
+		}
+	}
 	e.notes()
-	if e.App.ClientID != "" && e.App.TenantHint != "" && (e.Code == 0 || hasFix(e.Fixes, FixAdminLink)) {
+	if e.App.ClientID != "" && e.App.TenantHint != "" && hasFix(e.Fixes, FixAdminLink) {
 		cloud := entra.Clouds["global"]
 		if c, ok := entra.Clouds[e.App.CloudHint]; ok {
 			cloud = c
 		}
-		e.ConsentURL = AdminConsentURLv1(cloud, e.App.TenantHint, e.App.ClientID, "", "")
+		e.ConsentURL = AdminConsentURLv1(cloud, e.App.TenantHint, e.App.ClientID, e.App.InputRedirectURI, "")
 	}
 	return e, nil
+}
+
+// screenMeaning says what a consent screen read from its words means.
+func screenMeaning(r Reading) (meaning, screen string) {
+	app := "The app"
+	if r.App.DisplayName != "" {
+		app = strconv.Quote(r.App.DisplayName)
+	}
+	if r.Screen == ScreenApprovalRequired {
+		return app + " needs an admin's approval; the admin consent request workflow is on, so the user can send a request.",
+			"\"Approval required\": a form to request approval with a justification."
+	}
+	if r.Risky {
+		return app + " is considered risky, so only an admin can consent to it (risk-based step-up).",
+			"\"This app may be risky\": the user is told to ask an admin."
+	}
+	return app + " needs permission that only an admin can grant: user consent does not cover it.",
+		"\"Need admin approval\": the app needs permission that only an admin can grant."
+}
+
+// outcomeMeaning says what a redirect URL without an app reports.
+func outcomeMeaning(r Reading) string {
+	if len(r.Notes) > 0 {
+		for _, n := range r.Notes {
+			if strings.Contains(n, "admin_consent") || strings.Contains(n, "Cancel") || strings.Contains(n, "declined") || strings.Contains(n, "reprocess") {
+				return n
+			}
+		}
+	}
+	return "The URL reports the end of a sign-in or consent (" + r.Outcome + ") but does not name the app."
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func hasFix(fs []FixID, id FixID) bool {
@@ -122,9 +180,28 @@ func (e *Explanation) notes() {
 		e.Notes = append(e.Notes, "Permissions asked for: "+strings.Join(a.Scopes, " "))
 	}
 	if a.Notes != "" {
-		e.Notes = append(e.Notes, Sanitize(a.Notes, 300))
+		// a profile's note is shown whole, never cut mid-sentence
+		e.Notes = append(e.Notes, Sanitize(a.Notes, 0))
 	}
-	if e.App.ClientID != "" && e.App.TenantHint == "" && (e.Code == 0 || hasFix(e.Fixes, FixAdminLink)) {
+	if len(a.OtherScopes) > 0 {
+		e.Notes = append(e.Notes, "Permissions for other APIs: "+strings.Join(a.OtherScopes, " "))
+	}
+	for _, n := range e.Reading.Notes {
+		e.Notes = append(e.Notes, Sanitize(n, 0))
+	}
+	if res := e.Reading.ResourceID; res != "" {
+		line := "The error names the API (resource) " + res + "."
+		if id := NormalizeGUID(res); id != "" && a.TenantHint != "" && (e.Code == 650052 || e.Code == 65005 || e.Code == 500011) {
+			cloud := entra.Clouds["global"]
+			if c, ok := entra.Clouds[a.CloudHint]; ok {
+				cloud = c
+			}
+			line += " An admin can add it to the tenant by opening " + strings.TrimSuffix(cloudLoginURL(cloud), "/") + "/" + tenantSegment(a.TenantHint) +
+				"/oauth2/authorize?response_type=code&client_id=" + id + "&prompt=admin_consent and accepting (Microsoft's troubleshoot-consent-issues article)."
+		}
+		e.Notes = append(e.Notes, line)
+	}
+	if e.App.ClientID != "" && e.App.TenantHint == "" && hasFix(e.Fixes, FixAdminLink) {
 		e.Notes = append(e.Notes, "Give the tenant (domain or id) to get the admin consent link.")
 	}
 }
@@ -174,6 +251,10 @@ func (e Explanation) Text() string {
 	for _, n := range e.Notes {
 		line("Note", n)
 	}
-	line("Source", e.Source)
+	if e.SourceThirdParty {
+		line("Source (third party)", e.Source)
+	} else {
+		line("Source", e.Source)
+	}
 	return b.String()
 }

@@ -140,7 +140,7 @@ func TestParseURL(t *testing.T) {
 		{name: "http not loopback", in: "http://login.microsoftonline.com/common/oauth2/authorize?client_id=" + tClient, err: "URL is not https"},
 		{name: "bad host", in: "https://bad_host!/common/oauth2/authorize?client_id=" + tClient, err: "not"},
 		{name: "user info", in: "https://user:pw@login.microsoftonline.com/common/oauth2/authorize?client_id=" + tClient, err: "user info"},
-		{name: "bad tenant", in: "https://login.microsoftonline.com/not_a_tenant/oauth2/authorize?client_id=" + tClient, err: `tenant "not_a_tenant"`},
+		{name: "bad tenant", in: "https://login.microsoftonline.com/contoso/oauth2/authorize?client_id=" + tClient, err: `tenant "contoso"`},
 		{name: "bad redirect", in: "https://login.microsoftonline.com/common/oauth2/authorize?client_id=" + tClient + "&redirect_uri=http://evil.example/cb", err: "redirect_uri is not an https URL"},
 		{name: "javascript redirect", in: "https://login.microsoftonline.com/common/oauth2/authorize?client_id=" + tClient + "&redirect_uri=javascript:alert(1)", err: "redirect_uri is not an https URL"},
 		{name: "bad scope", in: "https://login.microsoftonline.com/common/oauth2/authorize?client_id=" + tClient + "&scope=User.Read%20%3Cscript%3E", err: "scope contains an invalid permission"},
@@ -150,7 +150,8 @@ func TestParseURL(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := parseURL(tc.in)
+			rd, err := readURL(tc.in)
+			r := rd.App
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want %q", err, tc.err)
@@ -196,7 +197,8 @@ App id: ` + tClient,
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := parseErrorText(tc.in)
+			rd, err := Read(tc.in)
+			r := rd.App
 			if tc.err {
 				if err == nil {
 					t.Fatalf("want error, got %+v", r)

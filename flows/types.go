@@ -59,6 +59,10 @@ type AppRef struct {
 	// AppRoles are application permissions the app needs, when known.
 	AppRoles     []string `json:"appRoles,omitempty"`
 	RedirectURIs []string `json:"redirectUris,omitempty"`
+	// InputRedirectURI is the redirect_uri the pasted URL carried, if any: the
+	// vendor's callback, which some vendors need to finish onboarding. It is
+	// also RedirectURIs[0]; a profile's redirect URIs never set it.
+	InputRedirectURI string `json:"inputRedirectUri,omitempty"`
 	// ConsentVersion is "v1" or "v2": which admin consent endpoint suits the app.
 	ConsentVersion string `json:"consentVersion,omitempty"`
 	// Hints gathered from pasted text.

@@ -233,7 +233,7 @@ func TestHandoffCommandErrors(t *testing.T) {
 		{[]string{"--app", "not-a-guid x"}, "consentwiz handoff:"},
 		{[]string{"--app", hoClient, "--tenant", "common"}, "consentwiz handoff:"},
 		{[]string{"--app", hoClient, "--sign-in"}, "consentwiz handoff: --sign-in needs the tenant"},
-		{[]string{"--error", "AADSTS90094 something"}, "consentwiz handoff: no client id found"},
+		{[]string{"--error", "AADSTS90094 something"}, "consentwiz handoff: no app id found in the text (it shows AADSTS90094): on the error screen"},
 	}
 	for _, c := range cases {
 		code, out, errOut := runHandoffCmd(t, handoffConfig(), c.args...)
