@@ -14,7 +14,7 @@ func (g *greq) grantItems(ids []string, cs []clause) gresp {
 	items := make([]item, 0, min(len(ids), 1024))
 	for _, id := range ids {
 		gr := g.t.grants[id]
-		if gr == nil || !grantMatches(gr, cs) {
+		if gr == nil || !grantFields.matches(gr, cs) {
 			continue
 		}
 		items = append(items, item{v: gr})
@@ -22,99 +22,80 @@ func (g *greq) grantItems(ids []string, cs []clause) gresp {
 	return g.collection(items, "oauth2PermissionGrants")
 }
 
-func grantMatches(gr *entra.OAuth2PermissionGrant, cs []clause) bool {
-	for _, c := range cs {
-		var have string
-		switch strings.ToLower(c.prop) {
-		case "clientid":
-			have = gr.ClientID
-		case "consenttype":
-			have = gr.ConsentType
-		case "principalid":
-			have = gr.PrincipalID
-		case "resourceid":
-			have = gr.ResourceID
-		}
-		if !strings.EqualFold(have, c.val) {
-			return false
-		}
-	}
-	return true
+// grantFields are the oauth2PermissionGrant properties $filter may name (eq).
+var grantFields = fields[*entra.OAuth2PermissionGrant]{
+	"clientid":    func(gr *entra.OAuth2PermissionGrant) string { return gr.ClientID },
+	"consenttype": func(gr *entra.OAuth2PermissionGrant) string { return gr.ConsentType },
+	"principalid": func(gr *entra.OAuth2PermissionGrant) string { return gr.PrincipalID },
+	"resourceid":  func(gr *entra.OAuth2PermissionGrant) string { return gr.ResourceID },
 }
 
-func (g *greq) grantsRoute(segs []string) gresp {
-	if len(segs) == 0 {
-		switch g.method {
-		case http.MethodGet:
-			if e := g.need(scGrantRead, rolesRead); e != nil {
-				return *e
-			}
-			// ENTRA.md A6: clientId and consentType support $filter (eq).
-			cs, e := g.filterFor("eq:clientId", "eq:consentType", "eq:principalId", "eq:resourceId")
-			if e != nil {
-				return *e
-			}
-			ids := g.t.grantOrder
-			if v, ok := clauseVal(cs, "eq", "clientId"); ok {
-				ids = g.t.grantsByClient[v]
-			} else if v, ok := clauseVal(cs, "eq", "resourceId"); ok {
-				ids = g.t.grantsByResource[v]
-			}
-			return g.grantItems(ids, cs)
-		case http.MethodPost:
-			return g.createGrant()
-		}
-		return methodNotAllowed()
+func (g *greq) listGrants(params) gresp {
+	// docs/entra.md A6: clientId and consentType support $filter (eq).
+	cs, e := g.filterFor("eq:clientId", "eq:consentType", "eq:principalId", "eq:resourceId")
+	if e != nil {
+		return *e
 	}
-	if len(segs) != 1 {
-		return notFound(strings.Join(segs, "/"))
+	ids := g.t.grantOrder
+	if v, ok := clauseVal(cs, "eq", "clientId"); ok {
+		ids = g.t.grantsByClient[v]
+	} else if v, ok := clauseVal(cs, "eq", "resourceId"); ok {
+		ids = g.t.grantsByResource[v]
 	}
-	gr := g.t.grants[segs[0]]
-	switch g.method {
-	case http.MethodGet:
-		if e := g.need(scGrantRead, rolesRead); e != nil {
-			return *e
-		}
-		if gr == nil {
-			return notFound(segs[0])
-		}
-		return g.object(http.StatusOK, gr, "oauth2PermissionGrants/$entity")
-	case http.MethodPatch:
-		if e := g.need(scGrantWrite, rolesAppWrite); e != nil {
-			return *e
-		}
-		if gr == nil {
-			return notFound(segs[0])
-		}
-		m, e := g.decodeBody()
-		if e != nil {
-			return *e
-		}
-		for k, v := range m {
-			if k != "scope" {
-				return badRequest(fmt.Sprintf("Property '%s' is read-only or does not exist.", k))
-			}
-			var sc string
-			if json.Unmarshal(v, &sc) != nil {
-				return badRequest("Invalid value for property 'scope'.")
-			}
-			if r := g.checkScopes(g.t.sps[gr.ResourceID], sc); r != nil {
-				return *r
-			}
-			gr.Scope = sc
-		}
-		return noContent()
-	case http.MethodDelete:
-		if e := g.need(scGrantWrite, rolesAppWrite); e != nil {
-			return *e
-		}
-		if gr == nil {
-			return notFound(segs[0])
-		}
-		g.t.deleteGrantLocked(gr.ID)
-		return noContent()
+	return g.grantItems(ids, cs)
+}
+
+// grantParam resolves the {id} segment (404 when unknown).
+func (g *greq) grantParam(p params) (*entra.OAuth2PermissionGrant, *gresp) {
+	gr := g.t.grants[p["id"]]
+	if gr == nil {
+		r := notFound(p["id"])
+		return nil, &r
 	}
-	return methodNotAllowed()
+	return gr, nil
+}
+
+func (g *greq) getGrant(p params) gresp {
+	gr, e := g.grantParam(p)
+	if e != nil {
+		return *e
+	}
+	return g.object(http.StatusOK, gr, "oauth2PermissionGrants/$entity")
+}
+
+// patchGrant updates a grant's scope, the only writable property (docs/entra.md A6).
+func (g *greq) patchGrant(p params) gresp {
+	gr, e := g.grantParam(p)
+	if e != nil {
+		return *e
+	}
+	m, e := g.decodeBody()
+	if e != nil {
+		return *e
+	}
+	for k, v := range m {
+		if k != "scope" {
+			return badRequest(fmt.Sprintf("Property '%s' is read-only or does not exist.", k))
+		}
+		var sc string
+		if json.Unmarshal(v, &sc) != nil {
+			return badRequest("Invalid value for property 'scope'.")
+		}
+		if r := g.checkScopes(g.t.sps[gr.ResourceID], sc); r != nil {
+			return *r
+		}
+		gr.Scope = sc
+	}
+	return noContent()
+}
+
+func (g *greq) deleteGrant(p params) gresp {
+	gr, e := g.grantParam(p)
+	if e != nil {
+		return *e
+	}
+	g.t.deleteGrantLocked(gr.ID)
+	return noContent()
 }
 
 func (g *greq) checkScopes(res *entra.ServicePrincipal, scope string) *gresp {
@@ -128,10 +109,7 @@ func (g *greq) checkScopes(res *entra.ServicePrincipal, scope string) *gresp {
 }
 
 // createGrant: POST /oauth2PermissionGrants (ENTRA.md A6).
-func (g *greq) createGrant() gresp {
-	if e := g.need(scGrantWrite, rolesAppWrite); e != nil {
-		return *e
-	}
+func (g *greq) createGrant(params) gresp {
 	var b entra.OAuth2PermissionGrant
 	if err := json.Unmarshal(g.body, &b); err != nil {
 		return badRequest("Invalid oauth2PermissionGrant: " + err.Error())

@@ -10,39 +10,6 @@ import (
 	"time"
 )
 
-// ---- role and scope sets (ENTRA.md A1–A7) ---------------------------------------
-
-var (
-	rolesRead            = []string{entra.RoleGlobalAdmin, entra.RoleGlobalReader, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin}
-	rolesRequestsRead    = []string{entra.RoleGlobalAdmin, entra.RoleGlobalReader, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin} // A4
-	rolesAuthzWrite      = []string{entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}                                                       // A1
-	rolesGA              = []string{entra.RoleGlobalAdmin}                                                                                      // A3
-	rolesAppWrite        = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}
-	rolesClassify        = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RoleGlobalAdmin} // A5
-	scAuthzRead          = []string{"Policy.Read.All", "Policy.ReadWrite.Authorization"}
-	scAuthzWrite         = []string{"Policy.ReadWrite.Authorization"}
-	scACRPRead           = []string{"Policy.Read.All", "Policy.ReadWrite.ConsentRequest"}
-	scACRPWrite          = []string{"Policy.ReadWrite.ConsentRequest", "Directory.ReadWrite.All"}
-	scPGPRead            = []string{"Policy.Read.PermissionGrant", "Policy.ReadWrite.PermissionGrant", "Policy.Read.All"}
-	scAppRead            = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	scAppWrite           = []string{"Application.ReadWrite.All", "Directory.ReadWrite.All"}
-	scGrantRead          = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
-	scGrantWrite         = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
-	scAssignRead         = []string{"Application.Read.All", "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	scAssignWrite        = []string{"AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"}
-	scClassifyRead       = []string{"Policy.Read.PermissionGrant", "Policy.ReadWrite.PermissionGrant", "Application.Read.All", "Directory.Read.All"}
-	scClassifyWrite      = []string{"Policy.ReadWrite.PermissionGrant"}
-	scRequestsRead       = []string{"ConsentRequest.Read.All", "ConsentRequest.ReadWrite.All"}
-	scMe                 = []string{"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All", "Directory.Read.All"}
-	scMemberOf           = []string{"User.Read", "GroupMember.Read.All", "Group.Read.All", "User.Read.All", "Directory.Read.All"}
-	scOrg                = []string{"User.Read", "Organization.Read.All", "Directory.Read.All"}
-	scUsers              = []string{"User.ReadBasic.All", "User.Read.All", "Directory.Read.All"}
-	scGroups             = []string{"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All"}
-	authzPatchableFields = []string{"displayName", "description", "allowUserConsentForRiskyApps", "defaultUserRolePermissions",
-		"allowedToSignUpEmailBasedSubscriptions", "allowedToUseSSPR", "allowEmailVerifiedUsersToJoinOrganization",
-		"blockMsolPowerShell", "guestUserRoleId", "allowInvitesFrom", "allowedToUseSspr"}
-)
-
 func roleNames(roles []string) string {
 	var n []string
 	for _, r := range roles {

@@ -25,52 +25,31 @@ func (g *greq) authzView() authzJSON {
 	return v
 }
 
-func (g *greq) policies(segs []string) gresp {
-	switch {
-	case segs[0] == "authorizationPolicy":
-		// beta: /policies/authorizationPolicy is a collection; /authorizationPolicy/authorizationPolicy the object.
-		if g.version == "beta" && len(segs) == 1 && g.method == http.MethodGet {
-			if e := g.need(scAuthzRead, rolesRead); e != nil {
-				return *e
-			}
-			return g.collection([]item{{v: g.authzView()}}, "policies/authorizationPolicy")
-		}
-		if len(segs) > 2 || (len(segs) == 2 && (g.version != "beta" || segs[1] != "authorizationPolicy")) {
-			return notFound(strings.Join(segs, "/"))
-		}
-		switch g.method {
-		case http.MethodGet:
-			if e := g.need(scAuthzRead, rolesRead); e != nil {
-				return *e
-			}
-			return g.object(http.StatusOK, g.authzView(), "policies/authorizationPolicy/$entity")
-		case http.MethodPatch:
-			return g.patchAuthz()
-		}
-		return methodNotAllowed()
-	case segs[0] == "adminConsentRequestPolicy" && len(segs) == 1:
-		switch g.method {
-		case http.MethodGet:
-			if e := g.need(scACRPRead, rolesRead); e != nil {
-				return *e
-			}
-			return g.object(http.StatusOK, g.t.acrp, "policies/adminConsentRequestPolicy/$entity")
-		case http.MethodPut:
-			return g.putACRP()
-		}
-		// ENTRA.md A3: PUT, not PATCH.
-		return methodNotAllowed()
-	case segs[0] == "permissionGrantPolicies":
-		return g.permissionGrantPolicies(segs[1:])
+// authzPatchableFields are the authorizationPolicy properties a PATCH may
+// carry that the simulator accepts and ignores.
+var authzPatchableFields = []string{"displayName", "description", "allowUserConsentForRiskyApps", "defaultUserRolePermissions",
+	"allowedToSignUpEmailBasedSubscriptions", "allowedToUseSSPR", "allowEmailVerifiedUsersToJoinOrganization",
+	"blockMsolPowerShell", "guestUserRoleId", "allowInvitesFrom", "allowedToUseSspr"}
+
+// getAuthz: v1.0 serves the object; beta serves /policies/authorizationPolicy
+// as a collection and /authorizationPolicy/authorizationPolicy as the object.
+func (g *greq) getAuthz(params) gresp {
+	if g.version == "beta" {
+		return g.collection([]item{{v: g.authzView()}}, "policies/authorizationPolicy")
 	}
-	return gerr(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[0]))
+	return g.getAuthzObject(nil)
+}
+
+func (g *greq) getAuthzObject(params) gresp {
+	return g.object(http.StatusOK, g.authzView(), "policies/authorizationPolicy/$entity")
+}
+
+func (g *greq) getACRP(params) gresp {
+	return g.object(http.StatusOK, g.t.acrp, "policies/adminConsentRequestPolicy/$entity")
 }
 
 // patchAuthz merges the body into the authorization policy; 204 (ENTRA.md A1).
-func (g *greq) patchAuthz() gresp {
-	if e := g.need(scAuthzWrite, rolesAuthzWrite); e != nil {
-		return *e
-	}
+func (g *greq) patchAuthz(params) gresp {
 	m, e := g.decodeBody()
 	if e != nil {
 		return *e
@@ -148,10 +127,7 @@ func (g *greq) patchAuthz() gresp {
 }
 
 // putACRP replaces the consent request policy (ENTRA.md A3: full object, GA, 204).
-func (g *greq) putACRP() gresp {
-	if e := g.need(scACRPWrite, rolesGA); e != nil {
-		return *e
-	}
+func (g *greq) putACRP(params) gresp {
 	m, e := g.decodeBody()
 	if e != nil {
 		return *e
@@ -192,42 +168,39 @@ type policyJSON struct {
 	Description string `json:"description"`
 }
 
-func (g *greq) permissionGrantPolicies(segs []string) gresp {
-	if g.method != http.MethodGet {
-		return methodNotAllowed()
+func (g *greq) listGrantPolicies(params) gresp {
+	var items []item
+	for _, id := range sortedKeys(g.t.policies) {
+		p := g.t.policies[id]
+		items = append(items, item{v: policyJSON{p.ID, p.DisplayName, p.Description}})
 	}
-	if e := g.need(scPGPRead, rolesRead); e != nil {
-		return *e
+	return g.collection(items, "policies/permissionGrantPolicies")
+}
+
+func (g *greq) getGrantPolicy(p params) gresp {
+	pol := g.t.policies[strings.ToLower(p["policy"])]
+	if pol == nil {
+		return notFound(p["policy"])
 	}
-	if len(segs) == 0 {
-		var items []item
-		for _, id := range sortedKeys(g.t.policies) {
-			p := g.t.policies[id]
-			items = append(items, item{v: policyJSON{p.ID, p.DisplayName, p.Description}})
-		}
-		return g.collection(items, "policies/permissionGrantPolicies")
+	return g.object(http.StatusOK, policyJSON{pol.ID, pol.DisplayName, pol.Description}, "policies/permissionGrantPolicies/$entity")
+}
+
+// grantPolicySets serves a policy's includes or excludes (the last path segment).
+func (g *greq) grantPolicySets(p params) gresp {
+	pol := g.t.policies[strings.ToLower(p["policy"])]
+	if pol == nil {
+		return notFound(p["policy"])
 	}
-	p := g.t.policies[strings.ToLower(segs[0])]
-	if p == nil {
-		return notFound(segs[0])
-	}
-	if len(segs) == 1 {
-		return g.object(http.StatusOK, policyJSON{p.ID, p.DisplayName, p.Description}, "policies/permissionGrantPolicies/$entity")
-	}
-	var sets []entra.PermissionGrantConditionSet
-	switch {
-	case len(segs) == 2 && segs[1] == "includes":
-		sets = p.Includes
-	case len(segs) == 2 && segs[1] == "excludes":
-		sets = p.Excludes
-	default:
-		return notFound(strings.Join(segs, "/"))
+	which := g.path[strings.LastIndex(g.path, "/")+1:]
+	sets := pol.Includes
+	if which == "excludes" {
+		sets = pol.Excludes
 	}
 	items := make([]item, 0, len(sets))
 	for _, c := range sets {
 		items = append(items, item{v: c})
 	}
-	return g.collection(items, "policies/permissionGrantPolicies('"+p.ID+"')/"+segs[1])
+	return g.collection(items, "policies/permissionGrantPolicies('"+pol.ID+"')/"+which)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -8,54 +8,56 @@ import (
 
 // ---- consent requests (ENTRA.md A4) -----------------------------------------------------
 
-func (g *greq) requestsRoute(segs []string) gresp {
-	if g.method != http.MethodGet {
-		return methodNotAllowed()
-	}
-	if e := g.need(scRequestsRead, rolesRequestsRead); e != nil {
+func (g *greq) expandUsers() bool {
+	return strings.EqualFold(strings.TrimSpace(g.q.Get("$expand")), "userConsentRequests")
+}
+
+func (g *greq) listRequests(params) gresp {
+	cs, e := g.filterFor("eq:appId", "any:userConsentRequests/status")
+	if e != nil {
 		return *e
 	}
-	expand := strings.EqualFold(strings.TrimSpace(g.q.Get("$expand")), "userConsentRequests")
-	if len(segs) == 0 {
-		cs, e := g.filterFor("eq:appId", "any:userConsentRequests/status")
-		if e != nil {
-			return *e
+	ids := g.t.requestOrder
+	if v, ok := clauseVal(cs, "eq", "appId"); ok {
+		ids = nil
+		if id, ok := g.t.requestByAppID[strings.ToLower(v)]; ok {
+			ids = []string{id}
 		}
-		ids := g.t.requestOrder
-		if v, ok := clauseVal(cs, "eq", "appId"); ok {
-			ids = nil
-			if id, ok := g.t.requestByAppID[strings.ToLower(v)]; ok {
-				ids = []string{id}
-			}
-		}
-		status, byStatus := clauseVal(cs, "any", "userConsentRequests/status")
-		var items []item
-		for _, id := range ids {
-			r := g.t.requests[id]
-			if byStatus && !hasUserRequestStatus(r, status) {
-				continue
-			}
-			items = append(items, item{v: copyRequest(r, expand)})
-		}
-		return g.collection(items, "identityGovernance/appConsent/appConsentRequests")
 	}
-	r := g.t.requests[segs[0]]
+	status, byStatus := clauseVal(cs, "any", "userConsentRequests/status")
+	var items []item
+	for _, id := range ids {
+		r := g.t.requests[id]
+		if byStatus && !hasUserRequestStatus(r, status) {
+			continue
+		}
+		items = append(items, item{v: copyRequest(r, g.expandUsers())})
+	}
+	return g.collection(items, "identityGovernance/appConsent/appConsentRequests")
+}
+
+// requestParam resolves the {req} segment (404 when unknown).
+func (g *greq) requestParam(p params) (*entra.AppConsentRequest, *gresp) {
+	r := g.t.requests[p["req"]]
 	if r == nil {
-		return notFound(segs[0])
+		e := notFound(p["req"])
+		return nil, &e
 	}
-	if len(segs) == 1 {
-		return g.object(http.StatusOK, copyRequest(r, expand), "identityGovernance/appConsent/appConsentRequests/$entity")
+	return r, nil
+}
+
+func (g *greq) getRequest(p params) gresp {
+	r, e := g.requestParam(p)
+	if e != nil {
+		return *e
 	}
-	if segs[1] != "userConsentRequests" || len(segs) > 3 {
-		return notFound(strings.Join(segs, "/"))
-	}
-	if len(segs) == 3 {
-		for _, u := range r.UserConsentRequests {
-			if u.ID == segs[2] {
-				return g.object(http.StatusOK, copyUserRequest(u), "identityGovernance/appConsent/appConsentRequests('"+r.ID+"')/userConsentRequests/$entity")
-			}
-		}
-		return notFound(segs[2])
+	return g.object(http.StatusOK, copyRequest(r, g.expandUsers()), "identityGovernance/appConsent/appConsentRequests/$entity")
+}
+
+func (g *greq) listUserRequests(p params) gresp {
+	r, e := g.requestParam(p)
+	if e != nil {
+		return *e
 	}
 	cs, e := g.filterFor("eq:status")
 	if e != nil {
@@ -70,6 +72,19 @@ func (g *greq) requestsRoute(segs []string) gresp {
 		items = append(items, item{v: copyUserRequest(u)})
 	}
 	return g.collection(items, "identityGovernance/appConsent/appConsentRequests('"+r.ID+"')/userConsentRequests")
+}
+
+func (g *greq) getUserRequest(p params) gresp {
+	r, e := g.requestParam(p)
+	if e != nil {
+		return *e
+	}
+	for _, u := range r.UserConsentRequests {
+		if u.ID == p["id"] {
+			return g.object(http.StatusOK, copyUserRequest(u), "identityGovernance/appConsent/appConsentRequests('"+r.ID+"')/userConsentRequests/$entity")
+		}
+	}
+	return notFound(p["id"])
 }
 
 func hasUserRequestStatus(r *entra.AppConsentRequest, status string) bool {

@@ -10,10 +10,15 @@ import (
 
 // ---- service principals --------------------------------------------------------------
 
-func (g *greq) listServicePrincipals() gresp {
-	if e := g.need(scAppRead, rolesRead); e != nil {
-		return *e
-	}
+// spFields are the service principal properties $filter may name.
+var spFields = fields[*entra.ServicePrincipal]{
+	"appid":                func(s *entra.ServicePrincipal) string { return s.AppID },
+	"displayname":          func(s *entra.ServicePrincipal) string { return s.DisplayName },
+	"id":                   func(s *entra.ServicePrincipal) string { return s.ID },
+	"serviceprincipaltype": func(s *entra.ServicePrincipal) string { return s.ServicePrincipalType },
+}
+
+func (g *greq) listServicePrincipals(params) gresp {
 	cs, e := g.filterFor("eq:appId", "eq:displayName", "startswith:displayName", "eq:id", "eq:servicePrincipalType")
 	if e != nil {
 		return *e
@@ -33,32 +38,12 @@ func (g *greq) listServicePrincipals() gresp {
 	items := make([]item, 0, min(len(ids), 1024))
 	for _, id := range ids {
 		s := g.t.sps[id]
-		if s == nil || !spMatches(s, cs) || (sp != "" && !matchText("search", s.DisplayName, sv)) {
+		if s == nil || !spFields.matches(s, cs) || (sp != "" && !matchText("search", s.DisplayName, sv)) {
 			continue
 		}
 		items = append(items, item{v: s})
 	}
 	return g.collection(items, "servicePrincipals")
-}
-
-func spMatches(s *entra.ServicePrincipal, cs []clause) bool {
-	for _, c := range cs {
-		var have string
-		switch strings.ToLower(c.prop) {
-		case "appid":
-			have = s.AppID
-		case "displayname":
-			have = s.DisplayName
-		case "id":
-			have = s.ID
-		case "serviceprincipaltype":
-			have = s.ServicePrincipalType
-		}
-		if !matchText(c.kind, have, c.val) {
-			return false
-		}
-	}
-	return true
 }
 
 // resolveSP resolves "{id}" or "(appId='…')" (ENTRA.md A5 alternate key).
@@ -75,10 +60,7 @@ func (g *greq) resolveSP(key string) (*entra.ServicePrincipal, string) {
 	return g.t.sps[key], key
 }
 
-func (g *greq) createServicePrincipal() gresp {
-	if e := g.need(scAppWrite, rolesAppWrite); e != nil {
-		return *e
-	}
+func (g *greq) createServicePrincipal(params) gresp {
 	var body struct {
 		AppID string `json:"appId"`
 	}
@@ -99,85 +81,67 @@ func (g *greq) createServicePrincipal() gresp {
 	return r
 }
 
-func (g *greq) servicePrincipal(key string, segs []string) gresp {
-	sp, name := g.resolveSP(key)
-	if len(segs) == 0 {
-		switch g.method {
-		case http.MethodGet:
-			if e := g.need(scAppRead, rolesRead); e != nil {
-				return *e
-			}
-			if sp == nil {
-				return notFound(name)
-			}
-			return g.object(http.StatusOK, sp, "servicePrincipals/$entity")
-		case http.MethodPatch:
-			return g.patchSP(sp, name)
-		case http.MethodDelete:
-			// Undo of grant-direct (ENTRA.md A5); Microsoft Graph's own SP is not ours to delete.
-			if e := g.need(scAppWrite, rolesAppWrite); e != nil {
-				return *e
-			}
-			if sp == nil {
-				return notFound(name)
-			}
-			if strings.EqualFold(sp.AppID, entra.MicrosoftGraphAppID) {
-				return gerr(http.StatusBadRequest, "Request_BadRequest", "The service principal of a Microsoft first-party application cannot be deleted.")
-			}
-			g.t.deleteSPLocked(sp.ID)
-			return noContent()
-		}
-		return methodNotAllowed()
+// spParam resolves the {sp} segment; a nil service principal comes with a
+// 404 answer naming the key.
+func (g *greq) spParam(p params) (*entra.ServicePrincipal, *gresp) {
+	sp, name := g.resolveSP(p["sp"])
+	if sp == nil {
+		r := notFound(name)
+		return nil, &r
 	}
-	nav := segs[0]
-	switch {
-	case nav == "oauth2PermissionGrants" && len(segs) == 1 && g.method == http.MethodGet:
-		if e := g.need(scGrantRead, rolesRead); e != nil {
-			return *e
-		}
-		if sp == nil {
-			return notFound(name)
-		}
-		return g.grantItems(g.t.grantsByClient[sp.ID], nil)
-	case nav == "appRoleAssignments" && len(segs) == 1 && g.method == http.MethodGet:
-		if e := g.need(scAssignRead, rolesRead); e != nil {
-			return *e
-		}
-		if sp == nil {
-			return notFound(name)
-		}
-		return g.assignItems(g.t.assignsByPrincipal[sp.ID], "servicePrincipals('"+sp.ID+"')/appRoleAssignments")
-	case nav == "appRoleAssignedTo" && len(segs) == 1:
-		switch g.method {
-		case http.MethodGet:
-			if e := g.need(scAssignRead, rolesRead); e != nil {
-				return *e
-			}
-			if sp == nil {
-				return notFound(name)
-			}
-			return g.assignItems(g.t.assignsByResource[sp.ID], "servicePrincipals('"+sp.ID+"')/appRoleAssignedTo")
-		case http.MethodPost:
-			return g.createAssignment(sp, name)
-		}
-		return methodNotAllowed()
-	case nav == "appRoleAssignedTo" && len(segs) == 2:
-		if g.method != http.MethodDelete {
-			return methodNotAllowed()
-		}
-		return g.deleteAssignment(sp, name, segs[1])
-	case nav == "delegatedPermissionClassifications":
-		return g.classifications(sp, name, segs[1:])
-	}
-	return gerr(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", nav))
+	return sp, nil
 }
 
-func (g *greq) patchSP(sp *entra.ServicePrincipal, name string) gresp {
-	if e := g.need(scAppWrite, rolesAppWrite); e != nil {
+func (g *greq) getServicePrincipal(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
 		return *e
 	}
-	if sp == nil {
-		return notFound(name)
+	return g.object(http.StatusOK, sp, "servicePrincipals/$entity")
+}
+
+// deleteServicePrincipal is the undo of grant-direct (docs/entra.md A5);
+// Microsoft Graph's own service principal is not ours to delete.
+func (g *greq) deleteServicePrincipal(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
+	}
+	if strings.EqualFold(sp.AppID, entra.MicrosoftGraphAppID) {
+		return gerr(http.StatusBadRequest, "Request_BadRequest", "The service principal of a Microsoft first-party application cannot be deleted.")
+	}
+	g.t.deleteSPLocked(sp.ID)
+	return noContent()
+}
+
+func (g *greq) spGrants(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
+	}
+	return g.grantItems(g.t.grantsByClient[sp.ID], nil)
+}
+
+func (g *greq) spAssignments(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
+	}
+	return g.assignItems(g.t.assignsByPrincipal[sp.ID], "servicePrincipals('"+sp.ID+"')/appRoleAssignments")
+}
+
+func (g *greq) spAssignedTo(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
+	}
+	return g.assignItems(g.t.assignsByResource[sp.ID], "servicePrincipals('"+sp.ID+"')/appRoleAssignedTo")
+}
+
+func (g *greq) patchSP(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
 	}
 	m, e := g.decodeBody()
 	if e != nil {
@@ -212,18 +176,29 @@ func (g *greq) assignItems(ids []string, ctx string) gresp {
 	return g.collection(items, ctx)
 }
 
-// createAssignment: POST appRoleAssignedTo (ENTRA.md A6). Microsoft Graph app
-// roles need PRA/GA (A7); other resources also allow CAA/AA.
-func (g *greq) createAssignment(res *entra.ServicePrincipal, name string) gresp {
-	roles := rolesAuthzWrite
-	if res != nil && !strings.EqualFold(res.AppID, entra.MicrosoftGraphAppID) {
-		roles = rolesAppWrite
-	}
-	if e := g.need(scAssignWrite, roles); e != nil {
-		return *e
+// assignmentResource resolves {sp}, the resource whose app roles are
+// assigned: Microsoft Graph's app roles need Privileged Role Administrator or
+// Global Administrator (docs/entra.md A7); other resources also allow Cloud
+// Application and Application Administrators (the route's roles).
+func (g *greq) assignmentResource(p params) (*entra.ServicePrincipal, *gresp) {
+	res, name := g.resolveSP(p["sp"])
+	if res == nil || strings.EqualFold(res.AppID, entra.MicrosoftGraphAppID) {
+		if e := g.need(scAssignWrite, rolesGraphAppRoles); e != nil {
+			return nil, e
+		}
 	}
 	if res == nil {
-		return notFound(name)
+		r := notFound(name)
+		return nil, &r
+	}
+	return res, nil
+}
+
+// createAssignment: POST appRoleAssignedTo (docs/entra.md A6).
+func (g *greq) createAssignment(p params) gresp {
+	res, e := g.assignmentResource(p)
+	if e != nil {
+		return *e
 	}
 	var b entra.AppRoleAssignment
 	if err := json.Unmarshal(g.body, &b); err != nil {
@@ -257,17 +232,12 @@ func (g *greq) createAssignment(res *entra.ServicePrincipal, name string) gresp 
 
 // deleteAssignment: DELETE servicePrincipals/{resource}/appRoleAssignedTo/{id}
 // (undo of an app role grant), with the roles createAssignment needs.
-func (g *greq) deleteAssignment(res *entra.ServicePrincipal, name, id string) gresp {
-	roles := rolesAuthzWrite
-	if res != nil && !strings.EqualFold(res.AppID, entra.MicrosoftGraphAppID) {
-		roles = rolesAppWrite
-	}
-	if e := g.need(scAssignWrite, roles); e != nil {
+func (g *greq) deleteAssignment(p params) gresp {
+	res, e := g.assignmentResource(p)
+	if e != nil {
 		return *e
 	}
-	if res == nil {
-		return notFound(name)
-	}
+	id := p["id"]
 	a := g.t.assigns[id]
 	if a == nil || a.ResourceID != res.ID {
 		return notFound(id)
@@ -276,71 +246,65 @@ func (g *greq) deleteAssignment(res *entra.ServicePrincipal, name, id string) gr
 	return noContent()
 }
 
-func (g *greq) classifications(sp *entra.ServicePrincipal, name string, segs []string) gresp {
-	switch {
-	case len(segs) == 0 && g.method == http.MethodGet:
-		if e := g.need(scClassifyRead, rolesRead); e != nil {
-			return *e
-		}
-		if sp == nil {
-			return notFound(name)
-		}
-		var items []item
-		for _, c := range g.t.classifications[sp.ID] {
-			items = append(items, item{v: c})
-		}
-		return g.collection(items, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications")
-	case len(segs) == 0 && g.method == http.MethodPost:
-		if e := g.need(scClassifyWrite, rolesClassify); e != nil {
-			return *e
-		}
-		if sp == nil {
-			return notFound(name)
-		}
-		var b entra.DelegatedPermissionClassification
-		if err := json.Unmarshal(g.body, &b); err != nil {
-			return badRequest("Invalid delegatedPermissionClassification: " + err.Error())
-		}
-		var ps *entra.PermissionScope
-		for i := range sp.OAuth2PermissionScopes {
-			s := &sp.OAuth2PermissionScopes[i]
-			if (b.PermissionID != "" && strings.EqualFold(s.ID, b.PermissionID)) || (b.PermissionID == "" && strings.EqualFold(s.Value, b.PermissionName)) {
-				ps = s
-			}
-		}
-		if ps == nil {
-			return badRequest("The permission was not found on the service principal.")
-		}
-		// ENTRA.md A5: only delegated permissions that do not require admin consent.
-		if ps.Type != "User" {
-			return badRequest(fmt.Sprintf("Permission '%s' requires admin consent and cannot be classified.", ps.Value))
-		}
-		if c := strings.ToLower(b.Classification); c != "low" && c != "medium" && c != "high" {
-			return badRequest("classification must be low, medium or high.")
-		}
-		for _, c := range g.t.classifications[sp.ID] {
-			if strings.EqualFold(c.PermissionID, ps.ID) {
-				return badRequest(fmt.Sprintf("A classification for permission '%s' already exists.", ps.Value))
-			}
-		}
-		c := entra.DelegatedPermissionClassification{ID: g.t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: strings.ToLower(b.Classification)}
-		g.t.classifications[sp.ID] = append(g.t.classifications[sp.ID], c)
-		return g.object(http.StatusCreated, c, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications/$entity")
-	case len(segs) == 1 && g.method == http.MethodDelete:
-		if e := g.need(scClassifyWrite, rolesClassify); e != nil {
-			return *e
-		}
-		if sp == nil {
-			return notFound(name)
-		}
-		list := g.t.classifications[sp.ID]
-		for i, c := range list {
-			if c.ID == segs[0] {
-				g.t.classifications[sp.ID] = append(list[:i:i], list[i+1:]...)
-				return noContent()
-			}
-		}
-		return notFound(segs[0])
+func (g *greq) listClassifications(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
 	}
-	return methodNotAllowed()
+	var items []item
+	for _, c := range g.t.classifications[sp.ID] {
+		items = append(items, item{v: c})
+	}
+	return g.collection(items, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications")
+}
+
+func (g *greq) createClassification(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
+	}
+	var b entra.DelegatedPermissionClassification
+	if err := json.Unmarshal(g.body, &b); err != nil {
+		return badRequest("Invalid delegatedPermissionClassification: " + err.Error())
+	}
+	var ps *entra.PermissionScope
+	for i := range sp.OAuth2PermissionScopes {
+		s := &sp.OAuth2PermissionScopes[i]
+		if (b.PermissionID != "" && strings.EqualFold(s.ID, b.PermissionID)) || (b.PermissionID == "" && strings.EqualFold(s.Value, b.PermissionName)) {
+			ps = s
+		}
+	}
+	if ps == nil {
+		return badRequest("The permission was not found on the service principal.")
+	}
+	// docs/entra.md A5: only delegated permissions that do not require admin consent.
+	if ps.Type != "User" {
+		return badRequest(fmt.Sprintf("Permission '%s' requires admin consent and cannot be classified.", ps.Value))
+	}
+	if c := strings.ToLower(b.Classification); c != "low" && c != "medium" && c != "high" {
+		return badRequest("classification must be low, medium or high.")
+	}
+	for _, c := range g.t.classifications[sp.ID] {
+		if strings.EqualFold(c.PermissionID, ps.ID) {
+			return badRequest(fmt.Sprintf("A classification for permission '%s' already exists.", ps.Value))
+		}
+	}
+	c := entra.DelegatedPermissionClassification{ID: g.t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: strings.ToLower(b.Classification)}
+	g.t.classifications[sp.ID] = append(g.t.classifications[sp.ID], c)
+	return g.object(http.StatusCreated, c, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications/$entity")
+}
+
+func (g *greq) deleteClassification(p params) gresp {
+	sp, e := g.spParam(p)
+	if e != nil {
+		return *e
+	}
+	list := g.t.classifications[sp.ID]
+	for i, c := range list {
+		if c.ID == p["id"] {
+			g.t.classifications[sp.ID] = append(list[:i:i], list[i+1:]...)
+			return noContent()
+		}
+	}
+	return notFound(p["id"])
 }

@@ -484,3 +484,39 @@ func TestManyAppsStaysIndexed(t *testing.T) {
 		t.Errorf("requests: %d", len(r.values()))
 	}
 }
+
+func TestRouteTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range routes {
+		key := r.method + " " + r.version + " " + r.pattern
+		if seen[key] {
+			t.Errorf("duplicate route %s", key)
+		}
+		seen[key] = true
+		if r.source == "" || r.handle == nil {
+			t.Errorf("route %s lacks a source or a handler", key)
+		}
+		if r.scopes == nil && r.roles != nil {
+			t.Errorf("route %s has roles but leaves the scopes to its handler", key)
+		}
+	}
+	s := newSim(t, Options{})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	// A path no route knows: 400 naming the first segment that does not fit.
+	r := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+entra.MicrosoftGraphAppID+"')/bogus", nil)
+	if r.status != 400 || !strings.Contains(r.errMsg(), "'bogus'") {
+		t.Errorf("unknown segment: %d %s", r.status, r.raw)
+	}
+	// A known path with a method no route has: 405.
+	if r := call(t, s, tok, "DELETE", "/v1.0/policies/authorizationPolicy", nil); r.status != 405 {
+		t.Errorf("DELETE authorizationPolicy: %d %s", r.status, r.raw)
+	}
+	// The beta-only object path is unknown on v1.0.
+	if r := call(t, s, tok, "GET", "/v1.0/policies/authorizationPolicy/authorizationPolicy", nil); r.status != 400 {
+		t.Errorf("v1.0 beta path: %d", r.status)
+	}
+	if r := call(t, s, tok, "GET", "/beta/policies/authorizationPolicy/authorizationPolicy", nil); r.status != 200 || r.body["id"] != "authorizationPolicy" {
+		t.Errorf("beta object path: %d %s", r.status, r.raw)
+	}
+}
