@@ -49,6 +49,7 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 			if strings.HasSuffix(strings.ToLower(sc), "/.default") || strings.EqualFold(sc, ".default") {
 				// "/.default behaves like v1, includes app permissions".
 				fl.roles = unionFold(fl.roles, a.RequiredAppRoles)
+				fl.static = true
 			}
 		}
 		norm, bad := s.normalizeScopes(strings.Fields(fl.scopeParam), a.RequiredScopes)
@@ -58,7 +59,12 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 		}
 		fl.norm = norm
 	} else {
-		fl.norm = append([]string(nil), a.RequiredScopes...)
+		norm, bad := s.normalizeScopes(a.RequiredScopes, nil)
+		if bad != "" {
+			errorPage(w, http.StatusBadRequest, 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant.", bad))
+			return
+		}
+		fl.norm, fl.static = norm, true
 		fl.roles = append([]string(nil), a.RequiredAppRoles...)
 	}
 	if fl.redirectURI != "" && !redirectAllowed(a, fl.redirectURI) && fl.redirectURI != "https://entra.microsoft.com/TokenAuthorize" {
@@ -70,15 +76,12 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 		pt = s.primary
 	}
 	pt.mu.Lock()
-	gsp := pt.graphSPLocked()
-	for _, sc := range fl.norm {
-		if findScope(gsp, sc) == nil {
-			pt.mu.Unlock()
-			errorPage(w, http.StatusBadRequest, 650053, fmt.Sprintf("The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, entra.MicrosoftGraphAppID))
-			return
-		}
-	}
+	bad := pt.unknownScopeLocked(a, fl.norm)
 	pt.mu.Unlock()
+	if bad != nil {
+		errorPage(w, http.StatusBadRequest, bad.Code, strings.TrimPrefix(bad.Message, "AADSTS650053: "))
+		return
+	}
 	s.newFlow(fl)
 	s.renderAdminConsent(w, r, fl, "")
 }
@@ -126,7 +129,7 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 		s.renderAdminConsent(w, r, fl, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login))
 		return
 	}
-	if err := t.adminConsent(u.ID, fl.app.AppID, fl.norm, fl.roles, fl.bfID); err != nil {
+	if err := t.adminConsent(u.ID, fl.app.AppID, fl.norm, fl.roles, fl.bfID, fl.static); err != nil {
 		d := pageData{User: u.UserPrincipalName, Code: err.code, Message: err.msg, Result: ResultNeedAdminApproval, Heading: "Need admin approval", Flow: fl.id, Action: r.URL.Path}
 		s.appView(&d, t, fl.app)
 		render(w, http.StatusForbidden, "blocked", d)
@@ -161,10 +164,18 @@ type consentErr struct {
 }
 
 // adminConsent grants tenant-wide: the client's service principal is created
-// if missing, delegated scopes go into the AllPrincipals grant (merged), app
-// roles become appRoleAssignments; only if the user holds a role that can
-// grant them (ENTRA.md A7). A bf_id completes that consent request (A4).
-func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID string) *consentErr {
+// if missing, delegated scopes go into the AllPrincipals grant of each
+// resource, app roles become appRoleAssignments; only if the user holds a
+// role that can grant them (docs/entra.md A7). A bf_id completes that consent
+// request (A4).
+//
+// static is a consent to the app registration's static permissions (v1, or v2
+// with /.default): it REPLACES the tenant-wide grant's scope for each
+// resource, since "granting tenant-wide admin consent may revoke permissions
+// that have already been granted tenant-wide for that application"
+// (grant-admin-consent.md; application-consent-experience.md: admin consent
+// grants the static permissions). A dynamic v2 consent adds its scopes.
+func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID string, static bool) *consentErr {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	u := t.users[userID]
@@ -190,7 +201,7 @@ func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID
 	}
 	sp := t.ensureSPLocked(appID)
 	if len(scopes) > 0 {
-		t.mergeGrantLocked(sp, gsp, "AllPrincipals", "", scopes)
+		t.grantKeysLocked(sp, "AllPrincipals", "", scopes, static)
 	}
 	for _, ar := range roleObjs {
 		t.addAssignmentLocked(ar.ID, sp.ID, "ServicePrincipal", sp.DisplayName, gsp)
@@ -203,7 +214,8 @@ func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID
 
 // AdminConsent grants the app tenant-wide as the given admin, as the v1
 // adminconsent page's Accept does (scopes nil: the app's configured
-// permissions, app roles included).
+// permissions, app roles included, replacing the tenant-wide grant's scope;
+// scopes given: a dynamic v2 consent to those scopes).
 func (t *Tenant) AdminConsent(adminUPN, appID string, scopes []string) error {
 	t.mu.Lock()
 	u := t.userByUPNLocked(adminUPN)
@@ -213,10 +225,15 @@ func (t *Tenant) AdminConsent(adminUPN, appID string, scopes []string) error {
 		return fmt.Errorf("sim: unknown user %q or app %q", adminUPN, appID)
 	}
 	var roles []string
-	if scopes == nil {
+	static := scopes == nil
+	if static {
 		scopes, roles = a.RequiredScopes, a.RequiredAppRoles
 	}
-	if err := t.adminConsent(u.ID, appID, scopes, roles, ""); err != nil {
+	norm, bad := t.srv.normalizeScopes(scopes, a.RequiredScopes)
+	if bad != "" {
+		return fmt.Errorf("sim: unknown resource %q", bad)
+	}
+	if err := t.adminConsent(u.ID, appID, norm, roles, "", static); err != nil {
 		return fmt.Errorf("%s", err.msg)
 	}
 	return nil

@@ -28,6 +28,7 @@ type authFlow struct {
 	norm        []string
 	// admin consent
 	version    int
+	static     bool // a consent to the registration's static permissions (v1, /.default)
 	scopeParam string
 	roles      []string
 	bfID       string
@@ -133,11 +134,10 @@ func (s *Server) userList(t *Tenant) []string {
 func (s *Server) scopeViews(t *Tenant, scopes []string) []permView {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	gsp := t.graphSPLocked()
 	var out []permView
 	for _, sc := range scopes {
 		v := permView{Value: sc, Name: sc}
-		if ps := findScope(gsp, sc); ps != nil {
+		if _, ps := t.resolveScopeLocked(sc); ps != nil {
 			v.Name, v.Admin = ps.AdminConsentDisplayName, ps.Type == "Admin"
 		}
 		out = append(out, v)

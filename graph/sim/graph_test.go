@@ -204,10 +204,12 @@ func TestGraphPolicies(t *testing.T) {
 	if r := call(t, s, tok, "PUT", "/v1.0/policies/adminConsentRequestPolicy", acrp); r.status != 400 {
 		t.Errorf("enabled without reviewers: %d", r.status)
 	}
-	// The managed policy's excludes hold Calendars.ReadWrite (ENTRA.md B4).
+	// The managed policy's excludes: one condition set per resource
+	// (manage-app-consent-policies.md); Calendars.ReadWrite is one of Graph's.
 	r = call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-recommended/excludes", nil)
 	ex := r.values()
-	if len(ex) != 1 || ex[0]["resourceApplication"] != entra.MicrosoftGraphAppID || !strings.Contains(string(r.raw), "1ec239c2-d7c9-4623-a91a-a9775856bb36") {
+	if len(ex) != 2 || ex[0]["resourceApplication"] != entra.MicrosoftGraphAppID || ex[1]["resourceApplication"] != ExchangeOnlineAppID ||
+		!strings.Contains(string(r.raw), "1ec239c2-d7c9-4623-a91a-a9775856bb36") {
 		t.Errorf("excludes: %s", r.raw)
 	}
 	for _, id := range []string{"microsoft-user-default-low", "microsoft-user-default-legacy", "microsoft-application-admin", "microsoft-company-admin"} {
@@ -290,7 +292,7 @@ func TestGraphServicePrincipalsGrantsClassifications(t *testing.T) {
 	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionName": "User.Read", "classification": "low"}); r.status != 201 {
 		t.Errorf("classify: %d %s", r.status, r.raw)
 	}
-	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionId": "e1fc6d67-4ba1-4e2e-8f15-2a4a3c7d1d5b", "classification": "low"}); r.status != 400 {
+	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionId": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "classification": "low"}); r.status != 400 || !strings.Contains(r.errMsg(), "already exists") {
 		t.Errorf("duplicate classification: %d", r.status)
 	}
 	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionName": "Directory.Read.All", "classification": "low"}); r.status != 400 {

@@ -120,7 +120,7 @@ func buildUnverified(t *Tenant) {
 func (t *Tenant) grantTenantWide() *entra.ServicePrincipal {
 	sp := t.ensureSPLocked(TrackerRMSAppID)
 	a := t.srv.catalog.get(TrackerRMSAppID)
-	t.mergeGrantLocked(sp, t.graphSPLocked(), "AllPrincipals", "", a.RequiredScopes)
+	t.grantKeysLocked(sp, "AllPrincipals", "", a.RequiredScopes, false)
 	return sp
 }
 

@@ -47,43 +47,6 @@ var oidcScopes = []string{"openid", "profile", "offline_access"}
 // basicScopes are "basic sign-in" permissions for risk-based step-up (ENTRA.md B3).
 var basicScopes = []string{"openid", "profile", "email", "offline_access", "User.Read"}
 
-// graphHosts are the Graph roots whose scope URIs name Microsoft Graph (ENTRA.md C3).
-var graphHosts = []string{"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", entra.MicrosoftGraphAppID}
-
-// normalizeScopes turns requested scope strings into Graph scope values:
-// "https://graph.microsoft.com/Mail.Send" → "Mail.Send"; ".default" → the
-// given default list. It reports the first scope naming an unknown resource.
-func (s *Server) normalizeScopes(requested []string, dflt []string) (out []string, badResource string) {
-	for _, sc := range requested {
-		if sc == "" {
-			continue
-		}
-		name := sc
-		if i := strings.LastIndex(sc, "/"); i >= 0 {
-			res := strings.TrimSuffix(sc[:i], "/")
-			name = sc[i+1:]
-			host := res
-			if j := strings.Index(host, "://"); j >= 0 {
-				host = host[j+3:]
-			}
-			host = strings.SplitN(host, "/", 2)[0]
-			ok := containsFold(graphHosts, host)
-			if !ok && s.graphHost() != "" && strings.EqualFold(host, s.graphHost()) {
-				ok = true
-			}
-			if !ok {
-				return nil, res
-			}
-		}
-		if strings.EqualFold(name, ".default") {
-			out = unionFold(out, dflt)
-			continue
-		}
-		out = unionFold(out, []string{name})
-	}
-	return out, ""
-}
-
 // UserSignIn plays the END USER signing in to an app with the given scopes
 // (nil: the app's configured permissions), evaluated as Entra does
 // (ENTRA.md B1–B5, A1–A4). reason: "" just looks; "accept" clicks Accept on a
@@ -151,13 +114,26 @@ func (t *Tenant) evaluateLocked(upn, appID string, scopes []string) (SignInOutco
 	return out, u, a, norm
 }
 
-func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOutcome {
-	gsp := t.graphSPLocked()
+// unknownScopeLocked returns AADSTS650053 for the first key no resource
+// exposes (reference-error-codes.md), or nil.
+func (t *Tenant) unknownScopeLocked(a *App, norm []string) *SignInOutcome {
 	for _, sc := range norm {
-		if findScope(gsp, sc) == nil {
-			return SignInOutcome{Result: ResultError, Code: 650053,
-				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, entra.MicrosoftGraphAppID)}
+		if res, ps := t.resolveScopeLocked(sc); ps == nil {
+			resID := entra.MicrosoftGraphAppID
+			if res != nil {
+				resID = res.AppID
+			}
+			_, value := splitScope(sc)
+			return &SignInOutcome{Result: ResultError, Code: 650053,
+				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, value, resID)}
 		}
+	}
+	return nil
+}
+
+func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOutcome {
+	if bad := t.unknownScopeLocked(a, norm); bad != nil {
+		return *bad
 	}
 	sp := t.spByAppLocked(a.AppID)
 	name := a.DisplayName
@@ -175,7 +151,7 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 	}
 	var granted []string
 	if sp != nil {
-		granted = t.grantedScopesLocked(sp, gsp, u.ID)
+		granted = t.grantedLocked(sp, u.ID)
 	}
 	missing := minusFold(norm, granted)
 	if len(missing) == 0 {
@@ -190,28 +166,22 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 	var adminOnly []string
 	var perms []permRef
 	for _, sc := range missing {
-		ps := findScope(gsp, sc)
+		res, ps := t.resolveScopeLocked(sc)
 		if !strings.EqualFold(ps.Type, "User") {
 			adminOnly = append(adminOnly, ps.Value) // ENTRA.md B5: Admin-type scopes always need admin.
 		}
-		perms = append(perms, permRef{resource: gsp, scope: ps, client: a})
+		perms = append(perms, permRef{resource: res, scope: ps, client: a})
 	}
 	selfIDs := t.selfConsentPolicyIDsLocked()
 	// ENTRA.md B3: risk-based step-up for unverified multi-tenant apps asking
 	// beyond basic sign-in, unless allowUserConsentForRiskyApps.
 	allowRisky := t.authz.AllowUserConsentForRiskyApps != nil && *t.authz.AllowUserConsentForRiskyApps
-	risky := !a.verified() && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
+	// configure-risk-based-step-up-consent.md: "newly registered" apps; an
+	// established app (a Microsoft client, a popular mail app) is not one.
+	risky := !a.verified() && !a.Established && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
 	assignmentRequired := sp != nil && sp.AppRoleAssignmentRequired // ENTRA.md A5
-	userMay := false
-	if len(adminOnly) == 0 && !assignmentRequired {
-		// ENTRA.md A2: each assigned policy is evaluated independently; one must approve.
-		for _, id := range selfIDs {
-			if p := t.policies[strings.ToLower(id)]; p != nil && t.policyApprovesLocked(p, perms) {
-				userMay = true
-				break
-			}
-		}
-	}
+	// docs/entra.md A2: each assigned policy is evaluated independently.
+	userMay := len(adminOnly) == 0 && !assignmentRequired && t.policiesApproveLocked(selfIDs, perms)
 	if userMay && !risky {
 		return prompt
 	}
@@ -242,12 +212,11 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 // ENTRA.md A7) is created or merged.
 func (t *Tenant) userConsentLocked(u *simUser, a *App, scopes []string, forOrg bool) {
 	sp := t.ensureSPLocked(a.AppID)
-	gsp := t.graphSPLocked()
 	if forOrg {
-		t.mergeGrantLocked(sp, gsp, "AllPrincipals", "", scopes)
+		t.grantKeysLocked(sp, "AllPrincipals", "", scopes, false)
 		return
 	}
-	t.mergeGrantLocked(sp, gsp, "Principal", u.ID, scopes)
+	t.grantKeysLocked(sp, "Principal", u.ID, scopes, false)
 }
 
 // submitRequestLocked creates or updates the app's appConsentRequest with an

@@ -102,8 +102,10 @@ func newTenant(srv *Server, scenario, seed, name string, domains []entra.Verifie
 		AllowUserConsentForRiskyApps: new(bool)}
 	t.acrp = entra.AdminConsentRequestPolicy{ID: "adminConsentRequestPolicy", RequestDurationInDays: 30, Reviewers: []entra.ReviewerScope{}, Version: 0}
 	t.policies = builtinPolicies(t.id)
-	// Every tenant has Microsoft Graph's service principal.
+	// Every tenant has the service principals of Microsoft Graph and Office 365
+	// Exchange Online (resource apps of every Microsoft 365 tenant).
 	t.ensureSPLocked(entra.MicrosoftGraphAppID)
+	t.ensureSPLocked(ExchangeOnlineAppID)
 	return t
 }
 
@@ -286,22 +288,6 @@ func (t *Tenant) addAssignmentLocked(roleID, principalID, principalType, princip
 	t.assignsByPrincipal[principalID] = append(t.assignsByPrincipal[principalID], a.ID)
 	t.assignsByResource[resource.ID] = append(t.assignsByResource[resource.ID], a.ID)
 	return a
-}
-
-// grantedScopesLocked returns the scopes user has on resource through client:
-// the AllPrincipals grant plus the user's own Principal grant.
-func (t *Tenant) grantedScopesLocked(client, resource *entra.ServicePrincipal, userID string) []string {
-	var out []string
-	for _, id := range t.grantsByClient[client.ID] {
-		g := t.grants[id]
-		if g == nil || g.ResourceID != resource.ID {
-			continue
-		}
-		if strings.EqualFold(g.ConsentType, "AllPrincipals") || (userID != "" && g.PrincipalID == userID) {
-			out = unionFold(out, strings.Fields(g.Scope))
-		}
-	}
-	return out
 }
 
 func (t *Tenant) userAssignedLocked(u *simUser, sp *entra.ServicePrincipal) bool {

@@ -140,7 +140,7 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, f url.Valu
 	clientSP := t.spByAppLocked(app.AppID)
 	var consented []string
 	if clientSP != nil {
-		consented = t.grantedScopesLocked(clientSP, t.graphSPLocked(), rt.userID)
+		consented = t.grantedLocked(clientSP, rt.userID)
 	}
 	t.mu.Unlock()
 	if u == nil {

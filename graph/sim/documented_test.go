@@ -1,0 +1,217 @@
+package sim
+
+import (
+	"consentwiz/assets"
+	"consentwiz/graph/entra"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Behaviours Microsoft documents, each pinned by a test that fails on a
+// simulator that does not follow the document.
+
+// scopeNames maps the permission ids of a condition set to the values the
+// resource's service principal exposes.
+func scopeNames(t *testing.T, s *Server, tok, resourceAppID string, ids []any) []string {
+	t.Helper()
+	r := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+resourceAppID+"')", nil)
+	byID := map[string]string{}
+	for _, v := range r.body["oauth2PermissionScopes"].([]any) {
+		ps := v.(map[string]any)
+		byID[ps["id"].(string)] = ps["value"].(string)
+	}
+	var out []string
+	for _, id := range ids {
+		name, ok := byID[id.(string)]
+		if !ok {
+			t.Errorf("%s: permission id %s is not exposed by the resource", resourceAppID, id)
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// manage-app-consent-policies.md (ms.date 01/22/2026), "Microsoft recommended
+// current settings": 32 Microsoft Graph and 4 Office 365 Exchange Online
+// permissions, one exclude condition set per resource, no publisher condition.
+func TestManagedPolicyExcludesDocumentedList(t *testing.T) {
+	s := newSim(t, Options{Scenario: "managed-calendar"})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	doc, err := assets.Managed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-recommended/excludes", nil)
+	sets := r.values()
+	if len(sets) != 2 {
+		t.Fatalf("want one exclude condition set per resource (Graph, Exchange Online): %s", r.raw)
+	}
+	for _, res := range []struct {
+		appID string
+		want  int
+	}{{entra.MicrosoftGraphAppID, 32}, {ExchangeOnlineAppID, 4}} {
+		i := slices.IndexFunc(sets, func(c map[string]any) bool { return c["resourceApplication"] == res.appID })
+		if i < 0 {
+			t.Errorf("no exclude condition set for %s", res.appID)
+			continue
+		}
+		names := scopeNames(t, s, tok, res.appID, sets[i]["permissions"].([]any))
+		if len(names) != res.want {
+			t.Errorf("%s: %d excluded permissions, want %d: %v", res.appID, len(names), res.want, names)
+		}
+		for _, want := range doc.ExcludedFor(res.appID) {
+			if !containsFold(names, want) {
+				t.Errorf("%s: %s is documented as excluded but is not", res.appID, want)
+			}
+		}
+		for _, notExcluded := range []string{"Mail.Send", "Contacts.Read", "User.Read", "offline_access", "SMTP.Send"} {
+			if containsFold(names, notExcluded) {
+				t.Errorf("%s: %s is excluded; Microsoft's list does not name it", res.appID, notExcluded)
+			}
+		}
+	}
+	r = call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-recommended/includes", nil)
+	if inc := r.values(); len(inc) != 1 || inc[0]["permissionType"] != "delegatedUserConsentable" || inc[0]["clientApplicationsFromVerifiedPublisherOnly"] == true {
+		t.Errorf("includes: any user-consentable delegated permission, no publisher condition: %s", r.raw)
+	}
+}
+
+// The simulated end user's consent follows the documented list: Mail.Send is
+// user-consentable under the managed policy, Calendars.ReadWrite is not, and
+// IMAP.AccessAsUser.All of Office 365 Exchange Online is blocked too.
+func TestManagedPolicyEndUserConsent(t *testing.T) {
+	s, err := New(Options{Scenario: "managed-calendar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten := s.Tenant()
+	cases := []struct {
+		scopes  []string
+		result  string
+		missing string
+	}{
+		{[]string{"User.Read", "offline_access", "Mail.Send", "Contacts.Read"}, ResultConsentPrompt, ""},
+		{[]string{"User.Read", "Calendars.ReadWrite", "Mail.Send"}, ResultNeedAdminApproval, "Calendars.ReadWrite"},
+		{[]string{"https://graph.microsoft.com/Calendars.ReadBasic"}, ResultNeedAdminApproval, "Calendars.ReadBasic"},
+		{[]string{"offline_access", "https://outlook.office.com/IMAP.AccessAsUser.All"}, ResultNeedAdminApproval, "IMAP.AccessAsUser.All"},
+		{[]string{"https://outlook.office365.com/EWS.AccessAsUser.All"}, ResultNeedAdminApproval, "EWS.AccessAsUser.All"},
+		{[]string{"offline_access", "https://outlook.office.com/SMTP.Send"}, ResultConsentPrompt, ""},
+	}
+	for _, c := range cases {
+		out := ten.UserSignIn(ten.EndUserUPN(), TrackerRMSAppID, c.scopes, "")
+		if out.Result != c.result {
+			t.Errorf("%v: %s (AADSTS%d %s), want %s", c.scopes, out.Result, out.Code, out.Message, c.result)
+		}
+		if c.missing != "" && (out.Code != 90094 || !strings.Contains(strings.Join(out.MissingScopes, " "), c.missing)) {
+			t.Errorf("%v: want AADSTS90094 naming %s: %+v", c.scopes, c.missing, out)
+		}
+	}
+	// Accepting the prompt records one grant per resource.
+	if out := ten.UserConsents(ten.EndUserUPN(), TrackerRMSAppID, []string{"User.Read", "https://outlook.office.com/SMTP.Send"}); out.Result != ResultGranted {
+		t.Fatalf("consent: %+v", out)
+	}
+	exo, _ := ten.ServicePrincipal(ExchangeOnlineAppID)
+	grants := ten.Grants(TrackerRMSAppID)
+	if len(grants) != 2 || !slices.ContainsFunc(grants, func(g entra.OAuth2PermissionGrant) bool { return g.ResourceID == exo.ID && g.Scope == "SMTP.Send" }) {
+		t.Errorf("grants per resource: %+v", grants)
+	}
+}
+
+// "Mail client policy" (manage-app-consent-policies.md): with it assigned,
+// users may consent to the excluded mail permissions for the six listed mail
+// apps, and only for them.
+func TestMailClientPolicy(t *testing.T) {
+	s := newSim(t, Options{Scenario: "managed-calendar"})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	doc, _ := assets.Managed()
+	r := call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-allow-consent-apps/includes", nil)
+	inc := r.values()
+	if len(inc) != 2 {
+		t.Fatalf("mail-client includes: one condition set per resource: %s", r.raw)
+	}
+	for _, c := range inc {
+		apps := c["clientApplicationIds"].([]any)
+		if len(apps) != 6 {
+			t.Errorf("client apps %v", apps)
+		}
+		for _, a := range doc.MailClients.Apps {
+			if !slices.Contains(apps, any(a.AppID)) {
+				t.Errorf("%s (%s) missing", a.Name, a.AppID)
+			}
+		}
+		res := c["resourceApplication"].(string)
+		if names := scopeNames(t, s, tok, res, c["permissions"].([]any)); len(names) != len(doc.ExcludedFor(res)) || containsFold(names, "Mail.Send") {
+			t.Errorf("%s: the mail permissions the managed policy excludes, no more: %v", res, names)
+		}
+	}
+	// Thunderbird asks IMAP and SMTP on Exchange Online and offline_access.
+	if out := ten.UserSignIn(ten.EndUserUPN(), ThunderbirdAppID, nil, ""); out.Result != ResultConsentPrompt {
+		t.Errorf("Thunderbird with both policies: %+v", out)
+	}
+	// Another app asking the same is blocked.
+	if out := ten.UserSignIn(ten.EndUserUPN(), TrackerRMSAppID, []string{"https://outlook.office.com/IMAP.AccessAsUser.All"}, ""); out.Code != 90094 {
+		t.Errorf("TrackerRMS asking IMAP: %+v", out)
+	}
+	// Without the mail-client policy, Thunderbird is blocked by the managed one.
+	ten.SetUserConsentPolicies([]string{entra.SelfConsentPrefix + entra.PolicyManagedRecommended})
+	if out := ten.UserSignIn(ten.EndUserUPN(), ThunderbirdAppID, nil, ""); out.Code != 90094 {
+		t.Errorf("Thunderbird with the managed policy only: %+v", out)
+	}
+	// permissiongrantpolicy-get.md: the -low policy's displayName.
+	r = call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-low", nil)
+	if r.body["displayName"] != "Default User Low Risk Policy" {
+		t.Errorf("-low: %s", r.raw)
+	}
+}
+
+// grant-admin-consent.md: "Granting tenant-wide admin consent may revoke
+// permissions that have already been granted tenant-wide for that
+// application"; admin consent grants the registration's static permissions
+// (v1, v2 /.default). A dynamic v2 consent adds its scopes.
+func TestAdminConsentReplacesTenantWideScope(t *testing.T) {
+	s := newSim(t, Options{Scenario: "granted"})
+	ten := s.Tenant()
+	tenantWide := func() string {
+		for _, g := range ten.Grants(TrackerRMSAppID) {
+			if g.ConsentType == "AllPrincipals" {
+				return g.Scope
+			}
+		}
+		return ""
+	}
+	static := strings.Join(TrackerRMSScopes, " ")
+	widen := func() {
+		ten.mu.Lock()
+		defer ten.mu.Unlock()
+		sp := ten.spByAppLocked(TrackerRMSAppID)
+		ten.grantKeysLocked(sp, "AllPrincipals", "", []string{"Mail.Read", "Contacts.Read"}, false)
+	}
+	for _, link := range []string{
+		adminConsentURL(s, 1, map[string][]string{"client_id": {TrackerRMSAppID}}),
+		adminConsentURL(s, 2, map[string][]string{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
+			"scope": {"https://graph.microsoft.com/.default"}}),
+	} {
+		widen()
+		if got := tenantWide(); !strings.Contains(got, "Mail.Read") {
+			t.Fatalf("setup: %q", got)
+		}
+		if _, err := s.HeadlessAdminConsent(link, ten.AdminUPN(), true); err != nil {
+			t.Fatal(err)
+		}
+		if got := tenantWide(); got != static {
+			t.Errorf("after static admin consent (%s): tenant-wide scope %q, want exactly the static permissions %q", link[strings.Index(link, "/adminconsent")-5:], got, static)
+		}
+	}
+	// A dynamic v2 consent adds to the tenant-wide grant.
+	link := adminConsentURL(s, 2, map[string][]string{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
+		"scope": {"https://graph.microsoft.com/Mail.Read"}})
+	if _, err := s.HeadlessAdminConsent(link, ten.AdminUPN(), true); err != nil {
+		t.Fatal(err)
+	}
+	if got := tenantWide(); got != static+" Mail.Read" {
+		t.Errorf("after a dynamic v2 consent: %q", got)
+	}
+}
