@@ -24,6 +24,7 @@ type authFlow struct {
 	mode        string // form_post | query | fragment
 	nonce       string
 	loginHint   string
+	prompt      string // the authorize request's prompt parameter
 	requested   []string
 	norm        []string
 	// admin consent
@@ -206,7 +207,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, seg str
 	}
 	fl := &authFlow{kind: "authorize", seg: seg, tenant: t, app: a, redirectURI: redirect, state: q.Get("state"),
 		challenge: q.Get("code_challenge"), method: method, mode: mode, nonce: q.Get("nonce"),
-		loginHint: q.Get("login_hint"), requested: requested, norm: norm}
+		loginHint: q.Get("login_hint"), prompt: q.Get("prompt"), requested: requested, norm: norm}
 	s.newFlow(fl)
 	s.renderSignIn(w, r, fl, 0, "")
 }
@@ -263,12 +264,16 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	if fl.app.PublicClient && !s.opts.RequireConsent {
 		out = SignInOutcome{Result: ResultGranted}
 	} else {
-		out = t.evaluateUserLocked(u, fl.app, fl.norm)
+		out = t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
 	}
 	switch {
 	case action == "accept" && out.Result == ResultConsentPrompt:
 		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, []string{entra.RoleGlobalAdmin})
 		t.userConsentLocked(u, fl.app, fl.norm, forOrg)
+		out = SignInOutcome{Result: ResultGranted}
+	case action == "accept" && out.Result == ResultAdminConsentPrompt:
+		// prompt=admin_consent: the administrator consents for the organization.
+		t.userConsentLocked(u, fl.app, fl.norm, true)
 		out = SignInOutcome{Result: ResultGranted}
 	case action == "request" && out.Result == ResultApprovalRequired:
 		reason := strings.TrimSpace(f.Get("reason"))
@@ -295,6 +300,10 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	case ResultConsentPrompt:
 		d.Scopes = s.scopeViews(t, fl.norm)
 		d.ShowOrg = isGA // ENTRA.md A7: the checkbox shows only for Global Administrators.
+		render(w, http.StatusOK, "consent", d)
+	case ResultAdminConsentPrompt:
+		d.Scopes = s.scopeViews(t, fl.norm)
+		d.ForOrg = true
 		render(w, http.StatusOK, "consent", d)
 	case ResultRequestSubmitted:
 		render(w, http.StatusOK, "requestsent", d)

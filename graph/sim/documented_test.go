@@ -3,6 +3,7 @@ package sim
 import (
 	"consentwiz/assets"
 	"consentwiz/graph/entra"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -190,8 +191,8 @@ func TestAdminConsentReplacesTenantWideScope(t *testing.T) {
 		ten.grantKeysLocked(sp, "AllPrincipals", "", []string{"Mail.Read", "Contacts.Read"}, false)
 	}
 	for _, link := range []string{
-		adminConsentURL(s, 1, map[string][]string{"client_id": {TrackerRMSAppID}}),
-		adminConsentURL(s, 2, map[string][]string{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
+		adminConsentURL(s, 1, url.Values{"client_id": {TrackerRMSAppID}}),
+		adminConsentURL(s, 2, url.Values{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
 			"scope": {"https://graph.microsoft.com/.default"}}),
 	} {
 		widen()
@@ -206,12 +207,85 @@ func TestAdminConsentReplacesTenantWideScope(t *testing.T) {
 		}
 	}
 	// A dynamic v2 consent adds to the tenant-wide grant.
-	link := adminConsentURL(s, 2, map[string][]string{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
+	link := adminConsentURL(s, 2, url.Values{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
 		"scope": {"https://graph.microsoft.com/Mail.Read"}})
 	if _, err := s.HeadlessAdminConsent(link, ten.AdminUPN(), true); err != nil {
 		t.Fatal(err)
 	}
 	if got := tenantWide(); got != static+" Mail.Read" {
 		t.Errorf("after a dynamic v2 consent: %q", got)
+	}
+}
+
+// authorizeAs opens the app's authorize URL (with extra query values), signs
+// in as upn and returns the page after sign-in.
+func authorizeAs(t *testing.T, s *Server, upn string, extra map[string]string) page {
+	t.Helper()
+	hc := noRedirect(s)
+	q := url.Values{"client_id": {TrackerRMSAppID}, "response_type": {"code"}, "redirect_uri": {trackerReplyURLs[0]},
+		"scope": {strings.Join(TrackerRMSScopes, " ")}, "state": {"st"}}
+	for k, v := range extra {
+		q.Set(k, v)
+	}
+	p := get(t, hc, s.LoginURL()+"/"+s.Tenant().ID()+"/oauth2/v2.0/authorize?"+q.Encode())
+	return submit(t, hc, p, "signin", url.Values{"login": {upn}})
+}
+
+func hasCode(p page) bool { return p.status == 302 && strings.Contains(p.loc, "code=") }
+
+// troubleshoot-consent-issues.md (step 7): an app that sends prompt=consent
+// asks the user every time, even when everything is granted, so users who may
+// not consent stay blocked after admin consent; prompt=admin_consent asks for
+// admin consent and tells anyone else to ask an admin
+// (application-consent-experience.md).
+func TestAuthorizePrompt(t *testing.T) {
+	s := newSim(t, Options{Scenario: "granted"})
+	ten := s.Tenant()
+	if p := authorizeAs(t, s, ten.EndUserUPN(), nil); !hasCode(p) {
+		t.Fatalf("granted, no prompt: %d %s", p.status, p.body)
+	}
+	p := authorizeAs(t, s, ten.EndUserUPN(), map[string]string{"prompt": "consent"})
+	if hasCode(p) || !strings.Contains(p.body, `data-result="need-admin-approval"`) || !strings.Contains(p.body, `data-code="90093"`) {
+		t.Errorf("prompt=consent, user consent off, all granted: the user must still be stopped: %d %s", p.status, p.body)
+	}
+	// An administrator is asked again and may accept.
+	p = authorizeAs(t, s, ten.AdminUPN(), map[string]string{"prompt": "consent"})
+	if !p.has("accept") || p.has("for-org") {
+		t.Fatalf("prompt=consent, admin: consent page expected: %s", p.body)
+	}
+	if r := submit(t, noRedirect(s), p, "accept", nil); !hasCode(r) {
+		t.Errorf("accept: %d %s", r.status, r.loc)
+	}
+	// prompt=admin_consent: a user is told to ask an admin; an admin consents for the organization.
+	p = authorizeAs(t, s, ten.EndUserUPN(), map[string]string{"prompt": "admin_consent"})
+	if hasCode(p) || !strings.Contains(p.body, `data-result="need-admin-approval"`) || !strings.Contains(p.body, `data-code="90094"`) {
+		t.Errorf("prompt=admin_consent, user: %d %s", p.status, p.body)
+	}
+	p = authorizeAs(t, s, ten.AdminUPN(), map[string]string{"prompt": "admin_consent", "scope": "User.Read Mail.Read"})
+	if !p.has("accept") || !p.has("for-org") {
+		t.Fatalf("prompt=admin_consent, admin: %s", p.body)
+	}
+	if r := submit(t, noRedirect(s), p, "accept", nil); !hasCode(r) {
+		t.Errorf("accept: %d %s", r.status, r.loc)
+	}
+	if g := ten.Grants(TrackerRMSAppID); !slices.ContainsFunc(g, func(g entra.OAuth2PermissionGrant) bool {
+		return g.ConsentType == "AllPrincipals" && strings.Contains(g.Scope, "Mail.Read")
+	}) {
+		t.Errorf("admin consent for the organization: %+v", g)
+	}
+
+	// With user consent on, prompt=consent shows the prompt again after consent.
+	s2 := newSim(t, Options{Scenario: "user-consent"})
+	u := s2.Tenant().EndUserUPN()
+	p = authorizeAs(t, s2, u, nil)
+	if !p.has("accept") {
+		t.Fatalf("user-consent: %s", p.body)
+	}
+	submit(t, noRedirect(s2), p, "accept", nil)
+	if p := authorizeAs(t, s2, u, nil); !hasCode(p) {
+		t.Errorf("after consent, no prompt: %d", p.status)
+	}
+	if p := authorizeAs(t, s2, u, map[string]string{"prompt": "consent"}); !p.has("accept") {
+		t.Errorf("after consent, prompt=consent must ask again: %d %s", p.status, p.loc)
 	}
 }

@@ -10,12 +10,15 @@ import (
 
 // Sign-in results (SignInOutcome.Result).
 const (
-	ResultGranted           = "granted"
-	ResultConsentPrompt     = "consent-prompt"
-	ResultNeedAdminApproval = "need-admin-approval"
-	ResultApprovalRequired  = "approval-required"
-	ResultRequestSubmitted  = "request-submitted"
-	ResultNotAssigned       = "not-assigned"
+	ResultGranted       = "granted"
+	ResultConsentPrompt = "consent-prompt"
+	// ResultAdminConsentPrompt: an administrator is asked to consent for the
+	// organization (prompt=admin_consent).
+	ResultAdminConsentPrompt = "admin-consent-prompt"
+	ResultNeedAdminApproval  = "need-admin-approval"
+	ResultApprovalRequired   = "approval-required"
+	ResultRequestSubmitted   = "request-submitted"
+	ResultNotAssigned        = "not-assigned"
 	// ResultBlocked: the app's service principal is disabled (AADSTS7000112).
 	ResultBlocked = "blocked"
 	// ResultError: unknown user, unknown app or unknown scope (AADSTS50034, 700016, 650053, 500011).
@@ -132,6 +135,24 @@ func (t *Tenant) unknownScopeLocked(a *App, norm []string) *SignInOutcome {
 }
 
 func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOutcome {
+	return t.evaluatePromptLocked(u, a, norm, "")
+}
+
+// Values of the authorize request's prompt parameter that force a consent
+// screen (application-consent-experience.md, troubleshoot-consent-issues.md).
+const (
+	promptConsent      = "consent"
+	promptAdminConsent = "admin_consent"
+)
+
+// evaluatePromptLocked is evaluateUserLocked for an authorize request with a
+// prompt parameter. prompt=consent asks the user every time, even when every
+// scope is granted (troubleshoot-consent-issues.md, step 7): the outcome is
+// what the user gets when nothing is granted yet. prompt=admin_consent asks
+// for admin consent: an administrator sees the consent page for the
+// organization; anyone else is told to ask an admin
+// (application-consent-experience.md).
+func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt string) SignInOutcome {
 	if bad := t.unknownScopeLocked(a, norm); bad != nil {
 		return *bad
 	}
@@ -150,18 +171,21 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 		}
 	}
 	var granted []string
-	if sp != nil {
+	if sp != nil && prompt != promptConsent && prompt != promptAdminConsent {
 		granted = t.grantedLocked(sp, u.ID)
 	}
 	missing := minusFold(norm, granted)
 	if len(missing) == 0 {
 		return SignInOutcome{Result: ResultGranted, Message: fmt.Sprintf("Signed in to %s.", name)}
 	}
-	prompt := SignInOutcome{Result: ResultConsentPrompt, Code: 65001, MissingScopes: missing,
+	consent := SignInOutcome{Result: ResultConsentPrompt, Code: 65001, MissingScopes: missing,
 		Message: fmt.Sprintf("AADSTS65001: The user or administrator has not consented to use the application with ID '%s' named '%s'. %s asks for: %s.", a.AppID, name, name, strings.Join(missing, ", "))}
 	// ENTRA.md A7: administrators who can grant delegated permissions see the consent prompt.
 	if hasAnyRole(u, rolesConsentDelegated) {
-		return prompt
+		if prompt == promptAdminConsent {
+			consent.Result = ResultAdminConsentPrompt
+		}
+		return consent
 	}
 	var adminOnly []string
 	var perms []permRef
@@ -181,9 +205,10 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 	risky := !a.verified() && !a.Established && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
 	assignmentRequired := sp != nil && sp.AppRoleAssignmentRequired // ENTRA.md A5
 	// docs/entra.md A2: each assigned policy is evaluated independently.
-	userMay := len(adminOnly) == 0 && !assignmentRequired && t.policiesApproveLocked(selfIDs, perms)
+	// prompt=admin_consent: user consent does not answer it.
+	userMay := prompt != promptAdminConsent && len(adminOnly) == 0 && !assignmentRequired && t.policiesApproveLocked(selfIDs, perms)
 	if userMay && !risky {
-		return prompt
+		return consent
 	}
 	workflow := t.acrp.IsEnabled // ENTRA.md A3 / B1 90095
 	switch {
@@ -196,7 +221,7 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 	case workflow:
 		return SignInOutcome{Result: ResultApprovalRequired, Code: 90095, MissingScopes: missing,
 			Message: fmt.Sprintf("AADSTS90095: Approval required. %s needs permission to access resources in your organization that only an admin can grant. Please request approval from an admin to use this app.", name)}
-	case len(adminOnly) == 0 && len(selfIDs) == 0:
+	case len(adminOnly) == 0 && len(selfIDs) == 0 && prompt != promptAdminConsent:
 		// ENTRA.md B1 90093: user consent is disabled.
 		return SignInOutcome{Result: ResultNeedAdminApproval, Code: 90093, MissingScopes: missing,
 			Message: fmt.Sprintf("AADSTS90093: Need admin approval. An administrator of %s has set a policy that prevents you from granting %s the permissions it is requesting. Contact an administrator of %s, who can grant permissions to this app on your behalf.", t.name, name, t.name)}
