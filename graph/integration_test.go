@@ -60,6 +60,28 @@ func signedIn(t *testing.T, opts sim.Options, upn string) (*sim.Server, *graph.A
 	return s, a
 }
 
+// writeScopes are the scopes of every write the client can send.
+func writeScopes() []string {
+	var ops []entra.Op
+	for _, e := range entra.Endpoints() {
+		if e.Write {
+			ops = append(ops, e.Op)
+		}
+	}
+	return entra.ScopesForOps(ops...)
+}
+
+// signedInToWrite is signedIn with the write scopes too: the sign-in client
+// needs consent for them like any app, so the admin accepts the consent
+// prompt when approving the device code.
+func signedInToWrite(t *testing.T, opts sim.Options) (*sim.Server, *graph.Authenticator) {
+	t.Helper()
+	s := startSim(t, opts)
+	a := newAuth(t, s)
+	deviceSignIn(t, s, a, s.Tenant().AdminUPN(), append(slices.Clone(entra.ReadScopes), writeScopes()...))
+	return s, a
+}
+
 // screenOf maps the sim's sign-in result to the diagnosis's user screen.
 func screenOf(result string) string {
 	if result == sim.ResultGranted {
@@ -89,6 +111,8 @@ func TestSnapshotAndDiagnosisPerScenario(t *testing.T) {
 		"request-workflow":     {2, false, false, 1, false, flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
 		"unverified-publisher": {1, false, false, 0, true, flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		"user-consent":         {1, false, false, 0, false, flows.ScreenConsentPrompt, "", flows.ConsentLegacy},
+		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
+		"cli-not-consented": {1, false, false, 0, false, flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentDisabled},
 	}
 	for _, name := range sim.ScenarioNames() {
 		if name == "many-apps" {
@@ -267,7 +291,7 @@ func TestGraphRetryAfterAboveCap(t *testing.T) {
 }
 
 func TestGraphUnavailableAndDropped(t *testing.T) {
-	s, a := signedIn(t, sim.Options{}, "")
+	s, a := signedInToWrite(t, sim.Options{})
 	w := &waits{}
 	c := newClient(s, a, graph.WithSleep(w.sleep))
 	s.SetFaults(sim.Faults{Unavailable503: 1, RetryAfterSeconds: 3})
@@ -367,7 +391,7 @@ func TestGraphBatchChunks(t *testing.T) {
 }
 
 func TestGraphWrites(t *testing.T) {
-	s, a := signedIn(t, sim.Options{}, "")
+	s, a := signedInToWrite(t, sim.Options{})
 	ten := s.Tenant()
 	c := newClient(s, a)
 	ctx := testCtx(t)
@@ -503,6 +527,12 @@ func TestGraphGlobalReaderForbidden(t *testing.T) {
 	}
 	if fx, ok := d.Fix(flows.FixRelaxUserConsent); ok && fx.HasRole {
 		t.Errorf("a Global Reader has the role for %s: %+v", fx.ID, fx)
+	}
+	// A Global Reader may not consent to the sign-in client's write scopes
+	// (admin-consent scopes): for the writes to reach Graph, an admin has
+	// consented to them for the organization.
+	if err := ten.AdminConsent(ten.AdminUPN(), entra.DefaultClientID, writeScopes()); err != nil {
+		t.Fatal(err)
 	}
 	// …but every write is refused with 403, code and request id.
 	for name, write := range map[string]func() error{

@@ -32,6 +32,8 @@ func TestCheckJSONPerScenario(t *testing.T) {
 		{"assignment-required", flows.ScreenNotAssigned, true, "", flows.ConsentDisabled, false},
 		{"granted", flows.ScreenNone, false, "", flows.ConsentDisabled, false},
 		{"user-consent", flows.ScreenConsentPrompt, false, "", flows.ConsentLegacy, false},
+		// The auto-approving admin accepts the sign-in client's consent prompt first.
+		{"cli-not-consented", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentDisabled, false},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"consentwiz/graph/entra"
 	"fmt"
 	"net"
 	"net/http"
@@ -260,15 +259,11 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	}
 	t.mu.Lock()
 	u := t.users[userID]
-	var out SignInOutcome
-	if fl.app.PublicClient && !s.opts.RequireConsent {
-		out = SignInOutcome{Result: ResultGranted}
-	} else {
-		out = t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
-	}
+	// Every client needs consent, the sign-in client included (docs/entra.md 0).
+	out := t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
 	switch {
 	case action == "accept" && out.Result == ResultConsentPrompt:
-		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, []string{entra.RoleGlobalAdmin})
+		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, rolesOrgConsent)
 		t.userConsentLocked(u, fl.app, fl.norm, forOrg)
 		out = SignInOutcome{Result: ResultGranted}
 	case action == "accept" && out.Result == ResultAdminConsentPrompt:
@@ -282,7 +277,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 			out = SignInOutcome{Result: ResultRequestSubmitted, Code: out.Code, Message: reason}
 		}
 	}
-	isGA := hasAnyRole(u, []string{entra.RoleGlobalAdmin})
+	showOrg := hasAnyRole(u, rolesOrgConsent)
 	user := u.UserPrincipalName
 	t.mu.Unlock()
 
@@ -299,7 +294,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 		s.deliver(w, fl, url.Values{"code": {code}})
 	case ResultConsentPrompt:
 		d.Scopes = s.scopeViews(t, fl.norm)
-		d.ShowOrg = isGA // ENTRA.md A7: the checkbox shows only for Global Administrators.
+		d.ShowOrg = showOrg
 		render(w, http.StatusOK, "consent", d)
 	case ResultAdminConsentPrompt:
 		d.Scopes = s.scopeViews(t, fl.norm)

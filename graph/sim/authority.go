@@ -85,7 +85,8 @@ type deviceCode struct {
 	tenant               *Tenant // nil for organizations/common
 	requested, norm      []string
 	expires              time.Time
-	status               string // pending, approved, declined, redeemed
+	status               string // pending, approved, declined, blocked, redeemed
+	blockedApp           *App   // blocked: the client the user could not consent to
 	autoTried            bool
 	approvedTenant       *Tenant
 	userID               string

@@ -96,14 +96,15 @@ func (s *Server) findDevice(userCode string) *deviceCode {
 }
 
 // ApproveDeviceCode approves a pending device code as the user (terminal
-// approval in the demo). With RequireConsent the user's consent for the
-// scopes is recorded, when the user may give it.
+// approval in the demo, --auto-approve): the user signs in and accepts the
+// consent prompt if one is shown. A user who may not consent gets an error
+// naming the AADSTS code, and the device code's poll ends with AADSTS65001.
 func (s *Server) ApproveDeviceCode(userCode, upn string) error {
 	dc := s.findDevice(userCode)
 	if dc == nil {
 		return fmt.Errorf("sim: no pending device code %q", userCode)
 	}
-	return s.approveDevice(dc, upn)
+	return s.approveDevice(dc, upn, false)
 }
 
 // DeclineDeviceCode declines a pending device code (the user clicked Decline).
@@ -131,12 +132,17 @@ func (s *Server) userTenant(fixed *Tenant, upn string) (*Tenant, *simUser) {
 	return t, t.userByUPNLocked(upn)
 }
 
-func (s *Server) approveDevice(dc *deviceCode, upn string) error {
+// approveDevice signs the user in on the device code page and accepts its
+// consent prompt, if one is shown (consent on behalf of the organization when
+// forOrg and the user may tick that box). A user who may not consent blocks
+// the device code: its poll then ends with AADSTS65001.
+func (s *Server) approveDevice(dc *deviceCode, upn string, forOrg bool) error {
 	t, u := s.userTenant(dc.tenant, upn)
 	if u == nil {
 		return fmt.Errorf("AADSTS50034: The user account %s does not exist in the directory", upn)
 	}
-	if out := s.clientConsent(t, u, dc.clientID, dc.norm, false); out.Result != ResultGranted {
+	if out := s.clientConsent(t, u, dc.clientID, dc.norm, forOrg); out.Result != ResultGranted {
+		s.blockDevice(dc)
 		return fmt.Errorf("%s", out.Message)
 	}
 	s.mu.Lock()
@@ -148,26 +154,47 @@ func (s *Server) approveDevice(dc *deviceCode, upn string) error {
 	return nil
 }
 
-// clientConsent evaluates a sign-in of the user to the (CLI) client for the
-// scopes and, when the user may consent, records the consent (the device code
-// approval page and the interactive consent page list the scopes). Without
-// RequireConsent, public clients are treated as pre-consented.
-func (s *Server) clientConsent(t *Tenant, u *simUser, clientID string, norm []string, forOrg bool) SignInOutcome {
+func (s *Server) blockDevice(dc *deviceCode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dc.status == "pending" {
+		dc.status, dc.blockedApp = "blocked", s.catalog.get(dc.clientID)
+	}
+}
+
+// rolesOrgConsent see the "Consent on behalf of your organization" checkbox:
+// "only shows for at least the Privileged Role Administrator role, so Cloud
+// Admin and App Admin don't see this checkbox" (application-consent-experience.md,
+// 02/27/2025).
+var rolesOrgConsent = []string{entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}
+
+// clientEvaluate is what the user gets signing in to the client for the
+// scopes, without recording anything: granted, a consent prompt, or blocked.
+// The sign-in client is an app like any other: it needs consent
+// (docs/entra.md 0; its read scopes are admin-consent scopes).
+func (s *Server) clientEvaluate(t *Tenant, u *simUser, clientID string, norm []string) SignInOutcome {
 	a := s.catalog.get(clientID)
 	if a == nil {
 		return SignInOutcome{Result: ResultError, Code: 700016, Message: "AADSTS700016: " + appNotFound(clientID, t.name)}
 	}
-	if a.PublicClient && !s.opts.RequireConsent {
-		return SignInOutcome{Result: ResultGranted}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.evaluateUserLocked(u, a, norm)
+}
+
+// clientConsent evaluates a sign-in of the user to the client for the scopes
+// and, when a consent prompt is shown, accepts it (a Principal grant, or an
+// AllPrincipals one when forOrg and the user may consent for the
+// organization).
+func (s *Server) clientConsent(t *Tenant, u *simUser, clientID string, norm []string, forOrg bool) SignInOutcome {
+	out := s.clientEvaluate(t, u, clientID, norm)
+	if out.Result != ResultConsentPrompt {
+		return out
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := t.evaluateUserLocked(u, a, norm)
-	if out.Result == ResultConsentPrompt {
-		t.userConsentLocked(u, a, norm, forOrg && hasAnyRole(u, []string{entra.RoleGlobalAdmin}))
-		return SignInOutcome{Result: ResultGranted}
-	}
-	return out
+	t.userConsentLocked(u, s.catalog.get(clientID), norm, forOrg && hasAnyRole(u, rolesOrgConsent))
+	return SignInOutcome{Result: ResultGranted}
 }
 
 // ---- device login page -----------------------------------------------------------
@@ -202,7 +229,7 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	d.User = u.UserPrincipalName
 	switch f.Get("action") {
 	case "approve":
-		if err := s.approveDevice(dc, login); err != nil {
+		if err := s.approveDevice(dc, login, f.Get("consent_org") == "on"); err != nil {
 			d.Heading, d.Message, d.Result = "Need admin approval", err.Error(), ResultNeedAdminApproval
 			render(w, http.StatusForbidden, "blocked", d)
 			return
@@ -215,7 +242,24 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		d.ID, d.Heading, d.Message = "device-declined", "Sign-in declined", "You declined the sign-in. You may now close this window."
 		render(w, http.StatusOK, "done", d)
 	default:
-		d.Scopes = s.scopeViews(t, minusFold(dc.norm, oidcScopes))
+		out := s.clientEvaluate(t, u, dc.clientID, dc.norm)
+		switch out.Result {
+		case ResultGranted:
+			d.Scopes = s.scopeViews(t, minusFold(dc.norm, oidcScopes))
+		case ResultConsentPrompt:
+			// The consent prompt of the sign-in (application-consent-experience.md).
+			d.Consent = true
+			d.Scopes = s.scopeViews(t, out.MissingScopes)
+			d.ShowOrg = hasAnyRole(u, rolesOrgConsent)
+		default:
+			// The user may not consent: the page says so (90094 for the
+			// admin-only read scopes) and the device code's poll fails.
+			s.blockDevice(dc)
+			d.Heading, d.Code, d.Message, d.Result = "Need admin approval", out.Code, out.Message, out.Result
+			d.Scopes = s.scopeViews(t, out.MissingScopes)
+			render(w, http.StatusForbidden, "blocked", d)
+			return
+		}
 		render(w, http.StatusOK, "deviceconfirm", d)
 	}
 }

@@ -70,17 +70,23 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, f url.V
 	switch status {
 	case "pending":
 		if auto {
-			// AutoApprove: the scenario's admin approves on the first poll; this
-			// poll still answers pending, the next one gets the tokens.
+			// AutoApprove: the scenario's admin approves on the first poll (and
+			// accepts the consent prompt, if one is shown); this poll still
+			// answers pending, the next one gets the tokens.
 			t := dc.tenant
 			if t == nil {
 				t = s.primary
 			}
-			_ = s.approveDevice(dc, t.AdminUPN())
+			_ = s.approveDevice(dc, t.AdminUPN(), false)
 		}
 		aadError(w, http.StatusBadRequest, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.", "")
 	case "declined":
 		aadError(w, http.StatusBadRequest, "authorization_declined", 70000, "The user declined the authorization request.", "")
+	case "blocked":
+		// The user could not consent to the client on the device code page
+		// (which showed 90094): the poll ends with AADSTS65001 consent_required,
+		// the error body MSAL hands back (reference-error-codes.md, MSAL.md 2).
+		aadError(w, http.StatusBadRequest, "invalid_grant", 65001, notConsented(dc.blockedApp), "consent_required")
 	case "redeemed":
 		aadError(w, http.StatusBadRequest, "invalid_grant", 70000, "The provided value for the 'device_code' is not valid. It was already redeemed.", "")
 	case "approved":
@@ -152,19 +158,19 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, f url.Valu
 		aadError(w, http.StatusBadRequest, "invalid_scope", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant.", bad), "")
 		return
 	}
-	if s.needsConsent(app) {
-		if missing := minusFold(minusFold(norm, oidcScopes), consented); len(missing) > 0 {
-			// MSAL.md 2 "Incremental scopes": 400 invalid_grant / consent_required / 65001.
-			aadError(w, http.StatusBadRequest, "invalid_grant", 65001, fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", app.AppID, app.DisplayName), "consent_required")
-			return
-		}
+	if missing := minusFold(minusFold(norm, oidcScopes), consented); len(missing) > 0 {
+		// MSAL.md 2 "Incremental scopes": 400 invalid_grant / consent_required / 65001.
+		aadError(w, http.StatusBadRequest, "invalid_grant", 65001, notConsented(app), "consent_required")
+		return
 	}
 	s.issueTokens(w, r, t, rt.userID, app.AppID, requested, norm, "")
 }
 
-// needsConsent: with RequireConsent every client needs grants; without it only
-// non-public (third-party web) clients do.
-func (s *Server) needsConsent(a *App) bool { return s.opts.RequireConsent || !a.PublicClient }
+// notConsented is AADSTS65001's description (reference-error-codes.md:
+// DelegationDoesNotExist).
+func notConsented(a *App) string {
+	return fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", a.AppID, a.DisplayName)
+}
 
 // issueTokens answers a successful token request (MSAL.md 1 "Token endpoint success response").
 func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, t *Tenant, userID, clientID string, requested, norm []string, nonce string) {
