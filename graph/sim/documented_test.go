@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // Behaviours Microsoft documents, each pinned by a test that fails on a
@@ -287,5 +289,89 @@ func TestAuthorizePrompt(t *testing.T) {
 	}
 	if p := authorizeAs(t, s2, u, map[string]string{"prompt": "consent"}); !p.has("accept") {
 		t.Errorf("after consent, prompt=consent must ask again: %d %s", p.status, p.loc)
+	}
+}
+
+// devblogs "Designing for eventual consistency for Microsoft Entra": a newly
+// created object may answer Not Found to the next calls. Off by default.
+func TestReplicationLagFault(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	s := newSim(t, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	gsp := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+entra.MicrosoftGraphAppID+"')", nil).body["id"].(string)
+	// Off by default: the created SP is visible at once.
+	r := call(t, s, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": ArchiverAppID})
+	if r.status != 201 || call(t, s, tok, "GET", "/v1.0/servicePrincipals/"+r.body["id"].(string), nil).status != 200 {
+		t.Fatalf("without the fault: %d", r.status)
+	}
+
+	s.SetFaults(Faults{ReplicationLagRequests: 3})
+	r = call(t, s, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": TrackerRMSAppID})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.raw)
+	}
+	spID := r.body["id"].(string)
+	// 1: a read by id answers 404 with Graph's error shape.
+	if r := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+TrackerRMSAppID+"')", nil); r.status != 404 || r.errCode() != "Request_ResourceNotFound" {
+		t.Errorf("read right after create: %d %s", r.status, r.raw)
+	}
+	// 2: a list leaves it out.
+	if r := call(t, s, tok, "GET", "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+TrackerRMSAppID+"'"), nil); len(r.values()) != 0 {
+		t.Errorf("list right after create: %s", r.raw)
+	}
+	// 3: a grant that references it fails like one naming an unknown object.
+	grant := map[string]string{"clientId": spID, "consentType": "AllPrincipals", "resourceId": gsp, "scope": "User.Read"}
+	if r := call(t, s, tok, "POST", "/v1.0/oauth2PermissionGrants", grant); r.status != 400 || !strings.Contains(r.errMsg(), "clientId") {
+		t.Errorf("grant referencing it: %d %s", r.status, r.raw)
+	}
+	// 4: replicated.
+	if r := call(t, s, tok, "GET", "/v1.0/servicePrincipals/"+spID, nil); r.status != 200 {
+		t.Errorf("after 3 requests: %d", r.status)
+	}
+	r = call(t, s, tok, "POST", "/v1.0/oauth2PermissionGrants", grant)
+	if r.status != 201 {
+		t.Fatalf("grant: %d %s", r.status, r.raw)
+	}
+	// Grants lag too; by time here.
+	s.SetFaults(Faults{ReplicationLagMs: 500})
+	gid := call(t, s, tok, "POST", "/v1.0/servicePrincipals/"+gsp+"/appRoleAssignedTo",
+		map[string]string{"principalId": spID, "resourceId": gsp, "appRoleId": "810c84a8-4a9e-49e6-bf7d-12d183f40d01"}).body["id"].(string)
+	if r := call(t, s, tok, "GET", "/v1.0/servicePrincipals/"+spID+"/appRoleAssignments", nil); len(r.values()) != 0 {
+		t.Errorf("assignment right after create: %s", r.raw)
+	}
+	mu.Lock()
+	now = now.Add(time.Second)
+	mu.Unlock()
+	if r := call(t, s, tok, "GET", "/v1.0/servicePrincipals/"+spID+"/appRoleAssignments", nil); len(r.values()) != 1 || r.values()[0]["id"] != gid {
+		t.Errorf("assignment after 1 s: %s", r.raw)
+	}
+}
+
+// configure-admin-consent-workflow.md: "It can take up to an hour for the
+// workflow to become enabled". Off by default.
+func TestWorkflowSwitchOnDelay(t *testing.T) {
+	s := newSim(t, Options{})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	me := call(t, s, tok, "GET", "/v1.0/me", nil).body["id"].(string)
+	on := map[string]any{"isEnabled": true, "notifyReviewers": true, "remindersEnabled": true, "requestDurationInDays": 30,
+		"reviewers": []map[string]string{{"query": "/users/" + me, "queryType": "MicrosoftGraph"}}}
+	s.SetFaults(Faults{WorkflowDelayRequests: 2})
+	if r := call(t, s, tok, "PUT", "/v1.0/policies/adminConsentRequestPolicy", on); r.status != 204 {
+		t.Fatalf("PUT: %d %s", r.status, r.raw)
+	}
+	// Read back at once…
+	if r := call(t, s, tok, "GET", "/v1.0/policies/adminConsentRequestPolicy", nil); r.body["isEnabled"] != true {
+		t.Errorf("read back: %s", r.raw)
+	}
+	// …but users do not get the request form yet.
+	if out := ten.UserSignIn(ten.EndUserUPN(), TrackerRMSAppID, nil, ""); out.Code != 90093 {
+		t.Errorf("right after switching on: %+v", out)
+	}
+	call(t, s, tok, "GET", "/v1.0/me", nil)
+	if out := ten.UserSignIn(ten.EndUserUPN(), TrackerRMSAppID, nil, ""); out.Code != 90095 {
+		t.Errorf("after the delay: %+v", out)
 	}
 }

@@ -14,7 +14,7 @@ func (g *greq) grantItems(ids []string, cs []clause) gresp {
 	items := make([]item, 0, min(len(ids), 1024))
 	for _, id := range ids {
 		gr := g.t.grants[id]
-		if gr == nil || !grantFields.matches(gr, cs) {
+		if gr == nil || g.t.hiddenLocked(id) || !grantFields.matches(gr, cs) {
 			continue
 		}
 		items = append(items, item{v: gr})
@@ -48,7 +48,7 @@ func (g *greq) listGrants(params) gresp {
 // grantParam resolves the {id} segment (404 when unknown).
 func (g *greq) grantParam(p params) (*entra.OAuth2PermissionGrant, *gresp) {
 	gr := g.t.grants[p["id"]]
-	if gr == nil {
+	if gr == nil || g.t.hiddenLocked(gr.ID) {
 		r := notFound(p["id"])
 		return nil, &r
 	}
@@ -114,7 +114,7 @@ func (g *greq) createGrant(params) gresp {
 	if err := json.Unmarshal(g.body, &b); err != nil {
 		return badRequest("Invalid oauth2PermissionGrant: " + err.Error())
 	}
-	client, res := g.t.sps[b.ClientID], g.t.sps[b.ResourceID]
+	client, res := g.visibleSP(g.t.sps[b.ClientID]), g.visibleSP(g.t.sps[b.ResourceID])
 	if client == nil {
 		return badRequest(fmt.Sprintf("Invalid value specified for property 'clientId' of resource 'OAuth2PermissionGrant': no service principal '%s'.", b.ClientID))
 	}
@@ -140,6 +140,7 @@ func (g *greq) createGrant(params) gresp {
 		return gerr(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
 	}
 	gr := g.t.addGrantLocked(&entra.OAuth2PermissionGrant{ClientID: b.ClientID, ConsentType: b.ConsentType, PrincipalID: b.PrincipalID, ResourceID: b.ResourceID, Scope: b.Scope})
+	g.created(gr.ID)
 	r := g.object(http.StatusCreated, gr, "oauth2PermissionGrants/$entity")
 	r.hdr = map[string]string{"Location": g.root + "/oauth2PermissionGrants/" + gr.ID}
 	return r

@@ -178,6 +178,7 @@ func (g *greq) one() gresp {
 	}
 	g.t.mu.Lock()
 	defer g.t.mu.Unlock()
+	g.t.graphSeq++
 	g.u = g.t.users[g.tok.userID]
 	if g.u == nil {
 		return gerr(http.StatusUnauthorized, "InvalidAuthenticationToken", "The user of the access token no longer exists.")

@@ -155,6 +155,13 @@ func (g *greq) putACRP(params) gresp {
 	}
 	v := g.t.acrp.Version + 1
 	p.ID, p.Version = "adminConsentRequestPolicy", v
+	if p.IsEnabled && !g.t.acrp.IsEnabled {
+		// "It can take up to an hour for the workflow to become enabled" (lag.go).
+		f := g.s.CurrentFaults()
+		if d, ok := g.t.newDelay(f.WorkflowDelayRequests, f.WorkflowDelayMs); ok {
+			g.t.workflowDelay = &d
+		}
+	}
 	if p.Reviewers == nil {
 		p.Reviewers = []entra.ReviewerScope{}
 	}

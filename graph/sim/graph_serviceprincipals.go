@@ -38,7 +38,7 @@ func (g *greq) listServicePrincipals(params) gresp {
 	items := make([]item, 0, min(len(ids), 1024))
 	for _, id := range ids {
 		s := g.t.sps[id]
-		if s == nil || !spFields.matches(s, cs) || (sp != "" && !matchText("search", s.DisplayName, sv)) {
+		if s == nil || g.t.hiddenLocked(id) || !spFields.matches(s, cs) || (sp != "" && !matchText("search", s.DisplayName, sv)) {
 			continue
 		}
 		items = append(items, item{v: s})
@@ -55,9 +55,17 @@ func (g *greq) resolveSP(key string) (*entra.ServicePrincipal, string) {
 			return nil, key
 		}
 		v = strings.Trim(strings.TrimSpace(v), "'")
-		return g.t.spByAppLocked(v), "appId='" + v + "'"
+		return g.visibleSP(g.t.spByAppLocked(v)), "appId='" + v + "'"
 	}
-	return g.t.sps[key], key
+	return g.visibleSP(g.t.sps[key]), key
+}
+
+// visibleSP is sp, or nil while Graph does not see it yet (lag.go).
+func (g *greq) visibleSP(sp *entra.ServicePrincipal) *entra.ServicePrincipal {
+	if sp == nil || g.t.hiddenLocked(sp.ID) {
+		return nil
+	}
+	return sp
 }
 
 func (g *greq) createServicePrincipal(params) gresp {
@@ -76,6 +84,7 @@ func (g *greq) createServicePrincipal(params) gresp {
 	}
 	// ENTRA.md A5: create the SP of a multi-tenant app.
 	sp := g.t.ensureSPLocked(body.AppID)
+	g.created(sp.ID)
 	r := g.object(http.StatusCreated, sp, "servicePrincipals/$entity")
 	r.hdr = map[string]string{"Location": g.root + "/servicePrincipals/" + sp.ID}
 	return r
@@ -169,7 +178,7 @@ func (g *greq) patchSP(p params) gresp {
 func (g *greq) assignItems(ids []string, ctx string) gresp {
 	items := make([]item, 0, len(ids))
 	for _, id := range ids {
-		if a := g.t.assigns[id]; a != nil {
+		if a := g.t.assigns[id]; a != nil && !g.t.hiddenLocked(id) {
 			items = append(items, item{v: a})
 		}
 	}
@@ -209,7 +218,7 @@ func (g *greq) createAssignment(p params) gresp {
 	}
 	var ptype, pname string
 	switch {
-	case g.t.sps[b.PrincipalID] != nil:
+	case g.visibleSP(g.t.sps[b.PrincipalID]) != nil:
 		ptype, pname = "ServicePrincipal", g.t.sps[b.PrincipalID].DisplayName
 	case g.t.users[b.PrincipalID] != nil:
 		ptype, pname = "User", g.t.users[b.PrincipalID].DisplayName
@@ -227,6 +236,7 @@ func (g *greq) createAssignment(p params) gresp {
 		}
 	}
 	a := g.t.addAssignmentLocked(b.AppRoleID, b.PrincipalID, ptype, pname, res)
+	g.created(a.ID)
 	return g.object(http.StatusCreated, a, "servicePrincipals('"+res.ID+"')/appRoleAssignedTo/$entity")
 }
 
@@ -239,7 +249,7 @@ func (g *greq) deleteAssignment(p params) gresp {
 	}
 	id := p["id"]
 	a := g.t.assigns[id]
-	if a == nil || a.ResourceID != res.ID {
+	if a == nil || a.ResourceID != res.ID || g.t.hiddenLocked(id) {
 		return notFound(id)
 	}
 	g.t.deleteAssignmentLocked(id)
@@ -253,7 +263,9 @@ func (g *greq) listClassifications(p params) gresp {
 	}
 	var items []item
 	for _, c := range g.t.classifications[sp.ID] {
-		items = append(items, item{v: c})
+		if !g.t.hiddenLocked(c.ID) {
+			items = append(items, item{v: c})
+		}
 	}
 	return g.collection(items, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications")
 }
@@ -291,6 +303,7 @@ func (g *greq) createClassification(p params) gresp {
 	}
 	c := entra.DelegatedPermissionClassification{ID: g.t.newGUID(), PermissionID: ps.ID, PermissionName: ps.Value, Classification: strings.ToLower(b.Classification)}
 	g.t.classifications[sp.ID] = append(g.t.classifications[sp.ID], c)
+	g.created(c.ID)
 	return g.object(http.StatusCreated, c, "servicePrincipals('"+sp.ID+"')/delegatedPermissionClassifications/$entity")
 }
 
@@ -301,7 +314,7 @@ func (g *greq) deleteClassification(p params) gresp {
 	}
 	list := g.t.classifications[sp.ID]
 	for i, c := range list {
-		if c.ID == p["id"] {
+		if c.ID == p["id"] && !g.t.hiddenLocked(c.ID) {
 			g.t.classifications[sp.ID] = append(list[:i:i], list[i+1:]...)
 			return noContent()
 		}

@@ -87,6 +87,15 @@ type Faults struct {
 	// ConcurrentChange: right after our next authorizationPolicy write, another
 	// admin changes permissionGrantPoliciesAssigned.
 	ConcurrentChange bool `json:"concurrentChange"`
+	// ReplicationLagRequests / ReplicationLagMs: an object created through
+	// Graph is invisible to the next N Graph requests / for N ms (lag.go).
+	ReplicationLagRequests int `json:"replicationLagRequests"`
+	ReplicationLagMs       int `json:"replicationLagMs"`
+	// WorkflowDelayRequests / WorkflowDelayMs: turning the admin consent
+	// workflow on takes effect for users only after N Graph requests / N ms
+	// (lag.go).
+	WorkflowDelayRequests int `json:"workflowDelayRequests"`
+	WorkflowDelayMs       int `json:"workflowDelayMs"`
 }
 
 // Stats counts traffic.

@@ -210,7 +210,7 @@ func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt 
 	if userMay && !risky {
 		return consent
 	}
-	workflow := t.acrp.IsEnabled // ENTRA.md A3 / B1 90095
+	workflow := t.workflowEnabledLocked() // ENTRA.md A3 / B1 90095
 	switch {
 	case userMay && risky && workflow:
 		return SignInOutcome{Result: ResultApprovalRequired, Code: 900981, MissingScopes: missing,

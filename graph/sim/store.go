@@ -62,6 +62,13 @@ type Tenant struct {
 
 	policies map[string]*grantPolicy // permission grant policies by lower id
 
+	// graphSeq counts the Graph requests served for the tenant; lagging holds
+	// the objects Graph does not see yet, workflowDelay a workflow switch-on
+	// still under way (lag.go).
+	graphSeq      uint64
+	lagging       map[string]delay
+	workflowDelay *delay
+
 	// IgnoreAuthorizationPolicyWrites makes PATCH authorizationPolicy answer 204
 	// and change nothing (ENTRA.md A1 [UNVERIFIED] silent discard).
 	ignoreAuthzWrites bool
