@@ -111,7 +111,9 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 	if f.Get("action") != "accept" {
 		v := url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: User declined to consent to access the app."}}
 		if fl.version == 2 {
+			// v2-admin-consent.md: "admin_consent=True&error=consent_required&error_description=AADSTS65004…".
 			v.Set("admin_consent", "True")
+			v.Set("error", "consent_required")
 		}
 		if fl.state != "" {
 			v.Set("state", fl.state)

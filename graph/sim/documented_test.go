@@ -375,3 +375,68 @@ func TestWorkflowSwitchOnDelay(t *testing.T) {
 		t.Errorf("after the delay: %+v", out)
 	}
 }
+
+// Smaller documented behaviours.
+func TestSmallDocumentedBehaviours(t *testing.T) {
+	s := newSim(t, Options{Scenario: "request-workflow"})
+	ten := s.Tenant()
+	c := noRedirect(s)
+
+	// v2-admin-consent.md: a declined v2 admin consent answers
+	// admin_consent=True&error=consent_required&error_description=AADSTS65004…
+	p := get(t, c, adminConsentURL(s, 2, url.Values{"client_id": {TrackerRMSAppID}, "redirect_uri": {trackerReplyURLs[0]},
+		"scope": {"https://graph.microsoft.com/.default"}, "state": {"s"}}))
+	r := submit(t, c, p, "cancel", nil)
+	loc, _ := url.Parse(r.loc)
+	if q := loc.Query(); q.Get("error") != "consent_required" || q.Get("admin_consent") != "True" || !strings.HasPrefix(q.Get("error_description"), "AADSTS65004") {
+		t.Errorf("v2 decline: %s", r.loc)
+	}
+
+	// userconsentrequest.md: approvalId equals the request's id.
+	for _, u := range ten.ConsentRequests()[0].UserConsentRequests {
+		if u.ApprovalID != u.ID || u.ID == "" {
+			t.Errorf("approvalId %q, id %q", u.ApprovalID, u.ID)
+		}
+	}
+
+	// create-service-principal-cross-tenant.md: Cloud Application
+	// Administrator or Application Administrator creates service principals;
+	// a Privileged Role Administrator does not.
+	pra := token(t, s, ten, "pra@contoso.com", adminScopes...)
+	if r := call(t, s, pra, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": ArchiverAppID}); r.status != 403 {
+		t.Errorf("PRA creates a service principal: %d", r.status)
+	}
+	cloud := token(t, s, ten, "cloudadmin@contoso.com", adminScopes...)
+	if r := call(t, s, cloud, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": ArchiverAppID}); r.status != 201 {
+		t.Errorf("Cloud Application Administrator creates a service principal: %d %s", r.status, r.raw)
+	}
+
+	// reference-error-codes.md: at the token endpoint a redirect_uri other
+	// than the authorization request's is AADSTS50011 (InvalidReplyTo); a PKCE
+	// verifier mismatch is AADSTS501481.
+	hc := s.HTTPClient()
+	for _, tc := range []struct {
+		verifier, redirect string
+		code               string
+	}{{"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "http://localhost:10/", "AADSTS50011"}, {"wrong", "http://localhost:9/", "AADSTS501481"}} {
+		q := url.Values{"client_id": {entra.DefaultClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost:9/"},
+			"scope": {"User.Read"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
+			"login_hint": {ten.AdminUPN()}}
+		p := submit(t, noRedirect(s), get(t, noRedirect(s), s.LoginURL()+"/organizations/oauth2/v2.0/authorize?"+q.Encode()), "signin", nil)
+		code := url.Values{}
+		if loc, err := url.Parse(p.loc); err == nil {
+			code = loc.Query()
+		}
+		res, err := hc.PostForm(s.LoginURL()+"/organizations/oauth2/v2.0/token", url.Values{"client_id": {entra.DefaultClientID},
+			"grant_type": {"authorization_code"}, "code": {code.Get("code")}, "code_verifier": {tc.verifier}, "redirect_uri": {tc.redirect}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 4096)
+		n, _ := res.Body.Read(b)
+		res.Body.Close()
+		if res.StatusCode != 400 || !strings.Contains(string(b[:n]), tc.code) || strings.Contains(string(b[:n]), `"error_codes":[50148]`) {
+			t.Errorf("%s: %d %s", tc.code, res.StatusCode, b[:n])
+		}
+	}
+}

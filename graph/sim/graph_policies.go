@@ -142,9 +142,9 @@ func (g *greq) putACRP(params) gresp {
 	if err := json.Unmarshal(g.body, &p); err != nil {
 		return badRequest("Invalid adminConsentRequestPolicy: " + err.Error())
 	}
-	if p.IsEnabled && len(p.Reviewers) == 0 {
-		return badRequest("At least one reviewer must be specified when the admin consent request policy is enabled.")
-	}
+	// An enabled workflow without reviewers is accepted: Microsoft documents no
+	// such check, and a live tenant read back isEnabled true with reviewers []
+	// (docs/entra.md 0; the diagnosis warns that nobody can approve).
 	if p.RequestDurationInDays < 0 {
 		return badRequest("requestDurationInDays must not be negative.")
 	}

@@ -21,6 +21,10 @@ var (
 	rolesAuthzWrite   = []string{entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}                                                       // A1
 	rolesGA           = []string{entra.RoleGlobalAdmin}                                                                                      // A3
 	rolesAppWrite     = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}
+	// rolesSPCreate may create a service principal for a multitenant app:
+	// Cloud Application Administrator or Application Administrator
+	// (create-service-principal-cross-tenant.md), or Global Administrator.
+	rolesSPCreate = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RoleGlobalAdmin}
 	// rolesGraphAppRoles may grant Microsoft Graph app roles (docs/entra.md A7).
 	rolesGraphAppRoles = []string{entra.RolePrivilegedRoleAdmin, entra.RoleGlobalAdmin}
 	rolesClassify      = []string{entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin, entra.RoleGlobalAdmin} // A5
@@ -79,7 +83,7 @@ var routes = []route{
 	{"GET", "/policies/permissionGrantPolicies/{policy}/excludes", "", scPGPRead, rolesRead, (*greq).grantPolicySets, "docs/entra.md A2"},
 	// Service principals.
 	{"GET", "/servicePrincipals", "", scAppRead, rolesRead, (*greq).listServicePrincipals, "docs/entra.md A5"},
-	{"POST", "/servicePrincipals", "", scAppWrite, rolesAppWrite, (*greq).createServicePrincipal, "docs/entra.md A5"},
+	{"POST", "/servicePrincipals", "", scAppWrite, rolesSPCreate, (*greq).createServicePrincipal, "create-service-principal-cross-tenant.md; docs/entra.md A5"},
 	{"GET", "/servicePrincipals/{sp}", "", scAppRead, rolesRead, (*greq).getServicePrincipal, "docs/entra.md A5"},
 	{"PATCH", "/servicePrincipals/{sp}", "", scAppWrite, rolesAppWrite, (*greq).patchSP, "docs/entra.md A5"},
 	{"DELETE", "/servicePrincipals/{sp}", "", scAppWrite, rolesAppWrite, (*greq).deleteServicePrincipal, "docs/entra.md A5 (undo of grant-direct)"},

@@ -200,9 +200,13 @@ func TestGraphPolicies(t *testing.T) {
 	if p := ten.AdminConsentRequestPolicy(); !p.IsEnabled || p.Version != v0+1 {
 		t.Errorf("acrp %+v", p)
 	}
+	// Enabled with no reviewers: accepted, as a live tenant read it back (docs/entra.md 0).
 	acrp["reviewers"] = []any{}
-	if r := call(t, s, tok, "PUT", "/v1.0/policies/adminConsentRequestPolicy", acrp); r.status != 400 {
+	if r := call(t, s, tok, "PUT", "/v1.0/policies/adminConsentRequestPolicy", acrp); r.status != 204 {
 		t.Errorf("enabled without reviewers: %d", r.status)
+	}
+	if r := call(t, s, tok, "GET", "/v1.0/policies/adminConsentRequestPolicy", nil); r.body["isEnabled"] != true || len(r.body["reviewers"].([]any)) != 0 {
+		t.Errorf("read back: %s", r.raw)
 	}
 	// The managed policy's excludes: one condition set per resource
 	// (manage-app-consent-policies.md); Calendars.ReadWrite is one of Graph's.

@@ -273,8 +273,10 @@ func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason
 			return r
 		}
 	}
+	// userconsentrequest.md: approvalId is "equal to the value of the id".
+	id := t.newGUID()
 	r.UserConsentRequests = append(r.UserConsentRequests, entra.UserConsentRequest{
-		ID: t.newGUID(), ApprovalID: t.newGUID(), Status: "InProgress", Reason: reason,
+		ID: id, ApprovalID: id, Status: "InProgress", Reason: reason,
 		CreatedBy:       entra.IdentitySet{User: &entra.Identity{ID: u.ID, DisplayName: u.DisplayName}},
 		CreatedDateTime: now,
 	})

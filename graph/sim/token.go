@@ -116,13 +116,16 @@ func (s *Server) tokenAuthCode(w http.ResponseWriter, r *http.Request, f url.Val
 		aadError(w, http.StatusBadRequest, "invalid_grant", 50020, "The authorization code was issued in another tenant.", "")
 		return
 	case f.Get("redirect_uri") != c.redirectURI:
-		aadError(w, http.StatusBadRequest, "invalid_grant", 50148, fmt.Sprintf("The redirect_uri '%s' does not match the redirect URI used in the authorization request.", f.Get("redirect_uri")), "")
+		// reference-error-codes.md: AADSTS50011 InvalidReplyTo (the PKCE
+		// mismatch below is AADSTS501481).
+		aadError(w, http.StatusBadRequest, "invalid_grant", 50011, fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URI used in the authorization request.", f.Get("redirect_uri")), "")
 		return
 	}
 	if c.challenge != "" {
 		v := f.Get("code_verifier")
 		sum := sha256.Sum256([]byte(v))
 		if v == "" || base64.RawURLEncoding.EncodeToString(sum[:]) != c.challenge {
+			// reference-error-codes.md: AADSTS501481.
 			aadError(w, http.StatusBadRequest, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.", "")
 			return
 		}
