@@ -232,3 +232,26 @@ func (t *Tenant) SetServicePrincipalEnabled(appID string, on bool) error {
 	sp.AccountEnabled = &on
 	return nil
 }
+
+// UserInfo is a directory user and the directory roles they hold, by name.
+type UserInfo struct {
+	UPN   string   `json:"upn"`
+	Roles []string `json:"roles"`
+}
+
+// Users lists the tenant's users in creation order with their directory roles
+// (display names, e.g. "Global Administrator"; none for a plain user).
+func (t *Tenant) Users() []UserInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]UserInfo, 0, len(t.userOrder))
+	for _, id := range t.userOrder {
+		u := t.users[id]
+		info := UserInfo{UPN: u.UserPrincipalName, Roles: []string{}}
+		for _, r := range u.roles {
+			info.Roles = append(info.Roles, entra.RoleNames[r])
+		}
+		out = append(out, info)
+	}
+	return out
+}
