@@ -19,10 +19,11 @@
 // Tokens and scopes: access and refresh tokens are opaque random strings
 // ("simAT.…", "simRT.…") mapped server-side to tenant, user, client, scopes and
 // expiry; id_tokens are alg:none JWTs (oid, tid, preferred_username, name,
-// sub). Scope strings may be short ("Policy.Read.All") or Graph URIs
+// sub). Scope strings may be short ("Policy.Read.All"), Graph URIs
 // ("https://graph.microsoft.com/Policy.Read.All", any national Graph host or
-// this server's host); ".default" means the client's configured plus consented
-// scopes. The token response echoes the requested scopes except openid,
+// this server's host) or another resource's ("https://outlook.office.com/
+// IMAP.AccessAsUser.All": Office 365 Exchange Online, resources.go);
+// ".default" means the client's configured plus consented scopes. The token response echoes the requested scopes except openid,
 // profile and offline_access. Graph checks that the token holds one of each
 // endpoint's scopes and that the user holds a permitted directory role.
 // Every client needs consent, the sign-in client (Microsoft Graph Command Line
@@ -31,8 +32,12 @@
 // refresh for an unconsented scope fails with 65001, and a user who may not
 // consent is stopped (90094 on the page, 65001 to the polling client).
 //
-// Behaviour follows Microsoft's documented semantics; each rule cites the
-// fact in /work/shared/ENTRA.md (or MSAL.md) it follows.
+// Behaviour follows Microsoft's documented semantics, written from the
+// documents and not from what the diagnosis (flows) assumes, so that tests can
+// catch a wrong diagnosis; each rule cites its Microsoft page or the fact in
+// docs/entra.md (or docs/msal.md) it follows. Where Microsoft's catalogue is
+// data (the Microsoft-managed policy's excluded permissions), it comes from
+// assets/managed_policy.json.
 package sim
 
 import (
