@@ -1,6 +1,7 @@
-// Package assets holds consentwiz's embedded data: app profiles (apps/*.json)
-// and the AADSTS error-code catalogue (aadsts.json). README.md documents the
-// profile schema.
+// Package assets holds consentwiz's embedded data: app profiles (apps/*.json),
+// the AADSTS error-code catalogue (aadsts.json) and Microsoft's documented
+// Microsoft-managed user consent policy (managed_policy.json). README.md
+// documents the schemas.
 package assets
 
 import (
@@ -13,7 +14,7 @@ import (
 	"sync"
 )
 
-//go:embed apps/*.json aadsts.json
+//go:embed apps/*.json aadsts.json managed_policy.json
 var files embed.FS
 
 // AppProfile describes a third-party SaaS app consentwiz knows by name.
@@ -82,10 +83,62 @@ const (
 	RouteAssignUsers = "assign-users"
 )
 
+// ManagedPolicy is what Microsoft documents the Microsoft-managed user consent
+// policy ("Let Microsoft manage your consent settings") to exclude, and its
+// companion mail-client policy, with the page and the date it was checked.
+// The live tenant's excludes stay the truth; this is the documented list for
+// offline use and for the simulator.
+type ManagedPolicy struct {
+	Source   string `json:"source"`
+	URL      string `json:"url"`
+	MSDate   string `json:"msDate"`  // the page's ms.date
+	Checked  string `json:"checked"` // when the list was compared with the page
+	PolicyID string `json:"policyId"`
+	Setting  string `json:"setting"`
+	Rule     string `json:"rule"`
+	Note     string `json:"note"`
+	// Excluded holds one permission list per resource application.
+	Excluded    []ResourcePermissions `json:"excluded"`
+	MailClients MailClientPolicy      `json:"mailClients"`
+}
+
+// ResourcePermissions are delegated permissions (values) of one resource app.
+type ResourcePermissions struct {
+	Resource      string   `json:"resource"`
+	ResourceAppID string   `json:"resourceAppId"`
+	Permissions   []string `json:"permissions"`
+}
+
+// MailClientPolicy is the policy that lets users consent to the excluded mail
+// permissions for a fixed list of mail apps.
+type MailClientPolicy struct {
+	PolicyID string     `json:"policyId"`
+	Rule     string     `json:"rule"`
+	Apps     []NamedApp `json:"apps"`
+}
+
+// NamedApp is an application by name and application (client) id.
+type NamedApp struct {
+	Name  string `json:"name"`
+	AppID string `json:"appId"`
+}
+
+// ExcludedFor returns the documented excluded permissions of the resource
+// application (nil when the policy excludes nothing of it).
+func (m ManagedPolicy) ExcludedFor(resourceAppID string) []string {
+	for _, r := range m.Excluded {
+		if strings.EqualFold(r.ResourceAppID, resourceAppID) {
+			return append([]string(nil), r.Permissions...)
+		}
+	}
+	return nil
+}
+
 var (
 	loadOnce sync.Once
 	profiles []AppProfile
 	codes    []CodeInfo
+	managed  ManagedPolicy
 	loadErr  error
 )
 
@@ -127,6 +180,31 @@ func load() {
 		return
 	}
 	sort.Slice(codes, func(i, j int) bool { return codes[i].Code < codes[j].Code })
+	b, err = files.ReadFile("managed_policy.json")
+	if err != nil {
+		loadErr = fmt.Errorf("assets: %w", err)
+		return
+	}
+	if err := json.Unmarshal(b, &managed); err != nil {
+		loadErr = fmt.Errorf("assets: managed_policy.json: %w", err)
+	}
+}
+
+// Managed returns Microsoft's documented Microsoft-managed user consent policy
+// (a copy: callers may change it).
+func Managed() (ManagedPolicy, error) {
+	loadOnce.Do(load)
+	if loadErr != nil {
+		return ManagedPolicy{}, loadErr
+	}
+	m := managed
+	m.Excluded = make([]ResourcePermissions, len(managed.Excluded))
+	for i, r := range managed.Excluded {
+		r.Permissions = append([]string(nil), r.Permissions...)
+		m.Excluded[i] = r
+	}
+	m.MailClients.Apps = append([]NamedApp(nil), managed.MailClients.Apps...)
+	return m, nil
 }
 
 // Profiles returns every embedded app profile, sorted by name.

@@ -133,3 +133,56 @@ func TestProfiles(t *testing.T) {
 		t.Errorf("Profile(nope) error: %v", err)
 	}
 }
+
+// The documented list (manage-app-consent-policies.md, ms.date 01/22/2026):
+// 32 Microsoft Graph and 4 Office 365 Exchange Online permissions; Mail.Send,
+// Contacts.Read, User.Read and offline_access are not excluded.
+func TestManagedPolicy(t *testing.T) {
+	m, err := Managed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.PolicyID != "microsoft-user-default-recommended" || m.MSDate != "2026-01-22" || m.Checked == "" ||
+		!strings.HasPrefix(m.URL, "https://learn.microsoft.com/") || m.Source == "" {
+		t.Errorf("metadata: %+v", m)
+	}
+	graph := m.ExcludedFor("00000003-0000-0000-c000-000000000000")
+	exo := m.ExcludedFor("00000002-0000-0FF1-CE00-000000000000")
+	if len(graph) != 32 || len(exo) != 4 || len(m.Excluded) != 2 {
+		t.Errorf("excluded: %d Graph, %d Exchange Online, %d resources", len(graph), len(exo), len(m.Excluded))
+	}
+	seen := map[string]bool{}
+	for _, p := range graph {
+		if seen[strings.ToLower(p)] {
+			t.Errorf("%s listed twice", p)
+		}
+		seen[strings.ToLower(p)] = true
+	}
+	for _, p := range []string{"Mail.Send", "Contacts.Read", "User.Read", "offline_access"} {
+		if seen[strings.ToLower(p)] {
+			t.Errorf("%s is not excluded by Microsoft's documented list", p)
+		}
+	}
+	for _, p := range []string{"Calendars.ReadWrite", "Calendars.ReadBasic", "People.Read", "MailboxFolder.Read"} {
+		if !seen[strings.ToLower(p)] {
+			t.Errorf("%s missing", p)
+		}
+	}
+	if strings.Join(exo, " ") != "EAS.AccessAsUser.All EWS.AccessAsUser.All IMAP.AccessAsUser.All POP.AccessAsUser.All" {
+		t.Errorf("Exchange Online: %v", exo)
+	}
+	mc := m.MailClients
+	if mc.PolicyID != "microsoft-user-default-allow-consent-apps" || len(mc.Apps) != 6 {
+		t.Errorf("mail clients: %+v", mc)
+	}
+	for _, a := range mc.Apps {
+		if !guidRE.MatchString(a.AppID) || a.Name == "" {
+			t.Errorf("mail client %+v", a)
+		}
+	}
+	// A copy: changing it does not change the next caller's.
+	m.Excluded[0].Permissions[0] = "x"
+	if again, _ := Managed(); again.Excluded[0].Permissions[0] == "x" {
+		t.Error("Managed returned shared data")
+	}
+}

@@ -35,6 +35,28 @@ func signedIn(t *testing.T, opts sim.Options, upn string) (*sim.Server, *graph.A
 	return s, a
 }
 
+// writeScopes are the scopes of every write the client can send.
+func writeScopes() []string {
+	var ops []entra.Op
+	for _, e := range entra.Endpoints() {
+		if e.Write {
+			ops = append(ops, e.Op)
+		}
+	}
+	return entra.ScopesForOps(ops...)
+}
+
+// signedInToWrite is signedIn with the write scopes too: the sign-in client
+// needs consent for them like any app, so the admin accepts the consent
+// prompt when approving the device code.
+func signedInToWrite(t *testing.T, opts sim.Options) (*sim.Server, *graph.Authenticator) {
+	t.Helper()
+	s := startSim(t, opts)
+	a := newAuth(t, s)
+	deviceSignIn(t, s, a, s.Tenant().AdminUPN(), append(slices.Clone(entra.ReadScopes), writeScopes()...))
+	return s, a
+}
+
 func TestSnapshotPerScenario(t *testing.T) {
 	type want struct {
 		roundTrips int
@@ -53,6 +75,8 @@ func TestSnapshotPerScenario(t *testing.T) {
 		"request-workflow":     {2, false, false, 1, false},
 		"unverified-publisher": {1, false, false, 0, true},
 		"user-consent":         {1, false, false, 0, false},
+		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
+		"cli-not-consented": {1, false, false, 0, false},
 	}
 	for _, name := range sim.ScenarioNames() {
 		if name == "many-apps" {
@@ -140,7 +164,7 @@ func TestSnapshotPerScenario(t *testing.T) {
 }
 
 func TestGraphWrites(t *testing.T) {
-	s, a := signedIn(t, sim.Options{}, "")
+	s, a := signedInToWrite(t, sim.Options{})
 	ten := s.Tenant()
 	c := newClient(s, a)
 	ctx := testCtx(t)
@@ -272,6 +296,12 @@ func TestGraphGlobalReaderForbidden(t *testing.T) {
 	}
 	if !slices.ContainsFunc(snap.MyRoles, func(r entra.DirectoryRole) bool { return r.RoleTemplateID == entra.RoleGlobalReader }) {
 		t.Errorf("reader's roles: %+v", snap.MyRoles)
+	}
+	// A Global Reader may not consent to the sign-in client's write scopes
+	// (admin-consent scopes): for the writes to reach Graph, an admin has
+	// consented to them for the organization.
+	if err := ten.AdminConsent(ten.AdminUPN(), entra.DefaultClientID, writeScopes()); err != nil {
+		t.Fatal(err)
 	}
 	// …but every write is refused with 403, code and request id.
 	for name, write := range map[string]func() error{

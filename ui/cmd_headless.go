@@ -86,10 +86,10 @@ func runSim(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
 		caFile = abs
 	}
 	t := srv.Tenant()
-	info := map[string]string{
+	info := map[string]any{
 		"loginUrl": srv.LoginURL(), "graphUrl": srv.GraphURL(), "browserUrl": srv.BrowserURL(), "caFile": caFile,
 		"tenantId": t.ID(), "tenantDomain": t.Domain(), "adminUpn": t.AdminUPN(), "endUserUpn": t.EndUserUPN(),
-		"appId": t.AppID(), "scenario": t.Scenario(),
+		"appId": t.AppID(), "scenario": t.Scenario(), "users": t.Users(),
 	}
 	if o.JSON {
 		b, _ := json.Marshal(info)

@@ -13,9 +13,9 @@ import (
 
 // demoTimesheets is a second, demo-only app: it asks only for permissions that
 // the Microsoft-managed user consent policy allows, so in the demo tenant the
-// relax-user-consent fix can work for it (TrackerRMS asks for calendar and mail
-// permissions, which that policy excludes — ENTRA.md B4). It is offered in the
-// demo only, never in the real wizard's app list.
+// relax-user-consent fix can work for it (TrackerRMS asks for
+// Calendars.ReadWrite, which that policy excludes — assets/managed_policy.json).
+// It is offered in the demo only, never in the real wizard's app list.
 var demoTimesheets = sim.App{
 	AppID:             "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b",
 	DisplayName:       "Northwind Timesheets",

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"consentwiz/graph/entra"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,10 +23,12 @@ type authFlow struct {
 	mode        string // form_post | query | fragment
 	nonce       string
 	loginHint   string
+	prompt      string // the authorize request's prompt parameter
 	requested   []string
 	norm        []string
 	// admin consent
 	version    int
+	static     bool // a consent to the registration's static permissions (v1, /.default)
 	scopeParam string
 	roles      []string
 	bfID       string
@@ -133,11 +134,10 @@ func (s *Server) userList(t *Tenant) []string {
 func (s *Server) scopeViews(t *Tenant, scopes []string) []permView {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	gsp := t.graphSPLocked()
 	var out []permView
 	for _, sc := range scopes {
 		v := permView{Value: sc, Name: sc}
-		if ps := findScope(gsp, sc); ps != nil {
+		if _, ps := t.resolveScopeLocked(sc); ps != nil {
 			v.Name, v.Admin = ps.AdminConsentDisplayName, ps.Type == "Admin"
 		}
 		out = append(out, v)
@@ -206,7 +206,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, seg str
 	}
 	fl := &authFlow{kind: "authorize", seg: seg, tenant: t, app: a, redirectURI: redirect, state: q.Get("state"),
 		challenge: q.Get("code_challenge"), method: method, mode: mode, nonce: q.Get("nonce"),
-		loginHint: q.Get("login_hint"), requested: requested, norm: norm}
+		loginHint: q.Get("login_hint"), prompt: q.Get("prompt"), requested: requested, norm: norm}
 	s.newFlow(fl)
 	s.renderSignIn(w, r, fl, 0, "")
 }
@@ -259,16 +259,16 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	}
 	t.mu.Lock()
 	u := t.users[userID]
-	var out SignInOutcome
-	if fl.app.PublicClient && !s.opts.RequireConsent {
-		out = SignInOutcome{Result: ResultGranted}
-	} else {
-		out = t.evaluateUserLocked(u, fl.app, fl.norm)
-	}
+	// Every client needs consent, the sign-in client included (docs/entra.md 0).
+	out := t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
 	switch {
 	case action == "accept" && out.Result == ResultConsentPrompt:
-		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, []string{entra.RoleGlobalAdmin})
+		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, rolesOrgConsent)
 		t.userConsentLocked(u, fl.app, fl.norm, forOrg)
+		out = SignInOutcome{Result: ResultGranted}
+	case action == "accept" && out.Result == ResultAdminConsentPrompt:
+		// prompt=admin_consent: the administrator consents for the organization.
+		t.userConsentLocked(u, fl.app, fl.norm, true)
 		out = SignInOutcome{Result: ResultGranted}
 	case action == "request" && out.Result == ResultApprovalRequired:
 		reason := strings.TrimSpace(f.Get("reason"))
@@ -277,7 +277,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 			out = SignInOutcome{Result: ResultRequestSubmitted, Code: out.Code, Message: reason}
 		}
 	}
-	isGA := hasAnyRole(u, []string{entra.RoleGlobalAdmin})
+	showOrg := hasAnyRole(u, rolesOrgConsent)
 	user := u.UserPrincipalName
 	t.mu.Unlock()
 
@@ -294,7 +294,11 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 		s.deliver(w, fl, url.Values{"code": {code}})
 	case ResultConsentPrompt:
 		d.Scopes = s.scopeViews(t, fl.norm)
-		d.ShowOrg = isGA // ENTRA.md A7: the checkbox shows only for Global Administrators.
+		d.ShowOrg = showOrg
+		render(w, http.StatusOK, "consent", d)
+	case ResultAdminConsentPrompt:
+		d.Scopes = s.scopeViews(t, fl.norm)
+		d.ForOrg = true
 		render(w, http.StatusOK, "consent", d)
 	case ResultRequestSubmitted:
 		render(w, http.StatusOK, "requestsent", d)
@@ -337,270 +341,6 @@ func (s *Server) deliver(w http.ResponseWriter, fl *authFlow, v url.Values) {
 	}
 	w.Header().Set("Location", fl.redirectURI+sep+v.Encode())
 	w.WriteHeader(http.StatusFound)
-}
-
-// ---- admin consent ------------------------------------------------------------
-
-// handleAdminConsent serves /{t}/adminconsent (v1: the app's configured
-// permissions) and /{t}/v2.0/adminconsent (v2: scope required), ENTRA.md C1.
-func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg string, version int) {
-	if r.Method == http.MethodPost {
-		_ = r.ParseForm()
-		if fl := s.getFlow(r.PostForm.Get("flow"), "adminconsent"); fl != nil {
-			s.adminConsentAction(w, r, fl)
-			return
-		}
-		errorPage(w, http.StatusBadRequest, 90014, "The consent session has expired or is unknown. Open the consent link again.")
-		return
-	}
-	q := r.URL.Query()
-	// ENTRA.md C1: v2 tenant may be a GUID, domain or organizations, not common.
-	if version == 2 && strings.EqualFold(seg, "common") {
-		errorPage(w, http.StatusBadRequest, 90130, "Application is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")
-		return
-	}
-	t, a, ok := s.pageTenantApp(w, seg, q)
-	if !ok {
-		return
-	}
-	fl := &authFlow{kind: "adminconsent", seg: seg, tenant: t, app: a, version: version, state: q.Get("state"),
-		redirectURI: q.Get("redirect_uri"), loginHint: q.Get("login_hint"), bfID: q.Get("bf_id")}
-	if version == 2 {
-		fl.scopeParam = q.Get("scope")
-		if strings.TrimSpace(fl.scopeParam) == "" {
-			// ENTRA.md C1 pitfall: AADSTS900144 on v2.0 links without scope.
-			errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'scope'.")
-			return
-		}
-		if fl.redirectURI == "" {
-			errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'redirect_uri'.")
-			return
-		}
-		for _, sc := range strings.Fields(fl.scopeParam) {
-			if strings.HasSuffix(strings.ToLower(sc), "/.default") || strings.EqualFold(sc, ".default") {
-				// "/.default behaves like v1, includes app permissions".
-				fl.roles = unionFold(fl.roles, a.RequiredAppRoles)
-			}
-		}
-		norm, bad := s.normalizeScopes(strings.Fields(fl.scopeParam), a.RequiredScopes)
-		if bad != "" {
-			errorPage(w, http.StatusBadRequest, 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant.", bad))
-			return
-		}
-		fl.norm = norm
-	} else {
-		fl.norm = append([]string(nil), a.RequiredScopes...)
-		fl.roles = append([]string(nil), a.RequiredAppRoles...)
-	}
-	if fl.redirectURI != "" && !redirectAllowed(a, fl.redirectURI) && fl.redirectURI != "https://entra.microsoft.com/TokenAuthorize" {
-		errorPage(w, http.StatusBadRequest, 50011, redirectMismatch(a, fl.redirectURI))
-		return
-	}
-	pt := t
-	if pt == nil {
-		pt = s.primary
-	}
-	pt.mu.Lock()
-	gsp := pt.graphSPLocked()
-	for _, sc := range fl.norm {
-		if findScope(gsp, sc) == nil {
-			pt.mu.Unlock()
-			errorPage(w, http.StatusBadRequest, 650053, fmt.Sprintf("The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, entra.MicrosoftGraphAppID))
-			return
-		}
-	}
-	pt.mu.Unlock()
-	s.newFlow(fl)
-	s.renderAdminConsent(w, r, fl, "")
-}
-
-func (s *Server) renderAdminConsent(w http.ResponseWriter, r *http.Request, fl *authFlow, msg string) {
-	t := s.pageTenant(fl)
-	d := pageData{Flow: fl.id, Action: r.URL.Path, Users: s.userList(t), Message: msg, Title: "Permissions requested"}
-	s.appView(&d, fl.tenant, fl.app)
-	if d.Tenant == "" {
-		d.Tenant = "your organization"
-	}
-	d.Scopes = s.scopeViews(t, fl.norm)
-	d.Roles = s.roleViews(t, fl.roles)
-	d.Login = fl.loginHint
-	if d.Login == "" {
-		d.Login = t.AdminUPN()
-	}
-	render(w, http.StatusOK, "adminconsent", d)
-}
-
-func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *authFlow) {
-	f := r.PostForm
-	target := fl.redirectURI
-	if target == "" && len(fl.app.ReplyURLs) > 0 {
-		target = fl.app.ReplyURLs[0] // ENTRA.md G: v1 without redirect_uri lands on the app's reply URL.
-	}
-	if f.Get("action") != "accept" {
-		v := url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: User declined to consent to access the app."}}
-		if fl.version == 2 {
-			v.Set("admin_consent", "True")
-		}
-		if fl.state != "" {
-			v.Set("state", fl.state)
-		}
-		if target == "" {
-			render(w, http.StatusOK, "done", pageData{ID: "consent-declined", Heading: "Consent declined", Message: v.Get("error_description")})
-			return
-		}
-		http.Redirect(w, r, addQuery(target, v), http.StatusFound)
-		return
-	}
-	login := strings.TrimSpace(f.Get("login"))
-	t, u := s.userTenant(fl.tenant, login)
-	if u == nil {
-		s.renderAdminConsent(w, r, fl, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login))
-		return
-	}
-	if err := t.adminConsent(u.ID, fl.app.AppID, fl.norm, fl.roles, fl.bfID); err != nil {
-		d := pageData{User: u.UserPrincipalName, Code: err.code, Message: err.msg, Result: ResultNeedAdminApproval, Heading: "Need admin approval", Flow: fl.id, Action: r.URL.Path}
-		s.appView(&d, t, fl.app)
-		render(w, http.StatusForbidden, "blocked", d)
-		return
-	}
-	v := url.Values{"admin_consent": {"True"}, "tenant": {t.ID()}}
-	if fl.version == 2 {
-		v.Set("scope", fl.scopeParam)
-	}
-	if fl.state != "" {
-		v.Set("state", fl.state)
-	}
-	if target == "" {
-		d := pageData{ID: "consent-granted", Heading: "Permissions granted", Message: "The permissions were granted for your organization. You can close this window."}
-		s.appView(&d, t, fl.app)
-		render(w, http.StatusOK, "done", d)
-		return
-	}
-	http.Redirect(w, r, addQuery(target, v), http.StatusFound)
-}
-
-func addQuery(u string, v url.Values) string {
-	if strings.Contains(u, "?") {
-		return u + "&" + v.Encode()
-	}
-	return u + "?" + v.Encode()
-}
-
-type consentErr struct {
-	code int
-	msg  string
-}
-
-// adminConsent grants tenant-wide: the client's service principal is created
-// if missing, delegated scopes go into the AllPrincipals grant (merged), app
-// roles become appRoleAssignments; only if the user holds a role that can
-// grant them (ENTRA.md A7). A bf_id completes that consent request (A4).
-func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID string) *consentErr {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.users[userID]
-	a := t.srv.catalog.get(appID)
-	if u == nil || a == nil {
-		return &consentErr{50034, "AADSTS50034: unknown user or app."}
-	}
-	gsp := t.graphSPLocked()
-	if (len(scopes) > 0 || len(roles) > 0) && !hasAnyRole(u, rolesConsentDelegated) {
-		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.", a.DisplayName)}
-	}
-	if len(roles) > 0 && !hasAnyRole(u, rolesConsentGraphApp) {
-		// ENTRA.md A7: Cloud Application / Application Administrators may not grant Microsoft Graph app roles.
-		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs application permissions for Microsoft Graph (%s), which only a Privileged Role Administrator or Global Administrator can grant.", a.DisplayName, strings.Join(roles, ", "))}
-	}
-	var roleObjs []*entra.AppRole
-	for _, r := range roles {
-		ar := findAppRole(gsp, r)
-		if ar == nil {
-			return &consentErr{650053, fmt.Sprintf("AADSTS650053: The application asked for app role '%s' that doesn't exist on the resource.", r)}
-		}
-		roleObjs = append(roleObjs, ar)
-	}
-	sp := t.ensureSPLocked(appID)
-	if len(scopes) > 0 {
-		t.mergeGrantLocked(sp, gsp, "AllPrincipals", "", scopes)
-	}
-	for _, ar := range roleObjs {
-		t.addAssignmentLocked(ar.ID, sp.ID, "ServicePrincipal", sp.DisplayName, gsp)
-	}
-	if bfID != "" {
-		t.completeRequestLocked(bfID)
-	}
-	return nil
-}
-
-// AdminConsent grants the app tenant-wide as the given admin, as the v1
-// adminconsent page's Accept does (scopes nil: the app's configured
-// permissions, app roles included).
-func (t *Tenant) AdminConsent(adminUPN, appID string, scopes []string) error {
-	t.mu.Lock()
-	u := t.userByUPNLocked(adminUPN)
-	t.mu.Unlock()
-	a := t.srv.catalog.get(appID)
-	if u == nil || a == nil {
-		return fmt.Errorf("sim: unknown user %q or app %q", adminUPN, appID)
-	}
-	var roles []string
-	if scopes == nil {
-		scopes, roles = a.RequiredScopes, a.RequiredAppRoles
-	}
-	if err := t.adminConsent(u.ID, appID, scopes, roles, ""); err != nil {
-		return fmt.Errorf("%s", err.msg)
-	}
-	return nil
-}
-
-// ---- device login page -----------------------------------------------------------
-
-func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "Enter code", Action: "/devicelogin", Pending: nil}
-	if r.Method != http.MethodPost {
-		d.Login = s.primary.AdminUPN()
-		d.Users = s.userList(s.primary)
-		d.Flow = r.URL.Query().Get("otc")
-		render(w, http.StatusOK, "devicelogin", d)
-		return
-	}
-	_ = r.ParseForm()
-	f := r.PostForm
-	code, login := f.Get("code"), strings.TrimSpace(f.Get("login"))
-	d.Flow, d.Login, d.Users = code, login, s.userList(s.primary)
-	dc := s.findDevice(code)
-	if dc == nil {
-		d.Code, d.Message = 70000, "That code didn't work. Check the code and try again."
-		render(w, http.StatusBadRequest, "devicelogin", d)
-		return
-	}
-	t, u := s.userTenant(dc.tenant, login)
-	if u == nil {
-		d.Code, d.Message = 50034, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login)
-		render(w, http.StatusBadRequest, "devicelogin", d)
-		return
-	}
-	a := s.catalog.get(dc.clientID)
-	s.appView(&d, t, a)
-	d.User = u.UserPrincipalName
-	switch f.Get("action") {
-	case "approve":
-		if err := s.approveDevice(dc, login); err != nil {
-			d.Heading, d.Message, d.Result = "Need admin approval", err.Error(), ResultNeedAdminApproval
-			render(w, http.StatusForbidden, "blocked", d)
-			return
-		}
-		d.ID, d.Heading = "device-approved", fmt.Sprintf("%s", d.App)
-		d.Message = fmt.Sprintf("You have signed in to the %s application on your device. You may now close this window.", d.App)
-		render(w, http.StatusOK, "done", d)
-	case "decline":
-		_ = s.DeclineDeviceCode(code)
-		d.ID, d.Heading, d.Message = "device-declined", "Sign-in declined", "You declined the sign-in. You may now close this window."
-		render(w, http.StatusOK, "done", d)
-	default:
-		d.Scopes = s.scopeViews(t, minusFold(dc.norm, oidcScopes))
-		render(w, http.StatusOK, "deviceconfirm", d)
-	}
 }
 
 // ---- index -----------------------------------------------------------------------

@@ -200,14 +200,20 @@ func TestGraphPolicies(t *testing.T) {
 	if p := ten.AdminConsentRequestPolicy(); !p.IsEnabled || p.Version != v0+1 {
 		t.Errorf("acrp %+v", p)
 	}
+	// Enabled with no reviewers: accepted, as a live tenant read it back (docs/entra.md 0).
 	acrp["reviewers"] = []any{}
-	if r := call(t, s, tok, "PUT", "/v1.0/policies/adminConsentRequestPolicy", acrp); r.status != 400 {
+	if r := call(t, s, tok, "PUT", "/v1.0/policies/adminConsentRequestPolicy", acrp); r.status != 204 {
 		t.Errorf("enabled without reviewers: %d", r.status)
 	}
-	// The managed policy's excludes hold Calendars.ReadWrite (ENTRA.md B4).
+	if r := call(t, s, tok, "GET", "/v1.0/policies/adminConsentRequestPolicy", nil); r.body["isEnabled"] != true || len(r.body["reviewers"].([]any)) != 0 {
+		t.Errorf("read back: %s", r.raw)
+	}
+	// The managed policy's excludes: one condition set per resource
+	// (manage-app-consent-policies.md); Calendars.ReadWrite is one of Graph's.
 	r = call(t, s, tok, "GET", "/v1.0/policies/permissionGrantPolicies/microsoft-user-default-recommended/excludes", nil)
 	ex := r.values()
-	if len(ex) != 1 || ex[0]["resourceApplication"] != entra.MicrosoftGraphAppID || !strings.Contains(string(r.raw), "1ec239c2-d7c9-4623-a91a-a9775856bb36") {
+	if len(ex) != 2 || ex[0]["resourceApplication"] != entra.MicrosoftGraphAppID || ex[1]["resourceApplication"] != ExchangeOnlineAppID ||
+		!strings.Contains(string(r.raw), "1ec239c2-d7c9-4623-a91a-a9775856bb36") {
 		t.Errorf("excludes: %s", r.raw)
 	}
 	for _, id := range []string{"microsoft-user-default-low", "microsoft-user-default-legacy", "microsoft-application-admin", "microsoft-company-admin"} {
@@ -290,7 +296,7 @@ func TestGraphServicePrincipalsGrantsClassifications(t *testing.T) {
 	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionName": "User.Read", "classification": "low"}); r.status != 201 {
 		t.Errorf("classify: %d %s", r.status, r.raw)
 	}
-	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionId": "e1fc6d67-4ba1-4e2e-8f15-2a4a3c7d1d5b", "classification": "low"}); r.status != 400 {
+	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionId": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "classification": "low"}); r.status != 400 || !strings.Contains(r.errMsg(), "already exists") {
 		t.Errorf("duplicate classification: %d", r.status)
 	}
 	if r := call(t, s, tok, "POST", cls, map[string]string{"permissionName": "Directory.Read.All", "classification": "low"}); r.status != 400 {
@@ -482,5 +488,41 @@ func TestManyAppsStaysIndexed(t *testing.T) {
 	r = call(t, s, tok, "GET", "/v1.0/identityGovernance/appConsent/appConsentRequests?$top=999&$filter="+f, nil)
 	if len(r.values()) != 500 {
 		t.Errorf("requests: %d", len(r.values()))
+	}
+}
+
+func TestRouteTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range routes {
+		key := r.method + " " + r.version + " " + r.pattern
+		if seen[key] {
+			t.Errorf("duplicate route %s", key)
+		}
+		seen[key] = true
+		if r.source == "" || r.handle == nil {
+			t.Errorf("route %s lacks a source or a handler", key)
+		}
+		if r.scopes == nil && r.roles != nil {
+			t.Errorf("route %s has roles but leaves the scopes to its handler", key)
+		}
+	}
+	s := newSim(t, Options{})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	// A path no route knows: 400 naming the first segment that does not fit.
+	r := call(t, s, tok, "GET", "/v1.0/servicePrincipals(appId='"+entra.MicrosoftGraphAppID+"')/bogus", nil)
+	if r.status != 400 || !strings.Contains(r.errMsg(), "'bogus'") {
+		t.Errorf("unknown segment: %d %s", r.status, r.raw)
+	}
+	// A known path with a method no route has: 405.
+	if r := call(t, s, tok, "DELETE", "/v1.0/policies/authorizationPolicy", nil); r.status != 405 {
+		t.Errorf("DELETE authorizationPolicy: %d %s", r.status, r.raw)
+	}
+	// The beta-only object path is unknown on v1.0.
+	if r := call(t, s, tok, "GET", "/v1.0/policies/authorizationPolicy/authorizationPolicy", nil); r.status != 400 {
+		t.Errorf("v1.0 beta path: %d", r.status)
+	}
+	if r := call(t, s, tok, "GET", "/beta/policies/authorizationPolicy/authorizationPolicy", nil); r.status != 200 || r.body["id"] != "authorizationPolicy" {
+		t.Errorf("beta object path: %d %s", r.status, r.raw)
 	}
 }

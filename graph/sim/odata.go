@@ -298,6 +298,29 @@ func (g *greq) search(allowed ...string) (prop, val string, r *gresp) {
 	return p, v, nil
 }
 
+// fields maps a resource's $filter-able properties (lower-case names) to
+// their values: one table per resource instead of one matcher each.
+type fields[T any] map[string]func(T) string
+
+// value returns property prop of v ("" for a property the table lacks).
+func (f fields[T]) value(v T, prop string) string {
+	if get := f[strings.ToLower(prop)]; get != nil {
+		return get(v)
+	}
+	return ""
+}
+
+// matches reports whether v satisfies every clause (matchText semantics:
+// eq and startswith, case-insensitive).
+func (f fields[T]) matches(v T, cs []clause) bool {
+	for _, c := range cs {
+		if !matchText(c.kind, f.value(v, c.prop), c.val) {
+			return false
+		}
+	}
+	return true
+}
+
 // matchText applies startswith/eq/search semantics case-insensitively.
 func matchText(kind, have, want string) bool {
 	switch kind {

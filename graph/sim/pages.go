@@ -10,7 +10,7 @@ import (
 // stable ids: #login, #signin, #accept, #cancel, #consent_org, #reason,
 // #request, #code, #next, #approve, #decline, #form_post; status elements:
 // #error-code, #consent-granted, #request-sent, #device-approved,
-// #device-declined, #screen (data-result holds the sign-in outcome).
+// #device-declined, #device-consent, #for-org, #screen (data-result holds the sign-in outcome).
 var pages = template.Must(template.New("pages").Parse(`
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -56,11 +56,12 @@ table{border-collapse:collapse;width:100%} td{border-top:1px solid #eee;padding:
 
 {{define "consent"}}{{template "head" .}}
 <div class="muted">{{.User}}</div>
-<h1>Permissions requested</h1>
+<h1>Permissions requested{{if .ForOrg}}<br><span class="muted" id="for-org">Accept for your organization</span>{{end}}</h1>
 {{template "app" .}}
 {{template "perms" .}}
 <form method="post" action="{{.Action}}" id="consent-form">
 <input type="hidden" name="flow" value="{{.Flow}}">
+{{if .ForOrg}}<p class="muted">If you accept, this app will get access to the specified resources for all users in your organization.</p>{{end}}
 {{if .ShowOrg}}<p><label><input type="checkbox" id="consent_org" name="consent_org" value="on"> Consent on behalf of your organization</label></p>{{end}}
 <p class="muted">Accepting these permissions means that you allow this app to use your data as specified in their terms of service and privacy statement.</p>
 <div class="buttons"><button id="cancel" name="action" value="cancel" type="submit">Cancel</button><button class="primary" id="accept" name="action" value="accept" type="submit">Accept</button></div>
@@ -132,13 +133,15 @@ table{border-collapse:collapse;width:100%} td{border-top:1px solid #eee;padding:
 
 {{define "deviceconfirm"}}{{template "head" .}}
 <div class="muted">{{.User}}</div>
-<h1>Are you trying to sign in to {{.App}}?</h1>
+{{if .Consent}}<h1 id="device-consent">Permissions requested</h1>{{else}}<h1>Are you trying to sign in to {{.App}}?</h1>{{end}}
 {{template "app" .}}
 {{template "perms" .}}
 <p class="muted">Only continue if you downloaded the app from a store or website that you trust.</p>
 <form method="post" action="{{.Action}}" id="device-form">
 <input type="hidden" name="code" value="{{.Flow}}"><input type="hidden" name="login" value="{{.Login}}">
-<div class="buttons"><button id="decline" name="action" value="decline" type="submit">Decline</button><button class="primary" id="approve" name="action" value="approve" type="submit">Continue</button></div>
+{{if .ShowOrg}}<p><label><input type="checkbox" id="consent_org" name="consent_org" value="on"> Consent on behalf of your organization</label></p>{{end}}
+{{if .Consent}}<p class="muted">Accepting these permissions means that you allow this app to use your data as specified in their terms of service and privacy statement.</p>{{end}}
+<div class="buttons"><button id="decline" name="action" value="decline" type="submit">{{if .Consent}}Cancel{{else}}Decline{{end}}</button><button class="primary" id="approve" name="action" value="approve" type="submit">{{if .Consent}}Accept{{else}}Continue{{end}}</button></div>
 </form>{{template "foot" .}}{{end}}
 
 {{define "index"}}{{template "head" .}}
@@ -177,6 +180,8 @@ type pageData struct {
 	Code               int
 	Message, Result    string
 	ShowOrg, Approval  bool
+	ForOrg             bool // prompt=admin_consent: the consent is for the organization
+	Consent            bool // the device code page shows a consent prompt
 	Fields             []field
 	Pending            []string
 	Tenants            []tenantView

@@ -37,35 +37,45 @@ func builtinPolicies(tenantID string) map[string]*grantPolicy {
 		}
 		ps[strings.ToLower(p.ID)] = p
 	}
-	// ENTRA.md B3: -low allows verified publishers or apps registered in this
-	// tenant, and only permissions classified low.
+	// -low (permissiongrantpolicy-get.md example, configure-user-consent.md):
+	// verified publishers or apps registered in this tenant, and only
+	// permissions classified low; no excludes.
 	lowVerified := cond("delegated", "low", "", nil)
 	lowVerified.ClientApplicationsFromVerifiedPublisherOnly = true
 	lowOwn := cond("delegated", "low", "", nil)
 	lowOwn.ClientApplicationTenantIDs = []string{tenantID}
-	add(&grantPolicy{ID: entra.PolicyLow, DisplayName: "Default User Low Policy",
+	add(&grantPolicy{ID: entra.PolicyLow, DisplayName: "Default User Low Risk Policy",
 		Description: "All low risk permissions consentable by member type users by default.",
 		Includes:    []entra.PermissionGrantConditionSet{lowVerified, lowOwn}})
-	// ENTRA.md A1: legacy "Allow user consent for apps": any user-consentable delegated permission.
+	// docs/entra.md A1: legacy "Allow user consent for apps": any user-consentable delegated permission.
 	add(&grantPolicy{ID: entra.PolicyLegacy, DisplayName: "Default User Legacy Policy",
 		Description: "All user consentable permissions consentable by member type users by default.",
 		Includes:    []entra.PermissionGrantConditionSet{cond("delegatedUserConsentable", "", "", nil)}})
-	// ENTRA.md B4: the managed policy excludes the Graph mail/calendar/files scopes.
-	var excluded []string
-	for _, s := range graphScopes() {
-		if containsFold(managedExcludedScopes, s.Value) {
-			excluded = append(excluded, s.ID)
-		}
+	// manage-app-consent-policies.md (ms.date 01/22/2026), "Microsoft recommended
+	// current settings": any user-consentable delegated permission except the
+	// documented list, one exclude condition set per resource; no publisher
+	// condition. The list is assets/managed_policy.json.
+	var excludes, mailIncludes []entra.PermissionGrantConditionSet
+	var mailApps []string
+	for _, a := range documented.MailClients.Apps {
+		mailApps = append(mailApps, a.AppID)
 	}
-	add(&grantPolicy{ID: entra.PolicyManagedRecommended, DisplayName: "Microsoft User Default Recommended Policy",
+	for _, r := range documented.Excluded {
+		ids := documentedIDs(r.ResourceAppID, r.Permissions)
+		excludes = append(excludes, cond("delegated", "", r.ResourceAppID, ids))
+		// "Mail client policy": the same permissions, for the listed apps only.
+		mail := cond("delegated", "", r.ResourceAppID, ids)
+		mail.ClientApplicationIDs = mailApps
+		mailIncludes = append(mailIncludes, mail)
+	}
+	add(&grantPolicy{ID: documented.PolicyID, DisplayName: "Microsoft User Default Recommended Policy",
 		Description: "Permissions consentable based on Microsoft's current recommendations.",
 		Includes:    []entra.PermissionGrantConditionSet{cond("delegatedUserConsentable", "", "", nil)},
-		Excludes:    []entra.PermissionGrantConditionSet{cond("delegated", "", entra.MicrosoftGraphAppID, excluded)}})
-	// ENTRA.md B4: the mail-client policy (spelling as seen in tenant data).
-	mail := cond("delegatedUserConsentable", "", "", nil)
-	mail.ClientApplicationIDs = append([]string(nil), mailClientAppIDs...)
-	add(&grantPolicy{ID: "microsoft-user-default-allow-consent-apps", DisplayName: "Allow consent for popular mail clients",
-		Description: "Mail clients users may consent to.", Includes: []entra.PermissionGrantConditionSet{mail}})
+		Excludes:    excludes})
+	// The built-in list spells the mail-client policy
+	// microsoft-user-default-allow-consent-apps (docs/entra.md 0).
+	add(&grantPolicy{ID: documented.MailClients.PolicyID, DisplayName: "Popular mail clients consentable for users",
+		Description: "Popular mail clients consentable for users", Includes: mailIncludes})
 	// ENTRA.md A2/A7: what Application/Cloud Application Administrators may grant:
 	// everything except Microsoft Graph app roles.
 	add(&grantPolicy{ID: "microsoft-application-admin", DisplayName: "Application Administrator",
@@ -84,6 +94,28 @@ func builtinPolicies(tenantID string) map[string]*grantPolicy {
 			Description: "Permissions consentable by " + kind + " owners (resource-specific consent)."})
 	}
 	return ps
+}
+
+// documentedIDs maps documented permission values of a resource to the
+// permission ids the simulated resource exposes (values compare
+// case-insensitively: the page writes MailBoxFolder.Read).
+func documentedIDs(resourceAppID string, values []string) []string {
+	var scopes []entra.PermissionScope
+	switch {
+	case strings.EqualFold(resourceAppID, entra.MicrosoftGraphAppID):
+		scopes = graphScopes()
+	case strings.EqualFold(resourceAppID, ExchangeOnlineAppID):
+		scopes = exchangeOnlineScopes()
+	}
+	var ids []string
+	for _, v := range values {
+		for _, s := range scopes {
+			if strings.EqualFold(s.Value, v) {
+				ids = append(ids, s.ID)
+			}
+		}
+	}
+	return ids
 }
 
 func policyCondID(policy, kind string, i int) string {
@@ -188,17 +220,33 @@ func (t *Tenant) classificationLocked(resourceSPID, permID string) string {
 	return ""
 }
 
-// policyApprovesLocked reports whether the policy approves every permission:
-// some include matches and no exclude matches (ENTRA.md A2).
-func (t *Tenant) policyApprovesLocked(p *grantPolicy, perms []permRef) bool {
+// policyApprovesLocked reports whether the policy approves the permission: it
+// matches at least one include condition set and no exclude condition set
+// (manage-app-consent-policies.md, "App consent policy segments").
+func (t *Tenant) policyApprovesLocked(p *grantPolicy, pr permRef) bool {
+	inc := slices.ContainsFunc(p.Includes, func(c entra.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
+	exc := slices.ContainsFunc(p.Excludes, func(c entra.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
+	return inc && !exc
+}
+
+// policiesApproveLocked reports whether the assigned policies let the user
+// consent to every permission. "Each policy is evaluated separately (as in, an
+// exclusion from one policy does not affect inclusions of another policy) and
+// the user only needs one policy to approve" (manage-app-consent-policies.md,
+// "Multiple policies"). The simulator applies that per permission: the
+// reading under which the documented mail-client policy lets a listed mail app
+// that also asks for offline_access be consented (Microsoft does not spell
+// out the unit of evaluation).
+func (t *Tenant) policiesApproveLocked(policyIDs []string, perms []permRef) bool {
 	for _, pr := range perms {
-		inc := slices.ContainsFunc(p.Includes, func(c entra.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
-		exc := slices.ContainsFunc(p.Excludes, func(c entra.PermissionGrantConditionSet) bool { return t.condMatchesLocked(c, pr) })
-		if !inc || exc {
+		if !slices.ContainsFunc(policyIDs, func(id string) bool {
+			p := t.policies[strings.ToLower(id)]
+			return p != nil && t.policyApprovesLocked(p, pr)
+		}) {
 			return false
 		}
 	}
-	return true
+	return len(policyIDs) > 0
 }
 
 // selfConsentPolicyIDsLocked returns the user consent policy ids assigned to

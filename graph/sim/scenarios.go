@@ -22,6 +22,7 @@ var scenarios = map[string]scenario{
 	"granted":              {"the app is consented tenant-wide; nothing blocks", buildGranted},
 	"hostile":              {"like locked-down, but tenant strings carry terminal escapes, bidi overrides and 5,000-character names", buildHostile},
 	"many-apps":            {"like locked-down, in a big tenant: 20,000 service principals, 50,000 grants, 500 consent requests", buildManyApps},
+	"cli-not-consented":    {"like locked-down, and nobody has consented to the sign-in client (Microsoft Graph Command Line Tools): the admin's first sign-in asks for consent; a Global Reader or a user is stopped (AADSTS90094 / 65001)", buildCLINotConsented},
 	"user-consent":         {"legacy user consent (any user-consentable permission, verified app): the user sees a consent prompt", buildUserConsent},
 }
 
@@ -63,6 +64,41 @@ func (t *Tenant) buildContoso(base string) {
 	t.addGroupLocked("Helpdesk", megan, reader)
 	t.adminUPN, t.endUserUPN, t.appID = admin.UserPrincipalName, megan.UserPrincipalName, TrackerRMSAppID
 	t.authz.DefaultUserRolePermissions.AllowedToCreateApps = true
+	t.consentCLIReadScopes()
+}
+
+// cliReadScopes are what consentwiz reads a tenant with, plus the sign-in
+// scopes MSAL adds. Written here from the Graph permission tables, apart from
+// the client's own list (graph/entra ReadScopes): if the client starts to
+// need another read scope, sign-ins in the simulator meet a consent prompt,
+// as they would in a real tenant. Every one but the sign-in scopes is an
+// admin-consent (Admin type) permission.
+var cliReadScopes = []string{"openid", "profile", "offline_access", "User.Read", "Directory.Read.All", "Policy.Read.All",
+	"Policy.Read.PermissionGrant", "Application.Read.All", "ConsentRequest.Read.All"}
+
+// consentCLIReadScopes gives the tenant what an administrator who has used
+// the sign-in client before leaves behind: its service principal and a
+// tenant-wide grant of its read scopes (consent on behalf of the
+// organization). Write scopes are consented to incrementally.
+func (t *Tenant) consentCLIReadScopes() {
+	t.grantKeysLocked(t.ensureSPLocked(entra.DefaultClientID), "AllPrincipals", "", cliReadScopes, false)
+}
+
+// revokeClientLocked deletes every delegated grant of the client (its service
+// principal stays).
+func (t *Tenant) revokeClientLocked(appID string) {
+	if sp := t.spByAppLocked(appID); sp != nil {
+		for _, id := range append([]string(nil), t.grantsByClient[sp.ID]...) {
+			t.deleteGrantLocked(id)
+		}
+	}
+}
+
+// buildCLINotConsented is locked-down where nobody has consented to the
+// sign-in client: docs/entra.md 0 ("The sign-in client itself needs consent").
+func buildCLINotConsented(t *Tenant) {
+	t.lockDown()
+	t.revokeClientLocked(entra.DefaultClientID)
 }
 
 // lockDown disables user consent but keeps the owned-resource entries (ENTRA.md A1).
@@ -120,7 +156,7 @@ func buildUnverified(t *Tenant) {
 func (t *Tenant) grantTenantWide() *entra.ServicePrincipal {
 	sp := t.ensureSPLocked(TrackerRMSAppID)
 	a := t.srv.catalog.get(TrackerRMSAppID)
-	t.mergeGrantLocked(sp, t.graphSPLocked(), "AllPrincipals", "", a.RequiredScopes)
+	t.grantKeysLocked(sp, "AllPrincipals", "", a.RequiredScopes, false)
 	return sp
 }
 

@@ -19,21 +19,29 @@
 // Tokens and scopes: access and refresh tokens are opaque random strings
 // ("simAT.…", "simRT.…") mapped server-side to tenant, user, client, scopes and
 // expiry; id_tokens are alg:none JWTs (oid, tid, preferred_username, name,
-// sub). Scope strings may be short ("Policy.Read.All") or Graph URIs
+// sub). Scope strings may be short ("Policy.Read.All"), Graph URIs
 // ("https://graph.microsoft.com/Policy.Read.All", any national Graph host or
-// this server's host); ".default" means the client's configured plus consented
-// scopes. The token response echoes the requested scopes except openid,
+// this server's host) or another resource's ("https://outlook.office.com/
+// IMAP.AccessAsUser.All": Office 365 Exchange Online, resources.go);
+// ".default" means the client's configured plus consented scopes. The token response echoes the requested scopes except openid,
 // profile and offline_access. Graph checks that the token holds one of each
 // endpoint's scopes and that the user holds a permitted directory role.
-// Public clients (the CLI) are pre-consented unless Options.RequireConsent;
-// then device-code approval and the interactive consent page record Principal
-// grants, and a refresh for an unconsented scope fails with 65001.
+// Every client needs consent, the sign-in client (Microsoft Graph Command Line
+// Tools) included: the scenarios hold a tenant-wide grant of its read scopes,
+// device-code approval and the interactive consent page record the rest, a
+// refresh for an unconsented scope fails with 65001, and a user who may not
+// consent is stopped (90094 on the page, 65001 to the polling client).
 //
-// Behaviour follows Microsoft's documented semantics; each rule cites the
-// fact in /work/shared/ENTRA.md (or MSAL.md) it follows.
+// Behaviour follows Microsoft's documented semantics, written from the
+// documents and not from what the diagnosis (flows) assumes, so that tests can
+// catch a wrong diagnosis; each rule cites its Microsoft page or the fact in
+// docs/entra.md (or docs/msal.md) it follows. Where Microsoft's catalogue is
+// data (the Microsoft-managed policy's excluded permissions), it comes from
+// assets/managed_policy.json.
 package sim
 
 import (
+	"consentwiz/graph/entra"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -61,8 +69,10 @@ type Options struct {
 	BrowserAddr   string
 	PageSize      int           // Graph page size for collections (default 100)
 	TokenLifetime time.Duration // default 1h; short values exercise refresh
-	// RequireConsent: the CLI (public) client must be consented per scope
-	// (Principal grants); a refresh for an unconsented scope fails with 65001.
+	// RequireConsent: the tenant holds no consent for the sign-in client, in
+	// every scenario (as cli-not-consented): each user consents, or is
+	// stopped, at first sign-in. Without it the scenarios hold a tenant-wide
+	// grant of the client's read scopes; write scopes always need consent.
 	RequireConsent bool
 	// IgnoreAuthorizationPolicyWrites: PATCH authorizationPolicy answers 204 and
 	// changes nothing (ENTRA.md A1 [UNVERIFIED] silent discard).
@@ -82,6 +92,15 @@ type Faults struct {
 	// ConcurrentChange: right after our next authorizationPolicy write, another
 	// admin changes permissionGrantPoliciesAssigned.
 	ConcurrentChange bool `json:"concurrentChange"`
+	// ReplicationLagRequests / ReplicationLagMs: an object created through
+	// Graph is invisible to the next N Graph requests / for N ms (lag.go).
+	ReplicationLagRequests int `json:"replicationLagRequests"`
+	ReplicationLagMs       int `json:"replicationLagMs"`
+	// WorkflowDelayRequests / WorkflowDelayMs: turning the admin consent
+	// workflow on takes effect for users only after N Graph requests / N ms
+	// (lag.go).
+	WorkflowDelayRequests int `json:"workflowDelayRequests"`
+	WorkflowDelayMs       int `json:"workflowDelayMs"`
 }
 
 // Stats counts traffic.
@@ -181,6 +200,9 @@ func (s *Server) AddTenant(scenarioName string) (*Tenant, error) {
 	t := newTenant(s, scenarioName, fmt.Sprintf("%s#%d", scenarioName, s.nbase), "", nil)
 	t.buildContoso(base)
 	sc.build(t)
+	if s.opts.RequireConsent {
+		t.revokeClientLocked(entra.DefaultClientID)
+	}
 	t.ignoreAuthzWrites = s.opts.IgnoreAuthorizationPolicyWrites
 	s.tenants[t.id] = t
 	s.order = append(s.order, t)

@@ -10,12 +10,15 @@ import (
 
 // Sign-in results (SignInOutcome.Result).
 const (
-	ResultGranted           = "granted"
-	ResultConsentPrompt     = "consent-prompt"
-	ResultNeedAdminApproval = "need-admin-approval"
-	ResultApprovalRequired  = "approval-required"
-	ResultRequestSubmitted  = "request-submitted"
-	ResultNotAssigned       = "not-assigned"
+	ResultGranted       = "granted"
+	ResultConsentPrompt = "consent-prompt"
+	// ResultAdminConsentPrompt: an administrator is asked to consent for the
+	// organization (prompt=admin_consent).
+	ResultAdminConsentPrompt = "admin-consent-prompt"
+	ResultNeedAdminApproval  = "need-admin-approval"
+	ResultApprovalRequired   = "approval-required"
+	ResultRequestSubmitted   = "request-submitted"
+	ResultNotAssigned        = "not-assigned"
 	// ResultBlocked: the app's service principal is disabled (AADSTS7000112).
 	ResultBlocked = "blocked"
 	// ResultError: unknown user, unknown app or unknown scope (AADSTS50034, 700016, 650053, 500011).
@@ -46,43 +49,6 @@ var oidcScopes = []string{"openid", "profile", "offline_access"}
 
 // basicScopes are "basic sign-in" permissions for risk-based step-up (ENTRA.md B3).
 var basicScopes = []string{"openid", "profile", "email", "offline_access", "User.Read"}
-
-// graphHosts are the Graph roots whose scope URIs name Microsoft Graph (ENTRA.md C3).
-var graphHosts = []string{"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", entra.MicrosoftGraphAppID}
-
-// normalizeScopes turns requested scope strings into Graph scope values:
-// "https://graph.microsoft.com/Mail.Send" → "Mail.Send"; ".default" → the
-// given default list. It reports the first scope naming an unknown resource.
-func (s *Server) normalizeScopes(requested []string, dflt []string) (out []string, badResource string) {
-	for _, sc := range requested {
-		if sc == "" {
-			continue
-		}
-		name := sc
-		if i := strings.LastIndex(sc, "/"); i >= 0 {
-			res := strings.TrimSuffix(sc[:i], "/")
-			name = sc[i+1:]
-			host := res
-			if j := strings.Index(host, "://"); j >= 0 {
-				host = host[j+3:]
-			}
-			host = strings.SplitN(host, "/", 2)[0]
-			ok := containsFold(graphHosts, host)
-			if !ok && s.graphHost() != "" && strings.EqualFold(host, s.graphHost()) {
-				ok = true
-			}
-			if !ok {
-				return nil, res
-			}
-		}
-		if strings.EqualFold(name, ".default") {
-			out = unionFold(out, dflt)
-			continue
-		}
-		out = unionFold(out, []string{name})
-	}
-	return out, ""
-}
 
 // UserSignIn plays the END USER signing in to an app with the given scopes
 // (nil: the app's configured permissions), evaluated as Entra does
@@ -151,13 +117,44 @@ func (t *Tenant) evaluateLocked(upn, appID string, scopes []string) (SignInOutco
 	return out, u, a, norm
 }
 
-func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOutcome {
-	gsp := t.graphSPLocked()
+// unknownScopeLocked returns AADSTS650053 for the first key no resource
+// exposes (reference-error-codes.md), or nil.
+func (t *Tenant) unknownScopeLocked(a *App, norm []string) *SignInOutcome {
 	for _, sc := range norm {
-		if findScope(gsp, sc) == nil {
-			return SignInOutcome{Result: ResultError, Code: 650053,
-				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, sc, entra.MicrosoftGraphAppID)}
+		if res, ps := t.resolveScopeLocked(sc); ps == nil {
+			resID := entra.MicrosoftGraphAppID
+			if res != nil {
+				resID = res.AppID
+			}
+			_, value := splitScope(sc)
+			return &SignInOutcome{Result: ResultError, Code: 650053,
+				Message: fmt.Sprintf("AADSTS650053: The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", a.DisplayName, value, resID)}
 		}
+	}
+	return nil
+}
+
+func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOutcome {
+	return t.evaluatePromptLocked(u, a, norm, "")
+}
+
+// Values of the authorize request's prompt parameter that force a consent
+// screen (application-consent-experience.md, troubleshoot-consent-issues.md).
+const (
+	promptConsent      = "consent"
+	promptAdminConsent = "admin_consent"
+)
+
+// evaluatePromptLocked is evaluateUserLocked for an authorize request with a
+// prompt parameter. prompt=consent asks the user every time, even when every
+// scope is granted (troubleshoot-consent-issues.md, step 7): the outcome is
+// what the user gets when nothing is granted yet. prompt=admin_consent asks
+// for admin consent: an administrator sees the consent page for the
+// organization; anyone else is told to ask an admin
+// (application-consent-experience.md).
+func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt string) SignInOutcome {
+	if bad := t.unknownScopeLocked(a, norm); bad != nil {
+		return *bad
 	}
 	sp := t.spByAppLocked(a.AppID)
 	name := a.DisplayName
@@ -174,48 +171,46 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 		}
 	}
 	var granted []string
-	if sp != nil {
-		granted = t.grantedScopesLocked(sp, gsp, u.ID)
+	if sp != nil && prompt != promptConsent && prompt != promptAdminConsent {
+		granted = t.grantedLocked(sp, u.ID)
 	}
 	missing := minusFold(norm, granted)
 	if len(missing) == 0 {
 		return SignInOutcome{Result: ResultGranted, Message: fmt.Sprintf("Signed in to %s.", name)}
 	}
-	prompt := SignInOutcome{Result: ResultConsentPrompt, Code: 65001, MissingScopes: missing,
+	consent := SignInOutcome{Result: ResultConsentPrompt, Code: 65001, MissingScopes: missing,
 		Message: fmt.Sprintf("AADSTS65001: The user or administrator has not consented to use the application with ID '%s' named '%s'. %s asks for: %s.", a.AppID, name, name, strings.Join(missing, ", "))}
 	// ENTRA.md A7: administrators who can grant delegated permissions see the consent prompt.
 	if hasAnyRole(u, rolesConsentDelegated) {
-		return prompt
+		if prompt == promptAdminConsent {
+			consent.Result = ResultAdminConsentPrompt
+		}
+		return consent
 	}
 	var adminOnly []string
 	var perms []permRef
 	for _, sc := range missing {
-		ps := findScope(gsp, sc)
+		res, ps := t.resolveScopeLocked(sc)
 		if !strings.EqualFold(ps.Type, "User") {
 			adminOnly = append(adminOnly, ps.Value) // ENTRA.md B5: Admin-type scopes always need admin.
 		}
-		perms = append(perms, permRef{resource: gsp, scope: ps, client: a})
+		perms = append(perms, permRef{resource: res, scope: ps, client: a})
 	}
 	selfIDs := t.selfConsentPolicyIDsLocked()
 	// ENTRA.md B3: risk-based step-up for unverified multi-tenant apps asking
 	// beyond basic sign-in, unless allowUserConsentForRiskyApps.
 	allowRisky := t.authz.AllowUserConsentForRiskyApps != nil && *t.authz.AllowUserConsentForRiskyApps
-	risky := !a.verified() && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
+	// configure-risk-based-step-up-consent.md: "newly registered" apps; an
+	// established app (a Microsoft client, a popular mail app) is not one.
+	risky := !a.verified() && !a.Established && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
 	assignmentRequired := sp != nil && sp.AppRoleAssignmentRequired // ENTRA.md A5
-	userMay := false
-	if len(adminOnly) == 0 && !assignmentRequired {
-		// ENTRA.md A2: each assigned policy is evaluated independently; one must approve.
-		for _, id := range selfIDs {
-			if p := t.policies[strings.ToLower(id)]; p != nil && t.policyApprovesLocked(p, perms) {
-				userMay = true
-				break
-			}
-		}
-	}
+	// docs/entra.md A2: each assigned policy is evaluated independently.
+	// prompt=admin_consent: user consent does not answer it.
+	userMay := prompt != promptAdminConsent && len(adminOnly) == 0 && !assignmentRequired && t.policiesApproveLocked(selfIDs, perms)
 	if userMay && !risky {
-		return prompt
+		return consent
 	}
-	workflow := t.acrp.IsEnabled // ENTRA.md A3 / B1 90095
+	workflow := t.workflowEnabledLocked() // ENTRA.md A3 / B1 90095
 	switch {
 	case userMay && risky && workflow:
 		return SignInOutcome{Result: ResultApprovalRequired, Code: 900981, MissingScopes: missing,
@@ -226,7 +221,7 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 	case workflow:
 		return SignInOutcome{Result: ResultApprovalRequired, Code: 90095, MissingScopes: missing,
 			Message: fmt.Sprintf("AADSTS90095: Approval required. %s needs permission to access resources in your organization that only an admin can grant. Please request approval from an admin to use this app.", name)}
-	case len(adminOnly) == 0 && len(selfIDs) == 0:
+	case len(adminOnly) == 0 && len(selfIDs) == 0 && prompt != promptAdminConsent:
 		// ENTRA.md B1 90093: user consent is disabled.
 		return SignInOutcome{Result: ResultNeedAdminApproval, Code: 90093, MissingScopes: missing,
 			Message: fmt.Sprintf("AADSTS90093: Need admin approval. An administrator of %s has set a policy that prevents you from granting %s the permissions it is requesting. Contact an administrator of %s, who can grant permissions to this app on your behalf.", t.name, name, t.name)}
@@ -242,12 +237,11 @@ func (t *Tenant) evaluateUserLocked(u *simUser, a *App, norm []string) SignInOut
 // ENTRA.md A7) is created or merged.
 func (t *Tenant) userConsentLocked(u *simUser, a *App, scopes []string, forOrg bool) {
 	sp := t.ensureSPLocked(a.AppID)
-	gsp := t.graphSPLocked()
 	if forOrg {
-		t.mergeGrantLocked(sp, gsp, "AllPrincipals", "", scopes)
+		t.grantKeysLocked(sp, "AllPrincipals", "", scopes, false)
 		return
 	}
-	t.mergeGrantLocked(sp, gsp, "Principal", u.ID, scopes)
+	t.grantKeysLocked(sp, "Principal", u.ID, scopes, false)
 }
 
 // submitRequestLocked creates or updates the app's appConsentRequest with an
@@ -279,8 +273,10 @@ func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason
 			return r
 		}
 	}
+	// userconsentrequest.md: approvalId is "equal to the value of the id".
+	id := t.newGUID()
 	r.UserConsentRequests = append(r.UserConsentRequests, entra.UserConsentRequest{
-		ID: t.newGUID(), ApprovalID: t.newGUID(), Status: "InProgress", Reason: reason,
+		ID: id, ApprovalID: id, Status: "InProgress", Reason: reason,
 		CreatedBy:       entra.IdentitySet{User: &entra.Identity{ID: u.ID, DisplayName: u.DisplayName}},
 		CreatedDateTime: now,
 	})

@@ -62,6 +62,13 @@ type Tenant struct {
 
 	policies map[string]*grantPolicy // permission grant policies by lower id
 
+	// graphSeq counts the Graph requests served for the tenant; lagging holds
+	// the objects Graph does not see yet, workflowDelay a workflow switch-on
+	// still under way (lag.go).
+	graphSeq      uint64
+	lagging       map[string]delay
+	workflowDelay *delay
+
 	// IgnoreAuthorizationPolicyWrites makes PATCH authorizationPolicy answer 204
 	// and change nothing (ENTRA.md A1 [UNVERIFIED] silent discard).
 	ignoreAuthzWrites bool
@@ -102,8 +109,10 @@ func newTenant(srv *Server, scenario, seed, name string, domains []entra.Verifie
 		AllowUserConsentForRiskyApps: new(bool)}
 	t.acrp = entra.AdminConsentRequestPolicy{ID: "adminConsentRequestPolicy", RequestDurationInDays: 30, Reviewers: []entra.ReviewerScope{}, Version: 0}
 	t.policies = builtinPolicies(t.id)
-	// Every tenant has Microsoft Graph's service principal.
+	// Every tenant has the service principals of Microsoft Graph and Office 365
+	// Exchange Online (resource apps of every Microsoft 365 tenant).
 	t.ensureSPLocked(entra.MicrosoftGraphAppID)
+	t.ensureSPLocked(ExchangeOnlineAppID)
 	return t
 }
 
@@ -126,233 +135,6 @@ func (t *Tenant) newGrantID() string {
 	copy(b[:], h[:])
 	binary.BigEndian.PutUint64(b[25:], t.seq)
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// ---- accessors -------------------------------------------------------------
-
-// ID returns the tenant id (a GUID).
-func (t *Tenant) ID() string { return t.id }
-
-// Scenario returns the scenario the tenant was built from.
-func (t *Tenant) Scenario() string { return t.scenario }
-
-// Domain returns the tenant's default verified domain.
-func (t *Tenant) Domain() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return entra.Organization{VerifiedDomains: t.domains}.DefaultDomain()
-}
-
-// InitialDomain returns the tenant's *.onmicrosoft.com domain.
-func (t *Tenant) InitialDomain() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, d := range t.domains {
-		if d.IsInitial {
-			return d.Name
-		}
-	}
-	return ""
-}
-
-// DisplayName returns the organization's display name.
-func (t *Tenant) DisplayName() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.name
-}
-
-// AdminUPN is the scenario's Global Administrator.
-func (t *Tenant) AdminUPN() string { return t.adminUPN }
-
-// EndUserUPN is the scenario's end user who wants to use the app.
-func (t *Tenant) EndUserUPN() string { return t.endUserUPN }
-
-// AppID is the scenario's third-party app (TrackerRMS).
-func (t *Tenant) AppID() string { return t.appID }
-
-// AuthorizationPolicy returns a copy of the authorization policy.
-func (t *Tenant) AuthorizationPolicy() entra.AuthorizationPolicy {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return copyAuthz(t.authz)
-}
-
-// SetUserConsentPolicies replaces permissionGrantPoliciesAssigned exactly as
-// given (for example another admin's concurrent change).
-func (t *Tenant) SetUserConsentPolicies(ids []string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, ids...)
-}
-
-// SetIgnoreAuthorizationPolicyWrites switches the silent discard of
-// authorizationPolicy PATCHes (ENTRA.md A1 [UNVERIFIED]).
-func (t *Tenant) SetIgnoreAuthorizationPolicyWrites(on bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.ignoreAuthzWrites = on
-}
-
-// AdminConsentRequestPolicy returns a copy of the consent request policy.
-func (t *Tenant) AdminConsentRequestPolicy() entra.AdminConsentRequestPolicy {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	p := t.acrp
-	p.Reviewers = append([]entra.ReviewerScope{}, t.acrp.Reviewers...)
-	return p
-}
-
-// SetAdminConsentRequestPolicy replaces the consent request policy (version increments).
-func (t *Tenant) SetAdminConsentRequestPolicy(p entra.AdminConsentRequestPolicy) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v := t.acrp.Version + 1
-	t.acrp = p
-	t.acrp.ID = "adminConsentRequestPolicy"
-	t.acrp.Version = v
-	t.acrp.Reviewers = append([]entra.ReviewerScope{}, p.Reviewers...)
-}
-
-// ServicePrincipal returns a copy of the app's service principal in this tenant.
-func (t *Tenant) ServicePrincipal(appID string) (entra.ServicePrincipal, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sp := t.spByAppLocked(appID)
-	if sp == nil {
-		return entra.ServicePrincipal{}, false
-	}
-	return copySP(sp), true
-}
-
-// ServicePrincipalCount returns how many service principals the tenant holds.
-func (t *Tenant) ServicePrincipalCount() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.sps)
-}
-
-// Grants returns copies of the delegated grants whose client is the app's SP.
-func (t *Tenant) Grants(appID string) []entra.OAuth2PermissionGrant {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sp := t.spByAppLocked(appID)
-	if sp == nil {
-		return nil
-	}
-	var out []entra.OAuth2PermissionGrant
-	for _, id := range t.grantsByClient[sp.ID] {
-		if g, ok := t.grants[id]; ok {
-			out = append(out, *g)
-		}
-	}
-	return out
-}
-
-// AppRoleAssignments returns the app role assignments granted to the app's SP.
-func (t *Tenant) AppRoleAssignments(appID string) []entra.AppRoleAssignment {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sp := t.spByAppLocked(appID)
-	if sp == nil {
-		return nil
-	}
-	var out []entra.AppRoleAssignment
-	for _, id := range t.assignsByPrincipal[sp.ID] {
-		if a, ok := t.assigns[id]; ok {
-			out = append(out, *a)
-		}
-	}
-	return out
-}
-
-// ConsentRequests returns copies of all appConsentRequests with their user requests.
-func (t *Tenant) ConsentRequests() []entra.AppConsentRequest {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []entra.AppConsentRequest
-	for _, id := range t.requestOrder {
-		out = append(out, copyRequest(t.requests[id], true))
-	}
-	return out
-}
-
-// Classifications returns the delegated permission classifications on the app's SP.
-func (t *Tenant) Classifications(resourceAppID string) []entra.DelegatedPermissionClassification {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sp := t.spByAppLocked(resourceAppID)
-	if sp == nil {
-		return nil
-	}
-	return append([]entra.DelegatedPermissionClassification(nil), t.classifications[sp.ID]...)
-}
-
-// User returns the directory user with this UPN.
-func (t *Tenant) User(upn string) (entra.User, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.usersByUPN[strings.ToLower(upn)]
-	if u == nil {
-		return entra.User{}, false
-	}
-	return u.User, true
-}
-
-// UserRoles returns the role template ids the user holds.
-func (t *Tenant) UserRoles(upn string) []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.usersByUPN[strings.ToLower(upn)]
-	if u == nil {
-		return nil
-	}
-	return append([]string(nil), u.roles...)
-}
-
-// AddUser adds a user holding the given directory roles (template ids).
-func (t *Tenant) AddUser(upn, displayName string, roles ...string) entra.User {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.addUserLocked(upn, displayName, roles...).User
-}
-
-// AssignUser assigns a user to the app (default app role), ENTRA.md A6.
-// The app's service principal must exist.
-func (t *Tenant) AssignUser(upn, appID string) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.usersByUPN[strings.ToLower(upn)]
-	sp := t.spByAppLocked(appID)
-	if u == nil || sp == nil {
-		return fmt.Errorf("sim: no user %q or no service principal for %s", upn, appID)
-	}
-	t.addAssignmentLocked(DefaultAppRoleID, u.ID, "User", u.DisplayName, sp)
-	return nil
-}
-
-// SetAppRoleAssignmentRequired switches "assignment required" on the app's SP.
-func (t *Tenant) SetAppRoleAssignmentRequired(appID string, on bool) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sp := t.spByAppLocked(appID)
-	if sp == nil {
-		return fmt.Errorf("sim: no service principal for %s", appID)
-	}
-	sp.AppRoleAssignmentRequired = on
-	return nil
-}
-
-// SetServicePrincipalEnabled enables or disables sign-in to the app.
-func (t *Tenant) SetServicePrincipalEnabled(appID string, on bool) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sp := t.spByAppLocked(appID)
-	if sp == nil {
-		return fmt.Errorf("sim: no service principal for %s", appID)
-	}
-	sp.AccountEnabled = &on
-	return nil
 }
 
 // ---- internal helpers (callers hold t.mu) ----------------------------------
@@ -513,22 +295,6 @@ func (t *Tenant) addAssignmentLocked(roleID, principalID, principalType, princip
 	t.assignsByPrincipal[principalID] = append(t.assignsByPrincipal[principalID], a.ID)
 	t.assignsByResource[resource.ID] = append(t.assignsByResource[resource.ID], a.ID)
 	return a
-}
-
-// grantedScopesLocked returns the scopes user has on resource through client:
-// the AllPrincipals grant plus the user's own Principal grant.
-func (t *Tenant) grantedScopesLocked(client, resource *entra.ServicePrincipal, userID string) []string {
-	var out []string
-	for _, id := range t.grantsByClient[client.ID] {
-		g := t.grants[id]
-		if g == nil || g.ResourceID != resource.ID {
-			continue
-		}
-		if strings.EqualFold(g.ConsentType, "AllPrincipals") || (userID != "" && g.PrincipalID == userID) {
-			out = unionFold(out, strings.Fields(g.Scope))
-		}
-	}
-	return out
 }
 
 func (t *Tenant) userAssignedLocked(u *simUser, sp *entra.ServicePrincipal) bool {

@@ -88,6 +88,8 @@ func TestDiagnosisAgreesWithSimPerScenario(t *testing.T) {
 		"request-workflow":     {flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
 		"unverified-publisher": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		"user-consent":         {flows.ScreenConsentPrompt, "", flows.ConsentLegacy},
+		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
+		"cli-not-consented": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentDisabled},
 	}
 	for _, name := range sim.ScenarioNames() {
 		if name == "many-apps" {
