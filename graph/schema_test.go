@@ -200,6 +200,15 @@ func exerciseClient(t *testing.T) *traffic {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The tenant is a GDAP partner of one customer (docs/entra.md I).
+	customer, err := f.AddTenant("locked-down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	relID, err := f.AddRelationship(ten, customer, sim.Relationship{Roles: []string{entra.RoleGlobalReader}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var arch *entra.ServicePrincipal
 	var grant *entra.OAuth2PermissionGrant
 	var ara *entra.AppRoleAssignment
@@ -257,6 +266,11 @@ func exerciseClient(t *testing.T) *traffic {
 		func() error {
 			return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindServicePrincipal, ID: arch.ID})
 		},
+		func() error { _, err := c.ListDelegatedAdminCustomers(ctx); return err },
+		func() error { _, err := c.ListDelegatedAdminRelationships(ctx); return err },
+		func() error { _, err := c.ListDelegatedAdminAccessAssignments(ctx, relID); return err },
+		func() error { _, err := c.MyGroupIDs(ctx); return err },
+		func() error { _, err := c.PartnerSnapshot(ctx); return err },
 		func() error { _, err := c.Snapshot(ctx, ten.AppID()); return err },
 		func() error { _, err := c.Snapshot(ctx, sim.ArchiverAppID); return err },
 	}
@@ -321,8 +335,15 @@ var schemaOf = map[string]string{
 	"DirectoryRole":                     "graph.directoryRole",
 	"Organization":                      "graph.organization",
 	"VerifiedDomain":                    "graph.verifiedDomain",
-	"BatchRequest":                      "graph.$batchRequestItem",
-	"BatchResponse":                     "graph.$batchResponseItem",
+	"DelegatedAdminCustomer":            "graph.delegatedAdminCustomer",
+	"DelegatedAdminRelationship":        "graph.delegatedAdminRelationship",
+	"DelegatedAdminRelationshipCustomerParticipant": "graph.delegatedAdminRelationshipCustomerParticipant",
+	"DelegatedAdminAccessDetails":                   "graph.delegatedAdminAccessDetails",
+	"UnifiedRole":                                   "graph.unifiedRole",
+	"DelegatedAdminAccessAssignment":                "graph.delegatedAdminAccessAssignment",
+	"DelegatedAdminAccessContainer":                 "graph.delegatedAdminAccessContainer",
+	"BatchRequest":                                  "graph.$batchRequestItem",
+	"BatchResponse":                                 "graph.$batchResponseItem",
 }
 
 var typesOf = map[string]reflect.Type{}
@@ -332,7 +353,9 @@ func init() {
 		entra.PermissionGrantConditionSet{}, entra.VerifiedPublisher{}, entra.PermissionScope{}, entra.AppRole{}, entra.ServicePrincipal{},
 		entra.OAuth2PermissionGrant{}, entra.AppRoleAssignment{}, entra.AppConsentRequest{}, entra.ConsentRequestScope{}, entra.UserConsentRequest{},
 		entra.IdentitySet{}, entra.Identity{}, entra.DelegatedPermissionClassification{}, entra.User{}, entra.Group{}, entra.DirectoryRole{}, entra.Organization{},
-		entra.VerifiedDomain{}, graph.BatchRequest{}, graph.BatchResponse{}} {
+		entra.VerifiedDomain{}, entra.DelegatedAdminCustomer{}, entra.DelegatedAdminRelationship{},
+		entra.DelegatedAdminRelationshipCustomerParticipant{}, entra.DelegatedAdminAccessDetails{}, entra.UnifiedRole{},
+		entra.DelegatedAdminAccessAssignment{}, entra.DelegatedAdminAccessContainer{}, graph.BatchRequest{}, graph.BatchResponse{}} {
 		t := reflect.TypeOf(v)
 		typesOf[t.Name()] = t
 	}

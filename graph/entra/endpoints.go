@@ -32,6 +32,10 @@ const (
 	ScopeUserReadBasicAll = "User.ReadBasic.All"
 	// ScopeGroupMemberReadAll: searching groups (reviewer picker).
 	ScopeGroupMemberReadAll = "GroupMember.Read.All"
+	// ScopeDelegatedAdminRelationshipReadAll: a partner's GDAP customers,
+	// relationships and access assignments (docs/entra.md I). Asked only by
+	// `consentwiz tenants` (TenantsScopes), never by a diagnosis.
+	ScopeDelegatedAdminRelationshipReadAll = "DelegatedAdminRelationship.Read.All"
 
 	// ScopePolicyReadWriteAuthorization: PATCH authorizationPolicy (relax-user-consent, classify-low).
 	ScopePolicyReadWriteAuthorization = "Policy.ReadWrite.Authorization"
@@ -84,6 +88,14 @@ const (
 	OpDeleteAppRoleAssignment       Op = "DeleteAppRoleAssignment"
 	OpDeleteClassification          Op = "DeleteClassification"
 	OpBatch                         Op = "Batch"
+
+	// GDAP, read in the partner's tenant (docs/entra.md I).
+	OpListDelegatedAdminCustomers         Op = "ListDelegatedAdminCustomers"
+	OpListDelegatedAdminRelationships     Op = "ListDelegatedAdminRelationships"
+	OpListDelegatedAdminAccessAssignments Op = "ListDelegatedAdminAccessAssignments"
+	// OpListMyGroups reads the same /me/transitiveMemberOf as OpListMyRoles
+	// and keeps the groups (the access containers of GDAP assignments).
+	OpListMyGroups Op = "ListMyGroups"
 )
 
 // Endpoint is one (method, path) the client can send, with the scopes it needs.
@@ -139,6 +151,12 @@ var endpoints = []Endpoint{
 	{OpDeleteClassification, "DELETE", "/servicePrincipals/{id}/delegatedPermissionClassifications/{id}", []string{ScopePolicyReadWritePermissionGrant}, true},
 	// $batch carries the union of its items' scopes.
 	{OpBatch, "POST", "/$batch", nil, false},
+	// GDAP (docs/entra.md I): DelegatedAdminRelationship.Read.All is the least
+	// privileged delegated permission of all three lists.
+	{OpListDelegatedAdminCustomers, "GET", "/tenantRelationships/delegatedAdminCustomers", []string{ScopeDelegatedAdminRelationshipReadAll}, false},
+	{OpListDelegatedAdminRelationships, "GET", "/tenantRelationships/delegatedAdminRelationships", []string{ScopeDelegatedAdminRelationshipReadAll}, false},
+	{OpListDelegatedAdminAccessAssignments, "GET", "/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", []string{ScopeDelegatedAdminRelationshipReadAll}, false},
+	{OpListMyGroups, "GET", "/me/transitiveMemberOf", []string{ScopeDirectoryReadAll}, false},
 }
 
 // SnapshotOps are the operations a diagnosis (graph.Client.Snapshot) reads.
@@ -151,6 +169,15 @@ var SnapshotOps = []Op{
 
 // ReadScopes is every scope a diagnosis (Snapshot) needs; sign-in can request them up front.
 var ReadScopes = ScopesForOps(SnapshotOps...)
+
+// TenantsOps are the operations `consentwiz tenants` reads in the partner's
+// tenant (graph.Client.PartnerSnapshot).
+var TenantsOps = []Op{OpListDelegatedAdminCustomers, OpListDelegatedAdminRelationships,
+	OpListDelegatedAdminAccessAssignments, OpListMyGroups}
+
+// TenantsScopes is every scope TenantsOps need: asked for `consentwiz tenants`
+// (and `--tenants` runs that list the customers) only.
+var TenantsScopes = ScopesForOps(TenantsOps...)
 
 // Endpoints returns a copy of the table of every request the client can send.
 func Endpoints() []Endpoint {

@@ -247,3 +247,66 @@ func (o Organization) DefaultDomain() string {
 	}
 	return ""
 }
+
+// GDAP: a partner's delegated admin relationships with its customers
+// (docs/entra.md I). These are read in the partner's tenant.
+
+// DelegatedAdminCustomer is a customer tenant with at least one active
+// delegated admin relationship (GET /tenantRelationships/delegatedAdminCustomers).
+type DelegatedAdminCustomer struct {
+	ID          string `json:"id"`
+	TenantID    string `json:"tenantId"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
+// DelegatedAdminRelationship is one GDAP relationship
+// (GET /tenantRelationships/delegatedAdminRelationships). Its AccessDetails are
+// the roles the relationship grants; a partner user holds them only through
+// the relationship's access assignments (docs/entra.md I).
+type DelegatedAdminRelationship struct {
+	ID                   string                                        `json:"id"`
+	DisplayName          string                                        `json:"displayName,omitempty"`
+	Status               string                                        `json:"status,omitempty"`
+	Customer             DelegatedAdminRelationshipCustomerParticipant `json:"customer"`
+	AccessDetails        DelegatedAdminAccessDetails                   `json:"accessDetails"`
+	Duration             string                                        `json:"duration,omitempty"`
+	AutoExtendDuration   string                                        `json:"autoExtendDuration,omitempty"`
+	CreatedDateTime      string                                        `json:"createdDateTime,omitempty"`
+	ActivatedDateTime    string                                        `json:"activatedDateTime,omitempty"`
+	EndDateTime          string                                        `json:"endDateTime,omitempty"`
+	LastModifiedDateTime string                                        `json:"lastModifiedDateTime,omitempty"`
+}
+
+// DelegatedAdminRelationshipCustomerParticipant names a relationship's customer.
+type DelegatedAdminRelationshipCustomerParticipant struct {
+	TenantID    string `json:"tenantId"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
+// DelegatedAdminAccessDetails lists Entra roles by role template id.
+type DelegatedAdminAccessDetails struct {
+	UnifiedRoles []UnifiedRole `json:"unifiedRoles"`
+}
+
+// UnifiedRole is one role of a GDAP relationship or access assignment.
+type UnifiedRole struct {
+	RoleDefinitionID string `json:"roleDefinitionId"`
+}
+
+// DelegatedAdminAccessAssignment gives the members of a security group of the
+// partner's tenant (the access container) roles in the customer's tenant
+// (GET /tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments).
+type DelegatedAdminAccessAssignment struct {
+	ID                   string                        `json:"id"`
+	Status               string                        `json:"status,omitempty"`
+	AccessContainer      DelegatedAdminAccessContainer `json:"accessContainer"`
+	AccessDetails        DelegatedAdminAccessDetails   `json:"accessDetails"`
+	CreatedDateTime      string                        `json:"createdDateTime,omitempty"`
+	LastModifiedDateTime string                        `json:"lastModifiedDateTime,omitempty"`
+}
+
+// DelegatedAdminAccessContainer is the group an access assignment is for.
+type DelegatedAdminAccessContainer struct {
+	AccessContainerID   string `json:"accessContainerId"`
+	AccessContainerType string `json:"accessContainerType"` // securityGroup
+}

@@ -35,6 +35,7 @@ type authFlow struct {
 	// after sign-in
 	userID     string
 	userTenant *Tenant
+	visitor    *subject // a user of another tenant signed in: a guest or a delegated admin (msp_auth.go)
 	expires    time.Time
 }
 
@@ -241,17 +242,21 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	}
 	if action == "signin" {
 		login := strings.TrimSpace(f.Get("login"))
-		t, u := s.userTenant(fl.tenant, login)
+		t, u, visitor, code, msg := s.signInUser(fl.tenant, login, fl.app, fl.norm)
+		if code != 0 {
+			s.renderSignIn(w, r, fl, code, msg)
+			return
+		}
 		if u == nil {
 			s.renderSignIn(w, r, fl, 50034, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory. To sign into this application, the account must be added to the directory.", login))
 			return
 		}
 		s.mu.Lock()
-		fl.userID, fl.userTenant = u.ID, t
+		fl.userID, fl.userTenant, fl.visitor = u.ID, t, visitor
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	t, userID := fl.userTenant, fl.userID
+	t, userID, visitor := fl.userTenant, fl.userID, fl.visitor
 	s.mu.Unlock()
 	if t == nil {
 		s.renderSignIn(w, r, fl, 50058, "AADSTS50058: A silent sign-in request was sent but no user is signed in.")
@@ -259,8 +264,14 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	}
 	t.mu.Lock()
 	u := t.users[userID]
-	// Every client needs consent, the sign-in client included (docs/entra.md 0).
-	out := t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
+	var out SignInOutcome
+	if visitor != nil && visitor.foreign != nil {
+		// A delegated admin: the client is consented there (foreignSignIn).
+		u, out = visitor.foreign, SignInOutcome{Result: ResultGranted}
+	} else {
+		// Every client needs consent, the sign-in client included (docs/entra.md 0).
+		out = t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
+	}
 	switch {
 	case action == "accept" && out.Result == ResultConsentPrompt:
 		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, rolesOrgConsent)
@@ -289,7 +300,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 		s.mu.Lock()
 		s.auth.codes[code] = &authCode{tenant: t, userID: userID, clientID: fl.app.AppID, redirectURI: fl.redirectURI,
 			challenge: fl.challenge, method: fl.method, requested: fl.requested, norm: fl.norm, nonce: fl.nonce,
-			expires: s.now().Add(10 * time.Minute)}
+			expires: s.now().Add(10 * time.Minute), visitor: visitor}
 		s.mu.Unlock()
 		s.deliver(w, fl, url.Values{"code": {code}})
 	case ResultConsentPrompt:

@@ -61,12 +61,20 @@ type accessToken struct {
 	clientID string
 	scopes   []string
 	expires  time.Time
+	// foreign is a partner's delegated admin (GDAP) in tenant: not in its
+	// directory, holding the roles GDAP gives (msp.go). nil for members and guests.
+	foreign *simUser
 }
 
+// refreshToken belongs to the user's home tenant and user; it may be
+// redeemed for another tenant where the user has access (msp_auth.go).
 type refreshToken struct {
 	tenant   *Tenant
 	userID   string
 	clientID string
+	// mfa are the tenants (ids) where the user completed multi-factor
+	// authentication in an interactive sign-in; the session carries it.
+	mfa []string
 }
 
 type authCode struct {
@@ -77,6 +85,7 @@ type authCode struct {
 	requested, norm       []string
 	nonce                 string
 	expires               time.Time
+	visitor               *subject // a user of another tenant signed in (msp_auth.go)
 }
 
 type deviceCode struct {
@@ -90,6 +99,7 @@ type deviceCode struct {
 	autoTried            bool
 	approvedTenant       *Tenant
 	userID               string
+	visitor              *subject // a user of another tenant approved it (msp_auth.go)
 }
 
 func randToken(prefix string, n int) string {

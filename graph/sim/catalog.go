@@ -172,6 +172,9 @@ func graphScopes() []entra.PermissionScope {
 		scope("a197cdc4-a8e8-4d49-9d35-4ca7c83887b4", "DelegatedPermissionGrant.Read.All", "Admin", "Read delegated permission grants"),
 		scope("41ce6ca6-6826-4807-84f1-1c82854f7ee5", "DelegatedPermissionGrant.ReadWrite.All", "Admin", "Manage all delegated permission grants"),
 		scope("84bccea3-f856-4a8a-967b-dbe0a3d53a64", "AppRoleAssignment.ReadWrite.All", "Admin", "Manage app permission grants and app role assignments"),
+		// GDAP (docs/entra.md I); admin consent required (permissions reference).
+		scope("0c0064ea-477b-4130-82a5-4c2cc4ff68aa", "DelegatedAdminRelationship.Read.All", "Admin", "Read Delegated Admin relationships with customers"),
+		scope("885f682f-a990-4bad-a642-36736a74b0c7", "DelegatedAdminRelationship.ReadWrite.All", "Admin", "Manage Delegated Admin relationships with customers"),
 	}
 }
 

@@ -137,20 +137,25 @@ func (s *Server) userTenant(fixed *Tenant, upn string) (*Tenant, *simUser) {
 // forOrg and the user may tick that box). A user who may not consent blocks
 // the device code: its poll then ends with AADSTS65001.
 func (s *Server) approveDevice(dc *deviceCode, upn string, forOrg bool) error {
-	t, u := s.userTenant(dc.tenant, upn)
+	t, u, visitor, code, msg := s.signInUser(dc.tenant, upn, s.catalog.get(dc.clientID), dc.norm)
+	if code != 0 {
+		return fmt.Errorf("%s", msg)
+	}
 	if u == nil {
 		return fmt.Errorf("AADSTS50034: The user account %s does not exist in the directory", upn)
 	}
-	if out := s.clientConsent(t, u, dc.clientID, dc.norm, forOrg); out.Result != ResultGranted {
-		s.blockDevice(dc)
-		return fmt.Errorf("%s", out.Message)
+	if visitor == nil || visitor.foreign == nil { // a delegated admin's client is consented (foreignSignIn)
+		if out := s.clientConsent(t, u, dc.clientID, dc.norm, forOrg); out.Result != ResultGranted {
+			s.blockDevice(dc)
+			return fmt.Errorf("%s", out.Message)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if dc.status != "pending" {
 		return fmt.Errorf("sim: device code is %s", dc.status)
 	}
-	dc.status, dc.approvedTenant, dc.userID = "approved", t, u.ID
+	dc.status, dc.approvedTenant, dc.userID, dc.visitor = "approved", t, u.ID, visitor
 	return nil
 }
 
@@ -218,13 +223,18 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusBadRequest, "devicelogin", d)
 		return
 	}
-	t, u := s.userTenant(dc.tenant, login)
+	a := s.catalog.get(dc.clientID)
+	t, u, visitor, refused, msg := s.signInUser(dc.tenant, login, a, dc.norm)
+	if refused != 0 {
+		d.Code, d.Message = refused, msg
+		render(w, http.StatusBadRequest, "devicelogin", d)
+		return
+	}
 	if u == nil {
 		d.Code, d.Message = 50034, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login)
 		render(w, http.StatusBadRequest, "devicelogin", d)
 		return
 	}
-	a := s.catalog.get(dc.clientID)
 	s.appView(&d, t, a)
 	d.User = u.UserPrincipalName
 	switch f.Get("action") {
@@ -242,7 +252,10 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		d.ID, d.Heading, d.Message = "device-declined", "Sign-in declined", "You declined the sign-in. You may now close this window."
 		render(w, http.StatusOK, "done", d)
 	default:
-		out := s.clientEvaluate(t, u, dc.clientID, dc.norm)
+		out := SignInOutcome{Result: ResultGranted} // a delegated admin: the client is consented (foreignSignIn)
+		if visitor == nil || visitor.foreign == nil {
+			out = s.clientEvaluate(t, u, dc.clientID, dc.norm)
+		}
 		switch out.Result {
 		case ResultGranted:
 			d.Scopes = s.scopeViews(t, minusFold(dc.norm, oidcScopes))

@@ -10,6 +10,9 @@ import (
 // ---- directory: me, organization, users, groups ------------------------------------------
 
 func (g *greq) getMe(params) gresp {
+	if g.tok.foreign != nil {
+		return foreignMe(g.u)
+	}
 	return g.object(http.StatusOK, g.u.User, "users/$entity")
 }
 
@@ -18,6 +21,10 @@ func (g *greq) getMe(params) gresp {
 func (g *greq) userParam(p params) (*simUser, *gresp) {
 	key, ok := p["user"]
 	if !ok {
+		if g.tok.foreign != nil {
+			r := foreignMe(g.u)
+			return nil, &r
+		}
 		return g.u, nil
 	}
 	u := g.t.users[key]

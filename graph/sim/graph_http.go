@@ -173,6 +173,9 @@ func (g *greq) one() gresp {
 		fault = &r
 	}
 	s.mu.Unlock()
+	if fault == nil {
+		fault = s.tenantFault(g.t) // throttling of this tenant alone (msp.go)
+	}
 	if fault != nil {
 		return *fault
 	}
@@ -180,6 +183,11 @@ func (g *greq) one() gresp {
 	defer g.t.mu.Unlock()
 	g.t.graphSeq++
 	g.u = g.t.users[g.tok.userID]
+	if g.tok.foreign != nil {
+		// A partner's delegated admin: not in the directory, holding the
+		// roles GDAP gives (msp_auth.go).
+		g.u = g.tok.foreign
+	}
 	if g.u == nil {
 		return gerr(http.StatusUnauthorized, "InvalidAuthenticationToken", "The user of the access token no longer exists.")
 	}

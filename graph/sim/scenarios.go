@@ -37,7 +37,12 @@ func ScenarioNames() []string {
 }
 
 // ScenarioDescription describes a scenario in one line ("" if unknown).
-func ScenarioDescription(name string) string { return scenarios[name].desc }
+func ScenarioDescription(name string) string {
+	if m, ok := multiTenantScenarios[name]; ok {
+		return m.desc
+	}
+	return scenarios[name].desc
+}
 
 var ownedResourceEntries = []string{
 	entra.OwnedResourceConsentPrefix + "microsoft-dynamically-managed-permissions-for-team",

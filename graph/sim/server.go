@@ -79,6 +79,9 @@ type Options struct {
 	IgnoreAuthorizationPolicyWrites bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Customers adds this many GDAP customers (locked-down, reachable) to
+	// the msp scenario, for many-tenant benchmarks (msp.go).
+	Customers int
 }
 
 // Faults are switches that make the simulated Graph misbehave. Counters count
@@ -128,6 +131,9 @@ type Server struct {
 	nbase    int
 
 	auth authState
+	// msp holds what spans tenants: GDAP relationships, guests, per-tenant
+	// Conditional Access and faults (msp.go).
+	msp mspState
 
 	faults Faults
 	stats  Stats
@@ -167,11 +173,23 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, catalog: newCatalog(), tenants: map[string]*Tenant{}, byDomain: map[string]*Tenant{}}
 	s.auth.init()
-	t, err := s.AddTenant(opts.Scenario)
+	// A multi-tenant scenario (msp.go) builds its primary tenant from a
+	// single-tenant one, then adds the others.
+	mt, multi := multiTenantScenarios[opts.Scenario]
+	primary := opts.Scenario
+	if multi {
+		primary = mt.primary
+	}
+	t, err := s.AddTenant(primary)
 	if err != nil {
 		return nil, err
 	}
 	s.primary = t
+	if multi {
+		if err := mt.build(s, t); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.makeCerts(); err != nil {
 		return nil, err
 	}
@@ -186,18 +204,30 @@ func (s *Server) now() time.Time { return s.opts.Now() }
 // AddTenant builds another tenant from a scenario (many-tenant tests). Its
 // domains are contoso2.com, contoso3.com, … and its users follow.
 func (s *Server) AddTenant(scenarioName string) (*Tenant, error) {
+	return s.AddTenantNamed(scenarioName, "", "")
+}
+
+// AddTenantNamed builds another tenant from a scenario, with the domains
+// base.onmicrosoft.com and base.com (default contoso, contoso2, …) and the
+// display name (default from base). base must be new to the server.
+func (s *Server) AddTenantNamed(scenarioName, base, displayName string) (*Tenant, error) {
 	sc, ok := scenarios[scenarioName]
 	if !ok {
-		return nil, fmt.Errorf("sim: unknown scenario %q (have %s)", scenarioName, strings.Join(ScenarioNames(), ", "))
+		return nil, fmt.Errorf("sim: unknown scenario %q (have %s)", scenarioName, strings.Join(append(ScenarioNames(), MultiTenantScenarioNames()...), ", "))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nbase++
-	base := "contoso"
-	if s.nbase > 1 {
-		base = fmt.Sprintf("contoso%d", s.nbase)
+	if base == "" {
+		base = "contoso"
+		if s.nbase > 1 {
+			base = fmt.Sprintf("contoso%d", s.nbase)
+		}
 	}
-	t := newTenant(s, scenarioName, fmt.Sprintf("%s#%d", scenarioName, s.nbase), "", nil)
+	if s.byDomain[base+".com"] != nil || s.byDomain[base+".onmicrosoft.com"] != nil {
+		return nil, fmt.Errorf("sim: a tenant with the domain %s.com exists", base)
+	}
+	t := newTenant(s, scenarioName, fmt.Sprintf("%s#%d", scenarioName, s.nbase), displayName, nil)
 	t.buildContoso(base)
 	sc.build(t)
 	if s.opts.RequireConsent {

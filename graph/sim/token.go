@@ -93,7 +93,7 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, f url.V
 		s.mu.Lock()
 		dc.status = "redeemed"
 		s.mu.Unlock()
-		s.issueTokens(w, r, dc.approvedTenant, dc.userID, clientID, dc.requested, dc.norm, "")
+		s.issueTokens(w, r, dc.subject(), clientID, dc.requested, dc.norm, "")
 	}
 }
 
@@ -130,15 +130,21 @@ func (s *Server) tokenAuthCode(w http.ResponseWriter, r *http.Request, f url.Val
 			return
 		}
 	}
-	s.issueTokens(w, r, c.tenant, c.userID, clientID, c.requested, c.norm, c.nonce)
+	s.issueTokens(w, r, c.subject(), clientID, c.requested, c.norm, c.nonce)
 }
 
 func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, f url.Values, app *App, segTenant *Tenant) {
 	s.mu.Lock()
 	rt := s.auth.refresh[f.Get("refresh_token")]
 	s.mu.Unlock()
-	if rt == nil || !strings.EqualFold(rt.clientID, app.AppID) || (segTenant != nil && segTenant != rt.tenant) {
+	if rt == nil || !strings.EqualFold(rt.clientID, app.AppID) {
 		aadError(w, http.StatusBadRequest, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid. The refresh token is invalid.", "")
+		return
+	}
+	if segTenant != nil && segTenant != rt.tenant {
+		// Another tenant than the user's home: a guest or a partner's
+		// delegated admin (docs/msal.md 2 WithTenantID; docs/entra.md I).
+		s.tokenRefreshElsewhere(w, r, f, app, rt, segTenant)
 		return
 	}
 	requested := strings.Fields(f.Get("scope"))
@@ -166,7 +172,7 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, f url.Valu
 		aadError(w, http.StatusBadRequest, "invalid_grant", 65001, notConsented(app), "consent_required")
 		return
 	}
-	s.issueTokens(w, r, t, rt.userID, app.AppID, requested, norm, "")
+	s.issueTokens(w, r, memberSubject(t, rt.userID, rt.mfa), app.AppID, requested, norm, "")
 }
 
 // notConsented is AADSTS65001's description (reference-error-codes.md:
@@ -175,27 +181,80 @@ func notConsented(a *App) string {
 	return fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", a.AppID, a.DisplayName)
 }
 
-// issueTokens answers a successful token request (MSAL.md 1 "Token endpoint success response").
-func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, t *Tenant, userID, clientID string, requested, norm []string, nonce string) {
-	t.mu.Lock()
-	u := t.users[userID]
-	var upn, name string
-	if u != nil {
-		upn, name = u.UserPrincipalName, u.DisplayName
+// subject is whom tokens are issued to: a member of the tenant, or a guest
+// or a partner's delegated admin (GDAP) whose home is another tenant.
+type subject struct {
+	t      *Tenant // the tenant the tokens are for
+	userID string  // the principal's object id in t (GDAP: the home user's id)
+	// foreign is the GDAP principal as t's Graph sees it (msp.go); nil when
+	// the principal is in t's directory.
+	foreign    *simUser
+	home       *Tenant // the user's home tenant (t for members)
+	homeUserID string
+	mfa        []string // see refreshToken.mfa
+}
+
+// memberSubject is a member of t, with the MFA the session carries.
+func memberSubject(t *Tenant, userID string, mfa []string) subject {
+	return subject{t: t, userID: userID, home: t, homeUserID: userID, mfa: mfa}
+}
+
+// subject of an approved device code: an interactive sign-in, so MFA is done
+// in the tenant signed in to.
+func (dc *deviceCode) subject() subject {
+	if dc.visitor != nil {
+		return *dc.visitor
 	}
-	t.mu.Unlock()
-	if u == nil {
+	return memberSubject(dc.approvedTenant, dc.userID, []string{dc.approvedTenant.id})
+}
+
+// subject of an authorization code (an interactive sign-in, as above).
+func (c *authCode) subject() subject {
+	if c.visitor != nil {
+		return *c.visitor
+	}
+	return memberSubject(c.tenant, c.userID, []string{c.tenant.id})
+}
+
+// issueTokens answers a successful token request (MSAL.md 1 "Token endpoint
+// success response"). The id_token and access token name the principal in
+// sub.t; client_info and the refresh token name the home account, as Entra
+// does for guests and GDAP (docs/msal.md 2 "WithTenantID").
+func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, sub subject, clientID string, requested, norm []string, nonce string) {
+	t := sub.t
+	var upn, name string
+	found := false
+	if sub.foreign != nil {
+		upn, name, found = sub.foreign.UserPrincipalName, sub.foreign.DisplayName, true
+	} else {
+		t.mu.Lock()
+		if u := t.users[sub.userID]; u != nil {
+			upn, name, found = u.UserPrincipalName, u.DisplayName, true
+		}
+		t.mu.Unlock()
+	}
+	if !found {
 		aadError(w, http.StatusBadRequest, "invalid_grant", 50034, "The user account does not exist in the directory.", "")
 		return
 	}
+	signInName := upn
+	if sub.home != t {
+		// A guest signs in with their home account's name.
+		sub.home.mu.Lock()
+		if hu := sub.home.users[sub.homeUserID]; hu != nil {
+			signInName = hu.UserPrincipalName
+		}
+		sub.home.mu.Unlock()
+	}
 	now := s.now()
 	life := s.opts.TokenLifetime
-	at := &accessToken{tenant: t, userID: userID, upn: upn, clientID: clientID, scopes: append([]string(nil), norm...), expires: now.Add(life)}
+	at := &accessToken{tenant: t, userID: sub.userID, upn: upn, clientID: clientID, scopes: append([]string(nil), norm...),
+		expires: now.Add(life), foreign: sub.foreign}
 	atStr := randToken("simAT.", 32)
 	rtStr := randToken("simRT.", 32)
 	s.mu.Lock()
 	s.auth.tokens[atStr] = at
-	s.auth.refresh[rtStr] = &refreshToken{tenant: t, userID: userID, clientID: clientID}
+	s.auth.refresh[rtStr] = &refreshToken{tenant: sub.home, userID: sub.homeUserID, clientID: clientID, mfa: sub.mfa}
 	s.auth.issued++
 	if s.auth.issued%256 == 0 {
 		s.auth.sweep(now)
@@ -215,8 +274,12 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, t *Tenant, 
 	}
 	claims := map[string]any{
 		"aud": clientID, "iss": baseURL(r) + "/" + t.id + "/v2.0", "iat": now.Unix(), "nbf": now.Unix(),
-		"exp": now.Add(time.Hour).Unix(), "name": name, "oid": userID, "preferred_username": upn,
-		"sub": pairwiseSub(userID, clientID), "tid": t.id, "ver": "2.0",
+		"exp": now.Add(time.Hour).Unix(), "name": name, "oid": sub.userID, "preferred_username": signInName,
+		"sub": pairwiseSub(sub.userID, clientID), "tid": t.id, "ver": "2.0",
+	}
+	if sub.home != t {
+		// The identity provider of a user from another tenant (access-token-claims-reference: idp).
+		claims["idp"] = baseURL(r) + "/" + sub.home.id + "/"
 	}
 	if nonce != "" {
 		claims["nonce"] = nonce
@@ -224,7 +287,7 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, t *Tenant, 
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type": "Bearer", "scope": strings.Join(echo, " "), "expires_in": exp, "ext_expires_in": exp,
 		"access_token": atStr, "refresh_token": rtStr, "id_token": unsignedJWT(claims),
-		"client_info": b64json(map[string]string{"uid": userID, "utid": t.id}),
+		"client_info": b64json(map[string]string{"uid": sub.homeUserID, "utid": sub.home.id}),
 	})
 }
 
