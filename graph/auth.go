@@ -85,6 +85,9 @@ type Authenticator struct {
 	// name is the signed-in user's display name from the last id token (MSAL's
 	// Account never carries it).
 	name string
+	// tenantAccounts are other accounts that signed in to one tenant alone
+	// (StartDeviceCodeIn, SignInBrowserIn), by lower-case tenant.
+	tenantAccounts map[string]public.Account
 }
 
 // NewAuthenticator builds the MSAL public client for cfg.
@@ -130,6 +133,8 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 type DeviceLogin struct {
 	a  *Authenticator
 	dc public.DeviceCode
+	// tenant is set for a sign-in to one tenant alone (StartDeviceCodeIn).
+	tenant string
 }
 
 // StartDeviceCode asks the authority for a device code. Show Info to the user,
@@ -154,6 +159,9 @@ func (d *DeviceLogin) Wait(ctx context.Context) (Account, error) {
 	res, err := d.dc.AuthenticationResult(ctx)
 	if err != nil {
 		return Account{}, describeAuthError(err)
+	}
+	if d.tenant != "" {
+		return d.a.rememberTenant(d.tenant, res), nil
 	}
 	return d.a.remember(res), nil
 }
@@ -193,14 +201,18 @@ func (a *Authenticator) Resume(ctx context.Context) (Account, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// A shared cache may hold several admins and tenants: take the account of
-	// this tenant, and none rather than another tenant's.
+	// this tenant, and none rather than another tenant's. One account has an
+	// entry per tenant it got tokens in (TenantToken): prefer its home entry,
+	// whose object id is its own (a guest's differs elsewhere).
 	var acct public.Account
-	found := false
+	found, home := false, false
 	for _, c := range accts {
 		if a.cfg.Tenant == "" || a.cfg.Tenant == "organizations" || a.cfg.Tenant == "common" ||
 			strings.EqualFold(c.Realm, a.cfg.Tenant) || strings.EqualFold(a.toAccountLocked(c).TenantID, a.cfg.Tenant) {
-			acct, found = c, true
-			break
+			isHome := strings.EqualFold(c.Realm, a.toAccountLocked(c).TenantID) || isMultiTenant(c.Realm)
+			if !found || (isHome && !home && c.HomeAccountID == acct.HomeAccountID) {
+				acct, found, home = c, true, isHome
+			}
 		}
 	}
 	if !found {
