@@ -1,0 +1,375 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Many tenants with one sign-in (MSPs, vendor support): the outcome of each
+// tenant of a `check --tenants` / `scan --tenants` run, the summary line, and
+// the customers `consentwiz tenants` lists from the partner's GDAP
+// relationships (docs/entra.md I).
+
+// TenantOutcome is how one tenant of a many-tenant run ended.
+type TenantOutcome string
+
+// Tenant outcomes.
+const (
+	// OutcomeOK: read and diagnosed; nothing blocks users.
+	OutcomeOK TenantOutcome = "ok"
+	// OutcomeBlocked: read and diagnosed; users are blocked.
+	OutcomeBlocked TenantOutcome = "blocked"
+	// OutcomeUnknown: read, but a part that decides what users see could not be.
+	OutcomeUnknown TenantOutcome = "unknown"
+	// OutcomeNeedsSignIn: the shared sign-in does not reach the tenant; it
+	// needs its own (MFA there, no GDAP role, no consent, …).
+	OutcomeNeedsSignIn TenantOutcome = "needs-sign-in"
+	// OutcomeThrottled: Microsoft Graph kept answering 429 after the retries.
+	OutcomeThrottled TenantOutcome = "throttled"
+	// OutcomeError: anything else that stopped the tenant's check.
+	OutcomeError TenantOutcome = "error"
+)
+
+// TenantResult is one tenant's outcome with its reason: a line of a
+// many-tenant run.
+type TenantResult struct {
+	// Tenant is the tenant as given (sanitized); TenantID and Name when known.
+	Tenant   string        `json:"tenant"`
+	TenantID string        `json:"tenantId,omitempty"`
+	Name     string        `json:"name,omitempty"`
+	Outcome  TenantOutcome `json:"outcome"`
+	// Reason says why, in a few words (for blocked: what users see).
+	Reason string `json:"reason,omitempty"`
+	// Code is the AADSTS code of a needs-sign-in outcome (0 when none).
+	Code int `json:"code,omitempty"`
+}
+
+// decisiveParts are the snapshot parts that decide what users see (ok or
+// blocked); the others (who signed in, their roles, the workflow, pending
+// requests) change the fixes, not the outcome.
+func decisiveParts(d Diagnosis) []string {
+	parts := []string{entra.PartAuthorization, entra.PartApp, entra.PartAppGrants, entra.PartAppRoles, entra.PartGraphSP}
+	switch d.UserConsent.Setting {
+	case ConsentMicrosoftManaged:
+		parts = append(parts, entra.PartManagedExcludes)
+	case ConsentLow:
+		parts = append(parts, entra.PartClassifications)
+	}
+	return parts
+}
+
+// OutcomeOf is the outcome of a tenant that was read and diagnosed. errs
+// are the snapshot's failed parts (TenantSnapshot.Errors, may be nil): a
+// decisive part that could not be read makes the outcome unknown — or
+// throttled when Graph throttled it — even when the diagnosis says blocked,
+// since what users see then rests on a guess.
+func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, string) {
+	var unread []string
+	throttled := false
+	for _, p := range decisiveParts(d) {
+		for _, u := range d.Unreadable {
+			if u == p {
+				unread = append(unread, p)
+				if e := errs[p]; e != nil && e.Status == 429 {
+					throttled = true
+				}
+			}
+		}
+	}
+	switch {
+	case throttled:
+		return OutcomeThrottled, "Microsoft Graph is throttling reads of " + strings.Join(unread, ", ")
+	case len(unread) > 0:
+		return OutcomeUnknown, "could not read " + strings.Join(unread, ", ")
+	case d.Blocked:
+		reason := "users see " + ScreenTitle(d.UserScreen)
+		if d.UserScreen == ScreenNone || d.UserScreen == ScreenConsentPrompt {
+			reason = "the app is disabled in the tenant"
+		}
+		if d.Recommended != "" {
+			reason += "; recommended fix: " + string(d.Recommended)
+		}
+		return OutcomeBlocked, reason
+	}
+	return OutcomeOK, "users see " + ScreenTitle(d.UserScreen)
+}
+
+// OutcomeOfError is the outcome of a tenant whose check failed with err:
+// needs-sign-in (with the AADSTS code) when the shared sign-in does not
+// reach it, throttled when Graph kept answering 429, else error.
+func OutcomeOfError(err error) (TenantOutcome, string, int) {
+	var te *entra.TenantSignInError
+	var ae *entra.APIError
+	switch {
+	case err == nil:
+		return OutcomeError, "no result", 0
+	case errors.As(err, &te):
+		return OutcomeNeedsSignIn, te.Error(), te.Code
+	case errors.As(err, &ae) && ae.Status == 429:
+		reason := "Microsoft Graph kept answering 429 (too many requests)"
+		if ae.RetryAfter > 0 {
+			reason += fmt.Sprintf("; it asks to wait %s", ae.RetryAfter)
+		}
+		return OutcomeThrottled, reason, 0
+	case errors.Is(err, context.Canceled):
+		return OutcomeError, "cancelled", 0
+	case errors.Is(err, context.DeadlineExceeded):
+		return OutcomeError, "timed out", 0
+	}
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return OutcomeError, Sanitize(msg, 300), 0
+}
+
+// TenantSummary counts the outcomes of a many-tenant run. Errors counts
+// throttled tenants too; Throttled says how many of them were.
+type TenantSummary struct {
+	Tenants     int `json:"tenants"`
+	OK          int `json:"ok"`
+	Blocked     int `json:"blocked"`
+	Unknown     int `json:"unknown"`
+	NeedsSignIn int `json:"needsSignIn"`
+	Errors      int `json:"errors"`
+	Throttled   int `json:"throttled"`
+}
+
+// Add counts one outcome.
+func (s *TenantSummary) Add(o TenantOutcome) {
+	s.Tenants++
+	switch o {
+	case OutcomeOK:
+		s.OK++
+	case OutcomeBlocked:
+		s.Blocked++
+	case OutcomeUnknown:
+		s.Unknown++
+	case OutcomeNeedsSignIn:
+		s.NeedsSignIn++
+	case OutcomeThrottled:
+		s.Throttled++
+		s.Errors++
+	default:
+		s.Errors++
+	}
+}
+
+// SummarizeTenants counts the results' outcomes.
+func SummarizeTenants(results []TenantResult) TenantSummary {
+	var s TenantSummary
+	for _, r := range results {
+		s.Add(r.Outcome)
+	}
+	return s
+}
+
+// Line is the summary in one line, e.g. "12 tenants: 4 ok, 3 blocked,
+// 1 unknown, 2 need their own sign-in, 2 errors (1 throttled)".
+func (s TenantSummary) Line() string {
+	signIn := fmt.Sprintf("%d need their own sign-in", s.NeedsSignIn)
+	if s.NeedsSignIn == 1 {
+		signIn = "1 needs its own sign-in"
+	}
+	errs := plural(s.Errors, "error")
+	if s.Throttled > 0 {
+		errs += fmt.Sprintf(" (%d throttled)", s.Throttled)
+	}
+	return fmt.Sprintf("%s: %d ok, %d blocked, %d unknown, %s, %s",
+		plural(s.Tenants, "tenant"), s.OK, s.Blocked, s.Unknown, signIn, errs)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// ---- consentwiz tenants ---------------------------------------------------------
+
+// Customer tenant statuses in `consentwiz tenants`.
+const (
+	// CustomerReachable: you hold at least one role there through GDAP.
+	CustomerReachable = "reachable"
+	// CustomerNoRole: an active relationship, but none of its access
+	// assignments is for a group you are in: the partner sign-in gets no
+	// token there (AADSTS50020).
+	CustomerNoRole = "no-role"
+	// CustomerUnknown: the access assignments or your groups could not be read.
+	CustomerUnknown = "unknown"
+)
+
+// RoleRef is a directory role by template id, with its name when known.
+type RoleRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// RelationshipListing is one GDAP relationship of a customer.
+type RelationshipListing struct {
+	ID          string    `json:"id"`
+	DisplayName string    `json:"displayName"`
+	Status      string    `json:"status"`
+	EndDateTime string    `json:"endDateTime,omitempty"`
+	Roles       []RoleRef `json:"roles"`
+}
+
+// TenantListing is one customer tenant of `consentwiz tenants --json`.
+type TenantListing struct {
+	TenantID    string `json:"tenantId"`
+	DisplayName string `json:"displayName"`
+	// Domain is the customer's default domain, when known (the partner's
+	// lists do not give it; a check of the tenant does).
+	Domain string `json:"domain,omitempty"`
+	// Status is reachable, no-role or unknown.
+	Status        string                `json:"status"`
+	Relationships []RelationshipListing `json:"relationships"`
+	// RolesHeld are the roles you hold there: those of the active
+	// relationships' active access assignments for your groups.
+	RolesHeld []RoleRef `json:"rolesHeld"`
+}
+
+func roleRefs(ids []string) []RoleRef {
+	out := []RoleRef{}
+	for _, id := range ids {
+		out = append(out, RoleRef{ID: id, Name: entra.RoleNames[strings.ToLower(id)]})
+	}
+	return out
+}
+
+func roleIDs(d entra.DelegatedAdminAccessDetails) []string {
+	var ids []string
+	for _, r := range d.UnifiedRoles {
+		ids = append(ids, strings.ToLower(r.RoleDefinitionID))
+	}
+	return ids
+}
+
+func givesAccess(status string) bool {
+	return strings.EqualFold(status, entra.GDAPStatusActive) || strings.EqualFold(status, entra.GDAPStatusExpiring)
+}
+
+// ListTenants turns a partner snapshot into the customer tenants, sorted by
+// name: every customer of the customers list (or, when that list could not
+// be read, of an active relationship), with its relationships and the roles
+// you hold there. A role counts when an active relationship grants it and an
+// active access assignment of that relationship gives it to a group you are
+// in (docs/entra.md I). Names are sanitized.
+func ListTenants(p entra.PartnerSnapshot) []TenantListing {
+	byID := map[string]*TenantListing{}
+	var order []string
+	add := func(id, name string) *TenantListing {
+		key := strings.ToLower(id)
+		if t := byID[key]; t != nil {
+			if t.DisplayName == "" {
+				t.DisplayName = Sanitize(name, 256)
+			}
+			return t
+		}
+		t := &TenantListing{TenantID: Sanitize(id, 64), DisplayName: Sanitize(name, 256), Relationships: []RelationshipListing{}, RolesHeld: []RoleRef{}}
+		byID[key] = t
+		order = append(order, key)
+		return t
+	}
+	for _, c := range p.Customers {
+		id := c.TenantID
+		if id == "" {
+			id = c.ID
+		}
+		add(id, c.DisplayName)
+	}
+	customersRead := p.Errors[entra.PartCustomers] == nil
+	mine := map[string]bool{}
+	for _, g := range p.MyGroupIDs {
+		mine[strings.ToLower(g)] = true
+	}
+	groupsRead := p.Errors[entra.PartMyGroups] == nil
+	held := map[string][]string{}
+	unknown := map[string]bool{}
+	for _, r := range p.Relationships {
+		key := strings.ToLower(r.Customer.TenantID)
+		t := byID[key]
+		if t == nil {
+			if customersRead || !givesAccess(r.Status) {
+				continue // not a customer you can reach
+			}
+			t = add(r.Customer.TenantID, r.Customer.DisplayName)
+		}
+		t.Relationships = append(t.Relationships, RelationshipListing{ID: Sanitize(r.ID, 128), DisplayName: Sanitize(r.DisplayName, 256),
+			Status: Sanitize(r.Status, 64), EndDateTime: Sanitize(r.EndDateTime, 64), Roles: roleRefs(roleIDs(r.AccessDetails))})
+		if !givesAccess(r.Status) {
+			continue
+		}
+		if !groupsRead || p.Errors[entra.PartAssignmentsPrefix+r.ID] != nil {
+			unknown[key] = true
+			continue
+		}
+		granted := roleIDs(r.AccessDetails)
+		for _, a := range p.Assignments[r.ID] {
+			if !strings.EqualFold(a.Status, entra.AccessAssignmentActive) || !mine[strings.ToLower(a.AccessContainer.AccessContainerID)] {
+				continue
+			}
+			for _, id := range roleIDs(a.AccessDetails) {
+				if slices.Contains(granted, id) && !slices.Contains(held[key], id) {
+					held[key] = append(held[key], id)
+				}
+			}
+		}
+	}
+	out := make([]TenantListing, 0, len(order))
+	for _, key := range order {
+		t := byID[key]
+		ids := held[key]
+		sort.Strings(ids)
+		t.RolesHeld = roleRefs(ids)
+		switch {
+		case len(ids) > 0:
+			t.Status = CustomerReachable
+		case unknown[key]:
+			t.Status = CustomerUnknown
+		default:
+			t.Status = CustomerNoRole
+		}
+		out = append(out, *t)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := strings.ToLower(out[i].DisplayName), strings.ToLower(out[j].DisplayName)
+		if a != b {
+			return a < b
+		}
+		return out[i].TenantID < out[j].TenantID
+	})
+	return out
+}
+
+// AsDelegatedAdmin completes a snapshot of a customer's tenant read by a
+// partner's delegated admin (GDAP): the customer's directory has no user
+// object for them, so /me and their roles cannot be read there. When those
+// parts failed, the signed-in account (me) and the roles GDAP gives them
+// there (TenantListing.RolesHeld) stand in, so the diagnosis knows which
+// fixes they can do.
+func AsDelegatedAdmin(s entra.TenantSnapshot, me entra.User, roles []RoleRef) entra.TenantSnapshot {
+	errs := map[string]*entra.APIError{}
+	for k, v := range s.Errors {
+		errs[k] = v
+	}
+	if errs[entra.PartMe] != nil && me.UserPrincipalName != "" {
+		s.Me = me
+		delete(errs, entra.PartMe)
+	}
+	if errs[entra.PartMyRoles] != nil && len(roles) > 0 {
+		s.MyRoles = nil
+		for _, r := range roles {
+			s.MyRoles = append(s.MyRoles, entra.DirectoryRole{DisplayName: r.Name, RoleTemplateID: r.ID})
+		}
+		delete(errs, entra.PartMyRoles)
+	}
+	s.Errors = errs
+	return s
+}

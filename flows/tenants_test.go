@@ -1,0 +1,248 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOutcomeOfDiagnosis(t *testing.T) {
+	blocked := Diagnosis{Blocked: true, UserScreen: ScreenNeedAdminApproval, Recommended: FixAdminLink,
+		UserConsent: UserConsentInfo{Setting: ConsentDisabled}, Unreadable: []string{}}
+	ok := Diagnosis{UserScreen: ScreenNone, UserConsent: UserConsentInfo{Setting: ConsentDisabled}, Unreadable: []string{}}
+	cases := []struct {
+		name   string
+		d      Diagnosis
+		errs   map[string]*entra.APIError
+		want   TenantOutcome
+		reason string
+	}{
+		{"blocked", blocked, nil, OutcomeBlocked, `users see "Need admin approval" (AADSTS90094); recommended fix: admin-link`},
+		{"ok", ok, nil, OutcomeOK, "users see no prompt: the app connects"},
+		// Who signed in and their roles do not decide what users see.
+		{"roles unreadable", with(ok, entra.PartMe, entra.PartMyRoles, entra.PartPendingRequests), nil, OutcomeOK, ""},
+		// The policy does: a diagnosis resting on it is a guess.
+		{"policy unreadable", with(blocked, entra.PartAuthorization), nil, OutcomeUnknown, "could not read authorizationPolicy"},
+		{"policy throttled", with(blocked, entra.PartAuthorization), map[string]*entra.APIError{entra.PartAuthorization: {Status: 429}},
+			OutcomeThrottled, "throttling"},
+		// The managed policy's excludes matter under the managed setting only.
+		{"excludes, setting disabled", with(ok, entra.PartManagedExcludes), nil, OutcomeOK, ""},
+		{"excludes, managed", withSetting(with(ok, entra.PartManagedExcludes), ConsentMicrosoftManaged), nil, OutcomeUnknown, "managedExcludes"},
+		{"disabled app", Diagnosis{Blocked: true, UserScreen: ScreenNone}, nil, OutcomeBlocked, "the app is disabled"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, reason := OutcomeOf(c.d, c.errs)
+			if got != c.want || !strings.Contains(reason, c.reason) {
+				t.Errorf("OutcomeOf = %s %q, want %s containing %q", got, reason, c.want, c.reason)
+			}
+		})
+	}
+}
+
+func with(d Diagnosis, unreadable ...string) Diagnosis {
+	d.Unreadable = append(append([]string{}, d.Unreadable...), unreadable...)
+	return d
+}
+
+func withSetting(d Diagnosis, setting string) Diagnosis {
+	d.UserConsent.Setting = setting
+	return d
+}
+
+func TestOutcomeOfError(t *testing.T) {
+	mfa := &entra.TenantSignInError{TenantID: "t1", Code: 50076, OAuthError: "interaction_required",
+		Reason: entra.SignInReason(50076, "interaction_required")}
+	cases := []struct {
+		err    error
+		want   TenantOutcome
+		reason string
+		code   int
+	}{
+		{mfa, OutcomeNeedsSignIn, "needs its own sign-in: multi-factor authentication is required there (AADSTS50076)", 50076},
+		{fmt.Errorf("graph $batch: %w", mfa), OutcomeNeedsSignIn, "AADSTS50076", 50076},
+		{&entra.TenantSignInError{Code: 50020, Reason: entra.SignInReason(50020, "invalid_grant")}, OutcomeNeedsSignIn, "no access there", 50020},
+		{&entra.APIError{Status: 429, RetryAfter: 30 * time.Second}, OutcomeThrottled, "wait 30s", 0},
+		{&entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Method: "GET", Path: "/x"}, OutcomeError, "403", 0},
+		{context.Canceled, OutcomeError, "cancelled", 0},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), OutcomeError, "timed out", 0},
+		{errors.New("first line \x1b[2J\nsecond line"), OutcomeError, "first line", 0},
+		{nil, OutcomeError, "no result", 0},
+	}
+	for _, c := range cases {
+		got, reason, code := OutcomeOfError(c.err)
+		if got != c.want || !strings.Contains(reason, c.reason) || code != c.code {
+			t.Errorf("OutcomeOfError(%v) = %s %q %d, want %s %q %d", c.err, got, reason, code, c.want, c.reason, c.code)
+		}
+		if strings.ContainsAny(reason, "\x1b\n") {
+			t.Errorf("reason not sanitized: %q", reason)
+		}
+	}
+}
+
+func TestTenantSummaryLine(t *testing.T) {
+	var rs []TenantResult
+	for _, o := range []TenantOutcome{OutcomeOK, OutcomeOK, OutcomeBlocked, OutcomeUnknown, OutcomeNeedsSignIn,
+		OutcomeNeedsSignIn, OutcomeThrottled, OutcomeError, OutcomeOK, OutcomeBlocked, OutcomeBlocked, OutcomeOK} {
+		rs = append(rs, TenantResult{Outcome: o})
+	}
+	s := SummarizeTenants(rs)
+	want := TenantSummary{Tenants: 12, OK: 4, Blocked: 3, Unknown: 1, NeedsSignIn: 2, Errors: 2, Throttled: 1}
+	if s != want {
+		t.Errorf("summary %+v, want %+v", s, want)
+	}
+	if got := s.Line(); got != "12 tenants: 4 ok, 3 blocked, 1 unknown, 2 need their own sign-in, 2 errors (1 throttled)" {
+		t.Errorf("line %q", got)
+	}
+	one := SummarizeTenants([]TenantResult{{Outcome: OutcomeNeedsSignIn}})
+	if got := one.Line(); got != "1 tenant: 0 ok, 0 blocked, 0 unknown, 1 needs its own sign-in, 0 errors" {
+		t.Errorf("line %q", got)
+	}
+	b, _ := json.Marshal(s)
+	if string(b) != `{"tenants":12,"ok":4,"blocked":3,"unknown":1,"needsSignIn":2,"errors":2,"throttled":1}` {
+		t.Errorf("json %s", b)
+	}
+	r, _ := json.Marshal(TenantResult{Tenant: "adatum.com", TenantID: "t", Outcome: OutcomeNeedsSignIn, Reason: "r", Code: 50076})
+	if string(r) != `{"tenant":"adatum.com","tenantId":"t","outcome":"needs-sign-in","reason":"r","code":50076}` {
+		t.Errorf("result json %s", r)
+	}
+}
+
+const (
+	tFab  = "aaaaaaaa-0000-4000-8000-000000000001"
+	tLit  = "aaaaaaaa-0000-4000-8000-000000000002"
+	tAda  = "aaaaaaaa-0000-4000-8000-000000000003"
+	tTrey = "aaaaaaaa-0000-4000-8000-000000000004"
+	gMine = "bbbbbbbb-0000-4000-8000-000000000001"
+	gHelp = "bbbbbbbb-0000-4000-8000-000000000002"
+)
+
+func rel(id, tenant, name, status string, roles ...string) entra.DelegatedAdminRelationship {
+	return entra.DelegatedAdminRelationship{ID: id, DisplayName: "rel " + name, Status: status,
+		Customer:      entra.DelegatedAdminRelationshipCustomerParticipant{TenantID: tenant, DisplayName: name},
+		AccessDetails: details(roles...)}
+}
+
+func details(roles ...string) entra.DelegatedAdminAccessDetails {
+	d := entra.DelegatedAdminAccessDetails{}
+	for _, r := range roles {
+		d.UnifiedRoles = append(d.UnifiedRoles, entra.UnifiedRole{RoleDefinitionID: r})
+	}
+	return d
+}
+
+func assign(group, status string, roles ...string) entra.DelegatedAdminAccessAssignment {
+	return entra.DelegatedAdminAccessAssignment{ID: group + status, Status: status,
+		AccessContainer: entra.DelegatedAdminAccessContainer{AccessContainerID: group, AccessContainerType: "securityGroup"},
+		AccessDetails:   details(roles...)}
+}
+
+func partnerSnapshot() entra.PartnerSnapshot {
+	return entra.PartnerSnapshot{
+		Customers: []entra.DelegatedAdminCustomer{
+			{ID: tLit, TenantID: tLit, DisplayName: "Litware"},
+			{ID: tFab, TenantID: tFab, DisplayName: "Fabrikam\x1b]52;c;x\x07"},
+			{ID: tAda, TenantID: tAda, DisplayName: "Adatum"},
+		},
+		Relationships: []entra.DelegatedAdminRelationship{
+			rel("r1", tFab, "Fabrikam", "active", entra.RoleGlobalReader, entra.RolePrivilegedRoleAdmin),
+			rel("r2", tLit, "Litware", "active", entra.RoleGlobalReader),
+			rel("r3", tAda, "Adatum", "active", entra.RoleGlobalReader),
+			rel("r4", tTrey, "Trey", "terminated", entra.RoleGlobalReader),
+			rel("r5", tFab, "Fabrikam", "expired", entra.RoleGlobalAdmin),
+		},
+		Assignments: map[string][]entra.DelegatedAdminAccessAssignment{
+			// Global Administrator is assigned but not in the relationship: not held.
+			"r1": {assign(gMine, "active", entra.RoleGlobalReader, entra.RoleGlobalAdmin), assign(gMine, "pending", entra.RolePrivilegedRoleAdmin)},
+			"r2": {assign(gHelp, "active", entra.RoleGlobalReader)},
+		},
+		MyGroupIDs: []string{strings.ToUpper(gMine)},
+		Errors:     map[string]*entra.APIError{entra.PartAssignmentsPrefix + "r3": {Status: 503}},
+	}
+}
+
+func TestListTenants(t *testing.T) {
+	got := ListTenants(partnerSnapshot())
+	var names []string
+	for _, l := range got {
+		names = append(names, l.DisplayName)
+	}
+	// Sorted by name; the OSC 52 clipboard escape is gone.
+	if !reflect.DeepEqual(names, []string{"Adatum", "Fabrikam", "Litware"}) {
+		t.Fatalf("tenants %q", names)
+	}
+	ada, fab, lit := got[0], got[1], got[2]
+	if fab.Status != CustomerReachable || !reflect.DeepEqual(fab.RolesHeld, []RoleRef{{entra.RoleGlobalReader, "Global Reader"}}) {
+		t.Errorf("Fabrikam: %+v", fab)
+	}
+	if len(fab.Relationships) != 2 || fab.Relationships[1].Status != "expired" || len(fab.Relationships[0].Roles) != 2 {
+		t.Errorf("Fabrikam relationships: %+v", fab.Relationships)
+	}
+	if lit.Status != CustomerNoRole || len(lit.RolesHeld) != 0 {
+		t.Errorf("Litware: %+v", lit)
+	}
+	if ada.Status != CustomerUnknown {
+		t.Errorf("Adatum (assignments unreadable): %+v", ada)
+	}
+	// The JSON shape of `consentwiz tenants --json`.
+	b, _ := json.Marshal(lit)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for _, k := range []string{"tenantId", "displayName", "status", "relationships", "rolesHeld"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("no %q in %s", k, b)
+		}
+	}
+	if _, ok := m["domain"]; ok || m["rolesHeld"] == nil {
+		t.Errorf("domain should be omitted and rolesHeld [] when empty: %s", b)
+	}
+	// Without the customers list, the active relationships name the customers.
+	p := partnerSnapshot()
+	p.Customers = nil
+	p.Errors[entra.PartCustomers] = &entra.APIError{Status: 403}
+	got = ListTenants(p)
+	if len(got) != 3 || got[1].TenantID != tFab || got[1].Status != CustomerReachable {
+		t.Errorf("from relationships: %+v", got)
+	}
+	// Without your groups, no role can be told.
+	p = partnerSnapshot()
+	p.MyGroupIDs = nil
+	p.Errors[entra.PartMyGroups] = &entra.APIError{Status: 403}
+	for _, l := range ListTenants(p) {
+		if l.Status != CustomerUnknown {
+			t.Errorf("%s without groups: %s", l.DisplayName, l.Status)
+		}
+	}
+	if got := ListTenants(entra.PartnerSnapshot{}); got == nil || len(got) != 0 {
+		t.Errorf("empty snapshot: %#v", got)
+	}
+}
+
+func TestAsDelegatedAdmin(t *testing.T) {
+	snap := entra.TenantSnapshot{Errors: map[string]*entra.APIError{entra.PartMe: {Status: 404}, entra.PartMyRoles: {Status: 404},
+		entra.PartPendingRequests: {Status: 403}}}
+	me := entra.User{UserPrincipalName: "admin@contoso.com", DisplayName: "Adele"}
+	got := AsDelegatedAdmin(snap, me, []RoleRef{{entra.RoleCloudApplicationAdmin, "Cloud Application Administrator"}})
+	if got.Me != me || len(got.MyRoles) != 1 || got.MyRoles[0].RoleTemplateID != entra.RoleCloudApplicationAdmin {
+		t.Errorf("me %+v roles %+v", got.Me, got.MyRoles)
+	}
+	if len(got.Errors) != 1 || got.Errors[entra.PartPendingRequests] == nil || len(snap.Errors) != 3 {
+		t.Errorf("errors %v (input %v)", got.Errors, snap.Errors)
+	}
+	// Parts that were read stay as read.
+	read := entra.TenantSnapshot{Me: entra.User{UserPrincipalName: "guest#EXT#@x"}, MyRoles: []entra.DirectoryRole{{RoleTemplateID: entra.RoleGlobalReader}}}
+	if got := AsDelegatedAdmin(read, me, []RoleRef{{ID: entra.RoleGlobalAdmin}}); got.Me != read.Me || got.MyRoles[0].RoleTemplateID != entra.RoleGlobalReader {
+		t.Errorf("overwrote read parts: %+v", got)
+	}
+	// Through Diagnose: the delegated admin's roles decide who can grant.
+	d := Diagnose(&got, AppRef{ClientID: "11111111-1111-4111-8111-111111111111"})
+	if len(d.Roles) == 0 || !strings.Contains(strings.Join(d.Roles, ","), "Cloud Application Administrator") {
+		t.Errorf("diagnosis roles %v", d.Roles)
+	}
+}
