@@ -50,7 +50,7 @@ go test -count=1 -run 'TestChecklistViewBoundedByTenantSize' -v ./ui | grep -E '
 
 echo
 echo "== benchmarks (-benchtime=$BENCHTIME; BenchmarkCheckMany runs once)"
-go test -run '^$' -bench 'BenchmarkSnapshot' -benchmem -benchtime="$BENCHTIME" ./graph | tee "$tmp/graph.txt" | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkSnapshot|BenchmarkTenants200' -benchmem -benchtime="$BENCHTIME" ./graph | tee "$tmp/graph.txt" | grep -E '^Benchmark'
 go test -run '^$' -bench 'BenchmarkSanitizeLong' -benchmem -benchtime="$BENCHTIME" ./flows | grep -E '^Benchmark'
 go test -run '^$' -bench 'BenchmarkFirstFrame|BenchmarkView|BenchmarkUpdateKey|BenchmarkExplain|BenchmarkLink|BenchmarkCheck$' \
 	-benchmem -benchtime="$BENCHTIME" ./ui | grep -E '^Benchmark'
