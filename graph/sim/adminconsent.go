@@ -126,12 +126,20 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 		return
 	}
 	login := strings.TrimSpace(f.Get("login"))
-	t, u := s.userTenant(fl.tenant, login)
+	// A partner's delegated admin consents with the roles GDAP gives them
+	// there ([UNVERIFIED]: Microsoft documents pre-consent by a GDAP admin
+	// through Graph, docs/entra.md I, not through this page); the app they
+	// consent to need not be consented yet (no client check: norm nil).
+	t, u, _, refused, msg := s.signInUser(fl.tenant, login, fl.app, nil)
+	if refused != 0 {
+		s.renderAdminConsent(w, r, fl, msg)
+		return
+	}
 	if u == nil {
 		s.renderAdminConsent(w, r, fl, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login))
 		return
 	}
-	if err := t.adminConsent(u.ID, fl.app.AppID, fl.norm, fl.roles, fl.bfID, fl.static); err != nil {
+	if err := t.adminConsentAs(u, fl.app.AppID, fl.norm, fl.roles, fl.bfID, fl.static); err != nil {
 		d := pageData{User: u.UserPrincipalName, Code: err.code, Message: err.msg, Result: ResultNeedAdminApproval, Heading: "Need admin approval", Flow: fl.id, Action: r.URL.Path}
 		s.appView(&d, t, fl.app)
 		render(w, http.StatusForbidden, "blocked", d)
@@ -179,8 +187,16 @@ type consentErr struct {
 // grants the static permissions). A dynamic v2 consent adds its scopes.
 func (t *Tenant) adminConsent(userID, appID string, scopes, roles []string, bfID string, static bool) *consentErr {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	u := t.users[userID]
+	t.mu.Unlock()
+	return t.adminConsentAs(u, appID, scopes, roles, bfID, static)
+}
+
+// adminConsentAs is adminConsent by u, who may be a partner's delegated
+// admin holding GDAP roles (not in the directory, msp_auth.go).
+func (t *Tenant) adminConsentAs(u *simUser, appID string, scopes, roles []string, bfID string, static bool) *consentErr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	a := t.srv.catalog.get(appID)
 	if u == nil || a == nil {
 		return &consentErr{50034, "AADSTS50034: unknown user or app."}

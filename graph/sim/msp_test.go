@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	stderrors "errors"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -409,5 +410,30 @@ func TestMSPInteractiveBrowserSignInToCustomers(t *testing.T) {
 		public.WithOpenURL(opener(t, s, admin, nil)), public.WithRedirectURI("http://localhost:0"))
 	if err == nil || !strings.Contains(err.Error(), "50020") {
 		t.Errorf("no-role tenant: %v", err)
+	}
+}
+
+// The admin consent link of a customer, accepted by the partner admin: the
+// GDAP roles (Privileged Role Administrator) grant it; a partner user without
+// a role there is refused with AADSTS50020.
+func TestMSPAdminConsentLinkByTheDelegatedAdmin(t *testing.T) {
+	s := newSim(t, Options{Scenario: "msp"})
+	m := s.MSP()
+	c := noRedirect(s)
+	link := func(ten *Tenant) string {
+		return s.LoginURL() + "/" + ten.ID() + "/adminconsent?" + url.Values{"client_id": {TrackerRMSAppID}}.Encode()
+	}
+	p := get(t, c, link(m.NoRole))
+	if r := submit(t, c, p, "accept", url.Values{"login": {m.Partner.AdminUPN()}}); !strings.Contains(r.body, "AADSTS50020") {
+		t.Errorf("no-role tenant: %d %s", r.status, r.body)
+	}
+	p = get(t, c, link(m.LockedDown))
+	r := submit(t, c, p, "accept", url.Values{"login": {m.Partner.AdminUPN()}})
+	loc, _ := url.Parse(r.loc)
+	if r.status != 302 || loc.Query().Get("admin_consent") != "True" || loc.Query().Get("tenant") != m.LockedDown.ID() {
+		t.Fatalf("accept: %d %s %s", r.status, r.loc, r.body)
+	}
+	if out := m.LockedDown.UserSignIn(m.LockedDown.EndUserUPN(), TrackerRMSAppID, nil, ""); out.Result != ResultGranted {
+		t.Errorf("after the partner's consent: %+v", out)
 	}
 }
