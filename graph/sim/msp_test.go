@@ -122,7 +122,28 @@ func TestMSPRefusedTenants(t *testing.T) {
 			t.Errorf("%s: %s AADSTS%d, want %s AADSTS%d", c.t.DisplayName(), name, code, c.errName, c.code)
 		}
 	}
-	// An unknown tenant is not found (AADSTS90002), a refresh token of no user is refused.
+	// A relationship that expires gives no more access.
+	later, err := s.AddTenantNamed("granted", "fourthcoffee", "Fourth Coffee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.AddRelationship(m.Partner, later, Relationship{Roles: gdapRolesDefault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRelationshipStatus(id, "expired"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRelationshipStatus(id, "gone"); err == nil {
+		t.Error("unknown status accepted")
+	}
+	_, err = pca.AcquireTokenSilent(ctx(t), mspScopes, public.WithSilentAccount(acct), public.WithTenantID(later.ID()))
+	if err == nil {
+		t.Error("a token through an expired relationship")
+	} else if _, code := aadErr(t, err); code != 50020 {
+		t.Errorf("expired relationship: AADSTS%d", code)
+	}
+	// An unknown tenant is not found (AADSTS90002).
 	if _, err := pca.AcquireTokenSilent(ctx(t), mspScopes, public.WithSilentAccount(acct), public.WithTenantID("00000000-0000-0000-0000-00000000abcd")); err == nil {
 		t.Error("a token for an unknown tenant")
 	}
