@@ -130,7 +130,7 @@ func TestHandoffOffline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: global, Explanation: &e,
+				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: "contoso.com", Cloud: global}, Explanation: &e,
 					GeneratedAt: tGenerated, Version: "1.2.3"}
 			},
 			first: HandoffConsentLink,
@@ -168,7 +168,7 @@ func TestHandoffOffline(t *testing.T) {
 					t.Fatal(err)
 				}
 				e, _ := Explain(text)
-				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: ref.TenantHint}, Cloud: global, Explanation: &e, GeneratedAt: tGenerated}
+				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: ref.TenantHint, Cloud: global}, Explanation: &e, GeneratedAt: tGenerated}
 			},
 			first:    HandoffApproveRequest,
 			contains: []string{"My Pending", "fabrikam.com/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38"},
@@ -181,7 +181,7 @@ func TestHandoffOffline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return HandoffInput{App: ref, Tenant: TenantInfo{ID: "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", Domain: "contoso.com"}, Cloud: global, GeneratedAt: tGenerated, Version: "1.2.3"}
+				return HandoffInput{App: ref, Tenant: TenantInfo{ID: "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", Domain: "contoso.com", Cloud: global}, GeneratedAt: tGenerated, Version: "1.2.3"}
 			},
 			first: HandoffConsentLink,
 			contains: []string{
@@ -200,7 +200,7 @@ func TestHandoffOffline(t *testing.T) {
 		{
 			name: "profile",
 			input: func(t *testing.T) HandoffInput {
-				return HandoffInput{App: tracker(t), Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: global, GeneratedAt: tGenerated, Version: "1.2.3",
+				return HandoffInput{App: tracker(t), Tenant: TenantInfo{Domain: "contoso.com", Cloud: global}, GeneratedAt: tGenerated, Version: "1.2.3",
 					Notes: []string{"note: could not look up the tenant id; the link uses the domain, which works as well"}}
 			},
 			first: HandoffConsentLink,
@@ -213,7 +213,7 @@ func TestHandoffOffline(t *testing.T) {
 		{
 			name: "profile in usgov without tenant",
 			input: func(t *testing.T) HandoffInput {
-				return HandoffInput{App: tracker(t), Cloud: entra.Clouds["usgov"], GeneratedAt: tGenerated}
+				return HandoffInput{App: tracker(t), Tenant: TenantInfo{Cloud: entra.Clouds["usgov"]}, GeneratedAt: tGenerated}
 			},
 			first: HandoffConsentLink,
 			contains: []string{
@@ -226,7 +226,7 @@ func TestHandoffOffline(t *testing.T) {
 			name: "assignment error",
 			input: func(t *testing.T) HandoffInput {
 				e, _ := Explain("AADSTS50105 client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38")
-				return HandoffInput{App: AppRef{ClientID: tClient}, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: global, Explanation: &e, GeneratedAt: tGenerated}
+				return HandoffInput{App: AppRef{ClientID: tClient}, Tenant: TenantInfo{Domain: "contoso.com", Cloud: global}, Explanation: &e, GeneratedAt: tGenerated}
 			},
 			first:    HandoffAssignUsers,
 			contains: []string{"Add user/group", "Assignment required?"},
@@ -298,7 +298,7 @@ func TestHandoffScenarios(t *testing.T) {
 			}
 			app := fx.app(t)
 			d := Diagnose(fx.snap(), app)
-			h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: entra.Clouds["global"], Diagnosis: &d,
+			h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com", Cloud: entra.Clouds["global"]}, Diagnosis: &d,
 				GeneratedAt: tGenerated, Version: "1.2.3"})
 			checkRendered(t, h)
 			if h.Live == nil || h.Live.Blocked != c.blocked {
@@ -359,7 +359,7 @@ func TestHandoffHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com\x1b[2J"}, Cloud: entra.Clouds["global"], Diagnosis: &d, Explanation: &e,
+	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com\x1b[2J", Cloud: entra.Clouds["global"]}, Diagnosis: &d, Explanation: &e,
 		GeneratedAt: tGenerated, Version: "v\x1b[31m1", Notes: []string{"\x1b[31mred note"}})
 	checkRendered(t, h)
 	md := h.Markdown()
@@ -385,7 +385,7 @@ func TestHandoffHostile(t *testing.T) {
 
 func TestHandoffAppRolesNeedPRA(t *testing.T) {
 	h := BuildHandoff(HandoffInput{App: AppRef{ClientID: tClient, Scopes: []string{"User.Read"}, AppRoles: []string{"Calendars.Read"}},
-		Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: entra.Clouds["global"], GeneratedAt: tGenerated})
+		Tenant: TenantInfo{Domain: "contoso.com", Cloud: entra.Clouds["global"]}, GeneratedAt: tGenerated})
 	f, _ := fixByKey(h, HandoffConsentLink)
 	if !strings.Contains(f.Role, "Privileged Role Administrator") {
 		t.Errorf("role %q", f.Role)

@@ -36,7 +36,7 @@ func wzStarts(t *testing.T) map[string]wzNode {
 	atFix := func(in WizardInput, ft *wzFakeTenant, fix FixID) wzNode {
 		w := wzNewWiz(t, in, ft)
 		w.toChooseFix()
-		w.send(Chose{Key: string(fix)})
+		w.send(Chose{Key: FixKey(fix)})
 		return wzNode{s: w.s, ft: ft, pending: w.last, path: []string{"chose " + string(fix)}}
 	}
 	in := wzTestInput()
@@ -144,8 +144,12 @@ func wzKey(n wzNode) string {
 		types = append(types, fmt.Sprintf("%T", e))
 	}
 	s := n.s
-	return fmt.Sprintf("%s|%s|%d|%d|%v|%v|%s|%v|%v|%v|%d|%v|%d|%v", s.Step, s.Fix, s.Done, len(s.Undo), s.Journal != nil, s.committed,
-		s.Prompt.Title, optionKeys(s.Prompt), types, n.ft.policy, len(s.Reviewers), s.CancelAsked, len(s.Changes), s.Failure != nil)
+	var r FixRun
+	if s.Run != nil {
+		r = *s.Run
+	}
+	return fmt.Sprintf("%s|%s|%d|%d|%v|%v|%s|%v|%v|%v|%d|%v|%d|%v", s.Step, r.Fix, r.Done, len(r.Undo), r.Journal != nil, r.committed,
+		s.Prompt.Title, optionKeys(s.Prompt), types, n.ft.policy, len(r.Reviewers), s.CancelAsked, len(s.Changes), s.Failure != nil)
 }
 
 func TestWizardPropertyCancelBackNoDeadEnd(t *testing.T) {
@@ -261,11 +265,11 @@ func wzCheckNode(t *testing.T, n wzNode, pristine *wzFakeTenant) {
 		t.Errorf("%s: Cancel did not lead to Finish (stuck at %s, prompt %q)", where(), w.s.Step, w.s.Prompt.Title)
 		return
 	}
-	if wrote && !n.s.committed {
+	if wrote && !n.s.Run.committed {
 		if !reflect.DeepEqual(ft.policy, pristine.policy) && !o.JournalKept {
 			t.Errorf("%s: cancel left the policy at %v (was %v)", where(), ft.policy, pristine.policy)
 		}
-		if n.s.Fix == FixGrantDirect && ft.sp != nil || len(ft.classes) != 0 || len(ft.roles) != 0 {
+		if n.s.Run.Fix == FixGrantDirect && ft.sp != nil || len(ft.classes) != 0 || len(ft.roles) != 0 {
 			t.Errorf("%s: cancel left created objects: sp %v classes %v roles %v", where(), ft.sp, ft.classes, ft.roles)
 		}
 		a, b := ft.reqPolicy, pristine.reqPolicy
@@ -275,7 +279,7 @@ func wzCheckNode(t *testing.T, n wzNode, pristine *wzFakeTenant) {
 		if b.Reviewers == nil {
 			b.Reviewers = []entra.ReviewerScope{}
 		}
-		if !reflect.DeepEqual(a, b) && n.s.Fix == FixRequestWorkflow {
+		if !reflect.DeepEqual(a, b) && n.s.Run.Fix == FixRequestWorkflow {
 			t.Errorf("%s: cancel left the request policy changed", where())
 		}
 	}
