@@ -24,14 +24,30 @@ func handoffFileName(s State) string {
 	return "consentwiz-handoff-" + safeName(appName(s)) + ".md"
 }
 
-// showHandoff moves to the hand-off screen.
+// showHandoff moves to the hand-off screen. A restore at start that failed
+// is left (its entry stays pending): what follows is the journey's.
 func showHandoff(s State) (State, []Effect) {
+	if s.Restore != nil {
+		s.Restore.Entry = nil
+	}
 	s.Step = StepHandoff
 	s.InputErr = ""
 	s.Failure = nil
 	s.handoff = linkIO{}
+	s.handoffText = docText{}
 	s.PollSeq++
 	return s, nil
+}
+
+// withHandoffText keeps the text of the hand-off on screen up to date (see docText).
+func (s State) withHandoffText() State {
+	switch {
+	case s.Step != StepHandoff:
+		s.handoffText = docText{}
+	case !s.handoffText.built || !s.handoffText.at.Equal(s.Now):
+		s.handoffText = docText{built: true, at: s.Now, text: WizardHandoff(s).Text()}
+	}
+	return s
 }
 
 // canHandoff reports whether a hand-off can be made: the app and the tenant
@@ -45,7 +61,7 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: WizardHandoff(s).Text()}}
+			return s, []Effect{CopyText{Text: s.handoffText.text}}
 		case KeySave:
 			return s, []Effect{SaveFile{Name: handoffFileName(s), Text: WizardHandoff(s).Markdown()}}
 		case KeyReaderSignIn:
@@ -103,7 +119,7 @@ func handoffPrompt(s State) Prompt {
 		done = append(done, s.handoff.note)
 	}
 	body := note(intro, strings.Join(done, " "))
-	body = note(body, strings.TrimRight(WizardHandoff(s).Text(), "\n"))
+	body = note(body, strings.TrimRight(s.handoffText.text, "\n"))
 	p := Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: " + appName(s), Body: body, CanBack: true,
 		Options: []Option{
 			{Key: KeyCopy, Label: "Copy the hand-off", Detail: "plain text, for an email or a chat"},

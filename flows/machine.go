@@ -53,6 +53,7 @@ func Start(in WizardInput) (State, []Effect) {
 	default:
 		s, effs = proceed(s)
 	}
+	s = s.withHandoffText()
 	s.Prompt = render(s)
 	return s, effs
 }
@@ -79,6 +80,7 @@ func Next(s State, ev Event) (State, []Effect) {
 	} else {
 		s, effs = step(s, ev)
 	}
+	s = s.withHandoffText()
 	s.Prompt = render(s)
 	return s, effs
 }

@@ -125,6 +125,16 @@ type Journey struct {
 	appPaste     bool   // StepAppInput asks for a pasted URL or error text (not a client id)
 	journalLeft  bool   // a journal entry from an earlier run was left for later
 	handoff      linkIO // what the hand-off screen did
+	handoffText  docText
+}
+
+// docText is a rendered document kept while it is on screen: the hand-off
+// is built once when its screen opens, and again only when the clock it is
+// stamped with moves (not on every event the screen gets).
+type docText struct {
+	built bool
+	at    time.Time
+	text  string
 }
 
 // linkIO is what happened to something offered to open, copy or save.

@@ -149,6 +149,18 @@ func (ft *wzFakeTenant) snapshot() *entra.TenantSnapshot {
 	return s
 }
 
+// mutatedBy reports whether respond(e) changes the tenant (the search clones
+// the tenant only then).
+func (ft *wzFakeTenant) mutatedBy(e Effect) bool {
+	switch e.(type) {
+	case ReadAuthorizationPolicy:
+		return ft.concurrent != nil
+	case WriteEffect, WriteJournal, ClearJournal, SimulateUser:
+		return true
+	}
+	return false
+}
+
 // respond answers one effect as the driver would. ok is false for Finish.
 func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 	switch w := e.(type) {
