@@ -2,44 +2,24 @@ package flows
 
 import (
 	"consentwiz/graph/entra"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-)
 
-var updateDocs = flag.Bool("update-docs", false, "rewrite the hand-off and report golden files")
+	"github.com/charmbracelet/x/exp/golden"
+)
 
 var tGenerated = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-// golden compares got with testdata/<dir>/<name>, rewriting it with -update-docs.
-func golden(t *testing.T, dir, name, got string) {
+// goldenDoc compares a document's Markdown and plain text with
+// testdata/<test>/markdown.golden and text.golden (go test ./flows -update
+// rewrites them).
+func goldenDoc(t *testing.T, md, txt string) {
 	t.Helper()
-	path := filepath.Join("testdata", dir, name)
-	if *updateDocs {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./flows -update-docs)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run go test ./flows -update-docs and review the diff)\n--- got ---\n%s", path, got)
-	}
-}
-
-func goldenName(s string) string {
-	return strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(s), "-"), "-")
+	t.Run("markdown", func(t *testing.T) { golden.RequireEqual(t, md) })
+	t.Run("text", func(t *testing.T) { golden.RequireEqual(t, txt) })
 }
 
 // checkRendered runs the checks every hand-off must pass.
@@ -257,8 +237,7 @@ func TestHandoffOffline(t *testing.T) {
 			if c.check != nil {
 				c.check(t, h)
 			}
-			golden(t, "handoff", "offline-"+goldenName(c.name)+".md", md)
-			golden(t, "handoff", "offline-"+goldenName(c.name)+".txt", txt)
+			goldenDoc(t, md, txt)
 		})
 	}
 }
@@ -341,8 +320,7 @@ func TestHandoffScenarios(t *testing.T) {
 			if strings.Contains(txt, "Your account can do it") || strings.Contains(txt, "Your roles") {
 				t.Error("the hand-off speaks to the checker instead of the admin")
 			}
-			golden(t, "handoff", "live-"+c.scenario+".md", md)
-			golden(t, "handoff", "live-"+c.scenario+".txt", txt)
+			goldenDoc(t, md, txt)
 		})
 	}
 }
@@ -379,8 +357,7 @@ func TestHandoffHostile(t *testing.T) {
 	if h.Tenant != tTenant {
 		t.Errorf("tenant %q", h.Tenant)
 	}
-	golden(t, "handoff", "live-hostile.md", md)
-	golden(t, "handoff", "live-hostile.txt", h.Text())
+	goldenDoc(t, md, h.Text())
 }
 
 func TestHandoffAppRolesNeedPRA(t *testing.T) {
