@@ -2,6 +2,7 @@ package flows
 
 import (
 	"consentwiz/graph/entra"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -10,8 +11,10 @@ import (
 // consent request policy, with reviewers), keep user consent off, wait for the
 // user's request, show it and approve it through a consent URL built from the
 // request. A request already pending is approved directly. Temporary: the
-// policy is journaled and put back after the approval. Its prompts and its
-// part of the hand-off are in fix_request_workflow_prompt.go.
+// policy is journaled and put back after the approval. This file has the fix
+// up to the request policy (reviewers, options); the request itself (wait,
+// show, approve) and the fix's part of the hand-off are in
+// fix_request_workflow_request.go.
 
 // FixRequestWorkflow lets users request approval, then approves the request.
 const FixRequestWorkflow FixID = "request-workflow"
@@ -430,190 +433,96 @@ func workflowMismatch(got, want entra.AdminConsentRequestPolicy) string {
 	return strings.Join(probs, "; ")
 }
 
-// --- the request ------------------------------------------------------------------------
+// --- prompts --------------------------------------------------------------------
 
-// pendingRequest returns the app's pending consent request in snap, if any.
-func pendingRequest(snap *entra.TenantSnapshot, appID string) *entra.AppConsentRequest {
-	if snap == nil {
-		return nil
-	}
-	for _, r := range snap.PendingRequests {
-		if !strings.EqualFold(r.AppID, appID) {
-			continue
-		}
-		pending := len(r.UserConsentRequests) == 0
-		for _, u := range r.UserConsentRequests {
-			if strings.EqualFold(u.Status, "InProgress") {
-				pending = true
-			}
-		}
-		if pending {
-			rr := r
-			rr.PendingScopes = clone(r.PendingScopes)
-			rr.UserConsentRequests = clone(r.UserConsentRequests)
-			return &rr
-		}
-	}
-	return nil
-}
-
-func requestMissing(s State, snap *entra.TenantSnapshot) []string {
-	if pendingRequest(snap, s.App.ClientID) != nil {
-		return nil
-	}
-	return []string{"a request from the user"}
-}
-
-func requestWait(s State, ev Event) (State, []Effect) {
-	switch e := ev.(type) {
-	case Chose:
-		switch {
-		case e.Key == KeyStop:
-			// Requests are on (verified, in the changes), but the user is
-			// not in yet: the approval is handed over, not fixed.
-			if temporaryPending(s) {
-				return stopTemporary(s)
-			}
-			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests)."})
-		case e.Key == KeySimulate && s.Demo:
-			return s, []Effect{simulateUser(s)}
-		}
-		return s, nil
-	case UserSimulated:
-		return userSimulated(s, e, "ask")
-	case Back:
-		if temporaryPending(s) {
-			return s, nil // the original request setting must be put back first: cancel does
-		}
-		return toChecklist(s), nil
-	}
-	s, effs, done, snap := pollEvent(s, ev, requestMissing)
-	if done {
-		s.Run.Request = pendingRequest(snap, s.App.ClientID)
-		s.Step = StepRequestShow
-		return s, nil
-	}
-	return s, effs
-}
-
-// requestURL approves the request: the consent URL built from it, in the tenant's cloud.
-func requestURL(s State) string {
-	r := s.Run.Request
-	if r == nil {
-		return ""
-	}
-	return RequestApprovalURL(s.Tenant.Cloud, s.Tenant.segment(), *r, len(r.PendingScopes) == 0)
-}
-
-func requestShow(s State, ev Event) (State, []Effect) {
-	switch e := ev.(type) {
-	case Chose:
-		switch e.Key {
-		case KeyApprove:
-			s.Run.Link = requestURL(s)
-			s.Step = StepRequestApprove
-			s, effs := startPolling(s, PollGrantEvery, pollGrant(s))
-			return s, append([]Effect{OpenURL{URL: s.Run.Link}}, effs...)
-		case KeyCopy:
-			return s, []Effect{CopyText{Text: requestURL(s)}}
-		case KeyGrant:
-			if f, ok := s.Diagnosis.Fix(FixGrantDirect); !ok || !f.Viable || temporaryPending(s) {
-				return s, nil
-			}
-			return startFix(toChecklist(s), FixGrantDirect)
-		case KeyStop:
-			if temporaryPending(s) {
-				return stopTemporary(s)
-			}
-			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests)."})
-		}
-	case Back:
-		if temporaryPending(s) {
-			return s, nil
-		}
-		return toChecklist(s), nil
-	}
-	return s, nil
-}
-
-// requestScopes are the scopes the request asks for (else the app's).
-func requestScopes(s State) []string {
-	if r := s.Run.Request; r != nil && len(r.PendingScopes) > 0 {
-		out := make([]string, 0, len(r.PendingScopes))
-		for _, p := range r.PendingScopes {
-			out = append(out, p.DisplayName)
-		}
-		return out
-	}
-	return requestedScopes(s)
-}
-
-func requestApprove(s State, ev Event) (State, []Effect) {
+// requestWorkflowPrompt renders the fix's own steps.
+func requestWorkflowPrompt(s State) Prompt {
 	r := s.Run
-	switch e := ev.(type) {
-	case Chose:
-		switch e.Key {
-		case KeyOpen:
-			return s, []Effect{OpenURL{URL: r.Link}}
-		case KeyCopy:
-			return s, []Effect{CopyText{Text: r.Link}}
+	switch s.Step {
+	case StepReviewers:
+		return reviewersPrompt(s)
+	case StepReviewerSearch:
+		body := "Type part of a name, an email address or a group name."
+		if r.searching {
+			body = "Searching for \"" + r.searchQuery + "\"…"
 		}
-		return s, nil
-	case Opened:
-		r.ioNote, _ = linkNote(e)
-		return s, nil
-	case Copied:
-		return s, nil
-	case Back:
-		s = stopPolling(s)
-		s.Step = StepRequestShow
-		return s, nil
+		return Prompt{Kind: PromptInput, Title: "Search for a reviewer", Body: note(body, s.InputErr), Placeholder: "name, email or group", CanBack: true}
+	case StepReviewerPick:
+		p := Prompt{Kind: PromptChoice, Title: "Choose a reviewer", CanBack: true}
+		for i, c := range r.Candidates {
+			p.Options = append(p.Options, Option{Key: PickKey(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)})
+		}
+		p.Options = append(p.Options, Option{Key: KeySearch, Label: "Search again"})
+		return p
+	case StepWorkflowOptions:
+		rp := r.RequestPolicy
+		return Prompt{Kind: PromptChoice, Title: "How should requests work?", CanBack: true, Options: []Option{
+			{Key: KeyContinue, Label: "Continue", Detail: "review the change"},
+			{Key: KeyNotify, Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
+			{Key: KeyReminders, Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
+			{Key: KeyDuration, Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
+			{Key: KeyTemporary, Label: "Turn requests off again after this approval (temporary): " + onOff(r.RequestTemporary), Detail: "off: requests stay on (permanent)"},
+		}}
+	case StepWorkflowDuration:
+		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(r.RequestPolicy.RequestDurationInDays), CanBack: true}
+	case StepRequestWait:
+		return requestWaitPrompt(s)
+	case StepRequestShow:
+		return requestShowPrompt(s)
 	}
-	check := func(s State, snap *entra.TenantSnapshot) []string {
-		return coverage(s, snap, requestScopes(s), true, nil)
-	}
-	s, effs, done, snap := pollEvent(s, ev, check)
-	if !done {
-		return s, effs
-	}
-	s.Snap = snap
-	who := requesterName(r.Request)
-	s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (request from " + who + ")", Before: "requested", After: "approved: " + strings.Join(requestScopes(s), " "), Verified: true, At: s.Now})
-	if temporaryPending(s) {
-		// Temporary: turn requests off again (the restore sub-machine: read,
-		// compare, put the original back, verify, clear the journal).
-		j := *r.Journal
-		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
-		return restoreRead(stopPolling(s))
-	}
-	r.committed = true
-	return finishVerified(s)
+	return Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
+		Body:    note("Sign in with an account that may grant the consent (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) and accept. consentwiz checks every few seconds.", pollNote(s)),
+		Links:   []Link{{Label: "Approve the request", URL: r.Link}},
+		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"}}}
 }
 
-// temporaryPending reports whether a temporary request workflow has turned requests
-// on and the journaled original is still to be put back.
-func temporaryPending(s State) bool {
+func reviewersPrompt(s State) Prompt {
 	r := s.Run
-	return !r.committed && r.Journal != nil && r.Journal.IsRequestPolicy()
-}
-
-// stopTemporary ends a temporary request workflow before the approval: requests
-// stay on for the reviewers, and the journal keeps the original for `consentwiz restore`.
-func stopTemporary(s State) (State, []Effect) {
-	s.Run.committed = true
-	s.Run.journalKept = true
-	s = stopPolling(s)
-	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.", JournalKept: true})
-}
-
-func requesterName(r *entra.AppConsentRequest) string {
-	if r == nil {
-		return "a user"
-	}
-	for _, u := range r.UserConsentRequests {
-		if u.CreatedBy.User != nil && u.CreatedBy.User.DisplayName != "" {
-			return u.CreatedBy.User.DisplayName
+	var b strings.Builder
+	b.WriteString("Reviewers get the users' requests and approve them. Approving needs a role that may grant consent.")
+	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
+		b.WriteString("\n\nAlready reviewers (kept):")
+		for _, x := range r.OriginalRequestPolicy.Reviewers {
+			b.WriteString("\n  • " + DescribeReviewer(x.Query))
 		}
 	}
-	return "a user"
+	if len(r.Reviewers) > 0 {
+		b.WriteString("\n\nChosen:")
+		for _, x := range r.Reviewers {
+			b.WriteString("\n  • " + x.Name + " — " + x.Kind)
+		}
+	}
+	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
+	n := len(r.Reviewers)
+	if r.OriginalRequestPolicy != nil {
+		n += len(r.OriginalRequestPolicy.Reviewers)
+	}
+	cont := Option{Key: KeyContinue, Label: fmt.Sprintf("Continue with %d reviewers", n)}
+	switch n {
+	case 0:
+		cont.Label = "Continue"
+		cont.Disabled, cont.Reason = true, "choose at least one reviewer"
+	case 1:
+		cont.Label = "Continue with 1 reviewer"
+	}
+	p.Options = append(p.Options, cont)
+	me := meReviewer(s)
+	meOpt := Option{Key: KeyMe, Label: "Me", Detail: strings.TrimSpace(me.Name + " " + me.Detail)}
+	if me.ID == "" {
+		meOpt.Disabled, meOpt.Reason = true, "the signed-in account is not known"
+	} else if hasReviewer(r.Reviewers, me) {
+		meOpt.Disabled, meOpt.Reason = true, "already chosen"
+	}
+	p.Options = append(p.Options, meOpt, Option{Key: KeySearch, Label: "Search for a user or group"})
+	for _, id := range reviewerRoles {
+		o := Option{Key: RoleKey(id), Label: "Everyone with the " + entra.RoleNames[id] + " role"}
+		if hasReviewer(r.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
+			o.Disabled, o.Reason = true, "already chosen"
+		}
+		p.Options = append(p.Options, o)
+	}
+	if len(r.Reviewers) > 0 {
+		p.Options = append(p.Options, Option{Key: KeyClear, Label: "Start the list over"})
+	}
+	return p
 }
