@@ -15,8 +15,10 @@ import (
 // it to the registry in init below (see docs/architecture.md, "How to add a
 // sixth fix").
 
-// fix describes one fix. Only id, title, viable, recommendWhy and summary are
-// required; a nil hook means the pipeline's default.
+// fix describes one fix. Every fix has id, viable, rank, recommendWhy,
+// phases and summary; a fix that writes has begin, preview, verifyRead and
+// verify (and plan and selfPolicy when it begins with readUserConsent). A
+// nil hook means the pipeline's default.
 type fix struct {
 	id FixID
 	// role is the admin role the change needs (failures, remedies).

@@ -369,7 +369,7 @@ func tenantName(s State) string {
 	return s.Tenant.ID
 }
 
-// tenantSegment is the tenant as it goes in a link: its id, else its domain.
+// segment is the tenant as it goes in a link: its id, else its domain.
 func (t TenantInfo) segment() string { return firstNonEmpty(t.ID, t.Domain) }
 
 // requestedScopes are the delegated scopes the app needs.
