@@ -160,7 +160,7 @@ func diagCases() []diagCase {
 				if got := strings.Join(d.Scopes.BlockedByManagedPolicy, " "); got != "Calendars.ReadWrite" {
 					t.Errorf("blocked %q", got)
 				}
-				if d.Tenant.Domain != "contoso.com" || d.Tenant.ID != tTenant || d.Tenant.Cloud != "global" {
+				if d.Tenant.Domain != "contoso.com" || d.Tenant.ID != tTenant || d.Tenant.Cloud.Name != "global" {
 					t.Errorf("tenant %+v", d.Tenant)
 				}
 				if d.App.DisplayName != "TrackerRMS" || d.App.ServicePrincipalID != "" || !d.App.Enabled {

@@ -2,168 +2,12 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"consentwiz/assets"
 	"consentwiz/graph/entra"
 )
-
-// HandoffInput is what the helpdesk knows when handing the problem to an admin.
-type HandoffInput struct {
-	// App is the app, from a client id, a profile, a pasted URL or error text.
-	App AppRef
-	// Tenant is the tenant; ID may be empty offline (the domain is used then).
-	Tenant TenantInfo
-	// Cloud is the cloud links are built for (login and admin-center hosts).
-	Cloud entra.Cloud
-	// Diagnosis is the live diagnosis when someone signed in (e.g. as Global
-	// Reader); nil offline.
-	Diagnosis *Diagnosis
-	// Explanation is the explained error the user got (Explain), when known.
-	Explanation *Explanation
-	// GeneratedAt is when the hand-off was made (the driver passes the clock).
-	GeneratedAt time.Time
-	// Version is consentwiz's version.
-	Version string
-	// Notes are extra remarks from the driver (e.g. the tenant id could not be looked up).
-	Notes []string
-}
-
-// Hand-off fix keys (stable; used in tests and by drivers).
-const (
-	HandoffConsentLink     = "consent-link"
-	HandoffPortalGrant     = "portal-grant"
-	HandoffApproveRequest  = "approve-request"
-	HandoffRequestWorkflow = "request-workflow"
-	HandoffGrantDirect     = "grant-direct"
-	HandoffUserConsent     = "user-consent"
-	HandoffAssignUsers     = "assign-users"
-	HandoffEnableApp       = "enable-app"
-)
-
-// Handoff is a complete hand-off for the admin: what is wrong, the admin
-// consent link, what the app asks for, every way to fix it with portal links,
-// steps and roles, and how to check the result. All strings are sanitized.
-type Handoff struct {
-	Title       string    `json:"title"`
-	GeneratedAt time.Time `json:"generatedAt"`
-	Version     string    `json:"version"`
-	AppName     string    `json:"appName"`
-	ClientID    string    `json:"clientId"`
-	Profile     string    `json:"profile,omitempty"`
-	// Tenant is the tenant segment used in links (id, domain, or "" for none).
-	Tenant      string         `json:"tenant"`
-	TenantLabel string         `json:"tenantLabel"`
-	Cloud       string         `json:"cloud"`
-	Problem     HandoffProblem `json:"problem"`
-	Live        *HandoffLive   `json:"live,omitempty"`
-	// ConsentLinks are the admin consent URLs, the preferred one first.
-	ConsentLinks []HandoffLink       `json:"consentLinks"`
-	Permissions  []HandoffPermission `json:"permissions"`
-	Fixes        []HandoffFix        `json:"fixes"`
-	Verify       HandoffVerify       `json:"verify"`
-	Notes        []string            `json:"notes"`
-}
-
-// HandoffProblem is what the user ran into.
-type HandoffProblem struct {
-	Code          int    `json:"code,omitempty"`
-	Name          string `json:"name,omitempty"`
-	Meaning       string `json:"meaning,omitempty"`
-	UserSaw       string `json:"userSaw"`
-	Cause         string `json:"cause,omitempty"`
-	CorrelationID string `json:"correlationId,omitempty"`
-	TraceID       string `json:"traceId,omitempty"`
-	Source        string `json:"source,omitempty"`
-}
-
-// HandoffLive summarises a live diagnosis.
-type HandoffLive struct {
-	CheckedBy      string    `json:"checkedBy,omitempty"`
-	Roles          []string  `json:"roles"`
-	Blocked        bool      `json:"blocked"`
-	UserScreen     string    `json:"userScreen"`
-	Findings       []Finding `json:"findings"`
-	Recommended    FixID     `json:"recommended,omitempty"`
-	RecommendedWhy string    `json:"recommendedWhy"`
-	Unreadable     []string  `json:"unreadable"`
-}
-
-// HandoffLink is a labelled URL.
-type HandoffLink struct {
-	Label string `json:"label"`
-	URL   string `json:"url"`
-}
-
-// HandoffPermission is one permission the app asks for.
-type HandoffPermission struct {
-	Name string `json:"name"`
-	// Kind is "delegated", "application" or "other API".
-	Kind string `json:"kind"`
-	// AdminOnly is known only with a diagnosis (Known).
-	AdminOnly bool `json:"adminOnly"`
-	Granted   bool `json:"granted"`
-	// ManagedBlocked: the Microsoft-managed user-consent policy excludes it
-	// (live with a diagnosis; from the documented list offline).
-	ManagedBlocked bool `json:"managedBlocked"`
-	Known          bool `json:"known"`
-}
-
-// HandoffFix is one way to fix the problem.
-type HandoffFix struct {
-	Key   string `json:"key"`
-	Fix   FixID  `json:"fix,omitempty"`
-	Title string `json:"title"`
-	// Summary says what it does, in a sentence.
-	Summary string      `json:"summary"`
-	Role    string      `json:"role"`
-	Link    HandoffLink `json:"link"`
-	Steps   []string    `json:"steps"`
-	Command string      `json:"command,omitempty"`
-	// Recommended marks the fix to do first.
-	Recommended bool `json:"recommended"`
-	// Checked says a live diagnosis decided Viable and Reason.
-	Checked bool   `json:"checked"`
-	Viable  bool   `json:"viable"`
-	Reason  string `json:"reason,omitempty"`
-	// Caution is a warning to read before doing it.
-	Caution string `json:"caution,omitempty"`
-}
-
-// HandoffVerify says how to check the result afterwards.
-type HandoffVerify struct {
-	Link    HandoffLink `json:"link"`
-	Steps   []string    `json:"steps"`
-	Command string      `json:"command"`
-}
-
-// Navigation texts of the Entra admin center (ENTRA.md D).
-const (
-	navUserConsent     = "Entra ID > Enterprise apps > Consent and permissions > User consent settings"
-	navAdminConsent    = "Entra ID > Enterprise apps > Consent and permissions > Admin consent settings"
-	navClassifications = "Entra ID > Enterprise apps > Consent and permissions > Permission classifications"
-	navRequests        = "Entra ID > Enterprise apps > Activity > Admin consent requests"
-	navAllApps         = "Entra ID > Enterprise apps > All applications"
-)
-
-// managedExcludedDocumented are delegated Graph permissions that public
-// sources name as excluded from the Microsoft-managed user-consent policy
-// (ENTRA.md B4). The live excludes decide; this list only warns offline.
-var managedExcludedDocumented = map[string]bool{}
-
-func init() {
-	for _, s := range []string{
-		"Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "Sites.ReadWrite.All",
-		"Calendars.ReadWrite", "Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic", "MailboxItem.Read", "MailboxFolder.Read",
-		"EWS.AccessAsUser.All", "IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "EAS.AccessAsUser.All",
-		"Chat.Read", "OnlineMeetings.Read",
-		"Contacts.ReadWrite", "Contacts.Read.Shared", "Contacts.ReadWrite.Shared", "People.Read",
-		"Tasks.Read", "Tasks.ReadWrite", "Tasks.Read.Shared", "Tasks.ReadWrite.Shared",
-	} {
-		managedExcludedDocumented[strings.ToLower(s)] = true
-	}
-}
 
 // BuildHandoff builds the hand-off. It is pure: the time and version come in.
 func BuildHandoff(in HandoffInput) Handoff {
@@ -208,7 +52,7 @@ func (b *handoffBuilder) build() Handoff {
 		h.AppName = "the app"
 	}
 	b.tenant()
-	h.Cloud = Sanitize(firstNonEmptyStr(in.Cloud.Name, in.Tenant.Cloud, "global"), 32)
+	h.Cloud = Sanitize(firstNonEmpty(in.Tenant.Cloud.Name, "global"), 32)
 	h.Notes = []string{}
 	for _, n := range in.Notes {
 		if n = Sanitize(n, 300); n != "" {
@@ -234,22 +78,6 @@ func (b *handoffBuilder) build() Handoff {
 	return *h
 }
 
-func iff(c bool, a, b string) string {
-	if c {
-		return a
-	}
-	return b
-}
-
-func firstNonEmptyStr(xs ...string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
-
 func (b *handoffBuilder) tenant() {
 	id, domain := "", ""
 	cands := []string{b.in.Tenant.ID, b.in.Tenant.Domain, b.in.App.TenantHint}
@@ -266,12 +94,12 @@ func (b *handoffBuilder) tenant() {
 			domain = v
 		}
 	}
-	b.h.Tenant = firstNonEmptyStr(id, domain)
+	b.h.Tenant = firstNonEmpty(id, domain)
 	b.h.TenantLabel = b.h.Tenant
 	if domain != "" && id != "" {
 		b.h.TenantLabel = domain + " (" + id + ")"
 	}
-	b.tenantName = firstNonEmptyStr(domain, id, "your organization")
+	b.tenantName = firstNonEmpty(domain, id, "your organization")
 }
 
 func (b *handoffBuilder) problem() {
@@ -343,7 +171,7 @@ func (b *handoffBuilder) live() {
 	b.h.Live = l
 }
 
-func (b *handoffBuilder) linkCloud() entra.Cloud { return b.in.Cloud }
+func (b *handoffBuilder) linkCloud() entra.Cloud { return withHosts(b.in.Tenant.Cloud) }
 
 func (b *handoffBuilder) consentLinks() {
 	h := &b.h
@@ -363,7 +191,7 @@ func (b *handoffBuilder) consentLinks() {
 				break
 			}
 			seen[r] = true
-			if u, err := AdminConsentURLv2(b.linkCloud(), firstNonEmptyStr(h.Tenant, "organizations"), b.clientID, scopes, r, ""); err == nil {
+			if u, err := AdminConsentURLv2(b.linkCloud(), firstNonEmpty(h.Tenant, "organizations"), b.clientID, scopes, r, ""); err == nil {
 				label := "Admin consent link (v2.0: exactly the permissions listed below)"
 				if len(a.RedirectURIs) > 1 {
 					label = "Admin consent link (v2.0, returns to " + Sanitize(r, 200) + ")"
@@ -482,93 +310,36 @@ func (b *handoffBuilder) fixes() {
 	d := b.d
 	h.Fixes = []HandoffFix{}
 	app := h.AppName
-	pending := d != nil && len(d.PendingRequests) > 0
 	notAssigned := b.code == 50105 || d != nil && (d.UserScreen == ScreenNotAssigned || d.App.AssignmentRequired)
 	disabled := d != nil && !d.App.Enabled
 
+	// Each fix's ways to do it by hand, in hand-off order.
+	byRank := slices.Clone(fixes)
+	slices.SortStableFunc(byRank, func(a, b *fix) int { return a.handoffRank - b.handoffRank })
 	var all []HandoffFix
-	if b.clientID != "" && len(h.ConsentLinks) > 0 {
-		link := h.ConsentLinks[0]
-		steps := []string{
-			"Open the link above in a browser (a private window avoids signing in with the wrong account).",
-			"Sign in with an administrator account of " + b.tenantName + ".",
-			"Review the permissions " + app + " asks for and select Accept.",
-			"The browser then goes to the vendor's site; an error or \"page not found\" there is harmless: the consent is recorded.",
-		}
-		if h.Tenant == "" {
-			steps[1] = "Sign in with an administrator account of the tenant whose users are blocked (the link has no tenant in it)."
-		}
-		all = append(all, HandoffFix{Key: HandoffConsentLink, Fix: FixAdminLink, Title: "Grant admin consent with the link",
-			Summary: "Grants " + app + " its permissions for everyone in the organization. No tenant setting changes.",
-			Role:    b.consentRole(FixAdminLink), Link: link, Steps: steps})
-	}
-	portalGrant := HandoffFix{Key: HandoffPortalGrant, Fix: FixAdminLink, Title: "Grant admin consent in the Entra admin center",
-		Summary: "The same consent, from the app's Permissions page, when the app is already listed in Enterprise apps.",
-		Role:    b.consentRole(FixAdminLink)}
-	if b.spID != "" && b.clientID != "" {
-		portalGrant.Link = HandoffLink{Label: "Enterprise app > Permissions", URL: b.portal(LinkAppPermissions, b.spID, b.clientID)}
-		portalGrant.Steps = []string{
-			"Open the link (" + navAllApps + " > " + app + " > Permissions).",
-			"Select \"Grant admin consent for " + b.tenantName + "\".",
-			"Sign in if asked, review the permissions and select Accept.",
-		}
-	} else {
-		portalGrant.Link = HandoffLink{Label: "Enterprise apps", URL: b.portal(LinkEnterpriseApps)}
-		portalGrant.Steps = []string{
-			"Open the link (" + navAllApps + ").",
-			"Search for " + app + b.searchHint() + " and open it. If it is not listed, use the admin consent link instead: it adds the app.",
-			"Select Permissions, then \"Grant admin consent for " + b.tenantName + "\".",
-			"Sign in if asked, review the permissions and select Accept.",
+	for _, f := range byRank {
+		if f.handoff != nil && f.handoffRank > 0 {
+			all = append(all, f.handoff(b)...)
 		}
 	}
-	all = append(all, portalGrant)
-
-	approve := HandoffFix{Key: HandoffApproveRequest, Fix: FixRequestWorkflow, Title: "Approve the user's request",
-		Summary: "The user sent a request from the \"Approval required\" screen; a reviewer approves it, which grants consent for everyone.",
-		Role:    b.consentRole(FixAdminLink) + ", and listed as a reviewer",
-		Link:    HandoffLink{Label: "Admin consent requests", URL: b.portal(LinkConsentRequests)},
-		Steps: []string{
-			"Open the link (" + navRequests + ").",
-			"On the My Pending tab, select " + app + ".",
-			"Select \"Review permissions and consent\", sign in, review the permissions and select Accept.",
-		}}
-	workflow := HandoffFix{Key: HandoffRequestWorkflow, Fix: FixRequestWorkflow, Title: "Let users request admin consent, then approve",
-		Summary: "Turns on the admin consent workflow: blocked users can ask for approval, and reviewers approve in the portal.",
-		Role:    NeedsGlobalAdmin,
-		Link:    HandoffLink{Label: "Admin consent settings", URL: b.portal(LinkAdminConsentSettings)},
-		Steps: []string{
-			"Open the link (" + navAdminConsent + ").",
-			"Set \"Users can request admin consent to apps they are unable to consent to\" to Yes.",
-			"Add reviewers (users, groups or roles) who may grant consent, e.g. your Cloud Application Administrators.",
-			"Keep email notifications and reminders on, set how long requests stay open (30 days is common), and select Save.",
-			"Wait: it can take up to an hour before users see the request form.",
-			"Ask the user to connect " + app + " again and send the request (reviewers added later cannot act on older requests).",
-			"Approve the request under " + navRequests + " > My Pending.",
-		}}
-	grantDirect := HandoffFix{Key: HandoffGrantDirect, Fix: FixGrantDirect, Title: "Grant consent through consentwiz (Microsoft Graph)",
-		Summary: "consentwiz signs you in, shows exactly what it will grant, grants it through Microsoft Graph and verifies it.",
-		Role:    b.consentRole(FixGrantDirect), Command: "consentwiz " + b.cmdApp() + b.cmdTenant(),
-		Steps: []string{
-			"Run the command below as an administrator and sign in when asked.",
-			"Choose \"" + string(FixGrantDirect) + "\", check the preview of what will be granted, and confirm.",
-		}}
-	userConsent := b.userConsentFix()
-	assign := HandoffFix{Key: HandoffAssignUsers, Title: "Assign the users to the app",
-		Summary: "Consent is there, but the app requires assignment: users must be assigned to it (or assignment turned off).",
-		Role:    "Cloud Application Administrator, Application Administrator or an owner of the enterprise app"}
-	if b.spID != "" {
-		assign.Link = HandoffLink{Label: "Enterprise app > Users and groups", URL: b.portal(LinkAppUsers, b.spID, b.clientID)}
-	} else {
-		assign.Link = HandoffLink{Label: "Enterprise apps", URL: b.portal(LinkEnterpriseApps)}
+	if notAssigned {
+		assign := HandoffFix{Key: HandoffAssignUsers, Title: "Assign the users to the app",
+			Summary: "Consent is there, but the app requires assignment: users must be assigned to it (or assignment turned off).",
+			Role:    "Cloud Application Administrator, Application Administrator or an owner of the enterprise app"}
+		if b.spID != "" {
+			assign.Link = HandoffLink{Label: "Enterprise app > Users and groups", URL: b.portal(LinkAppUsers, b.spID, b.clientID)}
+		} else {
+			assign.Link = HandoffLink{Label: "Enterprise apps", URL: b.portal(LinkEnterpriseApps)}
+		}
+		assign.Steps = []string{
+			"Open the link (" + navAllApps + " > " + app + " > Users and groups).",
+			"Select \"Add user/group\", choose the users or a group, and select Assign.",
+			"Or, under Properties, set \"Assignment required?\" to No and select Save.",
+		}
+		all = append([]HandoffFix{assign}, all...)
 	}
-	assign.Steps = []string{
-		"Open the link (" + navAllApps + " > " + app + " > Users and groups).",
-		"Select \"Add user/group\", choose the users or a group, and select Assign.",
-		"Or, under Properties, set \"Assignment required?\" to No and select Save.",
-	}
-	var enable HandoffFix
 	if disabled {
-		enable = HandoffFix{Key: HandoffEnableApp, Title: "Enable the app for sign-in",
+		enable := HandoffFix{Key: HandoffEnableApp, Title: "Enable the app for sign-in",
 			Summary: "The enterprise app is disabled; no consent helps until it is enabled.",
 			Role:    "Cloud Application Administrator, Application Administrator or an owner of the enterprise app",
 			Link:    HandoffLink{Label: "Enterprise app > Overview", URL: b.portal(LinkAppOverview, b.spID, b.clientID)},
@@ -576,24 +347,6 @@ func (b *handoffBuilder) fixes() {
 				"Open the link (" + navAllApps + " > " + app + " > Properties).",
 				"Set \"Enabled for users to sign in?\" to Yes and select Save.",
 			}}
-	}
-
-	// Which fixes apply, in default order.
-	switch {
-	case d != nil && pending:
-		all = append(all, approve)
-	case d != nil:
-		all = append(all, workflow)
-	case b.route == string(FixRequestWorkflow):
-		all = append(all, approve, workflow)
-	default:
-		all = append(all, workflow, approve)
-	}
-	all = append(all, grantDirect, userConsent)
-	if notAssigned {
-		all = append([]HandoffFix{assign}, all...)
-	}
-	if disabled {
 		all = append([]HandoffFix{enable}, all...)
 	}
 
@@ -605,7 +358,7 @@ func (b *handoffBuilder) fixes() {
 	}
 
 	// The recommended fix goes first.
-	rec := b.recommendedKey(pending, notAssigned, disabled)
+	rec := b.recommendedKey(notAssigned, disabled)
 	out := make([]HandoffFix, 0, len(all))
 	for _, f := range all {
 		if f.Key == rec {
@@ -634,76 +387,32 @@ func (b *handoffBuilder) searchHint() string {
 	return " (or its client id " + b.clientID + ")"
 }
 
-func (b *handoffBuilder) userConsentFix() HandoffFix {
-	cur := ""
-	if b.d != nil && b.d.UserConsent.PortalName != "" {
-		cur = b.d.UserConsent.PortalName
-	}
-	f := HandoffFix{Key: HandoffUserConsent, Fix: FixRelaxUserConsent, Title: "Change the user consent settings",
-		Summary: "Lets users consent to " + b.h.AppName + " themselves. This is a tenant-wide change; prefer the consent link.",
-		Role:    "Global Administrator in the admin center (Privileged Role Administrator through Microsoft Graph)",
-		Link:    HandoffLink{Label: "User consent settings", URL: b.portal(LinkUserConsentSettings)},
-		Steps: []string{
-			"Open the link (" + navUserConsent + ") and note the current choice under \"User consent for applications\"" +
-				iff(cur != "", " (now: \""+cur+"\")", "") + ".",
-			"Temporarily choose \"" + PortalNameManaged + "\" and select Save.",
-			"Ask the user to connect " + b.h.AppName + " and accept the consent prompt.",
-			"Put the previous choice back and select Save.",
-			"Or, for a lasting change: choose \"" + PortalNameLow + "\" and classify the app's permissions as low impact under " + navClassifications + ".",
-		}}
-	var blocked []string
-	for _, p := range b.h.Permissions {
-		if p.ManagedBlocked {
-			blocked = append(blocked, p.Name)
-		}
-	}
-	if b.d == nil && len(blocked) > 0 {
-		f.Caution = "Likely not enough: Microsoft's managed policy has excluded " + strings.Join(blocked, ", ") +
-			" from user consent since 2025, so users still need admin approval for " + itThem(len(blocked)) + "."
-	} else if b.d == nil {
-		f.Caution = "Admin-only permissions, application permissions and apps that require assignment always need admin consent."
-	}
-	return f
-}
-
 // check fills the live viability of f from the diagnosis.
 func (b *handoffBuilder) check(f *HandoffFix) {
-	d := b.d
 	switch f.Key {
 	case HandoffAssignUsers, HandoffEnableApp:
 		f.Checked, f.Viable = true, true
 		return
-	case HandoffUserConsent:
-		relax, ok1 := d.Fix(FixRelaxUserConsent)
-		low, ok2 := d.Fix(FixClassifyLow)
-		if !ok1 && !ok2 {
-			return
-		}
-		f.Checked = true
-		f.Viable = relax.Viable || low.Viable
-		switch {
-		case relax.Viable:
-			f.Reason = Sanitize(relax.Reason, 400)
-		case low.Viable:
-			f.Fix = FixClassifyLow
-			f.Reason = Sanitize(low.Reason, 400)
-		default:
-			f.Reason = Sanitize(relax.Reason, 400)
-		}
+	}
+	if fx := lookup(f.Fix); fx != nil && fx.handoffCheck != nil && fx.handoffCheck(b, f) {
 		return
 	}
-	o, ok := d.Fix(f.Fix)
+	b.checkFix(f)
+}
+
+// checkFix takes f's viability from the diagnosis's verdict on its fix.
+func (b *handoffBuilder) checkFix(f *HandoffFix) {
+	o, ok := b.d.Fix(f.Fix)
 	if !ok {
 		return
 	}
 	f.Checked, f.Viable, f.Reason = true, o.Viable, Sanitize(o.Reason, 400)
-	if f.Key == HandoffPortalGrant && o.Viable && b.spID == "" {
-		f.Viable = false
-		f.Reason = "the app is not in the tenant yet, so it has no Permissions page: use the admin consent link, which adds it"
-	}
 }
 
-func (b *handoffBuilder) recommendedKey(pending, notAssigned, disabled bool) string {
+// recommendedKey is the section to do first: enabling the app or assigning
+// users when that blocks; else the recommended fix's; offline, where the
+// user's error leads.
+func (b *handoffBuilder) recommendedKey(notAssigned, disabled bool) string {
 	if d := b.d; d != nil {
 		switch {
 		case disabled:
@@ -711,30 +420,19 @@ func (b *handoffBuilder) recommendedKey(pending, notAssigned, disabled bool) str
 		case d.UserScreen == ScreenNotAssigned:
 			return HandoffAssignUsers
 		}
-		switch d.Recommended {
-		case FixAdminLink:
-			return HandoffConsentLink
-		case FixRequestWorkflow:
-			if pending {
-				return HandoffApproveRequest
-			}
-			return HandoffRequestWorkflow
-		case FixGrantDirect:
-			return HandoffGrantDirect
-		case FixRelaxUserConsent, FixClassifyLow:
-			return HandoffUserConsent
+		if fx := lookup(d.Recommended); fx != nil && fx.handoffKey != nil {
+			return fx.handoffKey(b)
 		}
 		return ""
 	}
 	switch b.route {
 	case assets.RouteAssignUsers:
 		return HandoffAssignUsers
-	case string(FixRequestWorkflow):
-		return HandoffApproveRequest
-	case string(FixGrantDirect):
-		return HandoffGrantDirect
 	case assets.RouteVendor:
 		return ""
+	}
+	if fx := lookup(FixID(b.route)); fx != nil && fx.handoffRoute != nil {
+		return fx.handoffRoute(b)
 	}
 	if notAssigned {
 		return HandoffAssignUsers
@@ -759,245 +457,5 @@ func (b *handoffBuilder) verify() {
 		"Ask the user to connect "+h.AppName+" again.")
 	if b.clientID != "" {
 		v.Command = "consentwiz check " + b.cmdApp() + b.cmdTenant()
-	}
-}
-
-// ---- rendering ----
-
-// Markdown renders the hand-off as Markdown for a ticket or an email.
-func (h Handoff) Markdown() string { return h.doc().markdown() }
-
-// Text renders the hand-off as plain text, without colour; every link is on
-// its own line.
-func (h Handoff) Text() string { return h.doc().text() }
-
-func (h Handoff) appLabel() []span {
-	if h.ClientID == "" {
-		return spans(bold(h.AppName))
-	}
-	return spans(bold(h.AppName), " (client id ", code(h.ClientID), ")")
-}
-
-func (h Handoff) doc() *doc {
-	d := &doc{title: h.Title}
-	meta := d.section(2, "Summary")
-	byline := "Prepared with consentwiz"
-	if h.Version != "" {
-		byline += " " + h.Version
-	}
-	if !h.GeneratedAt.IsZero() {
-		byline += " on " + h.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC")
-	}
-	meta.para(byline + " for an administrator of the tenant.")
-	var facts [][]span
-	facts = append(facts, spans("App: ", h.appLabel()))
-	if h.TenantLabel != "" {
-		facts = append(facts, spans("Tenant: ", code(h.TenantLabel), iff(h.Cloud != "" && h.Cloud != "global", ", cloud "+h.Cloud, "")))
-	} else {
-		facts = append(facts, spans("Tenant: not given (the links use the admin's own tenant)"))
-	}
-	if rec := h.recommended(); rec != nil {
-		facts = append(facts, spans("To do: ", bold(rec.Title), " (needs "+rec.Role+")"))
-	}
-	meta.bullets(facts...)
-
-	// What is wrong.
-	p := h.Problem
-	w := d.section(2, "What is wrong")
-	if h.Live != nil && !h.Live.Blocked {
-		w.para("Users who connect ", h.appLabel(), " now get ", strings.TrimRight(p.UserSaw, "."), ".")
-	} else {
-		w.para("Users who try to connect ", h.appLabel(), " are stopped by Microsoft Entra ID. They see ", strings.TrimRight(p.UserSaw, "."), ".")
-	}
-	var items [][]span
-	if p.Code != 0 {
-		name := fmt.Sprintf("AADSTS%d", p.Code)
-		if p.Name != "" {
-			name += " " + p.Name
-		}
-		items = append(items, spans("Error: ", code(name), ": ", p.Meaning))
-	}
-	if p.Cause != "" {
-		items = append(items, spans("Usual cause: ", p.Cause))
-	}
-	if p.CorrelationID != "" {
-		items = append(items, spans("Correlation ID: ", code(p.CorrelationID)))
-	}
-	if p.TraceID != "" {
-		items = append(items, spans("Trace ID: ", code(p.TraceID)))
-	}
-	if p.Source != "" && p.Meaning != "" && strings.Contains(p.Meaning, "not in consentwiz's catalogue") {
-		items = append(items, spans("Look it up: ", p.Source))
-	}
-	if len(items) == 0 && h.Live == nil {
-		items = append(items, spans("An administrator has to approve the permissions the app asks for, for the whole organization."))
-	}
-	w.bullets(items...)
-
-	// Live findings.
-	if l := h.Live; l != nil {
-		s := d.section(2, "What consentwiz found in the tenant")
-		by := "A read-only check"
-		if l.CheckedBy != "" {
-			by += " by " + l.CheckedBy
-			if len(l.Roles) > 0 {
-				by += " (" + strings.Join(l.Roles, ", ") + ")"
-			}
-		}
-		state := "users are blocked"
-		if !l.Blocked {
-			state = "users are not blocked"
-		}
-		s.para(by+" found: ", bold(state), ".")
-		var fs [][]span
-		for _, f := range l.Findings {
-			it := spans(SeverityLabel(f.Severity)+": ", f.Title)
-			if f.Detail != "" {
-				it = append(it, spans(" — ", f.Detail)...)
-			}
-			fs = append(fs, it)
-		}
-		s.bullets(fs...)
-		if l.RecommendedWhy != "" {
-			s.para(bold("Recommended:"), " ", l.RecommendedWhy)
-		}
-		if len(l.Unreadable) > 0 {
-			s.para("Not readable with that account: ", strings.Join(l.Unreadable, ", "), ".")
-		}
-	}
-
-	// The recommended fix in full.
-	rec := h.recommended()
-	if rec != nil {
-		s := d.section(2, "The fix: "+rec.Title)
-		h.renderFix(s, *rec, true)
-	} else if h.Live == nil || h.Live.Blocked {
-		s := d.section(2, "The fix")
-		s.para("No single fix is certain from what is known; the vendor may have to change the app (see the error above). The options below may still help.")
-	}
-
-	// Consent links not already shown.
-	if len(h.ConsentLinks) > 1 || len(h.ConsentLinks) == 1 && (rec == nil || rec.Key != HandoffConsentLink) {
-		if rec != nil && rec.Key == HandoffConsentLink {
-			s := d.section(2, "Other forms of the admin consent link")
-			s.para("If the link above does not work (a v2.0 link also needs the app's exact redirect URI):")
-			for _, l := range h.ConsentLinks[1:] {
-				s.link(l.URL, l.Label+":")
-			}
-		} else {
-			s := d.section(2, "Admin consent link")
-			s.para("An administrator can grant consent for the whole organization by opening this link and accepting:")
-			for _, l := range h.ConsentLinks {
-				s.link(l.URL, l.Label+":")
-			}
-		}
-	}
-
-	// Permissions.
-	ps := d.section(2, "What "+h.AppName+" asks for")
-	if len(h.Permissions) == 0 {
-		ps.para("The permissions are not known from what was given. The consent page lists them before the administrator accepts; compare them with what the vendor documents.")
-	} else {
-		var rows [][]string
-		live := false
-		for _, p := range h.Permissions {
-			var notes []string
-			if p.Kind == "application" {
-				notes = append(notes, "admin only (application permission)")
-			} else if p.AdminOnly {
-				notes = append(notes, "admin only")
-			}
-			if p.Granted && p.Known {
-				notes = append(notes, "already granted")
-			}
-			if p.ManagedBlocked {
-				if p.Known {
-					notes = append(notes, "excluded from Microsoft-managed user consent")
-				} else {
-					notes = append(notes, "likely excluded from Microsoft-managed user consent")
-				}
-			}
-			live = live || p.Known && p.Kind == "delegated"
-			rows = append(rows, []string{p.Name, p.Kind, strings.Join(notes, "; ")})
-		}
-		ps.table([]string{"Permission", "Type", "Note"}, rows)
-		if !live {
-			ps.para("Which delegated permissions are admin-only is checked live (", code("consentwiz check"), "); the consent page shows the rest.")
-		}
-	}
-
-	// Other fixes.
-	var others []HandoffFix
-	for _, f := range h.Fixes {
-		if rec == nil || f.Key != rec.Key {
-			others = append(others, f)
-		}
-	}
-	if len(others) > 0 {
-		d.section(2, "Other ways to fix it")
-		for i, f := range others {
-			s := d.section(3, fmt.Sprintf("%d. %s", i+1, f.Title))
-			h.renderFix(s, f, false)
-		}
-	}
-
-	// Check.
-	c := d.section(2, "Check the result")
-	c.link(h.Verify.Link.URL, h.Verify.Link.Label+":")
-	var vs [][]span
-	for _, st := range h.Verify.Steps {
-		vs = append(vs, spans(st))
-	}
-	c.bullets(vs...)
-	if h.Verify.Command != "" {
-		c.command(h.Verify.Command)
-	}
-
-	if len(h.Notes) > 0 {
-		n := d.section(2, "Notes")
-		var ns [][]span
-		for _, x := range h.Notes {
-			ns = append(ns, spans(x))
-		}
-		n.bullets(ns...)
-	}
-	end := d.section(2, "Guided help")
-	end.para("Run ", code("consentwiz"), " to be guided through the fix step by step, with every change previewed and verified.")
-	return d
-}
-
-func (h Handoff) recommended() *HandoffFix {
-	for i := range h.Fixes {
-		if h.Fixes[i].Recommended {
-			return &h.Fixes[i]
-		}
-	}
-	return nil
-}
-
-func (h Handoff) renderFix(s *section, f HandoffFix, main bool) {
-	if f.Checked && !f.Viable {
-		s.para(bold("Will not work here:"), " ", f.Reason, ".")
-		s.para(f.Summary)
-		return
-	}
-	s.para(f.Summary)
-	if f.Checked && f.Reason != "" && !main {
-		s.para("In this tenant: ", f.Reason, ".")
-	}
-	s.para(bold("Who can do it:"), " ", f.Role, ".")
-	if f.Link.URL != "" {
-		s.link(f.Link.URL, f.Link.Label+":")
-	}
-	var st [][]span
-	for _, x := range f.Steps {
-		st = append(st, spans(x))
-	}
-	s.steps(st...)
-	if f.Command != "" {
-		s.command(f.Command)
-	}
-	if f.Caution != "" {
-		s.para(bold("Caution:"), " ", f.Caution)
 	}
 }

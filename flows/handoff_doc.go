@@ -3,6 +3,7 @@ package flows
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -273,61 +274,89 @@ func textSpans(ss []span) string {
 // first line starts with first, the others with indent. Words longer than
 // the width (URLs) stay whole on their own line.
 func wrap(s, first, indent string, width int) string {
-	words := strings.Fields(s)
-	if len(words) == 0 {
-		return strings.TrimRight(first, " ") + "\n"
-	}
 	var b strings.Builder
-	line := first
+	wrapTo(&b, s, first, indent, width)
+	return b.String()
+}
+
+// wrapTo is wrap writing to b (no string per line or word: the documents are
+// rendered on every frame of the hand-off screen).
+func wrapTo(b *strings.Builder, s, first, indent string, width int) {
+	words := false
 	n := utf8.RuneCountInString(first)
 	start := true
-	for _, w := range words {
-		wl := utf8.RuneCountInString(w)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			i += size
+			continue
+		}
+		j := i + size
+		wl := 1
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += size
+			wl++
+		}
+		if !words {
+			b.WriteString(first)
+			words = true
+		}
 		if !start && n+1+wl > width {
-			b.WriteString(line + "\n")
-			line, n, start = indent, utf8.RuneCountInString(indent), true
+			b.WriteByte('\n')
+			b.WriteString(indent)
+			n, start = utf8.RuneCountInString(indent), true
 		}
 		if !start {
-			line += " "
+			b.WriteByte(' ')
 			n++
 		}
-		line += w
+		b.WriteString(s[i:j])
 		n += wl
 		start = false
+		i = j
 	}
-	b.WriteString(line + "\n")
-	return b.String()
+	if !words {
+		b.WriteString(strings.TrimRight(first, " "))
+	}
+	b.WriteByte('\n')
 }
 
 func (d *doc) text() string {
 	var b strings.Builder
 	title := wrap(d.title, "", "", docWidth)
-	b.WriteString(title + strings.Repeat("=", min(docWidth, longestLine(title))) + "\n")
+	b.WriteString(title)
+	b.WriteString(strings.Repeat("=", min(docWidth, longestLine(title))) + "\n")
 	for _, s := range d.sections {
 		under := "-"
 		if s.level > 2 {
 			under = "~"
 		}
 		title := wrap(s.title, "", "", docWidth)
-		b.WriteString("\n" + title + strings.Repeat(under, min(docWidth, longestLine(title))) + "\n")
+		b.WriteString("\n")
+		b.WriteString(title)
+		b.WriteString(strings.Repeat(under, min(docWidth, longestLine(title))) + "\n")
 		for _, bl := range s.blocks {
 			b.WriteString("\n")
 			switch bl.kind {
 			case blockPara:
-				b.WriteString(wrap(textSpans(bl.items[0]), "", "", docWidth))
+				wrapTo(&b, textSpans(bl.items[0]), "", "", docWidth)
 			case blockBullets:
 				for _, it := range bl.items {
-					b.WriteString(wrap(textSpans(it), "  - ", "    ", docWidth))
+					wrapTo(&b, textSpans(it), "  - ", "    ", docWidth)
 				}
 			case blockSteps:
 				w := len(fmt.Sprint(len(bl.items)))
 				for i, it := range bl.items {
 					num := fmt.Sprintf("  %*d. ", w, i+1)
-					b.WriteString(wrap(textSpans(it), num, strings.Repeat(" ", len(num)), docWidth))
+					wrapTo(&b, textSpans(it), num, strings.Repeat(" ", len(num)), docWidth)
 				}
 			case blockLink:
 				if len(bl.label) > 0 {
-					b.WriteString(wrap(textSpans(bl.label), "", "", docWidth))
+					wrapTo(&b, textSpans(bl.label), "", "", docWidth)
 				}
 				b.WriteString("  " + bl.url + "\n")
 			case blockCommand:
@@ -409,7 +438,7 @@ func textTable(head []string, rows [][]string) string {
 		if len(rest) > 0 {
 			line += ": " + strings.Join(rest, "; ")
 		}
-		b.WriteString(wrap(line, "  - ", "    ", docWidth))
+		wrapTo(&b, line, "  - ", "    ", docWidth)
 	}
 	return b.String()
 }

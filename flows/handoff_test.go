@@ -2,44 +2,24 @@ package flows
 
 import (
 	"consentwiz/graph/entra"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-)
 
-var updateDocs = flag.Bool("update-docs", false, "rewrite the hand-off and report golden files")
+	"github.com/charmbracelet/x/exp/golden"
+)
 
 var tGenerated = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-// golden compares got with testdata/<dir>/<name>, rewriting it with -update-docs.
-func golden(t *testing.T, dir, name, got string) {
+// goldenDoc compares a document's Markdown and plain text with
+// testdata/<test>/markdown.golden and text.golden (go test ./flows -update
+// rewrites them).
+func goldenDoc(t *testing.T, md, txt string) {
 	t.Helper()
-	path := filepath.Join("testdata", dir, name)
-	if *updateDocs {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./flows -update-docs)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run go test ./flows -update-docs and review the diff)\n--- got ---\n%s", path, got)
-	}
-}
-
-func goldenName(s string) string {
-	return strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(s), "-"), "-")
+	t.Run("markdown", func(t *testing.T) { golden.RequireEqual(t, md) })
+	t.Run("text", func(t *testing.T) { golden.RequireEqual(t, txt) })
 }
 
 // checkRendered runs the checks every hand-off must pass.
@@ -130,7 +110,7 @@ func TestHandoffOffline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: global, Explanation: &e,
+				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: "contoso.com", Cloud: global}, Explanation: &e,
 					GeneratedAt: tGenerated, Version: "1.2.3"}
 			},
 			first: HandoffConsentLink,
@@ -168,7 +148,7 @@ func TestHandoffOffline(t *testing.T) {
 					t.Fatal(err)
 				}
 				e, _ := Explain(text)
-				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: ref.TenantHint}, Cloud: global, Explanation: &e, GeneratedAt: tGenerated}
+				return HandoffInput{App: ref, Tenant: TenantInfo{Domain: ref.TenantHint, Cloud: global}, Explanation: &e, GeneratedAt: tGenerated}
 			},
 			first:    HandoffApproveRequest,
 			contains: []string{"My Pending", "fabrikam.com/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38"},
@@ -181,7 +161,7 @@ func TestHandoffOffline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return HandoffInput{App: ref, Tenant: TenantInfo{ID: "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", Domain: "contoso.com"}, Cloud: global, GeneratedAt: tGenerated, Version: "1.2.3"}
+				return HandoffInput{App: ref, Tenant: TenantInfo{ID: "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", Domain: "contoso.com", Cloud: global}, GeneratedAt: tGenerated, Version: "1.2.3"}
 			},
 			first: HandoffConsentLink,
 			contains: []string{
@@ -200,7 +180,7 @@ func TestHandoffOffline(t *testing.T) {
 		{
 			name: "profile",
 			input: func(t *testing.T) HandoffInput {
-				return HandoffInput{App: tracker(t), Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: global, GeneratedAt: tGenerated, Version: "1.2.3",
+				return HandoffInput{App: tracker(t), Tenant: TenantInfo{Domain: "contoso.com", Cloud: global}, GeneratedAt: tGenerated, Version: "1.2.3",
 					Notes: []string{"note: could not look up the tenant id; the link uses the domain, which works as well"}}
 			},
 			first: HandoffConsentLink,
@@ -213,7 +193,7 @@ func TestHandoffOffline(t *testing.T) {
 		{
 			name: "profile in usgov without tenant",
 			input: func(t *testing.T) HandoffInput {
-				return HandoffInput{App: tracker(t), Cloud: entra.Clouds["usgov"], GeneratedAt: tGenerated}
+				return HandoffInput{App: tracker(t), Tenant: TenantInfo{Cloud: entra.Clouds["usgov"]}, GeneratedAt: tGenerated}
 			},
 			first: HandoffConsentLink,
 			contains: []string{
@@ -226,7 +206,7 @@ func TestHandoffOffline(t *testing.T) {
 			name: "assignment error",
 			input: func(t *testing.T) HandoffInput {
 				e, _ := Explain("AADSTS50105 client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38")
-				return HandoffInput{App: AppRef{ClientID: tClient}, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: global, Explanation: &e, GeneratedAt: tGenerated}
+				return HandoffInput{App: AppRef{ClientID: tClient}, Tenant: TenantInfo{Domain: "contoso.com", Cloud: global}, Explanation: &e, GeneratedAt: tGenerated}
 			},
 			first:    HandoffAssignUsers,
 			contains: []string{"Add user/group", "Assignment required?"},
@@ -257,8 +237,7 @@ func TestHandoffOffline(t *testing.T) {
 			if c.check != nil {
 				c.check(t, h)
 			}
-			golden(t, "handoff", "offline-"+goldenName(c.name)+".md", md)
-			golden(t, "handoff", "offline-"+goldenName(c.name)+".txt", txt)
+			goldenDoc(t, md, txt)
 		})
 	}
 }
@@ -298,7 +277,7 @@ func TestHandoffScenarios(t *testing.T) {
 			}
 			app := fx.app(t)
 			d := Diagnose(fx.snap(), app)
-			h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: entra.Clouds["global"], Diagnosis: &d,
+			h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com", Cloud: entra.Clouds["global"]}, Diagnosis: &d,
 				GeneratedAt: tGenerated, Version: "1.2.3"})
 			checkRendered(t, h)
 			if h.Live == nil || h.Live.Blocked != c.blocked {
@@ -341,8 +320,7 @@ func TestHandoffScenarios(t *testing.T) {
 			if strings.Contains(txt, "Your account can do it") || strings.Contains(txt, "Your roles") {
 				t.Error("the hand-off speaks to the checker instead of the admin")
 			}
-			golden(t, "handoff", "live-"+c.scenario+".md", md)
-			golden(t, "handoff", "live-"+c.scenario+".txt", txt)
+			goldenDoc(t, md, txt)
 		})
 	}
 }
@@ -359,7 +337,7 @@ func TestHandoffHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com\x1b[2J"}, Cloud: entra.Clouds["global"], Diagnosis: &d, Explanation: &e,
+	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com\x1b[2J", Cloud: entra.Clouds["global"]}, Diagnosis: &d, Explanation: &e,
 		GeneratedAt: tGenerated, Version: "v\x1b[31m1", Notes: []string{"\x1b[31mred note"}})
 	checkRendered(t, h)
 	md := h.Markdown()
@@ -379,13 +357,12 @@ func TestHandoffHostile(t *testing.T) {
 	if h.Tenant != tTenant {
 		t.Errorf("tenant %q", h.Tenant)
 	}
-	golden(t, "handoff", "live-hostile.md", md)
-	golden(t, "handoff", "live-hostile.txt", h.Text())
+	goldenDoc(t, md, h.Text())
 }
 
 func TestHandoffAppRolesNeedPRA(t *testing.T) {
 	h := BuildHandoff(HandoffInput{App: AppRef{ClientID: tClient, Scopes: []string{"User.Read"}, AppRoles: []string{"Calendars.Read"}},
-		Tenant: TenantInfo{Domain: "contoso.com"}, Cloud: entra.Clouds["global"], GeneratedAt: tGenerated})
+		Tenant: TenantInfo{Domain: "contoso.com", Cloud: entra.Clouds["global"]}, GeneratedAt: tGenerated})
 	f, _ := fixByKey(h, HandoffConsentLink)
 	if !strings.Contains(f.Role, "Privileged Role Administrator") {
 		t.Errorf("role %q", f.Role)

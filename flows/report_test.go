@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
 )
 
 const (
@@ -146,7 +148,7 @@ func TestReportRedacted(t *testing.T) {
 			t.Errorf("markdown lacks %q", s)
 		}
 	}
-	golden(t, "report", "redacted.md", md)
+	golden.RequireEqual(t, md)
 }
 
 func TestReportUnredacted(t *testing.T) {
@@ -244,8 +246,8 @@ func TestFailedCallFrom(t *testing.T) {
 
 func TestReportInputFromState(t *testing.T) {
 	req := pendingReq("User.Read")
-	s := State{Tenant: TenantInfo{ID: tTenant, Domain: "contoso.com"}, App: AppRef{ClientID: tClient}, SignedIn: "admin@contoso.com",
-		Request: &req, Reviewers: []Reviewer{{Kind: ReviewerUser, ID: idAlice, Name: "Jane Doe", Detail: "jane@contoso.com"}},
+	s := State{Journey: Journey{Tenant: TenantInfo{ID: tTenant, Domain: "contoso.com"}, App: AppRef{ClientID: tClient}, SignedIn: "admin@contoso.com"},
+		Run:     &FixRun{Request: &req, Reviewers: []Reviewer{{Kind: ReviewerUser, ID: idAlice, Name: "Jane Doe", Detail: "jane@contoso.com"}}},
 		Changes: []Change{{What: "Admin consent for X (request from Alice evil)", Before: "requested", After: "approved"}}}
 	in := ReportInputFromState(s)
 	if in.Outcome == nil || len(in.Outcome.Changes) != 1 || in.Outcome.Kind != OutcomeFailed {

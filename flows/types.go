@@ -3,20 +3,17 @@
 // It does no I/O: no tea, lipgloss, net/http, os or time.Now.
 package flows
 
-// FixID is the stable id of a fix, used in the CLI, JSON output, reports and tests.
-type FixID string
+import (
+	"encoding/json"
+	"strings"
 
-// The fixes of DESIGN.md, in the order they are offered when equally good.
-const (
-	FixAdminLink        FixID = "admin-link"
-	FixRelaxUserConsent FixID = "relax-user-consent"
-	FixRequestWorkflow  FixID = "request-workflow"
-	FixGrantDirect      FixID = "grant-direct"
-	FixClassifyLow      FixID = "classify-low"
+	"consentwiz/graph/entra"
 )
 
-// AllFixes lists every fix id in display order.
-var AllFixes = []FixID{FixAdminLink, FixRelaxUserConsent, FixRequestWorkflow, FixGrantDirect, FixClassifyLow}
+// FixID is the stable id of a fix, used in the CLI, JSON output, reports and
+// tests. Each fix declares its id in its own fix_*.go file; AllFixes (fix.go)
+// lists them in display order.
+type FixID string
 
 // Severity grades a finding.
 type Severity string
@@ -28,6 +25,19 @@ const (
 	SeverityWarning Severity = "warning"
 	SeverityBlocker Severity = "blocker"
 )
+
+// Rank orders severities from harmless (0) to blocking (3), for sorting.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityBlocker:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
 
 // User screens: what the end user sees when they connect the app (ENTRA.md B1, B2).
 const (
@@ -82,11 +92,57 @@ type AppRef struct {
 	Notes     string `json:"notes,omitempty"`
 }
 
-// TenantInfo identifies the tenant.
+// TenantInfo identifies the tenant: its id, its default domain, and the cloud
+// it lives in. Cloud carries the hosts of the links a person opens (the
+// driver fills them; see TenantResolved). In JSON the cloud is its name.
 type TenantInfo struct {
+	ID     string
+	Domain string
+	Cloud  entra.Cloud
+}
+
+type tenantJSON struct {
 	ID     string `json:"id"`
 	Domain string `json:"domain"`
 	Cloud  string `json:"cloud"`
+}
+
+// MarshalJSON writes {"id","domain","cloud": the cloud's name}.
+func (t TenantInfo) MarshalJSON() ([]byte, error) {
+	return json.Marshal(tenantJSON{ID: t.ID, Domain: t.Domain, Cloud: t.Cloud.Name})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; a known cloud name gets its hosts.
+func (t *TenantInfo) UnmarshalJSON(b []byte) error {
+	var j tenantJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*t = TenantInfo{ID: j.ID, Domain: j.Domain}
+	if j.Cloud != "" {
+		t.Cloud = cloudNamed(j.Cloud)
+	}
+	return nil
+}
+
+// cloudNamed is the national cloud name names, with its hosts; "" is the
+// global cloud; an unknown name keeps only the name.
+func cloudNamed(name string) entra.Cloud {
+	if name == "" {
+		name = "global"
+	}
+	if c, ok := entra.Clouds[strings.ToLower(name)]; ok {
+		return c
+	}
+	return entra.Cloud{Name: name}
+}
+
+// withHosts fills in the hosts of a cloud known by name only.
+func withHosts(c entra.Cloud) entra.Cloud {
+	if c.LoginURL != "" || c.GraphURL != "" || c.PortalURL != "" {
+		return c
+	}
+	return cloudNamed(c.Name)
 }
 
 // AppInfo is what the tenant knows of the app.

@@ -11,7 +11,7 @@ import (
 func walkToPreview(t *testing.T, w *wzRun, fix FixID) {
 	t.Helper()
 	w.toChooseFix()
-	w.send(Chose{Key: string(fix)})
+	w.send(Chose{Key: FixKey(fix)})
 	w.answerOnly() // write sign-in
 	switch fix {
 	case FixRelaxUserConsent, FixClassifyLow:
@@ -99,7 +99,7 @@ func TestWizardWriteFailures(t *testing.T) {
 func optionKeys(p Prompt) []string {
 	var out []string
 	for _, o := range p.Options {
-		out = append(out, o.Key)
+		out = append(out, string(o.Key))
 	}
 	return out
 }
@@ -116,9 +116,9 @@ func TestWizardThrottledWriteRetry(t *testing.T) {
 		t.Fatalf("options = %v", keys)
 	}
 	w.send(Chose{Key: "retry"})
-	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTRelaxed}})
+	w.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTRelaxed}})
 	w.answerOnly()
-	w.expect(StepVerifying, ReadAuthorizationPolicy{})
+	w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 }
 
 func TestWizardThrottledThenCancelRestores(t *testing.T) {
@@ -129,7 +129,7 @@ func TestWizardThrottledThenCancelRestores(t *testing.T) {
 	w.answerOnly()
 	w.send(WriteDone{Op: OpPatchUserConsent, Err: wzErr429})
 	w.send(Cancel{})
-	w.expect(StepRestoreReading, ReadAuthorizationPolicy{})
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly() // reads the original: nothing to write back
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
@@ -147,12 +147,12 @@ func TestWizardSilentlyIgnoredWrite(t *testing.T) {
 	w.answerOnly() // journal
 	w.answerOnly() // patch: 204, nothing changes
 	for i := 0; i < MaxVerifyTries-1; i++ {
-		w.expect(StepVerifying, ReadAuthorizationPolicy{})
+		w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 		w.answerOnly()
 		w.expect(StepVerifying, Wait{D: VerifyRetryAfter, Seq: w.s.PollSeq})
 		w.answerOnly()
 	}
-	w.expect(StepVerifying, ReadAuthorizationPolicy{})
+	w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
@@ -179,7 +179,7 @@ func TestWizardVerificationMismatch(t *testing.T) {
 	w.answerOnly() // PUT applied
 	ft.reqPolicy.IsEnabled = false
 	for i := 0; i < MaxVerifyTries; i++ {
-		w.expect(StepVerifying, ReadConsentRequestPolicy{})
+		w.expect(StepVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 		w.answerOnly()
 		if i < MaxVerifyTries-1 {
 			w.answerOnly() // wait
@@ -193,7 +193,7 @@ func TestWizardVerificationMismatch(t *testing.T) {
 		t.Fatalf("body = %s", w.s.Prompt.Body)
 	}
 	w.send(Chose{Key: "undo"})
-	w.expect(StepUndoing, PutConsentRequestPolicy{Policy: orig})
+	w.expect(StepUndoing, PutConsentRequestPolicy{Tenant: wzT, Policy: orig})
 	w.answerOnly()
 	w.expect(StepFailed)
 	if keys := optionKeys(w.s.Prompt); !reflect.DeepEqual(keys, []string{"fix", "quit"}) {
@@ -215,10 +215,10 @@ func TestWizardCancel(t *testing.T) {
 		{"relax preview", FixRelaxUserConsent, -1, nil, false},
 		{"relax re-reading", FixRelaxUserConsent, -2, nil, true},
 		{"relax journaling", FixRelaxUserConsent, 0, []Effect{ClearJournal{ID: wzRelaxJournal().ID}}, true},
-		{"relax writing", FixRelaxUserConsent, 1, []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: wzRelaxJournal().ID}}, true},
-		{"relax verifying", FixRelaxUserConsent, 2, []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
-		{"relax connect", FixRelaxUserConsent, 3, []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
-		{"grant writing sp", FixGrantDirect, 0, []Effect{DeleteObject{Object: CreatedObject{Kind: ObjectServicePrincipal, ID: "sp-1", Label: "Enterprise application for Calendar Sync"}}}, true},
+		{"relax writing", FixRelaxUserConsent, 1, []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: wzRelaxJournal().ID}}, true},
+		{"relax verifying", FixRelaxUserConsent, 2, []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
+		{"relax connect", FixRelaxUserConsent, 3, []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
+		{"grant writing sp", FixGrantDirect, 0, []Effect{DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectServicePrincipal, ID: "sp-1", Label: "Enterprise application for Calendar Sync"}}}, true},
 		{"workflow preview", FixRequestWorkflow, -1, nil, false},
 	}
 	for _, c := range cases {
@@ -272,16 +272,16 @@ func TestWizardRestoreAtStart(t *testing.T) {
 	cases := []struct {
 		name    string
 		current []string
-		choose  string
+		choose  OptionKey
 		want    []Effect // after sign-in
 		final   []string
 		kept    bool
 	}{
-		{"still ours", set, "", []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
-		{"already original", orig, "", []Effect{ReadAuthorizationPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
-		{"concurrent: put original", other, "original", []Effect{ReadAuthorizationPolicy{}, PatchUserConsent{Policies: orig}, ReadAuthorizationPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
-		{"concurrent: keep", other, "keep", []Effect{ReadAuthorizationPolicy{}, ClearJournal{ID: j.ID}}, other, false},
-		{"concurrent: later", other, "later", []Effect{ReadAuthorizationPolicy{}}, other, true},
+		{"still ours", set, "", []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, orig, false},
+		{"already original", orig, "", []Effect{ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, orig, false},
+		{"concurrent: put original", other, "original", []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, orig, false},
+		{"concurrent: keep", other, "keep", []Effect{ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, other, false},
+		{"concurrent: later", other, "later", []Effect{ReadAuthorizationPolicy{Tenant: wzT}}, other, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,7 +297,7 @@ func TestWizardRestoreAtStart(t *testing.T) {
 				t.Fatalf("offer = %+v", p)
 			}
 			w.send(Chose{Key: "restore"})
-			w.expect(StepSigningIn, SignIn{Scopes: append(clone(ReadScopes), ScopeUserConsentWrite), Tenant: wzTTenantID})
+			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeUserConsentWrite)})
 			w.answerOnly()
 			mark := len(w.all) - 1
 			for i := 0; i < 10 && w.s.Step != StepDone; i++ {
@@ -382,10 +382,10 @@ func TestWizardDryRun(t *testing.T) {
 			in.DryRun = true
 			w := wzNewWiz(t, in, ft)
 			w.toChooseFix()
-			w.send(Chose{Key: string(fix)})
+			w.send(Chose{Key: FixKey(fix)})
 			switch fix {
 			case FixRelaxUserConsent, FixClassifyLow:
-				w.expect(StepReadingPolicy, ReadAuthorizationPolicy{}) // no write sign-in
+				w.expect(StepReadingPolicy, ReadAuthorizationPolicy{Tenant: wzT}) // no write sign-in
 				w.answerOnly()
 			case FixRequestWorkflow:
 				w.send(Chose{Key: "me"})

@@ -14,7 +14,7 @@ func wzHelpdeskInput() WizardInput {
 	return in
 }
 
-func hasOption(p Prompt, key string) bool {
+func hasOption(p Prompt, key OptionKey) bool {
 	for _, o := range p.Options {
 		if o.Key == key && !o.Disabled {
 			return true
@@ -54,7 +54,7 @@ func TestWizardHelpdeskHandoff(t *testing.T) {
 	if p.StepNo != 3 || p.StepCount != 3 || p.StepTitle != "Make the hand-off for an admin" {
 		t.Errorf("step %d of %d %q", p.StepNo, p.StepCount, p.StepTitle)
 	}
-	if want := []string{"copy", "save", KeyReaderSignIn, "done"}; strings.Join(optionKeys(p), ",") != strings.Join(want, ",") {
+	if want := []string{"copy", "save", string(KeyReaderSignIn), "done"}; strings.Join(optionKeys(p), ",") != strings.Join(want, ",") {
 		t.Errorf("options %v, want %v", optionKeys(p), want)
 	}
 	h := WizardHandoff(w.s)
@@ -105,18 +105,18 @@ func TestWizardHelpdeskBack(t *testing.T) {
 			}
 		}},
 		{"tenant input → helpdesk app choice", func(w *wzRun) { w.send(Back{}) }, StepAppChoose, func(t *testing.T, s State) {
-			if !s.helpdesk || !hasOption(s.Prompt, KeyAdmin) {
+			if !s.Helpdesk || !hasOption(s.Prompt, KeyAdmin) {
 				t.Errorf("left the helpdesk path: %v", optionKeys(s.Prompt))
 			}
 		}},
 		{"reader sign-in → hand-off", func(w *wzRun) {
 			w.send(Chose{Key: KeyReaderSignIn})
-			w.expect(StepSigningIn, SignIn{Scopes: ReadScopes, Tenant: wzTTenantID})
+			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: ReadScopes})
 		}, StepHandoff, nil},
 		{"reader diagnosis → hand-off", func(w *wzRun) {
 			w.send(Chose{Key: KeyReaderSignIn})
 			w.answerOnly()
-			w.expect(StepDiagnosing, FetchSnapshot{AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+			w.expect(StepDiagnosing, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
 		}, StepHandoff, nil},
 	}
 	for _, tc := range tests {
@@ -144,7 +144,7 @@ func TestWizardHelpdeskBack(t *testing.T) {
 		w.send(Chose{Key: "profile:0"})
 		w.send(Entered{Text: wzTDomain})
 		w.answerOnly()
-		w.expect(StepSigningIn, SignIn{Scopes: ReadScopes, Tenant: wzTTenantID})
+		w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: ReadScopes})
 	})
 }
 
@@ -243,7 +243,7 @@ func TestWizardChecklistHandoff(t *testing.T) {
 func TestWizardSignInScreenHandoff(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), wzGrantTenant())
 	w.answerOnly()
-	w.expect(StepSigningIn, SignIn{Scopes: ReadScopes, Tenant: wzTTenantID})
+	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: ReadScopes})
 	if !hasOption(w.s.Prompt, KeyHandoff) {
 		t.Fatalf("sign-in screen lacks the hand-off option: %v", optionKeys(w.s.Prompt))
 	}
@@ -257,7 +257,7 @@ func TestWizardSignInScreenHandoff(t *testing.T) {
 	}
 	// Back: sign in after all.
 	w.send(Back{})
-	w.expect(StepSigningIn, SignIn{Scopes: ReadScopes, Tenant: wzTTenantID})
+	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: ReadScopes})
 }
 
 func TestWizardSignInFailedHandoff(t *testing.T) {

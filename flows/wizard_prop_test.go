@@ -4,6 +4,8 @@ import (
 	"consentwiz/graph/entra"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -19,10 +21,67 @@ import (
 
 type wzNode struct {
 	s       State
-	ft      *wzFakeTenant
+	ft      *wzFakeTenant // never changed: a node that answers an effect answers with a clone
 	pending []Effect
-	path    []string
 	orig    *wzFakeTenant // the tenant before anything was written (default: the start's)
+	from    *wzEdge       // how the node was reached (nil for a start)
+	path    []string      // how a start was reached
+}
+
+// wzEdge is a transition still to explore: from parent, by ev (a user answer
+// or a failed I/O result) or by the fake tenant's answer to eff, with the
+// parent's other effects still in flight. It is computed only when the
+// search reaches it.
+type wzEdge struct {
+	parent *wzNode
+	ev     Event
+	eff    Effect
+	rest   []Effect
+}
+
+// compute runs the transition.
+func (e *wzEdge) compute(t *testing.T) *wzNode {
+	p := e.parent
+	ft, ev := p.ft, e.ev
+	if e.eff != nil {
+		if ft.mutatedBy(e.eff) {
+			ft = ft.clone()
+		}
+		ev, _ = ft.respond(e.eff)
+		e.ev = ev
+	}
+	s, effs := Next(p.s, ev)
+	n := &wzNode{s: s, ft: ft, pending: append(slices.Clip(e.rest), effs...), from: e}
+	if s.Step == StepDone && p.s.Step != StepDone && !slices.ContainsFunc(effs, isFinish) {
+		t.Errorf("%s: reached done without Finish", n.where())
+	}
+	return n
+}
+
+// where is the path to n, for a failure message.
+func (n *wzNode) where() string {
+	var labels []string
+	for ; n != nil; n = n.from.parentOrNil() {
+		switch e := n.from; {
+		case e == nil:
+			for i := len(n.path) - 1; i >= 0; i-- {
+				labels = append(labels, n.path[i])
+			}
+		case e.eff != nil:
+			labels = append(labels, fmt.Sprintf("%T answered", e.eff))
+		default:
+			labels = append(labels, fmt.Sprintf("%T%v", e.ev, e.ev))
+		}
+	}
+	slices.Reverse(labels)
+	return strings.Join(labels, " → ")
+}
+
+func (e *wzEdge) parentOrNil() *wzNode {
+	if e == nil {
+		return nil
+	}
+	return e.parent
 }
 
 // wzStarts are the explorations' starting points: the whole journey from Start,
@@ -36,7 +95,7 @@ func wzStarts(t *testing.T) map[string]wzNode {
 	atFix := func(in WizardInput, ft *wzFakeTenant, fix FixID) wzNode {
 		w := wzNewWiz(t, in, ft)
 		w.toChooseFix()
-		w.send(Chose{Key: string(fix)})
+		w.send(Chose{Key: FixKey(fix)})
 		return wzNode{s: w.s, ft: ft, pending: w.last, path: []string{"chose " + string(fix)}}
 	}
 	in := wzTestInput()
@@ -138,31 +197,77 @@ func wzFailures(e Effect) []Event {
 	return nil
 }
 
-func wzKey(n wzNode) string {
-	var types []string
-	for _, e := range n.pending {
-		types = append(types, fmt.Sprintf("%T", e))
-	}
+// wzKey abstracts a node for the search: states with the same key are
+// explored once.
+func wzKey(n *wzNode) string {
 	s := n.s
-	return fmt.Sprintf("%s|%s|%d|%d|%v|%v|%s|%v|%v|%v|%d|%v|%d|%v", s.Step, s.Fix, s.Done, len(s.Undo), s.Journal != nil, s.committed,
-		s.Prompt.Title, optionKeys(s.Prompt), types, n.ft.policy, len(s.Reviewers), s.CancelAsked, len(s.Changes), s.Failure != nil)
+	var r FixRun
+	if s.Run != nil {
+		r = *s.Run
+	}
+	var b strings.Builder
+	b.Grow(256)
+	sep := func() { b.WriteByte('|') }
+	b.WriteString(s.Step.String())
+	sep()
+	b.WriteString(string(r.Fix))
+	sep()
+	b.WriteString(strconv.Itoa(r.Done))
+	sep()
+	b.WriteString(strconv.Itoa(len(r.Undo)))
+	sep()
+	b.WriteString(strconv.FormatBool(r.Journal != nil))
+	sep()
+	b.WriteString(strconv.FormatBool(r.committed))
+	sep()
+	b.WriteString(s.Prompt.Title)
+	sep()
+	for _, o := range s.Prompt.Options {
+		b.WriteString(string(o.Key))
+		b.WriteByte(' ')
+	}
+	sep()
+	for _, e := range n.pending {
+		b.WriteString(reflect.TypeOf(e).Name())
+		b.WriteByte(' ')
+	}
+	sep()
+	for _, p := range n.ft.policy {
+		b.WriteString(p)
+		b.WriteByte(' ')
+	}
+	sep()
+	b.WriteString(strconv.Itoa(len(r.Reviewers)))
+	sep()
+	b.WriteString(strconv.FormatBool(s.CancelAsked))
+	sep()
+	b.WriteString(strconv.Itoa(len(s.Changes)))
+	sep()
+	b.WriteString(strconv.FormatBool(s.Failure != nil))
+	return b.String()
 }
 
+// TestWizardPropertyCancelBackNoDeadEnd explores up to maxNodes states from
+// each start, breadth-first; the starts run in parallel.
 func TestWizardPropertyCancelBackNoDeadEnd(t *testing.T) {
 	const maxNodes = 4000
 	for name, start := range wzStarts(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			pristine := start.ft.clone()
 			if start.orig != nil {
 				pristine = start.orig
 			}
-			queue := []wzNode{start}
-			seen := map[string]bool{}
+			queue := []*wzEdge{nil} // nil: the start itself
+			seen := make(map[string]bool, 2*maxNodes)
 			visited := 0
-			steps := map[StepID]bool{}
-			for len(queue) > 0 && visited < maxNodes {
-				n := queue[0]
-				queue = queue[1:]
+			var steps [stepEnd]bool
+			for head := 0; head < len(queue) && visited < maxNodes; head++ {
+				n := &start
+				if e := queue[head]; e != nil {
+					n = e.compute(t)
+				}
+				queue[head] = nil
 				k := wzKey(n)
 				if seen[k] {
 					continue
@@ -177,38 +282,20 @@ func TestWizardPropertyCancelBackNoDeadEnd(t *testing.T) {
 				if t.Failed() {
 					return
 				}
-				next := func(ev Event, rest []Effect, label string) {
-					ft := n.ft.clone()
-					s2, effs := Next(n.s, ev)
-					if s2.Step == StepDone && n.s.Step != StepDone {
-						found := false
-						for _, e := range effs {
-							if _, ok := e.(Finish); ok {
-								found = true
-							}
-						}
-						if !found {
-							t.Errorf("%s: reached done without Finish via %s", strings.Join(n.path, " → "), label)
-						}
-					}
-					p := append(clone(n.path), label)
-					queue = append(queue, wzNode{s: s2, ft: ft, pending: append(clone(rest), effs...), path: p})
-				}
+				// Every answer and every I/O result (success and failure) from
+				// here, in order; each is computed when the search reaches it.
 				for i, e := range n.pending {
-					if _, ok := e.(Finish); ok {
+					if isFinish(e) {
 						continue
 					}
-					rest := append(clone(n.pending[:i]), n.pending[i+1:]...)
-					ft := n.ft.clone()
-					ev, _ := ft.respond(e)
-					s2, effs := Next(n.s, ev)
-					queue = append(queue, wzNode{s: s2, ft: ft, pending: append(clone(rest), effs...), path: append(clone(n.path), fmt.Sprintf("%T ok", e))})
+					rest := slices.Concat(n.pending[:i], n.pending[i+1:])
+					queue = append(queue, &wzEdge{parent: n, eff: e, rest: rest})
 					for _, fev := range wzFailures(e) {
-						next(fev, rest, fmt.Sprintf("%T fails", e))
+						queue = append(queue, &wzEdge{parent: n, ev: fev, rest: rest})
 					}
 				}
 				for _, ev := range wzUserEvents(n.s) {
-					next(ev, n.pending, fmt.Sprintf("%T%v", ev, ev))
+					queue = append(queue, &wzEdge{parent: n, ev: ev, rest: n.pending})
 				}
 			}
 			var missed []string
@@ -225,9 +312,14 @@ func TestWizardPropertyCancelBackNoDeadEnd(t *testing.T) {
 	}
 }
 
-func wzCheckNode(t *testing.T, n wzNode, pristine *wzFakeTenant) {
+func isFinish(e Effect) bool {
+	_, ok := e.(Finish)
+	return ok
+}
+
+func wzCheckNode(t *testing.T, n *wzNode, pristine *wzFakeTenant) {
 	t.Helper()
-	where := func() string { return strings.Join(n.path, " → ") + " @ " + n.s.Step.String() }
+	where := func() string { return n.where() + " @ " + n.s.Step.String() }
 	p := n.s.Prompt
 	if p.Title == "" {
 		t.Errorf("%s: empty prompt title", where())
@@ -261,11 +353,11 @@ func wzCheckNode(t *testing.T, n wzNode, pristine *wzFakeTenant) {
 		t.Errorf("%s: Cancel did not lead to Finish (stuck at %s, prompt %q)", where(), w.s.Step, w.s.Prompt.Title)
 		return
 	}
-	if wrote && !n.s.committed {
+	if wrote && !n.s.Run.committed {
 		if !reflect.DeepEqual(ft.policy, pristine.policy) && !o.JournalKept {
 			t.Errorf("%s: cancel left the policy at %v (was %v)", where(), ft.policy, pristine.policy)
 		}
-		if n.s.Fix == FixGrantDirect && ft.sp != nil || len(ft.classes) != 0 || len(ft.roles) != 0 {
+		if n.s.Run.Fix == FixGrantDirect && ft.sp != nil || len(ft.classes) != 0 || len(ft.roles) != 0 {
 			t.Errorf("%s: cancel left created objects: sp %v classes %v roles %v", where(), ft.sp, ft.classes, ft.roles)
 		}
 		a, b := ft.reqPolicy, pristine.reqPolicy
@@ -275,7 +367,7 @@ func wzCheckNode(t *testing.T, n wzNode, pristine *wzFakeTenant) {
 		if b.Reviewers == nil {
 			b.Reviewers = []entra.ReviewerScope{}
 		}
-		if !reflect.DeepEqual(a, b) && n.s.Fix == FixRequestWorkflow {
+		if !reflect.DeepEqual(a, b) && n.s.Run.Fix == FixRequestWorkflow {
 			t.Errorf("%s: cancel left the request policy changed", where())
 		}
 	}

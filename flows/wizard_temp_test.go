@@ -31,7 +31,7 @@ func wzRequestJournal() JournalEntry {
 func wzTemporaryToWait(t *testing.T, w *wzRun) {
 	t.Helper()
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixRequestWorkflow)})
+	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
 	w.answerOnly() // write sign-in
 	w.send(Chose{Key: "me"})
 	w.send(Chose{Key: "continue"})
@@ -45,23 +45,23 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 			}
 		}
 	}
-	if !found || w.s.RequestTemporary {
+	if !found || w.s.Run.RequestTemporary {
 		t.Fatalf("options = %+v", w.s.Prompt.Options)
 	}
 	w.send(Chose{Key: "temporary"})
-	if !w.s.RequestTemporary {
+	if !w.s.Run.RequestTemporary {
 		t.Fatal("temporary not toggled on")
 	}
 	w.send(Chose{Key: "continue"})
 	w.expect(StepPreview)
 	w.send(Confirmed{})
-	w.expect(StepJournaling, ReadConsentRequestPolicy{})
+	w.expect(StepJournaling, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepJournaling, WriteJournal{Entry: wzRequestJournal()})
 	w.answerOnly()
-	w.expect(StepWriting, PutConsentRequestPolicy{Policy: wzReqSet()})
+	w.expect(StepWriting, PutConsentRequestPolicy{Tenant: wzT, Policy: wzReqSet()})
 	w.answerOnly()
-	w.expect(StepVerifying, ReadConsentRequestPolicy{})
+	w.expect(StepVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
 }
@@ -79,21 +79,21 @@ func TestWizardRequestWorkflowTemporary(t *testing.T) {
 	}
 	ft.addRequest()
 	w.answerOnly()
-	w.expect(StepRequestWait, PollRequests{AppID: wzTAppID})
+	w.expect(StepRequestWait, PollRequests{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
 	w.expect(StepRequestShow)
 	w.send(Chose{Key: "approve"})
 	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], false)}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	ft.adminApproves()
 	w.send(DoneKey{})
-	w.expect(StepRequestApprove, PollGrant{AppID: wzTAppID})
+	w.expect(StepRequestApprove, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
 	// The grant is verified: requests are turned off again.
-	w.expect(StepRestoreReading, ReadConsentRequestPolicy{})
+	w.expect(StepRestoreReading, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
-	w.expect(StepRestoreWriting, PutConsentRequestPolicy{Policy: wzReqOriginal()})
+	w.expect(StepRestoreWriting, PutConsentRequestPolicy{Tenant: wzT, Policy: wzReqOriginal()})
 	w.answerOnly()
-	w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{})
+	w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
 	w.answerOnly()
@@ -112,7 +112,7 @@ func TestWizardRequestWorkflowTemporary(t *testing.T) {
 	if !sameRequestPolicy(ft.reqPolicy, wzReqOriginal()) || len(ft.journal) != 0 {
 		t.Fatalf("policy %+v journal %v", ft.reqPolicy, ft.journal)
 	}
-	if got := wzWritesIn(w.all); !reflect.DeepEqual(got, []Effect{PutConsentRequestPolicy{Policy: wzReqSet()}, PutConsentRequestPolicy{Policy: wzReqOriginal()}}) {
+	if got := wzWritesIn(w.all); !reflect.DeepEqual(got, []Effect{PutConsentRequestPolicy{Tenant: wzT, Policy: wzReqSet()}, PutConsentRequestPolicy{Tenant: wzT, Policy: wzReqOriginal()}}) {
 		t.Fatalf("writes = %#v", got)
 	}
 }
@@ -130,11 +130,11 @@ func TestWizardRequestWorkflowTemporaryCancel(t *testing.T) {
 				w.expect(StepRequestShow)
 			}
 			w.send(Cancel{})
-			w.expect(StepRestoreReading, ReadConsentRequestPolicy{})
+			w.expect(StepRestoreReading, ReadConsentRequestPolicy{Tenant: wzT})
 			w.answerOnly()
-			w.expect(StepRestoreWriting, PutConsentRequestPolicy{Policy: wzReqOriginal()})
+			w.expect(StepRestoreWriting, PutConsentRequestPolicy{Tenant: wzT, Policy: wzReqOriginal()})
 			w.answerOnly()
-			w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{})
+			w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 			w.answerOnly()
 			w.expect(StepRestoreClearing, ClearJournal{ID: wzRequestJournal().ID})
 			w.answerOnly()
@@ -158,14 +158,14 @@ func TestWizardRequestWorkflowTemporaryPutFails(t *testing.T) {
 	ft.fail[OpPutConsentRequestPolicy] = wzErr403
 	w := wzNewWiz(t, wzTestInput(), ft)
 	walkToPreview(t, w, FixRequestWorkflow)
-	w.s.RequestTemporary = true
+	w.s.Run.RequestTemporary = true
 	w.send(Confirmed{})
 	w.answerOnly() // re-read
 	w.answerOnly() // journal
-	w.expect(StepWriting, PutConsentRequestPolicy{Policy: wzReqSet()})
+	w.expect(StepWriting, PutConsentRequestPolicy{Tenant: wzT, Policy: wzReqSet()})
 	w.answerOnly() // 403
 	// Nothing changed: the restore finds the original and only clears the journal.
-	w.expect(StepRestoreReading, ReadConsentRequestPolicy{})
+	w.expect(StepRestoreReading, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRequestJournal().ID})
 	w.answerOnly()
@@ -187,16 +187,16 @@ func TestWizardRestoreRequestPolicyEntry(t *testing.T) {
 	cases := []struct {
 		name    string
 		current entra.AdminConsentRequestPolicy
-		choose  string
+		choose  OptionKey
 		want    []Effect // after sign-in
 		final   entra.AdminConsentRequestPolicy
 		kept    bool
 	}{
-		{"still ours", setRead, "", []Effect{ReadConsentRequestPolicy{}, PutConsentRequestPolicy{Policy: orig}, ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
-		{"already original", orig, "", []Effect{ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
-		{"concurrent: put original", other, "original", []Effect{ReadConsentRequestPolicy{}, PutConsentRequestPolicy{Policy: orig}, ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, orig, false},
-		{"concurrent: keep", other, "keep", []Effect{ReadConsentRequestPolicy{}, ClearJournal{ID: j.ID}}, other, false},
-		{"concurrent: later", other, "later", []Effect{ReadConsentRequestPolicy{}}, other, true},
+		{"still ours", setRead, "", []Effect{ReadConsentRequestPolicy{Tenant: wzT}, PutConsentRequestPolicy{Tenant: wzT, Policy: orig}, ReadConsentRequestPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, orig, false},
+		{"already original", orig, "", []Effect{ReadConsentRequestPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, orig, false},
+		{"concurrent: put original", other, "original", []Effect{ReadConsentRequestPolicy{Tenant: wzT}, PutConsentRequestPolicy{Tenant: wzT, Policy: orig}, ReadConsentRequestPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, orig, false},
+		{"concurrent: keep", other, "keep", []Effect{ReadConsentRequestPolicy{Tenant: wzT}, ClearJournal{ID: j.ID}}, other, false},
+		{"concurrent: later", other, "later", []Effect{ReadConsentRequestPolicy{Tenant: wzT}}, other, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,7 +212,7 @@ func TestWizardRestoreRequestPolicyEntry(t *testing.T) {
 				t.Fatalf("offer = %+v", p)
 			}
 			w.send(Chose{Key: "restore"})
-			w.expect(StepSigningIn, SignIn{Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite), Tenant: wzTTenantID})
+			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite)})
 			w.answerOnly()
 			mark := len(w.all) - 1
 			for i := 0; i < 10 && w.s.Step != StepDone; i++ {

@@ -11,13 +11,13 @@ func TestWizardAdminLink(t *testing.T) {
 	ft := wzNewTenant(FixAdminLink)
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
-	if got := w.s.Prompt.Options[0].Key; got != string(FixAdminLink) {
+	if got := w.s.Prompt.Options[0].Key; got != FixKey(FixAdminLink) {
 		t.Fatalf("first option = %s, want the recommended fix", got)
 	}
-	w.send(Chose{Key: string(FixAdminLink)})
+	w.send(Chose{Key: FixKey(FixAdminLink)})
 	link := AdminConsentURLv1(wzTestCloud(), wzTTenantID, wzTAppID, "", "n0nce")
-	if w.s.Link != link {
-		t.Fatalf("link = %s, want %s", w.s.Link, link)
+	if w.s.Run.Link != link {
+		t.Fatalf("link = %s, want %s", w.s.Run.Link, link)
 	}
 	w.expect(StepLinkShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 5 || len(p.Links) != 1 || p.Links[0].URL != link {
@@ -29,16 +29,16 @@ func TestWizardAdminLink(t *testing.T) {
 	w.answerOnly()
 	w.last = []Effect{firstWait}
 	w.answerOnly() // Tick
-	w.expect(StepLinkShow, PollGrant{AppID: wzTAppID})
+	w.expect(StepLinkShow, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly() // nothing granted yet
 	w.expect(StepLinkShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	stale := w.last[0].(Wait)
 	// "I approved it" with nothing granted: one check, then what is missing.
 	w.send(DoneKey{})
-	w.expect(StepLinkShow, PollGrant{AppID: wzTAppID})
+	w.expect(StepLinkShow, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
-	if !reflect.DeepEqual(w.s.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
-		t.Fatalf("missing = %v", w.s.Missing)
+	if !reflect.DeepEqual(w.s.Run.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
+		t.Fatalf("missing = %v", w.s.Run.Missing)
 	}
 	if !strings.Contains(w.s.Prompt.Body, "Not there yet: User.Read, Calendars.ReadWrite") {
 		t.Fatalf("body does not say what is missing: %s", w.s.Prompt.Body)
@@ -48,7 +48,7 @@ func TestWizardAdminLink(t *testing.T) {
 	w.expect(StepLinkShow)
 	ft.adminApproves()
 	w.send(DoneKey{})
-	w.expect(StepLinkShow, PollGrant{AppID: wzTAppID})
+	w.expect(StepLinkShow, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
 	o := w.finished()
 	if o.Kind != OutcomeVerified || o.Fix != FixAdminLink || len(o.Changes) != 1 || !o.Changes[0].Verified {
@@ -62,9 +62,9 @@ func TestWizardAdminLink(t *testing.T) {
 func TestWizardAdminLinkHandoff(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), wzNewTenant(FixAdminLink))
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixAdminLink)})
+	w.send(Chose{Key: FixKey(FixAdminLink)})
 	w.send(Chose{Key: "save"})
-	if sf, ok := w.last[0].(SaveFile); !ok || !strings.Contains(sf.Text, w.s.Link) || sf.Name != "consentwiz-handoff-calendar-sync.txt" {
+	if sf, ok := w.last[0].(SaveFile); !ok || !strings.Contains(sf.Text, w.s.Run.Link) || sf.Name != "consentwiz-handoff-calendar-sync.txt" {
 		t.Fatalf("save = %#v", w.last)
 	}
 	w.send(Chose{Key: "handoff"})
@@ -76,10 +76,10 @@ func TestWizardAdminLinkHandoff(t *testing.T) {
 func wzRelaxToPreview(t *testing.T, w *wzRun) {
 	t.Helper()
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixRelaxUserConsent)})
-	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Policy.ReadWrite.Authorization"}, Tenant: wzTTenantID})
+	w.send(Chose{Key: FixKey(FixRelaxUserConsent)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Policy.ReadWrite.Authorization"}})
 	w.answerOnly()
-	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{})
+	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepPreview)
 }
@@ -102,13 +102,13 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	}
 	w.send(Confirmed{})
 	// The setting is read once more right before it is journaled and changed.
-	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepJournaling, WriteJournal{Entry: wzRelaxJournal()})
 	w.answerOnly()
-	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTRelaxed}})
+	w.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTRelaxed}})
 	w.answerOnly()
-	w.expect(StepVerifying, ReadAuthorizationPolicy{})
+	w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	if w.s.Prompt.CanBack {
@@ -117,11 +117,11 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w.send(Back{})
 	w.expect(StepRelaxConnect)
 	w.send(DoneKey{})
-	w.expect(StepRestoreReading, ReadAuthorizationPolicy{})
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
-	w.expect(StepRestoreWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTMailSelf}})
+	w.expect(StepRestoreWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTMailSelf}})
 	w.answerOnly()
-	w.expect(StepRestoreVerifying, ReadAuthorizationPolicy{})
+	w.expect(StepRestoreVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
@@ -145,14 +145,14 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	w.answerOnly() // journal
 	w.answerOnly() // patch
 	w.answerOnly() // verify
-	w.expect(StepRelaxConnect, SimulateUser{AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	w.expect(StepRelaxConnect, SimulateUser{Tenant: wzT, AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	w.answer(0)
-	w.expect(StepRelaxConnect, PollGrant{AppID: wzTAppID})
+	w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	if !strings.Contains(w.s.Prompt.Body, "consent prompt") {
 		t.Fatalf("body does not show the user's screen: %s", w.s.Prompt.Body)
 	}
 	w.answerOnly() // the user's grant is there: restore starts by itself
-	w.expect(StepRestoreReading, ReadAuthorizationPolicy{})
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
 	o, ok := w.drive(20)
 	if !ok || o.Kind != OutcomeVerified || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) {
 		t.Fatalf("outcome = %+v %v, policy %v", o, ok, ft.policy)
@@ -163,8 +163,8 @@ func TestWizardRequestWorkflow(t *testing.T) {
 	ft := wzNewTenant(FixRequestWorkflow)
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixRequestWorkflow)})
-	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Policy.ReadWrite.ConsentRequest", "User.ReadBasic.All", "GroupMember.Read.All"}, Tenant: wzTTenantID})
+	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Policy.ReadWrite.ConsentRequest", "User.ReadBasic.All", "GroupMember.Read.All"}})
 	w.answerOnly()
 	w.expect(StepReviewers)
 	w.send(Chose{Key: "continue"})
@@ -175,11 +175,11 @@ func TestWizardRequestWorkflow(t *testing.T) {
 	w.send(Chose{Key: "search"})
 	w.expect(StepReviewerSearch)
 	w.send(Entered{Text: "IT"})
-	w.expect(StepReviewerSearch, SearchReviewers{Query: "IT"})
+	w.expect(StepReviewerSearch, SearchReviewers{Tenant: wzT, Query: "IT"})
 	w.answerOnly()
 	w.expect(StepReviewerPick)
 	w.send(Chose{Key: "pick:0"})
-	w.send(Chose{Key: "role:" + entra.RoleGlobalAdmin})
+	w.send(Chose{Key: RoleKey(entra.RoleGlobalAdmin)})
 	w.send(Chose{Key: "continue"})
 	w.expect(StepWorkflowOptions)
 	w.send(Chose{Key: "duration"})
@@ -196,16 +196,16 @@ func TestWizardRequestWorkflow(t *testing.T) {
 		{Query: "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + entra.RoleGlobalAdmin + "'", QueryType: "MicrosoftGraph"},
 	}}
 	w.confirm()
-	w.expect(StepWriting, PutConsentRequestPolicy{Policy: want})
+	w.expect(StepWriting, PutConsentRequestPolicy{Tenant: wzT, Policy: want})
 	w.answerOnly()
-	w.expect(StepVerifying, ReadConsentRequestPolicy{})
+	w.expect(StepVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
 	if !strings.Contains(w.s.Prompt.Body, "up to an hour") || !strings.Contains(w.s.Prompt.Body, "ask again") {
 		t.Fatalf("wait body = %s", w.s.Prompt.Body)
 	}
 	w.answerOnly()
-	w.expect(StepRequestWait, PollRequests{AppID: wzTAppID})
+	w.expect(StepRequestWait, PollRequests{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
 	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
 	ft.addRequest()
@@ -220,7 +220,7 @@ func TestWizardRequestWorkflow(t *testing.T) {
 	w.expect(StepRequestApprove, OpenURL{URL: url}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	ft.adminApproves()
 	w.send(DoneKey{})
-	w.expect(StepRequestApprove, PollGrant{AppID: wzTAppID})
+	w.expect(StepRequestApprove, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
 	o := w.finished()
 	if o.Kind != OutcomeVerified || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified {
@@ -233,7 +233,7 @@ func TestWizardPendingRequestGoesStraightToApprove(t *testing.T) {
 	ft.addRequest()
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixRequestWorkflow)})
+	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
 	w.expect(StepRequestShow)
 	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 5 {
 		t.Fatalf("numbering %d/%d", p.StepNo, p.StepCount)
@@ -241,7 +241,7 @@ func TestWizardPendingRequestGoesStraightToApprove(t *testing.T) {
 	w.send(Chose{Key: "approve"})
 	ft.adminApproves()
 	w.answer(1) // tick
-	w.expect(StepRequestApprove, PollGrant{AppID: wzTAppID})
+	w.expect(StepRequestApprove, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
 	if o := w.finished(); o.Kind != OutcomeVerified {
 		t.Fatalf("outcome = %+v", o)
@@ -261,21 +261,21 @@ func TestWizardGrantDirect(t *testing.T) {
 	ft := wzGrantTenant()
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixGrantDirect)})
-	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}, Tenant: wzTTenantID})
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
 	w.answerOnly()
 	w.expect(StepPreview)
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
 	}
 	w.confirm()
-	w.expect(StepWriting, CreateServicePrincipal{AppID: wzTAppID})
+	w.expect(StepWriting, CreateServicePrincipal{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
-	w.expect(StepWriting, CreateGrant{Grant: entra.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
+	w.expect(StepWriting, CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
 	w.answerOnly()
-	w.expect(StepWriting, CreateAppRoleAssignment{Assignment: entra.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
+	w.expect(StepWriting, CreateAppRoleAssignment{Tenant: wzT, Assignment: entra.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
 	w.answerOnly()
-	w.expect(StepVerifying, FetchSnapshot{AppID: wzTAppID, App: wzTestApp()})
+	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
 	o := w.finished()
 	if o.Kind != OutcomeVerified || len(o.Changes) != 3 {
@@ -294,10 +294,10 @@ func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	ft.grants = []entra.OAuth2PermissionGrant{{ID: "g-old", ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read"}}
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixGrantDirect)})
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.answerOnly()
 	w.confirm()
-	w.expect(StepWriting, UpdateGrantScope{GrantID: "g-old", Scope: "User.Read Calendars.ReadWrite", Before: "User.Read"})
+	w.expect(StepWriting, UpdateGrantScope{Tenant: wzT, GrantID: "g-old", Scope: "User.Read Calendars.ReadWrite", Before: "User.Read"})
 	w.answerOnly()
 	w.answerOnly()
 	if o := w.finished(); o.Kind != OutcomeVerified {
@@ -309,26 +309,26 @@ func TestWizardClassifyLow(t *testing.T) {
 	ft := wzNewTenant(FixClassifyLow)
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
-	w.send(Chose{Key: string(FixClassifyLow)})
-	w.expect(StepWriteSignIn, SignIn{Scopes: []string{"Policy.ReadWrite.PermissionGrant", "Policy.ReadWrite.Authorization"}, Tenant: wzTTenantID})
+	w.send(Chose{Key: FixKey(FixClassifyLow)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Policy.ReadWrite.PermissionGrant", "Policy.ReadWrite.Authorization"}})
 	w.answerOnly()
-	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{})
+	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepPreview)
 	w.confirm()
-	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
+	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
 	w.answerOnly()
-	w.expect(StepWriting, CreateClassification{ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
+	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
 	w.answerOnly()
 	j := wzRelaxJournal()
 	j.Fix, j.Set = FixClassifyLow, []string{wzTOwned, wzTLow}
-	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepJournaling, WriteJournal{Entry: j})
 	w.answerOnly()
-	w.expect(StepWriting, PatchUserConsent{Policies: []string{wzTOwned, wzTLow}})
+	w.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTLow}})
 	w.answerOnly()
-	w.expect(StepVerifying, FetchSnapshot{AppID: wzTAppID, App: wzTestApp()})
+	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
 	w.answerOnly()
@@ -358,14 +358,14 @@ func TestWizardNonViableFixDisabled(t *testing.T) {
 	w.toChooseFix()
 	var opt Option
 	for _, o := range w.s.Prompt.Options {
-		if o.Key == string(FixRelaxUserConsent) {
+		if o.Key == FixKey(FixRelaxUserConsent) {
 			opt = o
 		}
 	}
 	if !opt.Disabled || !strings.Contains(opt.Reason, "excluded") {
 		t.Fatalf("relax option = %+v", opt)
 	}
-	w.send(Chose{Key: string(FixRelaxUserConsent)})
+	w.send(Chose{Key: FixKey(FixRelaxUserConsent)})
 	w.expect(StepChooseFix)
 }
 
@@ -406,7 +406,7 @@ func TestWizardSignInFailure(t *testing.T) {
 	w.send(SignedIn{Err: wzErr500})
 	w.expect(StepFailed)
 	w.send(Chose{Key: "retry"})
-	w.expect(StepSigningIn, SignIn{Scopes: ReadScopes, Tenant: wzTTenantID})
+	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: ReadScopes})
 	w.send(SignedIn{Err: wzErr500})
 	w.send(Chose{Key: "quit"})
 	if o := w.finished(); o.Kind != OutcomeSignInFailed || o.ExitCode() != 4 {
@@ -424,7 +424,7 @@ func TestWizardDemoUserTriesAgainAfterFix(t *testing.T) {
 		in.Demo = demo
 		w := wzNewWiz(t, in, ft)
 		w.toChooseFix()
-		w.send(Chose{Key: string(FixAdminLink)})
+		w.send(Chose{Key: FixKey(FixAdminLink)})
 		ft.adminApproves()
 		w.send(DoneKey{})
 		o, ok := w.drive(50)
@@ -452,7 +452,7 @@ func TestWizardRelaxSettingChangedDuringPreview(t *testing.T) {
 	other := []string{wzTOwned, "ManagePermissionGrantsForSelf.microsoft-user-default-low"}
 	ft.policy = other
 	w.send(Confirmed{})
-	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepPreview)
 	if len(ft.journal) != 0 || ft.writes != 0 {
@@ -462,7 +462,7 @@ func TestWizardRelaxSettingChangedDuringPreview(t *testing.T) {
 		t.Fatalf("preview not refreshed: %q / %+v", w.s.Prompt.Body, w.s.Prompt.Preview)
 	}
 	w.send(Confirmed{})
-	w.expect(StepJournaling, ReadAuthorizationPolicy{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	j, ok := w.last[0].(WriteJournal)
 	if !ok || !reflect.DeepEqual(j.Entry.Original, other) {

@@ -279,12 +279,12 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.linkSel = (m.linkSel + 1) % len(p.Links)
 		return nil
 	case key.Matches(msg, k.Open):
-		if i := m.optionIndex("open"); i >= 0 && m.linkSel == 0 {
+		if i := m.optionIndex(flows.KeyOpen); i >= 0 && m.linkSel == 0 {
 			return m.choose(i)
 		}
 		return m.openLinkCmd(p.Links[m.linkSel].URL)
 	case key.Matches(msg, k.Copy):
-		if i := m.optionIndex("copy"); i >= 0 && m.linkSel == 0 {
+		if i := m.optionIndex(flows.KeyCopy); i >= 0 && m.linkSel == 0 {
 			return m.choose(i)
 		}
 		m.setNote("Copied the link to the clipboard.", false)
@@ -329,7 +329,7 @@ func (m *Model) choose(i int) tea.Cmd {
 }
 
 // optionIndex returns the index of the enabled option with key k, or -1.
-func (m *Model) optionIndex(k string) int {
+func (m *Model) optionIndex(k flows.OptionKey) int {
 	for i, o := range m.state.Prompt.Options {
 		if o.Key == k && !o.Disabled {
 			return i
@@ -515,7 +515,7 @@ func (m *Model) defaultCursor() int {
 	opts := m.state.Prompt.Options
 	if d := m.state.Diagnosis; d != nil && m.state.Step == flows.StepChooseFix {
 		for i, o := range opts {
-			if o.Key == string(d.Recommended) && !o.Disabled {
+			if o.Key == flows.FixKey(d.Recommended) && !o.Disabled {
 				return i
 			}
 		}

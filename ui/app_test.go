@@ -18,7 +18,7 @@ func TestAdminLinkFlowReachesVerified(t *testing.T) {
 	d.toChooseFix()
 
 	// The recommended fix is preselected; a disabled one is greyed with why.
-	if o := d.m.state.Prompt.Options[d.m.cursor]; o.Key != string(flows.FixAdminLink) {
+	if o := d.m.state.Prompt.Options[d.m.cursor]; o.Key != flows.FixKey(flows.FixAdminLink) {
 		t.Fatalf("cursor on %q, want the recommended admin-link", o.Key)
 	}
 	d.requireView("✗ Blocks", "★", "not possible:")
@@ -253,7 +253,7 @@ func TestCtrlCDuringWriteWaitsThenInterrupts(t *testing.T) {
 		t.Fatal("the second ctrl+c did not interrupt")
 	}
 	_ = queued
-	if o := d.m.stoppedOutcome(); o.Kind != flows.OutcomeCancelled {
+	if o := flows.Stopped(d.m.State(), ""); o.Kind != flows.OutcomeCancelled {
 		t.Fatalf("stopped outcome %+v", o)
 	}
 }
@@ -332,7 +332,7 @@ func TestMask(t *testing.T) {
 func (d *driver) optionNumber(fix flows.FixID) int {
 	d.t.Helper()
 	for i, o := range d.m.state.Prompt.Options {
-		if o.Key == string(fix) {
+		if o.Key == flows.FixKey(fix) {
 			return i + 1
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -111,7 +112,7 @@ func BenchmarkExplain(b *testing.B) {
 // in-process: a tenant id needs no discovery, so no network.
 func BenchmarkLink(b *testing.B) {
 	stdio, out := benchIO()
-	cfg := Config{Cloud: testInput().Cloud}
+	cfg := Config{Cloud: entra.Clouds["global"]}
 	b.ReportAllocs()
 	for b.Loop() {
 		out.Reset()

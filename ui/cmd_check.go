@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"consentwiz/flows"
-	"consentwiz/graph/entra"
 )
 
 // runCheck signs in with read scopes and prints the diagnosis.
@@ -61,48 +60,77 @@ func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, tenant s
 	return d, code
 }
 
-// diagnoseTenant resolves the tenant, signs in (the device code's message goes
-// to notify; or the browser) and diagnoses. On failure it returns the exit
-// code (ExitError, ExitSignIn or ExitCancelled) and the error.
-func diagnoseTenant(ctx context.Context, r *Runner, ref flows.AppRef, tenant string, notify func(string)) (*flows.Diagnosis, int, error) {
-	// failed is the exit code of a failure: cancelled (ctrl+c) wins over the
-	// step's own code, whichever step the cancellation interrupted.
-	failed := func(code int, err error) (*flows.Diagnosis, int, error) {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, ExitCancelled, ctx.Err()
+// diagnoseTenant drives the wizard's machine in check mode
+// (flows.WizardInput.CheckOnly) with r: resolve the tenant, sign in with the
+// read scopes (the device code's message goes to notify; or the browser),
+// read and diagnose. On failure it returns the exit code (ExitError,
+// ExitSignIn or ExitCancelled) and the error.
+func diagnoseTenant(ctx context.Context, r Effects, ref flows.AppRef, tenant string, notify func(string)) (*flows.Diagnosis, int, error) {
+	o := driveCheck(ctx, r, flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}, notify)
+	if o.Diagnosis != nil {
+		return o.Diagnosis, ExitOK, nil
+	}
+	// Cancelled (ctrl+c) wins over the step's own code, whichever step the
+	// cancellation interrupted.
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil, ExitCancelled, ctx.Err()
+	}
+	code := ExitError
+	if o.Kind == flows.OutcomeSignInFailed {
+		code = ExitSignIn
+	}
+	return nil, code, errors.New(firstNonEmpty(o.Err, o.Summary))
+}
+
+// driveCheck runs the machine headless until it finishes: every effect goes
+// to fx, sign-ins wait for the user (device code on notify).
+func driveCheck(ctx context.Context, fx Effects, in flows.WizardInput, notify func(string)) flows.Outcome {
+	s, queue := flows.Start(in)
+	for len(queue) > 0 {
+		var ev flows.Event
+		switch e := queue[0].(type) {
+		case flows.Finish:
+			return e.Outcome
+		case flows.SignIn:
+			ev = headlessSignIn(ctx, fx, e, notify)
+		default:
+			ev = fx.Run(ctx, e)
 		}
-		return nil, code, err
+		queue = queue[1:]
+		if ev != nil {
+			var effs []flows.Effect
+			s, effs = flows.Next(s, ev)
+			queue = append(queue, effs...)
+		}
 	}
-	if _, err := r.ResolveTenant(ctx, tenant); err != nil {
-		return failed(ExitError, err)
-	}
-	p, err := r.StartSignIn(ctx, flows.SignIn{Scopes: entra.ReadScopes})
+	return flows.Stopped(s, "the check did not finish")
+}
+
+// headlessSignIn signs in without a screen: the device code's message goes
+// to notify; a failed sign-in is reported by its first line.
+func headlessSignIn(ctx context.Context, fx Effects, e flows.SignIn, notify func(string)) flows.Event {
+	p, err := fx.StartSignIn(ctx, e)
 	if err != nil {
-		return failed(ExitSignIn, err)
+		return flows.SignedIn{Err: err}
 	}
-	if p.Code != nil {
-		if p.Code.Message != "" {
-			notify(flows.Sanitize(p.Code.Message, 500))
+	if p == nil || p.Wait == nil {
+		return flows.SignedIn{Err: errors.New("the sign-in did not start")}
+	}
+	if c := p.Code; c != nil {
+		if c.Message != "" {
+			notify(flows.Sanitize(c.Message, 500))
 		} else {
-			notify(fmt.Sprintf("To sign in, open %s and enter the code %s", flows.Sanitize(p.Code.VerificationURL, 300), flows.Sanitize(p.Code.UserCode, 40)))
+			notify(fmt.Sprintf("To sign in, open %s and enter the code %s", flows.Sanitize(c.VerificationURL, 300), flows.Sanitize(c.UserCode, 40)))
 		}
 	}
-	ev := p.Wait(ctx)
-	if si, ok := ev.(flows.SignedIn); !ok || si.Err != nil {
-		msg := "sign-in did not finish"
-		if ok {
-			msg = si.Err.Error()
-		}
-		return failed(ExitSignIn, errors.New(firstLine(msg)))
+	si, ok := p.Wait(ctx).(flows.SignedIn)
+	switch {
+	case !ok:
+		return flows.SignedIn{Err: errors.New("sign-in did not finish")}
+	case si.Err != nil:
+		si.Err = errors.New(firstLine(si.Err.Error()))
 	}
-	snap, err := r.snapshot(ctx, ref.ClientID)
-	if err != nil {
-		return failed(ExitError, fmt.Errorf("reading the tenant: %w", err))
-	}
-	d := flows.Diagnose(snap, ref)
-	t := r.Tenant()
-	d.Tenant = flows.TenantInfo{ID: t.ID, Domain: firstNonEmpty(d.Tenant.Domain, t.Domain), Cloud: t.Cloud}
-	return &d, ExitOK, nil
+	return si
 }
 
 func firstNonEmpty(a ...string) string {

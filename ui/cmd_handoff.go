@@ -73,8 +73,7 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 	}
 
 	var notes []string
-	tenant := flows.TenantInfo{}
-	cloud := cfg.LinkCloud()
+	tenant := flows.TenantInfo{Cloud: cfg.LinkCloud()}
 	if o.Tenant == "" {
 		if o.SignIn {
 			return fail("--sign-in needs the tenant: name it with --tenant DOMAIN (or its id)")
@@ -85,8 +84,7 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 		if err != nil {
 			return fail("%v", err)
 		}
-		seg, c, note := resolveForLink(ctx, cfg, v)
-		cloud = c
+		seg, cloud, note := resolveForLink(ctx, cfg, v)
 		switch {
 		case strings.HasPrefix(note, "warning:"):
 			fmt.Fprintln(stdio.Err, note)
@@ -101,7 +99,7 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 		if entra.IsGUID(seg) {
 			tenant.ID = strings.ToLower(seg)
 		}
-		tenant.Cloud = cloud.Name
+		tenant.Cloud = cloud
 	}
 
 	var diag *flows.Diagnosis
@@ -124,7 +122,7 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 	}
 
 	h := flows.BuildHandoff(flows.HandoffInput{
-		App: ref, Tenant: tenant, Cloud: cloud, Diagnosis: diag, Explanation: expl,
+		App: ref, Tenant: tenant, Diagnosis: diag, Explanation: expl,
 		GeneratedAt: handoffNow().UTC(), Version: cfg.Version, Notes: notes,
 	})
 	out := h.Markdown()

@@ -39,7 +39,6 @@ func testApp() flows.AppRef {
 func testInput() flows.WizardInput {
 	return flows.WizardInput{
 		Profiles: []flows.AppRef{testApp()},
-		Cloud:    entra.Clouds["global"],
 		Now:      testTime,
 		Nonce:    "n0nce",
 	}
@@ -113,7 +112,7 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		if strings.Contains(e.Input, "nope") {
 			return flows.TenantResolved{Err: errors.New("no tenant answers for this domain")}
 		}
-		return flows.TenantResolved{Info: flows.TenantInfo{ID: testTenantID, Domain: "contoso.com", Cloud: "global"}}
+		return flows.TenantResolved{Info: flows.TenantInfo{ID: testTenantID, Domain: "contoso.com", Cloud: entra.Clouds["global"]}}
 	case flows.FetchSnapshot:
 		if f.block {
 			<-ctx.Done()

@@ -150,7 +150,7 @@ func (m *Model) syncPromptKeys() {
 		}
 	}
 	if len(p.Links) > 0 && p.Kind != flows.PromptInput {
-		k.Open.SetEnabled(m.optionIndex("open") >= 0 || !m.deps.NoBrowser)
+		k.Open.SetEnabled(m.optionIndex(flows.KeyOpen) >= 0 || !m.deps.NoBrowser)
 		k.Copy.SetEnabled(p.Kind != flows.PromptConfirm)
 		k.NextLink.SetEnabled(len(p.Links) > 1)
 	}

@@ -31,8 +31,8 @@ func secretTexts(s flows.State) []string {
 			out = append(out, t)
 		}
 	}
-	if s.Request != nil {
-		for _, u := range s.Request.UserConsentRequests {
+	if s.Run != nil && s.Run.Request != nil {
+		for _, u := range s.Run.Request.UserConsentRequests {
 			add(u.Reason)
 		}
 	}

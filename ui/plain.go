@@ -111,11 +111,7 @@ func (p *plain) run() (flows.Outcome, error) {
 		p.show()
 		ev, err := p.await()
 		if err != nil {
-			o := flows.Outcome{Kind: flows.OutcomeCancelled, Summary: "Stopped: " + err.Error(), Changes: p.s.Changes}
-			if p.s.Journal != nil {
-				o.Kind, o.JournalKept = flows.OutcomeRestoreNeeded, true
-			}
-			return o, err
+			return flows.Stopped(p.s, err.Error()), err
 		}
 		queue = p.next(ev)
 	}
@@ -369,7 +365,7 @@ func (p *plain) parse(line string) (flows.Event, string) {
 		return flows.Chose{Key: o.Key}, ""
 	}
 	for _, o := range pr.Options {
-		if word != "" && strings.EqualFold(word, o.Key) && !o.Disabled {
+		if word != "" && strings.EqualFold(word, string(o.Key)) && !o.Disabled {
 			return flows.Chose{Key: o.Key}, ""
 		}
 	}

@@ -11,9 +11,13 @@ import (
 func (p *plain) show() {
 	s := p.s
 	pr := s.Prompt
+	var run flows.FixRun // what a fix run's polling found (none outside a run)
+	if s.Run != nil {
+		run = *s.Run
+	}
 	var keys []string
 	for _, o := range pr.Options {
-		keys = append(keys, o.Key)
+		keys = append(keys, string(o.Key))
 	}
 	sig := s.Step.String() + "|" + pr.Kind.String() + "|" + pr.Title + "|" + strings.Join(keys, ",")
 	if sig != p.shown {
@@ -21,7 +25,7 @@ func (p *plain) show() {
 			p.printf("Done: %s.\n", strings.TrimRight(flows.Sanitize(p.shownTitle, 200), ".…"))
 		}
 		p.shown, p.shownKind, p.shownTitle = sig, pr.Kind, pr.Title
-		p.lastErr, p.lastMissing, p.lastPollErr = s.InputErr, strings.Join(s.Missing, ", "), s.PollErr
+		p.lastErr, p.lastMissing, p.lastPollErr = s.InputErr, strings.Join(run.Missing, ", "), run.PollErr
 		p.printPrompt()
 		return
 	}
@@ -32,19 +36,19 @@ func (p *plain) show() {
 			p.printf("%s\n", p.hint())
 		}
 	}
-	if m := strings.Join(s.Missing, ", "); m != p.lastMissing {
+	if m := strings.Join(run.Missing, ", "); m != p.lastMissing {
 		p.lastMissing = m
 		if m != "" {
 			p.printf("Not there yet: %s.\n", flows.Sanitize(m, 600))
 		}
 	}
-	if e := s.PollErr; e != p.lastPollErr {
+	if e := run.PollErr; e != p.lastPollErr {
 		p.lastPollErr = e
 		if e != "" {
 			p.printf("%s\n", flows.Sanitize(e, 600))
 		}
 	}
-	if u := s.Simulated; u != p.lastUser {
+	if u := run.Simulated; u != p.lastUser {
 		p.lastUser = u
 		if u != "" {
 			p.printf("%s\n", flows.Sanitize(u, 600))

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"consentwiz/flows"
+	"consentwiz/graph/entra"
 )
 
 func reportTestInput() flows.ReportInput {
 	end := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	d := flows.Diagnosis{
-		Tenant: flows.TenantInfo{ID: hoTenant, Domain: "contoso.com", Cloud: "global"},
+		Tenant: flows.TenantInfo{ID: hoTenant, Domain: "contoso.com", Cloud: entra.Clouds["global"]},
 		App:    flows.AppInfo{ClientID: hoClient, DisplayName: "TrackerRMS"},
 		PendingRequests: []flows.PendingRequest{{RequestID: "r1", Requester: "Alice Smith", Reason: "please approve, calendar sync",
 			Scopes: []string{"Calendars.ReadWrite"}}},

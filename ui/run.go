@@ -87,10 +87,9 @@ func runWizard(ctx context.Context, cfg Config, o *CommandOptions, stdio IO, dem
 
 func wizardInput(cfg Config, o *CommandOptions, pending []flows.JournalEntry, restoreOnly bool) (flows.WizardInput, error) {
 	in := flows.WizardInput{
-		Tenant: o.Tenant, Cloud: cfg.EffectiveCloud(), Journal: pending, RestoreOnly: restoreOnly,
+		Tenant: o.Tenant, Journal: pending, RestoreOnly: restoreOnly,
 		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), Version: cfg.Version,
 	}
-	in.Cloud = cfg.LinkCloud()
 	profiles, err := assets.Profiles()
 	if err != nil {
 		return in, err

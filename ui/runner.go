@@ -23,6 +23,11 @@ import (
 // Runner performs the wizard's effects against a real tenant (or the
 // simulator): tenant discovery, MSAL sign-in, Graph reads and writes, the
 // journal, the browser and the clipboard. It implements Effects.
+//
+// Every effect that acts on a tenant names it (flows.TenantEffect); the
+// runner keeps a sign-in and a Graph client per tenant and cloud, and uses
+// the effect's. It remembers no "current" tenant: a restore of another
+// tenant's journal entry signs in to that tenant, in that entry's cloud.
 type Runner struct {
 	cfg     Config
 	hc      *http.Client
@@ -33,13 +38,19 @@ type Runner struct {
 	now     func() time.Time
 	saveDir string
 
-	mu     sync.Mutex
-	cloud  entra.Cloud
-	tenant flows.TenantInfo
-	auth   *graph.Authenticator
-	client *graph.Client
+	mu       sync.Mutex
+	sessions map[sessionKey]*session
 
 	calls callRecorder // failed Graph calls, for the support report
+}
+
+// sessionKey names a tenant in a cloud (the cloud's name as cloudFor resolves it).
+type sessionKey struct{ tenant, cloud string }
+
+// session is the sign-in and the Graph client of one tenant.
+type session struct {
+	auth   *graph.Authenticator
+	client *graph.Client
 }
 
 var _ Effects = (*Runner)(nil)
@@ -69,7 +80,7 @@ func NewRunner(cfg Config, journal *Journal, o RunnerOptions) (*Runner, error) {
 	}
 	return &Runner{
 		cfg: cfg, hc: hc, journal: journal, open: open, demo: o.Demo, endUser: o.EndUser,
-		now: time.Now, saveDir: o.SaveDir, cloud: cfg.EffectiveCloud(),
+		now: time.Now, saveDir: o.SaveDir, sessions: map[sessionKey]*session{},
 	}, nil
 }
 
@@ -79,99 +90,106 @@ func (r *Runner) Demo() DemoControls { return r.demo }
 // Journal returns the journal the runner writes.
 func (r *Runner) Journal() *Journal { return r.journal }
 
-// Client returns the Graph client once the tenant is known (nil before).
-func (r *Runner) Client() *graph.Client {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.client
-}
-
-// Tenant returns the resolved tenant.
-func (r *Runner) Tenant() flows.TenantInfo {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.tenant
-}
-
-// Cloud returns the effective cloud (after discovery may have switched it).
-func (r *Runner) Cloud() entra.Cloud {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.cloud
-}
-
-// LinkCloud is the cloud used for links a person opens.
-func (r *Runner) LinkCloud() entra.Cloud {
-	cl := r.Cloud()
-	if r.cfg.BrowserLoginURL != "" {
-		cl.LoginURL = strings.TrimRight(r.cfg.BrowserLoginURL, "/")
+// cloudFor is the cloud, with the hosts the runner talks to, that a tenant
+// named in name lives in: the configured cloud (with any custom endpoints),
+// or the national cloud a tenant was found in (docs/entra.md C2). Custom
+// endpoints are never left: they stand for one cloud.
+func (r *Runner) cloudFor(name string) entra.Cloud {
+	home := r.cfg.EffectiveCloud()
+	if name == "" || r.cfg.Custom() || strings.EqualFold(name, home.Name) {
+		return home
 	}
-	return cl
+	if c, ok := entra.Clouds[strings.ToLower(name)]; ok {
+		return c
+	}
+	return home
 }
 
-// ResolveTenant discovers the tenant and prepares sign-in and the Graph client.
+// linkCloud is the cloud of name with the hosts of the links a person opens
+// (in the configured cloud, --browser-login-url's; the simulator's pages).
+func (r *Runner) linkCloud(name string) entra.Cloud {
+	c := r.cloudFor(name)
+	if c.Name == r.cfg.EffectiveCloud().Name {
+		return r.cfg.LinkCloud()
+	}
+	return c
+}
+
+// ResolveTenant discovers the tenant (from the configured cloud's authority)
+// and the cloud it lives in, and prepares its sign-in.
 func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantInfo, error) {
 	input = strings.TrimSpace(input)
-	r.mu.Lock()
-	cloud := r.cloud
-	r.mu.Unlock()
-	info, err := graph.DiscoverTenant(ctx, r.hc, cloud.LoginURL, input)
+	home := r.cfg.EffectiveCloud()
+	info, err := graph.DiscoverTenant(ctx, r.hc, home.LoginURL, input)
 	if err != nil {
-		return flows.TenantInfo{}, describeDiscoveryError(err, cloud.LoginURL)
-	}
-	if !r.cfg.Custom() && info.Cloud != "" && info.Cloud != cloud.Name {
-		// The tenant lives in another national cloud: follow it (ENTRA.md C2).
-		if c, ok := entra.Clouds[info.Cloud]; ok {
-			cloud = c
-		}
+		return flows.TenantInfo{}, describeDiscoveryError(err, home.LoginURL)
 	}
 	domain := info.Domain
 	if domain == "" && !entra.IsGUID(input) {
 		domain = input
 	}
-	t := flows.TenantInfo{ID: info.ID, Domain: domain, Cloud: cloud.Name}
+	t := flows.TenantInfo{ID: info.ID, Domain: domain, Cloud: r.linkCloud(info.Cloud)}
+	if _, err := r.session(ctx, flows.TenantRef{ID: t.ID, Cloud: t.Cloud.Name}); err != nil {
+		return flows.TenantInfo{}, err
+	}
+	return t, nil
+}
+
+// session returns the sign-in and Graph client of t, making them on first use.
+func (r *Runner) session(ctx context.Context, t flows.TenantRef) (*session, error) {
+	if t.ID == "" {
+		return nil, errors.New("the tenant is not known yet")
+	}
+	cloud := r.cloudFor(t.Cloud)
+	key := sessionKey{tenant: strings.ToLower(t.ID), cloud: cloud.Name}
+	r.mu.Lock()
+	s := r.sessions[key]
+	r.mu.Unlock()
+	if s != nil {
+		return s, nil
+	}
 	cfg := r.cfg
 	cfg.Cloud = entra.Clouds[cloud.Name]
 	if cfg.Cloud.Name == "" {
 		cfg.Cloud = cloud
 	}
-	auth, err := cfg.Authenticator(info.ID, r.hc)
+	auth, err := cfg.Authenticator(t.ID, r.hc)
 	if err != nil {
-		return flows.TenantInfo{}, err
+		return nil, err
 	}
-	client := graph.New(graph.WithBaseURL(cloud.GraphURL), graph.WithHTTPClient(r.hc), graph.WithTokenSource(auth))
+	s = &session{auth: auth, client: graph.New(graph.WithBaseURL(cloud.GraphURL), graph.WithHTTPClient(r.hc), graph.WithTokenSource(auth))}
 	r.mu.Lock()
-	r.cloud, r.tenant, r.auth, r.client = cloud, t, auth, client
+	if had := r.sessions[key]; had != nil {
+		r.mu.Unlock()
+		return had, nil
+	}
+	r.sessions[key] = s
 	r.mu.Unlock()
 	if cfg.TokenCache != nil {
 		auth.Resume(ctx)
 	}
-	return t, nil
+	return s, nil
 }
 
-func (r *Runner) parts() (*graph.Authenticator, *graph.Client, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.auth == nil || r.client == nil {
-		return nil, nil, errors.New("the tenant is not known yet")
+// client is the Graph client of the tenant e acts on.
+func (r *Runner) client(ctx context.Context, e flows.TenantEffect) (*graph.Client, error) {
+	s, err := r.session(ctx, e.Target())
+	if err != nil {
+		return nil, err
 	}
-	return r.auth, r.client, nil
+	return s.client, nil
 }
 
 // StartSignIn implements Effects.
 func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (_ *PendingSignIn, err error) {
 	defer func() { r.calls.record("sign-in", err) }()
-	if e.Tenant != "" && !strings.EqualFold(r.Tenant().ID, e.Tenant) {
-		// First sign-in, or a restore of another tenant's journal entry: the
-		// token and the Graph client must be that tenant's, never the last one's.
-		if _, err := r.ResolveTenant(ctx, e.Tenant); err != nil {
-			return nil, err
-		}
-	}
-	auth, _, err := r.parts()
+	// The token and the Graph client are the named tenant's (a restore may be
+	// of another tenant's journal entry), never the last one's.
+	sess, err := r.session(ctx, e.Tenant)
 	if err != nil {
 		return nil, err
 	}
+	auth := sess.auth
 	scopes := e.Scopes
 	done := func(acct graph.Account, err error) flows.Event {
 		r.calls.record("sign-in", err)
@@ -267,7 +285,7 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		t, err := r.ResolveTenant(ctx, e.Input)
 		return flows.TenantResolved{Info: t, Err: err}
 	case flows.FetchSnapshot:
-		snap, err := r.snapshot(ctx, e.AppID)
+		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
 		if err != nil {
 			return flows.SnapshotLoaded{Err: err}
 		}
@@ -278,20 +296,20 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		}
 		return ev
 	case flows.PollGrant:
-		snap, err := r.snapshot(ctx, e.AppID)
+		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
 		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
 	case flows.PollRequests:
-		snap, err := r.snapshot(ctx, e.AppID)
+		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
 		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
 	case flows.ReadAuthorizationPolicy:
-		_, c, err := r.parts()
+		c, err := r.client(ctx, e)
 		if err != nil {
 			return flows.PolicyRead{Err: err}
 		}
 		p, err := c.GetAuthorizationPolicy(ctx)
 		return flows.PolicyRead{Policy: p, Err: err}
 	case flows.ReadConsentRequestPolicy:
-		_, c, err := r.parts()
+		c, err := r.client(ctx, e)
 		if err != nil {
 			return flows.ConsentPolicyRead{Err: err}
 		}
@@ -301,7 +319,7 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		id, err := r.write(ctx, e)
 		return flows.WriteDone{Op: e.Op(), ID: id, Err: err}
 	case flows.SearchReviewers:
-		rs, err := r.searchReviewers(ctx, e.Query)
+		rs, err := r.searchReviewers(ctx, e)
 		return flows.ReviewersFound{Reviewers: rs, Err: err}
 	case flows.OpenURL:
 		return flows.Opened{Err: r.OpenURL(e.URL)}
@@ -324,20 +342,20 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 	return nil
 }
 
-func (r *Runner) snapshot(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
-	_, c, err := r.parts()
+// snapshot reads tenant t for the app; the snapshot names the tenant and its cloud.
+func (r *Runner) snapshot(ctx context.Context, t flows.TenantRef, appID string) (*entra.TenantSnapshot, error) {
+	s, err := r.session(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := c.Snapshot(ctx, appID)
+	snap, err := s.client.Snapshot(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	t := r.Tenant()
 	if snap.TenantID == "" {
 		snap.TenantID = t.ID
 	}
-	snap.Cloud = t.Cloud
+	snap.Cloud = r.cloudFor(t.Cloud).Name
 	return snap, nil
 }
 
@@ -346,7 +364,7 @@ func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, erro
 		// The machine never emits writes in a dry run; this is a second lock.
 		return "", errors.New("dry run: no change was made")
 	}
-	_, c, err := r.parts()
+	c, err := r.client(ctx, eff)
 	if err != nil {
 		return "", err
 	}
@@ -387,11 +405,12 @@ func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, erro
 	return "", fmt.Errorf("unknown write %T", eff)
 }
 
-func (r *Runner) searchReviewers(ctx context.Context, q string) ([]flows.Reviewer, error) {
-	_, c, err := r.parts()
+func (r *Runner) searchReviewers(ctx context.Context, e flows.SearchReviewers) ([]flows.Reviewer, error) {
+	c, err := r.client(ctx, e)
 	if err != nil {
 		return nil, err
 	}
+	q := e.Query
 	users, uerr := c.SearchUsers(ctx, q)
 	groups, gerr := c.SearchGroups(ctx, q)
 	if uerr != nil && gerr != nil {

@@ -49,7 +49,7 @@ func TestBrowserSignInRefusesUnsafeAuthorizeURL(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := r.StartSignIn(ctx, flows.SignIn{Tenant: tenantID, Scopes: entra.ReadScopes})
+	p, err := r.StartSignIn(ctx, flows.SignIn{Tenant: flows.TenantRef{ID: tenantID}, Scopes: entra.ReadScopes})
 	if err == nil {
 		ev := p.Wait(ctx)
 		if si, ok := ev.(flows.SignedIn); !ok || si.Err == nil {

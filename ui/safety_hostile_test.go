@@ -127,7 +127,7 @@ func TestSafetyHostileTUI(t *testing.T) {
 	check("done")
 }
 
-func optionKeyNumber(t *testing.T, d *driver, key string) int {
+func optionKeyNumber(t *testing.T, d *driver, key flows.OptionKey) int {
 	t.Helper()
 	for i, o := range d.m.state.Prompt.Options {
 		if o.Key == key {

@@ -149,9 +149,10 @@ func TestRunnerBadGraphResponses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.auth = &graph.Authenticator{}
-			r.client = graph.New(graph.WithBaseURL(ts.URL), graph.WithHTTPClient(ts.Client()))
-			ev, ok := r.Run(t.Context(), flows.ReadAuthorizationPolicy{}).(flows.PolicyRead)
+			tenant := flows.TenantRef{ID: testTenantID, Cloud: "global"}
+			r.sessions[sessionKey{tenant: tenant.ID, cloud: r.cloudFor(tenant.Cloud).Name}] = &session{auth: &graph.Authenticator{},
+				client: graph.New(graph.WithBaseURL(ts.URL), graph.WithHTTPClient(ts.Client()))}
+			ev, ok := r.Run(t.Context(), flows.ReadAuthorizationPolicy{Tenant: tenant}).(flows.PolicyRead)
 			if !ok || !errors.Is(ev.Err, c.want) {
 				t.Fatalf("event %#v, want an error wrapping %v", ev, c.want)
 			}

@@ -78,7 +78,7 @@ func (r *simRig) input(app flows.AppRef, dryRun bool) flows.WizardInput {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return flows.WizardInput{App: app, Tenant: r.srv.Tenant().Domain(), Cloud: r.cfg.LinkCloud(), Journal: pending,
+	return flows.WizardInput{App: app, Tenant: r.srv.Tenant().Domain(), Journal: pending,
 		Now: time.Now(), DryRun: dryRun, Nonce: "n0nce"}
 }
 
@@ -114,7 +114,7 @@ func (h *headless) send(ev flows.Event) {
 	h.run(effs)
 }
 
-func (h *headless) choose(key string) {
+func (h *headless) choose(key flows.OptionKey) {
 	h.t.Helper()
 	if !h.offered(key) {
 		h.t.Fatalf("step %s does not offer %q: %+v", h.s.Step, key, h.s.Prompt.Options)
@@ -122,7 +122,7 @@ func (h *headless) choose(key string) {
 	h.send(flows.Chose{Key: key})
 }
 
-func (h *headless) offered(key string) bool {
+func (h *headless) offered(key flows.OptionKey) bool {
 	for _, o := range h.s.Prompt.Options {
 		if o.Key == key && !o.Disabled {
 			return true
@@ -221,7 +221,7 @@ func (h *headless) writes() []flows.Effect {
 func (h *headless) toPreview(fix flows.FixID) {
 	h.t.Helper()
 	h.requireStep(flows.StepChooseFix)
-	h.choose(string(fix))
+	h.choose(flows.FixKey(fix))
 	if fix == flows.FixRequestWorkflow {
 		h.requireStep(flows.StepReviewers)
 		h.choose("me")

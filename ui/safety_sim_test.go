@@ -92,8 +92,8 @@ func otherAdminValue(orig []string) []string {
 // admin's value and clears the entry; "later" keeps the entry; "original"
 // puts the original back only because the admin said so.
 func TestSafetyRestoreConflict(t *testing.T) {
-	for _, answer := range []string{"keep", "later", "original"} {
-		t.Run(answer, func(t *testing.T) {
+	for _, answer := range []flows.OptionKey{flows.KeyKeep, flows.KeyLater, flows.KeyOriginal} {
+		t.Run(string(answer), func(t *testing.T) {
 			rig := newSimRig(t, sim.Options{})
 			orig, entry := relaxAndCrash(t, rig)
 			other := otherAdminValue(orig)
@@ -199,8 +199,8 @@ func TestSafetyConcurrentChangeDuringRelax(t *testing.T) {
 // while the user connects; the end-of-fix restore asks, and "keep" does not
 // claim that the setting is back.
 func TestSafetyConcurrentChangeWhileConnecting(t *testing.T) {
-	for _, answer := range []string{"keep", "later"} {
-		t.Run(answer, func(t *testing.T) {
+	for _, answer := range []flows.OptionKey{flows.KeyKeep, flows.KeyLater} {
+		t.Run(string(answer), func(t *testing.T) {
 			rig := newSimRig(t, sim.Options{})
 			orig := rig.policy()
 			h := rig.start(rig.input(timesheetsApp(), false))

@@ -23,7 +23,7 @@ func TestSafetyTemporaryWorkflowCrashAndRestore(t *testing.T) {
 	app := flows.KnownApp(flows.AppRef{ClientID: sim.TrackerRMSAppID})
 	h := rig.start(rig.input(app, false))
 	h.requireStep(flows.StepChooseFix)
-	h.choose(string(flows.FixRequestWorkflow))
+	h.choose(flows.FixKey(flows.FixRequestWorkflow))
 	h.requireStep(flows.StepReviewers)
 	h.choose("me")
 	h.choose("continue")

@@ -22,7 +22,7 @@ func (m *Model) checklistLines(w int, compact bool) []string {
 	}
 	out = append(out, st.Section.Render("Checklist"))
 	findings := append([]flows.Finding{}, d.Findings...)
-	sort.SliceStable(findings, func(i, j int) bool { return sevRank(findings[i].Severity) > sevRank(findings[j].Severity) })
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Severity.Rank() > findings[j].Severity.Rank() })
 	for _, f := range findings {
 		label := flows.SeverityLabel(f.Severity)
 		sev := st.severity(f.Severity)
@@ -36,7 +36,7 @@ func (m *Model) checklistLines(w int, compact bool) []string {
 			}
 			out = append(out, strings.Repeat(" ", 12)+st.Body.Render(l))
 		}
-		if compact && sevRank(f.Severity) < sevRank(flows.SeverityWarning) {
+		if compact && f.Severity.Rank() < flows.SeverityWarning.Rank() {
 			continue
 		}
 		if det := m.clean(f.Detail, 800); det != "" {
@@ -54,16 +54,4 @@ func (m *Model) checklistLines(w int, compact bool) []string {
 		out = append(out, wrapStyled(head+why, w, "  ", st.Recommended)...)
 	}
 	return out
-}
-
-func sevRank(s flows.Severity) int {
-	switch s {
-	case flows.SeverityBlocker:
-		return 3
-	case flows.SeverityWarning:
-		return 2
-	case flows.SeverityInfo:
-		return 1
-	}
-	return 0
 }

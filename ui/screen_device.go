@@ -29,7 +29,7 @@ func (m *Model) deviceContent(w int) []string {
 		out = append(out, "   "+l)
 	}
 	who := "an administrator"
-	if m.state.Helpdesk() {
+	if m.state.Helpdesk {
 		who = "a Global Reader (or an administrator)" // the helpdesk's read-only sign-in
 	}
 	out = append(out, wrapStyled("3. Sign in as "+who+" of the tenant and accept.", w, "   ", st.Body)...)

@@ -131,7 +131,7 @@ func (m *Model) optionBlock(w, i int, full bool) []string {
 // isRecommended reports whether o is the diagnosis's recommended fix.
 func (m *Model) isRecommended(o flows.Option) bool {
 	d := m.state.Diagnosis
-	return d != nil && m.state.Step == flows.StepChooseFix && d.Recommended != "" && o.Key == string(d.Recommended)
+	return d != nil && m.state.Step == flows.StepChooseFix && d.Recommended != "" && o.Key == flows.FixKey(d.Recommended)
 }
 
 func flatten(blocks [][]string) []string {

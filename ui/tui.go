@@ -41,22 +41,5 @@ func runTUI(ctx context.Context, d Deps) (flows.Outcome, flows.State, error) {
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, tea.ErrProgramKilled) {
 		return flows.Outcome{}, m.State(), err
 	}
-	return m.stoppedOutcome(), m.State(), nil
-}
-
-// stoppedOutcome is the outcome when the program ends before the wizard did.
-func (m *Model) stoppedOutcome() flows.Outcome {
-	s := m.state
-	o := flows.Outcome{
-		Kind:    flows.OutcomeCancelled,
-		Fix:     s.Fix,
-		Summary: "Stopped before the wizard finished.",
-		Changes: append([]flows.Change{}, s.Changes...),
-	}
-	if s.Journal != nil {
-		o.Kind = flows.OutcomeRestoreNeeded
-		o.JournalKept = true
-		o.Summary = "Stopped while a change was in place; the original setting is kept in the journal."
-	}
-	return o
+	return flows.Stopped(m.State(), ""), m.State(), nil
 }

@@ -8,23 +8,11 @@ import "strings"
 // Reader adds the live diagnosis. An admin whose account lacks the role for
 // the recommended fix reaches the same screen from the checklist.
 
-// Option keys of the helpdesk path (stable; drivers and tests use them).
-const (
-	// KeyHelpdesk on the first screen: "I can't sign in as an admin".
-	KeyHelpdesk = "helpdesk"
-	// KeyAdmin on the helpdesk's first screen: back to the admin journey.
-	KeyAdmin = "admin"
-	// KeyHandoff makes the hand-off (sign-in screen, checklist, failure).
-	KeyHandoff = "handoff"
-	// KeyReaderSignIn on the hand-off: sign in read-only to add the diagnosis.
-	KeyReaderSignIn = "signin"
-)
-
 // WizardHandoff builds the hand-off the wizard shows for s: the app, the
-// tenant, the cloud and (when someone signed in) the diagnosis, stamped with
-// s.Now and s.Version.
+// tenant and its cloud, and (when someone signed in) the diagnosis, stamped
+// with s.Now and s.Version.
 func WizardHandoff(s State) Handoff {
-	in := HandoffInput{App: s.App, Tenant: s.Tenant, Cloud: s.Cloud, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version}
+	in := HandoffInput{App: s.App, Tenant: s.Tenant, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version}
 	if s.Diagnosis == nil {
 		in.Notes = append(in.Notes, "Made without signing in: the tenant's settings were not read. Run `consentwiz check` (Global Reader is enough) for a live diagnosis.")
 	}
@@ -36,15 +24,30 @@ func handoffFileName(s State) string {
 	return "consentwiz-handoff-" + safeName(appName(s)) + ".md"
 }
 
-// showHandoff moves to the hand-off screen.
+// showHandoff moves to the hand-off screen. A restore at start that failed
+// is left (its entry stays pending): what follows is the journey's.
 func showHandoff(s State) (State, []Effect) {
+	if s.Restore != nil {
+		s.Restore.Entry = nil
+	}
 	s.Step = StepHandoff
 	s.InputErr = ""
-	s.Failure, s.RetryEffect = nil, nil
-	s.LinkCopied, s.LinkSaved, s.ioNote = false, "", ""
+	s.Failure = nil
+	s.handoff = linkIO{}
+	s.handoffText = docText{}
 	s.PollSeq++
-	s.PollInFlight = false
 	return s, nil
+}
+
+// withHandoffText keeps the text of the hand-off on screen up to date (see docText).
+func (s State) withHandoffText() State {
+	switch {
+	case s.Step != StepHandoff:
+		s.handoffText = docText{}
+	case !s.handoffText.built || !s.handoffText.at.Equal(s.Now):
+		s.handoffText = docText{built: true, at: s.Now, text: WizardHandoff(s).Text()}
+	}
+	return s
 }
 
 // canHandoff reports whether a hand-off can be made: the app and the tenant
@@ -57,43 +60,43 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case Chose:
 		switch e.Key {
-		case "copy":
-			return s, []Effect{CopyText{Text: WizardHandoff(s).Text()}}
-		case "save":
+		case KeyCopy:
+			return s, []Effect{CopyText{Text: s.handoffText.text}}
+		case KeySave:
 			return s, []Effect{SaveFile{Name: handoffFileName(s), Text: WizardHandoff(s).Markdown()}}
 		case KeyReaderSignIn:
 			if s.Diagnosis != nil {
 				return s, nil
 			}
-			s.helpdesk = true
+			s.Helpdesk = true
 			return signIn(s)
-		case "done":
+		case KeyDone:
 			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " was prepared for an admin; nothing was changed."
-			if s.LinkSaved != "" {
-				sum += " Saved to " + s.LinkSaved + "."
+			if s.handoff.saved != "" {
+				sum += " Saved to " + s.handoff.saved + "."
 			}
 			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: sum})
 		}
 	case Copied:
-		s.LinkCopied = e.Err == nil
-		s.ioNote = ""
+		s.handoff.copied = e.Err == nil
+		s.handoff.note = ""
 		if e.Err != nil {
-			s.ioNote = "Could not copy (" + e.Err.Error() + "). Save it to a file instead."
+			s.handoff.note = "Could not copy (" + e.Err.Error() + "). Save it to a file instead."
 		}
 	case Saved:
-		s.ioNote = ""
+		s.handoff.note = ""
 		if e.Err != nil {
-			s.ioNote = "Could not save the file: " + e.Err.Error()
+			s.handoff.note = "Could not save the file: " + e.Err.Error()
 		} else {
-			s.LinkSaved = e.Path
+			s.handoff.saved = e.Path
 		}
 	case Back:
-		s.LinkCopied, s.LinkSaved, s.ioNote = false, "", ""
+		s.handoff = linkIO{}
 		switch {
-		case s.Diagnosis != nil && !s.helpdesk:
+		case s.Diagnosis != nil && !s.Helpdesk:
 			s.Step = StepChooseFix // from the checklist
 			return s, nil
-		case !s.helpdesk:
+		case !s.Helpdesk:
 			return signIn(s) // from the sign-in screen or its failure: sign in after all
 		}
 		s.Diagnosis, s.Snap = nil, nil
@@ -106,26 +109,26 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 func handoffPrompt(s State) Prompt {
 	intro := "Send this to an administrator of " + tenantName(s) + ": what is wrong, the admin consent link, the steps and the role each fix needs."
 	var done []string
-	if s.LinkCopied {
+	if s.handoff.copied {
 		done = append(done, "Copied to the clipboard.")
 	}
-	if s.LinkSaved != "" {
-		done = append(done, "Saved to "+s.LinkSaved+".")
+	if s.handoff.saved != "" {
+		done = append(done, "Saved to "+s.handoff.saved+".")
 	}
-	if s.ioNote != "" {
-		done = append(done, s.ioNote)
+	if s.handoff.note != "" {
+		done = append(done, s.handoff.note)
 	}
 	body := note(intro, strings.Join(done, " "))
-	body = note(body, strings.TrimRight(WizardHandoff(s).Text(), "\n"))
+	body = note(body, strings.TrimRight(s.handoffText.text, "\n"))
 	p := Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: " + appName(s), Body: body, CanBack: true,
 		Options: []Option{
-			{Key: "copy", Label: "Copy the hand-off", Detail: "plain text, for an email or a chat"},
-			{Key: "save", Label: "Save it to a file", Detail: handoffFileName(s) + " (Markdown, for a ticket)"},
+			{Key: KeyCopy, Label: "Copy the hand-off", Detail: "plain text, for an email or a chat"},
+			{Key: KeySave, Label: "Save it to a file", Detail: handoffFileName(s) + " (Markdown, for a ticket)"},
 		}}
 	if s.Diagnosis == nil {
 		p.Options = append(p.Options, Option{Key: KeyReaderSignIn, Label: "Sign in as Global Reader to include the live diagnosis", Detail: "read-only: nothing is changed"})
 	}
-	p.Options = append(p.Options, Option{Key: "done", Label: "Done", Detail: "end here; nothing was changed in the tenant"})
+	p.Options = append(p.Options, Option{Key: KeyDone, Label: "Done", Detail: "end here; nothing was changed in the tenant"})
 	return p
 }
 
@@ -142,7 +145,7 @@ func helpdeskAppChoosePrompt(s State) Prompt {
 func handoffOption(s State) (Option, bool) {
 	d := s.Diagnosis
 	o := Option{Key: KeyHandoff, Label: "Make a hand-off for an admin", Detail: "the reason, the admin consent link and the steps, to copy or save"}
-	if s.helpdesk {
+	if s.Helpdesk {
 		return o, true
 	}
 	if d == nil {
@@ -158,7 +161,3 @@ func handoffOption(s State) (Option, bool) {
 	}
 	return o, false
 }
-
-// Helpdesk reports whether the wizard is on the helpdesk path: the user said
-// they cannot sign in as an admin, so any sign-in is read-only (Global Reader).
-func (s State) Helpdesk() bool { return s.helpdesk }

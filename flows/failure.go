@@ -1,0 +1,288 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"strings"
+)
+
+// Cancel, failures and what can still work.
+
+// Failure explains why the wizard stopped and what may still work.
+type Failure struct {
+	Title  string
+	Reason string
+	// Remedy says what to do: the role or scope needed, or another fix.
+	Remedy string
+	// Role and Scope name what was missing for a 403, when known.
+	Role  string
+	Scope string
+	// Retryable: a throttled (429) or transient error; Retry re-issues the failed effect.
+	Retryable bool
+	// AltFix is another fix that may still work.
+	AltFix FixID
+	// Outcome is the outcome kind when the wizard ends here (default OutcomeFailed).
+	Outcome OutcomeKind
+
+	retry       Effect // what "try again" sends
+	retryStep   StepID // and where it waits for the answer
+	canUndo     bool   // writes of this fix remain: offer undo / keep
+	canVerify   bool   // offer "check again"
+	journalKept bool   // a journal entry stays for `consentwiz restore` if the wizard ends here
+}
+
+// --- cancel ---------------------------------------------------------------------------
+
+// stoppedKept is the outcome of a cancel that leaves the saved setting in the journal.
+func stoppedKept(s State) (State, []Effect) {
+	return finish(s, Outcome{Kind: OutcomeCancelled, Summary: "Stopped. The saved setting is still in the journal; run `consentwiz restore` to put it back.", JournalKept: true})
+}
+
+func cancel(s State) (State, []Effect) {
+	startup := s.Restore != nil && s.Restore.then == afterRestoreContinue
+	switch s.Step {
+	case StepDemoUser:
+		return finish(s, *s.Run.demoAfter)
+	case StepRestoreOffer:
+		return stoppedKept(s)
+	case StepRestoreReading, StepRestoreConflict:
+		if startup {
+			return stoppedKept(s)
+		}
+		s.Run.undoWhy = undoCancel
+		if s.Step == StepRestoreConflict {
+			return restoreLater(s)
+		}
+		s.CancelAsked = true
+		return s, nil
+	case StepRestoreWriting, StepRestoreVerifying, StepRestoreClearing:
+		s.CancelAsked = true
+		if s.Run != nil {
+			s.Run.undoWhy = undoCancel
+		}
+		return s, nil
+	case StepWriting, StepJournaling:
+		s.CancelAsked = true
+		return s, nil
+	case StepUndoing:
+		s.Run.undoWhy = undoCancel
+		return s, nil
+	case StepSigningIn:
+		if s.restoring() {
+			return stoppedKept(s)
+		}
+	}
+	if s.written() {
+		return startUndo(s, undoCancel, nil)
+	}
+	if s.Step == StepFailed && s.Failure != nil {
+		return finishFailure(s)
+	}
+	sum := "Stopped. Nothing was changed."
+	if len(s.Changes) > 0 {
+		sum = "Stopped. The changes listed stay in place."
+	}
+	return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum})
+}
+
+func finishFailure(s State) (State, []Effect) {
+	f := s.Failure
+	return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: strings.TrimSpace(f.Reason + " " + f.Remedy), JournalKept: f.journalKept})
+}
+
+// --- failed ------------------------------------------------------------------------------
+
+func failed(s State, ev Event) (State, []Effect) {
+	f := s.Failure
+	if f == nil {
+		return s, nil
+	}
+	switch e := ev.(type) {
+	case Chose:
+		switch e.Key {
+		case KeyHandoff:
+			if canHandoff(s) && s.Diagnosis == nil {
+				return showHandoff(s)
+			}
+		case KeyRetry:
+			if !f.Retryable || f.retry == nil {
+				return s, nil
+			}
+			s.Step = f.retryStep
+			s.Failure = nil
+			return s, []Effect{f.retry}
+		case KeyVerify:
+			if !f.canVerify {
+				return s, nil
+			}
+			s.Failure = nil
+			s.Run.VerifyTries = 0
+			return verify(s)
+		case KeyUndo:
+			if !f.canUndo {
+				return s, nil
+			}
+			g := *f
+			g.Title = "Stopped: " + strings.TrimPrefix(g.Title, "Stopped: ")
+			s.Failure = nil
+			return startUndo(s, undoFail, &g)
+		case KeyKeep:
+			if !f.canUndo {
+				return s, nil
+			}
+			s.Run.committed = true
+			if s.Run.Journal != nil {
+				s.Run.journalKept = true
+			}
+			return finish(s, Outcome{Kind: OutcomeFailed, Summary: "Stopped; the changes were kept without verification.", Err: strings.TrimSpace(f.Reason)})
+		case KeyFix:
+			if s.Diagnosis == nil || s.written() {
+				return s, nil
+			}
+			return toChecklist(s), nil
+		case KeyQuit:
+			if s.written() {
+				return s, nil
+			}
+			return finishFailure(s)
+		}
+	case Back:
+		if s.Diagnosis != nil && !s.written() {
+			return toChecklist(s), nil
+		}
+	}
+	return s, nil
+}
+
+func failedPrompt(s State) Prompt {
+	f := s.Failure
+	p := Prompt{Kind: PromptFailed, Title: f.Title, Body: note(f.Reason, f.Remedy)}
+	if f.Retryable && f.retry != nil {
+		p.Options = append(p.Options, Option{Key: KeyRetry, Label: "Try again"})
+	}
+	if f.canVerify {
+		p.Options = append(p.Options, Option{Key: KeyVerify, Label: "Check again"})
+	}
+	if f.canUndo && s.written() {
+		p.Options = append(p.Options, Option{Key: KeyUndo, Label: "Undo the change and stop"}, Option{Key: KeyKeep, Label: "Keep the change and stop"})
+	}
+	if s.Diagnosis != nil && !s.written() {
+		label := "Choose another fix"
+		if f.AltFix != "" {
+			if o, ok := s.Diagnosis.Fix(f.AltFix); ok {
+				label += " (" + o.Title + " may work)"
+			}
+		}
+		p.Options = append(p.Options, Option{Key: KeyFix, Label: label})
+		p.CanBack = true
+	}
+	if canHandoff(s) && s.Diagnosis == nil {
+		p.Options = append(p.Options, Option{Key: KeyHandoff, Label: "Make a hand-off for an admin instead", Detail: "without the live diagnosis"})
+	}
+	if !s.written() {
+		p.Options = append(p.Options, Option{Key: KeyQuit, Label: "Quit"})
+	}
+	return p
+}
+
+// --- failures ---------------------------------------------------------------------------
+
+func readFailure(title string, err error) Failure {
+	f := Failure{Title: title, Reason: errText(err), Retryable: true}
+	switch {
+	case entra.IsForbidden(err):
+		f.Remedy = "The signed-in account may not read this. Global Reader, Cloud Application Administrator or Global Administrator can."
+		f.Role = "Global Reader"
+	case entra.IsThrottled(err):
+		f.Remedy = "Microsoft Graph is throttling requests. Wait a moment and retry."
+	default:
+		f.Remedy = "Check the connection and retry."
+	}
+	return f
+}
+
+// writeRole returns the role and scope a write needs (docs/entra.md A1, A3, A5, A6).
+func writeRole(e Effect) (role, scope string) {
+	switch e.(type) {
+	case PatchUserConsent:
+		return NeedsPRA, ScopeUserConsentWrite
+	case PutConsentRequestPolicy:
+		return NeedsGlobalAdmin, ScopeConsentRequestWrite
+	case CreateServicePrincipal:
+		return NeedsCloudAppAdmin, entra.ScopeApplicationReadWriteAll
+	case CreateGrant, UpdateGrantScope:
+		return NeedsCloudAppAdmin, entra.ScopeDelegatedPermissionGrantReadWriteAll
+	case CreateAppRoleAssignment:
+		return NeedsPRA, entra.ScopeAppRoleAssignmentReadWriteAll
+	case CreateClassification:
+		return NeedsCloudAppAdmin, entra.ScopePolicyReadWritePermissionGrant
+	}
+	return "", ""
+}
+
+func writeFailure(s State, e Effect, err error) Failure {
+	c := describe(s, e)
+	f := Failure{Title: "Could not change: " + c.Label, Reason: errText(err)}
+	switch {
+	case entra.IsForbidden(err):
+		f.Title = "Not allowed to change: " + c.Label
+		f.Role, f.Scope = writeRole(e)
+		f.AltFix = altFix(s)
+	case entra.IsThrottled(err):
+		f.Retryable = true
+	case entra.IsUnauthorized(err):
+		f.Remedy = "The sign-in expired or lacks the permission. Sign in again."
+	default:
+		f.AltFix = altFix(s)
+	}
+	f.Remedy = strings.TrimSpace(f.Remedy + " " + remedyFor(f))
+	return f
+}
+
+func remedyFor(f Failure) string {
+	var parts []string
+	if f.Role != "" || f.Scope != "" {
+		p := "This needs"
+		if f.Role != "" {
+			p += " the " + f.Role + " role"
+		}
+		if f.Scope != "" {
+			if f.Role != "" {
+				p += " and"
+			}
+			p += " the " + f.Scope + " permission"
+		}
+		parts = append(parts, p+".")
+	}
+	if f.Retryable {
+		parts = append(parts, "Microsoft Graph may be busy: retry in a moment.")
+	}
+	if f.AltFix != "" {
+		why := "choose it from the list."
+		if alt := lookup(f.AltFix); alt != nil && alt.altWhy != "" {
+			why = alt.altWhy
+		}
+		parts = append(parts, "\""+string(f.AltFix)+"\" may still work: "+why)
+	}
+	return strings.Join(parts, " ")
+}
+
+// altFix picks another viable fix (the first in display order), or the
+// admin consent link when nothing was diagnosed.
+func altFix(s State) FixID {
+	if s.Diagnosis == nil {
+		return defaultFix
+	}
+	var current FixID
+	if s.Run != nil {
+		current = s.Run.Fix
+	}
+	for _, id := range AllFixes {
+		if id == current {
+			continue
+		}
+		if f, ok := s.Diagnosis.Fix(id); ok && f.Viable {
+			return id
+		}
+	}
+	return ""
+}

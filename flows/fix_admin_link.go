@@ -1,0 +1,234 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+)
+
+// admin-link: build the tenant-wide admin consent URL, open it or hand it
+// over (copy, file), then poll Graph until the grant appears. The admin
+// grants in the browser; consentwiz writes nothing itself.
+
+// FixAdminLink is the admin consent link.
+const FixAdminLink FixID = "admin-link"
+
+var adminLinkFix = &fix{
+	id:     FixAdminLink,
+	role:   NeedsCloudAppAdmin,
+	viable: adminLinkViable,
+	rank:   1,
+	recommendWhy: func(*Diagnosis) string {
+		return "Admin consent through the link grants exactly this app, and changes no tenant setting."
+	},
+	altWhy: "hand the admin consent link to an administrator who holds the role.",
+	phases: func(State) []string { return []string{"Approve the app for your organization"} },
+	stepNo: func(s State) int {
+		if s.Step == StepLinkShow {
+			return 5
+		}
+		return 0
+	},
+	start: func(s State) (State, []Effect) {
+		s.Run.Link = adminLink(s)
+		s.Step = StepLinkShow
+		return startPolling(s, PollGrantEvery, pollGrant(s))
+	},
+	summary: func(s State) string {
+		return "An administrator approved " + appName(s) + " for everyone in the organization."
+	},
+	steps:        []StepID{StepLinkShow},
+	step:         linkShow,
+	prompt:       linkPrompt,
+	handoffRank:  1,
+	handoff:      adminLinkHandoff,
+	handoffKey:   func(*handoffBuilder) string { return HandoffConsentLink },
+	handoffCheck: adminLinkHandoffCheck,
+}
+
+// adminLinkViable: an admin opens the link and accepts for the organization.
+func adminLinkViable(g *diag) FixOption {
+	role, has := g.consentRole()
+	f := FixOption{ID: FixAdminLink, Title: "Send or open the admin consent link", NeedsRole: role, HasRole: has, Viable: true}
+	if r := g.commonBlock(); r != "" {
+		return notViable(f, r)
+	}
+	if g.clientID == "" {
+		return notViable(f, "the app's client id is unknown, so no link can be built")
+	}
+	if g.sp != nil && len(g.sp.ReplyURLs) == 0 && len(g.app.RedirectURIs) == 0 {
+		return notViable(f, "the app has no reply URL, so the consent link fails (AADSTS500113): grant through Graph instead")
+	}
+	f.Reason = "an admin opens the link and accepts for the organization; no tenant setting changes"
+	if g.sp == nil {
+		f.Reason += "; it also adds the app to the tenant"
+	}
+	return f
+}
+
+// adminLink is the admin consent URL for the session's tenant, in its cloud.
+func adminLink(s State) string {
+	tenant := s.Tenant.segment()
+	if s.App.ConsentVersion == "v2" && len(s.App.RedirectURIs) > 0 {
+		if u, err := AdminConsentURLv2(s.Tenant.Cloud, tenant, s.App.ClientID, v2Scopes(s), s.App.RedirectURIs[0], s.Nonce); err == nil {
+			return u
+		}
+	}
+	// v1 without redirect_uri returns to the app's own registered reply URL
+	// (docs/entra.md C1, G): right for every region of a multi-region vendor, where
+	// picking one of the profile's URIs could send a US customer to the UK site.
+	redirect := ""
+	if len(s.App.RedirectURIs) == 1 {
+		redirect = s.App.RedirectURIs[0]
+	}
+	return AdminConsentURLv1(s.Tenant.Cloud, tenant, s.App.ClientID, redirect, s.Nonce)
+}
+
+func v2Scopes(s State) []string {
+	sc := requestedScopes(s)
+	if len(sc) == 0 || len(s.App.AppRoles) > 0 {
+		return []string{".default"}
+	}
+	return sc
+}
+
+func linkShow(s State, ev Event) (State, []Effect) {
+	r := s.Run
+	switch e := ev.(type) {
+	case Chose:
+		switch e.Key {
+		case KeyOpen:
+			return s, []Effect{OpenURL{URL: r.Link}}
+		case KeyCopy:
+			return s, []Effect{CopyText{Text: r.Link}}
+		case KeySave:
+			return s, []Effect{SaveFile{Name: linkFileName(s), Text: linkFileText(s)}}
+		case KeyHandoff:
+			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "The admin consent link for " + appName(s) + " was handed over; nothing was changed yet."})
+		}
+		return s, nil
+	case Opened, Copied:
+		r.ioNote, _ = linkNote(ev)
+		return s, nil
+	case Saved:
+		r.ioNote = ""
+		if e.Err != nil {
+			r.ioNote = "Could not save the file: " + e.Err.Error()
+		} else {
+			r.LinkSaved = e.Path
+		}
+		return s, nil
+	case Back:
+		return toChecklist(s), nil
+	}
+	s, effs, done, snap := pollEvent(s, ev, grantMissing)
+	if done {
+		s.Snap = snap
+		s = addChange(s, Change{What: "Admin consent for " + appName(s), Before: "not granted", After: "granted for everyone: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+		s.Run.committed = true
+		return finishVerified(s)
+	}
+	return s, effs
+}
+
+func linkPrompt(s State) Prompt {
+	r := s.Run
+	body := "An administrator who may grant consent for the organization (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) opens this link, signs in and accepts. consentwiz checks the tenant every few seconds and says when it worked."
+	if strings.Contains(r.Link, "/v2.0/") {
+		body += " This is the v2.0 link with the app's permissions listed."
+	}
+	if r.LinkSaved != "" {
+		body = note(body, "Saved to "+r.LinkSaved+".")
+	}
+	return Prompt{
+		Kind:      PromptProgress,
+		Title:     "Approve " + appName(s) + " for everyone",
+		Body:      note(body, pollNote(s)),
+		Links:     []Link{{Label: "Admin consent link", URL: r.Link}},
+		CanBack:   true,
+		CanDone:   true,
+		DoneLabel: "I approved it — check now",
+		Options: []Option{
+			{Key: KeyOpen, Label: "Open in the browser"},
+			{Key: KeyCopy, Label: "Copy the link"},
+			{Key: KeySave, Label: "Save a hand-off file for another admin"},
+			{Key: KeyHandoff, Label: "Stop here: another admin will approve"},
+		},
+	}
+}
+
+// linkFileName is the name of the saved link file (plain text).
+func linkFileName(s State) string {
+	return "consentwiz-handoff-" + safeName(appName(s)) + ".txt"
+}
+
+// linkFileText is the saved link file: the link and what to do with it.
+func linkFileText(s State) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Admin consent needed for %s (client id %s)\n\n", appName(s), s.App.ClientID)
+	fmt.Fprintf(&b, "Tenant: %s\n", tenantName(s))
+	if s.Diagnosis != nil && s.Diagnosis.RecommendedWhy != "" {
+		fmt.Fprintf(&b, "Why: %s\n", s.Diagnosis.RecommendedWhy)
+	}
+	if sc := requestedScopes(s); len(sc) > 0 {
+		fmt.Fprintf(&b, "Permissions: %s\n", strings.Join(sc, ", "))
+	}
+	b.WriteString("\nWhat to do: sign in with a Global Administrator, Privileged Role Administrator or Cloud Application Administrator account, open this link and accept:\n\n")
+	b.WriteString(s.Run.Link + "\n\n")
+	b.WriteString("Afterwards users can connect the app without the \"Need admin approval\" screen.\n")
+	return b.String()
+}
+
+// --- hand-off -------------------------------------------------------------------
+
+// adminLinkHandoff: the consent link (when there is one) and the same consent
+// from the Entra admin center.
+func adminLinkHandoff(b *handoffBuilder) []HandoffFix {
+	h := &b.h
+	app := h.AppName
+	var out []HandoffFix
+	if b.clientID != "" && len(h.ConsentLinks) > 0 {
+		steps := []string{
+			"Open the link above in a browser (a private window avoids signing in with the wrong account).",
+			"Sign in with an administrator account of " + b.tenantName + ".",
+			"Review the permissions " + app + " asks for and select Accept.",
+			"The browser then goes to the vendor's site; an error or \"page not found\" there is harmless: the consent is recorded.",
+		}
+		if h.Tenant == "" {
+			steps[1] = "Sign in with an administrator account of the tenant whose users are blocked (the link has no tenant in it)."
+		}
+		out = append(out, HandoffFix{Key: HandoffConsentLink, Fix: FixAdminLink, Title: "Grant admin consent with the link",
+			Summary: "Grants " + app + " its permissions for everyone in the organization. No tenant setting changes.",
+			Role:    b.consentRole(FixAdminLink), Link: h.ConsentLinks[0], Steps: steps})
+	}
+	portalGrant := HandoffFix{Key: HandoffPortalGrant, Fix: FixAdminLink, Title: "Grant admin consent in the Entra admin center",
+		Summary: "The same consent, from the app's Permissions page, when the app is already listed in Enterprise apps.",
+		Role:    b.consentRole(FixAdminLink)}
+	if b.spID != "" && b.clientID != "" {
+		portalGrant.Link = HandoffLink{Label: "Enterprise app > Permissions", URL: b.portal(LinkAppPermissions, b.spID, b.clientID)}
+		portalGrant.Steps = []string{
+			"Open the link (" + navAllApps + " > " + app + " > Permissions).",
+			"Select \"Grant admin consent for " + b.tenantName + "\".",
+			"Sign in if asked, review the permissions and select Accept.",
+		}
+	} else {
+		portalGrant.Link = HandoffLink{Label: "Enterprise apps", URL: b.portal(LinkEnterpriseApps)}
+		portalGrant.Steps = []string{
+			"Open the link (" + navAllApps + ").",
+			"Search for " + app + b.searchHint() + " and open it. If it is not listed, use the admin consent link instead: it adds the app.",
+			"Select Permissions, then \"Grant admin consent for " + b.tenantName + "\".",
+			"Sign in if asked, review the permissions and select Accept.",
+		}
+	}
+	return append(out, portalGrant)
+}
+
+// adminLinkHandoffCheck: the admin center's Permissions page exists only once
+// the app is in the tenant.
+func adminLinkHandoffCheck(b *handoffBuilder, f *HandoffFix) bool {
+	b.checkFix(f)
+	if f.Key == HandoffPortalGrant && f.Checked && f.Viable && b.spID == "" {
+		f.Viable = false
+		f.Reason = "the app is not in the tenant yet, so it has no Permissions page: use the admin consent link, which adds it"
+	}
+	return true
+}

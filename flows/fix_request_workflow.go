@@ -1,0 +1,528 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// request-workflow: enable "Users can request admin consent" (the admin
+// consent request policy, with reviewers), keep user consent off, wait for the
+// user's request, show it and approve it through a consent URL built from the
+// request. A request already pending is approved directly. Temporary: the
+// policy is journaled and put back after the approval. This file has the fix
+// up to the request policy (reviewers, options); the request itself (wait,
+// show, approve) and the fix's part of the hand-off are in
+// fix_request_workflow_request.go.
+
+// FixRequestWorkflow lets users request approval, then approves the request.
+const FixRequestWorkflow FixID = "request-workflow"
+
+var requestWorkflowFix = &fix{
+	id:     FixRequestWorkflow,
+	role:   NeedsGlobalAdmin,
+	scopes: []string{ScopeConsentRequestWrite, entra.ScopeUserReadBasicAll, entra.ScopeGroupMemberReadAll},
+	viable: workflowViable,
+	rank:   3,
+	first:  func(d *Diagnosis) bool { return len(d.PendingRequests) > 0 },
+	recommendWhy: func(d *Diagnosis) string {
+		if len(d.PendingRequests) > 0 {
+			return "A user's request is already pending: approving it grants consent and answers the user."
+		}
+		return "Let users ask for approval so a reviewer can grant consent."
+	},
+	altWhy: "let users request approval.",
+	optionDetail: func(s State) (string, bool) {
+		if req := pendingRequest(s.Snap, s.App.ClientID); req != nil {
+			return "A request from " + requesterName(req) + " is waiting: show it and approve it.", true
+		}
+		return "", false
+	},
+	phases: func(s State) []string {
+		// A pending request is approved directly (see start); count it the
+		// same way on the fix choice, so the total does not jump from 8 to 5.
+		if s.Run != nil && s.Run.directRequest || s.Run == nil && pendingRequest(s.Snap, s.App.ClientID) != nil {
+			return []string{"Approve the request"}
+		}
+		return []string{"Choose who approves requests", "Enable consent requests", "Wait for the user's request", "Approve the request"}
+	},
+	stepNo: func(s State) int {
+		switch s.Step {
+		case StepReviewers, StepReviewerSearch, StepReviewerPick, StepWorkflowOptions, StepWorkflowDuration:
+			return 5
+		case StepJournaling, StepWriting, StepVerifying:
+			return 6
+		case StepRequestWait:
+			return 7
+		case StepRequestShow, StepRequestApprove:
+			if s.Run.directRequest {
+				return 5
+			}
+			return 8
+		}
+		return 0
+	},
+	start: func(s State) (State, []Effect) {
+		if req := pendingRequest(s.Snap, s.App.ClientID); req != nil {
+			s.Run.Request = req
+			s.Run.directRequest = true
+			s.Step = StepRequestShow
+			return s, nil
+		}
+		return askWritePermission(s)
+	},
+	begin: func(s State) (State, []Effect) {
+		s = initRequestPolicy(s)
+		s.Step = StepReviewers
+		return s, nil
+	},
+	replan: replanRequestPolicy,
+	previewBack: func(s State) (State, []Effect) {
+		s.Run.Plan = nil
+		s.Step = StepWorkflowOptions
+		return s, nil
+	},
+	preview: func(State) (string, string) {
+		return "Review: enable consent requests", "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+	},
+	verifyRead: func(s State) Effect { return ReadConsentRequestPolicy{Tenant: s.target()} },
+	verify: func(s State, ev Event) verdict {
+		e, ok := ev.(ConsentPolicyRead)
+		switch {
+		case !ok:
+			return verdict{}
+		case e.Err != nil:
+			return verdict{handled: true, readFailed: true, err: e.Err}
+		}
+		return verdict{handled: true, problem: workflowMismatch(e.Policy, s.Run.RequestPolicy)}
+	},
+	then: func(s State) (State, []Effect) {
+		// Temporary: the journal stays until the request is approved, so a
+		// cancel meanwhile puts the original policy back.
+		s.Run.committed = s.Run.Journal == nil
+		s.Step = StepRequestWait
+		s, effs := startPolling(s, PollRequestsEvery, pollRequests(s))
+		if s.Demo {
+			// Demo: the simulated user asks at once, so the wait ends.
+			effs = append([]Effect{simulateUser(s)}, effs...)
+		}
+		return s, effs
+	},
+	summary: func(s State) string {
+		sum := "The consent request for " + appName(s) + " was approved."
+		if s.Run.RequestTemporary {
+			switch {
+			case s.Run.journalKept:
+				sum += " Consent requests are NOT turned off again yet: the saved setting stays in the journal; run `consentwiz restore`."
+			case s.Run.keptOther:
+				sum += " Someone else changed the consent request setting meanwhile; it was kept as they set it."
+			default:
+				sum += " The consent request setting is back to what it was."
+			}
+		}
+		return sum
+	},
+	steps: []StepID{StepReviewers, StepReviewerSearch, StepReviewerPick, StepWorkflowOptions, StepWorkflowDuration,
+		StepRequestWait, StepRequestShow, StepRequestApprove},
+	step:         requestWorkflowStep,
+	prompt:       requestWorkflowPrompt,
+	handoffRank:  2,
+	handoff:      requestWorkflowHandoff,
+	handoffKey:   requestWorkflowHandoffKey,
+	handoffRoute: func(*handoffBuilder) string { return HandoffApproveRequest },
+}
+
+// workflowViable: requests help when users cannot consent themselves; a
+// pending request can be approved at once.
+func workflowViable(g *diag) FixOption {
+	f := FixOption{ID: FixRequestWorkflow, Title: "Let users request approval, then approve", Viable: true}
+	if r := g.commonBlock(); r != "" {
+		f.NeedsRole, f.HasRole = NeedsGlobalAdmin, g.hasRole()
+		return notViable(f, r)
+	}
+	if len(g.d.PendingRequests) > 0 {
+		f.Title = "Approve the pending request"
+		f.NeedsRole, f.HasRole = g.consentRole()
+		who := firstNonEmpty(g.d.PendingRequests[0].Requester, "a user")
+		f.Reason = "a request from " + who + " is pending: approve it with the consent link built from the request"
+		return f
+	}
+	if g.d.UserScreen == ScreenConsentPrompt {
+		f.NeedsRole, f.HasRole = NeedsGlobalAdmin, g.hasRole()
+		return notViable(f, "users can consent to the app themselves, so they are never offered a request")
+	}
+	f.Writes = true
+	f.NeedsRole, f.HasRole = NeedsGlobalAdmin, g.hasRole()
+	switch {
+	case !g.wfKnown:
+		f.Reason = "the request workflow could not be read; enable it with reviewers, the user requests, a reviewer approves"
+	case g.d.RequestWorkflow.Enabled && len(g.d.RequestWorkflow.Reviewers) == 0:
+		f.Reason = "the workflow is on but has no reviewers: add reviewers, then the user requests again"
+	case g.d.RequestWorkflow.Enabled:
+		f.Writes = false
+		f.NeedsRole, f.HasRole = g.consentRole()
+		f.Reason = "the workflow is on: the user submits a request from the 'Approval required' screen, then a reviewer approves it"
+	default:
+		f.Reason = "turn on 'Users can request admin consent' with reviewers (it can take up to an hour); the user requests, a reviewer approves"
+	}
+	return f
+}
+
+func requestWorkflowStep(s State, ev Event) (State, []Effect) {
+	switch s.Step {
+	case StepReviewers:
+		return reviewers(s, ev)
+	case StepReviewerSearch:
+		return reviewerSearch(s, ev)
+	case StepReviewerPick:
+		return reviewerPick(s, ev)
+	case StepWorkflowOptions:
+		return workflowOptions(s, ev)
+	case StepWorkflowDuration:
+		return workflowDuration(s, ev)
+	case StepRequestWait:
+		return requestWait(s, ev)
+	case StepRequestShow:
+		return requestShow(s, ev)
+	}
+	return requestApprove(s, ev)
+}
+
+// --- reviewers and options ----------------------------------------------------------
+
+// Scope returns the reviewer as an accessReviewReviewerScope (docs/entra.md A3).
+func (r Reviewer) Scope() entra.ReviewerScope {
+	q := ""
+	switch r.Kind {
+	case ReviewerUser:
+		q = "/users/" + r.ID
+	case ReviewerGroup:
+		q = "/groups/" + r.ID + "/transitiveMembers/microsoft.graph.user"
+	case ReviewerRole:
+		q = "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + r.ID + "'"
+	}
+	return entra.ReviewerScope{Query: q, QueryType: "MicrosoftGraph"}
+}
+
+// reviewerRoles are the roles offered as reviewers: they can approve (docs/entra.md A7).
+var reviewerRoles = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin}
+
+func initRequestPolicy(s State) State {
+	var orig entra.AdminConsentRequestPolicy
+	if s.Snap != nil {
+		orig = s.Snap.ConsentRequestPolicy
+	}
+	orig = cloneRequestPolicy(orig)
+	s.Run.OriginalRequestPolicy = &orig
+	p := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30}
+	if orig.IsEnabled {
+		p.NotifyReviewers, p.RemindersEnabled = orig.NotifyReviewers, orig.RemindersEnabled
+		if orig.RequestDurationInDays > 0 {
+			p.RequestDurationInDays = orig.RequestDurationInDays
+		}
+	}
+	s.Run.RequestPolicy = p
+	return s
+}
+
+func hasReviewer(list []Reviewer, r Reviewer) bool {
+	for _, x := range list {
+		if x.Kind == r.Kind && strings.EqualFold(x.ID, r.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+func addReviewer(s State, r Reviewer) State {
+	if r.ID != "" && !hasReviewer(s.Run.Reviewers, r) {
+		s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
+	}
+	return s
+}
+
+func meReviewer(s State) Reviewer {
+	if s.Snap == nil {
+		return Reviewer{}
+	}
+	return Reviewer{Kind: ReviewerUser, ID: s.Snap.Me.ID, Name: s.Snap.Me.DisplayName, Detail: s.Snap.Me.UserPrincipalName}
+}
+
+func reviewers(s State, ev Event) (State, []Effect) {
+	switch e := ev.(type) {
+	case Chose:
+		s.InputErr = ""
+		switch {
+		case e.Key == KeyMe:
+			s = addReviewer(s, meReviewer(s))
+		case e.Key == KeySearch:
+			s.Step = StepReviewerSearch
+		case strings.HasPrefix(string(e.Key), keyRolePrefix):
+			id := strings.TrimPrefix(string(e.Key), keyRolePrefix)
+			if name, ok := entra.RoleNames[id]; ok {
+				s = addReviewer(s, Reviewer{Kind: ReviewerRole, ID: id, Name: name})
+			}
+		case e.Key == KeyClear:
+			s.Run.Reviewers = nil
+		case e.Key == KeyContinue:
+			if len(s.Run.Reviewers) == 0 && len(s.Run.OriginalRequestPolicy.Reviewers) == 0 {
+				s.InputErr = "Choose at least one reviewer: someone who can approve requests."
+				return s, nil
+			}
+			s.Step = StepWorkflowOptions
+		}
+	case Back:
+		return toChecklist(s), nil
+	}
+	return s, nil
+}
+
+func reviewerSearch(s State, ev Event) (State, []Effect) {
+	r := s.Run
+	switch e := ev.(type) {
+	case Entered:
+		q := strings.TrimSpace(e.Text)
+		if q == "" {
+			s.InputErr = "Type part of a name, an email address or a group name."
+			return s, nil
+		}
+		s.InputErr = ""
+		r.searchQuery = q
+		r.searching = true
+		return s, []Effect{SearchReviewers{Tenant: s.target(), Query: q}}
+	case ReviewersFound:
+		if !r.searching {
+			return s, nil
+		}
+		r.searching = false
+		switch {
+		case e.Err != nil:
+			s.InputErr = "Search failed: " + e.Err.Error()
+		case len(e.Reviewers) == 0:
+			s.InputErr = "No users or groups match \"" + r.searchQuery + "\"."
+		default:
+			r.Candidates = clone(e.Reviewers)
+			s.Step = StepReviewerPick
+		}
+	case Back:
+		r.searching = false
+		s.InputErr = ""
+		s.Step = StepReviewers
+	}
+	return s, nil
+}
+
+func reviewerPick(s State, ev Event) (State, []Effect) {
+	switch e := ev.(type) {
+	case Chose:
+		if e.Key == KeySearch {
+			s.Step = StepReviewerSearch
+			return s, nil
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(string(e.Key), keyPickPrefix))
+		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Candidates) {
+			return s, nil
+		}
+		s = addReviewer(s, s.Run.Candidates[i])
+		s.Run.Candidates = nil
+		s.Step = StepReviewers
+	case Back:
+		s.Step = StepReviewerSearch
+	}
+	return s, nil
+}
+
+func workflowOptions(s State, ev Event) (State, []Effect) {
+	r := s.Run
+	switch e := ev.(type) {
+	case Chose:
+		switch e.Key {
+		case KeyNotify:
+			r.RequestPolicy.NotifyReviewers = !r.RequestPolicy.NotifyReviewers
+		case KeyReminders:
+			r.RequestPolicy.RemindersEnabled = !r.RequestPolicy.RemindersEnabled
+		case KeyTemporary:
+			r.RequestTemporary = !r.RequestTemporary
+		case KeyDuration:
+			s.InputErr = ""
+			s.Step = StepWorkflowDuration
+		case KeyContinue:
+			s = replanRequestPolicy(s)
+			s.Step = StepPreview
+		}
+	case Back:
+		s.Step = StepReviewers
+	}
+	return s, nil
+}
+
+// replanRequestPolicy plans the PUT of the policy as chosen, over the original.
+func replanRequestPolicy(s State) State {
+	s.Run.RequestPolicy = finalRequestPolicy(s)
+	s.Run.Plan = []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: s.Run.RequestPolicy}}
+	return s
+}
+
+// finalRequestPolicy is the full policy to PUT: the existing reviewers plus the chosen ones.
+func finalRequestPolicy(s State) entra.AdminConsentRequestPolicy {
+	r := s.Run
+	p := r.RequestPolicy
+	p.ID, p.Version = "", 0
+	p.IsEnabled = true
+	var revs []entra.ReviewerScope
+	if r.OriginalRequestPolicy != nil {
+		revs = clone(r.OriginalRequestPolicy.Reviewers)
+	}
+	for _, rv := range r.Reviewers {
+		sc := rv.Scope()
+		dup := false
+		for _, x := range revs {
+			if sameQuery(x.Query, sc.Query) {
+				dup = true
+			}
+		}
+		if !dup {
+			revs = append(revs, sc)
+		}
+	}
+	if revs == nil {
+		revs = []entra.ReviewerScope{}
+	}
+	p.Reviewers = revs
+	return p
+}
+
+func workflowDuration(s State, ev Event) (State, []Effect) {
+	switch e := ev.(type) {
+	case Entered:
+		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
+		if err != nil || n < 1 || n > 30 {
+			s.InputErr = "Type a number of days from 1 to 30."
+			return s, nil
+		}
+		s.InputErr = ""
+		s.Run.RequestPolicy.RequestDurationInDays = n
+		s.Step = StepWorkflowOptions
+	case Back:
+		s.InputErr = ""
+		s.Step = StepWorkflowOptions
+	}
+	return s, nil
+}
+
+func workflowMismatch(got, want entra.AdminConsentRequestPolicy) string {
+	var probs []string
+	if !got.IsEnabled {
+		probs = append(probs, "consent requests are still off")
+	}
+	for _, w := range want.Reviewers {
+		found := false
+		for _, g := range got.Reviewers {
+			if sameQuery(g.Query, w.Query) {
+				found = true
+			}
+		}
+		if !found {
+			probs = append(probs, "reviewer "+w.Query+" is missing")
+		}
+	}
+	if got.NotifyReviewers != want.NotifyReviewers || got.RemindersEnabled != want.RemindersEnabled || got.RequestDurationInDays != want.RequestDurationInDays {
+		probs = append(probs, "the notification settings differ")
+	}
+	return strings.Join(probs, "; ")
+}
+
+// --- prompts --------------------------------------------------------------------
+
+// requestWorkflowPrompt renders the fix's own steps.
+func requestWorkflowPrompt(s State) Prompt {
+	r := s.Run
+	switch s.Step {
+	case StepReviewers:
+		return reviewersPrompt(s)
+	case StepReviewerSearch:
+		body := "Type part of a name, an email address or a group name."
+		if r.searching {
+			body = "Searching for \"" + r.searchQuery + "\"…"
+		}
+		return Prompt{Kind: PromptInput, Title: "Search for a reviewer", Body: note(body, s.InputErr), Placeholder: "name, email or group", CanBack: true}
+	case StepReviewerPick:
+		p := Prompt{Kind: PromptChoice, Title: "Choose a reviewer", CanBack: true}
+		for i, c := range r.Candidates {
+			p.Options = append(p.Options, Option{Key: PickKey(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)})
+		}
+		p.Options = append(p.Options, Option{Key: KeySearch, Label: "Search again"})
+		return p
+	case StepWorkflowOptions:
+		rp := r.RequestPolicy
+		return Prompt{Kind: PromptChoice, Title: "How should requests work?", CanBack: true, Options: []Option{
+			{Key: KeyContinue, Label: "Continue", Detail: "review the change"},
+			{Key: KeyNotify, Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
+			{Key: KeyReminders, Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
+			{Key: KeyDuration, Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
+			{Key: KeyTemporary, Label: "Turn requests off again after this approval (temporary): " + onOff(r.RequestTemporary), Detail: "off: requests stay on (permanent)"},
+		}}
+	case StepWorkflowDuration:
+		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(r.RequestPolicy.RequestDurationInDays), CanBack: true}
+	case StepRequestWait:
+		return requestWaitPrompt(s)
+	case StepRequestShow:
+		return requestShowPrompt(s)
+	}
+	return Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
+		Body:    note("Sign in with an account that may grant the consent (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) and accept. consentwiz checks every few seconds.", pollNote(s)),
+		Links:   []Link{{Label: "Approve the request", URL: r.Link}},
+		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"}}}
+}
+
+func reviewersPrompt(s State) Prompt {
+	r := s.Run
+	var b strings.Builder
+	b.WriteString("Reviewers get the users' requests and approve them. Approving needs a role that may grant consent.")
+	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
+		b.WriteString("\n\nAlready reviewers (kept):")
+		for _, x := range r.OriginalRequestPolicy.Reviewers {
+			b.WriteString("\n  • " + DescribeReviewer(x.Query))
+		}
+	}
+	if len(r.Reviewers) > 0 {
+		b.WriteString("\n\nChosen:")
+		for _, x := range r.Reviewers {
+			b.WriteString("\n  • " + x.Name + " — " + x.Kind)
+		}
+	}
+	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
+	n := len(r.Reviewers)
+	if r.OriginalRequestPolicy != nil {
+		n += len(r.OriginalRequestPolicy.Reviewers)
+	}
+	cont := Option{Key: KeyContinue, Label: fmt.Sprintf("Continue with %d reviewers", n)}
+	switch n {
+	case 0:
+		cont.Label = "Continue"
+		cont.Disabled, cont.Reason = true, "choose at least one reviewer"
+	case 1:
+		cont.Label = "Continue with 1 reviewer"
+	}
+	p.Options = append(p.Options, cont)
+	me := meReviewer(s)
+	meOpt := Option{Key: KeyMe, Label: "Me", Detail: strings.TrimSpace(me.Name + " " + me.Detail)}
+	if me.ID == "" {
+		meOpt.Disabled, meOpt.Reason = true, "the signed-in account is not known"
+	} else if hasReviewer(r.Reviewers, me) {
+		meOpt.Disabled, meOpt.Reason = true, "already chosen"
+	}
+	p.Options = append(p.Options, meOpt, Option{Key: KeySearch, Label: "Search for a user or group"})
+	for _, id := range reviewerRoles {
+		o := Option{Key: RoleKey(id), Label: "Everyone with the " + entra.RoleNames[id] + " role"}
+		if hasReviewer(r.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
+			o.Disabled, o.Reason = true, "already chosen"
+		}
+		p.Options = append(p.Options, o)
+	}
+	if len(r.Reviewers) > 0 {
+		p.Options = append(p.Options, Option{Key: KeyClear, Label: "Start the list over"})
+	}
+	return p
+}

@@ -1,0 +1,212 @@
+package flows
+
+import (
+	"strings"
+	"time"
+)
+
+// Polling and verification timing.
+const (
+	PollGrantEvery    = 5 * time.Second
+	PollRequestsEvery = 30 * time.Second
+	VerifyRetryAfter  = 2 * time.Second
+	// MaxVerifyTries is how many reads a verification makes before it reports a
+	// mismatch (Graph reads may lag a write by a few seconds).
+	MaxVerifyTries = 3
+)
+
+// Start begins the wizard: the restore offer when a journal is pending, else the journey.
+func Start(in WizardInput) (State, []Effect) {
+	s := State{Journey: Journey{
+		Demo:        in.Demo,
+		DryRun:      in.DryRun,
+		RestoreOnly: in.RestoreOnly,
+		CheckOnly:   in.CheckOnly,
+		Profiles:    clone(in.Profiles),
+		Nonce:       in.Nonce,
+		Now:         in.Now,
+		Version:     in.Version,
+		TenantText:  strings.TrimSpace(in.Tenant),
+	}}
+	s.resolveGiven = s.TenantText != ""
+	switch {
+	case in.App.ClientID != "":
+		s.App = in.App
+	case strings.TrimSpace(in.AppText) != "":
+		ref, err := ParseApp(in.AppText)
+		if err != nil {
+			s.InputErr = err.Error()
+		} else {
+			s.App = ref
+		}
+	}
+	var effs []Effect
+	switch {
+	case len(in.Journal) > 0 && !s.CheckOnly:
+		s.Restore = &RestoreRun{Pending: clone(in.Journal), then: afterRestoreContinue}
+		s.Step = StepRestoreOffer
+	case s.RestoreOnly:
+		s, effs = finish(s, Outcome{Kind: OutcomeRestored, Summary: "Nothing to restore: no change made by consentwiz is waiting to be put back."})
+	case s.CheckOnly && (s.App.ClientID == "" || s.TenantText == ""):
+		why := firstNonEmpty(s.InputErr, "name the app (client id, URL, error text or profile) and the tenant")
+		s, effs = finish(s, Outcome{Kind: OutcomeFailed, Summary: "Nothing to check", Err: why})
+	default:
+		s, effs = proceed(s)
+	}
+	s = s.withHandoffText()
+	s.Prompt = render(s)
+	return s, effs
+}
+
+// Next is the wizard's transition function: total, deterministic, no I/O.
+func Next(s State, ev Event) (State, []Effect) {
+	if s.Step == StepDone {
+		return s, nil
+	}
+	switch e := ev.(type) {
+	case Tick:
+		if !e.Now.IsZero() {
+			s.Now = e.Now
+		}
+	case Polled:
+		if !e.Now.IsZero() {
+			s.Now = e.Now
+		}
+	}
+	s = s.own()
+	var effs []Effect
+	if _, ok := ev.(Cancel); ok {
+		s, effs = cancel(s)
+	} else {
+		s, effs = step(s, ev)
+	}
+	s = s.withHandoffText()
+	s.Prompt = render(s)
+	return s, effs
+}
+
+// step hands an event to the step it is for.
+func step(s State, ev Event) (State, []Effect) {
+	switch s.Step {
+	case StepRestoreOffer, StepRestoreReading, StepRestoreConflict, StepRestoreWriting, StepRestoreVerifying, StepRestoreClearing:
+		return restoreStep(s, ev)
+	case StepAppChoose:
+		return appChoose(s, ev)
+	case StepAppInput:
+		return appInput(s, ev)
+	case StepTenantInput:
+		return tenantInput(s, ev)
+	case StepTenantResolving:
+		return tenantResolving(s, ev)
+	case StepSigningIn:
+		return signingIn(s, ev)
+	case StepDiagnosing:
+		return diagnosing(s, ev)
+	case StepChooseFix:
+		return chooseFix(s, ev)
+	case StepWriteSignIn:
+		return writeSignIn(s, ev)
+	case StepReadingPolicy:
+		return readingPolicy(s, ev)
+	case StepPreview:
+		return preview(s, ev)
+	case StepJournaling:
+		return journaling(s, ev)
+	case StepWriting:
+		return writing(s, ev)
+	case StepVerifying:
+		return verifying(s, ev)
+	case StepUndoing:
+		return undoing(s, ev)
+	case StepDemoUser:
+		return demoUser(s, ev)
+	case StepFailed:
+		return failed(s, ev)
+	case StepHandoff:
+		return handoffStep(s, ev)
+	}
+	if f := s.fix(); f.owns(s.Step) {
+		return f.step(s, ev)
+	}
+	return s, nil
+}
+
+// proceed goes to the first question of the journey that is not answered yet.
+func proceed(s State) (State, []Effect) {
+	if s.App.ClientID == "" {
+		s.Step = StepAppChoose
+		return s, nil
+	}
+	if s.Tenant.ID == "" {
+		if s.TenantText != "" && s.InputErr == "" && s.resolveGiven {
+			// From the command line: resolve without asking.
+			s.resolveGiven = false
+			return resolveTenant(s, s.TenantText)
+		}
+		s.Step = StepTenantInput
+		return s, nil
+	}
+	if s.Helpdesk {
+		return showHandoff(s)
+	}
+	return signIn(s)
+}
+
+// finish ends the wizard with o.
+func finish(s State, o Outcome) (State, []Effect) {
+	if o.Fix == "" && s.Run != nil {
+		o.Fix = s.Run.Fix
+	}
+	o.Changes = clone(s.Changes)
+	if o.Changes == nil {
+		o.Changes = []Change{}
+	}
+	o.JournalKept = o.JournalKept || s.journalRemains()
+	s.Outcome = &o
+	s.Step = StepDone
+	s.PollSeq++
+	return s, []Effect{Finish{Outcome: o}}
+}
+
+// fail stops at f: why, and what can still work. A check ends instead.
+func fail(s State, f Failure) (State, []Effect) {
+	if f.Outcome == "" {
+		f.Outcome = OutcomeFailed
+	}
+	if s.CheckOnly {
+		return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: f.Reason})
+	}
+	s.Failure = &f
+	s.Step = StepFailed
+	s.PollSeq++
+	if s.Run != nil {
+		s.Run.PollInFlight = false
+	}
+	return s, nil
+}
+
+// toChecklist drops the fix run and shows the checklist again.
+func toChecklist(s State) State {
+	s.Run = nil
+	s.InputErr = ""
+	s.Failure = nil
+	s.CancelAsked = false
+	s.PollSeq++
+	s.Step = StepChooseFix
+	return s
+}
+
+// own copies the sub-states a transition may change: the state is a value,
+// and the state Next was given must stay as it was (drivers and tests keep
+// it). Slices inside them are never changed in place, only replaced.
+func (s State) own() State {
+	if s.Run != nil {
+		r := *s.Run
+		s.Run = &r
+	}
+	if s.Restore != nil {
+		r := *s.Restore
+		s.Restore = &r
+	}
+	return s
+}

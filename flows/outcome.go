@@ -1,0 +1,88 @@
+package flows
+
+import "time"
+
+// OutcomeKind is how the wizard ended.
+type OutcomeKind string
+
+// Outcome kinds.
+const (
+	OutcomeVerified      OutcomeKind = "verified"       // the fix worked and was verified
+	OutcomeNothingToFix  OutcomeKind = "nothing-to-fix" // users are not blocked
+	OutcomeBlocked       OutcomeKind = "blocked"        // a check (WizardInput.CheckOnly) found users blocked
+	OutcomeHandedOff     OutcomeKind = "handed-off"     // a link or hand-off was given to another admin
+	OutcomeRestored      OutcomeKind = "restored"       // a journaled setting was put back
+	OutcomeCancelled     OutcomeKind = "cancelled"      // the user stopped; anything written was undone
+	OutcomeFailed        OutcomeKind = "failed"         // an error; see Err
+	OutcomeSignInFailed  OutcomeKind = "sign-in-failed" // sign-in did not succeed
+	OutcomeDryRun        OutcomeKind = "dry-run"        // stopped before writing; Requests holds what would be sent
+	OutcomeNotApplied    OutcomeKind = "not-applied"    // the service accepted a write but did not apply it
+	OutcomeRestoreNeeded OutcomeKind = "restore-needed" // a journal entry is left for a later restore
+)
+
+// Outcome is the result the driver reports (exit code, JSON, report).
+type Outcome struct {
+	Kind    OutcomeKind `json:"kind"`
+	Fix     FixID       `json:"fix,omitempty"`
+	Summary string      `json:"summary"`
+	Err     string      `json:"error,omitempty"`
+	Changes []Change    `json:"changes"`
+	// Requests are the exact Graph requests a dry run would have sent.
+	Requests []RequestPreview `json:"requests,omitempty"`
+	// JournalKept reports whether a journal entry remains for a later restore.
+	JournalKept bool `json:"journalKept,omitempty"`
+	// Diagnosis is the diagnosis a check (WizardInput.CheckOnly) ends with.
+	Diagnosis *Diagnosis `json:"-"`
+}
+
+// ExitCode maps the outcome to the exit codes of docs/architecture.md: 0 ok,
+// 1 error, 2 cancelled, 3 users blocked (a check), 4 sign-in failed.
+func (o Outcome) ExitCode() int {
+	switch o.Kind {
+	case OutcomeVerified, OutcomeNothingToFix, OutcomeHandedOff, OutcomeRestored, OutcomeDryRun:
+		return 0
+	case OutcomeCancelled:
+		return 2
+	case OutcomeBlocked:
+		return 3
+	case OutcomeSignInFailed:
+		return 4
+	}
+	return 1
+}
+
+// Stopped is the outcome when the driver ends before the machine finished
+// (the program was quit, the input ended): cancelled, or restore-needed when
+// a change of the fix in progress is still in place (its journal entry is
+// kept). why says what stopped it; "" means the user quit.
+func Stopped(s State, why string) Outcome {
+	o := Outcome{Kind: OutcomeCancelled, Summary: "Stopped before the wizard finished.", Changes: append([]Change{}, s.Changes...)}
+	if s.Run != nil {
+		o.Fix = s.Run.Fix
+	}
+	inPlace := s.Run != nil && s.Run.Journal != nil
+	if inPlace {
+		o.Kind, o.JournalKept = OutcomeRestoreNeeded, true
+		o.Summary = "Stopped while a change was in place; the original setting is kept in the journal."
+	}
+	if why != "" {
+		o.Summary = "Stopped: " + why
+	}
+	return o
+}
+
+// Change is one line of the change log: what the wizard changed in the tenant.
+type Change struct {
+	What     string    `json:"what"`
+	Before   string    `json:"before"`
+	After    string    `json:"after"`
+	Verified bool      `json:"verified"`
+	At       time.Time `json:"at"`
+}
+
+// RequestPreview is one Graph request as it would be sent (dry run, previews).
+type RequestPreview struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Body   string `json:"body,omitempty"`
+}

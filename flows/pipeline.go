@@ -1,0 +1,587 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The write pipeline every writing fix goes through: read what the change
+// starts from, preview every write, journal a setting before changing it,
+// write one request at a time, and read it all back. Undo is in undo.go.
+
+// readUserConsent reads the user-consent setting a fix changes (its begin).
+func readUserConsent(s State) (State, []Effect) {
+	s.Step = StepReadingPolicy
+	return s, []Effect{ReadAuthorizationPolicy{Tenant: s.target()}}
+}
+
+// readingPolicy builds the plan from the setting read: the fix's writes, with
+// its self-consent policy in place of the current one.
+func readingPolicy(s State, ev Event) (State, []Effect) {
+	switch e := ev.(type) {
+	case PolicyRead:
+		if e.Err != nil {
+			f := readFailure("Could not read the user consent setting", e.Err)
+			f.retry, f.retryStep = ReadAuthorizationPolicy{Tenant: s.target()}, StepReadingPolicy
+			return fail(s, f)
+		}
+		fx := s.fix()
+		r := s.Run
+		r.OriginalPolicy = cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
+		r.TargetPolicy = withSelfPolicy(r.OriginalPolicy, fx.selfPolicy)
+		plan, f := fx.plan(s)
+		if f != nil {
+			return fail(s, *f)
+		}
+		r.Plan = plan
+		s.Step = StepPreview
+	case Back:
+		return toChecklist(s), nil
+	}
+	return s, nil
+}
+
+// patchUserConsent is the write that sets the user-consent setting to the run's target.
+func patchUserConsent(s State) PatchUserConsent {
+	return PatchUserConsent{Tenant: s.target(), Policies: clone(s.Run.TargetPolicy)}
+}
+
+// --- preview, journal, write, verify -----------------------------------------
+
+func preview(s State, ev Event) (State, []Effect) {
+	switch ev.(type) {
+	case Confirmed:
+		if s.DryRun {
+			reqs := make([]RequestPreview, 0, len(s.Run.Plan))
+			for _, e := range s.Run.Plan {
+				if r, ok := RequestFor(bind(s, e)); ok {
+					reqs = append(reqs, r)
+				}
+			}
+			return finish(s, Outcome{Kind: OutcomeDryRun, Summary: "Dry run: nothing was changed. These are the requests the fix would send.", Requests: reqs})
+		}
+		return runPlan(s)
+	case Back:
+		if f := s.fix(); f.previewBack != nil {
+			return f.previewBack(s)
+		}
+		return toChecklist(s), nil
+	}
+	return s, nil
+}
+
+// runPlan emits the next write of the plan (journaling a setting first),
+// or starts verification when all are done.
+func runPlan(s State) (State, []Effect) {
+	r := s.Run
+	if s.CancelAsked {
+		s.CancelAsked = false
+		return startUndo(s, undoCancel, nil)
+	}
+	if r.Done >= len(r.Plan) {
+		r.VerifyTries = 0
+		return verify(s)
+	}
+	e := bind(s, r.Plan[r.Done])
+	journaled := false
+	switch e.(type) {
+	case PatchUserConsent:
+		journaled = r.Journal == nil
+	case PutConsentRequestPolicy:
+		journaled = r.RequestTemporary && r.Journal == nil
+	}
+	if journaled {
+		s.Step = StepJournaling
+		if !r.policyFresh {
+			// Read the setting again right before saving it: another admin may
+			// have changed it while the preview was on screen, and the journal
+			// must hold the value that is really replaced.
+			return s, []Effect{journalRead(e, s.target())}
+		}
+		r.Journal = entryFor(s, e)
+		return s, []Effect{WriteJournal{Entry: *r.Journal}}
+	}
+	s.Step = StepWriting
+	return s, []Effect{e}
+}
+
+// journalRead is the read of the setting a journaled write replaces.
+func journalRead(e Effect, t TenantRef) Effect {
+	if _, ok := e.(PutConsentRequestPolicy); ok {
+		return ReadConsentRequestPolicy{Tenant: t}
+	}
+	return ReadAuthorizationPolicy{Tenant: t}
+}
+
+func journalID(s State) string {
+	return firstNonEmpty(s.Tenant.ID, "tenant") + "-" + strconv.FormatInt(s.Now.Unix(), 10)
+}
+
+// journalEntry is the entry for a change of the session's tenant by the run's fix.
+func journalEntry(s State, what string) JournalEntry {
+	return JournalEntry{
+		ID:           journalID(s),
+		TenantID:     s.Tenant.ID,
+		TenantDomain: s.Tenant.Domain,
+		Cloud:        s.Tenant.Cloud.Name,
+		Fix:          s.Run.Fix,
+		AppID:        s.App.ClientID,
+		What:         what,
+		Original:     []string{},
+		Set:          []string{},
+		At:           s.Now,
+		By:           s.SignedIn,
+	}
+}
+
+// entryFor is the journal entry for a journaled write: the value it replaces
+// and the value it sets.
+func entryFor(s State, e Effect) *JournalEntry {
+	var j JournalEntry
+	switch w := e.(type) {
+	case PatchUserConsent:
+		j = journalEntry(s, JournalWhat)
+		j.Original, j.Set = cloneNonNil(s.Run.OriginalPolicy), cloneNonNil(w.Policies)
+	case PutConsentRequestPolicy:
+		j = journalEntry(s, JournalWhatRequestPolicy)
+		orig, set := cloneRequestPolicy(*s.Run.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
+		j.OriginalRequestPolicy, j.SetRequestPolicy = &orig, &set
+	}
+	return &j
+}
+
+func journaling(s State, ev Event) (State, []Effect) {
+	r := s.Run
+	if r.Journal == nil && r.Done < len(r.Plan) {
+		// The re-read before journaling: it must answer the current write's read.
+		switch e := ev.(type) {
+		case PolicyRead:
+			if _, ok := r.Plan[r.Done].(PatchUserConsent); ok {
+				return journalRecheck(s, e)
+			}
+		case ConsentPolicyRead:
+			if _, ok := r.Plan[r.Done].(PutConsentRequestPolicy); ok {
+				return journalRecheckRequest(s, e)
+			}
+		}
+	}
+	e, ok := ev.(JournalWritten)
+	if !ok {
+		return s, nil
+	}
+	if e.Err != nil {
+		// Nothing of the change was written; the entry may or may not exist.
+		j := r.Journal
+		r.Journal = nil
+		f := Failure{Title: "Could not save the journal, so nothing was changed", Reason: e.Err.Error(),
+			Remedy:    "consentwiz saves the current setting before changing it. Check that the config directory is writable, then try again.",
+			Retryable: true}
+		if s.CancelAsked {
+			s.CancelAsked = false
+			return startUndoClearing(s, undoCancel, nil, j)
+		}
+		return startUndoClearing(s, undoFail, &f, j)
+	}
+	if s.CancelAsked {
+		// The journal is on disk but nothing in the tenant changed: remove it and stop.
+		s.CancelAsked = false
+		j := r.Journal
+		r.Journal = nil
+		return startUndoClearing(s, undoCancel, nil, j)
+	}
+	s.Step = StepWriting
+	return s, []Effect{bind(s, r.Plan[r.Done])}
+}
+
+// journalRecheck compares the fresh read with the value the preview showed: the
+// same → journal it and write; changed → show the preview again with the new
+// value (nothing is written on a stale view of the tenant).
+func journalRecheck(s State, e PolicyRead) (State, []Effect) {
+	if s.CancelAsked {
+		s.CancelAsked = false
+		return startUndo(s, undoCancel, nil)
+	}
+	if e.Err != nil {
+		f := readFailure("Could not read the user consent setting before changing it", e.Err)
+		f.Remedy = "Nothing was changed. " + f.Remedy
+		f.retry, f.retryStep = ReadAuthorizationPolicy{Tenant: s.target()}, StepJournaling
+		return fail(s, f)
+	}
+	r := s.Run
+	cur := cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
+	if samePolicies(cur, r.OriginalPolicy) {
+		r.policyFresh = true
+		return runPlan(s)
+	}
+	r.OriginalPolicy = cur
+	r.TargetPolicy = withSelfPolicy(cur, s.fix().selfPolicy)
+	plan := clone(r.Plan)
+	for i, e := range plan {
+		if _, ok := e.(PatchUserConsent); ok {
+			plan[i] = patchUserConsent(s)
+		}
+	}
+	r.Plan = plan
+	s.Step = StepPreview
+	s.InputErr = "The setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
+	return s, nil
+}
+
+// journalRecheckRequest is journalRecheck for a temporary request workflow: the
+// request policy read right before journaling must be the one the preview showed.
+func journalRecheckRequest(s State, e ConsentPolicyRead) (State, []Effect) {
+	if s.CancelAsked {
+		s.CancelAsked = false
+		return startUndo(s, undoCancel, nil)
+	}
+	if e.Err != nil {
+		f := readFailure("Could not read the consent request setting before changing it", e.Err)
+		f.Remedy = "Nothing was changed. " + f.Remedy
+		f.retry, f.retryStep = ReadConsentRequestPolicy{Tenant: s.target()}, StepJournaling
+		return fail(s, f)
+	}
+	r := s.Run
+	cur := cloneRequestPolicy(e.Policy)
+	if r.OriginalRequestPolicy == nil || sameRequestPolicy(cur, *r.OriginalRequestPolicy) {
+		if r.OriginalRequestPolicy == nil {
+			r.OriginalRequestPolicy = &cur
+		}
+		r.policyFresh = true
+		return runPlan(s)
+	}
+	r.OriginalRequestPolicy = &cur
+	s = s.fix().replan(s)
+	s.Step = StepPreview
+	s.InputErr = "The consent request setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
+	return s, nil
+}
+
+func writing(s State, ev Event) (State, []Effect) {
+	r := s.Run
+	e, ok := ev.(WriteDone)
+	if !ok || r.Done >= len(r.Plan) {
+		return s, nil
+	}
+	cur := bind(s, r.Plan[r.Done])
+	if w, ok := cur.(WriteEffect); !ok || (e.Op != "" && e.Op != w.Op()) {
+		return s, nil
+	}
+	if e.Err != nil {
+		f := writeFailure(s, cur, e.Err)
+		if entra.IsThrottled(e.Err) && !s.CancelAsked {
+			f.retry, f.retryStep = cur, StepWriting
+			f.canUndo = s.written()
+			return fail(s, f)
+		}
+		why := undoFail
+		if s.CancelAsked {
+			why = undoCancel
+		}
+		s.CancelAsked = false
+		return startUndo(s, why, &f)
+	}
+	s = recordWrite(s, cur, e.ID)
+	r.Done++
+	return runPlan(s)
+}
+
+// recordWrite notes a successful write: what was created, and the change log line.
+func recordWrite(s State, e Effect, id string) State {
+	r := s.Run
+	add := func(kind ObjectKind, parent, label string) {
+		r.Created = append(clone(r.Created), CreatedObject{Kind: kind, ID: id, ParentID: parent, Label: label, step: r.Done})
+	}
+	c := describe(s, e)
+	switch w := e.(type) {
+	case CreateServicePrincipal:
+		add(ObjectServicePrincipal, "", c.Label)
+	case CreateGrant:
+		add(ObjectGrant, "", c.Label)
+	case CreateAppRoleAssignment:
+		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
+	case CreateClassification:
+		add(ObjectClassification, w.ResourceID, c.Label)
+	}
+	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
+	if p, ok := e.(PatchUserConsent); ok {
+		ch.Before, ch.After = policySummary(r.OriginalPolicy), policySummary(p.Policies)
+	}
+	return addChange(s, ch)
+}
+
+func addChange(s State, c Change) State {
+	s.Changes = append(clone(s.Changes), c)
+	return s
+}
+
+// markVerified marks the change log lines of this fix's writes as verified.
+func markVerified(s State) State {
+	n := min(len(s.Run.Plan), len(s.Changes))
+	s.Changes = clone(s.Changes)
+	for i := len(s.Changes) - n; i < len(s.Changes); i++ {
+		s.Changes[i].Verified = true
+	}
+	return s
+}
+
+func verify(s State) (State, []Effect) {
+	s.Step = StepVerifying
+	return s, []Effect{s.fix().verifyRead(s)}
+}
+
+func verifying(s State, ev Event) (State, []Effect) {
+	r := s.Run
+	if e, ok := ev.(Tick); ok {
+		if e.Seq != s.PollSeq {
+			return s, nil
+		}
+		return s, []Effect{s.fix().verifyRead(s)}
+	}
+	v := s.fix().verify(s, ev)
+	switch {
+	case !v.handled:
+		return s, nil
+	case v.readFailed:
+		return verifyReadFailed(s, v.err)
+	case v.notApplied != "":
+		// docs/entra.md A1: a 204 that changed nothing.
+		s = markUnverified(s)
+		f := Failure{
+			Title:   "The service accepted the change but did not apply it",
+			Reason:  v.notApplied,
+			AltFix:  altFix(s),
+			Outcome: OutcomeNotApplied,
+		}
+		f.Remedy = remedyFor(f)
+		j := r.Journal
+		r.Journal = nil
+		return startUndoClearing(s, undoFail, &f, j)
+	case v.problem != "":
+		r.VerifyTries++
+		if r.VerifyTries < MaxVerifyTries {
+			s.PollSeq++
+			return s, []Effect{Wait{D: VerifyRetryAfter, Seq: s.PollSeq}}
+		}
+		return fail(s, Failure{
+			Title:     "The change could not be verified",
+			Reason:    "After the write, " + v.problem + ".",
+			Remedy:    "Check again in a moment, undo the change, or keep it and check it in the Entra admin center.",
+			canUndo:   true,
+			canVerify: true,
+		})
+	}
+	if v.snap != nil {
+		s.Snap = v.snap
+	}
+	s = markVerified(s)
+	r.VerifyTries = 0
+	return verified(s)
+}
+
+func markUnverified(s State) State {
+	// The write did not apply: its change log line says so.
+	if n := len(s.Changes); n > 0 {
+		s.Changes = clone(s.Changes)
+		s.Changes[n-1].After = s.Changes[n-1].Before + " (not applied by the service)"
+	}
+	return s
+}
+
+func verifyReadFailed(s State, err error) (State, []Effect) {
+	f := readFailure("Could not read back the change", err)
+	f.Remedy = "The change was made but could not be checked. " + f.Remedy
+	f.canUndo, f.canVerify = true, true
+	return fail(s, f)
+}
+
+// verified continues the fix after its writes were read back.
+func verified(s State) (State, []Effect) {
+	if f := s.fix(); f.then != nil {
+		return f.then(s)
+	}
+	s.Run.committed = true
+	return finishVerified(s)
+}
+
+// finishVerified ends a fix that worked, with its summary. In the demo the
+// simulated user tries the app again first, and the summary says what they got.
+func finishVerified(s State) (State, []Effect) {
+	o := Outcome{Kind: OutcomeVerified, Summary: s.fix().summary(s)}
+	if s.Demo && s.Run.demoAfter == nil && s.App.ClientID != "" {
+		s.Run.demoAfter = &o
+		s.Step = StepDemoUser
+		return s, []Effect{simulateUser(s)}
+	}
+	return finish(s, o)
+}
+
+// demoUser waits for the simulated user's second try (demo only).
+func demoUser(s State, ev Event) (State, []Effect) {
+	o := *s.Run.demoAfter
+	switch e := ev.(type) {
+	case UserSimulated:
+		if e.Err != nil {
+			o.Summary += "\n\nThe simulated user could not try again: " + e.Err.Error()
+		} else {
+			o.Summary += "\n\nThe user tries the app again and gets " + screenName(e.Screen) + "."
+			if e.Detail != "" {
+				o.Summary += " " + e.Detail
+			}
+		}
+		return finish(s, o)
+	case Confirmed, DoneKey:
+		return finish(s, o)
+	}
+	return s, nil
+}
+
+func simulateUser(s State) SimulateUser {
+	return SimulateUser{Tenant: s.target(), AppID: s.App.ClientID, Scopes: requestedScopes(s)}
+}
+
+// clearJournalThenFinish ends a fix whose change is meant to stay: the journal
+// has done its job and is cleared (through the restore's last step).
+func clearJournalThenFinish(s State) (State, []Effect) {
+	r := s.Run
+	r.committed = true
+	if r.Journal == nil {
+		return finishVerified(s)
+	}
+	j := r.Journal
+	r.Journal = nil
+	s.Restore = &RestoreRun{Entry: j, then: afterRestoreDone}
+	s.Step = StepRestoreClearing
+	return s, []Effect{ClearJournal{ID: j.ID}}
+}
+
+// --- the settings a journal holds ----------------------------------------------
+
+// samePolicies compares two permissionGrantPoliciesAssigned values as sets, ignoring case.
+func samePolicies(a, b []string) bool {
+	norm := func(l []string) []string {
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			x = strings.ToLower(strings.TrimSpace(x))
+			if x != "" && !containsFold(out, x) {
+				out = append(out, x)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(norm(a), norm(b))
+}
+
+// withSelfPolicy keeps every entry that is not a ManagePermissionGrantsForSelf.* entry
+// (so ManagePermissionGrantsForOwnedResource.* stay) and sets the self-consent policy.
+func withSelfPolicy(orig []string, policyID string) []string {
+	out := []string{}
+	for _, p := range orig {
+		if !hasPrefixFold(p, entra.SelfConsentPrefix) {
+			out = append(out, p)
+		}
+	}
+	return append(out, entra.SelfConsentPrefix+policyID)
+}
+
+// portalName names a permissionGrantPoliciesAssigned value as the admin center does.
+func portalName(p []string) string {
+	_, name, _ := ConsentSetting(p)
+	return name
+}
+
+func policyText(p []string) string {
+	if len(p) == 0 {
+		return portalName(p) + " (no policies assigned)"
+	}
+	return portalName(p) + " (" + strings.Join(p, ", ") + ")"
+}
+
+// policySummary names a user-consent value for the change log: the portal's
+// name and the self-consent policies, with group/team/developer entries
+// (kept unchanged) only counted. The preview and the journal show every entry.
+func policySummary(p []string) string {
+	var self []string
+	kept := 0
+	for _, v := range p {
+		if hasPrefixFold(v, entra.OwnedResourceConsentPrefix) {
+			kept++
+			continue
+		}
+		self = append(self, v)
+	}
+	out := portalName(p)
+	if len(self) > 0 {
+		out += " (" + strings.Join(self, ", ") + ")"
+	}
+	if kept > 0 {
+		out += " + " + strconv.Itoa(kept) + " group/team consent entries"
+	}
+	return out
+}
+
+func cloneRequestPolicy(p entra.AdminConsentRequestPolicy) entra.AdminConsentRequestPolicy {
+	p.Reviewers = clone(p.Reviewers)
+	if p.Reviewers == nil {
+		p.Reviewers = []entra.ReviewerScope{}
+	}
+	return p
+}
+
+// sameRequestPolicy compares two admin consent request policies on what the wizard
+// sets: on/off, notifications, reminders, duration and the reviewers' queries
+// (case-insensitively, in any order). The id and version are ignored.
+func sameRequestPolicy(a, b entra.AdminConsentRequestPolicy) bool {
+	if a.IsEnabled != b.IsEnabled || a.NotifyReviewers != b.NotifyReviewers || a.RemindersEnabled != b.RemindersEnabled || a.RequestDurationInDays != b.RequestDurationInDays {
+		return false
+	}
+	if len(a.Reviewers) != len(b.Reviewers) {
+		return false
+	}
+	used := make([]bool, len(b.Reviewers))
+	for _, x := range a.Reviewers {
+		found := false
+		for i, y := range b.Reviewers {
+			if !used[i] && sameQuery(x.Query, y.Query) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// sameQuery compares two reviewer queries, ignoring case and the API version.
+func sameQuery(a, b string) bool {
+	norm := func(q string) string {
+		q = strings.ToLower(strings.TrimSpace(q))
+		for _, p := range []string{"/beta", "/v1.0"} {
+			q = strings.TrimPrefix(q, p)
+		}
+		return q
+	}
+	return norm(a) == norm(b)
+}
+
+// requestPolicyText is a request policy in words: on/off, reviewers, notifications, duration.
+func requestPolicyText(p entra.AdminConsentRequestPolicy) string {
+	if !p.IsEnabled {
+		return "requests off"
+	}
+	return "requests " + workflowText(p) + ", email " + onOff(p.NotifyReviewers) + ", reminders " + onOff(p.RemindersEnabled) + ", expire after " + strconv.Itoa(p.RequestDurationInDays) + " days"
+}
+
+func workflowText(p entra.AdminConsentRequestPolicy) string {
+	if !p.IsEnabled {
+		return "off"
+	}
+	if len(p.Reviewers) == 1 {
+		return "on, 1 reviewer"
+	}
+	return "on, " + strconv.Itoa(len(p.Reviewers)) + " reviewers"
+}

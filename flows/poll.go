@@ -1,0 +1,267 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"strings"
+	"time"
+)
+
+// Polling: a fix waits for something outside the wizard (an admin approving
+// in the browser, the user connecting or asking) by reading the tenant every
+// few seconds. The user can say "done" to check at once: then the next read
+// is final and says what is still missing.
+
+// startPolling begins reading with eff (PollGrant or PollRequests) every so often.
+func startPolling(s State, every time.Duration, eff Effect) (State, []Effect) {
+	r := s.Run
+	s.PollSeq++
+	r.PollInFlight, r.PollCheck = false, false
+	r.pollEvery, r.pollEff = every, eff
+	return s, []Effect{Wait{D: every, Seq: s.PollSeq}}
+}
+
+// stopPolling makes the pending Wait's Tick and any poll in flight stale.
+func stopPolling(s State) State {
+	s.PollSeq++
+	s.Run.PollInFlight = false
+	return s
+}
+
+func pollGrant(s State) Effect    { return PollGrant{Tenant: s.target(), AppID: s.App.ClientID} }
+func pollRequests(s State) Effect { return PollRequests{Tenant: s.target(), AppID: s.App.ClientID} }
+
+// pollEvent handles Tick, Polled and DoneKey in a polling step. done reports whether the
+// polled result satisfied check (which returns what is still missing).
+func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []string) (State, []Effect, bool, *entra.TenantSnapshot) {
+	r := s.Run
+	switch e := ev.(type) {
+	case Tick:
+		if e.Seq != s.PollSeq || r.PollInFlight {
+			return s, nil, false, nil
+		}
+		r.PollInFlight = true
+		return s, []Effect{r.pollEff}, false, nil
+	case DoneKey:
+		r.PollCheck = true
+		if r.PollInFlight {
+			return s, nil, false, nil
+		}
+		s.PollSeq++ // the pending Wait's Tick is now stale
+		r.PollInFlight = true
+		return s, []Effect{r.pollEff}, false, nil
+	case Polled:
+		if !r.PollInFlight {
+			return s, nil, false, nil
+		}
+		r.PollInFlight = false
+		if e.Err != nil || e.Snap == nil {
+			r.PollErr = "Could not check: " + errText(e.Err)
+			s.PollSeq++
+			d := r.pollEvery
+			if entra.IsThrottled(e.Err) {
+				d *= 2
+			}
+			return s, []Effect{Wait{D: d, Seq: s.PollSeq}}, false, nil
+		}
+		r.PollErr = ""
+		missing := check(s, e.Snap)
+		if missing == nil {
+			r.PollCheck = false
+			r.Missing = nil
+			return s, nil, true, e.Snap
+		}
+		if r.PollCheck {
+			r.Missing = missing
+			r.PollCheck = false
+		}
+		s.PollSeq++
+		return s, []Effect{Wait{D: r.pollEvery, Seq: s.PollSeq}}, false, nil
+	}
+	return s, nil, false, nil
+}
+
+// pollNote says what the polling found so far (the elapsed time is the
+// driver's to show: the spinner counts it live).
+func pollNote(s State) string {
+	r := s.Run
+	var parts []string
+	if len(r.Missing) > 0 {
+		parts = append(parts, "Not there yet: "+strings.Join(r.Missing, ", ")+".")
+	}
+	if r.PollErr != "" {
+		parts = append(parts, r.PollErr)
+	}
+	if r.ioNote != "" {
+		parts = append(parts, r.ioNote)
+	}
+	return strings.Join(parts, " ")
+}
+
+// linkNote answers Opened and Copied for a link on screen: "" when it worked,
+// else what to do instead. ok is false for other events.
+func linkNote(ev Event) (note string, ok bool) {
+	switch e := ev.(type) {
+	case Opened:
+		if e.Err != nil {
+			return "Could not open the browser (" + e.Err.Error() + "). Copy the link instead.", true
+		}
+		return "", true
+	case Copied:
+		if e.Err != nil {
+			return "Could not copy (" + e.Err.Error() + "). Select the link on screen instead.", true
+		}
+		return "", true
+	}
+	return "", false
+}
+
+// userSimulated notes what the demo's simulated user saw and polls the tenant
+// at once for the result (their request, or their consent). verb names what
+// they tried, for the error case.
+func userSimulated(s State, e UserSimulated, verb string) (State, []Effect) {
+	r := s.Run
+	if e.Err != nil {
+		r.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
+	} else {
+		r.Simulated = "The user saw: " + screenName(e.Screen)
+		if e.Detail != "" {
+			r.Simulated += " (" + e.Detail + ")"
+		}
+	}
+	if !r.PollInFlight {
+		s.PollSeq++
+		r.PollInFlight = true
+		return s, []Effect{r.pollEff}
+	}
+	return s, nil
+}
+
+func screenName(sc string) string {
+	switch sc {
+	case ScreenConsentPrompt:
+		return "the consent prompt (they can accept)"
+	case ScreenNeedAdminApproval:
+		return "\"Need admin approval\""
+	case ScreenApprovalRequired:
+		return "\"Approval required\""
+	case ScreenNotAssigned:
+		return "\"not assigned to this app\""
+	case ScreenNone:
+		return "straight in (no prompt)"
+	}
+	return sc
+}
+
+// --- grants and coverage -----------------------------------------------------------------
+
+// graphSPID is Microsoft Graph's service principal in the tenant.
+func graphSPID(s State, snap *entra.TenantSnapshot) string {
+	if s.Snap != nil && s.Snap.GraphSP.ID != "" {
+		return s.Snap.GraphSP.ID
+	}
+	if snap != nil {
+		return snap.GraphSP.ID
+	}
+	return ""
+}
+
+// coverage returns what snap's grants of the app still lack for scopes, or nil when
+// covered. allOnly counts only AllPrincipals grants; skip lists grant ids to ignore.
+func coverage(s State, snap *entra.TenantSnapshot, scopes []string, allOnly bool, skip map[string]bool) []string {
+	if snap == nil || snap.App == nil {
+		if len(scopes) == 0 {
+			return []string{"admin consent"}
+		}
+		return clone(scopes)
+	}
+	res := graphSPID(s, snap)
+	var granted []string
+	any := false
+	for _, g := range snap.AppGrants {
+		if !strings.EqualFold(g.ClientID, snap.App.ID) || skip[strings.ToLower(g.ID)] {
+			continue
+		}
+		if allOnly && g.ConsentType != "AllPrincipals" {
+			continue
+		}
+		if res != "" && g.ResourceID != "" && !strings.EqualFold(g.ResourceID, res) {
+			continue
+		}
+		any = true
+		granted = append(granted, strings.Fields(g.Scope)...)
+	}
+	var missing []string
+	if len(scopes) == 0 && !any {
+		missing = append(missing, "admin consent")
+	}
+	for _, sc := range scopes {
+		// OpenID Connect scopes (offline_access, openid, profile, email) need no
+		// grant of their own to let the user in; the diagnosis ignores them too.
+		if oidcScope(sc) {
+			continue
+		}
+		if !containsFold(granted, sc) {
+			missing = append(missing, sc)
+		}
+	}
+	if allOnly {
+		missing = append(missing, rolesMissing(s, snap)...)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return missing
+}
+
+// grantMissing is what tenant-wide admin consent still lacks.
+func grantMissing(s State, snap *entra.TenantSnapshot) []string {
+	return coverage(s, snap, requestedScopes(s), true, nil)
+}
+
+func appRolesNeeded(s State) []string {
+	if s.Diagnosis != nil {
+		return clone(s.Diagnosis.Scopes.AppRolesMissing)
+	}
+	return clone(s.App.AppRoles)
+}
+
+func appRoleID(s State, name string) string {
+	if s.Snap == nil {
+		return ""
+	}
+	for _, r := range s.Snap.GraphSP.AppRoles {
+		if strings.EqualFold(r.Value, name) {
+			return r.ID
+		}
+	}
+	return ""
+}
+
+func rolesMissing(s State, snap *entra.TenantSnapshot) []string {
+	var out []string
+	for _, name := range appRolesNeeded(s) {
+		id := appRoleID(s, name)
+		if id == "" {
+			continue
+		}
+		found := false
+		for _, a := range snap.AppRoleAssignments {
+			if strings.EqualFold(a.AppRoleID, id) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, name+" (application)")
+		}
+	}
+	return out
+}
+
+// oidcScope reports whether sc is an OpenID Connect scope rather than an API permission.
+func oidcScope(sc string) bool {
+	switch strings.ToLower(sc) {
+	case "offline_access", "openid", "profile", "email":
+		return true
+	}
+	return false
+}

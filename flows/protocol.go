@@ -1,0 +1,538 @@
+package flows
+
+// This file is the wizard's contract with its drivers (the Bubble Tea TUI, the
+// plain line mode and the headless commands): the prompt the UI renders
+// generically, the events a driver feeds in and the effects it runs. The state
+// is in state.go; the machine itself is Start and Next in machine.go.
+//
+// Driving loop:
+//
+//	s, effs := flows.Start(in)
+//	for { run effs (each I/O effect answers with exactly one event); render s.Prompt;
+//	      s, effs = flows.Next(s, ev) }
+//
+// Effect → event pairs (every I/O effect is answered by one event):
+//
+//	ResolveTenant            → TenantResolved
+//	SignIn                   → SignedIn
+//	FetchSnapshot            → SnapshotLoaded (with Diagnosis filled by flows.Diagnose when Diagnose is set)
+//	ReadAuthorizationPolicy  → PolicyRead
+//	ReadConsentRequestPolicy → ConsentPolicyRead
+//	any WriteEffect          → WriteDone{Op: eff.Op(), ID: id of a created object, Err}
+//	SearchReviewers          → ReviewersFound
+//	OpenURL                  → Opened
+//	CopyText                 → Copied
+//	SaveFile                 → Saved
+//	WriteJournal             → JournalWritten
+//	ClearJournal             → JournalCleared
+//	Wait                     → Tick{Seq: the Wait's Seq, Now}
+//	PollGrant, PollRequests  → Polled
+//	SimulateUser             → UserSimulated
+//	Finish                   → nothing; the driver ends (after showing s.Prompt)
+//
+// Every effect that acts on a tenant (a TenantEffect) names it: the driver
+// uses that tenant and cloud, never one it remembers from an earlier effect.
+//
+// User answers (Chose, Entered, Confirmed, Back, Cancel, DoneKey) may arrive at
+// any time; events that do not fit the current step are ignored (the state is
+// returned unchanged with no effects), so stale results are harmless.
+
+import (
+	"consentwiz/graph/entra"
+	"strconv"
+	"time"
+)
+
+// PromptKind says how the UI renders a prompt.
+type PromptKind int
+
+// Prompt kinds.
+const (
+	PromptInfo     PromptKind = iota // text; any key continues (Confirmed)
+	PromptChoice                     // pick one Option (Chose{Key})
+	PromptConfirm                    // yes (Confirmed) / back (Back)
+	PromptInput                      // a line of text (Entered{Text})
+	PromptProgress                   // waiting for I/O; a spinner; Cancel and, if offered, Options
+	PromptDone                       // finished well
+	PromptFailed                     // finished or stopped with an error; Options may offer a way on
+)
+
+var promptKindNames = [...]string{"info", "choice", "confirm", "input", "progress", "done", "failed"}
+
+func (k PromptKind) String() string {
+	if k >= 0 && int(k) < len(promptKindNames) {
+		return promptKindNames[k]
+	}
+	return "prompt(?)"
+}
+
+// Prompt is everything the UI needs to render the current step, without knowing
+// any fix logic. Strings may contain tenant data: the UI sanitizes before display.
+type Prompt struct {
+	Kind  PromptKind
+	Title string
+	Body  string
+	// Options are the choices (PromptChoice, and extra actions on Progress/Failed/Done).
+	Options []Option
+	Links   []Link
+	// Preview is the before → after of each write (PromptConfirm on StepPreview, restore conflict).
+	Preview []Diff
+	// Placeholder and Default help PromptInput.
+	Placeholder string
+	Default     string
+	// StepNo/StepCount number the journey for presenter mode ("Step 3 of 6"); 0 when not numbered.
+	StepNo, StepCount int
+	// StepTitle is the plain-words name of the numbered step ("Enable consent requests").
+	StepTitle string
+	CanBack   bool
+	// CanDone says the DoneKey event means something here ("I have approved it", "the user connected").
+	CanDone   bool
+	DoneLabel string
+}
+
+// Option is one answer of a choice.
+type Option struct {
+	Key      OptionKey
+	Label    string
+	Detail   string
+	Disabled bool
+	Reason   string // why it is disabled
+}
+
+// OptionKey names an answer; drivers send it back in Chose. The keys are
+// stable: drivers and tests may match them (the TUI's o and y keys pick
+// KeyOpen and KeyCopy when offered).
+type OptionKey string
+
+// Option keys.
+const (
+	KeyOpen         OptionKey = "open"      // open the link in the browser
+	KeyCopy         OptionKey = "copy"      // copy the link or the hand-off
+	KeySave         OptionKey = "save"      // save a hand-off file
+	KeyHandoff      OptionKey = "handoff"   // make (or, on the admin consent link, end with) a hand-off for an admin
+	KeyHelpdesk     OptionKey = "helpdesk"  // first screen: "I can't sign in as an admin"
+	KeyAdmin        OptionKey = "admin"     // helpdesk's first screen: back to the admin journey
+	KeyReaderSignIn OptionKey = "signin"    // hand-off: sign in read-only to add the diagnosis
+	KeyDone         OptionKey = "done"      // hand-off: end here
+	KeyKeep         OptionKey = "keep"      // keep the app / keep someone else's value / keep the change unverified
+	KeyAppID        OptionKey = "id"        // type the app's client id
+	KeyAppPaste     OptionKey = "paste"     // paste a sign-in URL or error text
+	KeyRecheck      OptionKey = "recheck"   // read the tenant again
+	KeyRestore      OptionKey = "restore"   // put a saved setting back
+	KeyLater        OptionKey = "later"     // leave a saved setting for later
+	KeyOriginal     OptionKey = "original"  // restore conflict: write the original back
+	KeyContinue     OptionKey = "continue"  // request workflow: go on to the next question
+	KeyMe           OptionKey = "me"        // request workflow: the signed-in account reviews
+	KeySearch       OptionKey = "search"    // request workflow: search for a reviewer
+	KeyClear        OptionKey = "clear"     // request workflow: start the reviewer list over
+	KeyNotify       OptionKey = "notify"    // request workflow: toggle email to reviewers
+	KeyReminders    OptionKey = "reminders" // request workflow: toggle reminders
+	KeyDuration     OptionKey = "duration"  // request workflow: how long requests stay open
+	KeyTemporary    OptionKey = "temporary" // request workflow: turn requests off again after the approval
+	KeyApprove      OptionKey = "approve"   // approve a pending request in the browser
+	KeyGrant        OptionKey = "grant"     // grant a pending request through Graph instead
+	KeyStop         OptionKey = "stop"      // stop waiting; approve later
+	KeySimulate     OptionKey = "simulate"  // demo: the simulated user tries again
+	KeyRetry        OptionKey = "retry"     // failure: try the failed step again
+	KeyVerify       OptionKey = "verify"    // failure: read the change back again
+	KeyUndo         OptionKey = "undo"      // failure: undo the change and stop
+	KeyFix          OptionKey = "fix"       // failure: choose another fix
+	KeyQuit         OptionKey = "quit"      // failure: stop here
+)
+
+// Prefixes of the keys that carry a value.
+const (
+	keyProfilePrefix = "profile:"
+	keyPickPrefix    = "pick:"
+	keyRolePrefix    = "role:"
+)
+
+// FixKey is the checklist's key for a fix.
+func FixKey(id FixID) OptionKey { return OptionKey(id) }
+
+// ProfileKey is the key of the i-th app profile on the first screen.
+func ProfileKey(i int) OptionKey { return OptionKey(keyProfilePrefix + strconv.Itoa(i)) }
+
+// PickKey is the key of the i-th reviewer found by a search.
+func PickKey(i int) OptionKey { return OptionKey(keyPickPrefix + strconv.Itoa(i)) }
+
+// RoleKey is the key of a directory role (template id) offered as reviewers.
+func RoleKey(id string) OptionKey { return OptionKey(keyRolePrefix + id) }
+
+// Link is a URL shown on screen (and openable/copyable).
+type Link struct {
+	Label string
+	URL   string
+}
+
+// Diff is one before → after line of a preview.
+type Diff struct {
+	Label  string
+	Before string
+	After  string
+}
+
+// Event is an input to Next: a user answer or an I/O result. Closed set.
+type Event interface{ isEvent() }
+
+// User answers.
+type (
+	// Chose picks an option by key.
+	Chose struct{ Key OptionKey }
+	// Entered is a line of text.
+	Entered struct{ Text string }
+	// Confirmed answers yes (or continue).
+	Confirmed struct{}
+	// Back goes to the previous question.
+	Back struct{}
+	// Cancel stops the wizard, undoing anything half-made.
+	Cancel struct{}
+	// DoneKey: "I've done it" (approved in the browser, the user connected).
+	DoneKey struct{}
+)
+
+// I/O results.
+type (
+	// TenantResolved answers ResolveTenant. Info.Cloud is the cloud the tenant
+	// lives in, with the hosts of the links a person opens.
+	TenantResolved struct {
+		Info TenantInfo
+		Err  error
+	}
+	// SignedIn answers SignIn.
+	SignedIn struct {
+		Account string
+		Scopes  []string
+		Err     error
+	}
+	// SnapshotLoaded answers FetchSnapshot. Diagnosis is flows.Diagnose(Snap, app) when the effect asked for it.
+	SnapshotLoaded struct {
+		Snap      *entra.TenantSnapshot
+		Diagnosis *Diagnosis
+		Err       error
+	}
+	// PolicyRead answers ReadAuthorizationPolicy.
+	PolicyRead struct {
+		Policy entra.AuthorizationPolicy
+		Err    error
+	}
+	// ConsentPolicyRead answers ReadConsentRequestPolicy.
+	ConsentPolicyRead struct {
+		Policy entra.AdminConsentRequestPolicy
+		Err    error
+	}
+	// WriteDone answers a WriteEffect. ID is the created object's id (create effects).
+	WriteDone struct {
+		Op  WriteOp
+		ID  string
+		Err error
+	}
+	// ReviewersFound answers SearchReviewers.
+	ReviewersFound struct {
+		Reviewers []Reviewer
+		Err       error
+	}
+	// Polled answers PollGrant and PollRequests: a snapshot holding at least App, AppGrants,
+	// AppRoleAssignments (PollGrant) or PendingRequests (PollRequests).
+	Polled struct {
+		Snap *entra.TenantSnapshot
+		Err  error
+		Now  time.Time
+	}
+	// JournalWritten answers WriteJournal (the entry is on disk, fsynced).
+	JournalWritten struct{ Err error }
+	// JournalCleared answers ClearJournal.
+	JournalCleared struct{ Err error }
+	// Opened answers OpenURL.
+	Opened struct{ Err error }
+	// Copied answers CopyText.
+	Copied struct{ Err error }
+	// Saved answers SaveFile.
+	Saved struct {
+		Path string
+		Err  error
+	}
+	// Tick answers Wait.
+	Tick struct {
+		Seq int
+		Now time.Time
+	}
+	// UserSimulated answers SimulateUser (demo): what the end user saw.
+	UserSimulated struct {
+		Screen string // one of the Screen* constants
+		Detail string
+		Err    error
+	}
+)
+
+func (Chose) isEvent()             {}
+func (Entered) isEvent()           {}
+func (Confirmed) isEvent()         {}
+func (Back) isEvent()              {}
+func (Cancel) isEvent()            {}
+func (DoneKey) isEvent()           {}
+func (TenantResolved) isEvent()    {}
+func (SignedIn) isEvent()          {}
+func (SnapshotLoaded) isEvent()    {}
+func (PolicyRead) isEvent()        {}
+func (ConsentPolicyRead) isEvent() {}
+func (WriteDone) isEvent()         {}
+func (ReviewersFound) isEvent()    {}
+func (Polled) isEvent()            {}
+func (JournalWritten) isEvent()    {}
+func (JournalCleared) isEvent()    {}
+func (Opened) isEvent()            {}
+func (Copied) isEvent()            {}
+func (Saved) isEvent()             {}
+func (Tick) isEvent()              {}
+func (UserSimulated) isEvent()     {}
+
+// Effect is work for the driver: data, never behaviour. Closed set.
+type Effect interface{ isEffect() }
+
+// TenantRef names the tenant an effect acts on: its id and the name of its
+// cloud (global, usgov, usgov-dod, china; "" for the driver's configured one).
+type TenantRef struct {
+	ID    string
+	Cloud string
+}
+
+// TenantEffect is an effect that acts on a tenant. The driver signs in to,
+// reads and writes Target, whatever tenant an earlier effect named.
+type TenantEffect interface {
+	Effect
+	Target() TenantRef
+}
+
+// WriteEffect is an effect that changes the tenant. The driver answers with WriteDone{Op: e.Op()}.
+// A dry run never emits one.
+type WriteEffect interface {
+	TenantEffect
+	Op() WriteOp
+}
+
+// WriteOp names a write.
+type WriteOp string
+
+// Write operations.
+const (
+	OpPatchUserConsent        WriteOp = "patch-user-consent"
+	OpPutConsentRequestPolicy WriteOp = "put-consent-request-policy"
+	OpCreateServicePrincipal  WriteOp = "create-service-principal"
+	OpCreateGrant             WriteOp = "create-grant"
+	OpUpdateGrantScope        WriteOp = "update-grant-scope"
+	OpCreateAppRoleAssignment WriteOp = "create-app-role-assignment"
+	OpCreateClassification    WriteOp = "create-classification"
+	OpDeleteObject            WriteOp = "delete-object"
+)
+
+// Effects.
+type (
+	// ResolveTenant discovers a tenant's id and cloud from a domain or id (no sign-in).
+	ResolveTenant struct{ Input string }
+	// SignIn signs in to Tenant (or asks incrementally) for Scopes (short Graph
+	// names; qualify with the cloud's Cloud.GraphScope).
+	SignIn struct {
+		Tenant TenantRef
+		Scopes []string
+	}
+	// FetchSnapshot reads the tenant for the app; when Diagnose is set the driver also runs
+	// flows.Diagnose(snap, App) and puts the result in SnapshotLoaded.Diagnosis.
+	FetchSnapshot struct {
+		Tenant   TenantRef
+		AppID    string
+		App      AppRef
+		Diagnose bool
+	}
+	// ReadAuthorizationPolicy is GET /policies/authorizationPolicy.
+	ReadAuthorizationPolicy struct{ Tenant TenantRef }
+	// ReadConsentRequestPolicy is GET /policies/adminConsentRequestPolicy.
+	ReadConsentRequestPolicy struct{ Tenant TenantRef }
+	// PatchUserConsent sets permissionGrantPoliciesAssigned to exactly Policies.
+	PatchUserConsent struct {
+		Tenant   TenantRef
+		Policies []string
+	}
+	// PutConsentRequestPolicy PUTs the whole admin consent request policy.
+	PutConsentRequestPolicy struct {
+		Tenant TenantRef
+		Policy entra.AdminConsentRequestPolicy
+	}
+	// CreateServicePrincipal creates the app's service principal (WriteDone.ID = its object id).
+	CreateServicePrincipal struct {
+		Tenant TenantRef
+		AppID  string
+	}
+	// CreateGrant creates an oauth2PermissionGrant. Grant.ClientID empty means "the service
+	// principal created just before" — the machine always fills it before emitting.
+	CreateGrant struct {
+		Tenant TenantRef
+		Grant  entra.OAuth2PermissionGrant
+	}
+	// UpdateGrantScope PATCHes an existing grant's scope.
+	UpdateGrantScope struct {
+		Tenant  TenantRef
+		GrantID string
+		Scope   string
+		// Before is the scope it replaces (for preview and undo).
+		Before string
+	}
+	// CreateAppRoleAssignment POSTs to /servicePrincipals/{ResourceID}/appRoleAssignedTo.
+	CreateAppRoleAssignment struct {
+		Tenant     TenantRef
+		Assignment entra.AppRoleAssignment
+		RoleName   string
+	}
+	// CreateClassification POSTs to /servicePrincipals/{ResourceID}/delegatedPermissionClassifications.
+	CreateClassification struct {
+		Tenant         TenantRef
+		ResourceID     string
+		Classification entra.DelegatedPermissionClassification
+	}
+	// DeleteObject deletes something a fix created (undo).
+	DeleteObject struct {
+		Tenant TenantRef
+		Object CreatedObject
+	}
+	// SearchReviewers searches users and groups by display name, mail or UPN prefix.
+	SearchReviewers struct {
+		Tenant TenantRef
+		Query  string
+	}
+	// OpenURL opens a URL in the browser (only https or loopback).
+	OpenURL struct{ URL string }
+	// CopyText copies to the clipboard (OSC 52 and/or system clipboard).
+	CopyText struct{ Text string }
+	// SaveFile writes a hand-off file.
+	SaveFile struct{ Name, Text string }
+	// WriteJournal writes (0600, fsync) a journal entry before a change.
+	WriteJournal struct{ Entry JournalEntry }
+	// ClearJournal removes a journal entry.
+	ClearJournal struct{ ID string }
+	// Wait asks for a Tick{Seq} after D.
+	Wait struct {
+		D   time.Duration
+		Seq int
+	}
+	// PollGrant reads the app's service principal, grants and app role assignments.
+	PollGrant struct {
+		Tenant TenantRef
+		AppID  string
+	}
+	// PollRequests reads the app's pending consent requests.
+	PollRequests struct {
+		Tenant TenantRef
+		AppID  string
+	}
+	// SimulateUser (demo only) has the simulated end user of Tenant try to connect the app.
+	SimulateUser struct {
+		Tenant TenantRef
+		AppID  string
+		Scopes []string
+	}
+	// Finish ends the wizard.
+	Finish struct{ Outcome Outcome }
+)
+
+func (ResolveTenant) isEffect()            {}
+func (SignIn) isEffect()                   {}
+func (FetchSnapshot) isEffect()            {}
+func (ReadAuthorizationPolicy) isEffect()  {}
+func (ReadConsentRequestPolicy) isEffect() {}
+func (PatchUserConsent) isEffect()         {}
+func (PutConsentRequestPolicy) isEffect()  {}
+func (CreateServicePrincipal) isEffect()   {}
+func (CreateGrant) isEffect()              {}
+func (UpdateGrantScope) isEffect()         {}
+func (CreateAppRoleAssignment) isEffect()  {}
+func (CreateClassification) isEffect()     {}
+func (DeleteObject) isEffect()             {}
+func (SearchReviewers) isEffect()          {}
+func (OpenURL) isEffect()                  {}
+func (CopyText) isEffect()                 {}
+func (SaveFile) isEffect()                 {}
+func (WriteJournal) isEffect()             {}
+func (ClearJournal) isEffect()             {}
+func (Wait) isEffect()                     {}
+func (PollGrant) isEffect()                {}
+func (PollRequests) isEffect()             {}
+func (SimulateUser) isEffect()             {}
+func (Finish) isEffect()                   {}
+
+// Target implements TenantEffect.
+func (e SignIn) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e FetchSnapshot) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e ReadAuthorizationPolicy) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e ReadConsentRequestPolicy) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e PatchUserConsent) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e PutConsentRequestPolicy) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e CreateServicePrincipal) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e CreateGrant) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e UpdateGrantScope) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e CreateAppRoleAssignment) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e CreateClassification) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e DeleteObject) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e SearchReviewers) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e PollGrant) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e PollRequests) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e SimulateUser) Target() TenantRef { return e.Tenant }
+
+// Op implements WriteEffect.
+func (PatchUserConsent) Op() WriteOp { return OpPatchUserConsent }
+
+// Op implements WriteEffect.
+func (PutConsentRequestPolicy) Op() WriteOp { return OpPutConsentRequestPolicy }
+
+// Op implements WriteEffect.
+func (CreateServicePrincipal) Op() WriteOp { return OpCreateServicePrincipal }
+
+// Op implements WriteEffect.
+func (CreateGrant) Op() WriteOp { return OpCreateGrant }
+
+// Op implements WriteEffect.
+func (UpdateGrantScope) Op() WriteOp { return OpUpdateGrantScope }
+
+// Op implements WriteEffect.
+func (CreateAppRoleAssignment) Op() WriteOp { return OpCreateAppRoleAssignment }
+
+// Op implements WriteEffect.
+func (CreateClassification) Op() WriteOp { return OpCreateClassification }
+
+// Op implements WriteEffect.
+func (DeleteObject) Op() WriteOp { return OpDeleteObject }
+
+// IsWrite reports whether e changes the tenant.
+func IsWrite(e Effect) bool {
+	_, ok := e.(WriteEffect)
+	return ok
+}

@@ -1,0 +1,467 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"fmt"
+	"strconv"
+)
+
+// The restore sub-machine puts a journaled setting back (the user-consent
+// setting, or the admin consent request policy of a temporary request
+// workflow): read the current value; if it is what consentwiz set, write the
+// original back, read it again to verify, then clear the journal; if it
+// already is the original, clear the journal; otherwise someone else changed
+// it: show the three values and ask. It serves the restore offered at start,
+// the end of relax-user-consent and of a temporary request workflow, and the
+// undo after a cancel or a failure. Its effects act on the entry's tenant.
+
+func restoreStep(s State, ev Event) (State, []Effect) {
+	switch s.Step {
+	case StepRestoreOffer:
+		return restoreOffer(s, ev)
+	case StepRestoreReading:
+		return restoreReading(s, ev)
+	case StepRestoreConflict:
+		return restoreConflict(s, ev)
+	case StepRestoreWriting:
+		return restoreWriting(s, ev)
+	case StepRestoreVerifying:
+		return restoreVerifying(s, ev)
+	case StepRestoreClearing:
+		return restoreClearing(s, ev)
+	}
+	return s, nil
+}
+
+// restoring reports whether an entry is being put back.
+func (s State) restoring() bool { return s.Restore != nil && s.Restore.Entry != nil }
+
+func restoreOffer(s State, ev Event) (State, []Effect) {
+	e, ok := ev.(Chose)
+	r := s.Restore
+	if !ok || r == nil || len(r.Pending) == 0 {
+		return s, nil
+	}
+	switch e.Key {
+	case KeyRestore:
+		j := r.Pending[0]
+		r.Entry = &j
+		r.then = afterRestoreContinue
+		s.Tenant = TenantInfo{ID: j.TenantID, Domain: j.TenantDomain, Cloud: cloudNamed(j.Cloud)}
+		s.Step = StepSigningIn
+		return s, []Effect{lastSignIn(s)}
+	case KeyLater:
+		r.Pending = r.Pending[1:]
+		r.skipped++
+		return nextPending(s)
+	}
+	return s, nil
+}
+
+// lastSignIn is the sign-in of the current step: the read sign-in of the
+// journey, or the restore's (with the write scope, for the entry's tenant).
+func lastSignIn(s State) Effect {
+	scopes := clone(ReadScopes)
+	t := s.target()
+	if s.restoring() {
+		t = s.Restore.Entry.Target()
+		if !s.DryRun {
+			scopes = append(scopes, iff(s.Restore.Entry.IsRequestPolicy(), ScopeConsentRequestWrite, ScopeUserConsentWrite))
+		}
+	}
+	return SignIn{Tenant: t, Scopes: scopes}
+}
+
+// nextPending offers the next pending entry, or goes on with the journey.
+func nextPending(s State) (State, []Effect) {
+	r := s.Restore
+	if len(r.Pending) > 0 {
+		s.Step = StepRestoreOffer
+		return s, nil
+	}
+	if s.RestoreOnly {
+		switch {
+		case r.skipped > 0:
+			return finish(s, Outcome{Kind: OutcomeRestoreNeeded, Summary: "A change made by consentwiz is still waiting to be put back.", JournalKept: true})
+		case r.keptOther > 0 && r.restored == r.keptOther:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."})
+		case r.keptOther > 0:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."})
+		case r.restoredReq > 0 && r.restoredReq == r.restored:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The consent request setting is back to what it was before consentwiz changed it."})
+		default:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The user consent setting is back to what it was before consentwiz changed it."})
+		}
+	}
+	// Start the journey afresh: the restore's tenant need not be the one to fix.
+	s.journalLeft = s.journalLeft || r.skipped > 0
+	s.Restore = nil
+	s.Tenant = TenantInfo{}
+	s.SignedIn = ""
+	s.Scopes = nil
+	return proceed(s)
+}
+
+func restoreRead(s State) (State, []Effect) {
+	s.Step = StepRestoreReading
+	s.Restore.verifyTries = 0
+	return s, []Effect{restoreReadEffect(s)}
+}
+
+// restoreIsRequest reports whether the restore in progress is of the admin consent
+// request policy (a temporary request workflow) rather than the user-consent setting.
+func restoreIsRequest(s State) bool { return s.restoring() && s.Restore.Entry.IsRequestPolicy() }
+
+// restoreReadEffect reads the setting the restore's entry is about.
+func restoreReadEffect(s State) Effect {
+	return journalRead(restoreWriteEffect(s), s.Restore.Entry.Target())
+}
+
+// restoreWriteEffect writes the entry's original value back.
+func restoreWriteEffect(s State) WriteEffect {
+	j := s.Restore.Entry
+	if j.IsRequestPolicy() {
+		return PutConsentRequestPolicy{Tenant: j.Target(), Policy: cloneRequestPolicy(*j.OriginalRequestPolicy)}
+	}
+	return PatchUserConsent{Tenant: j.Target(), Policies: cloneNonNil(j.Original)}
+}
+
+// restoreSetting names the setting an entry is about, for titles.
+func restoreSetting(j *JournalEntry) string {
+	if j != nil && j.IsRequestPolicy() {
+		return "consent request setting"
+	}
+	return "user consent setting"
+}
+
+// restoreValues are the entry's original and set values, and the current value, as text.
+func restoreValues(s State) (orig, set, cur string) {
+	r := s.Restore
+	j := r.Entry
+	if j.IsRequestPolicy() {
+		cur = "unknown"
+		if r.CurrentRequest != nil {
+			cur = requestPolicyText(*r.CurrentRequest)
+		}
+		return requestPolicyText(*j.OriginalRequestPolicy), requestPolicyText(*j.SetRequestPolicy), cur
+	}
+	return policyText(j.Original), policyText(j.Set), policyText(r.Current)
+}
+
+// readValue is a read of the entry's setting.
+type readValue struct {
+	err            error
+	text           string // the value in words
+	original, set  bool   // it is the entry's original / the value consentwiz set
+	current        []string
+	currentRequest *entra.AdminConsentRequestPolicy
+}
+
+// restoreReadValue takes the read of the entry's setting from ev; ok is false
+// for any other event.
+func restoreReadValue(s State, ev Event) (v readValue, ok bool) {
+	j := s.Restore.Entry
+	switch e := ev.(type) {
+	case ConsentPolicyRead:
+		if !j.IsRequestPolicy() {
+			return v, false
+		}
+		if e.Err != nil {
+			return readValue{err: e.Err}, true
+		}
+		cur := cloneRequestPolicy(e.Policy)
+		return readValue{text: requestPolicyText(cur), currentRequest: &cur,
+			original: sameRequestPolicy(cur, *j.OriginalRequestPolicy), set: sameRequestPolicy(cur, *j.SetRequestPolicy)}, true
+	case PolicyRead:
+		if j.IsRequestPolicy() {
+			return v, false
+		}
+		if e.Err != nil {
+			return readValue{err: e.Err}, true
+		}
+		cur := cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
+		return readValue{text: policyText(cur), current: cur, original: samePolicies(cur, j.Original), set: samePolicies(cur, j.Set)}, true
+	}
+	return v, false
+}
+
+func restoreFailure(s State, f Failure) (State, []Effect) {
+	if s.Restore.then == afterRestoreContinue {
+		f.Outcome = OutcomeRestoreNeeded
+	}
+	f.journalKept = true
+	return fail(s, f)
+}
+
+func restoreReading(s State, ev Event) (State, []Effect) {
+	if _, ok := ev.(Back); ok {
+		if s.Restore.then == afterRestoreContinue {
+			s.Restore.Entry = nil
+			s.Step = StepRestoreOffer
+		}
+		return s, nil
+	}
+	v, ok := restoreReadValue(s, ev)
+	if !ok {
+		return s, nil
+	}
+	if v.err != nil {
+		f := readFailure("Could not read the "+restoreSetting(s.Restore.Entry)+" to put it back", v.err)
+		f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later."
+		f.retry, f.retryStep = restoreReadEffect(s), StepRestoreReading
+		return restoreFailure(s, f)
+	}
+	r := s.Restore
+	if restoreIsRequest(s) {
+		r.CurrentRequest = v.currentRequest
+	} else {
+		r.Current = v.current
+	}
+	switch {
+	case v.set:
+		return restoreWrite(s)
+	case v.original:
+		return restoreClear(s)
+	}
+	s.Step = StepRestoreConflict
+	return s, nil
+}
+
+func restoreConflict(s State, ev Event) (State, []Effect) {
+	switch e := ev.(type) {
+	case Chose:
+		switch e.Key {
+		case KeyOriginal:
+			return restoreWrite(s)
+		case KeyKeep:
+			r := s.Restore
+			r.keptOther++
+			if restoreIsRequest(s) {
+				_, set, cur := restoreValues(s)
+				s = addChange(s, Change{What: "Consent request setting (kept as changed by someone else)", Before: set, After: cur, Verified: true, At: s.Now})
+				return restoreClear(s)
+			}
+			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(r.Entry.Set), After: policySummary(r.Current), Verified: true, At: s.Now})
+			return restoreClear(s)
+		case KeyLater:
+			return restoreLater(s)
+		}
+	case Back:
+		if s.Restore.then == afterRestoreContinue {
+			s.Restore.Entry = nil
+			s.Step = StepRestoreOffer
+		}
+	}
+	return s, nil
+}
+
+func restoreWrite(s State) (State, []Effect) {
+	p := restoreWriteEffect(s)
+	if s.DryRun {
+		r, _ := RequestFor(p)
+		return finish(s, Outcome{Kind: OutcomeDryRun, Summary: "Dry run: the " + restoreSetting(s.Restore.Entry) + " was not put back. This is the request that would.", Requests: []RequestPreview{r}, JournalKept: true})
+	}
+	s.Step = StepRestoreWriting
+	return s, []Effect{p}
+}
+
+func restoreWriting(s State, ev Event) (State, []Effect) {
+	p := restoreWriteEffect(s)
+	e, ok := ev.(WriteDone)
+	if !ok || (e.Op != "" && e.Op != p.Op()) {
+		return s, nil
+	}
+	if e.Err != nil {
+		orig, _, _ := restoreValues(s)
+		f := writeFailure(s, p, e.Err)
+		f.Title = "Could not put the " + restoreSetting(s.Restore.Entry) + " back"
+		f.Remedy += " The saved value stays in the journal; run `consentwiz restore` later, or set it in the Entra admin center: " + orig + "."
+		f.Retryable = true
+		// Retrying reads and compares first: someone may change the setting meanwhile.
+		f.retry, f.retryStep = restoreReadEffect(s), StepRestoreReading
+		return restoreFailure(s, f)
+	}
+	s.Step = StepRestoreVerifying
+	s.Restore.verifyTries = 0
+	return s, []Effect{restoreReadEffect(s)}
+}
+
+func restoreVerifying(s State, ev Event) (State, []Effect) {
+	if e, ok := ev.(Tick); ok {
+		if e.Seq == s.PollSeq {
+			return s, []Effect{restoreReadEffect(s)}
+		}
+		return s, nil
+	}
+	v, ok := restoreReadValue(s, ev)
+	if !ok {
+		return s, nil
+	}
+	if v.err != nil {
+		f := readFailure("Could not check that the setting was put back", v.err)
+		f.retry, f.retryStep = restoreReadEffect(s), StepRestoreVerifying
+		return restoreFailure(s, f)
+	}
+	r := s.Restore
+	orig, set, _ := restoreValues(s)
+	if v.original {
+		c := Change{What: "User consent setting (restored)", Before: policySummary(r.Current), After: policySummary(r.Entry.Original), Verified: true, At: s.Now}
+		if restoreIsRequest(s) {
+			before := set
+			if r.CurrentRequest != nil {
+				before = requestPolicyText(*r.CurrentRequest)
+			}
+			c = Change{What: "Users can request admin consent (restored)", Before: before, After: orig, Verified: true, At: s.Now}
+		}
+		return restoreClear(addChange(s, c))
+	}
+	r.verifyTries++
+	if r.verifyTries < MaxVerifyTries {
+		s.PollSeq++
+		return s, []Effect{Wait{D: VerifyRetryAfter, Seq: s.PollSeq}}
+	}
+	// It may read so because someone else changed it: retrying reads and
+	// compares again (and asks on a conflict) instead of writing blindly.
+	return restoreFailure(s, Failure{
+		Title:     "The setting was written back but does not read as the original",
+		Reason:    "It reads " + v.text + "; the original is " + orig + ".",
+		Remedy:    "Try again, or set it in the Entra admin center. The saved value stays in the journal.",
+		Retryable: true,
+		retry:     restoreReadEffect(s),
+		retryStep: StepRestoreReading,
+	})
+}
+
+func restoreClear(s State) (State, []Effect) {
+	s.Step = StepRestoreClearing
+	return s, []Effect{ClearJournal{ID: s.Restore.Entry.ID}}
+}
+
+func restoreClearing(s State, ev Event) (State, []Effect) {
+	e, ok := ev.(JournalCleared)
+	if !ok {
+		return s, nil
+	}
+	if e.Err != nil && s.Run != nil {
+		s.Run.undoErrs = append(clone(s.Run.undoErrs), "Could not remove the journal entry ("+e.Err.Error()+"); `consentwiz restore` will find nothing to do and clear it.")
+	}
+	return restoreFinished(s)
+}
+
+// restoreFinished goes on after the entry was put back (or cleared).
+func restoreFinished(s State) (State, []Effect) {
+	r := s.Restore
+	if r.then == afterRestoreContinue {
+		if r.Entry.IsRequestPolicy() {
+			r.restoredReq++
+		}
+		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
+		r.Pending = r.Pending[1:]
+		r.restored++
+		if s.CancelAsked {
+			s.CancelAsked = false
+			return finish(s, Outcome{Kind: OutcomeCancelled, Summary: "Stopped after putting the setting back.", JournalKept: len(r.Pending) > 0})
+		}
+		return nextPending(s)
+	}
+	return backToRun(s, false)
+}
+
+// restoreLater leaves the journal entry for a later restore.
+func restoreLater(s State) (State, []Effect) {
+	r := s.Restore
+	if r.then == afterRestoreContinue {
+		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
+		r.Pending = r.Pending[1:]
+		r.skipped++
+		return nextPending(s)
+	}
+	return backToRun(s, true)
+}
+
+// backToRun ends a restore a fix run started: the run's journal entry is
+// dealt with (kept says it stays for `consentwiz restore`); the fix ends
+// verified, or the undo goes on.
+func backToRun(s State, kept bool) (State, []Effect) {
+	then := s.Restore.then
+	run := s.Run
+	run.keptOther = run.keptOther || s.Restore.keptOther > 0
+	run.journalKept = run.journalKept || kept
+	run.Journal = nil
+	s.Restore = nil
+	if then == afterRestoreDone {
+		run.committed = true
+		return finishVerified(s)
+	}
+	return continueUndo(s)
+}
+
+// --- prompts ----------------------------------------------------------------
+
+func restoreOfferPrompt(s State) Prompt {
+	r := s.Restore
+	j := r.Pending[0]
+	body := fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet.",
+		j.At.UTC().Format("2 Jan 2006 15:04 MST"), firstNonEmpty(j.By, "consentwiz"), restoreSetting(&j), firstNonEmpty(j.TenantDomain, j.TenantID), firstNonEmpty(j.AppID, "an app"))
+	diff := Diff{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}
+	if j.IsRequestPolicy() {
+		diff = Diff{Label: "Users can request admin consent", Before: requestPolicyText(*j.OriginalRequestPolicy), After: requestPolicyText(*j.SetRequestPolicy)}
+	}
+	if len(r.Pending) > 1 {
+		body += fmt.Sprintf(" (%d entries are waiting.)", len(r.Pending))
+	}
+	return Prompt{
+		Kind:    PromptChoice,
+		Title:   "Put back a setting consentwiz changed?",
+		Body:    body,
+		Preview: []Diff{diff},
+		Options: []Option{
+			{Key: KeyRestore, Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"},
+			{Key: KeyLater, Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"},
+		},
+	}
+}
+
+func restoreSignInPrompt(s State) Prompt {
+	role := "Privileged Role Administrator or Global Administrator"
+	if restoreIsRequest(s) {
+		role = "Global Administrator"
+	}
+	return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (" + role + "). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).", CanBack: true}
+}
+
+// restorePrompt renders the restore's steps after the offer.
+func restorePrompt(s State) Prompt {
+	r := s.Restore
+	switch s.Step {
+	case StepRestoreOffer:
+		return restoreOfferPrompt(s)
+	case StepRestoreReading:
+		return Prompt{Kind: PromptProgress, Title: "Reading the " + restoreSetting(r.Entry), Body: "Checking the setting before putting it back, so nothing someone else changed is overwritten. This takes a few seconds.", CanBack: r.then == afterRestoreContinue}
+	case StepRestoreConflict:
+		orig, set, cur := restoreValues(s)
+		return Prompt{
+			Kind:  PromptChoice,
+			Title: "Someone else changed the " + restoreSetting(r.Entry),
+			Body:  "Since consentwiz changed it, the setting was changed again. consentwiz will not overwrite it without asking.",
+			Preview: []Diff{
+				{Label: "Before consentwiz (original)", After: orig},
+				{Label: "What consentwiz set", After: set},
+				{Label: "What it is now", After: cur},
+			},
+			Options: []Option{
+				{Key: KeyOriginal, Label: "Put the original back", Detail: orig},
+				{Key: KeyKeep, Label: "Keep the current value", Detail: "and forget the saved one"},
+				{Key: KeyLater, Label: "Decide later", Detail: "the saved value stays in the journal"},
+			},
+			CanBack: r.then == afterRestoreContinue,
+		}
+	case StepRestoreWriting:
+		orig, _, _ := restoreValues(s)
+		return Prompt{Kind: PromptProgress, Title: "Putting the " + restoreSetting(r.Entry) + " back", Body: "Writing back the original value: " + orig + ". This takes a few seconds."}
+	case StepRestoreVerifying:
+		orig, _, _ := restoreValues(s)
+		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: "Reading the setting again to make sure it is " + orig + ". Microsoft Graph can lag a few seconds; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
+	}
+	return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: "The setting is back, so the saved copy on this computer is no longer needed. This takes a moment."}
+}

@@ -1,0 +1,386 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"time"
+)
+
+// StepID names where the wizard is.
+type StepID int
+
+// The wizard's steps.
+const (
+	StepRestoreOffer     StepID = iota // a journal is pending: offer to put the setting back
+	StepRestoreReading                 // reading the current user-consent setting
+	StepRestoreConflict                // someone else changed it: show the three values, ask
+	StepRestoreWriting                 // writing the original value back
+	StepRestoreVerifying               // reading back the restored value
+	StepRestoreClearing                // removing the journal entry
+	StepAppChoose                      // choose a profile, type a client id, paste a URL or error
+	StepAppInput                       // text input for the app
+	StepTenantInput                    // text input: tenant domain or id
+	StepTenantResolving                // tenant discovery
+	StepSigningIn                      // sign-in with read scopes
+	StepDiagnosing                     // reading the tenant
+	StepChooseFix                      // the checklist and the fixes
+	StepLinkShow                       // admin-link: the URL, open/copy/save, polling for the grant
+	StepWriteSignIn                    // asking for the chosen fix's write scope
+	StepReadingPolicy                  // reading the current user-consent setting before a change
+	StepReviewers                      // request-workflow: who reviews requests
+	StepReviewerSearch                 // text input: search users or groups
+	StepReviewerPick                   // choose from the search results
+	StepWorkflowOptions                // notify / reminders / duration
+	StepWorkflowDuration               // text input: request duration in days
+	StepPreview                        // before → after of every write; confirm
+	StepJournaling                     // saving the original value to the journal
+	StepWriting                        // writes in progress, one at a time
+	StepVerifying                      // reading back what was written
+	StepRelaxConnect                   // relax-user-consent: the user connects now
+	StepRequestWait                    // request-workflow: waiting for the user's request
+	StepRequestShow                    // request-workflow: the request, approve it
+	StepRequestApprove                 // request-workflow: approving in the browser, polling for the grant
+	StepUndoing                        // undoing writes after a cancel or a failure
+	StepFailed                         // something went wrong: why, and what can still work
+	StepDone                           // finished; s.Outcome holds the result
+	StepDemoUser                       // demo: the simulated user tries the app again after the fix
+	StepHandoff                        // a hand-off for an admin: copy, save, or sign in as a reader to add the diagnosis
+	stepEnd
+)
+
+var stepNames = [...]string{
+	"restore-offer", "restore-reading", "restore-conflict", "restore-writing", "restore-verifying", "restore-clearing",
+	"app-choose", "app-input", "tenant-input", "tenant-resolving", "signing-in", "diagnosing", "choose-fix",
+	"link-show", "write-sign-in", "reading-policy", "reviewers", "reviewer-search", "reviewer-pick",
+	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
+	"relax-connect", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
+	"demo-user", "handoff",
+}
+
+func (s StepID) String() string {
+	if s >= 0 && s < stepEnd {
+		return stepNames[s]
+	}
+	return "step(?)"
+}
+
+// isRestoreStep reports whether st is a step of the restore sub-machine.
+func isRestoreStep(st StepID) bool { return st >= StepRestoreOffer && st <= StepRestoreClearing }
+
+// State is the wizard's whole state. It is a value: Next returns a new one.
+//
+// It is split by lifetime: Journey is the session (who, where, what was
+// found); Run is one attempt at a fix, dropped as a whole when the admin goes
+// back to the checklist; Restore is the journal restore in progress (the
+// entries offered at start, or the put-back at the end of a fix); Changes is
+// the change log of the whole session.
+type State struct {
+	Step   StepID
+	Prompt Prompt
+	// InputErr says why the last answer was not accepted (shown with the prompt).
+	InputErr string
+
+	Journey
+	Run     *FixRun
+	Restore *RestoreRun
+
+	// Changes lists what the wizard changed in the tenant, in order.
+	Changes []Change
+	Failure *Failure
+	Outcome *Outcome
+}
+
+// Journey is what the session knows: the app, the tenant (with its cloud),
+// the signed-in account, what was read and diagnosed, the modes, and the clock.
+type Journey struct {
+	App AppRef
+	// Tenant is the tenant being worked on. Its Cloud is the cloud it lives
+	// in, with the hosts of the links a person opens; every effect names it.
+	Tenant TenantInfo
+	// TenantText is the tenant as typed or given on the command line.
+	TenantText string
+	SignedIn   string   // the signed-in account
+	Scopes     []string // scopes consented so far
+	Snap       *entra.TenantSnapshot
+	Diagnosis  *Diagnosis
+
+	Demo, DryRun, RestoreOnly bool
+	// CheckOnly ends the journey with the diagnosis (consentwiz check).
+	CheckOnly bool
+	// Helpdesk: the user cannot sign in as an admin, so the journey ends with a
+	// hand-off and any sign-in is read-only (Global Reader).
+	Helpdesk bool
+	Profiles []AppRef
+	Nonce    string
+	Now      time.Time
+	Version  string
+
+	// PollSeq numbers the Waits of the whole session: a Tick whose Seq is not
+	// the current one is stale and ignored.
+	PollSeq int
+	// CancelAsked: a cancel arrived while a write was in flight; the wizard
+	// stops (and undoes) once it is answered.
+	CancelAsked bool
+
+	resolveGiven bool   // TenantText came from the command line and is not tried yet
+	appPaste     bool   // StepAppInput asks for a pasted URL or error text (not a client id)
+	journalLeft  bool   // a journal entry from an earlier run was left for later
+	handoff      linkIO // what the hand-off screen did
+	handoffText  docText
+}
+
+// docText is a rendered document kept while it is on screen: the hand-off
+// is built once when its screen opens, and again only when the clock it is
+// stamped with moves (not on every event the screen gets).
+type docText struct {
+	built bool
+	at    time.Time
+	text  string
+}
+
+// linkIO is what happened to something offered to open, copy or save.
+type linkIO struct {
+	copied bool
+	saved  string // the path of the saved file
+	note   string // why opening, copying or saving failed
+}
+
+// FixRun is one attempt at a fix: everything it gathered, from the choice to
+// the end. Going back to the checklist drops it (s.Run = nil).
+type FixRun struct {
+	Fix FixID
+
+	// User consent (relax-user-consent, classify-low): the full
+	// permissionGrantPoliciesAssigned as read before the change, and the target.
+	OriginalPolicy []string
+	TargetPolicy   []string
+
+	// Request workflow.
+	OriginalRequestPolicy *entra.AdminConsentRequestPolicy
+	RequestPolicy         entra.AdminConsentRequestPolicy
+	Reviewers             []Reviewer
+	Candidates            []Reviewer
+	Request               *entra.AppConsentRequest // the request shown / approved
+	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
+	RequestTemporary bool
+
+	// Writes: the plan (write effects, in order), how many are done, what was
+	// created, the undo effects still to run, and the journal entry of the
+	// change in progress.
+	Plan        []Effect
+	Done        int
+	Created     []CreatedObject
+	Undo        []Effect
+	Journal     *JournalEntry
+	VerifyTries int
+
+	// Link is the admin consent (or approval) URL shown; LinkSaved where a hand-off file was saved.
+	Link      string
+	LinkSaved string
+
+	// Polling.
+	PollInFlight bool
+	PollCheck    bool     // the user said "done": the next poll result is final
+	Missing      []string // what the last final poll found missing
+	PollErr      string   // the last poll's error, shown while polling goes on
+	Simulated    string   // demo: what the end user saw
+	pollEvery    time.Duration
+	pollEff      Effect // PollGrant or PollRequests
+
+	committed     bool     // the writes are complete and verified (no undo on cancel)
+	directRequest bool     // request-workflow started from a pending request
+	policyFresh   bool     // the journaled setting was re-read right before journaling
+	searching     bool     // a reviewer search is in flight
+	searchQuery   string   // the reviewer search
+	journalKept   bool     // the journal entry stays for `consentwiz restore`
+	keptOther     bool     // the put-back kept someone else's later change
+	ioNote        string   // why opening or copying the link failed
+	demoAfter     *Outcome // demo: the verified outcome, held while the user tries again
+
+	undoWhy     undoFor
+	undoFailure *Failure
+	undoErrs    []string
+}
+
+type undoFor int
+
+const (
+	undoCancel undoFor = iota
+	undoFail
+)
+
+// RestoreRun is the journal restore: the entries from earlier runs still to
+// offer (at start), the entry being put back, the value read before writing
+// it, and what comes after.
+type RestoreRun struct {
+	// Pending are entries from earlier runs; the first is offered.
+	Pending []JournalEntry
+	// Entry is the entry being put back (nil while offering).
+	Entry *JournalEntry
+	// Current is the user-consent value read before the restore;
+	// CurrentRequest the request policy (request-policy entries).
+	Current        []string
+	CurrentRequest *entra.AdminConsentRequestPolicy
+
+	then        afterRestore
+	verifyTries int
+	restored    int // entries put back (or cleared) at start
+	restoredReq int // of which request-policy entries
+	skipped     int // entries left for later
+	keptOther   int // restores where the admin kept someone else's later change
+}
+
+type afterRestore int
+
+const (
+	afterRestoreContinue afterRestore = iota // startup restore: go on to the journey
+	afterRestoreDone                         // the fix is finished: summary
+	afterRestoreUndo                         // continue with the remaining undo effects
+)
+
+// WizardInput starts the wizard.
+type WizardInput struct {
+	// App is the app from the command line; empty ClientID means ask.
+	App AppRef
+	// AppText is raw command-line text (client id, URL, error text) parsed with ParseApp when App is empty.
+	AppText string
+	// Profiles are the app profiles offered on the first screen.
+	Profiles []AppRef
+	// Tenant is a domain or tenant id from the command line; empty means ask.
+	// Its cloud comes with TenantResolved.
+	Tenant string
+	// Journal holds pending journal entries; restore is offered first.
+	Journal []JournalEntry
+	// RestoreOnly runs only the restore (consentwiz restore).
+	RestoreOnly bool
+	// CheckOnly diagnoses and ends (consentwiz check): the outcome carries the
+	// diagnosis, and any failure ends the run instead of asking.
+	CheckOnly bool
+	Now       time.Time
+	Demo      bool
+	DryRun    bool
+	// Nonce is the state parameter for consent URLs (the driver makes it; the machine has no randomness).
+	Nonce string
+	// Version is consentwiz's version, printed in hand-offs.
+	Version string
+}
+
+// JournalEntry records a change before it is written, so it can be undone after
+// a crash: the user-consent setting (What == JournalWhat, Original/Set) or, for a
+// temporary request workflow, the admin consent request policy (What ==
+// JournalWhatRequestPolicy, OriginalRequestPolicy/SetRequestPolicy). Entries
+// written before the request policy could be journaled have neither field and
+// are user-consent entries. It never holds a token.
+type JournalEntry struct {
+	// ID names the entry; deterministic: "<tenant id>-<unix seconds>".
+	ID           string `json:"id"`
+	TenantID     string `json:"tenantId"`
+	TenantDomain string `json:"tenantDomain,omitempty"`
+	// Cloud is the name of the tenant's cloud ("" in entries of old versions:
+	// the configured cloud).
+	Cloud string `json:"cloud"`
+	Fix   FixID  `json:"fix"`
+	AppID string `json:"appId,omitempty"`
+	// What is the setting changed.
+	What string `json:"what"`
+	// Original is the full permissionGrantPoliciesAssigned before the change,
+	// including every ManagePermissionGrantsForOwnedResource.* entry.
+	Original []string `json:"original"`
+	// Set is the value the wizard wrote.
+	Set []string `json:"set"`
+	// OriginalRequestPolicy is the full adminConsentRequestPolicy before the
+	// change (What == JournalWhatRequestPolicy).
+	OriginalRequestPolicy *entra.AdminConsentRequestPolicy `json:"originalRequestPolicy,omitempty"`
+	// SetRequestPolicy is the adminConsentRequestPolicy the wizard wrote.
+	SetRequestPolicy *entra.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
+	At               time.Time                        `json:"at"`
+	By               string                           `json:"by"`
+}
+
+// IsRequestPolicy reports whether the entry is for the admin consent request
+// policy (a temporary request workflow) rather than the user-consent setting.
+func (j JournalEntry) IsRequestPolicy() bool {
+	return j.What == JournalWhatRequestPolicy && j.OriginalRequestPolicy != nil && j.SetRequestPolicy != nil
+}
+
+// Target is the tenant the entry's change was made in.
+func (j JournalEntry) Target() TenantRef { return TenantRef{ID: j.TenantID, Cloud: j.Cloud} }
+
+// JournalWhat is JournalEntry.What for the user-consent setting.
+const JournalWhat = "authorizationPolicy.defaultUserRolePermissions.permissionGrantPoliciesAssigned"
+
+// JournalWhatRequestPolicy is JournalEntry.What for the admin consent request policy.
+const JournalWhatRequestPolicy = "adminConsentRequestPolicy"
+
+// Reviewer is a reviewer of admin consent requests.
+type Reviewer struct {
+	Kind string // ReviewerUser, ReviewerGroup or ReviewerRole
+	ID   string // object id, or role template id
+	Name string
+	// Detail is e.g. the user principal name.
+	Detail string
+}
+
+// Reviewer kinds.
+const (
+	ReviewerUser  = "user"
+	ReviewerGroup = "group"
+	ReviewerRole  = "role"
+)
+
+// CreatedObject is something a fix created, with how to delete it on undo.
+type CreatedObject struct {
+	Kind     ObjectKind
+	ID       string
+	ParentID string // e.g. the resource service principal of an app role assignment or classification
+	Label    string
+
+	step int // index of the plan item that created it
+}
+
+// ObjectKind names a created directory object.
+type ObjectKind string
+
+// Object kinds.
+const (
+	ObjectServicePrincipal  ObjectKind = "servicePrincipal"
+	ObjectGrant             ObjectKind = "oauth2PermissionGrant"
+	ObjectAppRoleAssignment ObjectKind = "appRoleAssignment"
+	ObjectClassification    ObjectKind = "delegatedPermissionClassification"
+)
+
+// Scopes the wizard asks for (short Graph names).
+var (
+	// ReadScopes are asked at sign-in, for the diagnosis: exactly what the
+	// client's Snapshot reads need (entra.ReadScopes).
+	ReadScopes = append([]string(nil), entra.ReadScopes...)
+	// ScopeUserConsentWrite changes the user-consent setting.
+	ScopeUserConsentWrite = entra.ScopePolicyReadWriteAuthorization
+	// ScopeConsentRequestWrite changes the admin consent request policy.
+	ScopeConsentRequestWrite = entra.ScopePolicyReadWriteConsentRequest
+)
+
+// target names the session's tenant for an effect.
+func (s State) target() TenantRef {
+	return TenantRef{ID: s.Tenant.ID, Cloud: s.Tenant.Cloud.Name}
+}
+
+// fix is the chosen fix's descriptor, or nil when no fix is in progress.
+func (s State) fix() *fix {
+	if s.Run == nil {
+		return nil
+	}
+	return lookup(s.Run.Fix)
+}
+
+// written reports whether this fix has changed the tenant and not yet finished (committed or undone).
+func (s State) written() bool {
+	r := s.Run
+	return r != nil && !r.committed && (r.Done > 0 || r.Journal != nil)
+}
+
+// journalRemains reports whether a journal entry stays for a later restore.
+func (s State) journalRemains() bool {
+	return s.journalLeft ||
+		s.Run != nil && (s.Run.Journal != nil || s.Run.journalKept) ||
+		s.Restore != nil && (len(s.Restore.Pending) > 0 || s.Restore.skipped > 0)
+}
