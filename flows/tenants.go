@@ -20,19 +20,19 @@ type TenantOutcome string
 
 // Tenant outcomes.
 const (
-	// OutcomeOK: read and diagnosed; nothing blocks users.
-	OutcomeOK TenantOutcome = "ok"
-	// OutcomeBlocked: read and diagnosed; users are blocked.
-	OutcomeBlocked TenantOutcome = "blocked"
-	// OutcomeUnknown: read, but a part that decides what users see could not be.
-	OutcomeUnknown TenantOutcome = "unknown"
-	// OutcomeNeedsSignIn: the shared sign-in does not reach the tenant; it
+	// TenantOK: read and diagnosed; nothing blocks users.
+	TenantOK TenantOutcome = "ok"
+	// TenantBlocked: read and diagnosed; users are blocked.
+	TenantBlocked TenantOutcome = "blocked"
+	// TenantUnknown: read, but a part that decides what users see could not be.
+	TenantUnknown TenantOutcome = "unknown"
+	// TenantNeedsSignIn: the shared sign-in does not reach the tenant; it
 	// needs its own (MFA there, no GDAP role, no consent, …).
-	OutcomeNeedsSignIn TenantOutcome = "needs-sign-in"
-	// OutcomeThrottled: Microsoft Graph kept answering 429 after the retries.
-	OutcomeThrottled TenantOutcome = "throttled"
-	// OutcomeError: anything else that stopped the tenant's check.
-	OutcomeError TenantOutcome = "error"
+	TenantNeedsSignIn TenantOutcome = "needs-sign-in"
+	// TenantThrottled: Microsoft Graph kept answering 429 after the retries.
+	TenantThrottled TenantOutcome = "throttled"
+	// TenantError: anything else that stopped the tenant's check.
+	TenantError TenantOutcome = "error"
 )
 
 // TenantResult is one tenant's outcome with its reason: a line of a
@@ -83,9 +83,9 @@ func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, str
 	}
 	switch {
 	case throttled:
-		return OutcomeThrottled, "Microsoft Graph is throttling reads of " + strings.Join(unread, ", ")
+		return TenantThrottled, "Microsoft Graph is throttling reads of " + strings.Join(unread, ", ")
 	case len(unread) > 0:
-		return OutcomeUnknown, "could not read " + strings.Join(unread, ", ")
+		return TenantUnknown, "could not read " + strings.Join(unread, ", ")
 	case d.Blocked:
 		reason := "users see " + ScreenTitle(d.UserScreen)
 		if d.UserScreen == ScreenNone || d.UserScreen == ScreenConsentPrompt {
@@ -94,9 +94,9 @@ func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, str
 		if d.Recommended != "" {
 			reason += "; recommended fix: " + string(d.Recommended)
 		}
-		return OutcomeBlocked, reason
+		return TenantBlocked, reason
 	}
-	return OutcomeOK, "users see " + ScreenTitle(d.UserScreen)
+	return TenantOK, "users see " + ScreenTitle(d.UserScreen)
 }
 
 // OutcomeOfError is the outcome of a tenant whose check failed with err:
@@ -107,25 +107,25 @@ func OutcomeOfError(err error) (TenantOutcome, string, int) {
 	var ae *entra.APIError
 	switch {
 	case err == nil:
-		return OutcomeError, "no result", 0
+		return TenantError, "no result", 0
 	case errors.As(err, &te):
-		return OutcomeNeedsSignIn, te.Error(), te.Code
+		return TenantNeedsSignIn, te.Error(), te.Code
 	case errors.As(err, &ae) && ae.Status == 429:
 		reason := "Microsoft Graph kept answering 429 (too many requests)"
 		if ae.RetryAfter > 0 {
 			reason += fmt.Sprintf("; it asks to wait %s", ae.RetryAfter)
 		}
-		return OutcomeThrottled, reason, 0
+		return TenantThrottled, reason, 0
 	case errors.Is(err, context.Canceled):
-		return OutcomeError, "cancelled", 0
+		return TenantError, "cancelled", 0
 	case errors.Is(err, context.DeadlineExceeded):
-		return OutcomeError, "timed out", 0
+		return TenantError, "timed out", 0
 	}
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
 	}
-	return OutcomeError, Sanitize(msg, 300), 0
+	return TenantError, Sanitize(msg, 300), 0
 }
 
 // TenantSummary counts the outcomes of a many-tenant run. Errors counts
@@ -144,15 +144,15 @@ type TenantSummary struct {
 func (s *TenantSummary) Add(o TenantOutcome) {
 	s.Tenants++
 	switch o {
-	case OutcomeOK:
+	case TenantOK:
 		s.OK++
-	case OutcomeBlocked:
+	case TenantBlocked:
 		s.Blocked++
-	case OutcomeUnknown:
+	case TenantUnknown:
 		s.Unknown++
-	case OutcomeNeedsSignIn:
+	case TenantNeedsSignIn:
 		s.NeedsSignIn++
-	case OutcomeThrottled:
+	case TenantThrottled:
 		s.Throttled++
 		s.Errors++
 	default:

@@ -23,18 +23,18 @@ func TestOutcomeOfDiagnosis(t *testing.T) {
 		want   TenantOutcome
 		reason string
 	}{
-		{"blocked", blocked, nil, OutcomeBlocked, `users see "Need admin approval" (AADSTS90094); recommended fix: admin-link`},
-		{"ok", ok, nil, OutcomeOK, "users see no prompt: the app connects"},
+		{"blocked", blocked, nil, TenantBlocked, `users see "Need admin approval" (AADSTS90094); recommended fix: admin-link`},
+		{"ok", ok, nil, TenantOK, "users see no prompt: the app connects"},
 		// Who signed in and their roles do not decide what users see.
-		{"roles unreadable", with(ok, entra.PartMe, entra.PartMyRoles, entra.PartPendingRequests), nil, OutcomeOK, ""},
+		{"roles unreadable", with(ok, entra.PartMe, entra.PartMyRoles, entra.PartPendingRequests), nil, TenantOK, ""},
 		// The policy does: a diagnosis resting on it is a guess.
-		{"policy unreadable", with(blocked, entra.PartAuthorization), nil, OutcomeUnknown, "could not read authorizationPolicy"},
+		{"policy unreadable", with(blocked, entra.PartAuthorization), nil, TenantUnknown, "could not read authorizationPolicy"},
 		{"policy throttled", with(blocked, entra.PartAuthorization), map[string]*entra.APIError{entra.PartAuthorization: {Status: 429}},
-			OutcomeThrottled, "throttling"},
+			TenantThrottled, "throttling"},
 		// The managed policy's excludes matter under the managed setting only.
-		{"excludes, setting disabled", with(ok, entra.PartManagedExcludes), nil, OutcomeOK, ""},
-		{"excludes, managed", withSetting(with(ok, entra.PartManagedExcludes), ConsentMicrosoftManaged), nil, OutcomeUnknown, "managedExcludes"},
-		{"disabled app", Diagnosis{Blocked: true, UserScreen: ScreenNone}, nil, OutcomeBlocked, "the app is disabled"},
+		{"excludes, setting disabled", with(ok, entra.PartManagedExcludes), nil, TenantOK, ""},
+		{"excludes, managed", withSetting(with(ok, entra.PartManagedExcludes), ConsentMicrosoftManaged), nil, TenantUnknown, "managedExcludes"},
+		{"disabled app", Diagnosis{Blocked: true, UserScreen: ScreenNone}, nil, TenantBlocked, "the app is disabled"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,15 +65,15 @@ func TestOutcomeOfError(t *testing.T) {
 		reason string
 		code   int
 	}{
-		{mfa, OutcomeNeedsSignIn, "needs its own sign-in: multi-factor authentication is required there (AADSTS50076)", 50076},
-		{fmt.Errorf("graph $batch: %w", mfa), OutcomeNeedsSignIn, "AADSTS50076", 50076},
-		{&entra.TenantSignInError{Code: 50020, Reason: entra.SignInReason(50020, "invalid_grant")}, OutcomeNeedsSignIn, "no access there", 50020},
-		{&entra.APIError{Status: 429, RetryAfter: 30 * time.Second}, OutcomeThrottled, "wait 30s", 0},
-		{&entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Method: "GET", Path: "/x"}, OutcomeError, "403", 0},
-		{context.Canceled, OutcomeError, "cancelled", 0},
-		{fmt.Errorf("x: %w", context.DeadlineExceeded), OutcomeError, "timed out", 0},
-		{errors.New("first line \x1b[2J\nsecond line"), OutcomeError, "first line", 0},
-		{nil, OutcomeError, "no result", 0},
+		{mfa, TenantNeedsSignIn, "needs its own sign-in: multi-factor authentication is required there (AADSTS50076)", 50076},
+		{fmt.Errorf("graph $batch: %w", mfa), TenantNeedsSignIn, "AADSTS50076", 50076},
+		{&entra.TenantSignInError{Code: 50020, Reason: entra.SignInReason(50020, "invalid_grant")}, TenantNeedsSignIn, "no access there", 50020},
+		{&entra.APIError{Status: 429, RetryAfter: 30 * time.Second}, TenantThrottled, "wait 30s", 0},
+		{&entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Method: "GET", Path: "/x"}, TenantError, "403", 0},
+		{context.Canceled, TenantError, "cancelled", 0},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), TenantError, "timed out", 0},
+		{errors.New("first line \x1b[2J\nsecond line"), TenantError, "first line", 0},
+		{nil, TenantError, "no result", 0},
 	}
 	for _, c := range cases {
 		got, reason, code := OutcomeOfError(c.err)
@@ -88,8 +88,8 @@ func TestOutcomeOfError(t *testing.T) {
 
 func TestTenantSummaryLine(t *testing.T) {
 	var rs []TenantResult
-	for _, o := range []TenantOutcome{OutcomeOK, OutcomeOK, OutcomeBlocked, OutcomeUnknown, OutcomeNeedsSignIn,
-		OutcomeNeedsSignIn, OutcomeThrottled, OutcomeError, OutcomeOK, OutcomeBlocked, OutcomeBlocked, OutcomeOK} {
+	for _, o := range []TenantOutcome{TenantOK, TenantOK, TenantBlocked, TenantUnknown, TenantNeedsSignIn,
+		TenantNeedsSignIn, TenantThrottled, TenantError, TenantOK, TenantBlocked, TenantBlocked, TenantOK} {
 		rs = append(rs, TenantResult{Outcome: o})
 	}
 	s := SummarizeTenants(rs)
@@ -100,7 +100,7 @@ func TestTenantSummaryLine(t *testing.T) {
 	if got := s.Line(); got != "12 tenants: 4 ok, 3 blocked, 1 unknown, 2 need their own sign-in, 2 errors (1 throttled)" {
 		t.Errorf("line %q", got)
 	}
-	one := SummarizeTenants([]TenantResult{{Outcome: OutcomeNeedsSignIn}})
+	one := SummarizeTenants([]TenantResult{{Outcome: TenantNeedsSignIn}})
 	if got := one.Line(); got != "1 tenant: 0 ok, 0 blocked, 0 unknown, 1 needs its own sign-in, 0 errors" {
 		t.Errorf("line %q", got)
 	}
@@ -108,7 +108,7 @@ func TestTenantSummaryLine(t *testing.T) {
 	if string(b) != `{"tenants":12,"ok":4,"blocked":3,"unknown":1,"needsSignIn":2,"errors":2,"throttled":1}` {
 		t.Errorf("json %s", b)
 	}
-	r, _ := json.Marshal(TenantResult{Tenant: "adatum.com", TenantID: "t", Outcome: OutcomeNeedsSignIn, Reason: "r", Code: 50076})
+	r, _ := json.Marshal(TenantResult{Tenant: "adatum.com", TenantID: "t", Outcome: TenantNeedsSignIn, Reason: "r", Code: 50076})
 	if string(r) != `{"tenant":"adatum.com","tenantId":"t","outcome":"needs-sign-in","reason":"r","code":50076}` {
 		t.Errorf("result json %s", r)
 	}
