@@ -63,12 +63,8 @@ func NewRunner(cfg Config, journal *Journal, o RunnerOptions) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	open := o.Open
-	if open == nil {
-		open = openBrowser
-	}
 	return &Runner{
-		cfg: cfg, hc: hc, journal: journal, open: open, demo: o.Demo, endUser: o.EndUser,
+		cfg: cfg, hc: hc, journal: journal, open: browserOpener(cfg, o.Open), demo: o.Demo, endUser: o.EndUser,
 		now: time.Now, saveDir: o.SaveDir, cloud: cfg.EffectiveCloud(),
 	}, nil
 }
@@ -227,10 +223,10 @@ func (r *Runner) startBrowserSignIn(ctx context.Context, auth *graph.Authenticat
 		case opened <- u:
 		default:
 		}
-		if r.cfg.NoBrowser {
-			return nil // the screen shows the page to open by hand
+		if err := r.open(u); !errors.Is(err, errNoBrowser) {
+			return err
 		}
-		return r.open(u)
+		return nil // --no-browser: the screen shows the page to open by hand
 	}
 	go func() {
 		defer func() {
@@ -412,9 +408,6 @@ func (r *Runner) searchReviewers(ctx context.Context, q string) ([]flows.Reviewe
 func (r *Runner) OpenURL(u string) error {
 	if err := SafeToOpen(u); err != nil {
 		return err
-	}
-	if r.cfg.NoBrowser {
-		return errors.New("opening a browser is turned off; copy the link instead")
 	}
 	return r.open(u)
 }
