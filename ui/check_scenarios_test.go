@@ -40,8 +40,8 @@ func TestCheckJSONPerScenario(t *testing.T) {
 			srv, cfg := simCloud(t, sim.Options{Scenario: tc.scenario})
 			ten := srv.Tenant()
 			var out, errOut bytes.Buffer
-			o := &CommandOptions{Profile: "trackerrms", Tenant: ten.Domain(), JSON: true}
-			code := RunCommand(context.Background(), "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+			o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: ten.Domain()}, JSON: true}
+			code := RunCheck(context.Background(), cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
 			wantCode := ExitOK
 			if tc.blocked {
 				wantCode = ExitBlocked
