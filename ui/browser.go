@@ -11,7 +11,7 @@ import (
 func openBrowser(u string) error { return browser.OpenURL(u) }
 
 // errNoBrowser answers every attempt to open a browser under --no-browser.
-var errNoBrowser = errors.New("opening a browser is turned off (--no-browser)")
+var errNoBrowser = errors.New("the browser is turned off by --no-browser")
 
 // browserOpener is the one place --no-browser (Config.NoBrowser) is
 // enforced: the Runner opens every link and sign-in page through it.
