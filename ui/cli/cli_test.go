@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -377,5 +378,19 @@ func TestGlobalFlagsAndEnvironment(t *testing.T) {
 	}
 	if cfg = parse(map[string]string{"ACCESSIBLE": "0"}); cfg.Accessible {
 		t.Error("ACCESSIBLE=0 is off")
+	}
+}
+
+// TestPanicIsOneLine: a bug in a command ends with one line and exit 1, not
+// a stack trace.
+func TestPanicIsOneLine(t *testing.T) {
+	a := &app{stdio: ui.IO{Out: &bytes.Buffer{}, Getenv: func(string) string { return "" }}}
+	run := a.run(func(context.Context, ui.Config, []string) int { panic("boom\x1b[2J") })
+	c := &cobra.Command{Use: "x"}
+	err := run(c, nil)
+	var buf bytes.Buffer
+	printError(&buf, fang.Styles{}, err)
+	if got := buf.String(); got != "x: internal error: boom (please report it)\n" {
+		t.Errorf("%q", got)
 	}
 }

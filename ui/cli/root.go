@@ -130,7 +130,13 @@ func addWizardFlags(c *cobra.Command, o *ui.WizardOptions) {
 // run is a command's RunE: --version answers first, then the global flags
 // become the configuration, then body runs and chooses the exit code.
 func (a *app) run(body func(ctx context.Context, cfg ui.Config, args []string) int) func(*cobra.Command, []string) error {
-	return func(c *cobra.Command, args []string) error {
+	return func(c *cobra.Command, args []string) (err error) {
+		defer func() {
+			// A bug must not end in a stack trace on the admin's terminal.
+			if p := recover(); p != nil {
+				err = &cmdError{path: c.CommandPath(), err: fmt.Errorf("internal error: %v (please report it)", p)}
+			}
+		}()
 		if a.g.version {
 			fmt.Fprintln(a.stdio.Out, a.build.line())
 			a.code = ui.ExitOK
