@@ -102,7 +102,7 @@ func BenchmarkExplain(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		out.Reset()
-		if code := RunCommand(context.Background(), "explain", Config{}, &CommandOptions{}, []string{"AADSTS90094"}, stdio); code != ExitOK || out.Len() == 0 {
+		if code := RunExplain([]string{"AADSTS90094"}, stdio); code != ExitOK || out.Len() == 0 {
 			b.Fatalf("exit %d, output %q", code, out.String())
 		}
 	}
@@ -116,8 +116,8 @@ func BenchmarkLink(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		out.Reset()
-		o := &CommandOptions{Profile: "trackerrms", Tenant: testTenantID}
-		if code := RunCommand(context.Background(), "link", cfg, o, nil, stdio); code != ExitOK || !strings.Contains(out.String(), "adminconsent") {
+		o := LinkOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: testTenantID}}
+		if code := RunLink(context.Background(), cfg, o, stdio); code != ExitOK || !strings.Contains(out.String(), "adminconsent") {
 			b.Fatalf("exit %d, output %q", code, out.String())
 		}
 	}
@@ -137,8 +137,8 @@ func BenchmarkCheck(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				out.Reset()
-				o := &CommandOptions{Profile: "trackerrms", Tenant: s.Tenant().Domain(), JSON: true}
-				if code := RunCommand(context.Background(), "check", cfg, o, nil, stdio); code != ExitBlocked {
+				o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: s.Tenant().Domain()}, JSON: true}
+				if code := RunCheck(context.Background(), cfg, o, stdio); code != ExitBlocked {
 					b.Fatalf("exit %d, want %d", code, ExitBlocked)
 				}
 			}

@@ -45,8 +45,8 @@ func TestCheckJSONPerScenario(t *testing.T) {
 			srv, cfg := simCloud(t, sim.Options{Scenario: tc.scenario})
 			ten := srv.Tenant()
 			var out, errOut bytes.Buffer
-			o := &CommandOptions{Profile: "trackerrms", Tenant: ten.Domain(), JSON: true}
-			code := RunCommand(context.Background(), "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+			o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: ten.Domain()}, JSON: true}
+			code := RunCheck(context.Background(), cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
 			wantCode := ExitOK
 			if tc.blocked {
 				wantCode = ExitBlocked
@@ -100,10 +100,10 @@ func TestCheckStoppedWhenTheSignInClientIsNotConsented(t *testing.T) {
 		CAPEM: srv.CAPEM(), ConfigDir: t.TempDir(), NoBrowser: true, Version: "test"}
 	ten := srv.Tenant()
 	var out, errOut bytes.Buffer
-	o := &CommandOptions{Profile: "trackerrms", Tenant: ten.Domain(), JSON: true}
+	o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: ten.Domain()}, JSON: true}
 	done := make(chan int, 1)
 	go func() {
-		done <- RunCommand(context.Background(), "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+		done <- RunCheck(context.Background(), cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
 	}()
 	var approveErr error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -133,8 +133,8 @@ func TestCheckDiagnosisFollowsDocumentedBlocks(t *testing.T) {
 	check := func(t *testing.T, srv *sim.Server, cfg Config, u string) flows.Diagnosis {
 		t.Helper()
 		var out, errOut bytes.Buffer
-		o := &CommandOptions{URL: u, Tenant: srv.Tenant().Domain(), JSON: true}
-		RunCommand(context.Background(), "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+		o := CheckOptions{AppFlags: AppFlags{URL: u, Tenant: srv.Tenant().Domain()}, JSON: true}
+		RunCheck(context.Background(), cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
 		var d flows.Diagnosis
 		if err := json.Unmarshal(out.Bytes(), &d); err != nil {
 			t.Fatalf("%v\n%s\n%s", err, out.String(), errOut.String())

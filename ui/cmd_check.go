@@ -11,13 +11,14 @@ import (
 )
 
 // runCheck signs in with read scopes and prints the diagnosis.
-func runCheck(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
-	ref, err := appFromOptions(o)
+func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
+	ref, err := o.Ref()
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz check: %v\n", err)
 		return ExitError
 	}
-	if o.Tenant == "" {
+	tenant := o.tenantFor(ref)
+	if tenant == "" {
 		fmt.Fprintln(stdio.Err, "consentwiz check: name the tenant with --tenant DOMAIN (or its id)")
 		return ExitError
 	}
@@ -26,7 +27,7 @@ func runCheck(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int 
 		fmt.Fprintf(stdio.Err, "consentwiz check: %v\n", err)
 		return ExitError
 	}
-	d, code := diagnoseHeadless(ctx, r, ref, o.Tenant, stdio.Err)
+	d, code := diagnoseHeadless(ctx, r, ref, tenant, stdio.Err)
 	if d == nil {
 		return code
 	}

@@ -133,7 +133,7 @@ type manyCheck struct {
 // ({"tenant","diagnosis"} or {"tenant","error"}) and a final
 // {"summary":{…}}; else one line a tenant. Progress, device codes and the
 // summary go to stderr. The exit code is summarized by checkSummary.exitCode.
-func runCheckMany(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
+func runCheckMany(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stdio.Err, "consentwiz check: "+format+"\n", a...)
 		return ExitError
@@ -141,7 +141,7 @@ func runCheckMany(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) 
 	if o.Tenant != "" {
 		return fail("use --tenant or --tenants, not both")
 	}
-	ref, err := appFromOptions(o)
+	ref, err := o.Ref()
 	if err != nil {
 		return fail("%v", err)
 	}

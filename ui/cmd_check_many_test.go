@@ -97,8 +97,8 @@ func parseManyOut(tb testing.TB, out string) manyOut {
 // runMany runs `check --tenants FILE --json --profile trackerrms` in-process.
 func runMany(ctx context.Context, cfg Config, file string, conc int) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	o := &CommandOptions{Profile: "trackerrms", Tenants: file, JSON: true, Concurrency: conc}
-	code = RunCommand(ctx, "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms"}, Tenants: file, JSON: true, Concurrency: conc}
+	code = RunCheck(ctx, cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
 	return code, out.String(), errb.String()
 }
 

@@ -41,8 +41,8 @@ func TestCheckCancelledBeforeDiscoveryExitsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	o := &CommandOptions{Profile: "trackerrms", Tenant: "contoso.com"}
-	code := RunCommand(ctx, "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: "contoso.com"}}
+	code := RunCheck(ctx, cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
 	if code != ExitCancelled {
 		t.Errorf("exit %d, want %d (cancelled)\n%s", code, ExitCancelled, errb.String())
 	}
@@ -56,8 +56,8 @@ func TestCheckManyCancelledMidTenantExitsCancelled(t *testing.T) {
 	defer cancel()
 	errw := &cancelOnWrite{cancel: cancel}
 	var out bytes.Buffer
-	o := &CommandOptions{Profile: "trackerrms", Tenants: writeTenants(t, s.Tenant().Domain()), JSON: true}
-	code := RunCommand(ctx, "check", cfg, o, nil, IO{In: strings.NewReader(""), Out: &out, Err: errw, Getenv: func(string) string { return "" }})
+	o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms"}, Tenants: writeTenants(t, s.Tenant().Domain()), JSON: true}
+	code := RunCheck(ctx, cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: errw, Getenv: func(string) string { return "" }})
 	m := parseManyOut(t, out.String())
 	if code != ExitCancelled {
 		t.Errorf("exit %d, want %d (cancelled)\n%s\n%s", code, ExitCancelled, out.String(), errw.String())
@@ -79,9 +79,17 @@ func runAgainstFailingAuthority(t *testing.T, cmd string) (int, string) {
 	}))
 	defer srv.Close()
 	var out, errb bytes.Buffer
-	o := &CommandOptions{Profile: "trackerrms", Tenant: "contoso.com"}
-	code := RunCommand(context.Background(), cmd, fakeAuthorityConfig(t, srv), o, nil,
-		IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	app := AppFlags{Profile: "trackerrms", Tenant: "contoso.com"}
+	cfg, stdio := fakeAuthorityConfig(t, srv), IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }}
+	var code int
+	switch cmd {
+	case "check":
+		code = RunCheck(context.Background(), cfg, CheckOptions{AppFlags: app}, stdio)
+	case "link":
+		code = RunLink(context.Background(), cfg, LinkOptions{AppFlags: app}, stdio)
+	default:
+		t.Fatalf("no command %q", cmd)
+	}
 	return code, errb.String()
 }
 

@@ -19,10 +19,11 @@ var copyToClipboard = clipboard.WriteAll
 // handoffNow is the clock of the hand-off; tests replace it.
 var handoffNow = time.Now
 
-// runHandoff prints a complete hand-off for the admin: what is wrong, the
-// admin consent link, the other fixes with portal links, steps and roles, and
-// how to check the result. No sign-in unless --sign-in is given.
-func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
+// RunHandoff runs `consentwiz handoff`: it prints a complete hand-off for the
+// admin: what is wrong, the admin consent link, the other fixes with portal
+// links, steps and roles, and how to check the result. No sign-in unless
+// --sign-in is given.
+func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stdio.Err, "consentwiz handoff: "+format+"\n", a...)
 		return ExitError
@@ -37,24 +38,21 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 		return fail("--format must be markdown or text, not %q", flows.Sanitize(o.Format, 40))
 	}
 
-	// --error may come with --app/--url/--profile: then the app comes from
-	// those and the error text only explains what the user saw.
-	errText := o.Error
-	if errText != "" && (o.App != "" || o.URL != "" || o.Profile != "") {
-		o.Error = ""
-	}
-	ref, err := appFromOptions(o)
-	o.Error = errText
+	// --error may come with --app/--url/--profile (ErrorExplains): then the
+	// app comes from those and the error text only explains what the user saw.
+	o.ErrorExplains = true
+	ref, err := o.Ref()
 	if err != nil {
 		return fail("%v", err)
 	}
+	tenantArg := o.tenantFor(ref)
 	var expl *flows.Explanation
-	if errText != "" {
-		if e, err := flows.Explain(errText); err == nil {
+	if o.Error != "" {
+		if e, err := flows.Explain(o.Error); err == nil {
 			expl = &e
 			hint := e.App
-			if o.Tenant == "" && hint.TenantHint != "" {
-				o.Tenant = hint.TenantHint
+			if tenantArg == "" && hint.TenantHint != "" {
+				tenantArg = hint.TenantHint
 			}
 			if ref.CorrelationID == "" {
 				ref.CorrelationID = hint.CorrelationID
@@ -74,13 +72,13 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 
 	var notes []string
 	tenant := flows.TenantInfo{Cloud: cfg.LinkCloud()}
-	if o.Tenant == "" {
+	if tenantArg == "" {
 		if o.SignIn {
 			return fail("--sign-in needs the tenant: name it with --tenant DOMAIN (or its id)")
 		}
 		fmt.Fprintln(stdio.Err, "note: no --tenant given; the links use the admin's own tenant (organizations)")
 	} else {
-		kind, v, err := flows.ParseTenant(o.Tenant)
+		kind, v, err := flows.ParseTenant(tenantArg)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -108,7 +106,7 @@ func runHandoff(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) in
 		if err != nil {
 			return fail("%v", err)
 		}
-		d, code := diagnoseHeadless(ctx, r, ref, o.Tenant, stdio.Err)
+		d, code := diagnoseHeadless(ctx, r, ref, tenantArg, stdio.Err)
 		if d == nil {
 			return code
 		}

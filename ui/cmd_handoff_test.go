@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -26,19 +24,14 @@ const (
 	hoTenant = "11111111-2222-4333-8444-555555555555"
 )
 
-// runHandoffCmd parses args as `consentwiz handoff` does and runs it in-process.
-func runHandoffCmd(t *testing.T, cfg Config, args ...string) (code int, stdout, stderr string) {
+// runHandoffCmd runs `consentwiz handoff` in-process with the options its
+// flags give.
+func runHandoffCmd(t *testing.T, cfg Config, o HandoffOptions) (code int, stdout, stderr string) {
 	t.Helper()
-	fs := flag.NewFlagSet("handoff", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o := RegisterCommandFlags("handoff", fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatalf("flags %v: %v", args, err)
-	}
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	code = RunCommand(ctx, "handoff", cfg, o, fs.Args(), IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	code = RunHandoff(ctx, cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
 	return code, out.String(), errb.String()
 }
 
@@ -74,27 +67,27 @@ func TestHandoffCommandInputs(t *testing.T) {
 	v1 := "https://login.microsoftonline.com/" + hoTenant + "/adminconsent?client_id=" + hoClient
 	cases := []struct {
 		name     string
-		args     []string
+		o        HandoffOptions
 		contains []string
 		absent   []string
 	}{
-		{name: "error text", args: []string{"--error", errText, "--tenant", hoTenant},
+		{name: "error text", o: HandoffOptions{AppFlags: AppFlags{Error: errText, Tenant: hoTenant}},
 			contains: []string{"# Admin approval needed: TrackerRMS in " + hoTenant, "<" + v1 + ">", "AADSTS90094 AdminConsentRequired",
 				"0d6a3c9f-1111-4222-8333-444455556666", "consentwiz check --profile trackerrms --tenant " + hoTenant,
 				"https://entra.microsoft.com/" + hoTenant + "/#view/Microsoft_AAD_IAM/ConsentPoliciesMenuBlade/~/UserSettings", "Prepared with consentwiz 9.9.9 on 2026-03-04 05:06 UTC"}},
-		{name: "url", args: []string{"--url", url, "--tenant", hoTenant},
+		{name: "url", o: HandoffOptions{AppFlags: AppFlags{URL: url, Tenant: hoTenant}},
 			contains: []string{"<" + v1 + ">", "/v2.0/adminconsent?client_id=" + hoClient, "| Calendars.ReadWrite | delegated |"}},
-		{name: "profile", args: []string{"--profile", "trackerrms", "--tenant", hoTenant},
+		{name: "profile", o: HandoffOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: hoTenant}},
 			contains: []string{"<" + v1 + ">", "consentwiz check --profile trackerrms --tenant " + hoTenant, "Mail.Send"}},
-		{name: "profile as text", args: []string{"--profile", "trackerrms", "--tenant", hoTenant, "--format", "text"},
+		{name: "profile as text", o: HandoffOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: hoTenant}, Format: "text"},
 			contains: []string{"Admin approval needed: TrackerRMS", "\n  " + v1 + "\n", "Who can do it:"},
 			absent:   []string{"**", "<https://", "| --- |"}},
-		{name: "app with error text", args: []string{"--app", hoClient, "--error", "AADSTS90095 approval required", "--tenant", hoTenant},
+		{name: "app with error text", o: HandoffOptions{AppFlags: AppFlags{App: hoClient, Error: "AADSTS90095 approval required", Tenant: hoTenant}},
 			contains: []string{"## The fix: Approve the user's request", "AADSTS90095"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, errOut := runHandoffCmd(t, handoffConfig(), c.args...)
+			code, out, errOut := runHandoffCmd(t, handoffConfig(), c.o)
 			if code != ExitOK {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
@@ -120,7 +113,7 @@ func TestHandoffCommandOfflineDomain(t *testing.T) {
 	cfg := handoffConfig()
 	cfg.LoginURL = closedLoginURL(t)
 	start := time.Now()
-	code, out, errOut := runHandoffCmd(t, cfg, "--profile", "trackerrms", "--tenant", "Contoso.com")
+	code, out, errOut := runHandoffCmd(t, cfg, HandoffOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: "Contoso.com"}})
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -154,7 +147,7 @@ func TestHandoffCommandDiscovery(t *testing.T) {
 	cfg.LoginURL = srv.URL
 	cfg.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 
-	code, out, errOut := runHandoffCmd(t, cfg, "--app", hoClient, "--tenant", "contoso.com", "--format", "text")
+	code, out, errOut := runHandoffCmd(t, cfg, HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: "contoso.com"}, Format: "text"})
 	if code != ExitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -162,7 +155,7 @@ func TestHandoffCommandDiscovery(t *testing.T) {
 		t.Errorf("tenant id not used:\n%s", out)
 	}
 
-	code, out, errOut = runHandoffCmd(t, cfg, "--app", hoClient, "--tenant", "nosuch.example")
+	code, out, errOut = runHandoffCmd(t, cfg, HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: "nosuch.example"}})
 	if code != ExitOK || !strings.Contains(errOut, "warning: no Microsoft Entra tenant found") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -179,7 +172,7 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 	t.Cleanup(func() { copyToClipboard = old })
 
 	path := filepath.Join(t.TempDir(), "handoff.md")
-	code, out, errOut := runHandoffCmd(t, handoffConfig(), "--app", hoClient, "--tenant", hoTenant, "--out", path, "--copy")
+	code, out, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: path, Copy: true})
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -195,12 +188,12 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 	}
 
 	copyToClipboard = func(string) error { return errors.New("no clipboard utility\nmore") }
-	code, out, errOut = runHandoffCmd(t, handoffConfig(), "--app", hoClient, "--tenant", hoTenant, "--copy")
+	code, out, errOut = runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Copy: true})
 	if code != ExitError || out == "" || strings.TrimSpace(errOut) != "consentwiz handoff: copying to the clipboard: no clipboard utility" {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 
-	code, _, errOut = runHandoffCmd(t, handoffConfig(), "--app", hoClient, "--tenant", hoTenant, "--out", filepath.Join(t.TempDir(), "missing", "x.md"))
+	code, _, errOut = runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: filepath.Join(t.TempDir(), "missing", "x.md")})
 	if code != ExitError || !strings.HasPrefix(errOut, "consentwiz handoff: saving the hand-off:") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
@@ -225,24 +218,24 @@ func currentUmask() os.FileMode {
 
 func TestHandoffCommandErrors(t *testing.T) {
 	cases := []struct {
-		args []string
+		o    HandoffOptions
 		want string
 	}{
-		{nil, "consentwiz handoff: name the app with --app ID"},
-		{[]string{"--app", hoClient, "--format", "pdf"}, "consentwiz handoff: --format must be markdown or text"},
-		{[]string{"--app", "not-a-guid x"}, "consentwiz handoff:"},
-		{[]string{"--app", hoClient, "--tenant", "common"}, "consentwiz handoff:"},
-		{[]string{"--app", hoClient, "--sign-in"}, "consentwiz handoff: --sign-in needs the tenant"},
-		{[]string{"--error", "AADSTS90094 something"}, "consentwiz handoff: no app id found in the text (it shows AADSTS90094): on the error screen"},
+		{HandoffOptions{}, "consentwiz handoff: name the app with --app ID"},
+		{HandoffOptions{AppFlags: AppFlags{App: hoClient}, Format: "pdf"}, "consentwiz handoff: --format must be markdown or text"},
+		{HandoffOptions{AppFlags: AppFlags{App: "not-a-guid x"}}, "consentwiz handoff:"},
+		{HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: "common"}}, "consentwiz handoff:"},
+		{HandoffOptions{AppFlags: AppFlags{App: hoClient}, SignIn: true}, "consentwiz handoff: --sign-in needs the tenant"},
+		{HandoffOptions{AppFlags: AppFlags{Error: "AADSTS90094 something"}}, "consentwiz handoff: no app id found in the text (it shows AADSTS90094): on the error screen"},
 	}
 	for _, c := range cases {
-		code, out, errOut := runHandoffCmd(t, handoffConfig(), c.args...)
+		code, out, errOut := runHandoffCmd(t, handoffConfig(), c.o)
 		if code != ExitError || out != "" || !strings.HasPrefix(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q; want one line starting %q", c.args, code, out, errOut, c.want)
+			t.Errorf("%+v: exit %d, stdout %q, stderr %q; want one line starting %q", c.o, code, out, errOut, c.want)
 		}
 	}
 	// No tenant: links for the admin's own tenant, with a note.
-	code, out, errOut := runHandoffCmd(t, handoffConfig(), "--app", hoClient)
+	code, out, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient}})
 	if code != ExitOK || !strings.Contains(errOut, "no --tenant given") || !strings.Contains(out, "/organizations/adminconsent?client_id="+hoClient) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
@@ -267,7 +260,7 @@ func TestHandoffCommandSignIn(t *testing.T) {
 	cfg.LoginURL, cfg.GraphURL, cfg.CAPEM = srv.LoginURL(), srv.GraphURL(), srv.CAPEM()
 	cfg.ConfigDir = t.TempDir()
 	tn := srv.Tenant()
-	code, out, errOut := runHandoffCmd(t, cfg, "--app", tn.AppID(), "--tenant", tn.Domain(), "--sign-in", "--format", "text")
+	code, out, errOut := runHandoffCmd(t, cfg, HandoffOptions{AppFlags: AppFlags{App: tn.AppID(), Tenant: tn.Domain()}, SignIn: true, Format: "text"})
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}

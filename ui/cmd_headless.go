@@ -9,60 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"consentwiz/assets"
 	"consentwiz/flows"
 	"consentwiz/graph"
 	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
-// appFromOptions names the app from --app, --url, --error or --profile.
-func appFromOptions(o *CommandOptions) (flows.AppRef, error) {
-	var ref flows.AppRef
-	var err error
-	n := 0
-	for _, v := range []string{o.App, o.URL, o.Error, o.Profile} {
-		if v != "" {
-			n++
-		}
-	}
-	if n == 0 {
-		return ref, errors.New("name the app with --app ID, --url URL, --error TEXT or --profile NAME")
-	}
-	if n > 1 {
-		return ref, errors.New("name the app once: use only one of --app, --url, --error, --profile")
-	}
-	switch {
-	case o.Profile != "":
-		p, perr := assets.Profile(o.Profile)
-		if perr != nil {
-			return ref, perr
-		}
-		ref = flows.FromProfile(p)
-	case o.App != "":
-		ref, err = flows.ParseApp(o.App)
-	case o.URL != "":
-		ref, err = flows.ParseURL(o.URL)
-	case o.Error != "":
-		ref, err = flows.ParseErrorText(o.Error)
-	}
-	if err != nil {
-		return ref, err
-	}
-	if ref.ClientID == "" {
-		return ref, errors.New("no client id found: give it with --app GUID")
-	}
-	if len(o.Scopes) > 0 {
-		ref.Scopes = append([]string(nil), o.Scopes...)
-	}
-	if o.Tenant == "" && ref.TenantHint != "" {
-		o.Tenant = ref.TenantHint
-	}
-	return ref, nil
-}
-
-// runSim serves the simulated cloud until interrupted.
-func runSim(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
+// RunSim runs `consentwiz sim`: it serves the simulated cloud until ctx ends.
+func RunSim(ctx context.Context, o SimOptions, stdio IO) int {
 	srv, err := sim.New(sim.Options{Scenario: o.Scenario, AutoApprove: o.AutoApprove, Addr: o.Addr})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
@@ -105,18 +59,20 @@ func runSim(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
 	return ExitOK
 }
 
-// runLink prints the admin consent URL without sign-in.
-func runLink(ctx context.Context, cfg Config, o *CommandOptions, stdio IO) int {
-	ref, err := appFromOptions(o)
+// RunLink runs `consentwiz link`: it prints the admin consent URL, without
+// sign-in.
+func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
+	ref, err := o.Ref()
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
 		return ExitError
 	}
-	if o.Tenant == "" {
+	t := o.tenantFor(ref)
+	if t == "" {
 		fmt.Fprintln(stdio.Err, "consentwiz link: name the tenant with --tenant DOMAIN (or its id)")
 		return ExitError
 	}
-	tenant, cloud, note := resolveForLink(ctx, cfg, o.Tenant)
+	tenant, cloud, note := resolveForLink(ctx, cfg, t)
 	if note != "" {
 		fmt.Fprintln(stdio.Err, note)
 	}
@@ -174,8 +130,9 @@ func firstLine(s string) string {
 	return s
 }
 
-// runExplain explains an error code, URL or pasted text, offline.
-func runExplain(args []string, stdio IO) int {
+// RunExplain runs `consentwiz explain`: it explains an error code, URL or
+// pasted text, offline. No args or "-" read the text from standard input.
+func RunExplain(args []string, stdio IO) int {
 	input := strings.TrimSpace(strings.Join(args, " "))
 	if input == "" || input == "-" {
 		data, _ := readAllLimited(stdio.In, 1<<20)

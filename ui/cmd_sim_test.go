@@ -18,10 +18,10 @@ func TestSimJSONListsUsersWithRoles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
-	o := &CommandOptions{Scenario: "cli-not-consented", Addr: "127.0.0.1:0", JSON: true, CAOut: filepath.Join(t.TempDir(), "ca.pem")}
+	o := SimOptions{Scenario: "cli-not-consented", Addr: "127.0.0.1:0", JSON: true, CAOut: filepath.Join(t.TempDir(), "ca.pem")}
 	done := make(chan int, 1)
 	go func() {
-		done <- RunCommand(ctx, "sim", Config{}, o, nil, IO{In: strings.NewReader(""), Out: pw, Err: io.Discard})
+		done <- RunSim(ctx, o, IO{In: strings.NewReader(""), Out: pw, Err: io.Discard})
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -10,9 +10,6 @@ import (
 	"consentwiz/flows"
 )
 
-// errNoBrowser answers OpenURL under --no-browser.
-var errNoBrowser = errors.New("opening a browser is turned off (--no-browser)")
-
 // track registers a new request and returns its id and context.
 func (m *Model) track(keep bool) (reqID, context.Context) {
 	m.nextID++
@@ -44,10 +41,6 @@ func (m *Model) runEffects(effs []flows.Effect, running bool) []tea.Cmd {
 			cmds = append(cmds, tea.SetClipboard(e.Text), answerCmd(id, flows.Copied{}))
 		case flows.OpenURL:
 			id, ctx := m.track(false)
-			if m.deps.NoBrowser {
-				cmds = append(cmds, answerCmd(id, flows.Opened{Err: errNoBrowser}))
-				continue
-			}
 			cmds = append(cmds, m.runCmd(ctx, id, e))
 		case flows.SignIn:
 			id, ctx := m.track(false)
@@ -108,10 +101,6 @@ func (m *Model) waitSignInCmd(ctx context.Context, id reqID, wait func(context.C
 // openLinkCmd opens a link the user picked on screen (through Effects.Run,
 // which refuses anything but https or loopback).
 func (m *Model) openLinkCmd(url string) tea.Cmd {
-	if m.deps.NoBrowser {
-		m.setNote("Opening a browser is turned off (--no-browser): copy the link with y.", true)
-		return nil
-	}
 	fx, ctx := m.deps.Effects, m.ctx
 	m.setNote("Opening the browser…", false)
 	return func() tea.Msg {

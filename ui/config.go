@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -33,9 +34,26 @@ type Config struct {
 	// TokenCache keeps MSAL's tokens between runs (--token-cache): the OS
 	// keychain or a 0600 file; nil keeps them in memory only.
 	TokenCache *graph.TokenCache
-	ConfigDir  string // where the journal lives
-	Demo       bool
-	Version    string
+	// TokenCacheMode is --token-cache; OpenTokenCache turns it into TokenCache
+	// for the commands that sign in.
+	TokenCacheMode graph.TokenCacheMode
+	ConfigDir      string // where the journal lives
+	Demo           bool
+	Version        string
+}
+
+// OpenTokenCache opens the token cache --token-cache asked for (nothing when
+// it was not given) and returns the one-line warning to show, if any.
+func (c *Config) OpenTokenCache(ctx context.Context) (warning string, err error) {
+	if c.TokenCacheMode == graph.TokenCacheOff || c.TokenCache != nil {
+		return "", nil
+	}
+	tc, err := graph.OpenTokenCache(ctx, c.TokenCacheMode, c.ConfigDir)
+	if err != nil {
+		return "", err
+	}
+	c.TokenCache = tc
+	return tc.Warning, nil
 }
 
 // Custom reports whether the login host is not a Microsoft one.

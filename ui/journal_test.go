@@ -154,7 +154,7 @@ func TestJournalDamaged(t *testing.T) {
 	// The restore command stops with that error (exit 1) and keeps the file.
 	var out, errOut bytes.Buffer
 	cfg := Config{Cloud: entra.Clouds["global"], ConfigDir: dir, Accessible: true, NoBrowser: true}
-	code := RunCommand(context.Background(), "restore", cfg, &CommandOptions{}, nil, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }})
+	code := RunRestore(context.Background(), cfg, WizardOptions{}, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }})
 	if code != ExitError || !strings.Contains(errOut.String(), j.Path()) {
 		t.Fatalf("restore with a damaged journal: exit %d, stderr %q", code, errOut.String())
 	}

@@ -20,8 +20,8 @@ func TestLinkAndExplainOffline(t *testing.T) {
 		cl := entra.Clouds[name]
 		var out, errOut bytes.Buffer
 		cfg := Config{Cloud: cl, ConfigDir: t.TempDir()}
-		o := &CommandOptions{Profile: "trackerrms", Tenant: tenant}
-		if code := RunCommand(context.Background(), "link", cfg, o, nil, IO{Out: &out, Err: &errOut}); code != ExitOK {
+		o := LinkOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: tenant}}
+		if code := RunLink(context.Background(), cfg, o, IO{Out: &out, Err: &errOut}); code != ExitOK {
 			t.Fatalf("%s: exit %d: %s", name, code, errOut.String())
 		}
 		want := cl.LoginURL + "/" + tenant + "/adminconsent?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38"
@@ -39,7 +39,7 @@ func TestLinkAndExplainOffline(t *testing.T) {
 	for _, c := range codes {
 		var out, errOut bytes.Buffer
 		args := []string{"AADSTS" + strconv.Itoa(c.Code)}
-		if code := RunCommand(context.Background(), "explain", Config{}, &CommandOptions{}, args, IO{Out: &out, Err: &errOut}); code != ExitOK {
+		if code := RunExplain(args, IO{Out: &out, Err: &errOut}); code != ExitOK {
 			t.Fatalf("explain %v: exit %d: %s", args, code, errOut.String())
 		}
 		if !strings.Contains(out.String(), strconv.Itoa(c.Code)) || !strings.Contains(out.String(), c.Name) {

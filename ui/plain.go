@@ -135,9 +135,6 @@ func (p *plain) effect(e flows.Effect) flows.Event {
 	case flows.SignIn:
 		return p.startSignIn(e)
 	case flows.OpenURL:
-		if p.d.NoBrowser {
-			return flows.Opened{Err: errNoBrowser}
-		}
 		ev := fx.Run(p.ctx, e)
 		if o, ok := ev.(flows.Opened); ok && o.Err == nil {
 			p.printf("Opened in the browser.\n")

@@ -189,7 +189,7 @@ func TestReportDir(t *testing.T) {
 // --app with --scope reaches the wizard with the scopes (they used to be
 // dropped unless the app came from a profile).
 func TestWizardInputAppWithScopes(t *testing.T) {
-	o := &CommandOptions{App: "5353a3d2-8ca9-42d2-b567-ea399ccb5e38", Scopes: stringList{"User.Read", "Contacts.Read"}}
+	o := WizardOptions{AppFlags: AppFlags{App: "5353a3d2-8ca9-42d2-b567-ea399ccb5e38", Scopes: []string{"User.Read", "Contacts.Read"}}}
 	in, err := wizardInput(Config{Cloud: entra.Clouds["global"]}, o, nil, false)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestWizardInputAppWithScopes(t *testing.T) {
 	if in.App.ClientID != o.App || strings.Join(in.App.Scopes, " ") != "User.Read Contacts.Read" || in.AppText != "" {
 		t.Fatalf("app = %+v, text %q", in.App, in.AppText)
 	}
-	bad := &CommandOptions{App: "not-a-guid"}
+	bad := WizardOptions{AppFlags: AppFlags{App: "not-a-guid"}}
 	in, err = wizardInput(Config{Cloud: entra.Clouds["global"]}, bad, nil, false)
 	if err != nil || in.AppText != "not-a-guid" || in.App.ClientID != "" {
 		t.Fatalf("a bad app must be left for the wizard to explain: %+v %q %v", in.App, in.AppText, err)

@@ -19,7 +19,7 @@ import (
 // runWizard runs the wizard (TUI or plain mode) and prints the outcome.
 // demo starts the simulated tenant in-process first; restoreOnly runs only the
 // journal restore (`consentwiz restore`).
-func runWizard(ctx context.Context, cfg Config, o *CommandOptions, stdio IO, demo, restoreOnly bool) int {
+func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo, restoreOnly bool) int {
 	ro := RunnerOptions{}
 	if demo {
 		var cleanup func()
@@ -85,7 +85,7 @@ func runWizard(ctx context.Context, cfg Config, o *CommandOptions, stdio IO, dem
 	return out.ExitCode()
 }
 
-func wizardInput(cfg Config, o *CommandOptions, pending []flows.JournalEntry, restoreOnly bool) (flows.WizardInput, error) {
+func wizardInput(cfg Config, o WizardOptions, pending []flows.JournalEntry, restoreOnly bool) (flows.WizardInput, error) {
 	in := flows.WizardInput{
 		Tenant: o.Tenant, Journal: pending, RestoreOnly: restoreOnly,
 		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), Version: cfg.Version,
@@ -100,31 +100,8 @@ func wizardInput(cfg Config, o *CommandOptions, pending []flows.JournalEntry, re
 	if cfg.Demo {
 		in.Profiles = append(in.Profiles, demoProfiles()...)
 	}
-	switch {
-	case o.Profile != "":
-		p, err := assets.Profile(o.Profile)
-		if err != nil {
-			return in, err
-		}
-		in.App = flows.FromProfile(p)
-	case o.App != "":
-		in.AppText = o.App
-	case o.URL != "":
-		in.AppText = o.URL
-	case o.Error != "":
-		in.AppText = o.Error
-	}
-	if in.AppText != "" {
-		// Parse here so --scope can complete what the text names; a parse
-		// error is left to the wizard, which shows it and asks again.
-		if ref, err := flows.ParseApp(in.AppText); err == nil {
-			in.App, in.AppText = ref, ""
-		}
-	}
-	if len(o.Scopes) > 0 && in.App.ClientID != "" {
-		in.App.Scopes = append([]string(nil), o.Scopes...)
-	}
-	return in, nil
+	in.App, in.AppText, err = o.wizardApp()
+	return in, err
 }
 
 func nonce() string {

@@ -74,12 +74,8 @@ func NewRunner(cfg Config, journal *Journal, o RunnerOptions) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	open := o.Open
-	if open == nil {
-		open = openBrowser
-	}
 	return &Runner{
-		cfg: cfg, hc: hc, journal: journal, open: open, demo: o.Demo, endUser: o.EndUser,
+		cfg: cfg, hc: hc, journal: journal, open: browserOpener(cfg, o.Open), demo: o.Demo, endUser: o.EndUser,
 		now: time.Now, saveDir: o.SaveDir, sessions: map[sessionKey]*session{},
 	}, nil
 }
@@ -106,7 +102,8 @@ func (r *Runner) cloudFor(name string) entra.Cloud {
 }
 
 // linkCloud is the cloud of name with the hosts of the links a person opens
-// (in the configured cloud, --browser-login-url's; the simulator's pages).
+// (in the configured cloud, the browser login URL when one is set: the
+// simulator serves its pages over plain http).
 func (r *Runner) linkCloud(name string) entra.Cloud {
 	c := r.cloudFor(name)
 	if c.Name == r.cfg.EffectiveCloud().Name {
@@ -245,10 +242,10 @@ func (r *Runner) startBrowserSignIn(ctx context.Context, auth *graph.Authenticat
 		case opened <- u:
 		default:
 		}
-		if r.cfg.NoBrowser {
-			return nil // the screen shows the page to open by hand
+		if err := r.open(u); !errors.Is(err, errNoBrowser) {
+			return err
 		}
-		return r.open(u)
+		return nil // --no-browser: the screen shows the page to open by hand
 	}
 	go func() {
 		defer func() {
@@ -431,9 +428,6 @@ func (r *Runner) searchReviewers(ctx context.Context, e flows.SearchReviewers) (
 func (r *Runner) OpenURL(u string) error {
 	if err := SafeToOpen(u); err != nil {
 		return err
-	}
-	if r.cfg.NoBrowser {
-		return errors.New("opening a browser is turned off; copy the link instead")
 	}
 	return r.open(u)
 }

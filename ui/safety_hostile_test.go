@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -161,19 +159,13 @@ func TestSafetyHostilePlain(t *testing.T) {
 	assertClean(t, "plain transcript", text, false)
 }
 
-// runCmd runs one subcommand with flags the way main does.
-func runCmd(t *testing.T, cfg Config, cmd string, args ...string) (int, string, string) {
+// runCmd runs one command in-process the way ui/cli does.
+func runCmd(t *testing.T, run func(context.Context, IO) int) (int, string, string) {
 	t.Helper()
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o := RegisterCommandFlags(cmd, fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatalf("flags %v: %v", args, err)
-	}
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	code := RunCommand(ctx, cmd, cfg, o, fs.Args(), IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	code := run(ctx, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
 	return code, out.String(), errb.String()
 }
 
@@ -186,14 +178,20 @@ func TestSafetyHostileCommands(t *testing.T) {
 	cfg := rig.cfg
 	dom := rig.srv.Tenant().Domain()
 
-	code, out, errOut := runCmd(t, cfg, "check", "--app", sim.TrackerRMSAppID, "--tenant", dom)
+	app := AppFlags{App: sim.TrackerRMSAppID, Tenant: dom}
+	check := func(json bool) func(context.Context, IO) int {
+		return func(ctx context.Context, stdio IO) int {
+			return RunCheck(ctx, cfg, CheckOptions{AppFlags: app, JSON: json}, stdio)
+		}
+	}
+	code, out, errOut := runCmd(t, check(false))
 	if code != ExitBlocked || !strings.Contains(out, "SMR") {
 		t.Fatalf("check: exit %d\n%s\n%s", code, out, errOut)
 	}
 	assertClean(t, "check", out, false)
 	assertClean(t, "check stderr", errOut, false)
 
-	code, out, _ = runCmd(t, cfg, "check", "--app", sim.TrackerRMSAppID, "--tenant", dom, "--json")
+	code, out, _ = runCmd(t, check(true))
 	if code != ExitBlocked {
 		t.Fatalf("check --json: exit %d", code)
 	}
@@ -209,7 +207,9 @@ func TestSafetyHostileCommands(t *testing.T) {
 	}
 
 	for _, format := range []string{"markdown", "text"} {
-		code, out, errOut = runCmd(t, cfg, "handoff", "--app", sim.TrackerRMSAppID, "--tenant", dom, "--sign-in", "--format", format)
+		code, out, errOut = runCmd(t, func(ctx context.Context, stdio IO) int {
+			return RunHandoff(ctx, cfg, HandoffOptions{AppFlags: app, SignIn: true, Format: format}, stdio)
+		})
 		if code != ExitOK || !strings.Contains(out, "SMR") {
 			t.Fatalf("handoff %s: exit %d\n%s\n%s", format, code, out, errOut)
 		}
@@ -218,7 +218,7 @@ func TestSafetyHostileCommands(t *testing.T) {
 
 	evil := "AADSTS90094 \x1b]52;c;cm0gLXJmIH4K\x07 app \x1b]8;;http://evil.example/\x07click\x1b]8;;\x07 \u202e" +
 		strings.Repeat("A", 5000) + "\x1b[2J\x9b31m client_id=" + sim.TrackerRMSAppID
-	code, out, errOut = runCmd(t, Config{}, "explain", evil)
+	code, out, errOut = runCmd(t, func(_ context.Context, stdio IO) int { return RunExplain([]string{evil}, stdio) })
 	if code != ExitOK || !strings.Contains(out, "90094") {
 		t.Fatalf("explain: exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"consentwiz/graph/sim"
+	"consentwiz/ui"
+)
+
+// demoCmd is `consentwiz demo`: the wizard against a simulated tenant.
+func (a *app) demoCmd() *cobra.Command {
+	var o ui.WizardOptions
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "the wizard on a built-in simulated tenant (no account, no network)",
+		Long: `The same wizard against a simulated Microsoft cloud (sign-in server and Microsoft Graph)
+that runs inside the process over HTTPS on 127.0.0.1. Sign-in can be approved from the
+terminal (a) or in a browser.
+
+` + scenarioList(),
+		Example: "consentwiz demo --scenario request-workflow",
+		GroupID: "wizard",
+		Args:    cobra.NoArgs,
+		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
+			return ui.RunDemo(ctx, cfg, o, a.stdio)
+		}),
+	}
+	addWizardFlags(c, &o)
+	addScenarioFlag(c, &o.Scenario)
+	return c
+}
+
+// addScenarioFlag registers --scenario (demo, sim).
+func addScenarioFlag(c *cobra.Command, s *string) {
+	c.Flags().StringVar(s, "scenario", "locked-down", "the simulated tenant's scenario (see the list above)")
+	_ = c.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, n := range sim.ScenarioNames() {
+			out = append(out, cobra.CompletionWithDesc(n, sim.ScenarioDescription(n)))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// scenarioList is the simulator's scenarios with their one-line
+// descriptions, wrapped to fit 100 columns.
+func scenarioList() string {
+	const indent, width = 24, 100
+	var b strings.Builder
+	b.WriteString("Scenarios (--scenario):")
+	for _, n := range sim.ScenarioNames() {
+		line := fmt.Sprintf("  %-*s", indent-3, n)
+		for _, w := range strings.Fields(sim.ScenarioDescription(n)) {
+			if len(line)+1+len(w) > width && len(strings.TrimSpace(line)) > len(n) {
+				b.WriteString("\n" + line)
+				line = strings.Repeat(" ", indent-1)
+			}
+			line += " " + w
+		}
+		b.WriteString("\n" + line)
+	}
+	return b.String()
+}

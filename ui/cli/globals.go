@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"consentwiz/graph"
+	"consentwiz/graph/entra"
+	"consentwiz/ui"
+)
+
+// globals are the flags every command takes (persistent flags of the root),
+// with their environment variables.
+type globals struct {
+	cloud, loginURL, graphURL, caFile, clientID string
+	browser, deviceCode, noBrowser              bool
+	tokenCache                                  string
+	present, accessible, dryRun, version        bool
+}
+
+// register adds the global flags to fs; their defaults come from the
+// environment.
+func (g *globals) register(fs *pflag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&g.cloud, "cloud", getenv("CONSENTWIZ_CLOUD"), "national cloud: "+strings.Join(entra.CloudNames, ", ")+" (env CONSENTWIZ_CLOUD; default global)")
+	fs.StringVar(&g.loginURL, "login-url", getenv("CONSENTWIZ_LOGIN_URL"), "authority root URL: custom endpoints, the simulator (env CONSENTWIZ_LOGIN_URL)")
+	fs.StringVar(&g.graphURL, "graph-url", getenv("CONSENTWIZ_GRAPH_URL"), "Microsoft Graph root URL (env CONSENTWIZ_GRAPH_URL)")
+	fs.StringVar(&g.caFile, "ca-file", getenv("CONSENTWIZ_CA_FILE"), "extra CA certificate (PEM) to trust (env CONSENTWIZ_CA_FILE; SSL_CERT_FILE works too)")
+	fs.StringVar(&g.clientID, "client-id", getenv("CONSENTWIZ_CLIENT_ID"), "public client id (GUID) used to sign in (env CONSENTWIZ_CLIENT_ID)")
+	fs.BoolVar(&g.browser, "browser", false, "sign in through the browser")
+	fs.BoolVar(&g.deviceCode, "device-code", false, "sign in with a device code (the default; wins over --browser)")
+	fs.BoolVar(&g.noBrowser, "no-browser", false, "never open a browser: show the links and pages to open by hand (over SSH)")
+	fs.StringVar(&g.tokenCache, "token-cache", "", "keep tokens between runs in the OS keychain (a 0600 file in the config dir, with a warning, where there is none); =keychain refuses the file, =file asks for it")
+	fs.Lookup("token-cache").NoOptDefVal = string(graph.TokenCacheAuto)
+	fs.BoolVar(&g.present, "present", false, "presenter mode for screen shares: big step banner, ids and addresses masked, last key shown")
+	fs.BoolVar(&g.accessible, "accessible", envTrue(getenv("ACCESSIBLE")) || getenv("TERM") == "dumb", "accessible line by line mode for screen readers and piped input (env ACCESSIBLE=1, TERM=dumb)")
+	fs.BoolVar(&g.dryRun, "dry-run", false, "show every change without making it")
+	fs.BoolVar(&g.version, "version", false, "print the version and commit")
+}
+
+func envTrue(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return s != "" && s != "0" && s != "false" && s != "no"
+}
+
+// config checks the global flags and turns them into a ui.Config.
+func (g *globals) config(getenv func(string) string, version string) (ui.Config, error) {
+	cl, err := entra.LookupCloud(g.cloud)
+	if err != nil {
+		return ui.Config{}, err
+	}
+	if g.loginURL != "" && !strings.HasPrefix(g.loginURL, "https://") {
+		return ui.Config{}, fmt.Errorf("--login-url must start with https:// (got %q)", g.loginURL)
+	}
+	if g.graphURL != "" && !strings.HasPrefix(g.graphURL, "https://") {
+		return ui.Config{}, fmt.Errorf("--graph-url must start with https:// (got %q)", g.graphURL)
+	}
+	if g.clientID != "" && !entra.IsGUID(g.clientID) {
+		return ui.Config{}, fmt.Errorf("--client-id is not a GUID: %q", g.clientID)
+	}
+	dir := getenv("CONSENTWIZ_CONFIG_DIR")
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil || base == "" {
+			base = os.TempDir()
+		}
+		dir = filepath.Join(base, "consentwiz")
+	}
+	cfg := ui.Config{
+		Cloud: cl, LoginURL: g.loginURL, GraphURL: g.graphURL, CAFile: g.caFile,
+		ClientID: g.clientID, UseBrowser: g.browser && !g.deviceCode, NoBrowser: g.noBrowser,
+		Present: g.present, Accessible: g.accessible, DryRun: g.dryRun,
+		ConfigDir: dir, Version: version,
+	}
+	if g.tokenCache != "" {
+		mode, err := graph.ParseTokenCacheMode(g.tokenCache)
+		if err != nil {
+			return ui.Config{}, err
+		}
+		cfg.TokenCacheMode = mode
+	}
+	return cfg, nil
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/muesli/mango"
+	mpflag "github.com/muesli/mango-pflag"
+	"github.com/muesli/roff"
+	"github.com/spf13/cobra"
+)
+
+// manCmd is `consentwiz man`: the manual page (roff), built from the commands
+// and flags themselves with mango, as fang's own would be; fang's writes to
+// the process's stdout, this one to the command's.
+func (a *app) manCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "man",
+		Short:   "print the manual page (roff): consentwiz man > consentwiz.1",
+		GroupID: "tools",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			_, err := fmt.Fprint(c.OutOrStdout(), manPage(c.Root()))
+			return err
+		},
+	}
+}
+
+func manPage(root *cobra.Command) string {
+	page := mango.NewManPage(1, root.Name(), "fix Microsoft 365 Need admin approval for an app").
+		WithLongDescription(paragraphs(root.Long)).
+		WithSection("Exit status", "0 ok, 1 error, 2 cancelled, 3 users are blocked (check), 4 sign-in failed.").
+		WithSection("Environment", "CONSENTWIZ_CLOUD, CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL, CONSENTWIZ_CA_FILE, "+
+			"CONSENTWIZ_CLIENT_ID: the defaults of the flags of the same name. CONSENTWIZ_CONFIG_DIR: where the journal, "+
+			"the token cache and the support reports live. NO_COLOR: no colour. ACCESSIBLE=1 or TERM=dumb: --accessible.")
+	// The root's own flags and the global ones; each command its own.
+	root.LocalFlags().VisitAll(mpflag.PFlagCommandVisitor(&page.Root))
+	for _, c := range root.Commands() {
+		if c.Hidden {
+			continue
+		}
+		item := mango.NewCommand(c.Name(), c.Short, c.UseLine())
+		c.LocalNonPersistentFlags().VisitAll(mpflag.PFlagCommandVisitor(item))
+		_ = page.Root.AddCommand(item)
+	}
+	return page.Build(roff.NewDocument())
+}
+
+// paragraphs joins the lines of each paragraph of s (mango starts a new
+// paragraph at every line).
+func paragraphs(s string) string {
+	ps := strings.Split(s, "\n\n")
+	for i, p := range ps {
+		ps[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(ps, "\n\n")
+}
