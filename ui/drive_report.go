@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"consentwiz/flows"
 )
 
@@ -64,35 +62,6 @@ func redactedWord(unredacted bool) string {
 		return "not redacted"
 	}
 	return "redacted"
-}
-
-// reportSavedMsg answers saveReportCmd.
-type reportSavedMsg struct {
-	path string
-	err  error
-}
-
-// saveReportCmd writes a support report of the current state (the r key).
-// The report is built here, in Update; only the writing runs in the Cmd.
-func (m *Model) saveReportCmd() tea.Cmd {
-	if m.deps.Reports.Dir == "" {
-		m.setNote("Support reports are turned off here.", true)
-		return nil
-	}
-	d, s, started, ended := m.deps, m.state, m.started, m.clock
-	m.setNote("Saving a support report…", false)
-	return func() tea.Msg {
-		p, err := saveSupportReport(d, s, started, ended)
-		return reportSavedMsg{path: p, err: err}
-	}
-}
-
-// canReport reports whether the r key saves a support report here.
-func (m *Model) canReport() bool {
-	if m.deps.Reports.Dir == "" {
-		return false
-	}
-	return m.outcome != nil || reportHere(m.state)
 }
 
 // reportHere reports whether the wizard offers a support report at s: on the

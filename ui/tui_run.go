@@ -9,16 +9,6 @@ import (
 	"consentwiz/flows"
 )
 
-// Deps is what the wizard's drivers (RunTUI, RunPlain) need.
-type Deps struct {
-	Effects   Effects           // I/O (a fake in tests)
-	Input     flows.WizardInput // for flows.Start
-	Present   bool              // presenter mode: big step banner, ids masked
-	NoBrowser bool              // never open a browser; show links only
-	Version   string
-	Reports   ReportOptions // where support reports go (the r key, the end of a run)
-}
-
 // RunTUI runs the wizard as a full-screen Bubble Tea program and returns
 // how it ended. Quitting before the wizard finished (a second ctrl+c)
 // returns a cancelled outcome.

@@ -1,0 +1,13 @@
+package ui
+
+import "consentwiz/flows"
+
+// Deps is what the wizard's drivers (RunTUI, RunPlain) need.
+type Deps struct {
+	Effects   Effects           // I/O (a fake in tests)
+	Input     flows.WizardInput // for flows.Start
+	Present   bool              // presenter mode: big step banner, ids masked
+	NoBrowser bool              // never open a browser; show links only
+	Version   string
+	Reports   ReportOptions // where support reports go (the r key, the end of a run)
+}
