@@ -195,6 +195,18 @@ func (t *Tenant) AddUser(upn, displayName string, roles ...string) entra.User {
 	return t.addUserLocked(upn, displayName, roles...).User
 }
 
+// AddUserGrants adds n users who consented to the app for themselves (one
+// Principal grant of its required scopes each, per resource), creating the
+// app's service principal when missing.
+func (t *Tenant) AddUserGrants(appID string, n int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.addUserGrantsLocked(appID, n) {
+		return fmt.Errorf("sim: unknown app %s", appID)
+	}
+	return nil
+}
+
 // AssignUser assigns a user to the app (default app role), ENTRA.md A6.
 // The app's service principal must exist.
 func (t *Tenant) AssignUser(upn, appID string) error {
