@@ -37,8 +37,8 @@ func perfClient(tb testing.TB, s *sim.Server, t *sim.Tenant) (*graph.Client, *tr
 }
 
 // snapshotParts is how many $batch items a snapshot of an app without
-// consent requests sends: the fixed parts of graph/snapshot.go.
-const snapshotParts = 12
+// consent requests sends: the fixed parts of graph/snapshot_fetch.go.
+const snapshotParts = 13
 
 func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 	cases := []struct {
@@ -90,10 +90,11 @@ func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 }
 
 // A tenant with 20,000 service principals, 50,000 grants and 500 consent
-// requests is read in one round trip of the same 12 parts as a small one,
-// because every part asks Graph for the one app (server-side $filter) and only
-// the fields used ($select). internal/difftest checks that its diagnosis is
-// the small tenant's.
+// requests, where 20,000 users consented to the app for themselves, is read in
+// one round trip of the same 13 parts as a small one, because every part asks
+// Graph for the one app (server-side $filter), only the fields used ($select),
+// and one page of the users' own grants. internal/difftest checks that its
+// diagnosis is that of a small tenant with 101 such users.
 func TestSnapshotManyAppsFilteredServerSide(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 20,000-app tenant")
@@ -118,9 +119,17 @@ func TestSnapshotManyAppsFilteredServerSide(t *testing.T) {
 	if len(bigSnap.Errors) != 0 {
 		t.Errorf("snapshot errors: %v", bigSnap.Errors)
 	}
-	if len(bigSnap.AppGrants) != 0 || len(bigSnap.PendingRequests) != 0 || bigSnap.App != nil {
-		t.Errorf("other apps' data leaked into the snapshot: app %v, %d grants, %d requests",
-			bigSnap.App, len(bigSnap.AppGrants), len(bigSnap.PendingRequests))
+	if bigSnap.App == nil || bigSnap.App.AppID != sim.TrackerRMSAppID || len(bigSnap.PendingRequests) != 0 {
+		t.Fatalf("the app's service principal %v, %d requests", bigSnap.App, len(bigSnap.PendingRequests))
+	}
+	for _, g := range bigSnap.AppGrants {
+		if g.ClientID != bigSnap.App.ID || g.ConsentType != "Principal" {
+			t.Errorf("another app's or a tenant-wide grant leaked into the snapshot: %+v", g)
+		}
+	}
+	if len(bigSnap.AppGrants) != 100 || !bigSnap.PrincipalGrantsMore {
+		t.Errorf("%d of the app's %d user grants read (more: %v); want one page of 100 and more",
+			len(bigSnap.AppGrants), sim.ManyAppsUserGrants, bigSnap.PrincipalGrantsMore)
 	}
 
 	// Every collection that could be big is asked for with a server-side filter.
@@ -148,6 +157,9 @@ func TestSnapshotManyAppsFilteredServerSide(t *testing.T) {
 		case strings.HasPrefix(u.Path, "/servicePrincipals("):
 			if !strings.Contains(u.Path, "appId=") {
 				t.Errorf("an app's collection is not addressed by appId: %s", raw)
+			}
+			if strings.HasSuffix(u.Path, "/oauth2PermissionGrants") && !strings.HasPrefix(q.Get("$filter"), "consentType eq ") {
+				t.Errorf("the app's grants read without a consentType filter: %s", raw)
 			}
 		}
 	}
