@@ -282,11 +282,12 @@ func (g *greq) filterFor(allowed ...string) ([]clause, *gresp) {
 		r := unsupportedQuery("Unsupported or invalid query filter clause specified: " + err.Error())
 		return nil, &r
 	}
-	for _, c := range cs {
+	for i, c := range cs {
 		if !containsFold(allowed, c.kind+":"+c.prop) {
 			r := unsupportedQuery(fmt.Sprintf("Unsupported or invalid query filter clause specified for property '%s' of resource.", c.prop))
 			return nil, &r
 		}
+		cs[i].prop = strings.ToLower(c.prop) // once, not once per item matched (fields.value)
 	}
 	return cs, nil
 }
@@ -325,6 +326,9 @@ type fields[T any] map[string]func(T) string
 
 // value returns property prop of v ("" for a property the table lacks).
 func (f fields[T]) value(v T, prop string) string {
+	if get := f[prop]; get != nil { // filterFor lower-cases the clauses' properties
+		return get(v)
+	}
 	if get := f[strings.ToLower(prop)]; get != nil {
 		return get(v)
 	}
