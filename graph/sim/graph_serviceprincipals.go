@@ -133,7 +133,11 @@ func (g *greq) spGrants(p params) gresp {
 	if e != nil {
 		return *e
 	}
-	return g.grantItems(g.t.grantsByClient[sp.ID], cs)
+	ids := g.t.grantsByClient[sp.ID]
+	if v, ok := clauseVal(cs, "eq", "consentType"); ok {
+		ids = g.t.grantsByKind[grantKind(sp.ID, v)]
+	}
+	return g.grantItems(ids, cs)
 }
 
 func (g *greq) spAssignments(p params) gresp {

@@ -499,6 +499,10 @@ func TestManyAppsStaysIndexed(t *testing.T) {
 	if n := len(ten.Grants(TrackerRMSAppID)); n != ManyAppsUserGrants {
 		t.Errorf("the app has %d grants, want %d", n, ManyAppsUserGrants)
 	}
+	// The made-up users are not listed among the accounts to sign in with.
+	if u := ten.Users(); len(u) != 6 || u[0].UPN != ten.AdminUPN() {
+		t.Errorf("Users lists %d accounts (first %v), want the 6 named ones", len(u), u[:min(len(u), 1)])
+	}
 	r = call(t, s, tok, "GET", nav+url.QueryEscape("consentType eq 'AllPrincipals'"), nil)
 	if r.status != 200 || len(r.values()) != 0 {
 		t.Errorf("the app's tenant-wide grants: %d %s", r.status, r.raw)

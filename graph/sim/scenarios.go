@@ -225,7 +225,9 @@ func buildManyApps(t *Tenant) {
 	gsp := t.graphSPLocked()
 	users := make([]*simUser, 0, 200)
 	for i := range 200 {
-		users = append(users, t.addUserLocked(fmt.Sprintf("user%03d@%s", i, t.domainLocked()), fmt.Sprintf("User %03d", i)))
+		u := t.addUserLocked(fmt.Sprintf("user%03d@%s", i, t.domainLocked()), fmt.Sprintf("User %03d", i))
+		u.generated = true
+		users = append(users, u)
 	}
 	on := true
 	var sps []*entra.ServicePrincipal
@@ -266,6 +268,7 @@ func (t *Tenant) addUserGrantsLocked(appID string, n int) bool {
 	base := len(t.userOrder)
 	for i := range n {
 		u := t.addUserLocked(fmt.Sprintf("consented%05d@%s", base+i, dom), fmt.Sprintf("Consented User %05d", base+i))
+		u.generated = true
 		for _, res := range order {
 			// New users hold no grant yet: add, rather than merge (which
 			// would search every grant of the app, quadratic in n).

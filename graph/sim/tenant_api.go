@@ -251,14 +251,19 @@ type UserInfo struct {
 	Roles []string `json:"roles"`
 }
 
-// Users lists the tenant's users in creation order with their directory roles
-// (display names, e.g. "Global Administrator"; none for a plain user).
+// Users lists the tenant's named users in creation order with their directory
+// roles (display names, e.g. "Global Administrator"; none for a plain user).
+// The thousands of users a big scenario makes up (many-apps: user000…,
+// consented00000…) are left out.
 func (t *Tenant) Users() []UserInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make([]UserInfo, 0, len(t.userOrder))
+	out := []UserInfo{}
 	for _, id := range t.userOrder {
 		u := t.users[id]
+		if u.generated {
+			continue
+		}
 		info := UserInfo{UPN: u.UserPrincipalName, Roles: []string{}}
 		for _, r := range u.roles {
 			info.Roles = append(info.Roles, entra.RoleNames[r])
