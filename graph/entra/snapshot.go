@@ -74,3 +74,55 @@ var AppParts = []string{PartApp, PartAppGrants, PartAppUserGrants, PartAppRoles}
 // RequestParts are the app's pending consent requests, read by a poll while
 // users' requests are awaited.
 var RequestParts = []string{PartPendingRequests}
+
+// Merge returns a copy of s in which the parts that poll read (poll.Parts)
+// are poll's: what a partial read (graph.Client.PollApp, PollRequests)
+// brings up to date, while the rest of s (policies, Microsoft Graph's
+// permissions, …) stays. A full poll (Parts nil) is returned as it is. The
+// app's grants count as one part: PartAppGrants or PartAppUserGrants takes
+// AppGrants and PrincipalGrantsMore from poll. Errors of the parts read are
+// poll's; RoundTrips is poll's (the cost of the last read).
+func (s *TenantSnapshot) Merge(poll *TenantSnapshot) *TenantSnapshot {
+	if s == nil || poll == nil || poll.Parts == nil {
+		return poll
+	}
+	m := *s
+	m.Errors = map[string]*APIError{}
+	for k, e := range s.Errors {
+		m.Errors[k] = e
+	}
+	for _, p := range poll.Parts {
+		switch p {
+		case PartOrganization:
+			m.Organization, m.TenantID = poll.Organization, poll.TenantID
+		case PartMe:
+			m.Me = poll.Me
+		case PartMyRoles:
+			m.MyRoles = poll.MyRoles
+		case PartAuthorization:
+			m.AuthorizationPolicy = poll.AuthorizationPolicy
+		case PartConsentRequest:
+			m.ConsentRequestPolicy = poll.ConsentRequestPolicy
+		case PartApp:
+			m.App = poll.App
+		case PartAppGrants, PartAppUserGrants:
+			m.AppGrants, m.PrincipalGrantsMore = poll.AppGrants, poll.PrincipalGrantsMore
+		case PartAppRoles:
+			m.AppRoleAssignments = poll.AppRoleAssignments
+		case PartGraphSP:
+			m.GraphSP = poll.GraphSP
+		case PartClassifications:
+			m.Classifications = poll.Classifications
+		case PartManagedExcludes:
+			m.ManagedExcludes = poll.ManagedExcludes
+		case PartPendingRequests:
+			m.PendingRequests = poll.PendingRequests
+		}
+		delete(m.Errors, p)
+		if e := poll.Errors[p]; e != nil {
+			m.Errors[p] = e
+		}
+	}
+	m.RoundTrips = poll.RoundTrips
+	return &m
+}
