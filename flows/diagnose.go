@@ -63,6 +63,7 @@ var partInfo = map[string][2]string{
 	entra.PartConsentRequest:  {"the admin consent request policy", "whether users can request approval is unknown"},
 	entra.PartApp:             {"the app's enterprise application", "whether the app is in the tenant is unknown"},
 	entra.PartAppGrants:       {"the app's permission grants", "what is already granted is unknown"},
+	entra.PartAppUserGrants:   {"the users' own grants of the app", "how many users consented for themselves is unknown"},
 	entra.PartAppRoles:        {"the app's application permissions", "which app roles are granted is unknown"},
 	entra.PartGraphSP:         {"Microsoft Graph's permissions", "which scopes are admin-only is unknown"},
 	entra.PartClassifications: {"the permission classifications", "which scopes are classified low impact is unknown"},

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,8 +38,8 @@ func perfClient(tb testing.TB, s *sim.Server, t *sim.Tenant) (*graph.Client, *tr
 }
 
 // snapshotParts is how many $batch items a snapshot of an app without
-// consent requests sends: the fixed parts of graph/snapshot.go.
-const snapshotParts = 12
+// consent requests sends: the fixed parts of graph/snapshot_fetch.go.
+const snapshotParts = 13
 
 func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 	cases := []struct {
@@ -90,10 +91,11 @@ func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 }
 
 // A tenant with 20,000 service principals, 50,000 grants and 500 consent
-// requests is read in one round trip of the same 12 parts as a small one,
-// because every part asks Graph for the one app (server-side $filter) and only
-// the fields used ($select). internal/difftest checks that its diagnosis is
-// the small tenant's.
+// requests, where 20,000 users consented to the app for themselves, is read in
+// one round trip of the same 13 parts as a small one, because every part asks
+// Graph for the one app (server-side $filter), only the fields used ($select),
+// and one page of the users' own grants. internal/difftest checks that its
+// diagnosis is that of a small tenant with 101 such users.
 func TestSnapshotManyAppsFilteredServerSide(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 20,000-app tenant")
@@ -118,9 +120,17 @@ func TestSnapshotManyAppsFilteredServerSide(t *testing.T) {
 	if len(bigSnap.Errors) != 0 {
 		t.Errorf("snapshot errors: %v", bigSnap.Errors)
 	}
-	if len(bigSnap.AppGrants) != 0 || len(bigSnap.PendingRequests) != 0 || bigSnap.App != nil {
-		t.Errorf("other apps' data leaked into the snapshot: app %v, %d grants, %d requests",
-			bigSnap.App, len(bigSnap.AppGrants), len(bigSnap.PendingRequests))
+	if bigSnap.App == nil || bigSnap.App.AppID != sim.TrackerRMSAppID || len(bigSnap.PendingRequests) != 0 {
+		t.Fatalf("the app's service principal %v, %d requests", bigSnap.App, len(bigSnap.PendingRequests))
+	}
+	for _, g := range bigSnap.AppGrants {
+		if g.ClientID != bigSnap.App.ID || g.ConsentType != "Principal" {
+			t.Errorf("another app's or a tenant-wide grant leaked into the snapshot: %+v", g)
+		}
+	}
+	if len(bigSnap.AppGrants) != 100 || !bigSnap.PrincipalGrantsMore {
+		t.Errorf("%d of the app's %d user grants read (more: %v); want one page of 100 and more",
+			len(bigSnap.AppGrants), sim.ManyAppsUserGrants, bigSnap.PrincipalGrantsMore)
 	}
 
 	// Every collection that could be big is asked for with a server-side filter.
@@ -149,31 +159,73 @@ func TestSnapshotManyAppsFilteredServerSide(t *testing.T) {
 			if !strings.Contains(u.Path, "appId=") {
 				t.Errorf("an app's collection is not addressed by appId: %s", raw)
 			}
+			if strings.HasSuffix(u.Path, "/oauth2PermissionGrants") && !strings.HasPrefix(q.Get("$filter"), "consentType eq ") {
+				t.Errorf("the app's grants read without a consentType filter: %s", raw)
+			}
 		}
 	}
 }
 
 // BenchmarkSnapshot reads the diagnosis's snapshot of TrackerRMS from a
-// small tenant, a big one (many-apps) and one with a pending request.
-// Metrics: roundtrips/op and graph-requests/op (sim counters), resp-B/op
-// (Graph response bytes), besides time and allocations.
+// small tenant, a big one (many-apps, where 20,000 users consented to the app
+// for themselves) and one with a pending request. Metrics: roundtrips/op and
+// graph-requests/op (sim counters), resp-B/op (Graph response bytes), besides
+// time and allocations.
 func BenchmarkSnapshot(b *testing.B) {
 	for _, sc := range []string{"locked-down", "many-apps", "request-workflow"} {
 		b.Run(sc, func(b *testing.B) {
-			benchSnapshot(b, sim.Options{Scenario: sc}, 0)
+			benchRead(b, startSim(b, sim.Options{Scenario: sc}), (*graph.Client).Snapshot, 0)
 		})
 	}
 	// The same against a Graph 100 ms away: one round trip, ~100 ms.
-	b.Run("locked-down/latency-100ms", func(b *testing.B) {
-		benchSnapshot(b, sim.Options{Scenario: "locked-down"}, 100*time.Millisecond)
-	})
+	for _, sc := range []string{"locked-down", "many-apps"} {
+		b.Run(sc+"/latency-100ms", func(b *testing.B) {
+			benchRead(b, startSim(b, sim.Options{Scenario: sc}), (*graph.Client).Snapshot, 100*time.Millisecond)
+		})
+	}
 }
 
-func benchSnapshot(b *testing.B, opts sim.Options, latency time.Duration) {
-	s := startSim(b, opts)
+// BenchmarkSnapshotUserGrants is the diagnosis read of an app that n users
+// consented to for themselves (locked-down plus n Principal grants): the same
+// one round trip whatever n, because only the first page of them is read and
+// counted ("at least 100 users").
+func BenchmarkSnapshotUserGrants(b *testing.B) {
+	for _, tc := range []struct {
+		users   int
+		latency time.Duration
+	}{{100, 0}, {1000, 0}, {20000, 0}, {20000, 100 * time.Millisecond}} {
+		b.Run(fmt.Sprintf("users-%d/latency-%dms", tc.users, tc.latency.Milliseconds()), func(b *testing.B) {
+			s := startSim(b, sim.Options{Scenario: "locked-down"})
+			if err := s.Tenant().AddUserGrants(sim.TrackerRMSAppID, tc.users); err != nil {
+				b.Fatal(err)
+			}
+			benchRead(b, s, (*graph.Client).Snapshot, tc.latency)
+		})
+	}
+}
+
+// BenchmarkPoll is one poll of the wizard in many-apps: the app's parts
+// after a fix (PollApp), the pending requests while users' requests are
+// awaited (PollRequests), and the full snapshot every poll used to read.
+func BenchmarkPoll(b *testing.B) {
+	reads := []struct {
+		name string
+		read func(*graph.Client, context.Context, string) (*entra.TenantSnapshot, error)
+	}{{"app", (*graph.Client).PollApp}, {"requests", (*graph.Client).PollRequests}, {"full-snapshot", (*graph.Client).Snapshot}}
+	for _, lat := range []time.Duration{0, 100 * time.Millisecond} {
+		for _, r := range reads {
+			b.Run(fmt.Sprintf("%s/latency-%dms", r.name, lat.Milliseconds()), func(b *testing.B) {
+				benchRead(b, startSim(b, sim.Options{Scenario: "many-apps"}), r.read, lat)
+			})
+		}
+	}
+}
+
+// benchRead benchmarks one read of TrackerRMS from s with Graph latency away.
+func benchRead(b *testing.B, s *sim.Server, read func(*graph.Client, context.Context, string) (*entra.TenantSnapshot, error), latency time.Duration) {
 	c, rec := perfClient(b, s, s.Tenant())
 	ctx := context.Background()
-	if _, err := c.Snapshot(ctx, sim.TrackerRMSAppID); err != nil { // warm the connection
+	if _, err := read(c, ctx, sim.TrackerRMSAppID); err != nil { // warm the connection
 		b.Fatal(err)
 	}
 	s.SetFaults(sim.Faults{Latency: latency})
@@ -182,7 +234,7 @@ func benchSnapshot(b *testing.B, opts sim.Options, latency time.Duration) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := c.Snapshot(ctx, sim.TrackerRMSAppID); err != nil {
+		if _, err := read(c, ctx, sim.TrackerRMSAppID); err != nil {
 			b.Fatal(err)
 		}
 	}

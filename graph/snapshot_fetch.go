@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -18,10 +19,26 @@ type snapshotPart struct {
 	args   []string
 	params []param
 	// list parts are collections (paged); apply receives each page's raw items.
-	list  bool
-	apply func(s *entra.TenantSnapshot, body json.RawMessage) error
+	list bool
+	// firstPage: read one page of the collection only; more records that the
+	// collection has further pages.
+	firstPage bool
+	more      func(s *entra.TenantSnapshot)
+	apply     func(s *entra.TenantSnapshot, body json.RawMessage) error
 	// appPart: a 404 means the app has no service principal (not an error).
 	appPart bool
+}
+
+// rawPage is a page of a collection whose items stay undecoded.
+type rawPage struct {
+	Value    json.RawMessage `json:"value"`
+	NextLink string          `json:"@odata.nextLink"`
+}
+
+// noSP reports whether e is an app part's 404: the app has no service
+// principal in the tenant, which is an answer, not an error.
+func noSP(p *snapshotPart, e *entra.APIError) bool {
+	return p.appPart && e.Status == http.StatusNotFound
 }
 
 func decodeInto[T any](body json.RawMessage, dst *T) error { return json.Unmarshal(body, dst) }
@@ -53,8 +70,16 @@ func snapshotParts(appID string, s *entra.TenantSnapshot, apps *[]entra.ServiceP
 			apply: func(s *entra.TenantSnapshot, b json.RawMessage) error { return decodeInto(b, &s.ConsentRequestPolicy) }},
 		{name: entra.PartApp, op: entra.OpGetServicePrincipalByAppID, list: true, appPart: true,
 			params: []param{appFilter, {"$select", spSelect}}, apply: appendPage(apps)},
+		// The app's grants, by navigation, split by consentType (documented
+		// $filter, eq only: docs/entra.md A6). Every tenant-wide grant, since
+		// they decide what is granted; of the users' own grants, which only
+		// count the users who consented, one page: an app that thousands of
+		// users consented to would otherwise cost a round trip per 100 of them.
 		{name: entra.PartAppGrants, op: entra.OpListAppGrantsByAppID, args: []string{appID}, list: true, appPart: true,
-			apply: appendPage(&s.AppGrants)},
+			params: []param{{"$filter", "consentType eq 'AllPrincipals'"}}, apply: appendPage(&s.AppGrants)},
+		{name: entra.PartAppUserGrants, op: entra.OpListAppGrantsByAppID, args: []string{appID}, list: true, appPart: true,
+			params: []param{{"$filter", "consentType eq 'Principal'"}}, apply: appendPage(&s.AppGrants),
+			firstPage: true, more: func(s *entra.TenantSnapshot) { s.PrincipalGrantsMore = true }},
 		{name: entra.PartAppRoles, op: entra.OpListAppRoleAssignmentsByAppID, args: []string{appID}, list: true, appPart: true,
 			apply: appendPage(&s.AppRoleAssignments)},
 		{name: entra.PartGraphSP, op: entra.OpGetGraphServicePrincipal, list: true,
@@ -72,10 +97,31 @@ func snapshotParts(appID string, s *entra.TenantSnapshot, apps *[]entra.ServiceP
 // Snapshot reads everything a diagnosis of appID needs in one $batch round trip.
 // A further round trip happens only when a collection has more pages or the app
 // has consent requests (their in-progress user requests are then read together
-// in one more batch). The app's parts answering 404 mean the app has no service
-// principal (App nil, no error). Other failed parts are kept in Errors keyed by
-// part name; Snapshot fails only when no part at all could be read.
+// in one more batch). Of the app's per-user grants only the first page is read
+// (PrincipalGrantsMore). The app's parts answering 404 mean the app has no
+// service principal (App nil, no error). Other failed parts are kept in Errors
+// keyed by part name; Snapshot fails only when no part at all could be read.
 func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
+	return c.read(ctx, appID, nil)
+}
+
+// PollApp reads only what a fix of appID changes (entra.AppParts): its service
+// principal, its tenant-wide grants, the first page of its users' own grants
+// and its app role assignments, in one $batch of 4 items. The snapshot is
+// partial (Parts); its other fields are zero.
+func (c *Client) PollApp(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
+	return c.read(ctx, appID, entra.AppParts)
+}
+
+// PollRequests reads only appID's pending consent requests (entra.RequestParts):
+// one $batch item, plus one batch for the in-progress user requests of the
+// requests found. The snapshot is partial (Parts); its other fields are zero.
+func (c *Client) PollRequests(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
+	return c.read(ctx, appID, entra.RequestParts)
+}
+
+// read reads the parts of a snapshot named in want (nil: every part).
+func (c *Client) read(ctx context.Context, appID string, want []string) (*entra.TenantSnapshot, error) {
 	if !entra.IsGUID(appID) {
 		return nil, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
 	}
@@ -88,6 +134,17 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 	var orgs []entra.Organization
 	var requests []entra.AppConsentRequest
 	parts := snapshotParts(appID, s, &apps, &graphSPs, &roles, &orgs, &requests)
+	read := map[string]bool{}
+	if want != nil {
+		s.Parts = append([]string(nil), want...)
+		parts = slices.DeleteFunc(parts, func(p snapshotPart) bool { return !slices.Contains(want, p.name) })
+	}
+	for _, p := range parts {
+		read[p.name] = true
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("%w: no snapshot part among %q", ErrInvalidArgument, want)
+	}
 
 	// work is one $batch item and what to do with its answer.
 	type work struct {
@@ -101,7 +158,7 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 	okParts := 0
 	partErr := func(p *snapshotPart) func(*entra.APIError) {
 		return func(e *entra.APIError) {
-			if p.appPart && e.Status == http.StatusNotFound {
+			if noSP(p, e) {
 				return // no service principal: App stays nil, not an error
 			}
 			s.Errors[p.name] = e
@@ -123,7 +180,12 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 		})
 	}
 
-	pendingPart := &parts[len(parts)-1]
+	var pendingPart *snapshotPart
+	for i := range parts {
+		if parts[i].name == entra.PartPendingRequests {
+			pendingPart = &parts[i]
+		}
+	}
 	asked := 0 // consent requests whose user requests were queued
 	userReqs := map[int][]entra.UserConsentRequest{}
 	var firstErr *entra.APIError
@@ -146,6 +208,9 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 				if firstErr == nil && e.Status != http.StatusNotFound {
 					firstErr = e
 				}
+				if round == 0 && noSP(w.part, e) {
+					okParts++ // read: the app is not in the tenant
+				}
 				w.fail(e)
 				continue
 			}
@@ -154,14 +219,20 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 			}
 			body := json.RawMessage(r.Body)
 			if w.list {
-				var pg page[json.RawMessage]
+				// The page's value is handed on as it came: no decode and
+				// re-encode of every item.
+				var pg rawPage
 				if err := json.Unmarshal(r.Body, &pg); err != nil {
 					w.fail(malformedItem(w.req, err))
 					continue
 				}
-				raw, _ := json.Marshal(pg.Value)
-				body = raw
-				if pg.NextLink != "" {
+				body = pg.Value
+				if len(body) == 0 {
+					body = json.RawMessage("null") // no value: an empty page
+				}
+				if pg.NextLink != "" && w.part.firstPage {
+					w.part.more(s)
+				} else if pg.NextLink != "" {
 					rel, err := c.relativeNextLink(pg.NextLink)
 					if err != nil {
 						return nil, fmt.Errorf("graph snapshot %s: %w", w.part.name, err)
@@ -213,13 +284,15 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 		s.Organization = orgs[0]
 		s.TenantID = orgs[0].ID
 	}
-	s.MyRoles = rolesOf(roles)
+	if read[entra.PartMyRoles] {
+		s.MyRoles = rolesOf(roles)
+	}
 	if len(apps) > 0 {
 		app := apps[0]
 		s.App = &app
-	} else {
+	} else if read[entra.PartApp] {
 		// No service principal: the app parts' answers are about nothing.
-		s.AppGrants, s.AppRoleAssignments = nil, nil
+		s.AppGrants, s.AppRoleAssignments, s.PrincipalGrantsMore = nil, nil, false
 	}
 	if len(graphSPs) > 0 {
 		s.GraphSP = graphSPs[0]

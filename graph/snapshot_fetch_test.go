@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -80,6 +81,7 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 		"/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')/delegatedPermissionClassifications",
 		"/servicePrincipals(appId='" + ten.AppID() + "')/appRoleAssignments",
 		"/servicePrincipals(appId='" + ten.AppID() + "')/oauth2PermissionGrants",
+		"/servicePrincipals(appId='" + ten.AppID() + "')/oauth2PermissionGrants",
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
@@ -89,6 +91,10 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 		if r.Path == "/servicePrincipals" && r.Query.Get("$filter") == "appId eq '"+entra.MicrosoftGraphAppID+"'" &&
 			r.Query.Get("$select") != "id,appId,displayName,oauth2PermissionScopes,appRoles" {
 			t.Errorf("Graph SP $select = %q", r.Query.Get("$select"))
+		}
+		if strings.HasSuffix(r.Path, "/oauth2PermissionGrants") && r.Query.Get("$filter") != "consentType eq 'AllPrincipals'" &&
+			r.Query.Get("$filter") != "consentType eq 'Principal'" {
+			t.Errorf("the app's grants read without a consentType filter: %s?%s", r.Path, r.Query.Encode())
 		}
 		if r.Path == "/$batch" && !slices.Equal(r.Scopes, entra.ReadScopes) {
 			t.Errorf("batch token scopes %v, want ReadScopes %v", r.Scopes, entra.ReadScopes)
@@ -274,5 +280,103 @@ func TestSnapshotThrottled(t *testing.T) {
 	}
 	if n := len(g.rec.sizes()); n != 1 || len(w.get()) != graph.DefaultMaxAttempts-1 {
 		t.Errorf("%d batches, waits %v; a wait above the cap must end the attempts at once", n, w.get())
+	}
+}
+
+// The app's users' own grants are read one page at a time, however many
+// users consented: every tenant-wide grant, the first page of the per-user
+// ones, and PrincipalGrantsMore when there are more. One round trip either way.
+func TestSnapshotUserGrantsOnePage(t *testing.T) {
+	for _, tc := range []struct {
+		users, principal int
+		more             bool
+	}{
+		{0, 0, false}, {40, 40, false}, {100, 100, false}, {101, 100, true}, {250, 100, true},
+	} {
+		t.Run(fmt.Sprint(tc.users), func(t *testing.T) {
+			g := newSimGraph(t, sim.Options{Scenario: "granted"})
+			if err := g.ten.AddUserGrants(g.ten.AppID(), tc.users); err != nil {
+				t.Fatal(err)
+			}
+			s, err := g.client(t, "").Snapshot(testCtx(t), g.ten.AppID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, principal := 0, map[string]bool{}
+			for _, gr := range s.AppGrants {
+				switch {
+				case gr.ClientID != s.App.ID:
+					t.Errorf("another client's grant: %+v", gr)
+				case gr.ConsentType == "AllPrincipals":
+					all++
+				case principal[gr.PrincipalID]:
+					t.Errorf("user %s counted twice", gr.PrincipalID)
+				default:
+					principal[gr.PrincipalID] = true
+				}
+			}
+			if all != 1 || len(principal) != tc.principal || s.PrincipalGrantsMore != tc.more {
+				t.Errorf("%d tenant-wide grants, %d users' grants, more %v; want 1, %d, %v", all, len(principal), s.PrincipalGrantsMore, tc.principal, tc.more)
+			}
+			if s.RoundTrips != 1 || len(s.Errors) != 0 {
+				t.Errorf("%d round trips, errors %v; want 1, none", s.RoundTrips, s.Errors)
+			}
+		})
+	}
+}
+
+// A poll reads only the parts that can change: the app's after a fix (one
+// batch of 4 items), the pending requests while users' requests are awaited.
+func TestPollReadsOnlyItsParts(t *testing.T) {
+	g := newSimGraph(t, sim.Options{Scenario: "request-workflow"})
+	c := g.client(t, "")
+	ten := g.ten
+
+	// Before any fix the app has no service principal: an answer, not an error.
+	s, err := c.PollApp(testCtx(t), ten.AppID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.App != nil || len(s.AppGrants) != 0 || len(s.Errors) != 0 || s.RoundTrips != 1 || !slices.Equal(s.Parts, entra.AppParts) {
+		t.Errorf("no SP yet: app %v, grants %v, errors %v, %d round trips, parts %v", s.App, s.AppGrants, s.Errors, s.RoundTrips, s.Parts)
+	}
+	if sz := g.rec.sizes(); !slices.Equal(sz, []int{len(entra.AppParts)}) {
+		t.Errorf("batches %v, want one of %d items", sz, len(entra.AppParts))
+	}
+
+	g.rec.reset()
+	s, err = c.PollRequests(testCtx(t), ten.AppID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.PendingRequests) != 1 || len(s.PendingRequests[0].UserConsentRequests) != 1 || s.RoundTrips != 2 {
+		t.Errorf("pending %+v, %d round trips; want 1 request with its user request, 2 round trips", s.PendingRequests, s.RoundTrips)
+	}
+	if sz := g.rec.sizes(); !slices.Equal(sz, []int{1, 1}) {
+		t.Errorf("batches %v, want [1 1]: the requests, then their user requests", sz)
+	}
+
+	// The admin consents: the poll sees the grant, and nothing of the rest.
+	if err := ten.AdminConsent(ten.AdminUPN(), ten.AppID(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ten.AddUserGrants(ten.AppID(), 150); err != nil {
+		t.Fatal(err)
+	}
+	g.rec.reset()
+	s, err = c.PollApp(testCtx(t), ten.AppID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.App == nil || len(s.AppGrants) != 101 || !s.PrincipalGrantsMore || s.AppGrants[0].ConsentType != "AllPrincipals" || s.RoundTrips != 1 {
+		t.Errorf("after consent: app %v, %d grants, more %v, %d round trips", s.App, len(s.AppGrants), s.PrincipalGrantsMore, s.RoundTrips)
+	}
+	if s.AuthorizationPolicy.ID != "" || s.Me.ID != "" || s.GraphSP.ID != "" || len(s.PendingRequests) != 0 {
+		t.Errorf("a poll of the app read other parts: %+v", s)
+	}
+	for _, r := range g.rec.requests() {
+		if r.InBatch && !strings.HasPrefix(r.Path, "/servicePrincipals") {
+			t.Errorf("a poll of the app read %s", r.Path)
+		}
 	}
 }

@@ -17,8 +17,13 @@ type TenantSnapshot struct {
 
 	// App is the app's service principal in this tenant; nil when the app is new to the tenant.
 	App *ServicePrincipal
-	// AppGrants are the delegated grants whose client is App (AllPrincipals and Principal).
+	// AppGrants are the delegated grants whose client is App: every AllPrincipals
+	// (tenant-wide) grant, then the first page of its Principal grants (users'
+	// own consent; PrincipalGrantsMore says whether more exist).
 	AppGrants []OAuth2PermissionGrant
+	// PrincipalGrantsMore is true when App has more Principal grants than
+	// AppGrants holds: their number is only known to exceed what is there.
+	PrincipalGrantsMore bool
 	// AppRoleAssignments are the app roles (application permissions) granted to App.
 	AppRoleAssignments []AppRoleAssignment
 
@@ -38,6 +43,11 @@ type TenantSnapshot struct {
 
 	// RoundTrips is how many HTTP round trips to Graph the snapshot cost.
 	RoundTrips int
+
+	// Parts lists the parts read when the snapshot is partial (a poll: see
+	// AppParts, RequestParts); nil for a full snapshot. The fields of the
+	// other parts are zero and mean nothing.
+	Parts []string
 }
 
 // Snapshot part names, used as $batch ids and as keys of TenantSnapshot.Errors.
@@ -49,9 +59,70 @@ const (
 	PartConsentRequest  = "adminConsentRequestPolicy"
 	PartApp             = "app"
 	PartAppGrants       = "appGrants"
+	PartAppUserGrants   = "appUserGrants"
 	PartAppRoles        = "appRoleAssignments"
 	PartGraphSP         = "graphServicePrincipal"
 	PartClassifications = "classifications"
 	PartManagedExcludes = "managedExcludes"
 	PartPendingRequests = "pendingRequests"
 )
+
+// AppParts are what a fix of the app changes, read by a poll after a fix: its
+// service principal, its grants and its app role assignments.
+var AppParts = []string{PartApp, PartAppGrants, PartAppUserGrants, PartAppRoles}
+
+// RequestParts are the app's pending consent requests, read by a poll while
+// users' requests are awaited.
+var RequestParts = []string{PartPendingRequests}
+
+// Merge returns a copy of s in which the parts that poll read (poll.Parts)
+// are poll's: what a partial read (graph.Client.PollApp, PollRequests)
+// brings up to date, while the rest of s (policies, Microsoft Graph's
+// permissions, …) stays. A full poll (Parts nil) is returned as it is. The
+// app's grants count as one part: PartAppGrants or PartAppUserGrants takes
+// AppGrants and PrincipalGrantsMore from poll. Errors of the parts read are
+// poll's; RoundTrips is poll's (the cost of the last read).
+func (s *TenantSnapshot) Merge(poll *TenantSnapshot) *TenantSnapshot {
+	if s == nil || poll == nil || poll.Parts == nil {
+		return poll
+	}
+	m := *s
+	m.Errors = map[string]*APIError{}
+	for k, e := range s.Errors {
+		m.Errors[k] = e
+	}
+	for _, p := range poll.Parts {
+		switch p {
+		case PartOrganization:
+			m.Organization, m.TenantID = poll.Organization, poll.TenantID
+		case PartMe:
+			m.Me = poll.Me
+		case PartMyRoles:
+			m.MyRoles = poll.MyRoles
+		case PartAuthorization:
+			m.AuthorizationPolicy = poll.AuthorizationPolicy
+		case PartConsentRequest:
+			m.ConsentRequestPolicy = poll.ConsentRequestPolicy
+		case PartApp:
+			m.App = poll.App
+		case PartAppGrants, PartAppUserGrants:
+			m.AppGrants, m.PrincipalGrantsMore = poll.AppGrants, poll.PrincipalGrantsMore
+		case PartAppRoles:
+			m.AppRoleAssignments = poll.AppRoleAssignments
+		case PartGraphSP:
+			m.GraphSP = poll.GraphSP
+		case PartClassifications:
+			m.Classifications = poll.Classifications
+		case PartManagedExcludes:
+			m.ManagedExcludes = poll.ManagedExcludes
+		case PartPendingRequests:
+			m.PendingRequests = poll.PendingRequests
+		}
+		delete(m.Errors, p)
+		if e := poll.Errors[p]; e != nil {
+			m.Errors[p] = e
+		}
+	}
+	m.RoundTrips = poll.RoundTrips
+	return &m
+}

@@ -440,3 +440,54 @@ func TestSmallDocumentedBehaviours(t *testing.T) {
 		}
 	}
 }
+
+// oauth2PermissionGrant documents $filter (eq only) on clientId and
+// consentType, and the app's own grants are listed by navigation
+// (serviceprincipal-list-oauth2permissiongrants): the simulator filters the
+// navigation by consent type, refuses the properties not documented as
+// filterable, and pages a big filtered list so that every grant comes exactly
+// once.
+func TestAppGrantsFilteredByConsentType(t *testing.T) {
+	s := newSim(t, Options{Scenario: "granted"})
+	ten := s.Tenant()
+	const users = 250 // 3 pages of 100
+	if err := ten.AddUserGrants(TrackerRMSAppID, users); err != nil {
+		t.Fatal(err)
+	}
+	if err := ten.AddUserGrants("00000000-0000-0000-0000-0000000000ff", 1); err == nil {
+		t.Error("grants of an unknown app were added")
+	}
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	nav := "/v1.0/servicePrincipals(appId='" + TrackerRMSAppID + "')/oauth2PermissionGrants"
+	filter := func(f string) string { return nav + "?$filter=" + url.QueryEscape(f) }
+
+	r := call(t, s, tok, "GET", filter("consentType eq 'AllPrincipals'"), nil)
+	if r.status != 200 || len(r.values()) != 1 || r.values()[0]["consentType"] != "AllPrincipals" || r.body["@odata.nextLink"] != nil {
+		t.Errorf("AllPrincipals: %d, %d grants, next %v", r.status, len(r.values()), r.body["@odata.nextLink"])
+	}
+
+	seen := map[string]bool{}
+	pages := 0
+	for next := filter("consentType eq 'Principal'"); next != ""; pages++ {
+		r := call(t, s, tok, "GET", next, nil)
+		if r.status != 200 {
+			t.Fatalf("page %d: %d %s", pages, r.status, r.raw)
+		}
+		for _, g := range r.values() {
+			if g["consentType"] != "Principal" || seen[g["id"].(string)] {
+				t.Errorf("page %d: grant %v (repeated: %v)", pages, g, seen[g["id"].(string)])
+			}
+			seen[g["id"].(string)] = true
+		}
+		next, _ = r.body["@odata.nextLink"].(string)
+	}
+	if len(seen) != users || pages != 3 {
+		t.Errorf("Principal grants: %d in %d pages, want %d in 3", len(seen), pages, users)
+	}
+
+	for _, f := range []string{"principalId eq '" + ten.ID() + "'", "resourceId eq '" + ten.ID() + "'", "startswith(consentType,'All')"} {
+		if r := call(t, s, tok, "GET", filter(f), nil); r.status != 400 || r.errCode() != "Request_UnsupportedQuery" {
+			t.Errorf("$filter=%s: %d %s, want 400 Request_UnsupportedQuery", f, r.status, r.raw)
+		}
+	}
+}

@@ -100,15 +100,14 @@ func (g *greq) listUsers(params) gresp {
 	if e != nil {
 		return *e
 	}
-	var items []item
-	for _, id := range g.t.userOrder {
-		u := g.t.users[id]
+	ids := g.t.userOrder
+	return g.pages(len(ids), func(i int) (item, bool) {
+		u := g.t.users[ids[i]]
 		if !userFields.matches(u.User, cs) || (sp != "" && !matchText("search", userFields.value(u.User, sp), sv)) {
-			continue
+			return item{}, false
 		}
-		items = append(items, item{v: u.User})
-	}
-	return g.collection(items, "users")
+		return item{v: u.User}, true
+	}, "users")
 }
 
 // getUser needs scUsers, or scMe when {user} is the signed-in user.

@@ -10,16 +10,16 @@ import (
 
 // ---- oauth2PermissionGrants -------------------------------------------------------------
 
+// grantItems pages the grants of ids that satisfy cs, in linear time over
+// every page (pages).
 func (g *greq) grantItems(ids []string, cs []clause) gresp {
-	items := make([]item, 0, min(len(ids), 1024))
-	for _, id := range ids {
-		gr := g.t.grants[id]
-		if gr == nil || g.t.hiddenLocked(id) || !grantFields.matches(gr, cs) {
-			continue
+	return g.pages(len(ids), func(i int) (item, bool) {
+		gr := g.t.grants[ids[i]]
+		if gr == nil || g.t.hiddenLocked(ids[i]) || !grantFields.matches(gr, cs) {
+			return item{}, false
 		}
-		items = append(items, item{v: gr})
-	}
-	return g.collection(items, "oauth2PermissionGrants")
+		return item{v: gr}, true
+	}, "oauth2PermissionGrants")
 }
 
 // grantFields are the oauth2PermissionGrant properties $filter may name (eq).

@@ -35,15 +35,13 @@ func (g *greq) listServicePrincipals(params) gresp {
 	} else {
 		ids = g.t.spOrder
 	}
-	items := make([]item, 0, min(len(ids), 1024))
-	for _, id := range ids {
-		s := g.t.sps[id]
-		if s == nil || g.t.hiddenLocked(id) || !spFields.matches(s, cs) || (sp != "" && !matchText("search", s.DisplayName, sv)) {
-			continue
+	return g.pages(len(ids), func(i int) (item, bool) {
+		s := g.t.sps[ids[i]]
+		if s == nil || g.t.hiddenLocked(ids[i]) || !spFields.matches(s, cs) || (sp != "" && !matchText("search", s.DisplayName, sv)) {
+			return item{}, false
 		}
-		items = append(items, item{v: s})
-	}
-	return g.collection(items, "servicePrincipals")
+		return item{v: s}, true
+	}, "servicePrincipals")
 }
 
 // resolveSP resolves "{id}" or "(appId='…')" (ENTRA.md A5 alternate key).
@@ -128,7 +126,18 @@ func (g *greq) spGrants(p params) gresp {
 	if e != nil {
 		return *e
 	}
-	return g.grantItems(g.t.grantsByClient[sp.ID], nil)
+	// The navigation takes the collection's documented $filter: clientId and
+	// consentType, eq only (docs/entra.md A6); principalId and resourceId
+	// are not documented as filterable.
+	cs, e := g.filterFor("eq:clientId", "eq:consentType")
+	if e != nil {
+		return *e
+	}
+	ids := g.t.grantsByClient[sp.ID]
+	if v, ok := clauseVal(cs, "eq", "consentType"); ok {
+		ids = g.t.grantsByKind[grantKind(sp.ID, v)]
+	}
+	return g.grantItems(ids, cs)
 }
 
 func (g *greq) spAssignments(p params) gresp {
@@ -176,13 +185,13 @@ func (g *greq) patchSP(p params) gresp {
 }
 
 func (g *greq) assignItems(ids []string, ctx string) gresp {
-	items := make([]item, 0, len(ids))
-	for _, id := range ids {
-		if a := g.t.assigns[id]; a != nil && !g.t.hiddenLocked(id) {
-			items = append(items, item{v: a})
+	return g.pages(len(ids), func(i int) (item, bool) {
+		a := g.t.assigns[ids[i]]
+		if a == nil || g.t.hiddenLocked(ids[i]) {
+			return item{}, false
 		}
-	}
-	return g.collection(items, ctx)
+		return item{v: a}, true
+	}, ctx)
 }
 
 // assignmentResource resolves {sp}, the resource whose app roles are

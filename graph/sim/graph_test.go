@@ -489,6 +489,24 @@ func TestManyAppsStaysIndexed(t *testing.T) {
 	if len(r.values()) != 500 {
 		t.Errorf("requests: %d", len(r.values()))
 	}
+	// The app's users consented for themselves: a page of their grants, and
+	// no tenant-wide grant.
+	nav := "/v1.0/servicePrincipals(appId='" + TrackerRMSAppID + "')/oauth2PermissionGrants?$filter="
+	r = call(t, s, tok, "GET", nav+url.QueryEscape("consentType eq 'Principal'"), nil)
+	if len(r.values()) != 100 || r.body["@odata.nextLink"] == nil {
+		t.Errorf("the app's user grants: %d, next %v", len(r.values()), r.body["@odata.nextLink"])
+	}
+	if n := len(ten.Grants(TrackerRMSAppID)); n != ManyAppsUserGrants {
+		t.Errorf("the app has %d grants, want %d", n, ManyAppsUserGrants)
+	}
+	// The made-up users are not listed among the accounts to sign in with.
+	if u := ten.Users(); len(u) != 6 || u[0].UPN != ten.AdminUPN() {
+		t.Errorf("Users lists %d accounts (first %v), want the 6 named ones", len(u), u[:min(len(u), 1)])
+	}
+	r = call(t, s, tok, "GET", nav+url.QueryEscape("consentType eq 'AllPrincipals'"), nil)
+	if r.status != 200 || len(r.values()) != 0 {
+		t.Errorf("the app's tenant-wide grants: %d %s", r.status, r.raw)
+	}
 }
 
 func TestRouteTable(t *testing.T) {

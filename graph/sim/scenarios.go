@@ -21,7 +21,7 @@ var scenarios = map[string]scenario{
 	"assignment-required":  {"consented tenant-wide, but assignment is required and Megan is not assigned (AADSTS50105)", buildAssignmentRequired},
 	"granted":              {"the app is consented tenant-wide; nothing blocks", buildGranted},
 	"hostile":              {"like locked-down, but tenant strings carry terminal escapes, bidi overrides and 5,000-character names", buildHostile},
-	"many-apps":            {"like locked-down, in a big tenant: 20,000 service principals, 50,000 grants, 500 consent requests", buildManyApps},
+	"many-apps":            {"like locked-down, in a big tenant: 20,000 service principals, 50,000 grants, 500 consent requests; 20,000 users consented to the app for themselves before user consent was turned off", buildManyApps},
 	"cli-not-consented":    {"like locked-down, and nobody has consented to the sign-in client (Microsoft Graph Command Line Tools): the admin's first sign-in asks for consent; a Global Reader or a user is stopped (AADSTS90094 / 65001)", buildCLINotConsented},
 	"user-consent":         {"legacy user consent (any user-consentable permission, verified app): the user sees a consent prompt", buildUserConsent},
 }
@@ -216,14 +216,23 @@ func (t *Tenant) domainLocked() string {
 	return entra.Organization{VerifiedDomains: t.domains}.DefaultDomain()
 }
 
+// ManyAppsUserGrants is how many users of many-apps consented to TrackerRMS
+// for themselves.
+const ManyAppsUserGrants = 20000
+
 // buildManyApps is locked-down in a big tenant: the store must stay fast with
-// 20,000 service principals, 50,000 grants and 500 consent requests.
+// 20,000 service principals, 50,000 grants and 500 consent requests. The app
+// itself is no stranger: 20,000 users consented to it for themselves while
+// they still could, so its service principal has that many Principal grants
+// (what a diagnosis must not page through, docs/performance.md).
 func buildManyApps(t *Tenant) {
 	t.lockDown()
 	gsp := t.graphSPLocked()
 	users := make([]*simUser, 0, 200)
 	for i := range 200 {
-		users = append(users, t.addUserLocked(fmt.Sprintf("user%03d@%s", i, t.domainLocked()), fmt.Sprintf("User %03d", i)))
+		u := t.addUserLocked(fmt.Sprintf("user%03d@%s", i, t.domainLocked()), fmt.Sprintf("User %03d", i))
+		u.generated = true
+		users = append(users, u)
 	}
 	on := true
 	var sps []*entra.ServicePrincipal
@@ -247,4 +256,30 @@ func buildManyApps(t *Tenant) {
 		a := &App{AppID: sps[i].AppID, DisplayName: sps[i].DisplayName, OwnerTenantID: sps[i].AppOwnerOrganizationID}
 		t.submitRequestLocked(users[i%len(users)], a, []string{"Mail.Read"}, fmt.Sprintf("request %d", i))
 	}
+	t.addUserGrantsLocked(TrackerRMSAppID, ManyAppsUserGrants)
+}
+
+// addUserGrantsLocked gives the app n new users who consented to it for
+// themselves: one Principal grant of the app's required scopes per user and
+// resource, as user consent leaves them (docs/entra.md A6). It creates the
+// app's service principal when missing; false when the app is unknown.
+func (t *Tenant) addUserGrantsLocked(appID string, n int) bool {
+	sp := t.ensureSPLocked(appID)
+	if sp == nil {
+		return false
+	}
+	order, vals := t.byResourceLocked(t.srv.catalog.get(appID).RequiredScopes)
+	dom := t.domainLocked()
+	base := len(t.userOrder)
+	for i := range n {
+		u := t.addUserLocked(fmt.Sprintf("consented%05d@%s", base+i, dom), fmt.Sprintf("Consented User %05d", base+i))
+		u.generated = true
+		for _, res := range order {
+			// New users hold no grant yet: add, rather than merge (which
+			// would search every grant of the app, quadratic in n).
+			t.addGrantLocked(&entra.OAuth2PermissionGrant{ClientID: sp.ID, ConsentType: "Principal", PrincipalID: u.ID,
+				ResourceID: res.ID, Scope: strings.Join(vals[res.ID], " ")})
+		}
+	}
+	return true
 }

@@ -49,6 +49,7 @@ type Tenant struct {
 	grantOrder       []string
 	grantsByClient   map[string][]string // client SP id -> grant ids
 	grantsByResource map[string][]string
+	grantsByKind     map[string][]string // grantKind(client SP id, consent type) -> grant ids
 
 	assigns            map[string]*entra.AppRoleAssignment
 	assignsByPrincipal map[string][]string
@@ -78,6 +79,9 @@ type simUser struct {
 	entra.User
 	roles  []string // role template ids
 	groups []string // group ids
+	// generated: one of the thousands of users a big scenario makes up
+	// (many-apps), left out of Users.
+	generated bool
 }
 
 type simGroup struct {
@@ -100,7 +104,8 @@ func newTenant(srv *Server, scenario, seed, name string, domains []entra.Verifie
 		groups: map[string]*simGroup{}, roleObjIDs: map[string]string{},
 		sps: map[string]*entra.ServicePrincipal{}, spByAppID: map[string]string{},
 		grants: map[string]*entra.OAuth2PermissionGrant{}, grantsByClient: map[string][]string{}, grantsByResource: map[string][]string{},
-		assigns: map[string]*entra.AppRoleAssignment{}, assignsByPrincipal: map[string][]string{}, assignsByResource: map[string][]string{},
+		grantsByKind: map[string][]string{},
+		assigns:      map[string]*entra.AppRoleAssignment{}, assignsByPrincipal: map[string][]string{}, assignsByResource: map[string][]string{},
 		classifications: map[string][]entra.DelegatedPermissionClassification{},
 		requests:        map[string]*entra.AppConsentRequest{}, requestByAppID: map[string]string{},
 	}
@@ -203,7 +208,15 @@ func (t *Tenant) addGrantLocked(g *entra.OAuth2PermissionGrant) *entra.OAuth2Per
 	t.grantOrder = append(t.grantOrder, g.ID)
 	t.grantsByClient[g.ClientID] = append(t.grantsByClient[g.ClientID], g.ID)
 	t.grantsByResource[g.ResourceID] = append(t.grantsByResource[g.ResourceID], g.ID)
+	k := grantKind(g.ClientID, g.ConsentType)
+	t.grantsByKind[k] = append(t.grantsByKind[k], g.ID)
 	return g
+}
+
+// grantKind keys grantsByKind: a client's grants of one consent type, so that
+// its few tenant-wide grants are found without walking thousands of users'.
+func grantKind(clientID, consentType string) string {
+	return clientID + "/" + strings.ToLower(consentType)
 }
 
 func (t *Tenant) deleteGrantLocked(id string) {
@@ -214,6 +227,8 @@ func (t *Tenant) deleteGrantLocked(id string) {
 	delete(t.grants, id)
 	t.grantsByClient[g.ClientID] = slices.DeleteFunc(t.grantsByClient[g.ClientID], func(s string) bool { return s == id })
 	t.grantsByResource[g.ResourceID] = slices.DeleteFunc(t.grantsByResource[g.ResourceID], func(s string) bool { return s == id })
+	k := grantKind(g.ClientID, g.ConsentType)
+	t.grantsByKind[k] = slices.DeleteFunc(t.grantsByKind[k], func(s string) bool { return s == id })
 	// grantOrder keeps a tombstone; listings skip ids no longer in t.grants.
 }
 
@@ -245,6 +260,8 @@ func (t *Tenant) deleteSPLocked(id string) {
 	}
 	delete(t.grantsByClient, id)
 	delete(t.grantsByResource, id)
+	delete(t.grantsByKind, grantKind(id, "AllPrincipals"))
+	delete(t.grantsByKind, grantKind(id, "Principal"))
 	delete(t.assignsByPrincipal, id)
 	delete(t.assignsByResource, id)
 	delete(t.classifications, id)

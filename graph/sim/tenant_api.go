@@ -195,6 +195,18 @@ func (t *Tenant) AddUser(upn, displayName string, roles ...string) entra.User {
 	return t.addUserLocked(upn, displayName, roles...).User
 }
 
+// AddUserGrants adds n users who consented to the app for themselves (one
+// Principal grant of its required scopes each, per resource), creating the
+// app's service principal when missing.
+func (t *Tenant) AddUserGrants(appID string, n int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.addUserGrantsLocked(appID, n) {
+		return fmt.Errorf("sim: unknown app %s", appID)
+	}
+	return nil
+}
+
 // AssignUser assigns a user to the app (default app role), ENTRA.md A6.
 // The app's service principal must exist.
 func (t *Tenant) AssignUser(upn, appID string) error {
@@ -239,14 +251,19 @@ type UserInfo struct {
 	Roles []string `json:"roles"`
 }
 
-// Users lists the tenant's users in creation order with their directory roles
-// (display names, e.g. "Global Administrator"; none for a plain user).
+// Users lists the tenant's named users in creation order with their directory
+// roles (display names, e.g. "Global Administrator"; none for a plain user).
+// The thousands of users a big scenario makes up (many-apps: user000…,
+// consented00000…) are left out.
 func (t *Tenant) Users() []UserInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make([]UserInfo, 0, len(t.userOrder))
+	out := []UserInfo{}
 	for _, id := range t.userOrder {
 		u := t.users[id]
+		if u.generated {
+			continue
+		}
 		info := UserInfo{UPN: u.UserPrincipalName, Roles: []string{}}
 		for _, r := range u.roles {
 			info.Roles = append(info.Roles, entra.RoleNames[r])
