@@ -22,7 +22,7 @@ var version, commit, date string
 
 func main() {
 	// pkg/browser pipes xdg-open's output to ours by default; it would corrupt
-	// the wizard's screen (STYLE.md 6).
+	// the wizard's screen (docs/architecture.md, "Conventions").
 	browser.Stdout = io.Discard
 	browser.Stderr = io.Discard
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -8,7 +8,7 @@ import (
 
 var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// b1Codes are the codes of ENTRA.md B1, plus 900144 and 90002 from its text.
+// b1Codes are the codes of docs/entra.md B1, plus 900144 and 90002 from its text.
 var b1Codes = []int{65001, 90093, 90094, 90095, 900941, 900981, 90008, 650056, 650052, 650057,
 	65004, 65005, 50105, 700016, 500011, 65002, 500113, 90099, 900144, 90002}
 
@@ -61,7 +61,7 @@ func TestCodesComplete(t *testing.T) {
 	}
 	for _, n := range b1Codes {
 		if !seen[n] {
-			t.Errorf("ENTRA.md B1 code %d missing from aadsts.json", n)
+			t.Errorf("docs/entra.md B1 code %d missing from aadsts.json", n)
 		}
 		if _, ok := Code(n); !ok {
 			t.Errorf("Code(%d) not found", n)

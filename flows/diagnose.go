@@ -8,7 +8,7 @@ import (
 	"consentwiz/graph/entra"
 )
 
-// Portal names of the user-consent settings (ENTRA.md A1).
+// Portal names of the user-consent settings (docs/entra.md A1).
 const (
 	PortalNameDisabled = "Do not allow user consent"
 	PortalNameLow      = "Allow user consent for apps from verified publishers, for selected permissions"
@@ -348,7 +348,7 @@ func (g *diag) scopes() {
 		}
 	}
 
-	// Microsoft-managed policy excludes (ENTRA.md B4).
+	// Microsoft-managed policy excludes (docs/entra.md B4).
 	for _, sc := range g.considered {
 		if g.excludedByManaged(sc) {
 			g.d.Scopes.BlockedByManagedPolicy = append(g.d.Scopes.BlockedByManagedPolicy, sc)
@@ -374,7 +374,7 @@ func (g *diag) scopes() {
 	}
 }
 
-// evaluate decides the screen users see (ENTRA.md B1–B5).
+// evaluate decides the screen users see (docs/entra.md B1–B5).
 func (g *diag) evaluate() {
 	g.covered = g.hasGrant && len(g.missing) == 0 && len(g.d.Scopes.AppRolesMissing) == 0 && !g.promptForce
 	g.selfConsent, g.selfReason = g.canSelfConsent()
@@ -459,7 +459,7 @@ func (g *diag) hasRole(ids ...string) bool {
 	return false
 }
 
-// consentRole is the role that grants the app's permissions tenant-wide (ENTRA.md A7).
+// consentRole is the role that grants the app's permissions tenant-wide (docs/entra.md A7).
 func (g *diag) consentRole() (string, bool) {
 	if len(g.d.Scopes.AppRolesMissing) > 0 {
 		return NeedsPRA, g.hasRole(entra.RolePrivilegedRoleAdmin)

@@ -200,7 +200,7 @@ func (b *handoffBuilder) consentLinks() {
 			}
 		}
 	}
-	// v1 is preferred (ENTRA.md G) unless the app's profile says v2.
+	// v1 is preferred (docs/entra.md G) unless the app's profile says v2.
 	if a.Profile != "" && strings.EqualFold(a.ConsentVersion, "v2") && len(v2) > 0 {
 		h.ConsentLinks = append(append(h.ConsentLinks, v2...), v1)
 	} else {

@@ -135,7 +135,7 @@ type HandoffVerify struct {
 	Command string      `json:"command"`
 }
 
-// Navigation texts of the Entra admin center (ENTRA.md D).
+// Navigation texts of the Entra admin center (docs/entra.md D).
 const (
 	navUserConsent     = "Entra ID > Enterprise apps > Consent and permissions > User consent settings"
 	navAdminConsent    = "Entra ID > Enterprise apps > Consent and permissions > Admin consent settings"
@@ -146,7 +146,7 @@ const (
 
 // managedExcludedDocumented are delegated Graph permissions that public
 // sources name as excluded from the Microsoft-managed user-consent policy
-// (ENTRA.md B4). The live excludes decide; this list only warns offline.
+// (docs/entra.md B4). The live excludes decide; this list only warns offline.
 var managedExcludedDocumented = map[string]bool{}
 
 func init() {

@@ -243,7 +243,7 @@ func TestHandoffOffline(t *testing.T) {
 }
 
 // TestHandoffScenarios builds a hand-off with a live diagnosis for each
-// DESIGN.md scenario, from the diagnosis fixtures.
+// simulator scenario (docs/architecture.md), from the diagnosis fixtures.
 func TestHandoffScenarios(t *testing.T) {
 	byName := map[string]diagCase{}
 	for _, c := range diagCases() {

@@ -39,7 +39,7 @@ func (s Severity) Rank() int {
 	return 0
 }
 
-// User screens: what the end user sees when they connect the app (ENTRA.md B1, B2).
+// User screens: what the end user sees when they connect the app (docs/entra.md B1, B2).
 const (
 	ScreenNone              = "none"
 	ScreenConsentPrompt     = "consent-prompt"

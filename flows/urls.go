@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Portal link targets for PortalLink (ENTRA.md D). The fragments are
+// Portal link targets for PortalLink (docs/entra.md D). The fragments are
 // undocumented portal paths collected from public code.
 const (
 	// LinkUserConsentSettings: Enterprise apps > Consent and permissions > User consent settings.
@@ -131,7 +131,7 @@ func tenantSegment(tenant string) string {
 	return url.PathEscape(t)
 }
 
-// AdminConsentURLv1 builds the v1 tenant-wide admin consent URL (ENTRA.md C1):
+// AdminConsentURLv1 builds the v1 tenant-wide admin consent URL (docs/entra.md C1):
 // {login}/{tenant}/adminconsent?client_id=…[&redirect_uri=…][&state=…]. It
 // consents to everything in the app registration. tenant "" means organizations.
 func AdminConsentURLv1(cloud entra.Cloud, tenant, clientID, redirectURI, state string) string {
@@ -153,7 +153,7 @@ func QualifyScope(cloud entra.Cloud, scope string) string {
 	return cloudGraphURL(cloud) + "/" + scope
 }
 
-// AdminConsentURLv2 builds the v2.0 admin consent URL (ENTRA.md C1):
+// AdminConsentURLv2 builds the v2.0 admin consent URL (docs/entra.md C1):
 // {login}/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…&state=….
 // The tenant must be a domain, a tenant id or organizations (not common);
 // scopes are qualified with the cloud's Graph host; redirect_uri must be one
@@ -198,7 +198,7 @@ func AdminConsentURLv2(cloud entra.Cloud, tenant, clientID string, scopes []stri
 }
 
 // RequestApprovalURL builds the consent URL that approves a user's pending
-// admin consent request (ENTRA.md A4, as CIPP builds it): static requests use
+// admin consent request (docs/entra.md A4, as CIPP builds it): static requests use
 // the v1 endpoint; dynamic ones the v2.0 endpoint with the pending scopes. Both
 // pass bf_id (the request id; undocumented) and redirect to the cloud's Entra
 // admin center /TokenAuthorize.

@@ -21,16 +21,16 @@ import (
 // AuthConfig says where and as which client consentwiz signs in.
 type AuthConfig struct {
 	// ClientID is the public client used to sign in (default: Microsoft Graph
-	// Command Line Tools, ENTRA.md F).
+	// Command Line Tools, docs/entra.md F).
 	ClientID string
 	// LoginURL is the authority root, e.g. https://login.microsoftonline.com.
 	LoginURL string
 	// Tenant is the tenant id or domain to sign in to ("organizations" if empty).
 	Tenant string
-	// Cloud qualifies scopes for national clouds (MSAL.md 5).
+	// Cloud qualifies scopes for national clouds (docs/msal.md 5).
 	Cloud entra.Cloud
 	// CustomAuthority turns MSAL's instance discovery off: required for any host
-	// that is not a Microsoft login host, such as the simulator (MSAL.md 1).
+	// that is not a Microsoft login host, such as the simulator (docs/msal.md 1).
 	CustomAuthority bool
 	// HTTPClient is used for every authority call; nil means a default client.
 	HTTPClient *http.Client
@@ -325,7 +325,7 @@ func (e *AuthError) HasCode(n int) bool {
 }
 
 // describeAuthError turns MSAL's CallErr into an *AuthError by parsing the
-// authority's JSON body (MSAL.md 1: there are no typed AADSTS errors).
+// authority's JSON body (docs/msal.md 1: there are no typed AADSTS errors).
 func describeAuthError(err error) error {
 	if err == nil {
 		return nil

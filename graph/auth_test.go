@@ -13,7 +13,7 @@ import (
 )
 
 // These tests run the real MSAL Go public client (through graph.Authenticator)
-// against the simulated cloud over loopback HTTPS (MSAL.md 4 pattern A).
+// against the simulated cloud over loopback HTTPS (docs/msal.md 4 pattern A).
 
 // newAuth builds an Authenticator for the sim's tenant (by domain), with the
 // sim's CA trusted and MSAL's instance discovery off.
@@ -217,7 +217,7 @@ func TestAuthSilentFromCache(t *testing.T) {
 }
 
 func TestAuthRefreshWithShortLifetime(t *testing.T) {
-	// MSAL does not cache tokens with under 5 minutes of life (MSAL.md 2), so
+	// MSAL does not cache tokens with under 5 minutes of life (docs/msal.md 2), so
 	// every silent call redeems the refresh token.
 	s := startSim(t, sim.Options{AutoApprove: true, TokenLifetime: 2 * time.Second})
 	a := newAuth(t, s)

@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// MaxBatchSize is Graph's limit of requests in one $batch (MSAL.md 6).
+// MaxBatchSize is Graph's limit of requests in one $batch (docs/msal.md 6).
 const MaxBatchSize = 20
 
-// BatchRequest is one item of a JSON $batch (MSAL.md 6).
+// BatchRequest is one item of a JSON $batch (docs/msal.md 6).
 type BatchRequest struct {
 	// ID is unique in the batch, compared case-insensitively.
 	ID     string `json:"id"`

@@ -36,7 +36,7 @@ func (e *labelledError) Is(target error) bool { return target == e.kind }
 // maxDiscoveryBytes bounds the OpenID metadata document.
 const maxDiscoveryBytes = 1 << 20
 
-// TenantInfo is what unauthenticated discovery learns about a tenant (ENTRA.md C2).
+// TenantInfo is what unauthenticated discovery learns about a tenant (docs/entra.md C2).
 type TenantInfo struct {
 	// ID is the tenant id (GUID) from the issuer.
 	ID string
@@ -243,7 +243,7 @@ func noDowngrade(hc *http.Client) *http.Client {
 	return &c
 }
 
-// cloudFromMetadata maps OpenID metadata to a cloud name (ENTRA.md C2, C3).
+// cloudFromMetadata maps OpenID metadata to a cloud name (docs/entra.md C2, C3).
 func cloudFromMetadata(instance, subScope, graphHost string) string {
 	instance = strings.ToLower(instance)
 	switch {

@@ -47,7 +47,7 @@ const directoryRoleType = "#microsoft.graph.directoryRole"
 
 // MyDirectoryRoles returns the signed-in user's activated directory roles
 // (GET /me/transitiveMemberOf, keeping the #microsoft.graph.directoryRole items:
-// roles held through a role-assignable group count too, ENTRA.md A7).
+// roles held through a role-assignable group count too, docs/entra.md A7).
 func (c *Client) MyDirectoryRoles(ctx context.Context) ([]entra.DirectoryRole, error) {
 	items, err := listAll[memberOfItem](ctx, c, entra.OpListMyRoles, nil, nil, 0)
 	if err != nil {
@@ -66,7 +66,7 @@ func rolesOf(items []memberOfItem) []entra.DirectoryRole {
 	return roles
 }
 
-// GetAuthorizationPolicy reads the user-consent setting (ENTRA.md A1).
+// GetAuthorizationPolicy reads the user-consent setting (docs/entra.md A1).
 func (c *Client) GetAuthorizationPolicy(ctx context.Context) (entra.AuthorizationPolicy, error) {
 	var p entra.AuthorizationPolicy
 	err := c.call(ctx, entra.OpGetAuthorizationPolicy, nil, nil, nil, &p)
@@ -75,7 +75,7 @@ func (c *Client) GetAuthorizationPolicy(ctx context.Context) (entra.Authorizatio
 
 // UpdateUserConsentPolicies PATCHes permissionGrantPoliciesAssigned with exactly
 // the array given (nil sends [], "user consent disabled"). Callers keep any
-// ManagePermissionGrantsForOwnedResource.* entries themselves (ENTRA.md A1).
+// ManagePermissionGrantsForOwnedResource.* entries themselves (docs/entra.md A1).
 func (c *Client) UpdateUserConsentPolicies(ctx context.Context, assigned []string) error {
 	if assigned == nil {
 		assigned = []string{}
@@ -86,7 +86,7 @@ func (c *Client) UpdateUserConsentPolicies(ctx context.Context, assigned []strin
 	return c.call(ctx, entra.OpUpdateUserConsentPolicies, nil, nil, body, nil)
 }
 
-// GetConsentRequestPolicy reads the admin consent workflow settings (ENTRA.md A3).
+// GetConsentRequestPolicy reads the admin consent workflow settings (docs/entra.md A3).
 func (c *Client) GetConsentRequestPolicy(ctx context.Context) (entra.AdminConsentRequestPolicy, error) {
 	var p entra.AdminConsentRequestPolicy
 	err := c.call(ctx, entra.OpGetConsentRequestPolicy, nil, nil, nil, &p)
@@ -103,7 +103,7 @@ type consentRequestPolicyBody struct {
 }
 
 // PutConsentRequestPolicy replaces the admin consent workflow settings (PUT, full
-// object; ENTRA.md A3). id and version are read-only and not sent.
+// object; docs/entra.md A3). id and version are read-only and not sent.
 func (c *Client) PutConsentRequestPolicy(ctx context.Context, p entra.AdminConsentRequestPolicy) error {
 	body := consentRequestPolicyBody{
 		IsEnabled:             p.IsEnabled,
@@ -167,7 +167,7 @@ func (c *Client) GetGraphServicePrincipal(ctx context.Context) (entra.ServicePri
 	return *sp, nil
 }
 
-// CreateServicePrincipal creates the service principal of a multitenant app (ENTRA.md A5).
+// CreateServicePrincipal creates the service principal of a multitenant app (docs/entra.md A5).
 func (c *Client) CreateServicePrincipal(ctx context.Context, appID string) (*entra.ServicePrincipal, error) {
 	if !entra.IsGUID(appID) {
 		return nil, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
@@ -268,7 +268,7 @@ type classificationBody struct {
 	Classification string `json:"classification"`
 }
 
-// CreateClassification classifies one delegated permission of resource resourceSpID (ENTRA.md A5).
+// CreateClassification classifies one delegated permission of resource resourceSpID (docs/entra.md A5).
 func (c *Client) CreateClassification(ctx context.Context, resourceSpID string, cl entra.DelegatedPermissionClassification) (*entra.DelegatedPermissionClassification, error) {
 	body := classificationBody{PermissionID: cl.PermissionID, PermissionName: cl.PermissionName, Classification: cl.Classification}
 	var out entra.DelegatedPermissionClassification

@@ -61,15 +61,15 @@ func loadSpec(t *testing.T) graphSpec {
 // documentedExceptions are requests the CSDL-derived subset does not list but
 // Microsoft documents.
 var documentedExceptions = map[string]string{
-	// ENTRA.md A3: "PUT /v1.0/policies/adminConsentRequestPolicy. PUT, not PATCH:
+	// docs/entra.md A3: "PUT /v1.0/policies/adminConsentRequestPolicy. PUT, not PATCH:
 	// send the full object. Returns 204 No Content." (adminconsentrequestpolicy-update.md)
-	"PUT /policies/adminConsentRequestPolicy": "ENTRA.md A3",
+	"PUT /policies/adminConsentRequestPolicy": "docs/entra.md A3",
 }
 
 var reAppIDAltKey = regexp.MustCompile(`servicePrincipals\(appId='[^']*'\)`)
 
 // normalizeRequestPath strips the query and maps the alternate key
-// servicePrincipals(appId='…') to /servicePrincipals/{id} (ENTRA.md A5).
+// servicePrincipals(appId='…') to /servicePrincipals/{id} (docs/entra.md A5).
 func normalizeRequestPath(p string) string {
 	p = graph.PathOnly(p)
 	return reAppIDAltKey.ReplaceAllString(p, "servicePrincipals/{id}")

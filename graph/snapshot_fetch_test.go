@@ -121,7 +121,7 @@ func TestSnapshotAppNotInTenant(t *testing.T) {
 
 func TestSnapshotForbiddenPartsGoToErrors(t *testing.T) {
 	// A Privileged Role Administrator reads policies and apps, but not the
-	// admin consent requests (ENTRA.md A4).
+	// admin consent requests (docs/entra.md A4).
 	f := newFixture(t)
 	s, err := f.client(t, "pra@contoso.com").Snapshot(testCtx(t), f.ten.AppID())
 	if err != nil {

@@ -94,7 +94,7 @@ func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
 }
 
 // resolveForLink turns a domain into a tenant id when the authority can be
-// reached; offline, the domain itself is a valid tenant segment (ENTRA.md C1).
+// reached; offline, the domain itself is a valid tenant segment (docs/entra.md C1).
 func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, entra.Cloud, string) {
 	cloud := cfg.LinkCloud()
 	if _, _, err := flows.ParseTenant(tenant); err != nil {

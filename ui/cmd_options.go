@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// Exit codes (DESIGN.md "Commands").
+// Exit codes (README.md "Commands").
 const (
 	ExitOK        = 0
 	ExitError     = 1

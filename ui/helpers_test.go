@@ -71,7 +71,7 @@ func keyMsg(k string) tea.KeyPressMsg {
 
 // driver runs a model's commands by hand: every command is executed in the
 // test's goroutine and its message fed back to Update, expanding
-// tea.BatchMsg (STYLE.md 5.3). Spinner ticks are dropped; quit, interrupt
+// tea.BatchMsg (docs/architecture.md, "Conventions"). Spinner ticks are dropped; quit, interrupt
 // and clipboard messages are recorded.
 type driver struct {
 	t         *testing.T

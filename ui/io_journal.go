@@ -15,7 +15,7 @@ import (
 )
 
 // Journal keeps the original value of every tenant setting a fix changes until
-// it is restored (DESIGN.md safety rules). It is one JSON file under the user
+// it is restored (docs/safety.md). It is one JSON file under the user
 // config dir, 0600, replaced atomically: written to a temp file, fsynced,
 // renamed, and the directory fsynced. It never holds a token.
 type Journal struct {

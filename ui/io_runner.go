@@ -424,7 +424,7 @@ func (r *Runner) searchReviewers(ctx context.Context, e flows.SearchReviewers) (
 }
 
 // OpenURL opens u in the browser when it is safe: https, or http on loopback
-// only (DESIGN.md safety rules).
+// only (docs/safety.md).
 func (r *Runner) OpenURL(u string) error {
 	if err := SafeToOpen(u); err != nil {
 		return err

@@ -233,7 +233,7 @@ func TestSafetyConcurrentChangeWhileConnecting(t *testing.T) {
 }
 
 // TestSafetyIgnoredWrite: the service answers the PATCH 204 but changes
-// nothing (ENTRA.md A1). The wizard says "accepted but not applied", not
+// nothing (docs/entra.md A1). The wizard says "accepted but not applied", not
 // success, and leaves no journal entry.
 func TestSafetyIgnoredWrite(t *testing.T) {
 	rig := newSimRig(t, sim.Options{IgnoreAuthorizationPolicyWrites: true})

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Cloud names a Microsoft cloud and its hosts (ENTRA.md C3, MSAL.md 5).
+// Cloud names a Microsoft cloud and its hosts (docs/entra.md C3, docs/msal.md 5).
 type Cloud struct {
 	Name string // global, usgov, usgov-dod, china, or custom
 	// LoginURL is the authority host root, e.g. https://login.microsoftonline.com.
@@ -41,7 +41,7 @@ func LookupCloud(name string) (Cloud, error) {
 
 // GraphScope returns the fully qualified scope for a Graph permission in this cloud,
 // e.g. https://graph.microsoft.us/Policy.Read.All. Short names are valid too, but
-// national clouds prefer the qualified form (MSAL.md 5).
+// national clouds prefer the qualified form (docs/msal.md 5).
 func (c Cloud) GraphScope(permission string) string {
 	if c.Name == "global" || c.Name == "" {
 		return permission

@@ -7,7 +7,7 @@ import (
 
 // Delegated Microsoft Graph permissions the client asks for, as short names.
 // Each call asks its TokenSource for the least-privileged scope(s) of that call
-// (ENTRA.md A1–A6 and the Graph permission tables cited there). National clouds
+// (docs/entra.md A1–A6 and the Graph permission tables cited there). National clouds
 // prefer the qualified form: see QualifyScopes.
 const (
 	// ScopeUserRead: GET /me and GET /organization.
@@ -101,7 +101,7 @@ const (
 // Endpoint is one (method, path) the client can send, with the scopes it needs.
 // Path is relative to the version root (/v1.0) and has no query. Placeholders:
 // {id} is an object id (or a policy/request id), {appId} is the alternate key of
-// servicePrincipals(appId='{appId}') (ENTRA.md A5). The typed methods build their
+// servicePrincipals(appId='{appId}') (docs/entra.md A5). The typed methods build their
 // URLs from this table only, so graph/schema_test.go checks what is really sent.
 type Endpoint struct {
 	Op     Op
@@ -120,7 +120,7 @@ var endpoints = []Endpoint{
 	{OpGetAuthorizationPolicy, "GET", "/policies/authorizationPolicy", []string{ScopePolicyReadAll}, false},
 	{OpUpdateUserConsentPolicies, "PATCH", "/policies/authorizationPolicy", []string{ScopePolicyReadWriteAuthorization}, true},
 	{OpGetConsentRequestPolicy, "GET", "/policies/adminConsentRequestPolicy", []string{ScopePolicyReadAll}, false},
-	// PUT, not PATCH: ENTRA.md A3 (adminconsentrequestpolicy-update). The CSDL-derived
+	// PUT, not PATCH: docs/entra.md A3 (adminconsentrequestpolicy-update). The CSDL-derived
 	// subset lists only PATCH; schema_test.go documents the exception.
 	{OpPutConsentRequestPolicy, "PUT", "/policies/adminConsentRequestPolicy", []string{ScopePolicyReadWriteConsentRequest}, true},
 	{OpListPolicyIncludes, "GET", "/policies/permissionGrantPolicies/{id}/includes", []string{ScopePolicyReadPermissionGrant}, false},
@@ -140,7 +140,7 @@ var endpoints = []Endpoint{
 	{OpListPendingUserRequests, "GET", "/identityGovernance/appConsent/appConsentRequests/{id}/userConsentRequests", []string{ScopeConsentRequestReadAll}, false},
 	{OpListClassifications, "GET", "/servicePrincipals/{id}/delegatedPermissionClassifications", []string{ScopeApplicationReadAll}, false},
 	{OpListClassificationsByAppID, "GET", "/servicePrincipals(appId='{appId}')/delegatedPermissionClassifications", []string{ScopeApplicationReadAll}, false},
-	// ENTRA.md A5: Policy.ReadWrite.PermissionGrant + Application.Read.All.
+	// docs/entra.md A5: Policy.ReadWrite.PermissionGrant + Application.Read.All.
 	{OpCreateClassification, "POST", "/servicePrincipals/{id}/delegatedPermissionClassifications", []string{ScopePolicyReadWritePermissionGrant, ScopeApplicationReadAll}, true},
 	{OpSearchUsers, "GET", "/users", []string{ScopeUserReadBasicAll}, false},
 	{OpSearchGroups, "GET", "/groups", []string{ScopeGroupMemberReadAll}, false},

@@ -4,11 +4,11 @@ package entra
 // Field names follow Microsoft Graph v1.0 exactly (graph/testdata/graph-subset.json);
 // a test checks every JSON field here against that description of the real API.
 
-// Well-known identifiers (ENTRA.md A5, A7).
+// Well-known identifiers (docs/entra.md A5, A7).
 const (
 	// MicrosoftGraphAppID is the appId of the Microsoft Graph resource service principal.
 	MicrosoftGraphAppID = "00000003-0000-0000-c000-000000000000"
-	// DefaultClientID is Microsoft Graph Command Line Tools (ENTRA.md F).
+	// DefaultClientID is Microsoft Graph Command Line Tools (docs/entra.md F).
 	DefaultClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 	RoleGlobalAdmin            = "62e90394-69f5-4237-9190-012177145e10"
@@ -32,7 +32,7 @@ var RoleNames = map[string]string{
 	RoleGlobalReader:          "Global Reader",
 }
 
-// AuthorizationPolicy is /policies/authorizationPolicy (ENTRA.md A1).
+// AuthorizationPolicy is /policies/authorizationPolicy (docs/entra.md A1).
 type AuthorizationPolicy struct {
 	ID                           string                     `json:"id,omitempty"`
 	DisplayName                  string                     `json:"displayName,omitempty"`
@@ -48,7 +48,7 @@ type DefaultUserRolePermissions struct {
 	PermissionGrantPoliciesAssigned []string `json:"permissionGrantPoliciesAssigned"`
 }
 
-// AdminConsentRequestPolicy is /policies/adminConsentRequestPolicy (ENTRA.md A3).
+// AdminConsentRequestPolicy is /policies/adminConsentRequestPolicy (docs/entra.md A3).
 type AdminConsentRequestPolicy struct {
 	ID                    string          `json:"id,omitempty"`
 	IsEnabled             bool            `json:"isEnabled"`
@@ -66,7 +66,7 @@ type ReviewerScope struct {
 	QueryRoot string `json:"queryRoot,omitempty"`
 }
 
-// PermissionGrantConditionSet is one include or exclude of a permission grant policy (ENTRA.md A2).
+// PermissionGrantConditionSet is one include or exclude of a permission grant policy (docs/entra.md A2).
 type PermissionGrantConditionSet struct {
 	ID                                          string   `json:"id,omitempty"`
 	PermissionType                              string   `json:"permissionType,omitempty"`
@@ -105,7 +105,7 @@ type AppRole struct {
 	IsEnabled          bool     `json:"isEnabled"`
 }
 
-// ServicePrincipal is an enterprise application (ENTRA.md A5).
+// ServicePrincipal is an enterprise application (docs/entra.md A5).
 type ServicePrincipal struct {
 	ID                        string             `json:"id,omitempty"`
 	AppID                     string             `json:"appId"`
@@ -130,7 +130,7 @@ func (sp ServicePrincipal) PublisherVerified() bool {
 	return sp.VerifiedPublisher != nil && sp.VerifiedPublisher.VerifiedPublisherID != ""
 }
 
-// OAuth2PermissionGrant is a delegated permission grant (ENTRA.md A6).
+// OAuth2PermissionGrant is a delegated permission grant (docs/entra.md A6).
 // ConsentType is "AllPrincipals" (admin, tenant-wide) or "Principal" (one user).
 type OAuth2PermissionGrant struct {
 	ID          string `json:"id,omitempty"`
@@ -153,7 +153,7 @@ type AppRoleAssignment struct {
 	CreatedDateTime      string `json:"createdDateTime,omitempty"`
 }
 
-// AppConsentRequest is a request, by one or more users, for admin consent to an app (ENTRA.md A4).
+// AppConsentRequest is a request, by one or more users, for admin consent to an app (docs/entra.md A4).
 type AppConsentRequest struct {
 	ID                  string                `json:"id"`
 	AppID               string                `json:"appId"`
@@ -189,7 +189,7 @@ type Identity struct {
 	DisplayName string `json:"displayName,omitempty"`
 }
 
-// DelegatedPermissionClassification classifies one delegated permission of a resource (ENTRA.md A5).
+// DelegatedPermissionClassification classifies one delegated permission of a resource (docs/entra.md A5).
 type DelegatedPermissionClassification struct {
 	ID             string `json:"id,omitempty"`
 	PermissionID   string `json:"permissionId"`

@@ -11,7 +11,7 @@ import (
 // ---- admin consent ------------------------------------------------------------
 
 // handleAdminConsent serves /{t}/adminconsent (v1: the app's configured
-// permissions) and /{t}/v2.0/adminconsent (v2: scope required), ENTRA.md C1.
+// permissions) and /{t}/v2.0/adminconsent (v2: scope required), docs/entra.md C1.
 func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg string, version int) {
 	if r.Method == http.MethodPost {
 		_ = r.ParseForm()
@@ -23,7 +23,7 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 		return
 	}
 	q := r.URL.Query()
-	// ENTRA.md C1: v2 tenant may be a GUID, domain or organizations, not common.
+	// docs/entra.md C1: v2 tenant may be a GUID, domain or organizations, not common.
 	if version == 2 && strings.EqualFold(seg, "common") {
 		errorPage(w, http.StatusBadRequest, 90130, "Application is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")
 		return
@@ -37,7 +37,7 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request, seg 
 	if version == 2 {
 		fl.scopeParam = q.Get("scope")
 		if strings.TrimSpace(fl.scopeParam) == "" {
-			// ENTRA.md C1 pitfall: AADSTS900144 on v2.0 links without scope.
+			// docs/entra.md C1 pitfall: AADSTS900144 on v2.0 links without scope.
 			errorPage(w, http.StatusBadRequest, 900144, "The request body must contain the following parameter: 'scope'.")
 			return
 		}
@@ -106,7 +106,7 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 	f := r.PostForm
 	target := fl.redirectURI
 	if target == "" && len(fl.app.ReplyURLs) > 0 {
-		target = fl.app.ReplyURLs[0] // ENTRA.md G: v1 without redirect_uri lands on the app's reply URL.
+		target = fl.app.ReplyURLs[0] // docs/entra.md G: v1 without redirect_uri lands on the app's reply URL.
 	}
 	if f.Get("action") != "accept" {
 		v := url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: User declined to consent to access the app."}}
@@ -206,7 +206,7 @@ func (t *Tenant) adminConsentAs(u *simUser, appID string, scopes, roles []string
 		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.", a.DisplayName)}
 	}
 	if len(roles) > 0 && !hasAnyRole(u, rolesConsentGraphApp) {
-		// ENTRA.md A7: Cloud Application / Application Administrators may not grant Microsoft Graph app roles.
+		// docs/entra.md A7: Cloud Application / Application Administrators may not grant Microsoft Graph app roles.
 		return &consentErr{90094, fmt.Sprintf("AADSTS90094: %s needs application permissions for Microsoft Graph (%s), which only a Privileged Role Administrator or Global Administrator can grant.", a.DisplayName, strings.Join(roles, ", "))}
 	}
 	var roleObjs []*entra.AppRole

@@ -57,7 +57,7 @@ func (s *Server) getFlow(id, kind string) *authFlow {
 	return fl
 }
 
-// isLoopbackRedirect: public clients may use any loopback port (MSAL.md 2(b):
+// isLoopbackRedirect: public clients may use any loopback port (docs/msal.md 2(b):
 // MSAL sends http://localhost:PORT).
 func isLoopbackRedirect(u string) bool {
 	p, err := url.Parse(u)
@@ -73,7 +73,7 @@ func isLoopbackRedirect(u string) bool {
 }
 
 // redirectAllowed: confidential apps need an exact match of a registered
-// reply URL (ENTRA.md C1 "must exactly match").
+// reply URL (docs/entra.md C1 "must exactly match").
 func redirectAllowed(a *App, u string) bool {
 	if a.PublicClient && isLoopbackRedirect(u) {
 		return true
@@ -322,13 +322,13 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 		if d.Heading == "" {
 			d.Heading = "Sorry, but we're having trouble signing you in."
 		}
-		d.Approval = out.Result == ResultApprovalRequired // ENTRA.md B2: request form with justification.
+		d.Approval = out.Result == ResultApprovalRequired // docs/entra.md B2: request form with justification.
 		render(w, http.StatusOK, "blocked", d)
 	}
 }
 
 // deliver returns the authorization response to the redirect URI: form_post
-// (MSAL.md 2(b): an auto-submitting form; MSAL's listener accepts only POST),
+// (docs/msal.md 2(b): an auto-submitting form; MSAL's listener accepts only POST),
 // query or fragment.
 func (s *Server) deliver(w http.ResponseWriter, fl *authFlow, v url.Values) {
 	if fl.state != "" {

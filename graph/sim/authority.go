@@ -110,7 +110,7 @@ func randToken(prefix string, n int) string {
 
 // ---- errors ------------------------------------------------------------------
 
-// aadError writes an Entra token-endpoint style error (MSAL.md 1: HTTP 400
+// aadError writes an Entra token-endpoint style error (docs/msal.md 1: HTTP 400
 // JSON with error, error_description "AADSTS…", error_codes, suberror).
 func aadError(w http.ResponseWriter, status int, errName string, code int, desc, suberror string) {
 	now := time.Now().UTC()
@@ -157,7 +157,7 @@ func isMultiTenantSeg(seg string) bool {
 }
 
 // resolveTenant maps the authority's tenant segment: a tenant id, a verified
-// domain, or organizations/common (multi = true, t = nil). ENTRA.md C1/C2.
+// domain, or organizations/common (multi = true, t = nil). docs/entra.md C1/C2.
 func (s *Server) resolveTenant(seg string) (t *Tenant, multi, ok bool) {
 	if isMultiTenantSeg(seg) {
 		return nil, true, true
@@ -209,7 +209,7 @@ func (s *Server) handleAuthority(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleOIDC serves OpenID metadata per tenant id and per domain (ENTRA.md C2).
+// handleOIDC serves OpenID metadata per tenant id and per domain (docs/entra.md C2).
 func (s *Server) handleOIDC(w http.ResponseWriter, r *http.Request, seg string, v2 bool) {
 	t, multi, ok := s.resolveTenant(seg)
 	if !ok {
@@ -226,7 +226,7 @@ func (s *Server) handleOIDC(w http.ResponseWriter, r *http.Request, seg string, 
 	if !v2 {
 		ver = ""
 	}
-	// MSAL.md 1: the authorize endpoint may live on another scheme/host; the
+	// docs/msal.md 1: the authorize endpoint may live on another scheme/host; the
 	// plain-HTTP browser listener spares real browsers a certificate warning.
 	authz := base + "/" + epSeg + "/oauth2/v2.0/authorize"
 	if b := s.BrowserURL(); r.TLS != nil && b != "" {
@@ -260,7 +260,7 @@ func (s *Server) handleOIDC(w http.ResponseWriter, r *http.Request, seg string, 
 	writeJSON(w, http.StatusOK, doc)
 }
 
-// handleInstanceDiscovery answers MSAL's instance discovery (MSAL.md 4 pattern B).
+// handleInstanceDiscovery answers MSAL's instance discovery (docs/msal.md 4 pattern B).
 func (s *Server) handleInstanceDiscovery(w http.ResponseWriter, r *http.Request) {
 	host := r.Host
 	writeJSON(w, http.StatusOK, map[string]any{

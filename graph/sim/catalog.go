@@ -12,16 +12,16 @@ const (
 	// TrackerRMSAppID is the third-party app of every scenario.
 	TrackerRMSAppID = "5353a3d2-8ca9-42d2-b567-ea399ccb5e38"
 	// ArchiverAppID is a daemon app that asks for a Graph application permission
-	// (Mail.Read app role); it exercises ENTRA.md A7 (app roles need PRA/GA).
+	// (Mail.Read app role); it exercises docs/entra.md A7 (app roles need PRA/GA).
 	ArchiverAppID = "7d3f2b9e-5c41-4a8e-9f0d-2b6c8e1a4f57"
 	// MicrosoftTenantID owns Microsoft's first-party apps.
 	MicrosoftTenantID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 	trackerTenantID   = "3c1f0e7a-6b2d-4f59-8a14-0d9e7c5b2a61"
 	archiverTenantID  = "a9e4c2d1-0b7f-4e36-95a8-61d3f0c7b2e4"
-	// AzureCLIClientID and GraphExplorerClientID are accepted as public clients too (ENTRA.md F).
+	// AzureCLIClientID and GraphExplorerClientID are accepted as public clients too (docs/entra.md F).
 	AzureCLIClientID      = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 	GraphExplorerClientID = "de8bc8b5-d9f9-48b1-a8ad-b748da725064"
-	// DefaultAppRoleID is the default app role used to assign users to an app (ENTRA.md A6).
+	// DefaultAppRoleID is the default app role used to assign users to an app (docs/entra.md A6).
 	DefaultAppRoleID = "00000000-0000-0000-0000-000000000000"
 	// ExchangeOnlineAppID is the Office 365 Exchange Online resource application
 	// (manage-app-consent-policies.md names its permissions apart from Graph's).
@@ -42,7 +42,7 @@ var TrackerRMSScopes = []string{"User.Read", "offline_access", "Calendars.ReadWr
 
 // App is an application registration known to the simulated cloud (in its home
 // tenant). A tenant holds a service principal for it only after consent or
-// POST /servicePrincipals (ENTRA.md A5).
+// POST /servicePrincipals (docs/entra.md A5).
 type App struct {
 	AppID             string
 	DisplayName       string
@@ -53,7 +53,7 @@ type App struct {
 	// PublicClient apps may redirect to any loopback URL (MSAL's http://localhost:PORT).
 	PublicClient bool
 	// RequiredScopes and RequiredAppRoles are the permissions the registration
-	// lists (requiredResourceAccess): what v1 adminconsent grants (ENTRA.md C1).
+	// lists (requiredResourceAccess): what v1 adminconsent grants (docs/entra.md C1).
 	// Microsoft Graph scopes are short ("Mail.Send"); another resource's carry
 	// its identifier URI ("https://outlook.office.com/IMAP.AccessAsUser.All").
 	RequiredScopes   []string
@@ -109,7 +109,7 @@ func scope(id, value, typ, name string) entra.PermissionScope {
 }
 
 // graphScopes is a realistic subset of Microsoft Graph's delegated permissions.
-// The ids are Microsoft's published permission ids (ENTRA.md A5: type "User" or
+// The ids are Microsoft's published permission ids (docs/entra.md A5: type "User" or
 // "Admin"; "Admin" always needs admin consent).
 func graphScopes() []entra.PermissionScope {
 	return []entra.PermissionScope{
@@ -249,7 +249,7 @@ func newCatalog() *catalog {
 		OwnerTenantID:     archiverTenantID, ReplyURLs: []string{"https://archiver.fabrikam.example/consent"},
 		RequiredScopes: []string{"User.Read"}, RequiredAppRoles: []string{"Mail.Read"},
 	})
-	// ENTRA.md F: Microsoft Graph Command Line Tools shows as unverified.
+	// docs/entra.md F: Microsoft Graph Command Line Tools shows as unverified.
 	c.put(&App{
 		AppID: entra.DefaultClientID, DisplayName: "Microsoft Graph Command Line Tools", PublisherName: "Microsoft",
 		OwnerTenantID: MicrosoftTenantID, PublicClient: true, Established: true, RequiredScopes: []string{"User.Read"},
@@ -288,7 +288,7 @@ func spFromApp(a *App, id string) *entra.ServicePrincipal {
 		PublisherName: a.PublisherName, AppOwnerOrganizationID: a.OwnerTenantID,
 		ReplyURLs: append([]string(nil), a.ReplyURLs...), ServicePrincipalType: "Application",
 		SignInAudience: "AzureADMultipleOrgs",
-		// ENTRA.md A5: SPs carry their app's exposed scopes and roles.
+		// docs/entra.md A5: SPs carry their app's exposed scopes and roles.
 		OAuth2PermissionScopes: append([]entra.PermissionScope(nil), a.Scopes...),
 		AppRoles:               append([]entra.AppRole(nil), a.AppRoles...),
 	}

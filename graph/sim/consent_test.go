@@ -84,7 +84,7 @@ func TestSignInDetails(t *testing.T) {
 		t.Errorf("unknown app: %+v", out)
 	}
 
-	// Legacy user consent with an unverified app: risk-based step-up (ENTRA.md B3).
+	// Legacy user consent with an unverified app: risk-based step-up (docs/entra.md B3).
 	s2, _ := New(Options{Scenario: "unverified-publisher"})
 	t2 := s2.Tenant()
 	t2.SetUserConsentPolicies([]string{entra.SelfConsentPrefix + entra.PolicyLegacy})
@@ -192,7 +192,7 @@ func TestAdminConsentV1(t *testing.T) {
 	if out := ten.UserSignIn(ten.EndUserUPN(), TrackerRMSAppID, nil, ""); out.Result != ResultGranted {
 		t.Errorf("after consent: %+v", out)
 	}
-	// An unknown redirect_uri is refused (ENTRA.md C1 exact match).
+	// An unknown redirect_uri is refused (docs/entra.md C1 exact match).
 	p = get(t, c, adminConsentURL(s, 1, url.Values{"client_id": {TrackerRMSAppID}, "redirect_uri": {"https://evil.example/cb"}}))
 	if p.status != 400 || !strings.Contains(p.body, `data-code="50011"`) {
 		t.Errorf("redirect mismatch: %d", p.status)
@@ -221,7 +221,7 @@ func TestAdminConsentV2AndAppRoles(t *testing.T) {
 	if g := ten.Grants(TrackerRMSAppID); len(g) != 1 || g[0].Scope != "User.Read Calendars.ReadWrite" {
 		t.Errorf("v2 grant: %+v", g)
 	}
-	// Graph app roles: Application Administrator may not grant them (ENTRA.md A7).
+	// Graph app roles: Application Administrator may not grant them (docs/entra.md A7).
 	p = get(t, c, adminConsentURL(s, 1, url.Values{"client_id": {ArchiverAppID}}))
 	if !strings.Contains(p.body, `data-role="Mail.Read"`) {
 		t.Errorf("app roles not listed: %s", p.body)
@@ -249,7 +249,7 @@ func TestAdminConsentCompletesRequest(t *testing.T) {
 	ten := s.Tenant()
 	req := ten.ConsentRequests()[0]
 	c := noRedirect(s)
-	// CIPP's approve URL (ENTRA.md A4).
+	// CIPP's approve URL (docs/entra.md A4).
 	p := get(t, c, s.LoginURL()+"/"+ten.Domain()+"/adminConsent?"+url.Values{"client_id": {TrackerRMSAppID}, "bf_id": {req.ID},
 		"redirect_uri": {"https://entra.microsoft.com/TokenAuthorize"}}.Encode())
 	if p.status != 200 {

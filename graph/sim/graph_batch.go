@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// ---- $batch (MSAL.md 6, ENTRA.md A8) ----------------------------------------------
+// ---- $batch (docs/msal.md 6, docs/entra.md A8) ----------------------------------------------
 
 type batchItem struct {
 	ID        string            `json:"id"`

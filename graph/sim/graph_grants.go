@@ -108,7 +108,7 @@ func (g *greq) checkScopes(res *entra.ServicePrincipal, scope string) *gresp {
 	return nil
 }
 
-// createGrant: POST /oauth2PermissionGrants (ENTRA.md A6).
+// createGrant: POST /oauth2PermissionGrants (docs/entra.md A6).
 func (g *greq) createGrant(params) gresp {
 	var b entra.OAuth2PermissionGrant
 	if err := json.Unmarshal(g.body, &b); err != nil {

@@ -13,7 +13,7 @@ import (
 type authzJSON struct {
 	entra.AuthorizationPolicy
 	Description string `json:"description"`
-	// Beta only (ENTRA.md A1).
+	// Beta only (docs/entra.md A1).
 	PermissionGrantPolicyIdsAssignedToDefaultUserRole []string `json:"permissionGrantPolicyIdsAssignedToDefaultUserRole,omitempty"`
 }
 
@@ -48,7 +48,7 @@ func (g *greq) getACRP(params) gresp {
 	return g.object(http.StatusOK, g.t.acrp, "policies/adminConsentRequestPolicy/$entity")
 }
 
-// patchAuthz merges the body into the authorization policy; 204 (ENTRA.md A1).
+// patchAuthz merges the body into the authorization policy; 204 (docs/entra.md A1).
 func (g *greq) patchAuthz(params) gresp {
 	m, e := g.decodeBody()
 	if e != nil {
@@ -80,7 +80,7 @@ func (g *greq) patchAuthz(params) gresp {
 					if string(dv) == "null" || json.Unmarshal(dv, &ids) != nil {
 						return badRequest("Invalid value for property 'permissionGrantPoliciesAssigned'.")
 					}
-					// ENTRA.md A1: casing varies in the wild — stored exactly as sent.
+					// docs/entra.md A1: casing varies in the wild — stored exactly as sent.
 					next.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, ids...)
 				case "allowedToCreateApps":
 					_ = json.Unmarshal(dv, &next.DefaultUserRolePermissions.AllowedToCreateApps)
@@ -101,7 +101,7 @@ func (g *greq) patchAuthz(params) gresp {
 		}
 	}
 	if g.t.ignoreAuthzWrites {
-		// ENTRA.md A1 [UNVERIFIED]: "accepted, answered 204 and discarded".
+		// docs/entra.md A1 [UNVERIFIED]: "accepted, answered 204 and discarded".
 		return noContent()
 	}
 	g.t.authz = next
@@ -126,7 +126,7 @@ func (g *greq) patchAuthz(params) gresp {
 	return noContent()
 }
 
-// putACRP replaces the consent request policy (ENTRA.md A3: full object, GA, 204).
+// putACRP replaces the consent request policy (docs/entra.md A3: full object, GA, 204).
 func (g *greq) putACRP(params) gresp {
 	m, e := g.decodeBody()
 	if e != nil {

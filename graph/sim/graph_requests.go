@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// ---- consent requests (ENTRA.md A4) -----------------------------------------------------
+// ---- consent requests (docs/entra.md A4) -----------------------------------------------------
 
 func (g *greq) expandUsers() bool {
 	return strings.EqualFold(strings.TrimSpace(g.q.Get("$expand")), "userConsentRequests")

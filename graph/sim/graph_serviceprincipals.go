@@ -44,7 +44,7 @@ func (g *greq) listServicePrincipals(params) gresp {
 	}, "servicePrincipals")
 }
 
-// resolveSP resolves "{id}" or "(appId='…')" (ENTRA.md A5 alternate key).
+// resolveSP resolves "{id}" or "(appId='…')" (docs/entra.md A5 alternate key).
 func (g *greq) resolveSP(key string) (*entra.ServicePrincipal, string) {
 	if strings.HasPrefix(key, "(") {
 		inner := strings.TrimSuffix(strings.TrimPrefix(key, "("), ")")
@@ -80,7 +80,7 @@ func (g *greq) createServicePrincipal(params) gresp {
 	if g.s.catalog.get(body.AppID) == nil {
 		return badRequest(fmt.Sprintf("The appId '%s' of the service principal does not reference a valid application object.", body.AppID))
 	}
-	// ENTRA.md A5: create the SP of a multi-tenant app.
+	// docs/entra.md A5: create the SP of a multi-tenant app.
 	sp := g.t.ensureSPLocked(body.AppID)
 	g.created(sp.ID)
 	r := g.object(http.StatusCreated, sp, "servicePrincipals/$entity")

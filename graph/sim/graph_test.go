@@ -64,7 +64,7 @@ func TestGraph403ScopeAndRole(t *testing.T) {
 	if r := call(t, s, pra, "PATCH", "/v1.0/policies/authorizationPolicy", body); r.status != 204 {
 		t.Errorf("PRA PATCH: %d %s", r.status, r.raw)
 	}
-	// PUT adminConsentRequestPolicy needs Global Administrator (ENTRA.md A3).
+	// PUT adminConsentRequestPolicy needs Global Administrator (docs/entra.md A3).
 	acrp := map[string]any{"isEnabled": false, "notifyReviewers": false, "remindersEnabled": false, "requestDurationInDays": 30, "reviewers": []any{}}
 	if r := call(t, s, pra, "PUT", "/v1.0/policies/adminConsentRequestPolicy", acrp); r.status != 403 {
 		t.Errorf("PRA PUT acrp: %d", r.status)
@@ -155,7 +155,7 @@ func TestGraphPolicies(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[0].(string), entra.OwnedResourceConsentPrefix) {
 		t.Errorf("locked-down policies: %v", got)
 	}
-	// Casing is stored as sent (ENTRA.md A1).
+	// Casing is stored as sent (docs/entra.md A1).
 	want := []string{"managePermissionGrantsForSelf.microsoft-user-default-recommended", got[0].(string)}
 	if r := call(t, s, tok, "PATCH", "/v1.0/policies/authorizationPolicy", map[string]any{"defaultUserRolePermissions": map[string]any{"permissionGrantPoliciesAssigned": want}}); r.status != 204 {
 		t.Fatalf("PATCH: %d %s", r.status, r.raw)

@@ -7,7 +7,7 @@ import (
 )
 
 // Permission grant policies are data: the Graph endpoints serve the same
-// condition sets the end-user evaluation applies (ENTRA.md A2).
+// condition sets the end-user evaluation applies (docs/entra.md A2).
 
 func cond(permType, classification, resource string, perms []string) entra.PermissionGrantConditionSet {
 	if resource == "" {
@@ -76,7 +76,7 @@ func builtinPolicies(tenantID string) map[string]*grantPolicy {
 	// microsoft-user-default-allow-consent-apps (docs/entra.md 0).
 	add(&grantPolicy{ID: documented.MailClients.PolicyID, DisplayName: "Popular mail clients consentable for users",
 		Description: "Popular mail clients consentable for users", Includes: mailIncludes})
-	// ENTRA.md A2/A7: what Application/Cloud Application Administrators may grant:
+	// docs/entra.md A2/A7: what Application/Cloud Application Administrators may grant:
 	// everything except Microsoft Graph app roles.
 	add(&grantPolicy{ID: "microsoft-application-admin", DisplayName: "Application Administrator",
 		Description: "Permissions consentable by Application Administrators.",
@@ -159,7 +159,7 @@ func allOr(list []string, v string) bool {
 	return containsFold(list, v)
 }
 
-// matches reports whether a condition set matches a permission (ENTRA.md A2 fields).
+// matches reports whether a condition set matches a permission (docs/entra.md A2 fields).
 func (t *Tenant) condMatchesLocked(c entra.PermissionGrantConditionSet, p permRef) bool {
 	switch strings.ToLower(c.PermissionType) {
 	case "delegated":
@@ -251,7 +251,7 @@ func (t *Tenant) policiesApproveLocked(policyIDs []string, perms []permRef) bool
 
 // selfConsentPolicyIDsLocked returns the user consent policy ids assigned to
 // the default user role: entries with the managePermissionGrantsForSelf.
-// prefix, matched case-insensitively (ENTRA.md A1: casing varies).
+// prefix, matched case-insensitively (docs/entra.md A1: casing varies).
 func (t *Tenant) selfConsentPolicyIDsLocked() []string {
 	var ids []string
 	for _, v := range t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned {

@@ -106,7 +106,7 @@ func buildCLINotConsented(t *Tenant) {
 	t.revokeClientLocked(entra.DefaultClientID)
 }
 
-// lockDown disables user consent but keeps the owned-resource entries (ENTRA.md A1).
+// lockDown disables user consent but keeps the owned-resource entries (docs/entra.md A1).
 func (t *Tenant) lockDown() {
 	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, ownedResourceEntries...)
 }

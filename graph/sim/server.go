@@ -75,7 +75,7 @@ type Options struct {
 	// grant of the client's read scopes; write scopes always need consent.
 	RequireConsent bool
 	// IgnoreAuthorizationPolicyWrites: PATCH authorizationPolicy answers 204 and
-	// changes nothing (ENTRA.md A1 [UNVERIFIED] silent discard).
+	// changes nothing (docs/entra.md A1 [UNVERIFIED] silent discard).
 	IgnoreAuthorizationPolicyWrites bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time

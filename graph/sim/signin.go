@@ -33,7 +33,7 @@ type SignInOutcome struct {
 	MissingScopes []string `json:"missingScopes,omitempty"`
 }
 
-// Role sets (ENTRA.md A7 and the role requirements of A1–A6).
+// Role sets (docs/entra.md A7 and the role requirements of A1–A6).
 var (
 	rolesConsentDelegated = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin}
 	rolesConsentGraphApp  = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin}
@@ -47,12 +47,12 @@ func hasAnyRole(u *simUser, roles []string) bool {
 // in grants, but MSAL adds them and never compares them.
 var oidcScopes = []string{"openid", "profile", "offline_access"}
 
-// basicScopes are "basic sign-in" permissions for risk-based step-up (ENTRA.md B3).
+// basicScopes are "basic sign-in" permissions for risk-based step-up (docs/entra.md B3).
 var basicScopes = []string{"openid", "profile", "email", "offline_access", "User.Read"}
 
 // UserSignIn plays the END USER signing in to an app with the given scopes
 // (nil: the app's configured permissions), evaluated as Entra does
-// (ENTRA.md B1–B5, A1–A4). reason: "" just looks; "accept" clicks Accept on a
+// (docs/entra.md B1–B5, A1–A4). reason: "" just looks; "accept" clicks Accept on a
 // consent prompt; any other non-empty text (or "accept" when consent is not
 // possible) submits an admin consent request with that justification when the
 // workflow is on.
@@ -164,7 +164,7 @@ func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt 
 			return SignInOutcome{Result: ResultBlocked, Code: 7000112,
 				Message: fmt.Sprintf("AADSTS7000112: Application '%s'(%s) is disabled.", a.AppID, name)}
 		}
-		// ENTRA.md B1 50105 / A5: assignment required blocks unassigned users.
+		// docs/entra.md B1 50105 / A5: assignment required blocks unassigned users.
 		if sp.AppRoleAssignmentRequired && !t.userAssignedLocked(u, sp) {
 			return SignInOutcome{Result: ResultNotAssigned, Code: 50105,
 				Message: fmt.Sprintf("AADSTS50105: Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '%s' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator.", name, a.AppID, u.UserPrincipalName)}
@@ -180,7 +180,7 @@ func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt 
 	}
 	consent := SignInOutcome{Result: ResultConsentPrompt, Code: 65001, MissingScopes: missing,
 		Message: fmt.Sprintf("AADSTS65001: The user or administrator has not consented to use the application with ID '%s' named '%s'. %s asks for: %s.", a.AppID, name, name, strings.Join(missing, ", "))}
-	// ENTRA.md A7: administrators who can grant delegated permissions see the consent prompt.
+	// docs/entra.md A7: administrators who can grant delegated permissions see the consent prompt.
 	if hasAnyRole(u, rolesConsentDelegated) {
 		if prompt == promptAdminConsent {
 			consent.Result = ResultAdminConsentPrompt
@@ -192,25 +192,25 @@ func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt 
 	for _, sc := range missing {
 		res, ps := t.resolveScopeLocked(sc)
 		if !strings.EqualFold(ps.Type, "User") {
-			adminOnly = append(adminOnly, ps.Value) // ENTRA.md B5: Admin-type scopes always need admin.
+			adminOnly = append(adminOnly, ps.Value) // docs/entra.md B5: Admin-type scopes always need admin.
 		}
 		perms = append(perms, permRef{resource: res, scope: ps, client: a})
 	}
 	selfIDs := t.selfConsentPolicyIDsLocked()
-	// ENTRA.md B3: risk-based step-up for unverified multi-tenant apps asking
+	// docs/entra.md B3: risk-based step-up for unverified multi-tenant apps asking
 	// beyond basic sign-in, unless allowUserConsentForRiskyApps.
 	allowRisky := t.authz.AllowUserConsentForRiskyApps != nil && *t.authz.AllowUserConsentForRiskyApps
 	// configure-risk-based-step-up-consent.md: "newly registered" apps; an
 	// established app (a Microsoft client, a popular mail app) is not one.
 	risky := !a.verified() && !a.Established && a.OwnerTenantID != t.id && len(minusFold(missing, basicScopes)) > 0 && !allowRisky
-	assignmentRequired := sp != nil && sp.AppRoleAssignmentRequired // ENTRA.md A5
+	assignmentRequired := sp != nil && sp.AppRoleAssignmentRequired // docs/entra.md A5
 	// docs/entra.md A2: each assigned policy is evaluated independently.
 	// prompt=admin_consent: user consent does not answer it.
 	userMay := prompt != promptAdminConsent && len(adminOnly) == 0 && !assignmentRequired && t.policiesApproveLocked(selfIDs, perms)
 	if userMay && !risky {
 		return consent
 	}
-	workflow := t.workflowEnabledLocked() // ENTRA.md A3 / B1 90095
+	workflow := t.workflowEnabledLocked() // docs/entra.md A3 / B1 90095
 	switch {
 	case userMay && risky && workflow:
 		return SignInOutcome{Result: ResultApprovalRequired, Code: 900981, MissingScopes: missing,
@@ -222,7 +222,7 @@ func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt 
 		return SignInOutcome{Result: ResultApprovalRequired, Code: 90095, MissingScopes: missing,
 			Message: fmt.Sprintf("AADSTS90095: Approval required. %s needs permission to access resources in your organization that only an admin can grant. Please request approval from an admin to use this app.", name)}
 	case len(adminOnly) == 0 && len(selfIDs) == 0 && prompt != promptAdminConsent:
-		// ENTRA.md B1 90093: user consent is disabled.
+		// docs/entra.md B1 90093: user consent is disabled.
 		return SignInOutcome{Result: ResultNeedAdminApproval, Code: 90093, MissingScopes: missing,
 			Message: fmt.Sprintf("AADSTS90093: Need admin approval. An administrator of %s has set a policy that prevents you from granting %s the permissions it is requesting. Contact an administrator of %s, who can grant permissions to this app on your behalf.", t.name, name, t.name)}
 	default:
@@ -234,7 +234,7 @@ func (t *Tenant) evaluatePromptLocked(u *simUser, a *App, norm []string, prompt 
 // userConsentLocked records the user's consent: the app's service principal is
 // created if missing, then a Principal grant (or, for a Global Administrator
 // who ticked "Consent on behalf of your organization", an AllPrincipals grant;
-// ENTRA.md A7) is created or merged.
+// docs/entra.md A7) is created or merged.
 func (t *Tenant) userConsentLocked(u *simUser, a *App, scopes []string, forOrg bool) {
 	sp := t.ensureSPLocked(a.AppID)
 	if forOrg {
@@ -245,7 +245,7 @@ func (t *Tenant) userConsentLocked(u *simUser, a *App, scopes []string, forOrg b
 }
 
 // submitRequestLocked creates or updates the app's appConsentRequest with an
-// InProgress userConsentRequest by the user (ENTRA.md A4).
+// InProgress userConsentRequest by the user (docs/entra.md A4).
 func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason string) *entra.AppConsentRequest {
 	name := a.DisplayName
 	if sp := t.spByAppLocked(a.AppID); sp != nil {
@@ -284,7 +284,7 @@ func (t *Tenant) submitRequestLocked(u *simUser, a *App, scopes []string, reason
 }
 
 // completeRequestLocked marks a request's in-progress user requests Completed
-// (the reviewer approved through the consent URL with bf_id, ENTRA.md A4).
+// (the reviewer approved through the consent URL with bf_id, docs/entra.md A4).
 func (t *Tenant) completeRequestLocked(id string) bool {
 	r := t.requests[id]
 	if r == nil {

@@ -38,7 +38,7 @@ type Tenant struct {
 	roleObjIDs map[string]string // role template id -> directoryRole object id
 
 	authz entra.AuthorizationPolicy
-	// beta's permissionGrantPolicyIdsAssignedToDefaultUserRole mirrors authz (ENTRA.md A1).
+	// beta's permissionGrantPolicyIdsAssignedToDefaultUserRole mirrors authz (docs/entra.md A1).
 	acrp entra.AdminConsentRequestPolicy
 
 	sps       map[string]*entra.ServicePrincipal // by object id
@@ -71,7 +71,7 @@ type Tenant struct {
 	workflowDelay *delay
 
 	// IgnoreAuthorizationPolicyWrites makes PATCH authorizationPolicy answer 204
-	// and change nothing (ENTRA.md A1 [UNVERIFIED] silent discard).
+	// and change nothing (docs/entra.md A1 [UNVERIFIED] silent discard).
 	ignoreAuthzWrites bool
 }
 
@@ -177,7 +177,7 @@ func (t *Tenant) spByAppLocked(appID string) *entra.ServicePrincipal {
 }
 
 // ensureSPLocked returns the app's SP, creating it from the catalog when the
-// app is known (ENTRA.md A5: consent or POST /servicePrincipals creates it).
+// app is known (docs/entra.md A5: consent or POST /servicePrincipals creates it).
 func (t *Tenant) ensureSPLocked(appID string) *entra.ServicePrincipal {
 	if sp := t.spByAppLocked(appID); sp != nil {
 		return sp
@@ -284,7 +284,7 @@ func (t *Tenant) findGrantLocked(clientID, resourceID, consentType, principalID 
 }
 
 // mergeGrantLocked adds scopes to the grant (creating it when missing):
-// ENTRA.md A6 "update the existing grant, rather than create a new one".
+// docs/entra.md A6 "update the existing grant, rather than create a new one".
 func (t *Tenant) mergeGrantLocked(client, resource *entra.ServicePrincipal, consentType, principalID string, scopes []string) *entra.OAuth2PermissionGrant {
 	g := t.findGrantLocked(client.ID, resource.ID, consentType, principalID)
 	if g == nil {

@@ -65,7 +65,7 @@ func (t *Tenant) SetUserConsentPolicies(ids []string) {
 }
 
 // SetIgnoreAuthorizationPolicyWrites switches the silent discard of
-// authorizationPolicy PATCHes (ENTRA.md A1 [UNVERIFIED]).
+// authorizationPolicy PATCHes (docs/entra.md A1 [UNVERIFIED]).
 func (t *Tenant) SetIgnoreAuthorizationPolicyWrites(on bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -207,7 +207,7 @@ func (t *Tenant) AddUserGrants(appID string, n int) error {
 	return nil
 }
 
-// AssignUser assigns a user to the app (default app role), ENTRA.md A6.
+// AssignUser assigns a user to the app (default app role), docs/entra.md A6.
 // The app's service principal must exist.
 func (t *Tenant) AssignUser(upn, appID string) error {
 	t.mu.Lock()

@@ -37,7 +37,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, seg string)
 		return
 	}
 	switch f.Get("grant_type") {
-	case "device_code", "urn:ietf:params:oauth:grant-type:device_code": // MSAL.md 1: MSAL's literal
+	case "device_code", "urn:ietf:params:oauth:grant-type:device_code": // docs/msal.md 1: MSAL's literal
 		s.tokenDeviceCode(w, r, f, clientID)
 	case "authorization_code":
 		s.tokenAuthCode(w, r, f, clientID, segTenant)
@@ -85,7 +85,7 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, f url.V
 	case "blocked":
 		// The user could not consent to the client on the device code page
 		// (which showed 90094): the poll ends with AADSTS65001 consent_required,
-		// the error body MSAL hands back (reference-error-codes.md, MSAL.md 2).
+		// the error body MSAL hands back (reference-error-codes.md, docs/msal.md 2).
 		aadError(w, http.StatusBadRequest, "invalid_grant", 65001, notConsented(dc.blockedApp), "consent_required")
 	case "redeemed":
 		aadError(w, http.StatusBadRequest, "invalid_grant", 70000, "The provided value for the 'device_code' is not valid. It was already redeemed.", "")
@@ -168,7 +168,7 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, f url.Valu
 		return
 	}
 	if missing := minusFold(minusFold(norm, oidcScopes), consented); len(missing) > 0 {
-		// MSAL.md 2 "Incremental scopes": 400 invalid_grant / consent_required / 65001.
+		// docs/msal.md 2 "Incremental scopes": 400 invalid_grant / consent_required / 65001.
 		aadError(w, http.StatusBadRequest, "invalid_grant", 65001, notConsented(app), "consent_required")
 		return
 	}
@@ -216,7 +216,7 @@ func (c *authCode) subject() subject {
 	return memberSubject(c.tenant, c.userID, []string{c.tenant.id})
 }
 
-// issueTokens answers a successful token request (MSAL.md 1 "Token endpoint
+// issueTokens answers a successful token request (docs/msal.md 1 "Token endpoint
 // success response"). The id_token and access token name the principal in
 // sub.t; client_info and the refresh token name the home account, as Entra
 // does for guests and GDAP (docs/msal.md 2 "WithTenantID").
@@ -260,7 +260,7 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, sub subject
 		s.auth.sweep(now)
 	}
 	s.mu.Unlock()
-	// MSAL.md 2: echo the requested scopes exactly (MSAL fails on "declined"
+	// docs/msal.md 2: echo the requested scopes exactly (MSAL fails on "declined"
 	// scopes); the OIDC scopes MSAL appends are left out, as Entra does.
 	var echo []string
 	for _, sc := range requested {
@@ -301,7 +301,7 @@ func b64json(v any) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// unsignedJWT builds an alg:none JWT (MSAL.md 1: MSAL never validates the signature).
+// unsignedJWT builds an alg:none JWT (docs/msal.md 1: MSAL never validates the signature).
 func unsignedJWT(claims map[string]any) string {
 	return b64json(map[string]string{"typ": "JWT", "alg": "none"}) + "." + b64json(claims) + "."
 }
