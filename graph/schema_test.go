@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"consentwiz/graph"
 	"consentwiz/graph/entra"
@@ -257,6 +258,18 @@ func exerciseClient(t *testing.T) *traffic {
 		func() error {
 			return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindServicePrincipal, ID: arch.ID})
 		},
+		func() error { _, err := c.SearchServicePrincipals(ctx, "Track"); return err },
+		func() error {
+			_, _, err := c.ListConsentFailures(ctx, time.Now().Add(-30*24*time.Hour), nil, 0)
+			return err
+		},
+		func() error {
+			s, err := c.ScanConsent(ctx, time.Now().Add(-30*24*time.Hour), nil, 0)
+			if err == nil && (s.SignInsError != nil || s.RequestsError != nil || len(s.Requests) == 0) {
+				err = fmt.Errorf("scan: %v, %v, %d requests", s.SignInsError, s.RequestsError, len(s.Requests))
+			}
+			return err
+		},
 		func() error { _, err := c.Snapshot(ctx, ten.AppID()); return err },
 		func() error { _, err := c.Snapshot(ctx, sim.ArchiverAppID); return err },
 	}
@@ -321,6 +334,11 @@ var schemaOf = map[string]string{
 	"DirectoryRole":                     "graph.directoryRole",
 	"Organization":                      "graph.organization",
 	"VerifiedDomain":                    "graph.verifiedDomain",
+	"SignIn":                            "graph.signIn",
+	"SignInStatus":                      "graph.signInStatus",
+	"SignInLocation":                    "graph.signInLocation",
+	"DeviceDetail":                      "graph.deviceDetail",
+	"AppliedConditionalAccessPolicy":    "graph.appliedConditionalAccessPolicy",
 	"BatchRequest":                      "graph.$batchRequestItem",
 	"BatchResponse":                     "graph.$batchResponseItem",
 }
@@ -332,7 +350,8 @@ func init() {
 		entra.PermissionGrantConditionSet{}, entra.VerifiedPublisher{}, entra.PermissionScope{}, entra.AppRole{}, entra.ServicePrincipal{},
 		entra.OAuth2PermissionGrant{}, entra.AppRoleAssignment{}, entra.AppConsentRequest{}, entra.ConsentRequestScope{}, entra.UserConsentRequest{},
 		entra.IdentitySet{}, entra.Identity{}, entra.DelegatedPermissionClassification{}, entra.User{}, entra.Group{}, entra.DirectoryRole{}, entra.Organization{},
-		entra.VerifiedDomain{}, graph.BatchRequest{}, graph.BatchResponse{}} {
+		entra.VerifiedDomain{}, entra.SignIn{}, entra.SignInStatus{}, entra.SignInLocation{}, entra.DeviceDetail{},
+		entra.AppliedConditionalAccessPolicy{}, graph.BatchRequest{}, graph.BatchResponse{}} {
 		t := reflect.TypeOf(v)
 		typesOf[t.Name()] = t
 	}
@@ -488,10 +507,11 @@ func TestTypesMatchSchemas(t *testing.T) {
 func TestSelectListsExistInSpec(t *testing.T) {
 	spec := loadSpec(t)
 	for schema, sel := range map[string]string{
-		"graph.servicePrincipal": graph.SPSelect + "," + graph.GraphSPSelect,
+		"graph.servicePrincipal": graph.SPSelect + "," + graph.GraphSPSelect + "," + graph.SPSearchSelect,
 		"graph.organization":     graph.SelectOf[entra.Organization](),
 		"graph.user":             graph.SelectOf[entra.User](),
 		"graph.group":            graph.SelectOf[entra.Group](),
+		"graph.signIn":           graph.SignInSelect,
 	} {
 		for _, f := range strings.Split(sel, ",") {
 			if _, ok := spec.lookupProperty(schema, f); !ok {

@@ -92,7 +92,9 @@ func (g *greq) signInQuery() (*signInQuery, *gresp) {
 			r := badRequest(fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", top, maxSignInPage))
 			return nil, &r
 		}
-		q.top = n
+		// Server-driven paging: a page may hold fewer than $top (OData);
+		// SignInPageSize below 1,000 makes pages small in tests.
+		q.top = min(n, g.s.opts.SignInPageSize)
 	}
 	switch ob := strings.Join(strings.Fields(strings.ToLower(g.q.Get("$orderby"))), " "); ob {
 	case "", "createddatetime desc":

@@ -68,8 +68,9 @@ type Options struct {
 	// BrowserAddr is the plain-HTTP listener for real browsers, default "127.0.0.1:0".
 	BrowserAddr string
 	PageSize    int // Graph page size for collections (default 100)
-	// SignInPageSize is the default page of GET /auditLogs/signIns: 1,000,
-	// Graph's default and maximum (signin-list.md); tests make it small.
+	// SignInPageSize is the largest page of GET /auditLogs/signIns: 1,000,
+	// Graph's default and maximum (signin-list.md); tests make it small
+	// (server-driven paging: then a page holds fewer than $top).
 	SignInPageSize int
 	TokenLifetime  time.Duration // default 1h; short values exercise refresh
 	// RequireConsent: the tenant holds no consent for the sign-in client, in
