@@ -146,9 +146,13 @@ func BuildScan(in ScanInput) ScanResult {
 	if codes == nil {
 		codes = entra.ConsentErrorCodes
 	}
+	// Names repeat across thousands of sign-ins: each raw string is
+	// sanitized, and each client id normalized, once.
+	clean := memo(func(s string) string { return Sanitize(s, maxScanText) })
+	appKey := memo(scanKey)
 	accs := map[string]*scanAcc{}
 	get := func(clientID string) *scanAcc {
-		key := scanKey(clientID)
+		key := appKey(clientID)
 		if key == "" {
 			return nil
 		}
@@ -183,13 +187,15 @@ func BuildScan(in ScanInput) ScanResult {
 		a.app.Failures++
 		a.codes[code] = true
 		a.seen(at)
-		if name := Sanitize(s.AppDisplayName, maxScanText); name != "" && !at.Before(a.nameAt) {
+		if name := clean(s.AppDisplayName); name != "" && !at.Before(a.nameAt) {
 			a.app.DisplayName, a.nameAt = name, at
 		}
-		if res := Sanitize(s.ResourceDisplayName, maxScanText); res != "" {
+		if res := clean(s.ResourceDisplayName); res != "" {
 			a.resources[res] = true
 		}
-		a.addUser(userKey(s.UserID, s.UserPrincipalName), personName(s.UserDisplayName, s.UserPrincipalName))
+		if key := userKey(s.UserID, s.UserPrincipalName); key != "" && !a.users[key] {
+			a.addUser(key, personName(clean(s.UserDisplayName), clean(s.UserPrincipalName)))
+		}
 	}
 
 	if in.RequestsError != nil {
@@ -222,7 +228,7 @@ func BuildScan(in ScanInput) ScanResult {
 			if u.CreatedBy.User != nil {
 				id, name = u.CreatedBy.User.ID, u.CreatedBy.User.DisplayName
 			}
-			name = personName(name, "")
+			name = personName(clean(name), "")
 			a.addUser(userKey(id, ""), name)
 			if len(a.app.Requesters) < maxScanListSize {
 				a.app.Requesters = append(a.app.Requesters, ScanRequester{Name: name,
@@ -296,14 +302,28 @@ func userKey(id, upn string) string {
 	return strings.ToLower(strings.TrimSpace(upn))
 }
 
+// personName is a user's sanitized name, else their sanitized UPN.
 func personName(name, upn string) string {
-	if n := Sanitize(name, maxScanText); n != "" {
-		return n
-	}
-	if n := Sanitize(upn, maxScanText); n != "" {
-		return n
+	switch {
+	case name != "":
+		return name
+	case upn != "":
+		return upn
 	}
 	return unknownUser
+}
+
+// memo caches f's results by argument.
+func memo(f func(string) string) func(string) string {
+	m := map[string]string{}
+	return func(s string) string {
+		v, ok := m[s]
+		if !ok {
+			v = f(s)
+			m[s] = v
+		}
+		return v
+	}
 }
 
 func sortedKeys[K int | string](m map[K]bool) []K {

@@ -18,13 +18,15 @@ import (
 // from the sign-in logs (docs/entra.md H), and every pending admin consent
 // request (docs/entra.md A4). flows.BuildScan groups them per app.
 
-// signInSelect is what the scan reads of a sign-in. Microsoft advises
-// $select and $filter to keep sign-in pages small (throttling-limits.md,
-// "Identity and access reports best practices"); a whole record with its
-// Conditional Access policies can be several kilobytes, and a page of 1,000
-// of them would pass MaxResponseBytes.
-var signInSelect = strings.Join([]string{"id", "createdDateTime", "userId", "userPrincipalName", "userDisplayName",
-	"appId", "appDisplayName", "resourceId", "resourceDisplayName", "status", "correlationId"}, ",")
+// signInSelect is what the scan reads of a sign-in: what flows.BuildScan
+// groups and shows. Microsoft advises $select and $filter to keep sign-in
+// pages small (throttling-limits.md, "Identity and access reports best
+// practices"); a whole record with its Conditional Access policies can be
+// several kilobytes, and a page of 1,000 of them would pass
+// MaxResponseBytes. Ids (id, correlationId, resourceId) are left out: a
+// scan counts, it does not trace one sign-in.
+var signInSelect = strings.Join([]string{"createdDateTime", "userId", "userPrincipalName", "userDisplayName",
+	"appId", "appDisplayName", "resourceDisplayName", "status"}, ",")
 
 // signInPageSize is Graph's default and largest page of sign-ins (signin-list.md).
 const signInPageSize = 1000
@@ -86,32 +88,36 @@ func (c *Client) ListConsentFailures(ctx context.Context, since time.Time, codes
 // followPages reads a collection from its first URL (absolute), following
 // @odata.nextLink, pageLimit pages at most (0: maxPages). more reports that
 // a nextLink was left unfollowed.
-func followPages[T any](ctx context.Context, c *Client, op entra.Op, first string, pageLimit int) (out []T, more bool, err error) {
+func followPages[T any](ctx context.Context, c *Client, op entra.Op, first string, pageLimit int) ([]T, bool, error) {
 	if pageLimit <= 0 || pageLimit > maxPages {
 		pageLimit = maxPages
 	}
 	ep := entra.EndpointFor(op)
 	req := request{method: ep.Method, url: first, path: ep.Path, scopes: ep.Scopes, idempotent: true}
+	// The pages are joined once at the end: a big read (100,000 sign-ins)
+	// would otherwise copy its records again at every doubling.
+	var pages [][]T
+	join := func() []T { return slices.Concat(pages...) }
 	for n := 0; n < pageLimit; n++ {
 		resp, err := c.do(ctx, req)
 		if err != nil {
-			return out, false, err
+			return join(), false, err
 		}
 		var p page[T]
 		if err := json.Unmarshal(resp.body, &p); err != nil {
-			return out, false, fmt.Errorf("graph %s %s: %w: %v", req.method, req.path, ErrMalformedResponse, err)
+			return join(), false, fmt.Errorf("graph %s %s: %w: %v", req.method, req.path, ErrMalformedResponse, err)
 		}
-		out = append(out, p.Value...)
+		pages = append(pages, p.Value)
 		if p.NextLink == "" {
-			return out, false, nil
+			return join(), false, nil
 		}
 		next, err := c.checkNextLink(p.NextLink)
 		if err != nil {
-			return out, false, fmt.Errorf("graph %s %s: %w", req.method, req.path, err)
+			return join(), false, fmt.Errorf("graph %s %s: %w", req.method, req.path, err)
 		}
 		req.url = next
 	}
-	return out, true, nil
+	return join(), true, nil
 }
 
 // ConsentScan is what the scan read. A source that could not be read has
@@ -195,7 +201,7 @@ func (c *Client) ScanConsent(ctx context.Context, since time.Time, codes []int, 
 			go func() {
 				defer wg.Done()
 				more, truncated, ferr := followPages[entra.SignIn](ctx, c, entra.OpListSignIns, signInsNext, limit)
-				scan.SignIns = append(scan.SignIns, more...)
+				scan.SignIns = slices.Concat(scan.SignIns, more)
 				scan.SignInsTruncated = truncated
 				if ferr != nil {
 					scan.SignInsError = asAPIError(ferr, sEp)

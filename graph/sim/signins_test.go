@@ -405,3 +405,34 @@ func TestManyAppsSignInLog(t *testing.T) {
 		t.Errorf("a page of ids is %d bytes", len(raw))
 	}
 }
+
+// The page Graph sends is the record signInOf renders (the hand-written JSON
+// of graph_signins.go and the entra.SignIn shape agree), hostile names included.
+func TestSignInJSONIsTheRecord(t *testing.T) {
+	s := newSim(t, Options{Scenario: "hostile"})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), logScopes...)
+	r := call(t, s, tok, "GET", "/v1.0/auditLogs/signIns", nil)
+	var page struct {
+		Value []entra.SignIn `json:"value"`
+	}
+	if err := json.Unmarshal(r.raw, &page); err != nil {
+		t.Fatalf("%v: %s", err, r.raw)
+	}
+	want := ten.SignIns()
+	if len(page.Value) != len(want) {
+		t.Fatalf("%d records, want %d", len(page.Value), len(want))
+	}
+	hostile := false
+	for i := range want {
+		got, _ := json.Marshal(page.Value[i])
+		exp, _ := json.Marshal(want[i])
+		if string(got) != string(exp) {
+			t.Fatalf("record %d:\n got %s\nwant %s", i, got, exp)
+		}
+		hostile = hostile || strings.Contains(want[i].UserDisplayName, "\x1b")
+	}
+	if !hostile {
+		t.Error("no hostile name in the hostile scenario's log")
+	}
+}
