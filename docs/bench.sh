@@ -51,7 +51,8 @@ go test -count=1 -run 'TestChecklistViewBoundedByTenantSize' -v ./ui | grep -E '
 echo
 echo "== benchmarks (-benchtime=$BENCHTIME; BenchmarkCheckMany runs once)"
 go test -run '^$' -bench 'BenchmarkSnapshot' -benchmem -benchtime="$BENCHTIME" ./graph | tee "$tmp/graph.txt" | grep -E '^Benchmark'
-go test -run '^$' -bench 'BenchmarkSanitizeLong' -benchmem -benchtime="$BENCHTIME" ./flows | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkSanitizeLong|BenchmarkBuildScan' -benchmem -benchtime="$BENCHTIME" ./flows | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkScan' -benchmem -benchtime=5x ./internal/difftest | grep -E '^Benchmark'
 go test -run '^$' -bench 'BenchmarkFirstFrame|BenchmarkView|BenchmarkUpdateKey|BenchmarkExplain|BenchmarkLink|BenchmarkCheck$' \
 	-benchmem -benchtime="$BENCHTIME" ./ui | grep -E '^Benchmark'
 go test -run '^$' -bench 'BenchmarkCheckMany' -benchmem -benchtime=1x -timeout 20m ./ui | grep -E '^Benchmark'

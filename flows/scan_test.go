@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -401,5 +402,25 @@ func TestFindAppByName(t *testing.T) {
 	_, err = FindAppByName("evil\x1b]52;c;eA==\x07name", tenant)
 	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") {
 		t.Errorf("hostile: %q", err)
+	}
+}
+
+// BenchmarkBuildScan groups 100,000 consent failures of 200 users to 1,000
+// apps (docs/performance.md, "Scan"; the read itself is BenchmarkScan in
+// internal/difftest).
+func BenchmarkBuildScan(b *testing.B) {
+	in := ScanInput{Tenant: "contoso.com", Now: scanNow, Since: scanSince}
+	codes := entra.ConsentErrorCodes
+	for i := range 100000 {
+		app := strings.Replace(zoomID, "000000000001", strings.Repeat("0", 8)+strconv.Itoa(1000+i%1000), 1)
+		s := scanSignIn(app, "App "+strconv.Itoa(i%1000), "u-"+strconv.Itoa(i%200), "user"+strconv.Itoa(i%200)+"@contoso.com",
+			codes[i%len(codes)], time.Duration(i)*time.Second)
+		in.SignIns = append(in.SignIns, s)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := BuildScan(in); len(r.Apps) != 1000 {
+			b.Fatalf("%d apps", len(r.Apps))
+		}
 	}
 }
