@@ -146,7 +146,8 @@ runs() { # label, command...: mean wall time of 20 runs, in ms
 : >"$tmp/bench.txt"
 echo "benchmarks (-benchtime=$BENCHTIME) ..." >&2
 bench ./graph 'BenchmarkSnapshot$|BenchmarkSnapshotUserGrants|BenchmarkPoll|BenchmarkTenants200'
-bench ./flows 'BenchmarkSanitizeLong'
+bench ./flows 'BenchmarkSanitizeLong|BenchmarkBuildScan'
+bench ./internal/difftest 'BenchmarkScan' 5x
 bench ./ui 'BenchmarkFirstFrame|BenchmarkView|BenchmarkUpdateKey|BenchmarkExplain|BenchmarkLink|BenchmarkCheck$'
 bench ./ui 'BenchmarkCheckMany' 1x
 

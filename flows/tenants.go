@@ -176,19 +176,12 @@ func (s TenantSummary) Line() string {
 	if s.NeedsSignIn == 1 {
 		signIn = "1 needs its own sign-in"
 	}
-	errs := plural(s.Errors, "error")
+	errs := countNoun(s.Errors, "error", "errors")
 	if s.Throttled > 0 {
 		errs += fmt.Sprintf(" (%d throttled)", s.Throttled)
 	}
 	return fmt.Sprintf("%s: %d ok, %d blocked, %d unknown, %s, %s",
-		plural(s.Tenants, "tenant"), s.OK, s.Blocked, s.Unknown, signIn, errs)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+		countNoun(s.Tenants, "tenant", "tenants"), s.OK, s.Blocked, s.Unknown, signIn, errs)
 }
 
 // ---- consentwiz tenants ---------------------------------------------------------

@@ -69,10 +69,12 @@ func TestSnapshotPerScenario(t *testing.T) {
 		"assignment-required": {1, true, true, 0, false},
 		"granted":             {1, true, true, 0, false},
 		// The workflow is off, but an old request of Megan's is still pending.
-		"hostile":              {2, true, false, 1, false},
-		"locked-down":          {1, false, false, 0, false},
-		"managed-calendar":     {1, false, false, 0, false},
-		"request-workflow":     {2, false, false, 1, false},
+		"hostile":          {2, true, false, 1, false},
+		"locked-down":      {1, false, false, 0, false},
+		"managed-calendar": {1, false, false, 0, false},
+		"request-workflow": {2, false, false, 1, false},
+		// request-workflow without Entra ID P1 (and a second app's request).
+		"no-premium":           {2, false, false, 1, false},
 		"unverified-publisher": {1, false, false, 0, true},
 		"user-consent":         {1, false, false, 0, false},
 		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"consentwiz/graph"
 	"consentwiz/graph/entra"
@@ -271,6 +272,18 @@ func exerciseClient(t *testing.T) *traffic {
 		func() error { _, err := c.ListDelegatedAdminAccessAssignments(ctx, relID); return err },
 		func() error { _, err := c.MyGroupIDs(ctx); return err },
 		func() error { _, err := c.PartnerSnapshot(ctx); return err },
+		func() error { _, err := c.SearchServicePrincipals(ctx, "Track"); return err },
+		func() error {
+			_, _, err := c.ListConsentFailures(ctx, time.Now().Add(-30*24*time.Hour), nil, 0)
+			return err
+		},
+		func() error {
+			s, err := c.ScanConsent(ctx, time.Now().Add(-30*24*time.Hour), nil, 0)
+			if err == nil && (s.SignInsError != nil || s.RequestsError != nil || len(s.Requests) == 0) {
+				err = fmt.Errorf("scan: %v, %v, %d requests", s.SignInsError, s.RequestsError, len(s.Requests))
+			}
+			return err
+		},
 		func() error { _, err := c.Snapshot(ctx, ten.AppID()); return err },
 		func() error { _, err := c.Snapshot(ctx, sim.ArchiverAppID); return err },
 	}
@@ -342,6 +355,11 @@ var schemaOf = map[string]string{
 	"UnifiedRole":                                   "graph.unifiedRole",
 	"DelegatedAdminAccessAssignment":                "graph.delegatedAdminAccessAssignment",
 	"DelegatedAdminAccessContainer":                 "graph.delegatedAdminAccessContainer",
+	"SignIn":                                        "graph.signIn",
+	"SignInStatus":                                  "graph.signInStatus",
+	"SignInLocation":                                "graph.signInLocation",
+	"DeviceDetail":                                  "graph.deviceDetail",
+	"AppliedConditionalAccessPolicy":                "graph.appliedConditionalAccessPolicy",
 	"BatchRequest":                                  "graph.$batchRequestItem",
 	"BatchResponse":                                 "graph.$batchResponseItem",
 }
@@ -355,7 +373,9 @@ func init() {
 		entra.IdentitySet{}, entra.Identity{}, entra.DelegatedPermissionClassification{}, entra.User{}, entra.Group{}, entra.DirectoryRole{}, entra.Organization{},
 		entra.VerifiedDomain{}, entra.DelegatedAdminCustomer{}, entra.DelegatedAdminRelationship{},
 		entra.DelegatedAdminRelationshipCustomerParticipant{}, entra.DelegatedAdminAccessDetails{}, entra.UnifiedRole{},
-		entra.DelegatedAdminAccessAssignment{}, entra.DelegatedAdminAccessContainer{}, graph.BatchRequest{}, graph.BatchResponse{}} {
+		entra.DelegatedAdminAccessAssignment{}, entra.DelegatedAdminAccessContainer{},
+		entra.SignIn{}, entra.SignInStatus{}, entra.SignInLocation{}, entra.DeviceDetail{},
+		entra.AppliedConditionalAccessPolicy{}, graph.BatchRequest{}, graph.BatchResponse{}} {
 		t := reflect.TypeOf(v)
 		typesOf[t.Name()] = t
 	}
@@ -511,10 +531,11 @@ func TestTypesMatchSchemas(t *testing.T) {
 func TestSelectListsExistInSpec(t *testing.T) {
 	spec := loadSpec(t)
 	for schema, sel := range map[string]string{
-		"graph.servicePrincipal": graph.SPSelect + "," + graph.GraphSPSelect,
+		"graph.servicePrincipal": graph.SPSelect + "," + graph.GraphSPSelect + "," + graph.SPSearchSelect,
 		"graph.organization":     graph.SelectOf[entra.Organization](),
 		"graph.user":             graph.SelectOf[entra.User](),
 		"graph.group":            graph.SelectOf[entra.Group](),
+		"graph.signIn":           graph.SignInSelect,
 	} {
 		for _, f := range strings.Split(sel, ",") {
 			if _, ok := spec.lookupProperty(schema, f); !ok {

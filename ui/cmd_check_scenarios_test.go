@@ -37,6 +37,8 @@ func TestCheckJSONPerScenario(t *testing.T) {
 		{"user-consent", flows.ScreenConsentPrompt, false, "", flows.ConsentLegacy, false},
 		// The auto-approving admin accepts the sign-in client's consent prompt first.
 		{"cli-not-consented", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentDisabled, false},
+		// request-workflow in a tenant without Entra ID P1 (only its sign-in logs differ).
+		{"no-premium", flows.ScreenApprovalRequired, true, flows.FixRequestWorkflow, flows.ConsentDisabled, true},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {

@@ -36,6 +36,10 @@ const (
 	// relationships and access assignments (docs/entra.md I). Asked only by
 	// `consentwiz tenants` (TenantsScopes), never by a diagnosis.
 	ScopeDelegatedAdminRelationshipReadAll = "DelegatedAdminRelationship.Read.All"
+	// ScopeAuditLogReadAll: the sign-in logs (docs/entra.md H). Least
+	// privileged, but Microsoft asks for Directory.Read.All with it: the
+	// licence check reads the tenant's licences with it and fails without it.
+	ScopeAuditLogReadAll = "AuditLog.Read.All"
 
 	// ScopePolicyReadWriteAuthorization: PATCH authorizationPolicy (relax-user-consent, classify-low).
 	ScopePolicyReadWriteAuthorization = "Policy.ReadWrite.Authorization"
@@ -87,6 +91,8 @@ const (
 	OpDeleteGrant                   Op = "DeleteGrant"
 	OpDeleteAppRoleAssignment       Op = "DeleteAppRoleAssignment"
 	OpDeleteClassification          Op = "DeleteClassification"
+	OpListSignIns                   Op = "ListSignIns"
+	OpSearchServicePrincipals       Op = "SearchServicePrincipals"
 	OpBatch                         Op = "Batch"
 
 	// GDAP, read in the partner's tenant (docs/entra.md I).
@@ -149,6 +155,11 @@ var endpoints = []Endpoint{
 	{OpDeleteGrant, "DELETE", "/oauth2PermissionGrants/{id}", []string{ScopeDelegatedPermissionGrantReadWriteAll}, true},
 	{OpDeleteAppRoleAssignment, "DELETE", "/servicePrincipals/{id}/appRoleAssignedTo/{id}", []string{ScopeAppRoleAssignmentReadWriteAll}, true},
 	{OpDeleteClassification, "DELETE", "/servicePrincipals/{id}/delegatedPermissionClassifications/{id}", []string{ScopePolicyReadWritePermissionGrant}, true},
+	// The scan (ScanOps): sign-in logs need AuditLog.Read.All and, for the
+	// licence check, Directory.Read.All (docs/entra.md H; signin-list.md).
+	{OpListSignIns, "GET", "/auditLogs/signIns", []string{ScopeAuditLogReadAll, ScopeDirectoryReadAll}, false},
+	// --app-name: service principals whose display name starts with a text (docs/entra.md A5).
+	{OpSearchServicePrincipals, "GET", "/servicePrincipals", []string{ScopeApplicationReadAll}, false},
 	// $batch carries the union of its items' scopes.
 	{OpBatch, "POST", "/$batch", nil, false},
 	// GDAP (docs/entra.md I): DelegatedAdminRelationship.Read.All is the least
@@ -178,6 +189,14 @@ var TenantsOps = []Op{OpListDelegatedAdminCustomers, OpListDelegatedAdminRelatio
 // TenantsScopes is every scope TenantsOps need: asked for `consentwiz tenants`
 // (and `--tenants` runs that list the customers) only.
 var TenantsScopes = ScopesForOps(TenantsOps...)
+
+// ScanOps are the operations the scan (graph.Client.ScanConsent) reads: the
+// sign-in logs and every pending admin consent request with its user requests.
+var ScanOps = []Op{OpListSignIns, OpListConsentRequests, OpListPendingUserRequests}
+
+// ScanScopes is what the scan needs. They are asked for when the admin runs a
+// scan, not with ReadScopes: a diagnosis never reads the sign-in logs.
+var ScanScopes = ScopesForOps(ScanOps...)
 
 // Endpoints returns a copy of the table of every request the client can send.
 func Endpoints() []Endpoint {

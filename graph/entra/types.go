@@ -11,11 +11,17 @@ const (
 	// DefaultClientID is Microsoft Graph Command Line Tools (docs/entra.md F).
 	DefaultClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
-	RoleGlobalAdmin            = "62e90394-69f5-4237-9190-012177145e10"
-	RolePrivilegedRoleAdmin    = "e8611ab8-c189-46e8-94e1-60213ab1f814"
-	RoleCloudApplicationAdmin  = "158c047a-c907-4556-b7ef-446551a6b5f7"
-	RoleApplicationAdmin       = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
-	RoleGlobalReader           = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	RoleGlobalAdmin           = "62e90394-69f5-4237-9190-012177145e10"
+	RolePrivilegedRoleAdmin   = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+	RoleCloudApplicationAdmin = "158c047a-c907-4556-b7ef-446551a6b5f7"
+	RoleApplicationAdmin      = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+	RoleGlobalReader          = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	// The roles that may read sign-in logs besides Global Administrator and
+	// Global Reader (docs/entra.md H; template ids from permissions-reference).
+	RoleReportsReader          = "4a5d8f65-41da-4de4-8968-e035b65339cf"
+	RoleSecurityReader         = "5d6b6bb7-de71-4623-b4af-96380a352509"
+	RoleSecurityOperator       = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
+	RoleSecurityAdministrator  = "194ae4cb-b126-40b2-bd5b-6091b380977d"
 	PolicyManagedRecommended   = "microsoft-user-default-recommended"
 	PolicyLow                  = "microsoft-user-default-low"
 	PolicyLegacy               = "microsoft-user-default-legacy"
@@ -30,7 +36,23 @@ var RoleNames = map[string]string{
 	RoleCloudApplicationAdmin: "Cloud Application Administrator",
 	RoleApplicationAdmin:      "Application Administrator",
 	RoleGlobalReader:          "Global Reader",
+	RoleReportsReader:         "Reports Reader",
+	RoleSecurityReader:        "Security Reader",
+	RoleSecurityOperator:      "Security Operator",
+	RoleSecurityAdministrator: "Security Administrator",
 }
+
+// SignInLogReaderRoles are the directory roles whose holders may read sign-in
+// logs through Graph (docs/entra.md H), most common first.
+var SignInLogReaderRoles = []string{RoleGlobalReader, RoleReportsReader, RoleSecurityReader,
+	RoleSecurityOperator, RoleSecurityAdministrator, RoleGlobalAdmin}
+
+// ConsentErrorCodes are the AADSTS codes of sign-ins that a consent or app
+// access problem stopped (docs/entra.md B1): no consent (65001), declined
+// (65004), user consent off or not allowed (90093, 90094), the request form
+// (90095), the risky-app interrupts (900941, 900981), not assigned (50105),
+// the app disabled or blocked (7000112), the app not in the tenant (700016).
+var ConsentErrorCodes = []int{65001, 65004, 90093, 90094, 90095, 900941, 900981, 50105, 7000112, 700016}
 
 // AuthorizationPolicy is /policies/authorizationPolicy (docs/entra.md A1).
 type AuthorizationPolicy struct {
@@ -309,4 +331,75 @@ type DelegatedAdminAccessAssignment struct {
 type DelegatedAdminAccessContainer struct {
 	AccessContainerID   string `json:"accessContainerId"`
 	AccessContainerType string `json:"accessContainerType"` // securityGroup
+}
+
+// SignIn is one entry of the sign-in log (GET /auditLogs/signIns,
+// docs/entra.md H). CreatedDateTime is RFC 3339 in UTC. Reading it needs
+// Microsoft Entra ID P1 or P2.
+type SignIn struct {
+	ID                               string                           `json:"id"`
+	CreatedDateTime                  string                           `json:"createdDateTime"`
+	UserID                           string                           `json:"userId,omitempty"`
+	UserPrincipalName                string                           `json:"userPrincipalName,omitempty"`
+	UserDisplayName                  string                           `json:"userDisplayName,omitempty"`
+	AppID                            string                           `json:"appId,omitempty"`
+	AppDisplayName                   string                           `json:"appDisplayName,omitempty"`
+	ResourceID                       string                           `json:"resourceId,omitempty"`
+	ResourceDisplayName              string                           `json:"resourceDisplayName,omitempty"`
+	Status                           *SignInStatus                    `json:"status,omitempty"`
+	CorrelationID                    string                           `json:"correlationId,omitempty"`
+	ClientAppUsed                    string                           `json:"clientAppUsed,omitempty"`
+	ConditionalAccessStatus          string                           `json:"conditionalAccessStatus,omitempty"`
+	IsInteractive                    *bool                            `json:"isInteractive,omitempty"`
+	IPAddress                        string                           `json:"ipAddress,omitempty"`
+	Location                         *SignInLocation                  `json:"location,omitempty"`
+	DeviceDetail                     *DeviceDetail                    `json:"deviceDetail,omitempty"`
+	AppliedConditionalAccessPolicies []AppliedConditionalAccessPolicy `json:"appliedConditionalAccessPolicies,omitempty"`
+	RiskDetail                       string                           `json:"riskDetail,omitempty"`
+	RiskLevelAggregated              string                           `json:"riskLevelAggregated,omitempty"`
+	RiskLevelDuringSignIn            string                           `json:"riskLevelDuringSignIn,omitempty"`
+	RiskState                        string                           `json:"riskState,omitempty"`
+	RiskEventTypesV2                 []string                         `json:"riskEventTypes_v2,omitempty"`
+	HomeTenantID                     string                           `json:"homeTenantId,omitempty"`
+	ResourceTenantID                 string                           `json:"resourceTenantId,omitempty"`
+}
+
+// ErrorCode is the sign-in's AADSTS code, 0 for a success (or no status).
+func (s SignIn) ErrorCode() int {
+	if s.Status == nil {
+		return 0
+	}
+	return s.Status.ErrorCode
+}
+
+// SignInStatus is a sign-in's result: ErrorCode 0 is a success.
+type SignInStatus struct {
+	ErrorCode         int    `json:"errorCode"`
+	FailureReason     string `json:"failureReason,omitempty"`
+	AdditionalDetails string `json:"additionalDetails,omitempty"`
+}
+
+// SignInLocation is where a sign-in came from.
+type SignInLocation struct {
+	City            string `json:"city,omitempty"`
+	State           string `json:"state,omitempty"`
+	CountryOrRegion string `json:"countryOrRegion,omitempty"`
+}
+
+// DeviceDetail is the device a sign-in came from.
+type DeviceDetail struct {
+	DeviceID        string `json:"deviceId,omitempty"`
+	DisplayName     string `json:"displayName,omitempty"`
+	OperatingSystem string `json:"operatingSystem,omitempty"`
+	Browser         string `json:"browser,omitempty"`
+	TrustType       string `json:"trustType,omitempty"`
+}
+
+// AppliedConditionalAccessPolicy is a Conditional Access policy a sign-in met.
+type AppliedConditionalAccessPolicy struct {
+	ID                      string   `json:"id,omitempty"`
+	DisplayName             string   `json:"displayName,omitempty"`
+	EnforcedGrantControls   []string `json:"enforcedGrantControls,omitempty"`
+	EnforcedSessionControls []string `json:"enforcedSessionControls,omitempty"`
+	Result                  string   `json:"result,omitempty"`
 }

@@ -272,15 +272,21 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 		// Every client needs consent, the sign-in client included (docs/entra.md 0).
 		out = t.evaluatePromptLocked(u, fl.app, fl.norm, fl.prompt)
 	}
+	if action == "signin" || out.Result == ResultGranted {
+		// The sign-in log (signinlog.go): what the user met on signing in.
+		t.recordNowLocked(u, fl.app.AppID, fl.app, out, fl.norm)
+	}
 	switch {
 	case action == "accept" && out.Result == ResultConsentPrompt:
 		forOrg := f.Get("consent_org") == "on" && hasAnyRole(u, rolesOrgConsent)
 		t.userConsentLocked(u, fl.app, fl.norm, forOrg)
 		out = SignInOutcome{Result: ResultGranted}
+		t.recordNowLocked(u, fl.app.AppID, fl.app, out, fl.norm)
 	case action == "accept" && out.Result == ResultAdminConsentPrompt:
 		// prompt=admin_consent: the administrator consents for the organization.
 		t.userConsentLocked(u, fl.app, fl.norm, true)
 		out = SignInOutcome{Result: ResultGranted}
+		t.recordNowLocked(u, fl.app.AppID, fl.app, out, fl.norm)
 	case action == "request" && out.Result == ResultApprovalRequired:
 		reason := strings.TrimSpace(f.Get("reason"))
 		if reason != "" {

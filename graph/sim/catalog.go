@@ -26,6 +26,10 @@ const (
 	// ExchangeOnlineAppID is the Office 365 Exchange Online resource application
 	// (manage-app-consent-policies.md names its permissions apart from Graph's).
 	ExchangeOnlineAppID = "00000002-0000-0ff1-ce00-000000000000"
+	// LitwarePlannerAppID is a newly registered app of an unverified
+	// publisher that users try in the sign-in history (signinlog.go).
+	LitwarePlannerAppID = "c7e2a915-4d08-4b6f-a3c1-9e58d0f27b64"
+	litwareTenantID     = "5b0c9e21-8f3a-47d6-b2e4-13a7c6d9f085"
 	// ThunderbirdAppID is one of the mail clients of the mail-client policy
 	// (manage-app-consent-policies.md, "Mail client policy").
 	ThunderbirdAppID = "9e5f94bc-e8a4-4e73-b8be-63364c29d753"
@@ -166,6 +170,8 @@ func graphScopes() []entra.PermissionScope {
 		scope("4d135e65-66b8-41a8-9f8b-081452c91774", "Policy.ReadWrite.ConsentRequest", "Admin", "Read and write your organization's consent request policy"),
 		scope("2672f8bb-fd5e-42e0-85e1-ec764dd2614e", "Policy.ReadWrite.PermissionGrant", "Admin", "Manage consent and permission grant policies"),
 		scope("f3bfad56-966e-4590-a536-82ecf548ac1e", "ConsentRequest.Read.All", "Admin", "Read consent requests"),
+		// The sign-in logs (signin-list.md; docs/entra.md H).
+		scope("e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20", "AuditLog.Read.All", "Admin", "Read audit log data"),
 		scope("497d9dfa-3bd1-481a-baab-90895e54568c", "ConsentRequest.ReadWrite.All", "Admin", "Read and write consent requests"),
 		scope("c79f8feb-a9db-4090-85f9-90d820caa0eb", "Application.Read.All", "Admin", "Read applications"),
 		scope("bdfbf15f-ee85-4955-8675-146e8e5296b5", "Application.ReadWrite.All", "Admin", "Read and write all applications"),
@@ -248,6 +254,11 @@ func newCatalog() *catalog {
 		VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Fabrikam", VerifiedPublisherID: "6098765", AddedDateTime: "2022-01-10T10:00:00Z"},
 		OwnerTenantID:     archiverTenantID, ReplyURLs: []string{"https://archiver.fabrikam.example/consent"},
 		RequiredScopes: []string{"User.Read"}, RequiredAppRoles: []string{"Mail.Read"},
+	})
+	c.put(&App{
+		AppID: LitwarePlannerAppID, DisplayName: "Litware Planner", PublisherName: "Litware",
+		OwnerTenantID: litwareTenantID, ReplyURLs: []string{"https://planner.litware.example/auth"},
+		RequiredScopes: []string{"User.Read", "Tasks.ReadWrite", "Calendars.Read"},
 	})
 	// docs/entra.md F: Microsoft Graph Command Line Tools shows as unverified.
 	c.put(&App{

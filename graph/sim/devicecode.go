@@ -193,13 +193,15 @@ func (s *Server) clientEvaluate(t *Tenant, u *simUser, clientID string, norm []s
 // organization).
 func (s *Server) clientConsent(t *Tenant, u *simUser, clientID string, norm []string, forOrg bool) SignInOutcome {
 	out := s.clientEvaluate(t, u, clientID, norm)
-	if out.Result != ResultConsentPrompt {
-		return out
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.userConsentLocked(u, s.catalog.get(clientID), norm, forOrg && hasAnyRole(u, rolesOrgConsent))
-	return SignInOutcome{Result: ResultGranted}
+	a := s.catalog.get(clientID)
+	if out.Result == ResultConsentPrompt {
+		t.userConsentLocked(u, a, norm, forOrg && hasAnyRole(u, rolesOrgConsent))
+		out = SignInOutcome{Result: ResultGranted}
+	}
+	t.recordNowLocked(u, clientID, a, out, norm) // the sign-in log (signinlog.go)
+	return out
 }
 
 // ---- device login page -----------------------------------------------------------

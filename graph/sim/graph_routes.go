@@ -107,6 +107,9 @@ var routes = []route{
 	{"GET", "/identityGovernance/appConsent/appConsentRequests/{req}", "", scRequestsRead, rolesRequestsRead, (*greq).getRequest, "docs/entra.md A4"},
 	{"GET", "/identityGovernance/appConsent/appConsentRequests/{req}/userConsentRequests", "", scRequestsRead, rolesRequestsRead, (*greq).listUserRequests, "docs/entra.md A4"},
 	{"GET", "/identityGovernance/appConsent/appConsentRequests/{req}/userConsentRequests/{id}", "", scRequestsRead, rolesRequestsRead, (*greq).getUserRequest, "docs/entra.md A4"},
+	// Sign-in logs. scopes nil: AuditLog.Read.All, the licence (Directory.Read.All
+	// reads it) and a reports role are checked in the handler, in that order.
+	{"GET", "/auditLogs/signIns", "", nil, nil, (*greq).listSignIns, "signin-list.md, signin.md; docs/entra.md H"},
 	// Directory: any signed-in user with the scope.
 	{"GET", "/me", "", scMe, nil, (*greq).getMe, "docs/entra.md A7"},
 	{"GET", "/me/memberOf", "", scMemberOf, nil, (*greq).memberOf, "docs/entra.md A7"},

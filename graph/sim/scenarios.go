@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // scenario builds a tenant's state; the common Contoso directory already exists.
@@ -21,7 +22,8 @@ var scenarios = map[string]scenario{
 	"assignment-required":  {"consented tenant-wide, but assignment is required and Megan is not assigned (AADSTS50105)", buildAssignmentRequired},
 	"granted":              {"the app is consented tenant-wide; nothing blocks", buildGranted},
 	"hostile":              {"like locked-down, but tenant strings carry terminal escapes, bidi overrides and 5,000-character names", buildHostile},
-	"many-apps":            {"like locked-down, in a big tenant: 20,000 service principals, 50,000 grants, 500 consent requests; 20,000 users consented to the app for themselves before user consent was turned off", buildManyApps},
+	"many-apps":            {"like locked-down, in a big tenant: 20,000 service principals, 50,000 grants, 500 consent requests; 20,000 users consented to the app for themselves before user consent was turned off; 110,000 sign-ins in the last 6 days (100,000 stopped by consent)", buildManyApps},
+	"no-premium":           {"like request-workflow, in a tenant without Microsoft Entra ID P1: Graph refuses the sign-in logs (403 Authentication_RequestFromNonPremiumTenantOrB2CTenant); Megan's and Nestor's requests are pending", buildNoPremium},
 	"cli-not-consented":    {"like locked-down, and nobody has consented to the sign-in client (Microsoft Graph Command Line Tools): the admin's first sign-in asks for consent; a Global Reader or a user is stopped (AADSTS90094 / 65001)", buildCLINotConsented},
 	"user-consent":         {"legacy user consent (any user-consentable permission, verified app): the user sees a consent prompt", buildUserConsent},
 }
@@ -130,6 +132,17 @@ func buildRequestWorkflow(t *Tenant) {
 		"I need TrackerRMS to sync interviews to my calendar and send candidate emails.")
 }
 
+// buildNoPremium is request-workflow in a tenant without Microsoft Entra ID
+// P1 or P2: Graph answers the sign-in logs with 403 (docs/entra.md H), while
+// the pending admin consent requests still name the apps users asked for.
+func buildNoPremium(t *Tenant) {
+	buildRequestWorkflow(t)
+	t.noPremium = true
+	nestor := t.seedUserLocked("nestor@"+t.domainLocked(), "Nestor Wilke")
+	a := t.srv.catalog.get(LitwarePlannerAppID)
+	t.submitRequestLocked(nestor, a, a.RequiredScopes, "Our team plans its sprints in Litware Planner; it reads my calendar.")
+}
+
 func buildManagedCalendar(t *Tenant) {
 	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
 		entra.SelfConsentPrefix + entra.PolicyManagedRecommended,
@@ -224,7 +237,9 @@ const ManyAppsUserGrants = 20000
 // 20,000 service principals, 50,000 grants and 500 consent requests. The app
 // itself is no stranger: 20,000 users consented to it for themselves while
 // they still could, so its service principal has that many Principal grants
-// (what a diagnosis must not page through, docs/performance.md).
+// (what a diagnosis must not page through, docs/performance.md). Its sign-in
+// log holds 100,000 consent failures of 200 users to 1,000 apps (and 10,000
+// successful sign-ins) in the last 6 days, for the scan's benchmark.
 func buildManyApps(t *Tenant) {
 	t.lockDown()
 	gsp := t.graphSPLocked()
@@ -257,6 +272,7 @@ func buildManyApps(t *Tenant) {
 		t.submitRequestLocked(users[i%len(users)], a, []string{"Mail.Read"}, fmt.Sprintf("request %d", i))
 	}
 	t.addUserGrantsLocked(TrackerRMSAppID, ManyAppsUserGrants)
+	t.seedBulkSignInsLocked(ManyAppsSignInFailures, users, sps[:1000], 6*24*time.Hour)
 }
 
 // addUserGrantsLocked gives the app n new users who consented to it for
@@ -283,3 +299,6 @@ func (t *Tenant) addUserGrantsLocked(appID string, n int) bool {
 	}
 	return true
 }
+
+// ManyAppsSignInFailures is how many consent failures the many-apps sign-in log holds.
+const ManyAppsSignInFailures = 100000

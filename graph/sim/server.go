@@ -66,9 +66,13 @@ type Options struct {
 	AutoApprove bool   // device codes approve themselves on first poll as the scenario's admin
 	Addr        string // HTTPS listener, default "127.0.0.1:0"
 	// BrowserAddr is the plain-HTTP listener for real browsers, default "127.0.0.1:0".
-	BrowserAddr   string
-	PageSize      int           // Graph page size for collections (default 100)
-	TokenLifetime time.Duration // default 1h; short values exercise refresh
+	BrowserAddr string
+	PageSize    int // Graph page size for collections (default 100)
+	// SignInPageSize is the largest page of GET /auditLogs/signIns: 1,000,
+	// Graph's default and maximum (signin-list.md); tests make it small
+	// (server-driven paging: then a page holds fewer than $top).
+	SignInPageSize int
+	TokenLifetime  time.Duration // default 1h; short values exercise refresh
 	// RequireConsent: the tenant holds no consent for the sign-in client, in
 	// every scenario (as cli-not-consented): each user consents, or is
 	// stopped, at first sign-in. Without it the scenarios hold a tenant-wide
@@ -165,6 +169,9 @@ func New(opts Options) (*Server, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 100
 	}
+	if opts.SignInPageSize <= 0 || opts.SignInPageSize > maxSignInPage {
+		opts.SignInPageSize = maxSignInPage
+	}
 	if opts.TokenLifetime <= 0 {
 		opts.TokenLifetime = time.Hour
 	}
@@ -216,24 +223,33 @@ func (s *Server) AddTenantNamed(scenarioName, base, displayName string) (*Tenant
 		return nil, fmt.Errorf("sim: unknown scenario %q (have %s)", scenarioName, strings.Join(append(ScenarioNames(), MultiTenantScenarioNames()...), ", "))
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.nbase++
+	nbase := s.nbase
 	if base == "" {
 		base = "contoso"
-		if s.nbase > 1 {
-			base = fmt.Sprintf("contoso%d", s.nbase)
+		if nbase > 1 {
+			base = fmt.Sprintf("contoso%d", nbase)
 		}
 	}
 	if s.byDomain[base+".com"] != nil || s.byDomain[base+".onmicrosoft.com"] != nil {
+		s.mu.Unlock()
 		return nil, fmt.Errorf("sim: a tenant with the domain %s.com exists", base)
 	}
-	t := newTenant(s, scenarioName, fmt.Sprintf("%s#%d", scenarioName, s.nbase), displayName, nil)
+	s.mu.Unlock()
+	// The tenant is built before anyone can see it, without s.mu: building
+	// its sign-in history evaluates sign-ins, which reads the server's hosts.
+	t := newTenant(s, scenarioName, fmt.Sprintf("%s#%d", scenarioName, nbase), displayName, nil)
 	t.buildContoso(base)
+	t.seeding = true
 	sc.build(t)
 	if s.opts.RequireConsent {
 		t.revokeClientLocked(entra.DefaultClientID)
 	}
+	t.seedSignInsLocked()
+	t.sortSignInsLocked()
 	t.ignoreAuthzWrites = s.opts.IgnoreAuthorizationPolicyWrites
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.tenants[t.id] = t
 	s.order = append(s.order, t)
 	for _, d := range t.domains {

@@ -60,10 +60,13 @@ func (t *Tenant) UserSignIn(upn, appID string, scopes []string, reason string) S
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out, u, a, norm := t.evaluateLocked(upn, appID, scopes)
+	t.recordNowLocked(u, appID, a, out, norm) // the sign-in log (signinlog.go)
 	switch {
 	case out.Result == ResultConsentPrompt && reason == "accept":
 		t.userConsentLocked(u, a, norm, false)
-		return t.grantedOutcome(a)
+		granted := t.grantedOutcome(a)
+		t.recordNowLocked(u, appID, a, granted, norm)
+		return granted
 	case out.Result == ResultApprovalRequired && reason != "":
 		t.submitRequestLocked(u, a, out.MissingScopes, reason)
 		out.Result = ResultRequestSubmitted
@@ -81,10 +84,13 @@ func (t *Tenant) UserConsents(upn, appID string, scopes []string) SignInOutcome 
 	defer t.mu.Unlock()
 	out, u, a, norm := t.evaluateLocked(upn, appID, scopes)
 	if out.Result != ResultConsentPrompt {
+		t.recordNowLocked(u, appID, a, out, norm)
 		return out
 	}
 	t.userConsentLocked(u, a, norm, false)
-	return t.grantedOutcome(a)
+	granted := t.grantedOutcome(a)
+	t.recordNowLocked(u, appID, a, granted, norm)
+	return granted
 }
 
 func appName(a *App) string { return a.DisplayName }

@@ -73,6 +73,17 @@ type Tenant struct {
 	// IgnoreAuthorizationPolicyWrites makes PATCH authorizationPolicy answer 204
 	// and change nothing (docs/entra.md A1 [UNVERIFIED] silent discard).
 	ignoreAuthzWrites bool
+
+	// The sign-in log (signinlog.go), sorted by (time, sequence), and the
+	// shared names its records show. noPremium: the tenant has no Microsoft
+	// Entra ID P1/P2, so Graph refuses to read the log (docs/entra.md H).
+	signIns   []signInRec
+	signInSeq uint64
+	logUsers  map[string]*logUser
+	logApps   map[string]*logApp
+	logSalt   uint64
+	noPremium bool
+	seeding   bool
 }
 
 type simUser struct {
@@ -108,6 +119,7 @@ func newTenant(srv *Server, scenario, seed, name string, domains []entra.Verifie
 		assigns:      map[string]*entra.AppRoleAssignment{}, assignsByPrincipal: map[string][]string{}, assignsByResource: map[string][]string{},
 		classifications: map[string][]entra.DelegatedPermissionClassification{},
 		requests:        map[string]*entra.AppConsentRequest{}, requestByAppID: map[string]string{},
+		logUsers: map[string]*logUser{}, logApps: map[string]*logApp{},
 	}
 	t.id = t.newGUID()
 	t.authz = entra.AuthorizationPolicy{ID: "authorizationPolicy", DisplayName: "Authorization Policy",

@@ -82,10 +82,12 @@ func TestDiagnosisAgreesWithSimPerScenario(t *testing.T) {
 		"assignment-required": {flows.ScreenNotAssigned, "", flows.ConsentDisabled},
 		"granted":             {flows.ScreenNone, "", flows.ConsentDisabled},
 		// The workflow is off, but an old request of Megan's is still pending: approving it is the fix.
-		"hostile":              {flows.ScreenNeedAdminApproval, flows.FixRequestWorkflow, flows.ConsentDisabled},
-		"locked-down":          {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentDisabled},
-		"managed-calendar":     {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentMicrosoftManaged},
-		"request-workflow":     {flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
+		"hostile":          {flows.ScreenNeedAdminApproval, flows.FixRequestWorkflow, flows.ConsentDisabled},
+		"locked-down":      {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentDisabled},
+		"managed-calendar": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentMicrosoftManaged},
+		"request-workflow": {flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
+		// request-workflow without Entra ID P1 (and a second app's request).
+		"no-premium":           {flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
 		"unverified-publisher": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		"user-consent":         {flows.ScreenConsentPrompt, "", flows.ConsentLegacy},
 		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
