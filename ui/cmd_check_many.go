@@ -80,11 +80,11 @@ func blockedColumn(d flows.Diagnosis, o flows.TenantOutcome) string {
 	}
 	switch d.UserScreen {
 	case flows.ScreenNeedAdminApproval:
-		return "all users: need approval"
+		return "need admin approval"
 	case flows.ScreenApprovalRequired:
-		return "all users: must request"
+		return "must request approval"
 	case flows.ScreenNotAssigned:
 		return "users not assigned"
 	}
-	return "the app is disabled"
+	return "app disabled"
 }

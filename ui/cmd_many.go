@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"consentwiz/flows"
 	"consentwiz/graph"
 	"consentwiz/graph/entra"
@@ -216,8 +218,9 @@ type manyRun struct {
 	job    tenantJob
 	stdio  IO
 	// table forces the live table on or off (nil: on a terminal, without
-	// --json or --accessible).
-	table *bool
+	// --json or --accessible); tableOpts are added to its program (tests).
+	table     *bool
+	tableOpts []tea.ProgramOption
 	// newRunner builds the run's runner (tests may wrap it).
 	newRunner func(cfg Config, o RunnerOptions) (*Runner, error)
 	now       func() time.Time
@@ -295,7 +298,7 @@ func (m *manyRun) run(ctx context.Context) int {
 		useTable = *m.table
 	}
 	if useTable {
-		tv := startTableView(ctx, m.stdio.Out, tableHeader{Command: m.cmd, What: m.title, Account: who, Tenants: tenants}, m.now)
+		tv := startTableView(ctx, m.stdio.Out, tableHeader{Command: m.cmd, What: m.title, Account: who, Tenants: tenants}, m.now, m.tableOpts...)
 		defer tv.wait()
 		v = &tableThenLines{table: tv, lines: v}
 	}

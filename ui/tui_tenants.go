@@ -147,6 +147,7 @@ const (
 	colBlocked = 22
 	colFix     = 18
 	colGap     = 2
+	colNameMax = 40
 )
 
 func (m *tenantsModel) render() string {
@@ -163,14 +164,15 @@ func (m *tenantsModel) render() string {
 		pct = float64(done) / float64(len(m.rows))
 	}
 	out = append(out, m.bar.ViewAs(pct)+st.Dim.Render(count), "")
-	nameW := max(8, w-colVerdict-colBlocked-colFix-3*colGap)
+	nameW := min(colNameMax, max(8, w-colVerdict-colBlocked-colFix-3*colGap))
 	out = append(out, st.Section.Render(m.cells(nameW, "TENANT", "VERDICT", "BLOCKED", "FIX")))
 
 	var footer []string
 	if m.notice != "" {
 		footer = append(footer, wrapStyled(m.notice, w, "  ", st.Warning)...)
 	}
-	footer = append(footer, "", st.Dim.Render(ansi.Truncate(m.sum.Line(), w, "…")))
+	footer = append(footer, "")
+	footer = append(footer, wrapStyled(m.sum.Line(), w, "  ", st.Dim)...)
 	avail := max(1, m.height-len(out)-len(footer))
 	shown, hidden := m.visible(avail)
 	if hidden > 0 {
@@ -261,11 +263,12 @@ func (m *tenantsModel) cells(nameW int, name, verdict, blocked, fix string) stri
 func (m *tenantsModel) row(nameW int, r tableRow) string {
 	verdict, style := verdictCell(r, m.now())
 	rest := strings.TrimRight(pad(r.blocked, colBlocked)+gap+ansi.Truncate(r.fix, colFix, "…"), " ")
-	line := pad(flows.Sanitize(r.name, 120), nameW) + gap + style(m.styles).Render(pad(verdict, colVerdict))
+	v := ansi.Truncate(verdict, colVerdict, "…")
+	line := pad(flows.Sanitize(r.name, 120), nameW) + gap + style(m.styles).Render(v)
 	if rest == "" {
 		return line
 	}
-	return line + gap + rest
+	return line + strings.Repeat(" ", colVerdict-lipgloss.Width(v)) + gap + rest
 }
 
 // verdictCell is a row's verdict, with a glyph and a word (NO_COLOR and
@@ -312,9 +315,10 @@ type tableView struct {
 // startTableView starts the table on out (a terminal). Input is not read:
 // standard input may be the tenants list, and ctrl+c reaches the run as an
 // interrupt.
-func startTableView(ctx context.Context, out io.Writer, h tableHeader, now func() time.Time) *tableView {
+func startTableView(ctx context.Context, out io.Writer, h tableHeader, now func() time.Time, opts ...tea.ProgramOption) *tableView {
 	m := newTenantsModel(h, now)
-	v := &tableView{p: tea.NewProgram(m, tea.WithContext(ctx), tea.WithOutput(out), tea.WithInput(nil)), exited: make(chan struct{})}
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out), tea.WithInput(nil)}, opts...)
+	v := &tableView{p: tea.NewProgram(m, opts...), exited: make(chan struct{})}
 	go func() {
 		defer close(v.exited)
 		_, _ = v.p.Run()
