@@ -58,18 +58,10 @@ func checkJob(ref flows.AppRef) tenantJob {
 			return done
 		}
 		err := fx.err
-		switch {
-		case errors.Is(ctx.Err(), context.Canceled):
-			err = context.Canceled
-		case err == nil:
+		if err == nil {
 			err = errors.New(firstNonEmpty(o.Err, o.Summary, "the check did not finish"))
 		}
-		res.Outcome, res.Reason, res.Code = flows.OutcomeOfError(err)
-		if res.Outcome == flows.TenantError && errors.Is(err, context.Canceled) {
-			res.Reason = "not checked: cancelled"
-		}
-		wait, throttled := flows.ThrottledFor(nil, nil, err)
-		return tenantDone{Result: res, Throttled: throttled, Wait: wait}
+		return t.ErrorDone(ctx, err)
 	}
 }
 

@@ -471,7 +471,7 @@ func TestCheckManyListForms(t *testing.T) {
 }
 
 func TestParseTenantList(t *testing.T) {
-	in := "\ufeff# header\ncontoso.com\n\n  Fabrikam.COM  # a customer\ncontoso.com\n9C3B4A71-DBF1-4D05-A8DA-D8599CAE63C1\ncommon\n#\n"
+	in := "\ufeff# header\ncontoso.com\n\n  Fabrikam.COM  # a customer\ncontoso.com\n9C3B4A71-DBF1-4D05-A8DA-D8599CAE63C1  # Contoso — reachable, roles: Global Reader\ncommon\n#\n"
 	ts, dups, err := parseTenantList([]byte(in))
 	if err != nil {
 		t.Fatal(err)
@@ -490,6 +490,9 @@ func TestParseTenantList(t *testing.T) {
 	}
 	if !slices.Equal(dups, []string{"contoso.com"}) {
 		t.Errorf("dups = %q", dups)
+	}
+	if ts[1].Name != "" || ts[2].Name != "Contoso" {
+		t.Errorf("names %q, %q: want the name of a `consentwiz tenants` line only", ts[1].Name, ts[2].Name)
 	}
 	if ts[1].Line != 4 {
 		t.Errorf("line of Fabrikam = %d, want 4", ts[1].Line)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,8 +74,9 @@ type tenantEntry struct {
 // label names the tenant in the table and the lines.
 func (e tenantEntry) label() string { return firstNonEmpty(e.Name, e.Input) }
 
-// parseTenantList reads one domain or tenant id a line, or the JSON lines of
-// `consentwiz tenants --json` (their tenantId, displayName and rolesHeld).
+// parseTenantList reads one domain or tenant id a line, or the output of
+// `consentwiz tenants`: its text (the name from the comment) or its JSON
+// lines (their tenantId, displayName and rolesHeld).
 // Blank lines and comments (from # to the end of the line) are ignored;
 // repeats of a tenant (case-insensitive) are dropped and reported in dups.
 // Entries that are not a domain or tenant id are kept with Err set, so that
@@ -95,6 +97,10 @@ func parseTenantList(data []byte) (tenants []tenantEntry, dups []string, err err
 			}
 			line, t.Name, t.Roles = l.TenantID, flows.Sanitize(l.DisplayName, 80), l.RolesHeld
 		} else if i := strings.IndexByte(line, '#'); i >= 0 {
+			// `consentwiz tenants` writes "<id>  # <name> — <status>".
+			if name, _, ok := strings.Cut(strings.TrimSpace(line[i+1:]), " — "); ok && i > 0 {
+				t.Name = flows.Sanitize(strings.TrimSpace(name), 80)
+			}
 			line = strings.TrimSpace(line[:i])
 		}
 		if line == "" {
@@ -152,6 +158,47 @@ type tenantTask struct {
 // what the tenant's check stopped at is kept (Err, Snapshot).
 func (t *tenantTask) Effects() *taskEffects { return t.fx }
 
+// Client is for a job that reads Graph itself (scan): it resolves the
+// tenant, gets its token for scopes with the home sign-in (a sign-in of its
+// own only in the fallback lane; a device code goes to Notify) and returns
+// the tenant's Graph client. On failure, ErrorDone(err) is the job's result.
+func (t *tenantTask) Client(ctx context.Context, scopes []string) (*graph.Client, flows.TenantInfo, error) {
+	info, err := t.Runner.ResolveTenant(ctx, t.Entry.Input)
+	if err != nil {
+		return nil, info, err
+	}
+	t.fx.resolved = info
+	ref := flows.TenantRef{ID: info.ID, Cloud: info.Cloud.Name}
+	t.fx.err = nil
+	if si, _ := headlessSignIn(ctx, t.fx, flows.SignIn{Tenant: ref, Scopes: scopes}, t.Notify).(flows.SignedIn); si.Err != nil {
+		if t.fx.err != nil {
+			return nil, info, t.fx.err // typed: *entra.TenantSignInError, …
+		}
+		return nil, info, si.Err
+	}
+	sess, err := t.Runner.session(ctx, ref)
+	if err != nil {
+		return nil, info, err
+	}
+	return sess.client, info, nil
+}
+
+// ErrorDone is the result of a tenant whose job failed with err:
+// needs-sign-in, throttled (to be tried again after Graph's Retry-After),
+// cancelled, or error (flows.OutcomeOfError).
+func (t *tenantTask) ErrorDone(ctx context.Context, err error) tenantDone {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		err = context.Canceled
+	}
+	res := flows.TenantResult{Tenant: t.Entry.Input, TenantID: t.fx.resolved.ID, Name: flows.Sanitize(t.fx.resolved.Domain, 256)}
+	res.Outcome, res.Reason, res.Code = flows.OutcomeOfError(err)
+	if res.Outcome == flows.TenantError && errors.Is(err, context.Canceled) {
+		res.Reason = "not checked: cancelled"
+	}
+	wait, throttled := flows.ThrottledFor(nil, nil, err)
+	return tenantDone{Result: res, Throttled: throttled, Wait: wait}
+}
+
 // tenantJob checks one tenant. It returns when the tenant is done (or ctx
 // ends); the runner counts, schedules and shows the results.
 type tenantJob func(ctx context.Context, t *tenantTask) tenantDone
@@ -163,9 +210,11 @@ type taskEffects struct {
 	r   *Runner
 	own bool
 	// err is the last sign-in or read error; snapErrs the failed parts of
-	// the last snapshot read (flows.OutcomeOf, flows.ThrottledFor).
+	// the last snapshot read (flows.OutcomeOf, flows.ThrottledFor);
+	// resolved the tenant as discovery found it.
 	err      error
 	snapErrs map[string]*entra.APIError
+	resolved flows.TenantInfo
 }
 
 // Run implements Effects.
@@ -174,6 +223,7 @@ func (e *taskEffects) Run(ctx context.Context, eff flows.Effect) flows.Event {
 	switch v := ev.(type) {
 	case flows.TenantResolved:
 		e.keep(v.Err)
+		e.resolved = v.Info
 	case flows.SnapshotLoaded:
 		e.keep(v.Err)
 		if v.Snap != nil {

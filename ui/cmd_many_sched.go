@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -263,7 +264,7 @@ func (v *lineView) done(_ int, d tenantDone) {
 		b, _ = json.Marshal(flows.TenantResult{Tenant: d.Result.Tenant, Outcome: flows.TenantError, Reason: err.Error()})
 	}
 	fmt.Fprintln(v.out, string(b))
-	v.err.println(fmt.Sprintf("[%d/%d] %s: %s", v.n, len(v.tenants), d.Result.Tenant, d.Result.Outcome))
+	v.err.println(fmt.Sprintf("[%d/%d] %s: %s", v.n, len(v.tenants), resultLabel(d.Result), d.Result.Outcome))
 }
 
 func (v *lineView) finish(sum flows.TenantSummary) {
@@ -276,11 +277,15 @@ func (v *lineView) finish(sum flows.TenantSummary) {
 
 // humanLine is a tenant's result in one line.
 func humanLine(r flows.TenantResult) string {
-	label := r.Tenant
-	if r.Name != "" && r.Name != r.Tenant {
-		label = r.Name + " (" + r.Tenant + ")"
+	return fmt.Sprintf("%s: %s — %s", resultLabel(r), r.Outcome, r.Reason)
+}
+
+// resultLabel names a result's tenant: as given, with its name when known.
+func resultLabel(r flows.TenantResult) string {
+	if r.Name != "" && !strings.EqualFold(r.Name, r.Tenant) {
+		return r.Name + " (" + r.Tenant + ")"
 	}
-	return fmt.Sprintf("%s: %s — %s", label, r.Outcome, r.Reason)
+	return r.Tenant
 }
 
 // manyJSONLine is a tenant's JSON line: the flows.TenantResult fields,

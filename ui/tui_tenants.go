@@ -122,6 +122,9 @@ func (m *tenantsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tenantDoneMsg:
 		r := &m.rows[msg.i]
 		r.state, r.outcome, r.blocked, r.fix = rowDone, msg.d.Result.Outcome, flows.Sanitize(msg.d.Blocked, 80), flows.Sanitize(msg.d.Fix, 80)
+		if r.name == msg.d.Result.Tenant && msg.d.Result.Name != "" {
+			r.name = msg.d.Result.Name // a tenant id: its domain reads better
+		}
 		m.finished = append(m.finished, msg.i)
 		m.sum.Add(r.outcome)
 	case tenantsFinishMsg:
