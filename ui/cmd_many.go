@@ -274,8 +274,6 @@ type manyRun struct {
 	// --json or --accessible); tableOpts are added to its program (tests).
 	table     *bool
 	tableOpts []tea.ProgramOption
-	// newRunner builds the run's runner (tests may wrap it).
-	newRunner func(cfg Config, o RunnerOptions) (*Runner, error)
 	now       func() time.Time
 }
 
@@ -302,13 +300,8 @@ func (m *manyRun) run(ctx context.Context) int {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	if m.newRunner == nil {
-		m.newRunner = func(cfg Config, o RunnerOptions) (*Runner, error) {
-			return NewRunner(cfg, NewJournal(cfg.ConfigDir), o)
-		}
-	}
 	home := firstNonEmpty(strings.TrimSpace(m.o.HomeTenant), "organizations")
-	r, err := m.newRunner(m.cfg, RunnerOptions{Home: home,
+	r, err := NewRunner(m.cfg, NewJournal(m.cfg.ConfigDir), RunnerOptions{Home: home,
 		GraphOptions: []graph.Option{graph.WithRetry(graph.DefaultMaxAttempts, throttleInlineWait)}})
 	if err != nil {
 		return m.fail("%v", err)
