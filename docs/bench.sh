@@ -37,7 +37,7 @@ bench() {
 # chosen with COLS: t (time/op), rt (roundtrips/op or graph-roundtrips/op),
 # gr (graph-requests/op), resp (resp-B/op), B (B/op), a (allocs/op),
 # auth (authority-requests/op), tps (tenants/s), rtt (graph-roundtrips/tenant),
-# tok (token-requests/tenant).
+# tok (token-requests/tenant), thr (throttled-reads/op).
 rows() {
 	for spec in "$@"; do
 		echo "$spec"
@@ -89,6 +89,7 @@ rows() {
 			else if (k == "wall") v = human_t(m[name, "ns/op"])
 			else if (k == "rtt") v = sprintf("%.2f", m[name, "graph-roundtrips/tenant"])
 			else if (k == "tok") v = num(m[name, "token-requests/tenant"])
+			else if (k == "thr") v = num(m[name, "throttled-reads/op"])
 			row = row " | " v
 		}
 		print row " |"
@@ -219,6 +220,14 @@ bench ./ui 'BenchmarkCheckMany' 1x
 		"200 | 32=BenchmarkCheckMany/tenants-200/concurrency-32" \
 		"40 | 1=BenchmarkCheckMany/tenants-40/concurrency-1"
 } | block checkmany
+
+{
+	echo "| a throttled tenant | wall time | tenants/s | Graph round trips / tenant | throttled reads |"
+	echo "|---|---|---|---|---|"
+	COLS=wall,tps,rtt,thr rows \
+		"waits without a worker (\`check --tenants\`)=BenchmarkCheckManyThrottled/handed-back" \
+		"waits in its worker (the Graph client waits out Retry-After)=BenchmarkCheckManyThrottled/waited-in-worker"
+} | block checkmanythrottled
 
 # graph-requests/op is every Graph read the diagnosis makes: a script that
 # calls the same endpoints one by one makes exactly that many round trips.

@@ -142,6 +142,7 @@ func signingIn(s State, ev Event) (State, []Effect) {
 			})
 		}
 		s.SignedIn = e.Account
+		s.SignedInTenant = e.AccountTenant
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
 		if s.restoring() {
 			return restoreRead(s)
@@ -334,6 +335,11 @@ func writeSignIn(s State, ev Event) (State, []Effect) {
 			f.AltFix = altFix(s)
 			f.Remedy = remedyFor(f)
 			return fail(s, f)
+		}
+		if e.Account != "" {
+			// The account that writes (and that the journal names) is the
+			// one that signed in for the change.
+			s.SignedIn, s.SignedInTenant = e.Account, e.AccountTenant
 		}
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
 		return fx.begin(s)

@@ -133,6 +133,7 @@ func journalEntry(s State, what string) JournalEntry {
 		Set:          []string{},
 		At:           s.Now,
 		By:           s.SignedIn,
+		ByTenant:     foreignTenant(s.SignedInTenant, s.Tenant.ID),
 	}
 }
 

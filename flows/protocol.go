@@ -202,8 +202,12 @@ type (
 	// SignedIn answers SignIn.
 	SignedIn struct {
 		Account string
-		Scopes  []string
-		Err     error
+		// AccountTenant is the id of the tenant the account lives in (its
+		// home), when known: another tenant's for a partner's delegated
+		// admin or a guest.
+		AccountTenant string
+		Scopes        []string
+		Err           error
 	}
 	// SnapshotLoaded answers FetchSnapshot. Diagnosis is flows.Diagnose(Snap, app) when the effect asked for it.
 	SnapshotLoaded struct {
@@ -335,6 +339,13 @@ type (
 	SignIn struct {
 		Tenant TenantRef
 		Scopes []string
+		// LoginHint is the account to sign in as, when known: a restore signs
+		// in as the account that wrote the journal entry.
+		LoginHint string
+		// Home is the tenant that account lives in when it is not Tenant (a
+		// partner's delegated admin, a guest): the driver signs in there and
+		// gets Tenant's token with the same account (docs/entra.md I).
+		Home string
 	}
 	// FetchSnapshot reads the tenant for the app; when Diagnose is set the driver also runs
 	// flows.Diagnose(snap, App) and puts the result in SnapshotLoaded.Diagnosis.

@@ -4,6 +4,7 @@ import (
 	"consentwiz/graph/entra"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // The restore sub-machine puts a journaled setting back (the user-consent
@@ -69,7 +70,21 @@ func lastSignIn(s State) Effect {
 			scopes = append(scopes, iff(s.Restore.Entry.IsRequestPolicy(), ScopeConsentRequestWrite, ScopeUserConsentWrite))
 		}
 	}
-	return SignIn{Tenant: t, Scopes: scopes}
+	si := SignIn{Tenant: t, Scopes: scopes}
+	if s.restoring() {
+		// Sign in as the account that made the change, from its own tenant.
+		si.LoginHint = s.Restore.Entry.By
+		si.Home = foreignTenant(s.Restore.Entry.ByTenant, t.ID)
+	}
+	return si
+}
+
+// foreignTenant is home when it names another tenant than tenant, else "".
+func foreignTenant(home, tenant string) string {
+	if home == "" || strings.EqualFold(home, tenant) {
+		return ""
+	}
+	return home
 }
 
 // nextPending offers the next pending entry, or goes on with the journey.

@@ -98,10 +98,13 @@ type Journey struct {
 	Tenant TenantInfo
 	// TenantText is the tenant as typed or given on the command line.
 	TenantText string
-	SignedIn   string   // the signed-in account
-	Scopes     []string // scopes consented so far
-	Snap       *entra.TenantSnapshot
-	Diagnosis  *Diagnosis
+	SignedIn   string // the signed-in account
+	// SignedInTenant is the id of the tenant the signed-in account lives in,
+	// when the driver knows it (SignedIn.AccountTenant).
+	SignedInTenant string
+	Scopes         []string // scopes consented so far
+	Snap           *entra.TenantSnapshot
+	Diagnosis      *Diagnosis
 
 	Demo, DryRun, RestoreOnly bool
 	// CheckOnly ends the journey with the diagnosis (consentwiz check).
@@ -293,7 +296,11 @@ type JournalEntry struct {
 	// SetRequestPolicy is the adminConsentRequestPolicy the wizard wrote.
 	SetRequestPolicy *entra.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
 	At               time.Time                        `json:"at"`
-	By               string                           `json:"by"`
+	// By is the account that wrote (its user name); ByTenant the id of the
+	// tenant it lives in when that is not TenantID (a partner's delegated
+	// admin, a guest): a restore signs in as By, from ByTenant.
+	By       string `json:"by"`
+	ByTenant string `json:"byTenant,omitempty"`
 }
 
 // IsRequestPolicy reports whether the entry is for the admin consent request

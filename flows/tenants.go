@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Many tenants with one sign-in (MSPs, vendor support): the outcome of each
@@ -47,6 +48,9 @@ type TenantResult struct {
 	Reason string `json:"reason,omitempty"`
 	// Code is the AADSTS code of a needs-sign-in outcome (0 when none).
 	Code int `json:"code,omitempty"`
+	// RetryAfter is, for a throttled outcome, how long Microsoft Graph last
+	// asked to wait, in seconds (0 when it did not say).
+	RetryAfter int `json:"retryAfterSeconds,omitempty"`
 }
 
 // decisiveParts are the snapshot parts that decide what users see (ok or
@@ -63,24 +67,30 @@ func decisiveParts(d Diagnosis) []string {
 	return parts
 }
 
+// unreadDecisive lists the decisive parts the diagnosis could not read, and
+// the longest Retry-After of those Graph throttled (429); throttled is false
+// when none was.
+func unreadDecisive(d Diagnosis, errs map[string]*entra.APIError) (unread []string, throttled bool, wait time.Duration) {
+	for _, p := range decisiveParts(d) {
+		if !slices.Contains(d.Unreadable, p) {
+			continue
+		}
+		unread = append(unread, p)
+		if e := errs[p]; e != nil && e.Status == 429 {
+			throttled = true
+			wait = max(wait, e.RetryAfter)
+		}
+	}
+	return unread, throttled, wait
+}
+
 // OutcomeOf is the outcome of a tenant that was read and diagnosed. errs
 // are the snapshot's failed parts (TenantSnapshot.Errors, may be nil): a
 // decisive part that could not be read makes the outcome unknown — or
 // throttled when Graph throttled it — even when the diagnosis says blocked,
 // since what users see then rests on a guess.
 func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, string) {
-	var unread []string
-	throttled := false
-	for _, p := range decisiveParts(d) {
-		for _, u := range d.Unreadable {
-			if u == p {
-				unread = append(unread, p)
-				if e := errs[p]; e != nil && e.Status == 429 {
-					throttled = true
-				}
-			}
-		}
-	}
+	unread, throttled, _ := unreadDecisive(d, errs)
 	switch {
 	case throttled:
 		return TenantThrottled, "Microsoft Graph is throttling reads of " + strings.Join(unread, ", ")
@@ -97,6 +107,42 @@ func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, str
 		return TenantBlocked, reason
 	}
 	return TenantOK, "users see " + ScreenTitle(d.UserScreen)
+}
+
+// ThrottledFor says whether a tenant's check met Graph's throttling and is
+// worth trying again later rather than reported: err is a 429 (or a 503,
+// which Graph also sends with Retry-After under load), or the diagnosis d
+// (when err is nil) could not read a decisive part because of a 429. wait
+// is the longest Retry-After Graph gave (0: it did not say). A many-tenant
+// run schedules the tenant again after wait instead of holding a worker.
+func ThrottledFor(d *Diagnosis, errs map[string]*entra.APIError, err error) (wait time.Duration, throttled bool) {
+	if err != nil {
+		var ae *entra.APIError
+		if errors.As(err, &ae) && (ae.Status == 429 || ae.Status == 503) {
+			return ae.RetryAfter, true
+		}
+		return 0, false
+	}
+	if d == nil {
+		return 0, false
+	}
+	_, throttled, wait = unreadDecisive(*d, errs)
+	return wait, throttled
+}
+
+// ThrottledReason is the reason of a tenant given up on after Graph
+// throttled it tries times over waited in all; wait is the last
+// Retry-After it gave (0: none).
+func ThrottledReason(tries int, waited, wait time.Duration) string {
+	t := fmt.Sprintf("%d tries", tries)
+	if tries == 1 {
+		t = "1 try"
+	}
+	s := fmt.Sprintf("Microsoft Graph kept throttling the tenant (%s over %s)", t, waited.Round(time.Second))
+	if wait > 0 {
+		s += fmt.Sprintf("; it asks to wait %s more", wait.Round(time.Second))
+	}
+	return s + "; check it again later"
 }
 
 // OutcomeOfError is the outcome of a tenant whose check failed with err:
@@ -158,6 +204,24 @@ func (s *TenantSummary) Add(o TenantOutcome) {
 	default:
 		s.Errors++
 	}
+}
+
+// ExitCode is a many-tenant run's exit code (docs/architecture.md): 2 when it
+// was cancelled before every tenant was checked; else 3 when users are
+// blocked in any tenant; else 1 when any tenant could not be checked or
+// decided (an error, throttled, needs its own sign-in, unknown); else 0.
+// A tenant that needs its own sign-in is not 4 (sign-in failed): the one
+// sign-in worked, and other tenants were checked.
+func (s TenantSummary) ExitCode(cancelled bool) int {
+	switch {
+	case cancelled:
+		return 2
+	case s.Blocked > 0:
+		return 3
+	case s.Errors > 0 || s.NeedsSignIn > 0 || s.Unknown > 0:
+		return 1
+	}
+	return 0
 }
 
 // SummarizeTenants counts the results' outcomes.

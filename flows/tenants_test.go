@@ -246,3 +246,66 @@ func TestAsDelegatedAdmin(t *testing.T) {
 		t.Errorf("diagnosis roles %v", d.Roles)
 	}
 }
+
+func TestThrottledFor(t *testing.T) {
+	blocked := Diagnosis{Blocked: true, UserScreen: ScreenNeedAdminApproval, UserConsent: UserConsentInfo{Setting: ConsentDisabled}}
+	th := func(s int) *entra.APIError {
+		return &entra.APIError{Status: 429, RetryAfter: time.Duration(s) * time.Second}
+	}
+	cases := []struct {
+		name string
+		d    *Diagnosis
+		errs map[string]*entra.APIError
+		err  error
+		wait time.Duration
+		ok   bool
+	}{
+		{"a 429 error", nil, nil, fmt.Errorf("graph: %w", th(7)), 7 * time.Second, true},
+		{"a 503 without Retry-After", nil, nil, &entra.APIError{Status: 503}, 0, true},
+		{"another error", nil, nil, &entra.APIError{Status: 403}, 0, false},
+		{"decisive parts throttled: the longest wait", ptr(with(blocked, entra.PartAuthorization, entra.PartApp)),
+			map[string]*entra.APIError{entra.PartAuthorization: th(3), entra.PartApp: th(9)}, nil, 9 * time.Second, true},
+		// A throttled part that does not decide the outcome is no reason to wait.
+		{"pending requests throttled", ptr(with(blocked, entra.PartPendingRequests)),
+			map[string]*entra.APIError{entra.PartPendingRequests: th(30)}, nil, 0, false},
+		{"decisive part forbidden", ptr(with(blocked, entra.PartAuthorization)),
+			map[string]*entra.APIError{entra.PartAuthorization: {Status: 403}}, nil, 0, false},
+		{"read in full", &blocked, nil, nil, 0, false},
+	}
+	for _, c := range cases {
+		wait, ok := ThrottledFor(c.d, c.errs, c.err)
+		if wait != c.wait || ok != c.ok {
+			t.Errorf("%s: ThrottledFor = %v, %v; want %v, %v", c.name, wait, ok, c.wait, c.ok)
+		}
+	}
+	got := ThrottledReason(4, 95*time.Second, 30*time.Second)
+	if want := "Microsoft Graph kept throttling the tenant (4 tries over 1m35s); it asks to wait 30s more; check it again later"; got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	if got := ThrottledReason(1, 0, 0); !strings.Contains(got, "(1 try over 0s); check") {
+		t.Errorf("reason %q", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestTenantSummaryExitCode(t *testing.T) {
+	for _, c := range []struct {
+		s         TenantSummary
+		cancelled bool
+		want      int
+	}{
+		{TenantSummary{Tenants: 3, OK: 3}, false, 0},
+		{TenantSummary{Tenants: 3, OK: 2, Errors: 1}, false, 1},
+		{TenantSummary{Tenants: 3, OK: 2, NeedsSignIn: 1}, false, 1},
+		{TenantSummary{Tenants: 3, OK: 2, Unknown: 1}, false, 1},
+		{TenantSummary{Tenants: 3, OK: 2, Errors: 1, Throttled: 1}, false, 1},
+		{TenantSummary{Tenants: 3, OK: 1, Blocked: 1, Errors: 1}, false, 3},
+		{TenantSummary{Tenants: 3, Blocked: 1, NeedsSignIn: 2}, false, 3},
+		{TenantSummary{Tenants: 3, Blocked: 1, Errors: 2}, true, 2},
+	} {
+		if got := c.s.ExitCode(c.cancelled); got != c.want {
+			t.Errorf("ExitCode(%+v, cancelled %v) = %d, want %d", c.s, c.cancelled, got, c.want)
+		}
+	}
+}

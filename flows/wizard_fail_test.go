@@ -297,7 +297,7 @@ func TestWizardRestoreAtStart(t *testing.T) {
 				t.Fatalf("offer = %+v", p)
 			}
 			w.send(Chose{Key: "restore"})
-			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeUserConsentWrite)})
+			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeUserConsentWrite), LoginHint: j.By})
 			w.answerOnly()
 			mark := len(w.all) - 1
 			for i := 0; i < 10 && w.s.Step != StepDone; i++ {

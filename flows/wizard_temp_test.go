@@ -212,7 +212,7 @@ func TestWizardRestoreRequestPolicyEntry(t *testing.T) {
 				t.Fatalf("offer = %+v", p)
 			}
 			w.send(Chose{Key: "restore"})
-			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite)})
+			w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite), LoginHint: j.By})
 			w.answerOnly()
 			mark := len(w.all) - 1
 			for i := 0; i < 10 && w.s.Step != StepDone; i++ {

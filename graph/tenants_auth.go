@@ -169,3 +169,21 @@ func (a *Authenticator) rememberTenant(tenantID string, res public.AuthResult) A
 	out.Name = res.IDToken.Name
 	return out
 }
+
+// AccountIn is the account whose tokens TenantToken uses for tenantID: the
+// account that signed in to that tenant alone (StartDeviceCodeIn,
+// SignInBrowserIn), else the signed-in account. ok is false before any
+// sign-in.
+func (a *Authenticator) AccountIn(tenantID string) (Account, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if own, ok := a.tenantAccounts[strings.ToLower(strings.TrimSpace(tenantID))]; ok {
+		out := a.toAccountLocked(own)
+		out.Name = own.Name // not the other account's name from its id token
+		return out, true
+	}
+	if a.account == nil {
+		return Account{}, false
+	}
+	return a.toAccountLocked(*a.account), true
+}

@@ -22,7 +22,7 @@ func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
 		fmt.Fprintln(stdio.Err, "consentwiz check: name the tenant with --tenant DOMAIN (or its id)")
 		return ExitError
 	}
-	r, err := NewRunner(cfg, NewJournal(cfg.ConfigDir), RunnerOptions{})
+	r, err := NewRunner(cfg, NewJournal(cfg.ConfigDir), RunnerOptions{Home: o.HomeTenant})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz check: %v\n", err)
 		return ExitError

@@ -56,7 +56,7 @@ func TestCheckManyCancelledMidTenantExitsCancelled(t *testing.T) {
 	defer cancel()
 	errw := &cancelOnWrite{cancel: cancel}
 	var out bytes.Buffer
-	o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms"}, Tenants: writeTenants(t, s.Tenant().Domain()), JSON: true}
+	o := CheckOptions{AppFlags: AppFlags{Profile: "trackerrms"}, ManyOptions: ManyOptions{Tenants: writeTenants(t, s.Tenant().Domain())}, JSON: true}
 	code := RunCheck(ctx, cfg, o, IO{In: strings.NewReader(""), Out: &out, Err: errw, Getenv: func(string) string { return "" }})
 	m := parseManyOut(t, out.String())
 	if code != ExitCancelled {

@@ -29,13 +29,15 @@ type (
 		AppFlags                // the app and tenant (else the first screens ask)
 		Scenario         string // demo: the simulated tenant's scenario
 		ReportUnredacted bool   // keep personal data in the support report
+		// HomeTenant is where to sign in once when the tenant is another
+		// (a partner's delegated admin, a guest): io_home.go.
+		HomeTenant string
 	}
 	// CheckOptions are the options of `check`.
 	CheckOptions struct {
 		AppFlags
-		Tenants     string // a file of tenants, one a line ("-": standard input)
+		ManyOptions // --tenants and what goes with it (cmd_many.go)
 		JSON        bool
-		Concurrency int // tenants checked at once with Tenants (0: the default)
 	}
 	// LinkOptions are the options of `link`.
 	LinkOptions struct {

@@ -31,6 +31,7 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 		}
 		defer cleanup()
 	}
+	ro.Home = o.HomeTenant
 	journal := NewJournal(cfg.ConfigDir)
 	pending, err := journal.Pending("")
 	if err != nil {

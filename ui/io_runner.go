@@ -40,6 +40,12 @@ type Runner struct {
 
 	mu       sync.Mutex
 	sessions map[sessionKey]*session
+	// home and homes: where one sign-in reaches other tenants from
+	// (io_home.go); graphOpts are added to every Graph client.
+	home      string
+	homes     map[sessionKey]string
+	roles     map[string][]flows.RoleRef
+	graphOpts []graph.Option
 
 	calls callRecorder // failed Graph calls, for the support report
 }
@@ -51,6 +57,9 @@ type sessionKey struct{ tenant, cloud string }
 type session struct {
 	auth   *graph.Authenticator
 	client *graph.Client
+	// tenant and home are set when the session shares the sign-in of home
+	// (io_home.go): its tokens are auth.TenantToken(tenant).
+	tenant, home string
 }
 
 var _ Effects = (*Runner)(nil)
@@ -66,6 +75,12 @@ type RunnerOptions struct {
 	EndUser func(ctx context.Context, appID string, scopes []string) (screen, detail string, err error)
 	// SaveDir is where hand-off files are saved (default: the working directory).
 	SaveDir string
+	// Home, when set, is where the admin signs in once (a tenant id or
+	// domain, or "organizations": wherever the account lives); the other
+	// tenants of the cloud get their tokens with that sign-in (io_home.go).
+	Home string
+	// GraphOptions are added to every tenant's Graph client.
+	GraphOptions []graph.Option
 }
 
 // NewRunner builds a Runner for cfg.
@@ -77,6 +92,7 @@ func NewRunner(cfg Config, journal *Journal, o RunnerOptions) (*Runner, error) {
 	return &Runner{
 		cfg: cfg, hc: hc, journal: journal, open: browserOpener(cfg, o.Open), demo: o.Demo, endUser: o.EndUser,
 		now: time.Now, saveDir: o.SaveDir, sessions: map[sessionKey]*session{},
+		home: strings.TrimSpace(o.Home), graphOpts: o.GraphOptions,
 	}, nil
 }
 
@@ -145,6 +161,9 @@ func (r *Runner) session(ctx context.Context, t flows.TenantRef) (*session, erro
 	if s != nil {
 		return s, nil
 	}
+	if home := r.homeOf(key); home != "" {
+		return r.sharedSession(ctx, key, t.ID, home)
+	}
 	cfg := r.cfg
 	cfg.Cloud = entra.Clouds[cloud.Name]
 	if cfg.Cloud.Name == "" {
@@ -154,7 +173,7 @@ func (r *Runner) session(ctx context.Context, t flows.TenantRef) (*session, erro
 	if err != nil {
 		return nil, err
 	}
-	s = &session{auth: auth, client: graph.New(graph.WithBaseURL(cloud.GraphURL), graph.WithHTTPClient(r.hc), graph.WithTokenSource(auth))}
+	s = &session{auth: auth, client: r.newClient(cloud, auth)}
 	r.mu.Lock()
 	if had := r.sessions[key]; had != nil {
 		r.mu.Unlock()
@@ -177,9 +196,20 @@ func (r *Runner) client(ctx context.Context, e flows.TenantEffect) (*graph.Clien
 	return s.client, nil
 }
 
-// StartSignIn implements Effects.
-func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (_ *PendingSignIn, err error) {
+// StartSignIn implements Effects. A tenant that the home sign-in does not
+// reach gets a sign-in of its own (io_home.go).
+func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (*PendingSignIn, error) {
+	return r.startSignIn(ctx, e, true)
+}
+
+// startSignIn is StartSignIn; own says whether a tenant that the home
+// sign-in does not reach may get a sign-in of its own, or fails with
+// *entra.TenantSignInError (`check --tenants` without --interactive-fallback).
+func (r *Runner) startSignIn(ctx context.Context, e flows.SignIn, own bool) (_ *PendingSignIn, err error) {
 	defer func() { r.calls.record("sign-in", err) }()
+	if err := r.adoptHome(e, own); err != nil {
+		return nil, err
+	}
 	// The token and the Graph client are the named tenant's (a restore may be
 	// of another tenant's journal entry), never the last one's.
 	sess, err := r.session(ctx, e.Tenant)
@@ -193,7 +223,10 @@ func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (_ *PendingSig
 		if err != nil {
 			return flows.SignedIn{Err: err}
 		}
-		return flows.SignedIn{Account: acct.Username, Scopes: scopes}
+		return flows.SignedIn{Account: acct.Username, AccountTenant: acct.TenantID, Scopes: scopes}
+	}
+	if sess.tenant != "" {
+		return r.startSharedSignIn(ctx, sess, e, own, done)
 	}
 	if acct, ok := auth.Account(); ok {
 		// Already signed in: a token for the new scopes may come silently
@@ -205,11 +238,13 @@ func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (_ *PendingSig
 		}
 	}
 	if r.cfg.UseBrowser {
-		hint := ""
+		hint := e.LoginHint
 		if acct, ok := auth.Account(); ok {
 			hint = acct.Username
 		}
-		return r.startBrowserSignIn(ctx, auth, scopes, hint, done)
+		return r.startBrowserSignIn(ctx, func(ctx context.Context, open func(string) error) (graph.Account, error) {
+			return auth.SignInBrowser(ctx, scopes, open, hint)
+		}, done)
 	}
 	dl, err := auth.StartDeviceCode(ctx, scopes)
 	if err != nil {
@@ -228,7 +263,7 @@ func (r *Runner) StartSignIn(ctx context.Context, e flows.SignIn) (_ *PendingSig
 // asked to open (or the sign-in ended first); Wait then waits for the result.
 // The callers pass the same ctx to StartSignIn and Wait; cancelling it ends
 // the sign-in.
-func (r *Runner) startBrowserSignIn(ctx context.Context, auth *graph.Authenticator, scopes []string, hint string,
+func (r *Runner) startBrowserSignIn(ctx context.Context, signIn func(ctx context.Context, open func(string) error) (graph.Account, error),
 	done func(graph.Account, error) flows.Event) (*PendingSignIn, error) {
 	opened := make(chan string, 1)
 	result := make(chan flows.Event, 1)
@@ -253,7 +288,7 @@ func (r *Runner) startBrowserSignIn(ctx context.Context, auth *graph.Authenticat
 				result <- done(graph.Account{}, fmt.Errorf("browser sign-in failed: %v", p))
 			}
 		}()
-		result <- done(auth.SignInBrowser(ctx, scopes, open, hint))
+		result <- done(signIn(ctx, open))
 	}()
 	wait := func(wctx context.Context) flows.Event {
 		select {
@@ -348,6 +383,9 @@ func (r *Runner) snapshot(ctx context.Context, t flows.TenantRef, appID string) 
 	snap, err := s.client.Snapshot(ctx, appID)
 	if err != nil {
 		return nil, err
+	}
+	if s.tenant != "" {
+		*snap = r.asDelegated(s, *snap)
 	}
 	if snap.TenantID == "" {
 		snap.TenantID = t.ID

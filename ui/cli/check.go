@@ -21,13 +21,20 @@ Signs in with read-only permissions (the device code goes to standard error) and
 diagnosis. Exit codes: 0 nothing blocks, 3 users are blocked, 1 error, 4 sign-in failed,
 2 cancelled.
 
-With --tenants FILE (one domain or tenant id a line; - reads standard input) it checks many
-tenants, --concurrency at once, and prints one line (with --json one JSON object) a tenant as
-each finishes, then a summary. Exit code: 3 if users are blocked in any tenant, else 1 if any
-tenant could not be checked, else 0; 2 if cancelled.`,
+With --tenants FILE (one domain or tenant id a line, or the output of 'consentwiz tenants';
+- reads standard input) it checks many tenants with one sign-in: you sign in once at
+--home-tenant (default: wherever your account lives), and each tenant's token comes silently
+with the same account (a partner's GDAP role, or a guest account). A tenant where that is not
+enough (MFA or Conditional Access there, no role) is reported as needing its own sign-in;
+--interactive-fallback signs in to each of those, one at a time. A tenant that Microsoft Graph
+throttles waits its turn without holding up the others. On a terminal a live table shows the
+tenants as they finish; with --json one JSON object a tenant, then a summary. Exit code: 3 if
+users are blocked in any tenant, else 1 if any tenant could not be checked or decided, else 0;
+2 if cancelled; 4 if the one sign-in failed.`,
 		Example: `consentwiz check --profile trackerrms --tenant contoso.com --json
 consentwiz check --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 --scope Calendars.ReadWrite --tenant contoso.com
-consentwiz check --profile trackerrms --tenants customers.txt --json`,
+consentwiz check --profile trackerrms --tenants customers.txt --json
+consentwiz tenants --json | consentwiz check --profile trackerrms --tenants - --interactive-fallback`,
 		GroupID: "headless",
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
@@ -36,7 +43,15 @@ consentwiz check --profile trackerrms --tenants customers.txt --json`,
 	}
 	addAppFlags(c, &o.AppFlags)
 	c.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
-	c.Flags().StringVar(&o.Tenants, "tenants", "", "a file with one tenant domain or id a line (- reads standard input)")
-	c.Flags().IntVar(&o.Concurrency, "concurrency", 8, "tenants checked at once (with --tenants)")
+	addManyFlags(c, &o.ManyOptions)
 	return c
+}
+
+// addManyFlags registers the flags of a command that checks many tenants
+// with one sign-in (--tenants).
+func addManyFlags(c *cobra.Command, o *ui.ManyOptions) {
+	c.Flags().StringVar(&o.Tenants, "tenants", "", "a file with one tenant domain or id a line, or the output of 'consentwiz tenants' (- reads standard input)")
+	c.Flags().IntVar(&o.Concurrency, "concurrency", 8, "tenants checked at once (with --tenants)")
+	c.Flags().StringVar(&o.HomeTenant, "home-tenant", "", "the tenant to sign in to once; the others are reached with that sign-in (with --tenants the default is organizations: wherever your account lives)")
+	c.Flags().BoolVar(&o.InteractiveFallback, "interactive-fallback", false, "with --tenants: sign in to each tenant the one sign-in does not reach, one at a time")
 }

@@ -21,7 +21,7 @@ func (a *app) demoCmd() *cobra.Command {
 that runs inside the process over HTTPS on 127.0.0.1. Sign-in can be approved from the
 terminal (a) or in a browser.
 
-` + scenarioList(),
+` + scenarioList(false),
 		Example: "consentwiz demo --scenario request-workflow",
 		GroupID: "wizard",
 		Args:    cobra.NoArgs,
@@ -47,12 +47,17 @@ func addScenarioFlag(c *cobra.Command, s *string) {
 }
 
 // scenarioList is the simulator's scenarios with their one-line
-// descriptions, wrapped to fit 100 columns.
-func scenarioList() string {
+// descriptions, wrapped to fit 100 columns; multi adds those with several
+// tenants (msp), which only `sim` serves.
+func scenarioList(multi bool) string {
 	const indent, width = 24, 100
 	var b strings.Builder
 	b.WriteString("Scenarios (--scenario):")
-	for _, n := range sim.ScenarioNames() {
+	names := sim.ScenarioNames()
+	if multi {
+		names = append(names, sim.MultiTenantScenarioNames()...)
+	}
+	for _, n := range names {
 		line := fmt.Sprintf("  %-*s", indent-3, n)
 		for _, w := range strings.Fields(sim.ScenarioDescription(n)) {
 			if len(line)+1+len(w) > width && len(strings.TrimSpace(line)) > len(n) {

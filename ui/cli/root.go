@@ -99,7 +99,7 @@ consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a polic
 	)
 	for _, sub := range []*cobra.Command{
 		a.demoCmd(), a.restoreCmd(),
-		a.checkCmd(), a.linkCmd(), a.explainCmd(), a.handoffCmd(),
+		a.checkCmd(), a.tenantsCmd(), a.linkCmd(), a.explainCmd(), a.handoffCmd(),
 	} {
 		c.AddCommand(sub)
 	}
@@ -125,6 +125,7 @@ consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a polic
 func addWizardFlags(c *cobra.Command, o *ui.WizardOptions) {
 	addAppFlags(c, &o.AppFlags)
 	c.Flags().BoolVar(&o.ReportUnredacted, "report-unredacted", false, "keep names, addresses and ids in the support report")
+	c.Flags().StringVar(&o.HomeTenant, "home-tenant", "", "sign in here once and work in --tenant with the same account (an MSP's partner tenant; organizations: wherever your account lives)")
 }
 
 // run is a command's RunE: --version answers first, then the global flags

@@ -18,7 +18,7 @@ func (a *app) simCmd() *cobra.Command {
 commands: it prints the login and Graph URLs and the CA file to point consentwiz at
 (CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL, CONSENTWIZ_CA_FILE).
 
-` + scenarioList(),
+` + scenarioList(true),
 		Example: `consentwiz sim --auto-approve --json > sim.json &`,
 		GroupID: "tools",
 		Args:    cobra.NoArgs,
