@@ -131,7 +131,7 @@ func renderStep(s State) Prompt {
 	case StepTenantInput:
 		body := "Type the organization's domain (contoso.com) or its tenant id."
 		if s.placeholderTenant != "" && s.TenantText == "" {
-			body = note("The pasted link has a placeholder (" + s.placeholderTenant + ") where the tenant goes, so it names no tenant.", body)
+			body = note("The pasted link has a placeholder ("+s.placeholderTenant+") where the tenant goes, so it names no tenant.", body)
 		}
 		if s.FindBlocked && s.App.ClientID == "" {
 			body = note(body, "consentwiz then signs in and reads the tenant's sign-in logs and pending admin consent requests, to list the apps users were blocked on.")
