@@ -237,7 +237,7 @@ func appChooseOptions(s State, p Prompt) Prompt {
 	}
 	if !s.Helpdesk {
 		p.Options = append(p.Options,
-			Option{Key: KeyScan, Label: "Find what users are blocked on", Detail: "sign in, then pick from the apps the sign-in logs and pending requests show"},
+			Option{Key: KeyScan, Label: "Find what users are blocked on", Detail: "sign in, then pick from the apps the sign-in logs show"},
 			Option{Key: KeyAppName, Label: "Type the app's name", Detail: "found among your tenant's apps after you sign in"})
 	}
 	p.Options = append(p.Options,

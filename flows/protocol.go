@@ -79,7 +79,8 @@ type Prompt struct {
 	Links   []Link
 	// Preview is the before → after of each write (PromptConfirm on StepPreview, restore conflict).
 	Preview []Diff
-	// Placeholder and Default help PromptInput.
+	// Placeholder and Default help PromptInput; on a PromptChoice, Default
+	// is the key of the option a cursor starts on.
 	Placeholder string
 	Default     string
 	// StepNo/StepCount number the journey for presenter mode ("Step 3 of 6"); 0 when not numbered.

@@ -42,6 +42,11 @@ type Model struct {
 	help          help.Model
 	spinner       spinner.Model
 	input         textinput.Model
+	// pastes are the bracketed pastes into the current input, as pasted and
+	// as the one-line input shows them (newlines become spaces there):
+	// Enter hands the machine what was pasted, with its lines, so a
+	// "Troubleshooting details" block is read field by field.
+	pastes []paste
 
 	cursor   int // selected option
 	linkSel  int // selected link
@@ -182,6 +187,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.setNote("Support report saved ("+redactedWord(m.deps.Reports.Unredacted)+"): "+msg.path, false)
 		}
+	case tea.PasteMsg:
+		if m.state.Prompt.Kind == flows.PromptInput {
+			m.pastes = append(m.pastes, paste{raw: msg.Content, flat: flatPaste(msg.Content)})
+			m.input, cmd = m.input.Update(msg)
+		}
 	case demoApprovedMsg:
 		if msg.err != nil {
 			m.setNote("Could not approve the code: "+msg.err.Error(), true)
@@ -250,7 +260,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if p.Kind == flows.PromptInput {
 		if key.Matches(msg, k.Select) {
-			return m.userEvent(flows.Entered{Text: m.input.Value()})
+			return m.userEvent(flows.Entered{Text: m.inputText()})
 		}
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
@@ -499,6 +509,7 @@ func (m *Model) promptChanged() {
 	m.scroll = 0
 	m.stepSince = m.clock
 	m.help.ShowAll = false
+	m.pastes = nil
 	if p.Kind == flows.PromptInput {
 		m.input.Reset()
 		m.input.Placeholder = m.clean(p.Placeholder, 200)
@@ -513,6 +524,14 @@ func (m *Model) promptChanged() {
 // defaultCursor is the recommended option, else the first enabled one.
 func (m *Model) defaultCursor() int {
 	opts := m.state.Prompt.Options
+	if p := m.state.Prompt; p.Kind == flows.PromptChoice && p.Default != "" {
+		// A choice's Default names the option to start on.
+		for i, o := range opts {
+			if string(o.Key) == p.Default && !o.Disabled {
+				return i
+			}
+		}
+	}
 	if d := m.state.Diagnosis; d != nil && m.state.Step == flows.StepChooseFix {
 		for i, o := range opts {
 			if o.Key == flows.FixKey(d.Recommended) && !o.Disabled {
