@@ -252,6 +252,9 @@ func appSearching(s State, ev Event) (State, []Effect) {
 		if s.CheckOnly {
 			return finish(s, Outcome{Kind: OutcomeFailed, Summary: "No app by that name", Err: msg})
 		}
+		if e.Err == nil {
+			msg = "No app named " + strconv.Quote(s.FindName) + " in " + tenantName(s) + " or consentwiz's app profiles. Check the spelling or type the start of the name; an app that was never consented to has no entry in the tenant yet: then give its client id."
+		}
 		s.InputErr = msg
 		s.Step = StepAppSearch
 	case Back:

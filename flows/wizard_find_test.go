@@ -110,7 +110,7 @@ func TestWizardFindByNameFromTheList(t *testing.T) {
 	w.send(Entered{Text: "Payroll"})
 	w.answerOnly()
 	w.expect(StepAppSearch)
-	if !strings.Contains(w.s.Prompt.Body, "No app by that name") || !strings.Contains(w.s.Prompt.Body, `"Payroll"`) {
+	if !strings.Contains(w.s.Prompt.Body, `No app named "Payroll" in contoso.com`) {
 		t.Errorf("a name nothing matches: %q", w.s.Prompt.Body)
 	}
 	w.send(Back{})

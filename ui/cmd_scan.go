@@ -10,13 +10,6 @@ import (
 	"consentwiz/flows"
 )
 
-// ScanOptions are the options of `scan`.
-type ScanOptions struct {
-	Tenant string // the tenant's domain or id
-	Days   int    // how far back the sign-in logs are read (0: flows.DefaultScanDays)
-	JSON   bool
-}
-
 // maxScanDays is the longest a scan reads back: sign-in logs keep 30 days
 // with Microsoft Entra ID P1 or P2, 7 without (docs/entra.md H).
 const maxScanDays = 30
