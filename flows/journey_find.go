@@ -335,7 +335,7 @@ func scanningPrompt(s State) Prompt {
 
 func scanPickPrompt(s State) Prompt {
 	r := s.Scan
-	p := Prompt{Kind: PromptChoice, Title: "What users are blocked on in " + tenantName(s), CanBack: true}
+	p := Prompt{Kind: PromptChoice, Title: "What users are blocked on in " + firstNonEmpty(s.Tenant.Domain, tenantName(s)), CanBack: true}
 	if r == nil {
 		return p
 	}
@@ -388,7 +388,10 @@ func scanAppDetail(s State, a ScanApp) string {
 	if a.PendingRequests > 0 {
 		parts = append(parts, countNoun(a.PendingRequests, "pending request", "pending requests"))
 	}
-	return strings.Join(parts, " · ") + " · " + a.ClientID
+	if a.DisplayName == unnamedApp || len(parts) == 0 {
+		parts = append(parts, a.ClientID)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // ago says how long before now t was, in the largest whole unit.

@@ -125,6 +125,7 @@ func renderStep(s State) Prompt {
 			p.Title = "Paste the sign-in URL or the error text"
 			p.Placeholder = "https://login.microsoftonline.com/…  or  AADSTS90094 …"
 			p.Body = "Paste the address of the page where the user got stuck, or the text of the error message (it contains the app's id)."
+			p.Multiline = true
 		}
 		p.Body = note(p.Body, s.InputErr)
 		return p
@@ -204,8 +205,8 @@ func signInPrompt(s State) Prompt {
 	}
 	p := Prompt{Kind: PromptProgress, Title: "Sign in", Body: "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads settings now (" + strings.Join(ReadScopes, ", ") + "); it asks for more only when you choose a fix that changes something.", CanBack: true}
 	if e := signInEffect(s); len(e.Scopes) > len(ReadScopes) {
-		p.Body = "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads: the consent settings (" + strings.Join(ReadScopes, ", ") +
-			") and the sign-in logs and pending requests (" + strings.Join(ScanScopes, ", ") + "). Reading sign-in logs needs Global Reader, Reports Reader, a Security role or Global Administrator."
+		p.Body = "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads: the consent settings, and the sign-in logs and pending requests (" +
+			strings.Join(ScanScopes, ", ") + "), which need Global Reader, Reports Reader, a Security role or Global Administrator."
 	}
 	p.Body = note(p.Body, s.tenantNote)
 	if canHandoff(s) {

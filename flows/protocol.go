@@ -79,6 +79,9 @@ type Prompt struct {
 	Links   []Link
 	// Preview is the before → after of each write (PromptConfirm on StepPreview, restore conflict).
 	Preview []Diff
+	// Multiline: the PromptInput's answer may span lines (a pasted block,
+	// read field by field); a line-by-line driver reads up to an empty line.
+	Multiline bool
 	// Placeholder and Default help PromptInput; on a PromptChoice, Default
 	// is the key of the option a cursor starts on.
 	Placeholder string
