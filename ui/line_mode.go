@@ -38,7 +38,7 @@ type plain struct {
 	out   io.Writer
 	lines <-chan string // closed at the end of input
 	eof   bool
-	block []string // the lines of a multi-line answer so far (Prompt.Multiline)
+	block []string                             // the lines of a multi-line answer so far (Prompt.Multiline)
 	ahead []string                             // lines typed ahead while a sign-in was pending
 	after func(time.Duration) <-chan time.Time // the sleeper (tests fire at once)
 	now   func() time.Time
