@@ -215,3 +215,15 @@ func TestCheckAndHandoffByNameInTheTenant(t *testing.T) {
 		t.Errorf("unknown name: exit %d %q", code, errOut.String())
 	}
 }
+
+// The wizard takes --app-name too: the machine finds the app after sign-in.
+func TestWizardInputAppName(t *testing.T) {
+	in, err := wizardInput(Config{}, WizardOptions{AppFlags: AppFlags{AppName: "  Contoso   CRM "}}, nil, false)
+	if err != nil || in.AppName != "Contoso CRM" || in.App.ClientID != "" || in.AppText != "" {
+		t.Fatalf("wizard input %+v, %v", in, err)
+	}
+	s, _ := flows.Start(in)
+	if s.FindName != "Contoso CRM" || s.Step != flows.StepTenantInput {
+		t.Errorf("the wizard starts at %s looking for %q", s.Step, s.FindName)
+	}
+}

@@ -58,6 +58,11 @@ func RunScan(ctx context.Context, cfg Config, o ScanOptions, stdio IO) int {
 		stdio.Out.Write(b)
 	} else {
 		fmt.Fprint(stdio.Out, res.Text())
+		if len(res.Apps) > 0 {
+			a := res.Apps[0]
+			fmt.Fprintf(stdio.Out, "\nWhy one is blocked, and how to fix it: consentwiz check --app %s --tenant %s (or run consentwiz and pick it from the list)\n",
+				a.ClientID, flows.Sanitize(o.Tenant, 120))
+		}
 	}
 	return res.ExitCode()
 }
