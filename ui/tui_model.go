@@ -42,11 +42,7 @@ type Model struct {
 	help          help.Model
 	spinner       spinner.Model
 	input         textinput.Model
-	// pastes are the bracketed pastes into the current input, as pasted and
-	// as the one-line input shows them (newlines become spaces there):
-	// Enter hands the machine what was pasted, with its lines, so a
-	// "Troubleshooting details" block is read field by field.
-	pastes []paste
+	pastes        []paste // bracketed pastes into the input (tui_input.go)
 
 	cursor   int // selected option
 	linkSel  int // selected link
@@ -188,10 +184,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setNote("Support report saved ("+redactedWord(m.deps.Reports.Unredacted)+"): "+msg.path, false)
 		}
 	case tea.PasteMsg:
-		if m.state.Prompt.Kind == flows.PromptInput {
-			m.pastes = append(m.pastes, paste{raw: msg.Content, flat: flatPaste(msg.Content)})
-			m.input, cmd = m.input.Update(msg)
-		}
+		cmd = m.paste(msg)
 	case demoApprovedMsg:
 		if msg.err != nil {
 			m.setNote("Could not approve the code: "+msg.err.Error(), true)
@@ -524,13 +517,8 @@ func (m *Model) promptChanged() {
 // defaultCursor is the recommended option, else the first enabled one.
 func (m *Model) defaultCursor() int {
 	opts := m.state.Prompt.Options
-	if p := m.state.Prompt; p.Kind == flows.PromptChoice && p.Default != "" {
-		// A choice's Default names the option to start on.
-		for i, o := range opts {
-			if string(o.Key) == p.Default && !o.Disabled {
-				return i
-			}
-		}
+	if i, ok := m.choiceDefault(); ok {
+		return i
 	}
 	if d := m.state.Diagnosis; d != nil && m.state.Step == flows.StepChooseFix {
 		for i, o := range opts {
