@@ -227,3 +227,43 @@ func TestWizardInputAppName(t *testing.T) {
 		t.Errorf("the wizard starts at %s looking for %q", s.Step, s.FindName)
 	}
 }
+
+// cloudForHint: the link's cloud when none was configured; --cloud and
+// custom endpoints win, with a note; the same login host is no conflict.
+func TestCloudForHint(t *testing.T) {
+	g, us, dod, cn := entra.Clouds["global"], entra.Clouds["usgov"], entra.Clouds["usgov-dod"], entra.Clouds["china"]
+	for _, c := range []struct {
+		cfg      Config
+		hint     string
+		want     string
+		switched bool
+		note     string
+	}{
+		{Config{Cloud: g}, "", "global", false, ""},
+		{Config{Cloud: g}, "global", "global", false, ""},
+		{Config{Cloud: g}, "usgov", "usgov", true, "consentwiz uses the usgov cloud"},
+		{Config{Cloud: g}, "china", "china", true, "login.partner.microsoftonline.cn"},
+		{Config{Cloud: g, CloudGiven: true}, "china", "global", false, "but --cloud is global"},
+		{Config{Cloud: dod, CloudGiven: true}, "usgov", "usgov-dod", false, ""},
+		{Config{Cloud: us}, "global", "global", true, "login.microsoftonline.com"},
+		{Config{Cloud: g, LoginURL: "https://127.0.0.1:8443"}, "china", "global", false, "--login-url"},
+		{Config{Cloud: g}, "nonsense", "global", false, ""},
+		{Config{Cloud: cn, CloudGiven: true}, "china", "china", false, ""},
+	} {
+		cl, switched, note := cloudForHint(c.cfg, c.hint)
+		if cl.Name != c.want || switched != c.switched || (c.note == "") != (note == "") || !strings.Contains(note, c.note) {
+			t.Errorf("%s given %v, hint %q: %s %v %q; want %s %v %q", c.cfg.Cloud.Name, c.cfg.CloudGiven, c.hint, cl.Name, switched, note, c.want, c.switched, c.note)
+		}
+	}
+}
+
+// The wizard's tenant lookup carries the link's cloud; with the simulator's
+// endpoints configured, the runner keeps them and says so.
+func TestRunnerResolveNotesTheLinksCloud(t *testing.T) {
+	rig := newSimRig(t, sim.Options{})
+	ev := rig.runner.Run(context.Background(), flows.ResolveTenant{Input: rig.srv.Tenant().Domain(), Cloud: "usgov"})
+	tr, ok := ev.(flows.TenantResolved)
+	if !ok || tr.Err != nil || tr.Info.ID != rig.srv.Tenant().ID() || !strings.Contains(tr.Note, "login.microsoftonline.us") || !strings.HasSuffix(tr.Note, ".") {
+		t.Fatalf("%+v", ev)
+	}
+}
