@@ -180,8 +180,10 @@ func (b *handoffBuilder) consentLinks() {
 		return
 	}
 	a := b.in.App
+	// The vendor's redirect_uri from the pasted link is kept: some vendors
+	// finish their onboarding on that page (docs/entra.md C1).
 	v1 := HandoffLink{Label: "Admin consent link (v1: everything the app registration lists)",
-		URL: AdminConsentURLv1(b.linkCloud(), h.Tenant, b.clientID, "", "")}
+		URL: AdminConsentURLv1(b.linkCloud(), h.Tenant, b.clientID, a.InputRedirectURI, "")}
 	var v2 []HandoffLink
 	scopes := append(append([]string{}, a.Scopes...), a.OtherScopes...)
 	if len(scopes) > 0 {

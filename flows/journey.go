@@ -29,6 +29,13 @@ func appChoose(s State, ev Event) (State, []Effect) {
 		s.appPaste = e.Key == KeyAppPaste
 		s.InputErr = ""
 		s.Step = StepAppInput
+	case e.Key == KeyScan && !s.Helpdesk:
+		s.App, s.FindName, s.FindBlocked = AppRef{}, "", true
+		s.InputErr = ""
+		return proceed(s)
+	case e.Key == KeyAppName && !s.Helpdesk:
+		s.InputErr, s.nameNote, s.FindName = "", "", ""
+		s.Step = StepAppSearch
 	case e.Key == KeyKeep && s.App.ClientID != "":
 		s.InputErr = ""
 		return proceed(s)
@@ -45,13 +52,24 @@ func appChoose(s State, ev Event) (State, []Effect) {
 func appInput(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case Entered:
-		ref, err := ParseApp(e.Text)
+		r, err := Read(e.Text)
+		var ref AppRef
+		if err == nil {
+			ref, err = r.AppRef()
+		}
 		if err != nil {
+			if m, ok := canFindByName(s, err); ok {
+				return askByName(s, m), nil
+			}
 			s.InputErr = err.Error()
 			return s, nil
 		}
 		s.InputErr = ""
 		s.App = ref
+		s.placeholderTenant = r.PlaceholderTenant
+		if s.FindBlocked && s.Scan != nil {
+			s.appFound, s.findBack = true, StepScanPick
+		}
 		if s.TenantText == "" && ref.TenantHint != "" {
 			s.TenantText = ref.TenantHint
 		}
@@ -59,6 +77,9 @@ func appInput(s State, ev Event) (State, []Effect) {
 	case Back:
 		s.InputErr = ""
 		s.Step = StepAppChoose
+		if s.FindBlocked && s.Scan != nil {
+			s.Step = StepScanPick
+		}
 	}
 	return s, nil
 }
@@ -79,6 +100,9 @@ func tenantInput(s State, ev Event) (State, []Effect) {
 		s.TenantText = text
 		return resolveTenant(s, text)
 	case Back:
+		if s.findingApp() {
+			return leaveFind(s), nil
+		}
 		s.InputErr = ""
 		s.Step = StepAppChoose
 	}
@@ -88,7 +112,7 @@ func tenantInput(s State, ev Event) (State, []Effect) {
 func resolveTenant(s State, text string) (State, []Effect) {
 	s.InputErr = ""
 	s.Step = StepTenantResolving
-	return s, []Effect{ResolveTenant{Input: text}}
+	return s, []Effect{ResolveTenant{Input: text, Cloud: s.App.CloudHint}}
 }
 
 // tenantResolving adopts the tenant the driver found, with its cloud: from
@@ -110,6 +134,7 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 		}
 		s.Tenant = e.Info
 		s.Tenant.Cloud = withHosts(e.Info.Cloud)
+		s.tenantNote = e.Note
 		if s.Helpdesk {
 			return showHandoff(s)
 		}
@@ -124,7 +149,7 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 
 func signIn(s State) (State, []Effect) {
 	s.Step = StepSigningIn
-	return s, []Effect{SignIn{Tenant: s.target(), Scopes: clone(ReadScopes)}}
+	return s, []Effect{signInEffect(s)}
 }
 
 func signingIn(s State, ev Event) (State, []Effect) {
@@ -134,10 +159,10 @@ func signingIn(s State, ev Event) (State, []Effect) {
 			return fail(s, Failure{
 				Title:     "Sign-in did not succeed",
 				Reason:    e.Err.Error(),
-				Remedy:    "Sign in with an account of this tenant. Reading the consent settings needs Global Reader or an administrator role.",
+				Remedy:    signInRemedy(s),
 				Retryable: true,
 				Outcome:   OutcomeSignInFailed,
-				retry:     lastSignIn(s),
+				retry:     retrySignIn(s),
 				retryStep: StepSigningIn,
 			})
 		}
@@ -146,6 +171,9 @@ func signingIn(s State, ev Event) (State, []Effect) {
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
 		if s.restoring() {
 			return restoreRead(s)
+		}
+		if s.App.ClientID == "" {
+			return findApp(s)
 		}
 		return diagnose(s)
 	case Chose:
@@ -224,6 +252,9 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 		if s.Helpdesk {
 			return showHandoff(s)
 		}
+		if s.appFound {
+			return backToFind(s), nil
+		}
 		s.Step = StepTenantInput
 		s.Tenant = TenantInfo{}
 	}
@@ -288,6 +319,9 @@ func chooseFix(s State, ev Event) (State, []Effect) {
 		return startFix(toChecklist(s), f.ID)
 	case Back:
 		s = toChecklist(s)
+		if s.appFound {
+			return backToFind(s), nil
+		}
 		s.Step = StepTenantInput
 		s.Tenant = TenantInfo{}
 	}
@@ -347,6 +381,23 @@ func writeSignIn(s State, ev Event) (State, []Effect) {
 		return toChecklist(s), nil
 	}
 	return s, nil
+}
+
+// retrySignIn is the sign-in a failed one tries again: a restore's, or the journey's.
+func retrySignIn(s State) Effect {
+	if s.restoring() {
+		return lastSignIn(s)
+	}
+	return signInEffect(s)
+}
+
+// signInRemedy says who can sign in for what the journey reads.
+func signInRemedy(s State) string {
+	if s.App.ClientID == "" && s.FindBlocked && !s.restoring() {
+		return "Sign in with an account of this tenant. Reading the sign-in logs needs Global Reader, Reports Reader, a Security role or Global Administrator, and consent to " +
+			strings.Join(ScanScopes, ", ") + " (an administrator consents at the sign-in prompt). Without them, quit and name the app instead (its client id, the error text, or --app-name)."
+	}
+	return "Sign in with an account of this tenant. Reading the consent settings needs Global Reader or an administrator role."
 }
 
 // --- names --------------------------------------------------------------------

@@ -27,18 +27,29 @@ func Start(in WizardInput) (State, []Effect) {
 		Now:         in.Now,
 		Version:     in.Version,
 		TenantText:  strings.TrimSpace(in.Tenant),
+		ScanDays:    in.ScanDays,
 	}}
 	s.resolveGiven = s.TenantText != ""
+	byName := false
 	switch {
 	case in.App.ClientID != "":
 		s.App = in.App
 	case strings.TrimSpace(in.AppText) != "":
-		ref, err := ParseApp(in.AppText)
-		if err != nil {
-			s.InputErr = err.Error()
-		} else {
-			s.App = ref
+		r, err := Read(in.AppText)
+		var ref AppRef
+		if err == nil {
+			ref, err = r.AppRef()
 		}
+		switch m, ok := canFindByName(s, err); {
+		case err == nil:
+			s.App, s.placeholderTenant = ref, r.PlaceholderTenant
+		case ok:
+			s, byName = askByName(s, m), true
+		default:
+			s.InputErr = err.Error()
+		}
+	case strings.TrimSpace(in.AppName) != "":
+		s.FindName = strings.Join(strings.Fields(Sanitize(in.AppName, 0)), " ")
 	}
 	var effs []Effect
 	switch {
@@ -47,9 +58,12 @@ func Start(in WizardInput) (State, []Effect) {
 		s.Step = StepRestoreOffer
 	case s.RestoreOnly:
 		s, effs = finish(s, Outcome{Kind: OutcomeRestored, Summary: "Nothing to restore: no change made by consentwiz is waiting to be put back."})
-	case s.CheckOnly && (s.App.ClientID == "" || s.TenantText == ""):
-		why := firstNonEmpty(s.InputErr, "name the app (client id, URL, error text or profile) and the tenant")
+	case s.CheckOnly && (s.App.ClientID == "" && (s.FindName == "" || byName) || s.TenantText == ""):
+		why := firstNonEmpty(s.InputErr, s.nameNote, "name the app (client id, URL, error text, profile or name) and the tenant")
 		s, effs = finish(s, Outcome{Kind: OutcomeFailed, Summary: "Nothing to check", Err: why})
+	case byName:
+		// The text names the app without its id: StepAppSearch says where
+		// the id is and offers to find the app by that name.
 	default:
 		s, effs = proceed(s)
 	}
@@ -124,6 +138,16 @@ func step(s State, ev Event) (State, []Effect) {
 		return failed(s, ev)
 	case StepHandoff:
 		return handoffStep(s, ev)
+	case StepScanning:
+		return scanning(s, ev)
+	case StepScanPick:
+		return scanPick(s, ev)
+	case StepAppSearch:
+		return appSearch(s, ev)
+	case StepAppSearching:
+		return appSearching(s, ev)
+	case StepAppPick:
+		return appPick(s, ev)
 	}
 	if f := s.fix(); f.owns(s.Step) {
 		return f.step(s, ev)
@@ -133,7 +157,7 @@ func step(s State, ev Event) (State, []Effect) {
 
 // proceed goes to the first question of the journey that is not answered yet.
 func proceed(s State) (State, []Effect) {
-	if s.App.ClientID == "" {
+	if s.App.ClientID == "" && !s.findingApp() {
 		s.Step = StepAppChoose
 		return s, nil
 	}

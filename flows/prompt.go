@@ -16,10 +16,27 @@ var commonPhases = []string{"Identify the app", "Find your tenant", "Sign in", "
 // of making the hand-off.
 var helpdeskPhases = []string{"Identify the app", "Find the tenant", "Make the hand-off for an admin"}
 
+// findPhases number the journey that starts from the symptom: the app is
+// found after the tenant and the sign-in (FindBlocked).
+var findPhases = []string{"Find your tenant", "Sign in", "Find what users are blocked on", "Check the tenant and choose a fix"}
+
 // stepNumber returns the presenter-mode step number (1-based) or 0.
 func stepNumber(s State) int {
+	if s.FindBlocked {
+		switch s.Step {
+		case StepTenantInput, StepTenantResolving:
+			return 1
+		case StepSigningIn:
+			if s.restoring() {
+				return 0
+			}
+			return 2
+		case StepScanning, StepScanPick, StepAppSearch, StepAppSearching, StepAppPick, StepAppInput:
+			return 3
+		}
+	}
 	switch s.Step {
-	case StepAppChoose, StepAppInput:
+	case StepAppChoose, StepAppInput, StepAppSearch:
 		return 1
 	case StepTenantInput, StepTenantResolving:
 		return 2
@@ -28,6 +45,8 @@ func stepNumber(s State) int {
 			return 0
 		}
 		return 3
+	case StepAppSearching, StepAppPick:
+		return 4
 	case StepDiagnosing, StepChooseFix:
 		return 4
 	case StepHandoff:
@@ -67,6 +86,9 @@ func render(s State) Prompt {
 		id = s.Diagnosis.Recommended
 	}
 	phases := clone(commonPhases)
+	if s.FindBlocked {
+		phases = clone(findPhases)
+	}
 	if f := lookup(id); f != nil {
 		phases = append(phases, f.phases(s)...)
 	}
@@ -103,11 +125,19 @@ func renderStep(s State) Prompt {
 			p.Title = "Paste the sign-in URL or the error text"
 			p.Placeholder = "https://login.microsoftonline.com/…  or  AADSTS90094 …"
 			p.Body = "Paste the address of the page where the user got stuck, or the text of the error message (it contains the app's id)."
+			p.Multiline = true
 		}
 		p.Body = note(p.Body, s.InputErr)
 		return p
 	case StepTenantInput:
-		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note("Type the organization's domain (contoso.com) or its tenant id.", s.InputErr), Placeholder: "contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
+		body := "Type the organization's domain (contoso.com) or its tenant id."
+		if s.placeholderTenant != "" && s.TenantText == "" {
+			body = note("The pasted link has a placeholder ("+s.placeholderTenant+") where the tenant goes, so it names no tenant.", body)
+		}
+		if s.FindBlocked && s.App.ClientID == "" {
+			body = note(body, "consentwiz then signs in and reads the tenant's sign-in logs and pending admin consent requests, to list the apps users were blocked on.")
+		}
+		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
 	case StepTenantResolving:
 		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:
@@ -149,6 +179,16 @@ func renderStep(s State) Prompt {
 		return failedPrompt(s)
 	case StepDone:
 		return donePrompt(s)
+	case StepScanning:
+		return scanningPrompt(s)
+	case StepScanPick:
+		return scanPickPrompt(s)
+	case StepAppSearch:
+		return appSearchPrompt(s)
+	case StepAppSearching:
+		return appSearchingPrompt(s)
+	case StepAppPick:
+		return appPickPrompt(s)
 	}
 	if f := s.fix(); f.owns(s.Step) {
 		return f.prompt(s)
@@ -164,6 +204,11 @@ func signInPrompt(s State) Prompt {
 		return Prompt{Kind: PromptProgress, Title: "Sign in to read the settings", Body: "Sign in with an account of " + tenantName(s) + " that may read settings: Global Reader is enough. consentwiz only reads (" + strings.Join(ReadScopes, ", ") + ") and then adds what it found to the hand-off.", CanBack: true}
 	}
 	p := Prompt{Kind: PromptProgress, Title: "Sign in", Body: "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads settings now (" + strings.Join(ReadScopes, ", ") + "); it asks for more only when you choose a fix that changes something.", CanBack: true}
+	if e := signInEffect(s); len(e.Scopes) > len(ReadScopes) {
+		p.Body = "Sign in as an administrator of " + tenantName(s) + ". consentwiz only reads: the consent settings, and the sign-in logs and pending requests (" +
+			strings.Join(ScanScopes, ", ") + "), which need Global Reader, Reports Reader, a Security role or Global Administrator."
+	}
+	p.Body = note(p.Body, s.tenantNote)
 	if canHandoff(s) {
 		p.Options = []Option{{Key: KeyHandoff, Label: "I can't sign in as an admin — make a hand-off instead", Detail: "no sign-in needed"}}
 	}
@@ -174,16 +219,27 @@ func appChoosePrompt(s State) Prompt {
 	p := appChooseOptions(s, Prompt{Kind: PromptChoice, Title: "Which app are users trying to connect?"})
 	p.Options = append(p.Options, Option{Key: KeyHelpdesk, Label: "I can't sign in as an admin — make a hand-off for the admin", Detail: "no sign-in: the reason, the link and the steps, to send on"})
 	p.Body = s.InputErr
+	if s.App.ClientID == "" {
+		// Nothing named yet: start from the symptom (the TUI's cursor starts here).
+		p.Default = string(KeyScan)
+	}
 	return p
 }
 
-// appChooseOptions adds the ways to name the app to p.
+// appChooseOptions adds the ways to name the app to p: the profiles, then
+// (for an admin, who signs in) finding what users are blocked on and
+// finding the app by name, then the client id and a paste.
 func appChooseOptions(s State, p Prompt) Prompt {
 	if s.App.ClientID != "" {
 		p.Options = append(p.Options, Option{Key: KeyKeep, Label: "Keep " + appName(s), Detail: s.App.ClientID})
 	}
 	for i, a := range s.Profiles {
 		p.Options = append(p.Options, Option{Key: ProfileKey(i), Label: firstNonEmpty(a.DisplayName, a.Profile), Detail: strings.Join(a.Scopes, ", ")})
+	}
+	if !s.Helpdesk {
+		p.Options = append(p.Options,
+			Option{Key: KeyScan, Label: "Find what users are blocked on", Detail: "sign in, then pick from the apps the sign-in logs show"},
+			Option{Key: KeyAppName, Label: "Type the app's name", Detail: "found among your tenant's apps after you sign in"})
 	}
 	p.Options = append(p.Options,
 		Option{Key: KeyAppID, Label: "Type the app's client id"},

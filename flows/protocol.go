@@ -28,6 +28,8 @@ package flows
 //	Wait                     → Tick{Seq: the Wait's Seq, Now}
 //	PollGrant, PollRequests  → Polled
 //	SimulateUser             → UserSimulated
+//	Scan                     → Scanned (with Result filled by flows.BuildScan)
+//	SearchApps               → AppsFound
 //	Finish                   → nothing; the driver ends (after showing s.Prompt)
 //
 // Every effect that acts on a tenant (a TenantEffect) names it: the driver
@@ -77,7 +79,11 @@ type Prompt struct {
 	Links   []Link
 	// Preview is the before → after of each write (PromptConfirm on StepPreview, restore conflict).
 	Preview []Diff
-	// Placeholder and Default help PromptInput.
+	// Multiline: the PromptInput's answer may span lines (a pasted block,
+	// read field by field); a line-by-line driver reads up to an empty line.
+	Multiline bool
+	// Placeholder and Default help PromptInput; on a PromptChoice, Default
+	// is the key of the option a cursor starts on.
 	Placeholder string
 	Default     string
 	// StepNo/StepCount number the journey for presenter mode ("Step 3 of 6"); 0 when not numbered.
@@ -138,6 +144,8 @@ const (
 	KeyUndo         OptionKey = "undo"      // failure: undo the change and stop
 	KeyFix          OptionKey = "fix"       // failure: choose another fix
 	KeyQuit         OptionKey = "quit"      // failure: stop here
+	KeyScan         OptionKey = "scan"      // first screen: find what users are blocked on (sign-in logs, pending requests)
+	KeyAppName      OptionKey = "name"      // first screen: find the app by the name users see
 )
 
 // Prefixes of the keys that carry a value.
@@ -145,6 +153,7 @@ const (
 	keyProfilePrefix = "profile:"
 	keyPickPrefix    = "pick:"
 	keyRolePrefix    = "role:"
+	keyAppPrefix     = "app:"
 )
 
 // FixKey is the checklist's key for a fix.
@@ -155,6 +164,9 @@ func ProfileKey(i int) OptionKey { return OptionKey(keyProfilePrefix + strconv.I
 
 // PickKey is the key of the i-th reviewer found by a search.
 func PickKey(i int) OptionKey { return OptionKey(keyPickPrefix + strconv.Itoa(i)) }
+
+// AppKey is the key of the i-th app of a list (the scan's, or a name's matches).
+func AppKey(i int) OptionKey { return OptionKey(keyAppPrefix + strconv.Itoa(i)) }
 
 // RoleKey is the key of a directory role (template id) offered as reviewers.
 func RoleKey(id string) OptionKey { return OptionKey(keyRolePrefix + id) }
@@ -198,6 +210,9 @@ type (
 	TenantResolved struct {
 		Info TenantInfo
 		Err  error
+		// Note is a sentence for the admin about the cloud chosen: the
+		// cloud of a pasted link against the one configured (--cloud).
+		Note string
 	}
 	// SignedIn answers SignIn.
 	SignedIn struct {
@@ -267,6 +282,19 @@ type (
 		Detail string
 		Err    error
 	}
+	// Scanned answers Scan: what the scan read, grouped per app
+	// (flows.BuildScan). Err is set only when nothing was read at all
+	// (the context ended); what Graph refused is in Result's notes.
+	Scanned struct {
+		Result ScanResult
+		Err    error
+	}
+	// AppsFound answers SearchApps: the tenant's apps whose name starts with
+	// the prefix.
+	AppsFound struct {
+		Apps []AppCandidate
+		Err  error
+	}
 )
 
 func (Chose) isEvent()             {}
@@ -290,6 +318,8 @@ func (Copied) isEvent()            {}
 func (Saved) isEvent()             {}
 func (Tick) isEvent()              {}
 func (UserSimulated) isEvent()     {}
+func (Scanned) isEvent()           {}
+func (AppsFound) isEvent()         {}
 
 // Effect is work for the driver: data, never behaviour. Closed set.
 type Effect interface{ isEffect() }
@@ -332,8 +362,13 @@ const (
 
 // Effects.
 type (
-	// ResolveTenant discovers a tenant's id and cloud from a domain or id (no sign-in).
-	ResolveTenant struct{ Input string }
+	// ResolveTenant discovers a tenant's id and cloud from a domain or id (no
+	// sign-in). Cloud is the cloud of the link the app came from (AppRef.CloudHint),
+	// a hint: the driver looks the tenant up there unless the cloud was configured.
+	ResolveTenant struct {
+		Input string
+		Cloud string
+	}
 	// SignIn signs in to Tenant (or asks incrementally) for Scopes (short Graph
 	// names; qualify with the cloud's Cloud.GraphScope).
 	SignIn struct {
@@ -441,6 +476,20 @@ type (
 		AppID  string
 		Scopes []string
 	}
+	// Scan reads Tenant's sign-in logs since Since (the consent failures,
+	// docs/entra.md H) and its pending admin consent requests; the driver
+	// groups them with flows.BuildScan. Name is how the tenant is shown.
+	Scan struct {
+		Tenant TenantRef
+		Name   string
+		Since  time.Time
+	}
+	// SearchApps lists Tenant's service principals whose display name starts
+	// with Prefix (docs/entra.md A5).
+	SearchApps struct {
+		Tenant TenantRef
+		Prefix string
+	}
 	// Finish ends the wizard.
 	Finish struct{ Outcome Outcome }
 )
@@ -468,6 +517,8 @@ func (Wait) isEffect()                     {}
 func (PollGrant) isEffect()                {}
 func (PollRequests) isEffect()             {}
 func (SimulateUser) isEffect()             {}
+func (Scan) isEffect()                     {}
+func (SearchApps) isEffect()               {}
 func (Finish) isEffect()                   {}
 
 // Target implements TenantEffect.
@@ -517,6 +568,12 @@ func (e PollRequests) Target() TenantRef { return e.Tenant }
 
 // Target implements TenantEffect.
 func (e SimulateUser) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e Scan) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e SearchApps) Target() TenantRef { return e.Tenant }
 
 // Op implements WriteEffect.
 func (PatchUserConsent) Op() WriteOp { return OpPatchUserConsent }

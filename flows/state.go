@@ -44,6 +44,11 @@ const (
 	StepDone                           // finished; s.Outcome holds the result
 	StepDemoUser                       // demo: the simulated user tries the app again after the fix
 	StepHandoff                        // a hand-off for an admin: copy, save, or sign in as a reader to add the diagnosis
+	StepScanning                       // reading the sign-in logs and pending requests: what users are blocked on
+	StepScanPick                       // the apps users were blocked on: pick one, or search by name
+	StepAppSearch                      // text input: the app's name
+	StepAppSearching                   // looking for the name among the tenant's apps
+	StepAppPick                        // several apps answer to the name: pick one
 	stepEnd
 )
 
@@ -53,7 +58,7 @@ var stepNames = [...]string{
 	"link-show", "write-sign-in", "reading-policy", "reviewers", "reviewer-search", "reviewer-pick",
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
 	"relax-connect", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
-	"demo-user", "handoff",
+	"demo-user", "handoff", "scanning", "scan-pick", "app-search", "app-searching", "app-pick",
 }
 
 func (s StepID) String() string {
@@ -113,9 +118,24 @@ type Journey struct {
 	// hand-off and any sign-in is read-only (Global Reader).
 	Helpdesk bool
 	Profiles []AppRef
-	Nonce    string
-	Now      time.Time
-	Version  string
+
+	// FindBlocked: the admin chose "Find what users are blocked on": after
+	// the tenant and the sign-in (with the scan's scopes too), the app is
+	// picked from the scan of the sign-in logs and pending requests.
+	FindBlocked bool
+	// FindName is an app's name to find in the tenant after sign-in
+	// (--app-name, a name typed, or the name a consent screen showed).
+	FindName string
+	// ScanDays is how far back the scan reads (DefaultScanDays when 0).
+	ScanDays int
+	// Scan is what the scan found (nil until it ran).
+	Scan *ScanResult
+	// Found are the apps a name matched, when it matched several.
+	Found []AppCandidate
+
+	Nonce   string
+	Now     time.Time
+	Version string
 
 	// PollSeq numbers the Waits of the whole session: a Tick whose Seq is not
 	// the current one is stale and ignored.
@@ -129,6 +149,14 @@ type Journey struct {
 	journalLeft  bool   // a journal entry from an earlier run was left for later
 	handoff      linkIO // what the hand-off screen did
 	handoffText  docText
+
+	appFound   bool   // the app was picked from the scan or found by name: Back returns to the list
+	findBack   StepID // the list (or the name) the app was found from
+	findFrom   AppRef // what the input said about the app before it was found by name (hints kept)
+	nameNote   string // why the app is asked for by name (the pasted text had no app id)
+	tenantNote string // how the tenant's cloud was chosen (the link's cloud against --cloud)
+	// placeholderTenant is the placeholder a pasted link had for the tenant ({tenant-id}).
+	placeholderTenant string
 }
 
 // docText is a rendered document kept while it is on screen: the hand-off
@@ -265,6 +293,12 @@ type WizardInput struct {
 	Nonce string
 	// Version is consentwiz's version, printed in hand-offs.
 	Version string
+	// AppName is an app's display name (--app-name) to find in the tenant
+	// after sign-in, when App and AppText are empty.
+	AppName string
+	// ScanDays is how far back "Find what users are blocked on" reads the
+	// sign-in logs (DefaultScanDays when 0).
+	ScanDays int
 }
 
 // JournalEntry records a change before it is written, so it can be undone after

@@ -215,6 +215,10 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 			return UserSimulated{Screen: ScreenConsentPrompt}, true
 		}
 		return UserSimulated{Screen: ScreenNeedAdminApproval}, true
+	case Scan:
+		return Scanned{Result: ft.scan(w)}, true
+	case SearchApps:
+		return AppsFound{Apps: ft.searchApps(w.Prefix)}, true
 	case Finish:
 		return nil, false
 	}
@@ -428,4 +432,35 @@ func (w *wzRun) confirm() []Effect {
 		return w.answerOnly()
 	}
 	return effs
+}
+
+// scan is what the fake tenant's sign-in logs and requests show: the app
+// (Calendar Sync) stopped two users, and another app, Contoso CRM, one.
+func (ft *wzFakeTenant) scan(w Scan) ScanResult {
+	at := w.Since.Add(time.Hour).Format(time.RFC3339)
+	fail := func(app, name, user string) entra.SignIn {
+		return entra.SignIn{CreatedDateTime: at, AppID: app, AppDisplayName: name, UserID: user, UserPrincipalName: user + "@contoso.com",
+			Status: &entra.SignInStatus{ErrorCode: 90094}}
+	}
+	return BuildScan(ScanInput{Tenant: w.Name, Now: wzTNow, Since: w.Since, SignIns: []entra.SignIn{
+		fail(wzTAppID, "Calendar Sync", "u1"), fail(wzTAppID, "Calendar Sync", "u2"),
+		fail(wzTOtherAppID, "Contoso CRM", "u3"),
+	}})
+}
+
+// wzTOtherAppID is a second app of the fake tenant, with a name close to the first.
+const wzTOtherAppID = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff"
+
+// searchApps lists the fake tenant's service principals starting with prefix.
+func (ft *wzFakeTenant) searchApps(prefix string) []AppCandidate {
+	var out []AppCandidate
+	for _, c := range []AppCandidate{
+		{ClientID: wzTAppID, DisplayName: "Calendar Sync", Source: AppFromTenant},
+		{ClientID: wzTOtherAppID, DisplayName: "Calendar Sync Pro", Source: AppFromTenant},
+	} {
+		if strings.HasPrefix(strings.ToLower(c.DisplayName), strings.ToLower(prefix)) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

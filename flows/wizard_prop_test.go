@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The property test explores the wizard breadth-first from several starts, feeding
@@ -103,6 +104,17 @@ func wzStarts(t *testing.T) map[string]wzNode {
 	ask := wzTestInput()
 	ask.App, ask.Tenant, ask.Profiles = AppRef{}, "", []AppRef{wzTestApp()}
 	starts["ask-app"] = fromStart(ask, wzGrantTenant())
+	find := wzTestInput()
+	find.App, find.Tenant, find.Profiles = AppRef{}, "", []AppRef{wzTestApp()}
+	fs, _ := Start(find)
+	fs, feffs := Next(fs, Chose{Key: KeyScan})
+	starts["find blocked"] = wzNode{s: fs, ft: wzGrantTenant(), pending: feffs, path: []string{"chose scan"}}
+	byName := wzTestInput()
+	byName.App, byName.AppName = AppRef{}, "Calendar"
+	starts["by name"] = fromStart(byName, wzGrantTenant())
+	words := wzTestInput()
+	words.App, words.Tenant, words.AppText = AppRef{}, "", "Need admin approval\nCalendar Sync needs permission to access resources in your organization that only an admin can grant."
+	starts["screen words"] = fromStart(words, wzGrantTenant())
 	j := wzRelaxJournal()
 	for _, cur := range [][]string{j.Set, j.Original, {wzTLow}} {
 		jin := wzTestInput()
@@ -170,6 +182,8 @@ func wzUserEvents(s State) []Event {
 		evs = append(evs, Entered{Text: wzTDomain}, Entered{Text: ""})
 	case StepReviewerSearch:
 		evs = append(evs, Entered{Text: "IT"})
+	case StepAppSearch:
+		evs = append(evs, Entered{Text: "Calendar"}, Entered{Text: "calendar sync"}, Entered{Text: "Nothing"}, Entered{Text: ""})
 	case StepWorkflowDuration:
 		evs = append(evs, Entered{Text: "7"}, Entered{Text: "0"})
 	}
@@ -193,6 +207,11 @@ func wzFailures(e Effect) []Event {
 		return []Event{TenantResolved{Err: wzErr500}}
 	case WriteJournal:
 		return []Event{JournalWritten{Err: wzErr500}}
+	case Scan:
+		return []Event{Scanned{Err: wzErr500}, Scanned{Result: BuildScan(ScanInput{Tenant: wzTDomain, Now: wzTNow, Since: wzTNow.Add(-time.Hour),
+			SignInsError: &entra.APIError{Status: 403, Code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant"}})}}
+	case SearchApps:
+		return []Event{AppsFound{Err: wzErr500}}
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func TestAppFlagsOneRule(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("Ref() = %+v, %v; want one line with %q", ref, err, c.wantErr)
 				}
-				if _, _, werr := c.f.wizardApp(); strings.HasPrefix(c.wantErr, "name the app once") && werr == nil {
+				if _, _, _, werr := c.f.wizardApp(); strings.HasPrefix(c.wantErr, "name the app once") && werr == nil {
 					t.Errorf("the wizard takes %+v without a word", c.f)
 				}
 				return

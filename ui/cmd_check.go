@@ -12,22 +12,26 @@ import (
 
 // runCheck signs in with read scopes and prints the diagnosis.
 func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
-	ref, err := o.Ref()
+	in, err := o.input() // --app-name: found in the tenant after sign-in
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz check: %v\n", err)
 		return ExitError
 	}
+	ref := in.ref
 	tenant := o.tenantFor(ref)
 	if tenant == "" {
-		fmt.Fprintln(stdio.Err, "consentwiz check: name the tenant with --tenant DOMAIN (or its id)")
+		fmt.Fprintf(stdio.Err, "consentwiz check: %v\n", in.needTenant())
 		return ExitError
+	}
+	if _, _, note := cloudForHint(cfg, ref.CloudHint); note != "" {
+		fmt.Fprintln(stdio.Err, "note: "+note)
 	}
 	r, err := NewRunner(cfg, NewJournal(cfg.ConfigDir), RunnerOptions{Home: o.HomeTenant})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz check: %v\n", err)
 		return ExitError
 	}
-	d, code := diagnoseHeadless(ctx, r, ref, tenant, stdio.Err)
+	d, code := diagnoseHeadless(ctx, r, ref, in.name, tenant, stdio.Err)
 	if d == nil {
 		return code
 	}
@@ -47,9 +51,15 @@ func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
 }
 
 // diagnoseHeadless resolves the tenant, signs in (device code on w, or the
-// browser) and diagnoses. On failure it returns nil and the exit code.
-func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, tenant string, w io.Writer) (*flows.Diagnosis, int) {
-	d, code, err := diagnoseTenant(ctx, r, ref, tenant, func(line string) { fmt.Fprintln(w, line) })
+// browser) and diagnoses the app ref, or the app named name (--app-name),
+// found in the tenant after sign-in. On failure it returns nil and the exit
+// code.
+func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, name, tenant string, w io.Writer) (*flows.Diagnosis, int) {
+	in := flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}
+	if ref.ClientID == "" {
+		in.App, in.AppName = flows.AppRef{}, name
+	}
+	d, code, err := diagnoseInput(ctx, r, in, func(line string) { fmt.Fprintln(w, line) })
 	if err != nil {
 		if code != ExitCancelled {
 			// The error may carry text from the tenant or the authority
@@ -67,7 +77,12 @@ func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, tenant s
 // read and diagnose. On failure it returns the exit code (ExitError,
 // ExitSignIn or ExitCancelled) and the error.
 func diagnoseTenant(ctx context.Context, r Effects, ref flows.AppRef, tenant string, notify func(string)) (*flows.Diagnosis, int, error) {
-	o := driveCheck(ctx, r, flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}, notify)
+	return diagnoseInput(ctx, r, flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}, notify)
+}
+
+// diagnoseInput is diagnoseTenant for a check the machine starts from in.
+func diagnoseInput(ctx context.Context, r Effects, in flows.WizardInput, notify func(string)) (*flows.Diagnosis, int, error) {
+	o := driveCheck(ctx, r, in, notify)
 	if o.Diagnosis != nil {
 		return o.Diagnosis, ExitOK, nil
 	}

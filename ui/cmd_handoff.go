@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -41,10 +42,23 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 	// --error may come with --app/--url/--profile (ErrorExplains): then the
 	// app comes from those and the error text only explains what the user saw.
 	o.ErrorExplains = true
-	ref, err := o.Ref()
+	var in appInput
+	var err error
+	if o.SignIn {
+		in, err = o.input() // --app-name: found in the tenant after sign-in
+	} else {
+		in, err = o.offlineInput() // --app-name: among the shipped profiles
+	}
 	if err != nil {
+		var m *flows.MissingAppIDError
+		if errors.As(err, &m) && m.Reading.Outcome != "" {
+			// A redirect without the app (admin_consent=True, a cancel,
+			// /reprocess): say what happened, in which tenant.
+			return explainOnly(o, format, stdio)
+		}
 		return fail("%v", err)
 	}
+	ref := in.ref
 	tenantArg := o.tenantFor(ref)
 	var expl *flows.Explanation
 	if o.Error != "" {
@@ -63,11 +77,18 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 			if ref.ErrorCode == 0 {
 				ref.ErrorCode = hint.ErrorCode
 			}
+			if ref.CloudHint == "" {
+				ref.CloudHint = hint.CloudHint
+			}
 		}
 	} else if ref.ErrorCode != 0 && o.URL != "" {
 		if e, err := flows.Explain(o.URL); err == nil {
 			expl = &e
 		}
+	}
+	cfg, cnote := withAppCloud(cfg, ref)
+	if cnote != "" {
+		fmt.Fprintln(stdio.Err, "note: "+cnote)
 	}
 
 	var notes []string
@@ -76,7 +97,11 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 		if o.SignIn {
 			return fail("--sign-in needs the tenant: name it with --tenant DOMAIN (or its id)")
 		}
-		fmt.Fprintln(stdio.Err, "note: no --tenant given; the links use the admin's own tenant (organizations)")
+		if p := in.reading.PlaceholderTenant; p != "" {
+			fmt.Fprintf(stdio.Err, "note: the link's tenant is a placeholder (%s), not a tenant; the links use the admin's own tenant (organizations): name it with --tenant DOMAIN\n", p)
+		} else {
+			fmt.Fprintln(stdio.Err, "note: no --tenant given; the links use the admin's own tenant (organizations)")
+		}
 	} else {
 		kind, v, err := flows.ParseTenant(tenantArg)
 		if err != nil {
@@ -106,11 +131,17 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 		if err != nil {
 			return fail("%v", err)
 		}
-		d, code := diagnoseHeadless(ctx, r, ref, tenantArg, stdio.Err)
+		d, code := diagnoseHeadless(ctx, r, ref, in.name, tenantArg, stdio.Err)
 		if d == nil {
 			return code
 		}
 		diag = d
+		if ref.ClientID == "" {
+			// Found by name in the tenant.
+			found := flows.KnownApp(flows.AppRef{ClientID: d.App.ClientID, DisplayName: d.App.DisplayName})
+			found.CorrelationID, found.TraceID, found.ErrorCode = ref.CorrelationID, ref.TraceID, ref.ErrorCode
+			ref = o.withScopes(found)
+		}
 		if d.Tenant.ID != "" {
 			tenant.ID = d.Tenant.ID
 		}
@@ -127,8 +158,12 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 	if format == "text" {
 		out = h.Text()
 	}
-	fmt.Fprint(stdio.Out, out)
+	return emitHandoff(o, out, stdio)
+}
 
+// emitHandoff prints the hand-off, and saves and copies it when asked.
+func emitHandoff(o HandoffOptions, out string, stdio IO) int {
+	fmt.Fprint(stdio.Out, out)
 	code := ExitOK
 	if o.Out != "" {
 		// 0644: a hand-off holds links and steps, never a token.
@@ -148,4 +183,28 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 		}
 	}
 	return code
+}
+
+// explainOnly is the hand-off of a URL that does not name the app (the
+// app's redirect after admin consent, a cancelled prompt, Microsoft's
+// /reprocess page): what it reports happened, and in which tenant. There is
+// no consent link to hand over without the app.
+func explainOnly(o HandoffOptions, format string, stdio IO) int {
+	input := firstNonEmpty(o.URL, o.Error, o.App)
+	e, err := flows.Explain(input)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz handoff: %v\n", err)
+		return ExitError
+	}
+	if e.App.TenantHint == "" && o.Tenant != "" {
+		if _, v, err := flows.ParseTenant(o.Tenant); err == nil {
+			e.App.TenantHint = v
+		}
+	}
+	fmt.Fprintln(stdio.Err, "note: the URL does not name the app, so this explains what it reports; for a hand-off with the admin consent link, name the app (--app ID, --profile NAME or --app-name NAME)")
+	out := e.Text()
+	if format == "markdown" {
+		out = "# What the link reports\n\n```text\n" + strings.TrimRight(out, "\n") + "\n```\n"
+	}
+	return emitHandoff(o, out, stdio)
 }

@@ -76,7 +76,8 @@ func TestHandoffCommandInputs(t *testing.T) {
 				"0d6a3c9f-1111-4222-8333-444455556666", "consentwiz check --profile trackerrms --tenant " + hoTenant,
 				"https://entra.microsoft.com/" + hoTenant + "/#view/Microsoft_AAD_IAM/ConsentPoliciesMenuBlade/~/UserSettings", "Prepared with consentwiz 9.9.9 on 2026-03-04 05:06 UTC"}},
 		{name: "url", o: HandoffOptions{AppFlags: AppFlags{URL: url, Tenant: hoTenant}},
-			contains: []string{"<" + v1 + ">", "/v2.0/adminconsent?client_id=" + hoClient, "| Calendars.ReadWrite | delegated |"}},
+			// The v1 link keeps the vendor's redirect_uri from the pasted URL.
+			contains: []string{"<" + v1 + "&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb>", "/v2.0/adminconsent?client_id=" + hoClient, "| Calendars.ReadWrite | delegated |"}},
 		{name: "profile", o: HandoffOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: hoTenant}},
 			contains: []string{"<" + v1 + ">", "consentwiz check --profile trackerrms --tenant " + hoTenant, "Mail.Send"}},
 		{name: "profile as text", o: HandoffOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: hoTenant}, Format: "text"},

@@ -60,36 +60,62 @@ func RunSim(ctx context.Context, o SimOptions, stdio IO) int {
 }
 
 // RunLink runs `consentwiz link`: it prints the admin consent URL, without
-// sign-in.
+// sign-in: in the cloud of the link the app came from (unless --cloud says
+// otherwise), with the vendor's redirect_uri when the input had one.
 func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
-	ref, err := o.Ref()
-	if err != nil {
+	fail := func(err error) int {
 		fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
 		return ExitError
 	}
+	in, err := o.offlineInput()
+	if err != nil {
+		return fail(err)
+	}
+	ref := in.ref
 	t := o.tenantFor(ref)
 	if t == "" {
-		fmt.Fprintln(stdio.Err, "consentwiz link: name the tenant with --tenant DOMAIN (or its id)")
-		return ExitError
+		return fail(in.needTenant())
+	}
+	cfg, cnote := withAppCloud(cfg, ref)
+	if cnote != "" {
+		fmt.Fprintln(stdio.Err, "note: "+cnote)
 	}
 	tenant, cloud, note := resolveForLink(ctx, cfg, t)
 	if note != "" {
 		fmt.Fprintln(stdio.Err, note)
 	}
-	if o.V2 {
-		redirect := o.RedirectURI
-		if redirect == "" && len(ref.RedirectURIs) == 1 {
-			redirect = ref.RedirectURIs[0]
-		}
-		u, err := flows.AdminConsentURLv2(cloud, tenant, ref.ClientID, ref.Scopes, redirect, "")
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
-			return ExitError
-		}
-		fmt.Fprintln(stdio.Out, u)
+	if !o.V2 {
+		redirect := firstNonEmpty(o.RedirectURI, ref.InputRedirectURI)
+		fmt.Fprintln(stdio.Out, flows.AdminConsentURLv1(cloud, tenant, ref.ClientID, redirect, ""))
 		return ExitOK
 	}
-	fmt.Fprintln(stdio.Out, flows.AdminConsentURLv1(cloud, tenant, ref.ClientID, o.RedirectURI, ""))
+	redirects := ref.RedirectURIs
+	if o.RedirectURI != "" {
+		redirects = []string{o.RedirectURI}
+	}
+	if len(redirects) == 0 {
+		redirects = []string{""} // AdminConsentURLv2 says what is missing
+	}
+	var links []string
+	for _, ru := range redirects {
+		u, err := flows.AdminConsentURLv2(cloud, tenant, ref.ClientID, ref.Scopes, ru, "")
+		if err != nil {
+			return fail(err)
+		}
+		links = append(links, u)
+	}
+	if len(links) > 1 {
+		// A vendor with a site per region (TrackerRMS: UK and US) registers
+		// one redirect URI each: v2 needs the exact one, so one link a URI.
+		fmt.Fprintf(stdio.Err, "note: %s has %d redirect URIs; v2 admin consent returns to exactly one, so here is one link for each (choose with --redirect-uri URI):\n",
+			flows.Sanitize(firstNonEmpty(ref.DisplayName, ref.ClientID), 80), len(links))
+		for i, ru := range redirects {
+			fmt.Fprintf(stdio.Err, "  %d. %s\n", i+1, flows.Sanitize(ru, 300))
+		}
+	}
+	for _, u := range links {
+		fmt.Fprintln(stdio.Out, u)
+	}
 	return ExitOK
 }
 

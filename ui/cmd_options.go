@@ -53,6 +53,12 @@ type (
 		Copy   bool   // also copy it to the clipboard
 		SignIn bool   // sign in read-only for a live diagnosis
 	}
+	// ScanOptions are the options of `scan`.
+	ScanOptions struct {
+		Tenant string // the tenant's domain or id
+		Days   int    // how far back the sign-in logs are read (0: flows.DefaultScanDays)
+		JSON   bool
+	}
 	// SimOptions are the options of `sim`.
 	SimOptions struct {
 		Addr        string // address to serve HTTPS on

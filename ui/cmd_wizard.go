@@ -101,7 +101,7 @@ func wizardInput(cfg Config, o WizardOptions, pending []flows.JournalEntry, rest
 	if cfg.Demo {
 		in.Profiles = append(in.Profiles, demoProfiles()...)
 	}
-	in.App, in.AppText, err = o.wizardApp()
+	in.App, in.AppText, in.AppName, err = o.wizardApp()
 	return in, err
 }
 

@@ -145,6 +145,10 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		return flows.Saved{Path: "/tmp/" + e.Name}
 	case flows.WriteEffect:
 		return flows.WriteDone{Op: e.Op()}
+	case flows.Scan:
+		return flows.Scanned{Result: flows.BuildScan(flows.ScanInput{Tenant: e.Name, Now: testTime, Since: e.Since, SignIns: testSignIns(e.Since)})}
+	case flows.SearchApps:
+		return flows.AppsFound{Apps: testSearch(e.Prefix)}
 	}
 	return nil
 }

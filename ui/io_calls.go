@@ -107,6 +107,10 @@ func eventErr(ev flows.Event) error {
 		return e.Err
 	case flows.Polled:
 		return e.Err
+	case flows.Scanned:
+		return e.Err
+	case flows.AppsFound:
+		return e.Err
 	}
 	return nil
 }

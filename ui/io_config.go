@@ -17,9 +17,12 @@ import (
 // Config is what the command line and environment say about where and how to
 // run: the cloud and its endpoints, the sign-in client and method, and modes.
 type Config struct {
-	Cloud    entra.Cloud
-	LoginURL string // overrides Cloud.LoginURL (turns MSAL instance discovery off)
-	GraphURL string // overrides Cloud.GraphURL
+	Cloud entra.Cloud
+	// CloudGiven: the cloud was chosen (--cloud, CONSENTWIZ_CLOUD); else a
+	// pasted link's cloud is followed (docs/entra.md C3).
+	CloudGiven bool
+	LoginURL   string // overrides Cloud.LoginURL (turns MSAL instance discovery off)
+	GraphURL   string // overrides Cloud.GraphURL
 	// BrowserLoginURL, when set, is used instead of LoginURL in links a person
 	// opens in a browser (the simulator serves its pages over plain http too).
 	BrowserLoginURL string

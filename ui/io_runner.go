@@ -131,11 +131,26 @@ func (r *Runner) linkCloud(name string) entra.Cloud {
 // ResolveTenant discovers the tenant (from the configured cloud's authority)
 // and the cloud it lives in, and prepares its sign-in.
 func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantInfo, error) {
+	t, _, err := r.resolveTenant(ctx, input, "")
+	return t, err
+}
+
+// resolveTenant is ResolveTenant from the authority of the cloud the app's
+// link belongs to (hint), unless a cloud was configured (cloudForHint); note
+// says which cloud was used when they differ.
+func (r *Runner) resolveTenant(ctx context.Context, input, hint string) (flows.TenantInfo, string, error) {
 	input = strings.TrimSpace(input)
 	home := r.cfg.EffectiveCloud()
+	cl, switched, note := cloudForHint(r.cfg, hint)
+	if switched {
+		home = cl
+	}
 	info, err := graph.DiscoverTenant(ctx, r.hc, home.LoginURL, input)
 	if err != nil {
-		return flows.TenantInfo{}, describeDiscoveryError(err, home.LoginURL)
+		return flows.TenantInfo{}, note, describeDiscoveryError(err, home.LoginURL)
+	}
+	if info.Cloud == "" && switched {
+		info.Cloud = cl.Name
 	}
 	domain := info.Domain
 	if domain == "" && !entra.IsGUID(input) {
@@ -143,9 +158,9 @@ func (r *Runner) ResolveTenant(ctx context.Context, input string) (flows.TenantI
 	}
 	t := flows.TenantInfo{ID: info.ID, Domain: domain, Cloud: r.linkCloud(info.Cloud)}
 	if _, err := r.session(ctx, flows.TenantRef{ID: t.ID, Cloud: t.Cloud.Name}); err != nil {
-		return flows.TenantInfo{}, err
+		return flows.TenantInfo{}, note, err
 	}
-	return t, nil
+	return t, note, nil
 }
 
 // session returns the sign-in and Graph client of t, making them on first use.
@@ -314,8 +329,13 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 	defer func() { r.recordEvent(eff, ev) }()
 	switch e := eff.(type) {
 	case flows.ResolveTenant:
-		t, err := r.ResolveTenant(ctx, e.Input)
-		return flows.TenantResolved{Info: t, Err: err}
+		t, note, err := r.resolveTenant(ctx, e.Input, e.Cloud)
+		return flows.TenantResolved{Info: t, Err: err, Note: sentence(note)}
+	case flows.Scan:
+		return r.scan(ctx, e)
+	case flows.SearchApps:
+		apps, err := r.searchApps(ctx, e)
+		return flows.AppsFound{Apps: apps, Err: err}
 	case flows.FetchSnapshot:
 		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
 		if err != nil {

@@ -38,6 +38,7 @@ type plain struct {
 	out   io.Writer
 	lines <-chan string // closed at the end of input
 	eof   bool
+	block []string                             // the lines of a multi-line answer so far (Prompt.Multiline)
 	ahead []string                             // lines typed ahead while a sign-in was pending
 	after func(time.Duration) <-chan time.Time // the sleeper (tests fire at once)
 	now   func() time.Time
@@ -274,7 +275,7 @@ func (p *plain) stopSignIn() {
 func (p *plain) line(line string, ok bool) flows.Event {
 	if !ok {
 		p.eof = true
-		return nil
+		return p.endBlock()
 	}
 	ev, why := p.parse(line)
 	if ev == nil {
@@ -328,6 +329,15 @@ func (p *plain) parse(line string) (flows.Event, string) {
 	}
 	switch pr.Kind {
 	case flows.PromptInput:
+		if pr.Multiline && (text != "" || len(p.block) > 0) {
+			// A pasted block arrives a line at a time: gather it up to an
+			// empty line, so flows reads it field by field.
+			if text != "" {
+				p.block = append(p.block, line)
+				return nil, ""
+			}
+			return p.endBlock(), ""
+		}
 		if text == "" {
 			text = inputDefault(p.s, p.demoTenant)
 		}
@@ -382,6 +392,16 @@ func orText(s, d string) string {
 	return s
 }
 
+// endBlock answers a multi-line input with the lines gathered, if any.
+func (p *plain) endBlock() flows.Event {
+	if len(p.block) == 0 {
+		return nil
+	}
+	text := strings.Join(p.block, "\n")
+	p.block = nil
+	return flows.Entered{Text: text}
+}
+
 // hint says what can be typed at the current prompt.
 func (p *plain) hint() string {
 	pr := p.s.Prompt
@@ -389,6 +409,9 @@ func (p *plain) hint() string {
 	switch pr.Kind {
 	case flows.PromptInput:
 		h := "Type your answer and press Enter"
+		if pr.Multiline {
+			h = "Paste the text (several lines are fine) and end it with an empty line"
+		}
 		if d := inputDefault(p.s, p.demoTenant); d != "" {
 			h += " (an empty line keeps " + flows.Sanitize(d, 200) + ")"
 		}

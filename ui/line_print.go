@@ -25,6 +25,7 @@ func (p *plain) show() {
 			p.printf("Done: %s.\n", strings.TrimRight(flows.Sanitize(p.shownTitle, 200), ".…"))
 		}
 		p.shown, p.shownKind, p.shownTitle = sig, pr.Kind, pr.Title
+		p.block = nil
 		p.lastErr, p.lastMissing, p.lastPollErr = s.InputErr, strings.Join(run.Missing, ", "), run.PollErr
 		p.printPrompt()
 		return

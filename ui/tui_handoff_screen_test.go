@@ -12,7 +12,7 @@ func (d *driver) toHandoff() {
 	d.t.Helper()
 	d.drain()
 	d.requireStep(flows.StepAppChoose)
-	d.press("4") // I can't sign in as an admin
+	d.press(itoa(d.keyNumber(flows.KeyHelpdesk))) // I can't sign in as an admin
 	d.requireView("Hand-off for an admin: which app")
 	d.press("1")
 	d.requireStep(flows.StepTenantInput)

@@ -42,6 +42,7 @@ type Model struct {
 	help          help.Model
 	spinner       spinner.Model
 	input         textinput.Model
+	pastes        []paste // bracketed pastes into the input (tui_input.go)
 
 	cursor   int // selected option
 	linkSel  int // selected link
@@ -182,6 +183,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.setNote("Support report saved ("+redactedWord(m.deps.Reports.Unredacted)+"): "+msg.path, false)
 		}
+	case tea.PasteMsg:
+		cmd = m.paste(msg)
 	case demoApprovedMsg:
 		if msg.err != nil {
 			m.setNote("Could not approve the code: "+msg.err.Error(), true)
@@ -250,7 +253,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if p.Kind == flows.PromptInput {
 		if key.Matches(msg, k.Select) {
-			return m.userEvent(flows.Entered{Text: m.input.Value()})
+			return m.userEvent(flows.Entered{Text: m.inputText()})
 		}
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
@@ -499,6 +502,7 @@ func (m *Model) promptChanged() {
 	m.scroll = 0
 	m.stepSince = m.clock
 	m.help.ShowAll = false
+	m.pastes = nil
 	if p.Kind == flows.PromptInput {
 		m.input.Reset()
 		m.input.Placeholder = m.clean(p.Placeholder, 200)
@@ -513,6 +517,9 @@ func (m *Model) promptChanged() {
 // defaultCursor is the recommended option, else the first enabled one.
 func (m *Model) defaultCursor() int {
 	opts := m.state.Prompt.Options
+	if i, ok := m.choiceDefault(); ok {
+		return i
+	}
 	if d := m.state.Diagnosis; d != nil && m.state.Step == flows.StepChooseFix {
 		for i, o := range opts {
 			if o.Key == flows.FixKey(d.Recommended) && !o.Disabled {

@@ -261,7 +261,7 @@ func TestCtrlCDuringWriteWaitsThenInterrupts(t *testing.T) {
 func TestHelpIsTruthful(t *testing.T) {
 	d := newDriver(t, newTestModel(t, newFake(), testModelOpts{}))
 	d.drain()
-	d.requireView("enter choose", "1-4 pick")
+	d.requireView("enter choose", "1-6 pick")
 	if strings.Contains(d.view(), "esc back") {
 		t.Fatal("back offered on the first screen")
 	}

@@ -17,7 +17,8 @@ func addAppFlags(c *cobra.Command, f *ui.AppFlags) {
 	fs.StringVar(&f.App, "app", "", "the app's client id (GUID)")
 	fs.StringVar(&f.URL, "url", "", "a sign-in or consent URL the user got")
 	fs.StringVar(&f.Error, "error", "", "the error text the user got")
-	fs.StringVar(&f.Profile, "profile", "", "an app profile name (e.g. trackerrms)")
+	fs.StringVar(&f.Profile, "profile", "", "an app profile: a name (e.g. trackerrms) or a vendor's profile file (./vendor.json)")
+	fs.StringVar(&f.AppName, "app-name", "", "the app's name as users see it (found in the tenant after sign-in, else among the profiles)")
 	fs.Var((*scopeList)(&f.Scopes), "scope", `a permission the app asks for (repeatable, or "A B")`)
 	fs.StringVar(&f.Tenant, "tenant", "", "the tenant's domain or id")
 	_ = c.RegisterFlagCompletionFunc("profile", completeProfiles)
@@ -45,7 +46,8 @@ func completeProfiles(*cobra.Command, []string, string) ([]cobra.Completion, cob
 	for _, p := range ps {
 		names = append(names, cobra.CompletionWithDesc(strings.ToLower(p.Name), p.DisplayName))
 	}
-	return names, cobra.ShellCompDirectiveNoFileComp
+	// Files too: --profile also takes a vendor's profile file.
+	return names, cobra.ShellCompDirectiveDefault
 }
 
 // fixed completes a flag with a fixed list of values.

@@ -70,7 +70,7 @@ func (g *globals) config(getenv func(string) string, version string) (ui.Config,
 		dir = filepath.Join(base, "consentwiz")
 	}
 	cfg := ui.Config{
-		Cloud: cl, LoginURL: g.loginURL, GraphURL: g.graphURL, CAFile: g.caFile,
+		Cloud: cl, CloudGiven: strings.TrimSpace(g.cloud) != "", LoginURL: g.loginURL, GraphURL: g.graphURL, CAFile: g.caFile,
 		ClientID: g.clientID, UseBrowser: g.browser && !g.deviceCode, NoBrowser: g.noBrowser,
 		Present: g.present, Accessible: g.accessible, DryRun: g.dryRun,
 		ConfigDir: dir, Version: version,

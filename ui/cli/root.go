@@ -99,7 +99,7 @@ consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a polic
 	)
 	for _, sub := range []*cobra.Command{
 		a.demoCmd(), a.restoreCmd(),
-		a.checkCmd(), a.tenantsCmd(), a.linkCmd(), a.explainCmd(), a.handoffCmd(),
+		a.checkCmd(), a.scanCmd(), a.tenantsCmd(), a.linkCmd(), a.explainCmd(), a.handoffCmd(),
 	} {
 		c.AddCommand(sub)
 	}
