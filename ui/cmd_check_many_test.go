@@ -57,8 +57,9 @@ func writeTenants(tb testing.TB, lines ...string) string {
 // manyResult is one tenant's line of `check --tenants --json`.
 type manyResult struct {
 	flows.TenantResult
-	Error     string           `json:"error"`
-	Diagnosis *flows.Diagnosis `json:"diagnosis"`
+	Error     string            `json:"error"`
+	Diagnosis *flows.Diagnosis  `json:"diagnosis"`
+	Scan      *flows.ScanResult `json:"scan"`
 }
 
 // manyOut is the parsed stdout of `check --tenants --json`.
@@ -103,9 +104,9 @@ func parseManyOut(tb testing.TB, out string) manyOut {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			tb.Fatal(err)
 		}
-		// A line has a diagnosis, an error, or both (a diagnosis Graph's
+		// A line has a diagnosis (check) or a scan, an error, or both (a diagnosis Graph's
 		// throttling left partial).
-		if r.Tenant == "" || r.Outcome == "" || r.Reason == "" || (r.Diagnosis == nil && r.Error == "") ||
+		if r.Tenant == "" || r.Outcome == "" || r.Reason == "" || (r.Diagnosis == nil && r.Scan == nil && r.Error == "") ||
 			(r.Error != "") != (r.Outcome == flows.TenantNeedsSignIn || r.Outcome == flows.TenantThrottled || r.Outcome == flows.TenantError) {
 			tb.Fatalf("a result needs a tenant, an outcome, a reason, and a diagnosis or an error: %s", line)
 		}

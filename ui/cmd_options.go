@@ -12,6 +12,9 @@ const (
 	ExitCancelled = 2
 	ExitBlocked   = 3
 	ExitSignIn    = 4
+	// ExitUnknown: what decides the verdict could not be read (scan: neither
+	// source; check: the verdict's parts).
+	ExitUnknown = 5
 )
 
 // IO are the process's streams and environment, injected for tests.
@@ -55,9 +58,10 @@ type (
 	}
 	// ScanOptions are the options of `scan`.
 	ScanOptions struct {
-		Tenant string // the tenant's domain or id
-		Days   int    // how far back the sign-in logs are read (0: flows.DefaultScanDays)
-		JSON   bool
+		Tenant      string // the tenant's domain or id
+		ManyOptions        // --tenants: many tenants with one sign-in (cmd_many.go)
+		Days        int    // how far back the sign-in logs are read (0: flows.DefaultScanDays)
+		JSON        bool
 	}
 	// SimOptions are the options of `sim`.
 	SimOptions struct {

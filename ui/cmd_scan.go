@@ -32,8 +32,17 @@ func RunScan(ctx context.Context, cfg Config, o ScanOptions, stdio IO) int {
 	if days < 1 || days > maxScanDays {
 		return fail(fmt.Errorf("--days must be from 1 to %d: sign-in logs keep 30 days (7 without Microsoft Entra ID P1 or P2)", maxScanDays))
 	}
+	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	if o.Tenants != "" {
+		if o.Tenant != "" {
+			return fail(errors.New("use --tenant or --tenants, not both"))
+		}
+		m := &manyRun{cmd: "scan", title: "consent failures, last " + countWord(days, "day", "days"), cfg: cfg, o: o.ManyOptions,
+			json: o.JSON, scopes: flows.ScanScopes, job: scanJob(since), stdio: stdio}
+		return m.run(ctx)
+	}
 	if strings.TrimSpace(o.Tenant) == "" {
-		return fail(errors.New("name the tenant with --tenant DOMAIN (or its id)"))
+		return fail(errors.New("name the tenant with --tenant DOMAIN (or its id), or many with --tenants FILE"))
 	}
 	if _, _, err := flows.ParseTenant(o.Tenant); err != nil {
 		return fail(err)
@@ -42,7 +51,6 @@ func RunScan(ctx context.Context, cfg Config, o ScanOptions, stdio IO) int {
 	if err != nil {
 		return fail(err)
 	}
-	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	res, code, err := ScanTenant(ctx, r, o.Tenant, since, func(line string) { fmt.Fprintln(stdio.Err, line) })
 	if err != nil {
 		if code != ExitCancelled {
@@ -103,4 +111,53 @@ func ScanTenant(ctx context.Context, fx Effects, tenant string, since time.Time,
 		return stopped(ExitError, fmt.Errorf("the scan could not read the tenant: %w", sc.Err))
 	}
 	return sc.Result, sc.Result.ExitCode(), nil
+}
+
+// countWord is "1 day", "7 days".
+func countWord(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// scanLine is what scan adds to a tenant's JSON line under --tenants.
+type scanLine struct {
+	Scan *flows.ScanResult `json:"scan,omitempty"`
+}
+
+// scanJob is scan's job for one tenant of a --tenants run (cmd_many.go): the
+// same ScanTenant as a single scan, with the tenant's effects (its sign-in
+// shares the home sign-in). An app that blocks users makes the tenant
+// blocked; nothing readable makes it unknown.
+func scanJob(since time.Time) tenantJob {
+	return func(ctx context.Context, t *tenantTask) tenantDone {
+		fx := t.Effects()
+		res, code, err := ScanTenant(ctx, fx, t.Entry.Input, since, t.Notify)
+		if err != nil {
+			if fx.err != nil {
+				err = fx.err // typed: a sign-in refused there, throttling, …
+			}
+			return t.ErrorDone(ctx, err)
+		}
+		out := flows.TenantResult{Tenant: t.Entry.Input, TenantID: fx.resolved.ID, Name: flows.Sanitize(fx.resolved.Domain, 256)}
+		done := tenantDone{Line: scanLine{Scan: &res}}
+		switch code {
+		case ExitBlocked:
+			users := 0
+			for _, a := range res.Apps {
+				users += a.Users
+			}
+			out.Outcome = flows.TenantBlocked
+			out.Reason = countWord(len(res.Apps), "app blocks", "apps block") + " users; most: " + res.Apps[0].DisplayName
+			done.Blocked = countWord(len(res.Apps), "app", "apps") + ", " + countWord(users, "user", "users")
+			done.Fix = "consentwiz check --app " + res.Apps[0].ClientID
+		case ExitUnknown:
+			out.Outcome, out.Reason = flows.TenantUnknown, "neither the sign-in logs nor the consent requests could be read"
+		default:
+			out.Outcome, out.Reason = flows.TenantOK, "no consent failures or pending requests"
+		}
+		done.Result = out
+		return done
+	}
 }

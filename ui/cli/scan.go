@@ -30,10 +30,17 @@ object: tenant, since, apps[] {clientId, displayName, users, failures, firstSeen
 codes[], pendingRequests, sources[], resources[], scopes[], requesters[]}, signInLogs and
 consentRequests (read | unavailable), notes[].
 
+With --tenants FILE (one domain or tenant id a line, or the output of 'consentwiz tenants';
+- reads standard input) it scans many tenants with one sign-in, as 'check --tenants' does: a
+line a tenant (with --json its scan under "scan"), then a summary. A partner reads a customer's
+sign-in logs only where the sign-in client is consented for these permissions there; elsewhere
+the tenant "needs its own sign-in" (AADSTS90099).
+
 Exit codes: 3 an app blocks users, 0 none does, 5 nothing could be read, 1 error, 4 sign-in
 failed, 2 cancelled.`,
 		Example: `consentwiz scan --tenant contoso.com
-consentwiz scan --tenant contoso.com --days 30 --json`,
+consentwiz scan --tenant contoso.com --days 30 --json
+consentwiz tenants | consentwiz scan --tenants - --json`,
 		GroupID: "headless",
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
@@ -41,6 +48,7 @@ consentwiz scan --tenant contoso.com --days 30 --json`,
 		}),
 	}
 	c.Flags().StringVar(&o.Tenant, "tenant", "", "the tenant's domain or id")
+	addManyFlags(c, &o.ManyOptions)
 	c.Flags().IntVar(&o.Days, "days", 7, "how many days back to read the sign-in logs (1 to 30)")
 	c.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
 	_ = c.RegisterFlagCompletionFunc("tenant", cobra.NoFileCompletions)
