@@ -11,14 +11,23 @@ const (
 	// DefaultClientID is Microsoft Graph Command Line Tools (docs/entra.md F).
 	DefaultClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
-	RoleGlobalAdmin            = "62e90394-69f5-4237-9190-012177145e10"
-	RolePrivilegedRoleAdmin    = "e8611ab8-c189-46e8-94e1-60213ab1f814"
-	RoleCloudApplicationAdmin  = "158c047a-c907-4556-b7ef-446551a6b5f7"
-	RoleApplicationAdmin       = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
-	RoleGlobalReader           = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
-	PolicyManagedRecommended   = "microsoft-user-default-recommended"
-	PolicyLow                  = "microsoft-user-default-low"
-	PolicyLegacy               = "microsoft-user-default-legacy"
+	RoleGlobalAdmin           = "62e90394-69f5-4237-9190-012177145e10"
+	RolePrivilegedRoleAdmin   = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+	RoleCloudApplicationAdmin = "158c047a-c907-4556-b7ef-446551a6b5f7"
+	RoleApplicationAdmin      = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+	RoleGlobalReader          = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	PolicyManagedRecommended  = "microsoft-user-default-recommended"
+	PolicyLow                 = "microsoft-user-default-low"
+	PolicyLegacy              = "microsoft-user-default-legacy"
+	// PolicyMailClients lets users consent to the managed policy's excluded
+	// mail permissions for six mail apps (docs/entra.md A1, B4);
+	// PolicyMailClientsAlt is the spelling the same page's prose uses.
+	PolicyMailClients    = "microsoft-user-default-allow-consent-apps"
+	PolicyMailClientsAlt = "microsoft-user-allow-default-consent-apps"
+	// ExchangeOnlineAppID is the appId of the Office 365 Exchange Online
+	// resource, whose EAS/EWS/IMAP/POP permissions the managed policy
+	// excludes (docs/entra.md B4).
+	ExchangeOnlineAppID        = "00000002-0000-0ff1-ce00-000000000000"
 	SelfConsentPrefix          = "ManagePermissionGrantsForSelf."
 	OwnedResourceConsentPrefix = "ManagePermissionGrantsForOwnedResource."
 )
