@@ -99,10 +99,17 @@ func relaxViable(g *diag) FixOption {
 		return notViable(f, "the app's permissions are unknown, so they cannot be checked against the Microsoft-managed policy")
 	case !g.excludesKnown:
 		return notViable(f, "the Microsoft-managed policy's excludes could not be read")
-	case !g.graphKnown:
+	case !g.graphKnown && len(g.considered) > 0:
 		return notViable(f, "Microsoft Graph's permissions could not be read, so admin-only scopes cannot be ruled out")
-	case len(g.blocked) > 0:
-		return notViable(f, cannot+strings.Join(g.blocked, ", ")+" "+isAre(len(g.blocked))+" excluded by the Microsoft-managed policy")
+	}
+	// "Let Microsoft manage" excludes permissions on every resource, Office
+	// 365 Exchange Online's included (docs/entra.md B4, B5).
+	excluded, unknown := g.managedVerdict()
+	switch {
+	case len(excluded) > 0:
+		return notViable(f, cannot+strings.Join(names(excluded), ", ")+" "+isAre(len(excluded))+" excluded by the Microsoft-managed policy")
+	case len(unknown) > 0:
+		return notViable(f, "whether the Microsoft-managed policy allows "+strings.Join(names(unknown), ", ")+" is unknown: "+g.unknownReason(unknown))
 	case g.d.UserConsent.Setting == ConsentMicrosoftManaged:
 		return notViable(f, "user consent is already '"+PortalNameManaged+"'")
 	}

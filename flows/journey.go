@@ -203,17 +203,21 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 		d.Tenant = s.Tenant.over(d.Tenant)
 		s.Snap = e.Snap
 		s.Diagnosis = &d
+		unknown := d.Verdict == VerdictUnknown
 		if s.CheckOnly {
-			o := Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."}
-			if d.Blocked {
-				o = Outcome{Kind: OutcomeBlocked, Summary: "Users are blocked from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."}
+			o := Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + d.UsersSee() + "."}
+			switch {
+			case unknown:
+				o = Outcome{Kind: OutcomeUnknown, Summary: "Could not tell whether users are blocked from connecting " + appName(s) + ". " + d.VerdictWhy}
+			case d.Blocked:
+				o = Outcome{Kind: OutcomeBlocked, Summary: "Users are blocked from connecting " + appName(s) + ": " + d.UsersSee() + "."}
 			}
 			dd := d
 			o.Diagnosis = &dd
 			return finish(s, o)
 		}
-		if !d.Blocked {
-			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."})
+		if !d.Blocked && !unknown {
+			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + d.UsersSee() + "."})
 		}
 		if s.Helpdesk {
 			return showHandoff(s)

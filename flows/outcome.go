@@ -9,7 +9,8 @@ type OutcomeKind string
 const (
 	OutcomeVerified      OutcomeKind = "verified"       // the fix worked and was verified
 	OutcomeNothingToFix  OutcomeKind = "nothing-to-fix" // users are not blocked
-	OutcomeBlocked       OutcomeKind = "blocked"        // a check (WizardInput.CheckOnly) found users blocked
+	OutcomeBlocked       OutcomeKind = "blocked"        // a check (WizardInput.CheckOnly) found users blocked, or a fix left them blocked
+	OutcomeUnknown       OutcomeKind = "unknown"        // a check could not tell: what it needs could not be read
 	OutcomeHandedOff     OutcomeKind = "handed-off"     // a link or hand-off was given to another admin
 	OutcomeRestored      OutcomeKind = "restored"       // a journaled setting was put back
 	OutcomeCancelled     OutcomeKind = "cancelled"      // the user stopped; anything written was undone
@@ -36,7 +37,7 @@ type Outcome struct {
 }
 
 // ExitCode maps the outcome to the exit codes of docs/architecture.md: 0 ok,
-// 1 error, 2 cancelled, 3 users blocked (a check), 4 sign-in failed.
+// 1 error, 2 cancelled, 3 users blocked, 4 sign-in failed, 5 could not tell.
 func (o Outcome) ExitCode() int {
 	switch o.Kind {
 	case OutcomeVerified, OutcomeNothingToFix, OutcomeHandedOff, OutcomeRestored, OutcomeDryRun:
@@ -47,6 +48,8 @@ func (o Outcome) ExitCode() int {
 		return 3
 	case OutcomeSignInFailed:
 		return 4
+	case OutcomeUnknown:
+		return 5
 	}
 	return 1
 }

@@ -194,7 +194,7 @@ func appChooseOptions(s State, p Prompt) Prompt {
 func chooseFixPrompt(s State) Prompt {
 	d := s.Diagnosis
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s: %s.\n", appName(s), tenantName(s), usersSee(d.UserScreen))
+	fmt.Fprintf(&b, "%s\n", d.Headline(appName(s), tenantName(s)))
 	// Blockers first, as on the TUI's checklist.
 	findings := append([]Finding(nil), d.Findings...)
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Severity.Rank() > findings[j].Severity.Rank() })
@@ -307,19 +307,6 @@ func donePrompt(s State) Prompt {
 	}
 	p.Body = b.String()
 	return p
-}
-
-// usersSee says in a sentence what blocked users get.
-func usersSee(screen string) string {
-	switch screen {
-	case ScreenNone:
-		return "users connect without a prompt"
-	case ScreenConsentPrompt:
-		return "users see a consent prompt they can accept themselves"
-	case ScreenNotAssigned:
-		return "users are refused because they are not assigned to the app (AADSTS50105)"
-	}
-	return "users see " + ScreenTitle(screen)
 }
 
 // RecommendationLabel heads the diagnosis's advice: "Recommended" when it

@@ -49,45 +49,28 @@ type TenantResult struct {
 	Code int `json:"code,omitempty"`
 }
 
-// decisiveParts are the snapshot parts that decide what users see (ok or
-// blocked); the others (who signed in, their roles, the workflow, pending
-// requests) change the fixes, not the outcome.
-func decisiveParts(d Diagnosis) []string {
-	parts := []string{entra.PartAuthorization, entra.PartApp, entra.PartAppGrants, entra.PartAppRoles, entra.PartGraphSP}
-	switch d.UserConsent.Setting {
-	case ConsentMicrosoftManaged:
-		parts = append(parts, entra.PartManagedExcludes)
-	case ConsentLow:
-		parts = append(parts, entra.PartClassifications)
-	}
-	return parts
-}
-
 // OutcomeOf is the outcome of a tenant that was read and diagnosed. errs
-// are the snapshot's failed parts (TenantSnapshot.Errors, may be nil): a
+// are the snapshot's failed parts (TenantSnapshot.Errors, may be nil). The
+// diagnosis's verdict decides (one rule: the decisive parts of Diagnose): a
 // decisive part that could not be read makes the outcome unknown — or
-// throttled when Graph throttled it — even when the diagnosis says blocked,
-// since what users see then rests on a guess.
+// throttled when Graph throttled it — since what users see would rest on a
+// guess.
 func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, string) {
-	var unread []string
 	throttled := false
-	for _, p := range decisiveParts(d) {
-		for _, u := range d.Unreadable {
-			if u == p {
-				unread = append(unread, p)
-				if e := errs[p]; e != nil && e.Status == 429 {
-					throttled = true
-				}
-			}
+	for _, p := range d.Undecided {
+		if e := errs[p]; e != nil && e.Status == 429 && d.Verdict == VerdictUnknown {
+			throttled = true
 		}
 	}
 	switch {
 	case throttled:
-		return TenantThrottled, "Microsoft Graph is throttling reads of " + strings.Join(unread, ", ")
-	case len(unread) > 0:
-		return TenantUnknown, "could not read " + strings.Join(unread, ", ")
+		return TenantThrottled, "Microsoft Graph is throttling reads of " + strings.Join(d.Undecided, ", ")
+	case d.Verdict == VerdictUnknown && len(d.Undecided) > 0:
+		return TenantUnknown, "could not read " + strings.Join(d.Undecided, ", ")
+	case d.Verdict == VerdictUnknown:
+		return TenantUnknown, Sanitize(d.VerdictWhy, 300)
 	case d.Blocked:
-		reason := "users see " + ScreenTitle(d.UserScreen)
+		reason := "users see " + d.ScreenText()
 		if d.UserScreen == ScreenNone || d.UserScreen == ScreenConsentPrompt {
 			reason = "the app is disabled in the tenant"
 		}
@@ -96,7 +79,7 @@ func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, str
 		}
 		return TenantBlocked, reason
 	}
-	return TenantOK, "users see " + ScreenTitle(d.UserScreen)
+	return TenantOK, "users see " + d.ScreenText()
 }
 
 // OutcomeOfError is the outcome of a tenant whose check failed with err:
