@@ -245,7 +245,7 @@ func documentedCases() []diagCase {
 			app:    func(*testing.T) AppRef { return withScopes("Calendars.ReadWrite") },
 			screen: ScreenNeedAdminApproval, blocked: true,
 			viable:  map[FixID]bool{FixClassifyLow: true},
-			reasons: map[FixID]string{FixClassifyLow: "lowers the bar tenant-wide: users could then consent to them for every verified app that asks"},
+			reasons: map[FixID]string{FixClassifyLow: "lowers the bar tenant-wide, for every verified app asking for them"},
 			check: func(t *testing.T, d Diagnosis) {
 				if f, _ := d.Fix(FixClassifyLow); strings.Contains(f.Reason, "does not treat") {
 					t.Errorf("invented reason: %s", f.Reason)

@@ -237,3 +237,17 @@ func (g *diag) evaluate() {
 		g.d.UserCode = 7000112
 	}
 }
+
+// ResourceAppIDs are the appIds of the other APIs (than Microsoft Graph)
+// the app asks permissions of, known by their identifier URIs (Office 365
+// Exchange Online, …): a diagnosis reads their service principals
+// (graph.Client.SnapshotWithResources).
+func ResourceAppIDs(a AppRef) []string {
+	var out []string
+	for _, sc := range a.OtherScopes {
+		if res, _ := entra.ResourceOfScope(sc); res != "" && !strings.EqualFold(res, entra.MicrosoftGraphAppID) && !containsFold(out, res) {
+			out = append(out, strings.ToLower(res))
+		}
+	}
+	return out
+}

@@ -113,8 +113,7 @@ func classifyLowViable(g *diag) FixOption {
 	}
 	// Nothing ties the managed policy's excludes to '-low' (docs/entra.md A5):
 	// say what the change does instead.
-	f.Reason += "; a lasting change that lowers the bar tenant-wide: users could then consent to " + itThem(len(todo)) +
-		" for every verified app that asks"
+	f.Reason += "; lasting: it lowers the bar tenant-wide, for every verified app asking for " + itThem(len(todo))
 	return f
 }
 

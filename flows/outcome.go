@@ -32,6 +32,9 @@ type Outcome struct {
 	Requests []RequestPreview `json:"requests,omitempty"`
 	// JournalKept reports whether a journal entry remains for a later restore.
 	JournalKept bool `json:"journalKept,omitempty"`
+	// ClientNotConsented reports a sign-in stopped because consentwiz's own
+	// sign-in client has no consent in the tenant: a hand-off needs no sign-in.
+	ClientNotConsented bool `json:"clientNotConsented,omitempty"`
 	// Diagnosis is the diagnosis a check (WizardInput.CheckOnly) ends with.
 	Diagnosis *Diagnosis `json:"-"`
 }

@@ -83,12 +83,14 @@ type checkSummary struct {
 	Tenants int `json:"tenants"`
 	Blocked int `json:"blocked"`
 	OK      int `json:"ok"`
+	// Unknown counts tenants read where what users see could not be told.
+	Unknown int `json:"unknown"`
 	Errors  int `json:"errors"`
 }
 
 // exitCode of a many-tenant check: 3 when users are blocked in any tenant, else
-// 1 when any tenant could not be checked, else 0; 2 when the run was
-// cancelled before every tenant was checked.
+// 1 when any tenant could not be checked, else 5 when any tenant could not
+// be told, else 0; 2 when the run was cancelled before every tenant was checked.
 func (s checkSummary) exitCode(cancelled bool) int {
 	switch {
 	case cancelled:
@@ -97,6 +99,8 @@ func (s checkSummary) exitCode(cancelled bool) int {
 		return ExitBlocked
 	case s.Errors > 0:
 		return ExitError
+	case s.Unknown > 0:
+		return ExitUnknown
 	}
 	return ExitOK
 }
@@ -243,6 +247,8 @@ func (mc *manyCheck) run(ctx context.Context, tenants []tenantLine, asJSON bool,
 		switch {
 		case r.Diagnosis == nil:
 			sum.Errors++
+		case r.Diagnosis.Verdict == flows.VerdictUnknown:
+			sum.Unknown++
 		case r.Diagnosis.Blocked:
 			sum.Blocked++
 		default:
@@ -265,8 +271,8 @@ func (mc *manyCheck) run(ctx context.Context, tenants []tenantLine, asJSON bool,
 			emit(tenantResult{Tenant: t.Input, Error: "not checked: cancelled", code: ExitCancelled})
 		}
 	}
-	mc.stderr.println(fmt.Sprintf("consentwiz check: %d tenants: %d blocked, %d ok, %d could not be checked",
-		sum.Tenants, sum.Blocked, sum.OK, sum.Errors))
+	mc.stderr.println(fmt.Sprintf("consentwiz check: %d tenants: %d blocked, %d ok, %d could not tell, %d could not be checked",
+		sum.Tenants, sum.Blocked, sum.OK, sum.Unknown, sum.Errors))
 	if asJSON {
 		_ = enc.Encode(map[string]checkSummary{"summary": sum})
 	}
@@ -309,6 +315,8 @@ func resultLine(r tenantResult) string {
 	switch {
 	case r.Diagnosis == nil:
 		return r.Tenant + ": error: " + r.Error
+	case r.Diagnosis.Verdict == flows.VerdictUnknown:
+		return r.Tenant + ": could not tell: " + flows.Sanitize(r.Diagnosis.VerdictWhy, 600)
 	case r.Diagnosis.Blocked:
 		s := r.Tenant + ": BLOCKED"
 		if r.Diagnosis.UserScreen != "" {

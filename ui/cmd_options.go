@@ -12,6 +12,9 @@ const (
 	ExitCancelled = 2
 	ExitBlocked   = 3
 	ExitSignIn    = 4
+	// ExitUnknown: check could not tell whether users are blocked (what the
+	// verdict needs could not be read with the signed-in account).
+	ExitUnknown = 5
 )
 
 // IO are the process's streams and environment, injected for tests.
