@@ -63,7 +63,9 @@ func containsKey(keys []OptionKey, k OptionKey) bool {
 // coderErr carries AADSTS codes as graph.AuthError does.
 type coderErr struct{ codes []int }
 
-func (e coderErr) Error() string { return "sign-in failed: AADSTS65001: The user or administrator has not consented" }
+func (e coderErr) Error() string {
+	return "sign-in failed: AADSTS65001: The user or administrator has not consented"
+}
 func (e coderErr) HasCode(n int) bool {
 	for _, c := range e.codes {
 		if c == n {
