@@ -216,7 +216,7 @@ func TestWizardRequestWorkflow(t *testing.T) {
 		t.Fatalf("request body = %s", b)
 	}
 	w.send(Chose{Key: "approve"})
-	url := RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], false)
+	url := RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], "")
 	w.expect(StepRequestApprove, OpenURL{URL: url}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	ft.adminApproves()
 	w.send(DoneKey{})
