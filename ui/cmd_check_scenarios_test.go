@@ -252,3 +252,15 @@ func TestCheckDiagnosisFollowsDocumentedBlocks(t *testing.T) {
 		}
 	})
 }
+
+// A domain the global authority does not know may be a China (21Vianet)
+// tenant: the message says so (docs/entra.md C2).
+func TestCheckUnknownDomainSuggestsChina(t *testing.T) {
+	_, cfg := simCloud(t, sim.Options{Scenario: "locked-down"})
+	var out, errOut bytes.Buffer
+	code := RunCheck(context.Background(), cfg, CheckOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: "contoso-typo.com"}},
+		IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	if code != ExitError || !strings.Contains(errOut.String(), "--cloud china") || !strings.Contains(errOut.String(), "check the spelling") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
