@@ -277,6 +277,9 @@ func donePrompt(s State) Prompt {
 		p.Title = "Dry run: nothing was changed"
 	case OutcomeCancelled:
 		p.Title = "Stopped"
+	case OutcomeBlocked:
+		p.Kind = PromptFailed
+		p.Title = "Users are still blocked"
 	default:
 		p.Kind = PromptFailed
 		p.Title = "Stopped with a problem"

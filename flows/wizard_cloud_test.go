@@ -171,8 +171,9 @@ func TestWizardNationalCloudJournal(t *testing.T) {
 	w.answerOnly() // the change
 	w.answerOnly() // read back
 	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
-	w.send(DoneKey{}) // the user connected: put the setting back
-	if o, ok := w.drive(20); !ok || o.Kind != OutcomeVerified {
+	w.send(DoneKey{}) // the user connected: check, and put the setting back
+	// Nobody consented in the fake tenant: users are still blocked.
+	if o, ok := w.drive(20); !ok || o.Kind != OutcomeBlocked {
 		t.Fatalf("outcome = %+v (finished %v)", o, ok)
 	}
 	checkUSGov(t, w)
