@@ -214,7 +214,7 @@ func clientNotConsented(err error) (int, bool) {
 func clientConsentFailure(s State, err error, code int) Failure {
 	handoff := "consentwiz handoff " + (&handoffBuilder{h: Handoff{Profile: s.App.Profile, Tenant: s.Tenant.segment()}, clientID: s.App.ClientID}).cmdApp() +
 		" --tenant " + firstNonEmpty(s.Tenant.Domain, s.Tenant.ID, "YOUR-DOMAIN")
-	reason := fmt.Sprintf("Microsoft stopped consentwiz's own sign-in (AADSTS%d): consentwiz signs in as Microsoft Graph Command Line Tools and asks to read the consent settings (%s). Those read permissions need an administrator's consent, and nobody has given it in %s yet, so only an administrator who may consent for the organization gets past this sign-in. (%s)",
+	reason := fmt.Sprintf("Microsoft stopped consentwiz's own sign-in (AADSTS%d): consentwiz signs in as Microsoft Graph Command Line Tools and asks to read the consent settings (%s). Most of them need an administrator's consent, and nobody has given it in %s yet, so only an administrator who may consent for the organization gets past this sign-in. (%s)",
 		code, strings.Join(ReadScopes, ", "), firstNonEmpty(tenantName(s), "this tenant"), firstLine(err.Error()))
 	remedy := "An administrator with Privileged Role Administrator or above can sign in and tick \"Consent on behalf of your organization\" on the consent page; then try again. Or make a hand-off for an admin: it needs no sign-in (" + handoff + ")."
 	f := Failure{Title: "consentwiz itself needs an administrator's consent in this tenant", Reason: reason, Remedy: remedy,
