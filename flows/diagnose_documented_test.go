@@ -370,3 +370,25 @@ func TestScreenCodes(t *testing.T) {
 		t.Errorf("legacy label %q", PortalNameLegacy)
 	}
 }
+
+// The wizard's admin consent link is the v2.0 one with the permissions
+// listed when a v1 link may drop permissions granted earlier and a redirect
+// URI of the app is known (docs/entra.md A6, C1).
+func TestAdminLinkAvoidsDroppingGrants(t *testing.T) {
+	s := lockedDown()
+	s.App = appSP(true)
+	s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
+	app := withScopes("User.Read", "Mail.Send")
+	app.RedirectURIs = []string{"https://app.example.com/callback"}
+	d := Diagnose(s, app)
+	st := State{Journey: Journey{App: app, Tenant: TenantInfo{ID: tTenant, Cloud: entra.Clouds["global"]}, Diagnosis: &d, Nonce: "n"}}
+	if u := adminLink(st); !strings.Contains(u, "/v2.0/adminconsent?") || !strings.Contains(u, "User.Read") || !strings.Contains(u, "Mail.Send") {
+		t.Errorf("link %s, want v2.0 with both permissions", u)
+	}
+	// Nothing granted yet: the plain v1 link.
+	d = Diagnose(lockedDown(), app)
+	st.Diagnosis = &d
+	if u := adminLink(st); strings.Contains(u, "/v2.0/") {
+		t.Errorf("link %s, want v1", u)
+	}
+}
