@@ -70,7 +70,7 @@ func (g *diag) findings() {
 		g.add(FindingScopes, SeverityWarning, "The permissions the app asks for are unknown", detail)
 	case !g.readable(entra.PartAppGrants):
 		g.add(FindingScopes, SeverityWarning, "What is already granted is unknown", "the app's permission grants could not be read")
-	case len(g.missing) == 0 && g.hasGrant:
+	case len(g.d.Scopes.Missing) == 0 && g.hasGrant:
 		g.add(FindingScopes, SeverityOK, "Every requested permission is granted tenant-wide", strings.Join(g.d.Scopes.Granted, " "))
 	default:
 		sev := SeverityInfo
@@ -84,8 +84,8 @@ func (g *diag) findings() {
 		if g.fromPending {
 			detail += " (requested scopes taken from the pending request)"
 		}
-		title := "Not granted tenant-wide: " + strings.Join(g.missing, ", ")
-		if len(g.missing) == 0 {
+		title := "Not granted tenant-wide: " + strings.Join(g.d.Scopes.Missing, ", ")
+		if len(g.d.Scopes.Missing) == 0 {
 			title = "No tenant-wide grant for the app's sign-in"
 		}
 		g.add(FindingScopes, sev, title, detail)
