@@ -35,8 +35,12 @@ type AppProfile struct {
 	AppRoles []string `json:"appRoles,omitempty"`
 	// ConsentVersion is "v1" or "v2": which admin consent endpoint suits the app.
 	ConsentVersion string `json:"consentVersion"`
-	Notes          string `json:"notes,omitempty"`
-	Docs           string `json:"docs,omitempty"`
+	// Prompt is the prompt the app sends on every sign-in when it forces one
+	// ("consent" or "admin_consent"): users are then asked whatever is
+	// granted, and only the vendor can stop it.
+	Prompt string `json:"prompt,omitempty"`
+	Notes  string `json:"notes,omitempty"`
+	Docs   string `json:"docs,omitempty"`
 }
 
 // RedirectURIList returns the profile's redirect URIs sorted by region name.

@@ -186,3 +186,20 @@ func TestManagedPolicy(t *testing.T) {
 		t.Error("Managed returned shared data")
 	}
 }
+
+// The two "Need admin approval" screens as Microsoft documents them
+// (docs/entra.md B1): 90093 when a policy stops users from consenting,
+// 90094 when only an admin can grant what the app asks for.
+func TestNeedAdminApprovalScreens(t *testing.T) {
+	c93, ok1 := Code(90093)
+	c94, ok2 := Code(90094)
+	if !ok1 || !ok2 {
+		t.Fatal("90093 or 90094 missing")
+	}
+	if !strings.Contains(c93.Screen, "set a policy that prevents you from granting") || strings.Contains(c93.Screen, "only an admin can grant") {
+		t.Errorf("90093 screen: %q", c93.Screen)
+	}
+	if !strings.Contains(c94.Screen, "needs permission") || !strings.Contains(c94.Screen, "only an admin can grant") {
+		t.Errorf("90094 screen: %q", c94.Screen)
+	}
+}

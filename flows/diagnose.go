@@ -12,9 +12,11 @@ import (
 const (
 	PortalNameDisabled = "Do not allow user consent"
 	PortalNameLow      = "Allow user consent for apps from verified publishers, for selected permissions"
-	PortalNameLegacy   = "Allow user consent for apps (legacy)"
-	PortalNameManaged  = "Let Microsoft manage your consent settings (Recommended)"
-	PortalNameCustom   = "Custom app consent policy"
+	// PortalNameLegacy is what Microsoft names the legacy setting; the admin
+	// center no longer offers it (docs/entra.md A1).
+	PortalNameLegacy  = "Allow user consent for apps"
+	PortalNameManaged = "Let Microsoft manage your consent settings (Recommended)"
+	PortalNameCustom  = "Custom app consent policy"
 )
 
 // ConsentUnknown is the user-consent setting when the authorization policy
@@ -54,23 +56,6 @@ const (
 	FindingUnreadablePrefix = "unreadable-"
 )
 
-// partInfo names a snapshot part and what stays unknown when it cannot be read.
-var partInfo = map[string][2]string{
-	entra.PartOrganization:    {"the organization", "the tenant's name and domains are unknown"},
-	entra.PartMe:              {"the signed-in user", "who ran the check is unknown"},
-	entra.PartMyRoles:         {"your directory roles", "which fixes you can do yourself is unknown"},
-	entra.PartAuthorization:   {"the authorization policy", "the user-consent setting is unknown"},
-	entra.PartConsentRequest:  {"the admin consent request policy", "whether users can request approval is unknown"},
-	entra.PartApp:             {"the app's enterprise application", "whether the app is in the tenant is unknown"},
-	entra.PartAppGrants:       {"the app's permission grants", "what is already granted is unknown"},
-	entra.PartAppUserGrants:   {"the users' own grants of the app", "how many users consented for themselves is unknown"},
-	entra.PartAppRoles:        {"the app's application permissions", "which app roles are granted is unknown"},
-	entra.PartGraphSP:         {"Microsoft Graph's permissions", "which scopes are admin-only is unknown"},
-	entra.PartClassifications: {"the permission classifications", "which scopes are classified low impact is unknown"},
-	entra.PartManagedExcludes: {"the Microsoft-managed policy's excludes", "which scopes Microsoft-managed consent blocks is unknown"},
-	entra.PartPendingRequests: {"the admin consent requests", "pending requests are unknown"},
-}
-
 // diag carries the facts computed while diagnosing.
 type diag struct {
 	snap *entra.TenantSnapshot
@@ -89,23 +74,39 @@ type diag struct {
 	scopesKnown bool
 	fromPending bool
 
-	considered []string // requested minus ignored scopes
+	considered []string // requested Microsoft Graph scopes minus the basic sign-in ones
 	graphKnown bool
 	graphScope map[string]entra.PermissionScope // lower(value)
-	missing    []string
+	missing    []string                         // Microsoft Graph scopes not granted tenant-wide
 	missingSet map[string]bool
 	hasGrant   bool
-	adminOnly  []string // missing ∩ admin-only
-	unknown    []string
-	blocked    []string // missing ∩ managed excludes
-	lowMissing []string // missing scopes not classified low
+	adminOnly  []string // asked ∩ admin-only
+	unknown    []string // asked for, but not a permission of the API named
+	blocked    []string // asked ∩ the managed policy's excludes
+	lowMissing []string // asked Microsoft Graph scopes not classified low
+	// lowBasics are the basic sign-in scopes (openid, profile, email,
+	// offline_access) not classified low and not granted tenant-wide: '-low'
+	// needs them classified too (docs/entra.md A5, B3).
+	lowBasics []string
+
+	// perms are the delegated permissions the app asks for, on every
+	// resource; asked those users are asked to consent to (the ones not
+	// granted tenant-wide, or all of them when the app forces a prompt).
+	perms []perm
+	asked []perm
+	// otherMissing are the other APIs' permissions not granted tenant-wide.
+	otherMissing []string
 
 	excludesKnown bool
 	classKnown    bool
 	authzKnown    bool
 	wfKnown       bool
+	// selfPolicies are the self-consent policies assigned to users (lower case).
+	selfPolicies []string
 
-	covered     bool
+	grantedAll  bool // every permission is granted tenant-wide (whatever the prompt)
+	covered     bool // grantedAll, and the app does not force a consent prompt
+	selfTri     tri
 	selfConsent bool
 	selfReason  string
 	promptAdmin bool
@@ -128,6 +129,7 @@ func Diagnose(snap *entra.TenantSnapshot, app AppRef) Diagnosis {
 	g.workflow()
 	g.pending()
 	g.evaluate()
+	g.verdict()
 	g.findings()
 	g.fixes()
 	g.recommend()
@@ -147,12 +149,13 @@ func (g *diag) init() {
 		UserConsent:     UserConsentInfo{PolicyIDs: []string{}},
 		RequestWorkflow: WorkflowInfo{Reviewers: []string{}},
 		Scopes: ScopeInfo{Requested: []string{}, Granted: []string{}, Missing: []string{}, AdminOnly: []string{},
-			BlockedByManagedPolicy: []string{}, AppRolesMissing: []string{}},
+			BlockedByManagedPolicy: []string{}, AppRolesMissing: []string{}, MayDropWithV1Link: []string{}},
 		PendingRequests: []PendingRequest{},
 		Findings:        []Finding{},
 		Fixes:           []FixOption{},
 		Roles:           []string{},
 		Unreadable:      []string{},
+		Undecided:       []string{},
 	}
 	g.myRoles = map[string]bool{}
 	for _, r := range g.snap.MyRoles {
@@ -233,7 +236,13 @@ func (g *diag) tenantAndApp() {
 		}
 	}
 	g.d.App.DisplayName = name
+	// A prompt the app sends on every sign-in forces a consent screen
+	// whatever is granted (docs/entra.md B1); an admin consent link that
+	// carries prompt=admin_consent on purpose does not.
 	p := strings.ToLower(g.app.Prompt)
+	if g.app.PromptLink {
+		p = ""
+	}
 	g.promptAdmin = p == "admin_consent"
 	g.promptForce = p == "consent" || p == "admin_consent"
 }
@@ -246,203 +255,6 @@ func (g *diag) appName() string {
 		return "the app (" + g.clientID + ")"
 	}
 	return "the app"
-}
-
-func (g *diag) scopes() {
-	s := g.snap
-	seen := map[string]bool{}
-	for _, sc := range g.app.Scopes {
-		g.d.Scopes.Requested = appendUnique(g.d.Scopes.Requested, seen, Sanitize(sc, 100))
-	}
-	g.scopesKnown = len(g.d.Scopes.Requested) > 0 || len(g.app.AppRoles) > 0
-	if !g.scopesKnown {
-		// Fall back to what users asked for in pending requests.
-		for _, r := range s.PendingRequests {
-			if !strings.EqualFold(r.AppID, g.clientID) {
-				continue
-			}
-			for _, ps := range r.PendingScopes {
-				for _, f := range strings.Fields(ps.DisplayName) {
-					if short, _, _, err := ParseScopes(f); err == nil {
-						for _, x := range short {
-							g.d.Scopes.Requested = appendUnique(g.d.Scopes.Requested, seen, x)
-						}
-					}
-				}
-			}
-		}
-		if len(g.d.Scopes.Requested) > 0 {
-			g.scopesKnown = true
-			g.fromPending = true
-		}
-	}
-	for _, sc := range g.d.Scopes.Requested {
-		if !ignoredScopes[strings.ToLower(sc)] {
-			g.considered = append(g.considered, sc)
-		}
-	}
-
-	// Microsoft Graph's scopes.
-	g.graphKnown = g.readable(entra.PartGraphSP) && (s.GraphSP.ID != "" || len(s.GraphSP.OAuth2PermissionScopes) > 0)
-	g.graphScope = map[string]entra.PermissionScope{}
-	for _, ps := range s.GraphSP.OAuth2PermissionScopes {
-		g.graphScope[strings.ToLower(ps.Value)] = ps
-	}
-
-	// Grants.
-	grantSeen := map[string]bool{}
-	for _, gr := range s.AppGrants {
-		if g.sp != nil && gr.ClientID != "" && !strings.EqualFold(gr.ClientID, g.sp.ID) {
-			continue
-		}
-		if s.GraphSP.ID != "" && !strings.EqualFold(gr.ResourceID, s.GraphSP.ID) {
-			continue
-		}
-		if strings.EqualFold(gr.ConsentType, "AllPrincipals") {
-			g.hasGrant = true
-			for _, f := range strings.Fields(gr.Scope) {
-				g.d.Scopes.Granted = appendUnique(g.d.Scopes.Granted, grantSeen, Sanitize(f, 100))
-			}
-		}
-	}
-	g.missingSet = map[string]bool{}
-	for _, sc := range g.considered {
-		if !grantSeen[strings.ToLower(sc)] {
-			g.missing = append(g.missing, sc)
-			g.missingSet[strings.ToLower(sc)] = true
-		}
-	}
-	g.d.Scopes.Missing = append(g.d.Scopes.Missing, g.missing...)
-
-	// Admin-only and unknown scopes.
-	for _, sc := range g.considered {
-		ps, ok := g.graphScope[strings.ToLower(sc)]
-		switch {
-		case !ok && g.graphKnown:
-			g.unknown = append(g.unknown, sc)
-		case ok && strings.EqualFold(ps.Type, "Admin"):
-			g.d.Scopes.AdminOnly = append(g.d.Scopes.AdminOnly, sc)
-			if g.missingSet[strings.ToLower(sc)] {
-				g.adminOnly = append(g.adminOnly, sc)
-			}
-		}
-	}
-
-	// App roles (application permissions).
-	roleID := map[string]string{}
-	for _, r := range s.GraphSP.AppRoles {
-		roleID[strings.ToLower(r.Value)] = strings.ToLower(r.ID)
-	}
-	assigned := map[string]bool{}
-	for _, a := range s.AppRoleAssignments {
-		if s.GraphSP.ID != "" && !strings.EqualFold(a.ResourceID, s.GraphSP.ID) {
-			continue
-		}
-		assigned[strings.ToLower(a.AppRoleID)] = true
-	}
-	roleSeen := map[string]bool{}
-	for _, r := range g.app.AppRoles {
-		id, ok := roleID[strings.ToLower(r)]
-		if !ok || !assigned[id] {
-			g.d.Scopes.AppRolesMissing = appendUnique(g.d.Scopes.AppRolesMissing, roleSeen, Sanitize(r, 100))
-		}
-	}
-
-	// Microsoft-managed policy excludes (docs/entra.md B4).
-	for _, sc := range g.considered {
-		if g.excludedByManaged(sc) {
-			g.d.Scopes.BlockedByManagedPolicy = append(g.d.Scopes.BlockedByManagedPolicy, sc)
-			if g.missingSet[strings.ToLower(sc)] {
-				g.blocked = append(g.blocked, sc)
-			}
-		}
-	}
-
-	// Classifications for the low policy.
-	low := map[string]bool{}
-	for _, c := range s.Classifications {
-		if strings.EqualFold(c.Classification, "low") {
-			low[strings.ToLower(c.PermissionName)] = true
-			low[strings.ToLower(c.PermissionID)] = true
-		}
-	}
-	for _, sc := range g.missing {
-		ps := g.graphScope[strings.ToLower(sc)]
-		if !low[strings.ToLower(sc)] && (ps.ID == "" || !low[strings.ToLower(ps.ID)]) {
-			g.lowMissing = append(g.lowMissing, sc)
-		}
-	}
-}
-
-// evaluate decides the screen users see (docs/entra.md B1–B5).
-func (g *diag) evaluate() {
-	g.covered = g.hasGrant && len(g.missing) == 0 && len(g.d.Scopes.AppRolesMissing) == 0 && !g.promptForce
-	g.selfConsent, g.selfReason = g.canSelfConsent()
-	switch {
-	case g.covered && g.assignReq:
-		g.d.UserScreen = ScreenNotAssigned
-	case g.covered:
-		g.d.UserScreen = ScreenNone
-	case g.selfConsent:
-		g.d.UserScreen = ScreenConsentPrompt
-	case g.d.RequestWorkflow.Enabled:
-		g.d.UserScreen = ScreenApprovalRequired
-	default:
-		g.d.UserScreen = ScreenNeedAdminApproval
-	}
-	switch g.d.UserScreen {
-	case ScreenNeedAdminApproval, ScreenApprovalRequired, ScreenNotAssigned:
-		g.d.Blocked = true
-	}
-	if g.disabled {
-		g.d.Blocked = true
-	}
-}
-
-// canSelfConsent reports whether a user may consent to the missing
-// permissions themselves, and if not, why.
-func (g *diag) canSelfConsent() (bool, string) {
-	switch {
-	case g.promptAdmin:
-		return false, "the app's sign-in URL asks for prompt=admin_consent"
-	case g.assignReq:
-		return false, "assignment is required, so users cannot consent themselves"
-	case len(g.d.Scopes.AppRolesMissing) > 0:
-		return false, "application permissions always need an admin: " + strings.Join(g.d.Scopes.AppRolesMissing, ", ")
-	case len(g.adminOnly) > 0:
-		return false, strings.Join(g.adminOnly, ", ") + " " + isAre(len(g.adminOnly)) + " admin-only"
-	}
-	switch g.d.UserConsent.Setting {
-	case ConsentDisabled:
-		return false, "user consent is off (" + PortalNameDisabled + ")"
-	case ConsentLegacy:
-		return true, ""
-	case ConsentMicrosoftManaged:
-		if !g.excludesKnown {
-			return false, "the Microsoft-managed policy's excludes could not be read"
-		}
-		if len(g.blocked) > 0 {
-			return false, strings.Join(g.blocked, ", ") + " " + isAre(len(g.blocked)) + " excluded by the Microsoft-managed policy"
-		}
-		return true, ""
-	case ConsentLow:
-		if !g.verified && !g.ownTenant {
-			if g.sp == nil {
-				return false, "the app is new to the tenant; 'verified publishers, selected permissions' only allows verified publishers"
-			}
-			return false, "the publisher is not verified; 'verified publishers, selected permissions' only allows verified publishers"
-		}
-		if !g.classKnown {
-			return false, "the permission classifications could not be read"
-		}
-		if len(g.lowMissing) > 0 {
-			return false, strings.Join(g.lowMissing, ", ") + " " + isAre(len(g.lowMissing)) + " not classified low impact"
-		}
-		return true, ""
-	case ConsentCustom:
-		return false, "a custom consent policy is assigned; consentwiz cannot evaluate it and assumes users cannot consent"
-	}
-	return false, "the user-consent setting could not be read"
 }
 
 // hasRole reports whether the signed-in account holds one of the roles (by
@@ -474,8 +286,20 @@ func (g *diag) commonBlock() string {
 		return "consent is already granted tenant-wide; users are blocked because assignment is required: assign them to the app"
 	case g.covered:
 		return "every requested permission is already granted tenant-wide"
+	case g.grantedAll && g.promptForce:
+		return "everything the app asks for is granted tenant-wide already, but it forces prompt=" + g.prompt() +
+			" on every sign-in, so consenting again cannot help: only the vendor can fix it, by no longer sending prompt"
 	}
 	return ""
+}
+
+// prompt is the prompt the app forces, lower case.
+func (g *diag) prompt() string { return strings.ToLower(Sanitize(g.app.Prompt, 20)) }
+
+// vendorWhy says that only the vendor can stop a forced prompt (docs/entra.md B1, B5, G).
+func (g *diag) vendorWhy() string {
+	return "Only the vendor can fix this: " + g.appName() + " sends prompt=" + g.prompt() +
+		" on every sign-in, so users are asked again whatever is granted. Ask the vendor to stop sending prompt (the hand-off has a note to send them)."
 }
 
 func (g *diag) fixes() {
@@ -533,6 +357,17 @@ func (g *diag) recommend() {
 	case g.disabled:
 		d.RecommendedWhy = "The enterprise app is disabled: turn on 'Enabled for users to sign in' in its Properties; no consent fix helps until then."
 		return
+	case d.Verdict == VerdictUnknown:
+		d.RecommendedWhy = "Could not tell whether users are blocked. " + d.VerdictWhy +
+			" Make a hand-off for an admin (it needs no sign-in), or check again with such an account."
+		return
+	case g.promptForce && g.grantedAll && d.Blocked:
+		d.RecommendedWhy = g.vendorWhy()
+		return
+	case g.promptForce && !d.Blocked:
+		d.RecommendedWhy = "Nothing blocks users: they can accept the consent prompt themselves. But " + g.appName() + " asks them on every sign-in (prompt=" +
+			g.prompt() + "): only the vendor can stop that, by no longer sending prompt."
+		return
 	case !d.Blocked && d.UserScreen == ScreenNone:
 		d.RecommendedWhy = "Nothing to fix: every permission the app asks for is granted tenant-wide."
 		return
@@ -564,6 +399,9 @@ func (g *diag) recommend() {
 	}
 	d.Recommended = f.ID
 	why := lookup(f.ID).recommendWhy(d)
+	if g.promptForce {
+		why += " The app also forces prompt=" + g.prompt() + " on every sign-in: users stay asked until the vendor stops sending it."
+	}
 	if self {
 		why += " Your account can do it."
 	} else {

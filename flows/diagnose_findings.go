@@ -70,7 +70,7 @@ func (g *diag) findings() {
 		g.add(FindingScopes, SeverityWarning, "The permissions the app asks for are unknown", detail)
 	case !g.readable(entra.PartAppGrants):
 		g.add(FindingScopes, SeverityWarning, "What is already granted is unknown", "the app's permission grants could not be read")
-	case len(g.missing) == 0 && g.hasGrant:
+	case len(g.d.Scopes.Missing) == 0 && g.hasGrant:
 		g.add(FindingScopes, SeverityOK, "Every requested permission is granted tenant-wide", strings.Join(g.d.Scopes.Granted, " "))
 	default:
 		sev := SeverityInfo
@@ -84,8 +84,8 @@ func (g *diag) findings() {
 		if g.fromPending {
 			detail += " (requested scopes taken from the pending request)"
 		}
-		title := "Not granted tenant-wide: " + strings.Join(g.missing, ", ")
-		if len(g.missing) == 0 {
+		title := "Not granted tenant-wide: " + strings.Join(g.d.Scopes.Missing, ", ")
+		if len(g.d.Scopes.Missing) == 0 {
 			title = "No tenant-wide grant for the app's sign-in"
 		}
 		g.add(FindingScopes, sev, title, detail)
@@ -129,15 +129,42 @@ func (g *diag) findings() {
 		g.add(FindingAdminOnly, sev, "Admin-only: "+strings.Join(g.d.Scopes.AdminOnly, ", "), "users can never consent to these; an admin must")
 	}
 	if len(g.unknown) > 0 {
-		g.add(FindingUnknownScopes, SeverityWarning, "Not a Microsoft Graph permission: "+strings.Join(g.unknown, ", "),
-			"a typo, or a permission of another API")
+		title, detail := "Not a Microsoft Graph permission: ", "a typo, or a permission of another API"
+		for _, p := range g.perms {
+			if !p.graph && p.read && !p.known {
+				title, detail = "Not a permission of the API it names: ", "a typo, or the API does not expose it"
+			}
+		}
+		g.add(FindingUnknownScopes, SeverityWarning, title+strings.Join(g.unknown, ", "), detail)
 	}
 	if len(g.app.OtherScopes) > 0 {
-		var o []string
-		for _, x := range g.app.OtherScopes {
-			o = append(o, Sanitize(x, 120))
+		var granted, missing, unread []string
+		for _, p := range g.perms {
+			switch {
+			case p.graph:
+			case p.granted:
+				granted = append(granted, p.name)
+			case p.resource == "" || !p.read:
+				unread = append(unread, p.name)
+			default:
+				missing = append(missing, p.name)
+			}
 		}
-		g.add(FindingOtherResources, SeverityInfo, "The app also asks for other APIs", strings.Join(o, " ")+"; consentwiz checks Microsoft Graph only")
+		var parts []string
+		if len(granted) > 0 {
+			parts = append(parts, "granted tenant-wide: "+strings.Join(granted, " "))
+		}
+		if len(missing) > 0 {
+			parts = append(parts, "not granted tenant-wide: "+strings.Join(missing, " "))
+		}
+		if len(unread) > 0 {
+			parts = append(parts, "unknown (the API's permissions could not be read): "+strings.Join(unread, " "))
+		}
+		sev := SeverityInfo
+		if len(unread) > 0 {
+			sev = SeverityWarning
+		}
+		g.add(FindingOtherResources, sev, "The app also asks for other APIs' permissions", strings.Join(parts, "; "))
 	}
 
 	// Microsoft-managed policy.
@@ -155,7 +182,12 @@ func (g *diag) findings() {
 			}
 		}
 		g.add(FindingManagedPolicy, sev, title, "these permissions are excluded from user consent by microsoft-user-default-recommended")
-	case managed && len(g.considered) > 0:
+	case managed && len(g.perms) > 0:
+		if _, unknown := g.managedVerdict(); len(unknown) > 0 {
+			g.add(FindingManagedPolicy, SeverityWarning, "Whether Microsoft-managed consent allows "+strings.Join(names(unknown), ", ")+" is unknown",
+				g.unknownReason(unknown))
+			break
+		}
 		g.add(FindingManagedPolicy, SeverityOK, "Microsoft-managed consent allows every requested permission", "")
 	}
 
@@ -166,6 +198,8 @@ func (g *diag) findings() {
 		g.add(FindingUserConsent, SeverityWarning, "User consent setting: unknown", "the authorization policy could not be read")
 	case g.selfConsent:
 		g.add(FindingUserConsent, SeverityOK, "User consent: "+uc.PortalName, "users can consent to "+name+" themselves")
+	case g.selfTri == triUnknown && !g.covered:
+		g.add(FindingUserConsent, SeverityWarning, "User consent: "+uc.PortalName, "whether users can consent to "+name+" is unknown: "+g.selfReason)
 	default:
 		sev := SeverityWarning
 		if g.covered {
@@ -174,9 +208,9 @@ func (g *diag) findings() {
 		g.add(FindingUserConsent, sev, "User consent: "+uc.PortalName, "users cannot consent to "+name+": "+g.selfReason)
 	}
 	if uc.Setting == ConsentLow && (g.verified || g.ownTenant) && g.classKnown {
-		if len(g.lowMissing) > 0 {
-			g.add(FindingClassifications, SeverityWarning, "Not classified low impact: "+strings.Join(g.lowMissing, ", "),
-				"'verified publishers, selected permissions' lets users consent only to low-impact permissions")
+		if todo := append(clone(g.lowMissing), g.lowBasics...); len(todo) > 0 && !g.covered {
+			g.add(FindingClassifications, SeverityWarning, "Not classified low impact: "+strings.Join(todo, ", "),
+				"'verified publishers, selected permissions' lets users consent only to low-impact permissions, and needs the basic sign-in permissions (openid, profile, email, offline_access) classified too")
 		} else if len(g.missing) > 0 {
 			g.add(FindingClassifications, SeverityOK, "Every missing permission is classified low impact", "")
 		}
@@ -227,8 +261,12 @@ func (g *diag) findings() {
 	}
 
 	if g.promptForce {
-		g.add(FindingPrompt, SeverityWarning, "The app's sign-in URL forces prompt="+strings.ToLower(g.app.Prompt),
-			"users are asked for consent on every sign-in whatever is granted; the vendor must stop sending it")
+		sev := SeverityWarning
+		if g.grantedAll && g.d.Blocked {
+			sev = SeverityBlocker
+		}
+		g.add(FindingPrompt, sev, "The app's sign-in URL forces prompt="+strings.ToLower(g.app.Prompt),
+			"users are asked for consent on every sign-in whatever is granted, so no grant or setting stops it: only the vendor can, by no longer sending prompt")
 	}
 
 	// Roles.
@@ -242,15 +280,11 @@ func (g *diag) findings() {
 	}
 
 	for _, part := range g.d.Unreadable {
-		info, ok := partInfo[part]
-		if !ok {
-			info = [2]string{Sanitize(part, 40), "part of the diagnosis is unknown"}
-		}
-		detail := info[1]
+		what, detail := describePart(part)
 		if e := s.Errors[part]; e != nil {
 			detail += fmt.Sprintf(" (HTTP %d %s)", e.Status, Sanitize(e.Code, 60))
 		}
-		g.add(FindingUnreadablePrefix+part, SeverityWarning, "Could not read "+info[0], detail)
+		g.add(FindingUnreadablePrefix+part, SeverityWarning, "Could not read "+what, detail)
 	}
 }
 

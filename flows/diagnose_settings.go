@@ -9,58 +9,8 @@ import (
 )
 
 // The tenant's consent settings as the diagnosis reads them: the
-// Microsoft-managed policy's excludes, the user-consent setting, the admin
+// user-consent setting, the admin
 // consent request workflow and its reviewers, and the pending requests.
-
-// matchesList reports whether a condition list matches v: empty or "all"
-// match everything; unknown v (empty) matches, to stay conservative.
-func matchesList(list []string, v string) bool {
-	if len(list) == 0 || containsFold(list, "all") || v == "" {
-		return true
-	}
-	return containsFold(list, v)
-}
-
-// excludedByManaged reports whether a delegated Graph scope falls under one of
-// the excludes of microsoft-user-default-recommended.
-func (g *diag) excludedByManaged(scope string) bool {
-	ps := g.graphScope[strings.ToLower(scope)]
-	for _, cs := range g.snap.ManagedExcludes {
-		switch strings.ToLower(cs.PermissionType) {
-		case "", "delegated", "delegateduserconsentable":
-		default:
-			continue
-		}
-		if ra := cs.ResourceApplication; ra != "" && !strings.EqualFold(ra, "any") && !strings.EqualFold(ra, entra.MicrosoftGraphAppID) {
-			continue
-		}
-		if len(cs.Permissions) > 0 && !containsFold(cs.Permissions, "all") &&
-			!(ps.ID != "" && containsFold(cs.Permissions, ps.ID)) && !containsFold(cs.Permissions, scope) {
-			continue
-		}
-		if c := cs.PermissionClassification; c != "" && !strings.EqualFold(c, "all") && !g.classifiedAs(scope, c) {
-			continue
-		}
-		if !matchesList(cs.ClientApplicationIDs, g.clientID) {
-			continue
-		}
-		owner, pub := "", ""
-		if g.sp != nil {
-			owner = g.sp.AppOwnerOrganizationID
-			if g.sp.VerifiedPublisher != nil {
-				pub = g.sp.VerifiedPublisher.VerifiedPublisherID
-			}
-		}
-		if !matchesList(cs.ClientApplicationTenantIDs, owner) || !matchesList(cs.ClientApplicationPublisherIDs, pub) {
-			continue
-		}
-		if cs.ClientApplicationsFromVerifiedPublisherOnly && g.sp != nil && !g.verified {
-			continue
-		}
-		return true
-	}
-	return false
-}
 
 func (g *diag) classifiedAs(scope, class string) bool {
 	ps := g.graphScope[strings.ToLower(scope)]
@@ -94,8 +44,7 @@ func ConsentSetting(assigned []string) (setting, portalName string, selfPolicies
 		}
 		return true
 	}
-	const mailClients = "microsoft-user-default-allow-consent-apps"
-	const mailClientsAlt = "microsoft-user-allow-default-consent-apps"
+	const mailClients, mailClientsAlt = entra.PolicyMailClients, entra.PolicyMailClientsAlt
 	switch {
 	case len(selfPolicies) == 0:
 		return ConsentDisabled, PortalNameDisabled, selfPolicies
@@ -119,7 +68,7 @@ func (g *diag) userConsent() {
 		g.d.UserConsent.PortalName = "Unknown (the authorization policy could not be read)"
 		return
 	}
-	g.d.UserConsent.Setting, g.d.UserConsent.PortalName, _ = ConsentSetting(assigned)
+	g.d.UserConsent.Setting, g.d.UserConsent.PortalName, g.selfPolicies = ConsentSetting(assigned)
 }
 
 func (g *diag) workflow() {

@@ -24,6 +24,8 @@ const (
 	idFiles   = "df85f4d6-205c-4ac5-a5ea-6bf408dba283"
 	idCalRole = "798ee544-9d2d-430c-a058-570e29e34338"
 	idAlice   = "55555555-5555-5555-5555-555555555555"
+	// idThunderbird is one of the mail-client policy's apps (docs/entra.md B4).
+	idThunderbird = "9e5f94bc-e8a4-4e73-b8be-63364c29d753"
 )
 
 func graphSP() entra.ServicePrincipal {
@@ -64,6 +66,11 @@ func lockedDown() *entra.TenantSnapshot {
 			{ID: "x1", PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID, Permissions: []string{idCalRW, idFiles}},
 			{ID: "x2", PermissionType: "application", ResourceApplication: "any", Permissions: []string{"all"}},
 		},
+		// The mail-client policy: the same permissions, for the mail apps only.
+		PolicySets: []entra.ConsentPolicySets{{PolicyID: entra.PolicyMailClients, IncludesRead: true, Includes: []entra.PermissionGrantConditionSet{
+			{ID: "m1", PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID, Permissions: []string{idCalRW, idFiles},
+				ClientApplicationIDs: []string{idThunderbird}},
+		}}},
 	}
 }
 
@@ -142,7 +149,7 @@ func diagCases() []diagCase {
 				FixRelaxUserConsent: "relaxing user consent cannot help: Calendars.ReadWrite is excluded by the Microsoft-managed policy",
 				FixRequestWorkflow:  "turn on 'Users can request admin consent'",
 				FixGrantDirect:      "grant exactly User.Read, Calendars.ReadWrite, Mail.Send tenant-wide",
-				FixClassifyLow:      "Calendars.ReadWrite is excluded by the Microsoft-managed policy",
+				FixClassifyLow:      "the app is new to the tenant",
 			},
 			needsRole: map[FixID]string{FixAdminLink: NeedsCloudAppAdmin, FixRelaxUserConsent: NeedsPRA, FixRequestWorkflow: NeedsGlobalAdmin,
 				FixGrantDirect: NeedsCloudAppAdmin, FixClassifyLow: NeedsCAAAndPRA},
@@ -272,9 +279,10 @@ func diagCases() []diagCase {
 			app:    tracker,
 			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixAdminLink,
 			findings: map[string]Severity{FindingManagedPolicy: SeverityBlocker, FindingUserConsent: SeverityWarning},
-			viable:   map[FixID]bool{FixRelaxUserConsent: false, FixClassifyLow: false, FixAdminLink: true},
+			// Nothing ties the managed policy's excludes to '-low': Calendars.ReadWrite can be classified low (docs/entra.md A5).
+			viable: map[FixID]bool{FixRelaxUserConsent: false, FixClassifyLow: true, FixAdminLink: true},
 			reasons: map[FixID]string{FixRelaxUserConsent: "relaxing user consent cannot help: Calendars.ReadWrite is excluded by the Microsoft-managed policy",
-				FixAdminLink: "no tenant setting changes"},
+				FixAdminLink: "no tenant setting changes", FixClassifyLow: "lowers the bar tenant-wide"},
 			check: func(t *testing.T, d Diagnosis) {
 				if d.UserConsent.Setting != ConsentMicrosoftManaged || d.UserConsent.PortalName != PortalNameManaged || len(d.UserConsent.PolicyIDs) != 3 {
 					t.Errorf("user consent %+v", d.UserConsent)
@@ -306,7 +314,7 @@ func diagCases() []diagCase {
 			app:    func(*testing.T) AppRef { return withScopes("User.Read", "Mail.Send", "offline_access") },
 			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixAdminLink,
 			viable:  map[FixID]bool{FixRelaxUserConsent: true, FixClassifyLow: true},
-			reasons: map[FixID]string{FixRelaxUserConsent: "then restore 'Do not allow user consent' exactly", FixClassifyLow: "classify User.Read, Mail.Send as low impact and set user consent"},
+			reasons: map[FixID]string{FixRelaxUserConsent: "then restore 'Do not allow user consent' exactly", FixClassifyLow: "classify User.Read, Mail.Send, offline_access as low impact and set user consent"},
 			hasRole: map[FixID]bool{FixRelaxUserConsent: true, FixAdminLink: true, FixGrantDirect: true, FixRequestWorkflow: false, FixClassifyLow: false},
 		},
 		{
@@ -358,7 +366,7 @@ func diagCases() []diagCase {
 			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixAdminLink,
 			findings:  map[string]Severity{FindingClassifications: SeverityWarning},
 			viable:    map[FixID]bool{FixClassifyLow: true},
-			reasons:   map[FixID]string{FixClassifyLow: "classify Mail.Send as low impact"},
+			reasons:   map[FixID]string{FixClassifyLow: "classify Mail.Send, offline_access as low impact"},
 			needsRole: map[FixID]string{FixClassifyLow: NeedsCloudAppAdmin},
 			hasRole:   map[FixID]bool{FixClassifyLow: true},
 		},
@@ -371,6 +379,7 @@ func diagCases() []diagCase {
 				s.Classifications = []entra.DelegatedPermissionClassification{
 					{PermissionID: idUser, PermissionName: "User.Read", Classification: "low"},
 					{PermissionID: idMail, Classification: "low"},
+					{PermissionID: idOffline, Classification: "low"}, // a basic sign-in permission
 				}
 				return s
 			},
@@ -406,7 +415,7 @@ func diagCases() []diagCase {
 			screen: ScreenConsentPrompt, blocked: false, recommended: "",
 			findings: map[string]Severity{FindingRiskyApp: SeverityWarning, FindingUserConsent: SeverityOK},
 			viable:   map[FixID]bool{FixRelaxUserConsent: false, FixClassifyLow: false},
-			reasons:  map[FixID]string{FixRelaxUserConsent: "(legacy)", FixClassifyLow: "Calendars.ReadWrite is excluded"},
+			reasons:  map[FixID]string{FixRelaxUserConsent: "'Allow user consent for apps', which allows more", FixClassifyLow: "publisher is not verified"},
 			check: func(t *testing.T, d Diagnosis) {
 				if d.UserConsent.Setting != ConsentLegacy {
 					t.Errorf("%+v", d.UserConsent)
@@ -565,8 +574,9 @@ func diagCases() []diagCase {
 				s.GraphSP = entra.ServicePrincipal{}
 				return s
 			},
-			app:    tracker,
-			screen: ScreenNeedAdminApproval, blocked: true, recommended: FixAdminLink, whyHas: "hand it over",
+			app: tracker,
+			// Unknown is not blocked: the verdict names what could not be read and who could read it.
+			screen: ScreenUnknown, blocked: false, recommended: "", whyHas: "a Global Reader",
 			findings: map[string]Severity{
 				"unreadable-" + entra.PartAuthorization: SeverityWarning, "unreadable-" + entra.PartManagedExcludes: SeverityWarning,
 				"unreadable-mystery": SeverityWarning, FindingUserConsent: SeverityWarning, FindingManagedPolicy: SeverityWarning,
@@ -583,6 +593,10 @@ func diagCases() []diagCase {
 				}
 				if len(d.Unreadable) != 9 || d.Unreadable[0] != entra.PartConsentRequest {
 					t.Errorf("unreadable %v", d.Unreadable)
+				}
+				if d.Verdict != VerdictUnknown || strings.Join(d.Undecided, " ") != "app appGrants graphServicePrincipal authorizationPolicy" ||
+					!strings.Contains(d.VerdictWhy, "Could not read the app's enterprise application") {
+					t.Errorf("verdict %q %v: %s", d.Verdict, d.Undecided, d.VerdictWhy)
 				}
 			},
 		},
@@ -654,7 +668,7 @@ func diagCases() []diagCase {
 				return a
 			},
 			screen: ScreenNeedAdminApproval, blocked: true,
-			findings: map[string]Severity{FindingPrompt: SeverityWarning},
+			findings: map[string]Severity{FindingPrompt: SeverityBlocker},
 			viable:   map[FixID]bool{FixRelaxUserConsent: false, FixClassifyLow: false},
 			reasons:  map[FixID]string{FixRelaxUserConsent: "prompt=admin_consent", FixClassifyLow: "prompt=admin_consent"},
 		},
@@ -671,7 +685,8 @@ func diagCases() []diagCase {
 				return a
 			},
 			screen: ScreenNeedAdminApproval, blocked: true,
-			findings: map[string]Severity{FindingUnknownScopes: SeverityWarning, FindingOtherResources: SeverityInfo},
+			// Exchange Online's permissions were not read: what they are is unknown.
+			findings: map[string]Severity{FindingUnknownScopes: SeverityWarning, FindingOtherResources: SeverityWarning},
 			viable:   map[FixID]bool{FixGrantDirect: false, FixClassifyLow: false},
 			reasons:  map[FixID]string{FixGrantDirect: "Calendars.ReadWrit is not a Microsoft Graph permission"},
 		},
@@ -698,6 +713,9 @@ func diagCases() []diagCase {
 				s := lockedDown()
 				s.App = appSP(true)
 				setConsent(s, "ManagePermissionGrantsForSelf.contoso-custom", "ManagePermissionGrantsForSelf.microsoft-user-default-low")
+				// A custom policy that allows User.Read only.
+				s.PolicySets = append(s.PolicySets, entra.ConsentPolicySets{PolicyID: "contoso-custom", IncludesRead: true, ExcludesRead: true,
+					Includes: []entra.PermissionGrantConditionSet{{PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID, Permissions: []string{idUser}}}})
 				return s
 			},
 			app:    func(*testing.T) AppRef { return withScopes("Mail.Send") },
@@ -761,8 +779,12 @@ func diagCases() []diagCase {
 	}
 }
 
-func TestDiagnose(t *testing.T) {
-	for _, tc := range diagCases() {
+func TestDiagnose(t *testing.T) { runDiagCases(t, diagCases()) }
+
+// runDiagCases checks each case's diagnosis, and what every diagnosis must be.
+func runDiagCases(t *testing.T, cases []diagCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Diagnose(tc.snap(), tc.app(t))
 			if d.UserScreen != tc.screen {

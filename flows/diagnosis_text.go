@@ -23,21 +23,62 @@ func SeverityLabel(s Severity) string {
 	return "? " + string(s)
 }
 
-// ScreenTitle names a user screen as users see it.
-func ScreenTitle(screen string) string {
+// ScreenTitle names a user screen as users see it ("Need admin approval"
+// with AADSTS90094; see ScreenTitleCode for the code the diagnosis found).
+func ScreenTitle(screen string) string { return ScreenTitleCode(screen, 0) }
+
+// ScreenTitleCode names a user screen with the AADSTS code users see (0: the
+// screen's usual one). "Need admin approval" is AADSTS90093 when an
+// administrator's policy stops users from consenting (user consent off), and
+// AADSTS90094 when the app needs what only an admin can grant
+// (docs/entra.md B1).
+func ScreenTitleCode(screen string, code int) string {
 	switch screen {
 	case ScreenNone:
 		return "no prompt: the app connects"
 	case ScreenConsentPrompt:
 		return "a consent prompt the user can accept"
 	case ScreenNeedAdminApproval:
+		if code == 90093 {
+			return "\"Need admin approval\" (AADSTS90093)"
+		}
 		return "\"Need admin approval\" (AADSTS90094)"
 	case ScreenApprovalRequired:
 		return "\"Approval required\": a form to request approval (AADSTS90095)"
 	case ScreenNotAssigned:
 		return "not assigned to the app (AADSTS50105)"
+	case ScreenUnknown:
+		return "(could not tell: the settings it depends on could not be read)"
 	}
 	return screen
+}
+
+// ScreenText names the screen users see, with the code the diagnosis found.
+func (d Diagnosis) ScreenText() string { return ScreenTitleCode(d.UserScreen, d.UserCode) }
+
+// Headline is the checklist's first line: the app, the tenant and what
+// users see, or that it could not be told and why.
+func (d Diagnosis) Headline(app, tenant string) string {
+	h := app + " in " + tenant + ": " + d.UsersSee() + "."
+	if d.Verdict == VerdictUnknown && d.VerdictWhy != "" {
+		h += " " + d.VerdictWhy
+	}
+	return h
+}
+
+// UsersSee says in a sentence what users get, or that it could not be told.
+func (d Diagnosis) UsersSee() string {
+	switch d.UserScreen {
+	case ScreenNone:
+		return "users connect without a prompt"
+	case ScreenConsentPrompt:
+		return "users see a consent prompt they can accept themselves"
+	case ScreenNotAssigned:
+		return "users are refused because they are not assigned to the app (AADSTS50105)"
+	case ScreenUnknown:
+		return "consentwiz could not tell what users see"
+	}
+	return "users see " + d.ScreenText()
 }
 
 // Text renders the diagnosis as the plain-text report of `consentwiz check`:
@@ -62,11 +103,14 @@ func (d Diagnosis) Text() string {
 	if d.SignedInAs != "" {
 		fmt.Fprintf(&b, "Checked by: %s\n", d.SignedInAs)
 	}
-	status := "users are not blocked"
-	if d.Blocked {
-		status = "users are BLOCKED"
+	switch {
+	case d.Verdict == VerdictUnknown:
+		fmt.Fprintf(&b, "Users see: could not tell — %s\n\n", d.VerdictWhy)
+	case d.Blocked:
+		fmt.Fprintf(&b, "Users see: %s — users are BLOCKED\n\n", d.ScreenText())
+	default:
+		fmt.Fprintf(&b, "Users see: %s — users are not blocked\n\n", d.ScreenText())
 	}
-	fmt.Fprintf(&b, "Users see: %s — %s\n\n", ScreenTitle(d.UserScreen), status)
 
 	b.WriteString("Checklist\n")
 	for _, f := range d.Findings {

@@ -28,6 +28,9 @@ type Failure struct {
 	canUndo     bool   // writes of this fix remain: offer undo / keep
 	canVerify   bool   // offer "check again"
 	journalKept bool   // a journal entry stays for `consentwiz restore` if the wizard ends here
+	// clientConsent: consentwiz's own sign-in client has no consent in the
+	// tenant (Outcome.ClientNotConsented).
+	clientConsent bool
 }
 
 // --- cancel ---------------------------------------------------------------------------
@@ -86,7 +89,8 @@ func cancel(s State) (State, []Effect) {
 
 func finishFailure(s State) (State, []Effect) {
 	f := s.Failure
-	return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: strings.TrimSpace(f.Reason + " " + f.Remedy), JournalKept: f.journalKept})
+	return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: strings.TrimSpace(f.Reason + " " + f.Remedy), JournalKept: f.journalKept,
+		ClientNotConsented: f.clientConsent})
 }
 
 // --- failed ------------------------------------------------------------------------------

@@ -70,6 +70,9 @@ type fix struct {
 	verify     func(s State, ev Event) verdict
 	// then continues after the writes were verified; nil means done.
 	then func(s State) (State, []Effect)
+	// done, when it reports true, replaces the verified end: a step of the
+	// fix's own that follows, or an outcome that is not "fixed".
+	done func(s State) (State, []Effect, bool)
 	// summary is the verified outcome's summary.
 	summary func(s State) string
 

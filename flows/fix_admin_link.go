@@ -62,13 +62,42 @@ func adminLinkViable(g *diag) FixOption {
 	if g.sp == nil {
 		f.Reason += "; it also adds the app to the tenant"
 	}
+	if drop := g.d.Scopes.MayDropWithV1Link; len(drop) > 0 {
+		f.Reason += "; caution: the link grants what the app registration lists and replaces the tenant-wide grant, so it may remove " +
+			strings.Join(drop, ", ") + ", granted earlier (grant-direct adds to the grant instead)"
+	}
 	return f
+}
+
+// v1Risk are the permissions the app asks for that are granted tenant-wide
+// already: admin consent through a v1 link grants the app registration's
+// static permissions and may revoke what was granted tenant-wide before
+// (docs/entra.md A6, C1), so any of them the registration does not list
+// would be lost.
+func v1Risk(d *Diagnosis) []string {
+	if d == nil {
+		return nil
+	}
+	var out []string
+	for _, sc := range d.Scopes.Requested {
+		if !oidcScope(sc) && containsFold(d.Scopes.Granted, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// linkV2 reports whether the admin consent link is the v2.0 one with the
+// permissions listed: when the app's profile says so, or when a v1 link may
+// drop permissions granted earlier. Both need a redirect URI of the app.
+func linkV2(a AppRef, d *Diagnosis) bool {
+	return len(a.RedirectURIs) > 0 && (a.ConsentVersion == "v2" || len(v1Risk(d)) > 0)
 }
 
 // adminLink is the admin consent URL for the session's tenant, in its cloud.
 func adminLink(s State) string {
 	tenant := s.Tenant.segment()
-	if s.App.ConsentVersion == "v2" && len(s.App.RedirectURIs) > 0 {
+	if linkV2(s.App, s.Diagnosis) {
 		if u, err := AdminConsentURLv2(s.Tenant.Cloud, tenant, s.App.ClientID, v2Scopes(s), s.App.RedirectURIs[0], s.Nonce); err == nil {
 			return u
 		}

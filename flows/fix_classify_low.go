@@ -76,6 +76,12 @@ func classifyLowViable(g *diag) FixOption {
 	}, " and cannot be classified"); r != "" {
 		return notViable(f, r)
 	}
+	var other []string
+	for _, p := range g.asked {
+		if !p.graph {
+			other = append(other, p.name)
+		}
+	}
 	switch {
 	case !g.scopesKnown:
 		return notViable(f, "the app's permissions are unknown")
@@ -83,10 +89,8 @@ func classifyLowViable(g *diag) FixOption {
 		return notViable(f, "Microsoft Graph's permissions could not be read")
 	case len(g.unknown) > 0:
 		return notViable(f, strings.Join(g.unknown, ", ")+" "+isAre(len(g.unknown))+" not a Microsoft Graph permission")
-	case !g.excludesKnown:
-		return notViable(f, "the Microsoft-managed policy's excludes could not be read")
-	case len(g.blocked) > 0:
-		return notViable(f, cannot+strings.Join(g.blocked, ", ")+" "+isAre(len(g.blocked))+" excluded by the Microsoft-managed policy, so Microsoft does not treat "+itThem(len(g.blocked))+" as low impact")
+	case len(other) > 0:
+		return notViable(f, "consentwiz classifies Microsoft Graph permissions only, and the app also asks for "+strings.Join(other, ", "))
 	case g.sp == nil:
 		return notViable(f, "the app is new to the tenant, so its publisher cannot be checked; 'verified publishers, selected permissions' needs a verified publisher")
 	case !g.verified && !g.ownTenant:
@@ -98,25 +102,37 @@ func classifyLowViable(g *diag) FixOption {
 	case g.d.UserConsent.Setting == ConsentLegacy:
 		return notViable(f, "user consent is already '"+PortalNameLegacy+"', which allows more")
 	}
-	todo := g.lowMissing
+	// The basic sign-in permissions must be classified too (docs/entra.md A5, B3).
+	todo := append(clone(g.lowMissing), g.lowBasics...)
 	if len(todo) == 0 {
 		todo = g.missing
 	}
 	f.Reason = "classify " + strings.Join(todo, ", ") + " as low impact"
 	if g.d.UserConsent.Setting != ConsentLow {
-		f.Reason += " and set user consent to '" + PortalNameLow + "' (a lasting tenant-wide change)"
+		f.Reason += " and set user consent to '" + PortalNameLow + "'"
 	}
+	// Nothing ties the managed policy's excludes to '-low' (docs/entra.md A5):
+	// say what the change does instead.
+	f.Reason += "; lasting: it lowers the bar tenant-wide, for every verified app asking for " + itThem(len(todo))
 	return f
 }
 
 // classifyPlan classifies each requested permission users may consent to
-// that is not classified low yet.
+// that is not classified low yet, and the basic sign-in permissions.
 func classifyPlan(s State) []Effect {
 	if s.Snap == nil {
 		return nil
 	}
 	var plan []Effect
-	for _, name := range requestedScopes(s) {
+	// The basic sign-in permissions too: '-low' needs them classified low
+	// (docs/entra.md A5, B3).
+	want := requestedScopes(s)
+	for _, b := range basicScopes {
+		if !containsFold(want, b) {
+			want = append(want, b)
+		}
+	}
+	for _, name := range want {
 		for _, ps := range s.Snap.GraphSP.OAuth2PermissionScopes {
 			if !strings.EqualFold(ps.Value, name) || !strings.EqualFold(ps.Type, "User") {
 				continue

@@ -19,7 +19,14 @@ var grantDirectFix = &fix{
 	scopes: []string{entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll},
 	viable: grantDirectViable,
 	rank:   2,
-	recommendWhy: func(*Diagnosis) string {
+	// A v1 admin consent link may drop what was granted earlier; a grant
+	// through Graph adds to it (docs/entra.md A6).
+	first: func(d *Diagnosis) bool { return len(d.Scopes.MayDropWithV1Link) > 0 },
+	recommendWhy: func(d *Diagnosis) string {
+		if len(d.Scopes.MayDropWithV1Link) > 0 {
+			return "Granting through Graph adds exactly the missing permissions to the tenant-wide grant; the admin consent link would replace it with what the app registration lists and may remove " +
+				strings.Join(d.Scopes.MayDropWithV1Link, ", ") + "."
+		}
 		return "Granting through Graph covers exactly the permissions shown, and changes no tenant setting."
 	},
 	altWhy: "grant the permissions through Microsoft Graph.",

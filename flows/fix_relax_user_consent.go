@@ -28,6 +28,8 @@ var relaxUserConsentFix = &fix{
 		switch {
 		case s.Step == StepRelaxConnect:
 			return 8
+		case s.Step == StepRelaxNext:
+			return 9
 		case isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone:
 			return 9
 		}
@@ -59,17 +61,9 @@ var relaxUserConsentFix = &fix{
 		}
 		return s, effs
 	},
-	summary: func(s State) string {
-		// The end-of-fix restore may not have put the original back: say so.
-		switch {
-		case s.Run.journalKept:
-			return "Users could consent to " + appName(s) + ". The user consent setting was NOT put back yet: the saved value stays in the journal; run `consentwiz restore`."
-		case s.Run.keptOther:
-			return "Users could consent to " + appName(s) + ". Someone else changed the user consent setting meanwhile; it was kept as they set it, not put back to the original."
-		}
-		return "Users could consent to " + appName(s) + "; the user consent setting is back to what it was."
-	},
-	steps:        []StepID{StepRelaxConnect},
+	summary:      relaxSummary,
+	done:         relaxDone,
+	steps:        []StepID{StepRelaxConnect, StepRelaxNext},
 	step:         relaxConnect,
 	prompt:       relaxPrompt,
 	handoffRank:  4,
@@ -99,10 +93,17 @@ func relaxViable(g *diag) FixOption {
 		return notViable(f, "the app's permissions are unknown, so they cannot be checked against the Microsoft-managed policy")
 	case !g.excludesKnown:
 		return notViable(f, "the Microsoft-managed policy's excludes could not be read")
-	case !g.graphKnown:
+	case !g.graphKnown && len(g.considered) > 0:
 		return notViable(f, "Microsoft Graph's permissions could not be read, so admin-only scopes cannot be ruled out")
-	case len(g.blocked) > 0:
-		return notViable(f, cannot+strings.Join(g.blocked, ", ")+" "+isAre(len(g.blocked))+" excluded by the Microsoft-managed policy")
+	}
+	// "Let Microsoft manage" excludes permissions on every resource, Office
+	// 365 Exchange Online's included (docs/entra.md B4, B5).
+	excluded, unknown := g.managedVerdict()
+	switch {
+	case len(excluded) > 0:
+		return notViable(f, cannot+strings.Join(names(excluded), ", ")+" "+isAre(len(excluded))+" excluded by the Microsoft-managed policy")
+	case len(unknown) > 0:
+		return notViable(f, "whether the Microsoft-managed policy allows "+strings.Join(names(unknown), ", ")+" is unknown: "+g.unknownReason(unknown))
 	case g.d.UserConsent.Setting == ConsentMicrosoftManaged:
 		return notViable(f, "user consent is already '"+PortalNameManaged+"'")
 	}
@@ -135,11 +136,16 @@ func relaxVerify(s State, ev Event) verdict {
 }
 
 // relaxConnect: the user connects while user consent is relaxed; as soon as
-// their consent appears (or the admin says so), the setting is put back.
+// their consent appears (or the admin says to stop waiting), the setting is
+// put back. "The user connected" checks once more, then puts it back.
 func relaxConnect(s State, ev Event) (State, []Effect) {
+	if s.Step == StepRelaxNext {
+		return relaxNext(s, ev)
+	}
+	checking := s.Run.PollInFlight
 	switch e := ev.(type) {
 	case DoneKey:
-		return restoreAfterRelax(s)
+		s.Run.restoreAfterCheck = true
 	case Chose:
 		switch {
 		case e.Key == KeyRestore:
@@ -153,12 +159,137 @@ func relaxConnect(s State, ev Event) (State, []Effect) {
 	case Back:
 		return s, nil // going back would leave the setting relaxed; restore or cancel instead
 	}
-	s, effs, done, _ := pollEvent(s, ev, userGrantMissing)
+	s, effs, done, snap := pollEvent(s, ev, userGrantMissing)
 	if done {
-		s = addChange(s, Change{What: "A user connected " + appName(s), Before: "blocked", After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+		s.Run.connected, s.Run.connectedAll = whoConsented(s, snap)
+		s = addChange(s, Change{What: firstUpper(s.Run.connected) + " connected " + appName(s), Before: "blocked",
+			After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
 		return restoreAfterRelax(s)
 	}
+	if _, polled := ev.(Polled); polled && checking && s.Run.restoreAfterCheck && s.Run.PollErr == "" {
+		return restoreAfterRelax(s) // the last check found nobody's consent
+	}
 	return s, effs
+}
+
+// whoConsented names who consented while user consent was relaxed: the
+// users of the app's new grants (by object id: Graph's grants name no
+// more), and whether one was for the whole organization.
+func whoConsented(s State, snap *entra.TenantSnapshot) (string, bool) {
+	old := map[string]bool{}
+	if s.Snap != nil {
+		for _, g := range s.Snap.AppGrants {
+			old[strings.ToLower(g.ID)] = true
+		}
+	}
+	var users []string
+	all := false
+	if snap != nil {
+		for _, g := range snap.AppGrants {
+			switch {
+			case old[strings.ToLower(g.ID)]:
+			case strings.EqualFold(g.ConsentType, "AllPrincipals"):
+				all = true
+			case g.PrincipalID != "" && !containsFold(users, g.PrincipalID):
+				users = append(users, Sanitize(g.PrincipalID, 64))
+			}
+		}
+	}
+	switch {
+	case all:
+		return "an administrator, for the whole organization,", true
+	case len(users) == 1:
+		return "one user (object id " + users[0] + ")", false
+	case len(users) > 1:
+		return countNoun(len(users), "user", "users") + " (object ids " + strings.Join(users, ", ") + ")", false
+	}
+	return "a user", false
+}
+
+// relaxDone: relaxing helps only the users who consented while it lasted
+// (review ux H1). Nobody consented: users are still blocked, whatever the
+// setting did. Someone did: say who, and offer to grant for everyone.
+func relaxDone(s State) (State, []Effect, bool) {
+	r := s.Run
+	switch {
+	case r.connected == "":
+		kind := OutcomeBlocked
+		if r.journalKept {
+			kind = OutcomeRestoreNeeded
+		}
+		s, effs := finish(s, Outcome{Kind: kind, Summary: relaxSummary(s), JournalKept: r.journalKept})
+		return s, effs, true
+	case !r.connectedAll && !r.nextOffered:
+		r.nextOffered = true
+		s.Step = StepRelaxNext
+		return s, nil, true
+	}
+	return s, nil, false
+}
+
+// relaxNext: the others are blocked again; grant for everyone, or finish.
+func relaxNext(s State, ev Event) (State, []Effect) {
+	e, ok := ev.(Chose)
+	if !ok {
+		return s, nil
+	}
+	switch e.Key {
+	case KeyStop:
+		return finishVerified(s)
+	case FixKey(FixAdminLink), FixKey(FixGrantDirect):
+		if f, ok := s.Diagnosis.Fix(FixID(e.Key)); ok && f.Viable {
+			return startFix(toChecklist(s), f.ID)
+		}
+	}
+	return s, nil
+}
+
+// relaxSummary says who connected while user consent was relaxed, and that
+// the others are blocked again now that the setting is back.
+func relaxSummary(s State) string {
+	r := s.Run
+	back := "the user consent setting is back to what it was"
+	switch {
+	case r.journalKept:
+		back = "the user consent setting was NOT put back yet: the saved value stays in the journal; run `consentwiz restore`"
+	case r.keptOther:
+		back = "someone else changed the user consent setting meanwhile; it was kept as they set it, not put back to the original"
+	}
+	switch {
+	case r.connected == "":
+		return "Nobody consented to " + appName(s) + " while user consent was relaxed, and " + back + ": users are still blocked. " +
+			"Grant consent for everyone instead: the admin consent link (admin-link) or grant-direct."
+	case r.connectedAll:
+		return firstUpper(r.connected) + " consented to " + appName(s) + " while user consent was relaxed, so every user gets in; " + back + "."
+	}
+	return firstUpper(r.connected) + " connected " + appName(s) + " while user consent was relaxed; " + back + ". " +
+		"Other users are blocked again unless they connected in that window: to let everyone in, grant consent for everyone (admin-link or grant-direct)."
+}
+
+func relaxNextPrompt(s State) Prompt {
+	p := Prompt{Kind: PromptChoice, Title: firstUpper(s.Run.connected) + " connected; other users are still blocked",
+		Body: "Relaxing user consent helped only whoever connected while it lasted. Now that the setting is back, everyone else gets \"Need admin approval\" again. Granting consent for everyone ends that."}
+	for _, id := range []FixID{FixAdminLink, FixGrantDirect} {
+		f, ok := s.Diagnosis.Fix(id)
+		if !ok {
+			continue
+		}
+		o := Option{Key: FixKey(id), Label: "Grant for everyone: " + f.Title, Detail: f.Reason, Disabled: !f.Viable}
+		if !f.Viable {
+			o.Reason = f.Reason
+		}
+		p.Options = append(p.Options, o)
+	}
+	p.Options = append(p.Options, Option{Key: KeyStop, Label: "Finish here", Detail: "other users stay blocked for now"})
+	return p
+}
+
+// firstUpper capitalizes the first letter of s.
+func firstUpper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // restoreAfterRelax puts the journaled setting back (the restore sub-machine).
@@ -188,12 +319,15 @@ func userGrantMissing(s State, snap *entra.TenantSnapshot) []string {
 }
 
 func relaxPrompt(s State) Prompt {
-	body := "Ask the user to connect " + appName(s) + " now (sign in again and accept the consent prompt). consentwiz checks every few seconds for their consent and puts the setting back as soon as it appears."
+	if s.Step == StepRelaxNext {
+		return relaxNextPrompt(s)
+	}
+	body := "Ask the user to connect " + appName(s) + " now (sign in again and accept the consent prompt). consentwiz checks every few seconds for their consent and puts the setting back as soon as it appears. Only users who connect now get in: the others are blocked again once the setting is back."
 	if s.Demo {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
 	body = note(body, s.Run.Simulated)
-	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: note(body, pollNote(s)), CanDone: true, DoneLabel: "The user connected — put the setting back",
+	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: note(body, pollNote(s)), CanDone: true, DoneLabel: "The user connected — check and put the setting back",
 		Options: []Option{{Key: KeyRestore, Label: "Put the setting back now"}}}
 	if s.Demo {
 		p.Options = append(p.Options, Option{Key: KeySimulate, Label: "Have the simulated user try again"})

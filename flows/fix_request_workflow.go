@@ -145,7 +145,7 @@ func workflowViable(g *diag) FixOption {
 		f.Title = "Approve the pending request"
 		f.NeedsRole, f.HasRole = g.consentRole()
 		who := firstNonEmpty(g.d.PendingRequests[0].Requester, "a user")
-		f.Reason = "a request from " + who + " is pending: approve it with the consent link built from the request"
+		f.Reason = "a request from " + who + " is pending: approve it (admin consent for everyone) with the app's admin consent link or in the admin center"
 		return f
 	}
 	if g.d.UserScreen == ScreenConsentPrompt {
@@ -472,7 +472,7 @@ func requestWorkflowPrompt(s State) Prompt {
 	}
 	return Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
 		Body:    note("Sign in with an account that may grant the consent (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) and accept. consentwiz checks every few seconds.", pollNote(s)),
-		Links:   []Link{{Label: "Approve the request", URL: r.Link}},
+		Links:   []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link}, reviewLink(s)},
 		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"}}}
 }
 

@@ -75,13 +75,26 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	return s, effs
 }
 
-// requestURL approves the request: the consent URL built from it, in the tenant's cloud.
+// requestURL approves the request: the app's admin consent link, in the
+// tenant's cloud; the v2.0 one with the request's permissions when a
+// redirect URI registered on the app is known (docs/entra.md A4, C1).
 func requestURL(s State) string {
 	r := s.Run.Request
 	if r == nil {
 		return ""
 	}
-	return RequestApprovalURL(s.Tenant.Cloud, s.Tenant.segment(), *r, len(r.PendingScopes) == 0)
+	redirect := ""
+	if len(s.App.RedirectURIs) > 0 {
+		redirect = s.App.RedirectURIs[0]
+	}
+	return RequestApprovalURL(s.Tenant.Cloud, s.Tenant.segment(), *r, redirect)
+}
+
+// reviewLink is the admin center's list of requests, where a reviewer opens
+// the app and selects "Review permissions and consent" (docs/entra.md A4).
+func reviewLink(s State) Link {
+	return Link{Label: "Or in the Entra admin center: Admin consent requests > " + appName(s) + " > Review permissions and consent",
+		URL: PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkConsentRequests)}
 }
 
 func requestShow(s State, ev Event) (State, []Effect) {
@@ -237,9 +250,9 @@ func requestShowPrompt(s State) Prompt {
 		fmt.Fprintf(&b, "Permissions asked for: %s", strings.Join(requestScopes(s), ", "))
 	}
 	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: b.String(), CanBack: !temporaryPending(s),
-		Links: []Link{{Label: "Approve the request", URL: requestURL(s)}},
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: requestURL(s)}, reviewLink(s)},
 		Options: []Option{
-			{Key: KeyApprove, Label: "Approve it in the browser", Detail: "opens the consent page built from the request"},
+			{Key: KeyApprove, Label: "Approve it in the browser", Detail: "approving is granting admin consent for everyone: opens the app's admin consent link"},
 			{Key: KeyCopy, Label: "Copy the approval link"},
 		}}
 	g := Option{Key: KeyGrant, Label: "Grant it through Microsoft Graph instead"}

@@ -69,7 +69,7 @@ func (b *handoffBuilder) build() Handoff {
 		h.Notes = append(h.Notes, n)
 	}
 	h.Title = "Admin approval needed: " + h.AppName
-	if b.d != nil && !b.d.Blocked {
+	if b.d != nil && (!b.d.Blocked || b.d.Verdict == VerdictUnknown) {
 		h.Title = "Consent check: " + h.AppName
 	}
 	if h.TenantLabel != "" {
@@ -125,8 +125,8 @@ func (b *handoffBuilder) problem() {
 		p.Meaning = fmt.Sprintf("AADSTS%d is not in consentwiz's catalogue of consent errors", p.Code)
 		p.Source = fmt.Sprintf("https://login.microsoftonline.com/error?code=%d", p.Code)
 	}
-	if b.d != nil {
-		p.UserSaw = ScreenTitle(b.d.UserScreen)
+	if b.d != nil && b.d.Verdict != VerdictUnknown {
+		p.UserSaw = b.d.ScreenText()
 		switch {
 		case b.d.UserScreen == ScreenNone && !b.d.Blocked:
 			p.UserSaw = "nothing: every permission the app asks for is granted tenant-wide"
@@ -155,6 +155,7 @@ func (b *handoffBuilder) live() {
 		}
 	}
 	l := &HandoffLive{CheckedBy: Sanitize(d.SignedInAs, 120), Blocked: d.Blocked, UserScreen: d.UserScreen,
+		Verdict: d.Verdict, VerdictWhy: Sanitize(d.VerdictWhy, 600),
 		Recommended: d.Recommended, RecommendedWhy: Sanitize(why, 400), Roles: []string{}, Findings: []Finding{}, Unreadable: []string{}}
 	for _, r := range d.Roles {
 		l.Roles = append(l.Roles, Sanitize(r, 80))
@@ -234,7 +235,7 @@ func (b *handoffBuilder) permissions() {
 		if d != nil {
 			p.AdminOnly, p.Granted, p.ManagedBlocked = adminOnly[strings.ToLower(s)], granted[strings.ToLower(s)], blocked[strings.ToLower(s)]
 		} else {
-			p.ManagedBlocked = managedExcludedDocumented[strings.ToLower(s)]
+			p.ManagedBlocked = managedExcludedDocumented(s)
 		}
 		h.Permissions = append(h.Permissions, p)
 	}
@@ -260,7 +261,13 @@ func (b *handoffBuilder) permissions() {
 			continue
 		}
 		seen[strings.ToLower(o)] = true
-		h.Permissions = append(h.Permissions, HandoffPermission{Name: o, Kind: "other API"})
+		p := HandoffPermission{Name: o, Kind: "other API", Known: d != nil}
+		if d != nil {
+			p.Granted, p.ManagedBlocked, p.AdminOnly = !lowerSet(d.Scopes.Missing)[strings.ToLower(o)], blocked[strings.ToLower(o)], adminOnly[strings.ToLower(o)]
+		} else {
+			p.ManagedBlocked = managedExcludedDocumented(o)
+		}
+		h.Permissions = append(h.Permissions, p)
 	}
 }
 
@@ -340,6 +347,9 @@ func (b *handoffBuilder) fixes() {
 		}
 		all = append([]HandoffFix{assign}, all...)
 	}
+	if b.promptForced() {
+		all = append([]HandoffFix{b.vendorFix()}, all...)
+	}
 	if disabled {
 		enable := HandoffFix{Key: HandoffEnableApp, Title: "Enable the app for sign-in",
 			Summary: "The enterprise app is disabled; no consent helps until it is enabled.",
@@ -382,6 +392,46 @@ func (b *handoffBuilder) fixes() {
 	h.Fixes = append(ok, no...)
 }
 
+// promptForced reports whether the app forces a consent prompt on every
+// sign-in (docs/entra.md B1): from its sign-in URL, not an admin consent link.
+func (b *handoffBuilder) promptForced() bool {
+	a := b.in.App
+	if e := b.in.Explanation; e != nil && a.Prompt == "" {
+		a = e.App
+	}
+	p := strings.ToLower(a.Prompt)
+	return (p == "consent" || p == "admin_consent") && !a.PromptLink
+}
+
+// vendorFix is the note for the vendor: stop sending prompt.
+func (b *handoffBuilder) vendorFix() HandoffFix {
+	a := b.in.App
+	if e := b.in.Explanation; e != nil && a.Prompt == "" {
+		a = e.App
+	}
+	p := strings.ToLower(Sanitize(a.Prompt, 20))
+	app := b.h.AppName
+	msg := "Hello,\n\n" +
+		"Our users cannot connect " + app + " to Microsoft 365: every sign-in shows a consent screen (\"Need admin approval\"), " +
+		"even though " + app + "'s permissions are granted for our whole organization.\n\n" +
+		"The sign-in request " + app + " sends includes prompt=" + p + ". Microsoft's troubleshooting guide for consent issues says " +
+		"that with prompt=consent or prompt=admin_consent users keep getting the consent screen even after consent is granted, " +
+		"and that the fix is to stop sending the prompt parameter " +
+		"(https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/troubleshoot-consent-issues).\n\n" +
+		"Please remove prompt=" + p + " from the sign-in request (keep it only on a separate admin consent link, if you publish one).\n"
+	if b.clientID != "" {
+		msg += "\nApplication (client) id: " + b.clientID + "\n"
+	}
+	return HandoffFix{Key: HandoffVendor, Title: "Ask the vendor to stop forcing the consent prompt",
+		Summary: app + " sends prompt=" + p + " on every sign-in, so users are asked for consent again whatever is granted. No tenant setting or grant can stop it; only the vendor can.",
+		Role:    "anyone who can contact the vendor's support",
+		Steps: []string{
+			"Send the message below to " + app + "'s vendor (their support address or portal).",
+			"Until they fix it, users keep seeing the consent screen; granting consent again does not help.",
+		},
+		Message: msg}
+}
+
 func (b *handoffBuilder) searchHint() string {
 	if b.clientID == "" {
 		return ""
@@ -392,7 +442,7 @@ func (b *handoffBuilder) searchHint() string {
 // check fills the live viability of f from the diagnosis.
 func (b *handoffBuilder) check(f *HandoffFix) {
 	switch f.Key {
-	case HandoffAssignUsers, HandoffEnableApp:
+	case HandoffAssignUsers, HandoffEnableApp, HandoffVendor:
 		f.Checked, f.Viable = true, true
 		return
 	}
@@ -421,6 +471,8 @@ func (b *handoffBuilder) recommendedKey(notAssigned, disabled bool) string {
 			return HandoffEnableApp
 		case d.UserScreen == ScreenNotAssigned:
 			return HandoffAssignUsers
+		case d.Recommended == "" && b.promptForced() && d.Verdict != VerdictUnknown:
+			return HandoffVendor // everything is granted: only the vendor can help
 		}
 		if fx := lookup(d.Recommended); fx != nil && fx.handoffKey != nil {
 			return fx.handoffKey(b)

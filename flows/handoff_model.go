@@ -1,8 +1,10 @@
 package flows
 
 import (
-	"strings"
 	"time"
+
+	"consentwiz/assets"
+	"consentwiz/graph/entra"
 )
 
 // The hand-off's model: what BuildHandoff produces and what it is built from.
@@ -37,6 +39,9 @@ const (
 	HandoffUserConsent     = "user-consent"
 	HandoffAssignUsers     = "assign-users"
 	HandoffEnableApp       = "enable-app"
+	// HandoffVendor: the app forces a consent prompt on every sign-in; only
+	// its vendor can stop it (docs/entra.md B1).
+	HandoffVendor = "vendor"
 )
 
 // Handoff is a complete hand-off for the admin: what is wrong, the admin
@@ -77,9 +82,13 @@ type HandoffProblem struct {
 
 // HandoffLive summarises a live diagnosis.
 type HandoffLive struct {
-	CheckedBy      string    `json:"checkedBy,omitempty"`
-	Roles          []string  `json:"roles"`
-	Blocked        bool      `json:"blocked"`
+	CheckedBy string   `json:"checkedBy,omitempty"`
+	Roles     []string `json:"roles"`
+	Blocked   bool     `json:"blocked"`
+	// Verdict is the diagnosis's ok, blocked or unknown; VerdictWhy says,
+	// for unknown, what could not be read.
+	Verdict        string    `json:"verdict"`
+	VerdictWhy     string    `json:"verdictWhy,omitempty"`
 	UserScreen     string    `json:"userScreen"`
 	Findings       []Finding `json:"findings"`
 	Recommended    FixID     `json:"recommended,omitempty"`
@@ -126,6 +135,8 @@ type HandoffFix struct {
 	Reason  string `json:"reason,omitempty"`
 	// Caution is a warning to read before doing it.
 	Caution string `json:"caution,omitempty"`
+	// Message is a ready text to send on (to the vendor).
+	Message string `json:"message,omitempty"`
 }
 
 // HandoffVerify says how to check the result afterwards.
@@ -144,20 +155,16 @@ const (
 	navAllApps         = "Entra ID > Enterprise apps > All applications"
 )
 
-// managedExcludedDocumented are delegated Graph permissions that public
-// sources name as excluded from the Microsoft-managed user-consent policy
-// (docs/entra.md B4). The live excludes decide; this list only warns offline.
-var managedExcludedDocumented = map[string]bool{}
-
-func init() {
-	for _, s := range []string{
-		"Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "Sites.ReadWrite.All",
-		"Calendars.ReadWrite", "Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic", "MailboxItem.Read", "MailboxFolder.Read",
-		"EWS.AccessAsUser.All", "IMAP.AccessAsUser.All", "POP.AccessAsUser.All", "EAS.AccessAsUser.All",
-		"Chat.Read", "OnlineMeetings.Read",
-		"Contacts.ReadWrite", "Contacts.Read.Shared", "Contacts.ReadWrite.Shared", "People.Read",
-		"Tasks.Read", "Tasks.ReadWrite", "Tasks.Read.Shared", "Tasks.ReadWrite.Shared",
-	} {
-		managedExcludedDocumented[strings.ToLower(s)] = true
+// managedExcludedDocumented reports whether Microsoft documents the
+// Microsoft-managed user-consent policy to exclude the permission scope
+// (Graph's short name, or another API's qualified scope): one list,
+// assets/managed_policy.json (docs/entra.md B4). The live excludes decide;
+// this list only warns offline.
+func managedExcludedDocumented(scope string) bool {
+	m, err := assets.Managed()
+	if err != nil {
+		return false
 	}
+	res, value := entra.ResourceOfScope(scope)
+	return containsFold(m.ExcludedFor(res), value)
 }

@@ -48,7 +48,7 @@ func (h Handoff) doc() *doc {
 	// What is wrong.
 	p := h.Problem
 	w := d.section(2, "What is wrong")
-	if h.Live != nil && !h.Live.Blocked {
+	if h.Live != nil && !h.Live.Blocked && h.Live.Verdict != VerdictUnknown {
 		w.para("Users who connect ", h.appLabel(), " now get ", strings.TrimRight(p.UserSaw, "."), ".")
 	} else {
 		w.para("Users who try to connect ", h.appLabel(), " are stopped by Microsoft Entra ID. They see ", strings.TrimRight(p.UserSaw, "."), ".")
@@ -89,10 +89,16 @@ func (h Handoff) doc() *doc {
 			}
 		}
 		state := "users are blocked"
-		if !l.Blocked {
+		switch {
+		case l.Verdict == VerdictUnknown:
+			state = "it could not tell whether users are blocked"
+		case !l.Blocked:
 			state = "users are not blocked"
 		}
 		s.para(by+" found: ", bold(state), ".")
+		if l.Verdict == VerdictUnknown && l.VerdictWhy != "" {
+			s.para(l.VerdictWhy)
+		}
 		var fs [][]span
 		for _, f := range l.Findings {
 			it := spans(SeverityLabel(f.Severity)+": ", f.Title)
@@ -115,7 +121,7 @@ func (h Handoff) doc() *doc {
 	if rec != nil {
 		s := d.section(2, "The fix: "+rec.Title)
 		h.renderFix(s, *rec, true)
-	} else if h.Live == nil || h.Live.Blocked {
+	} else if h.Live == nil || h.Live.Blocked || h.Live.Verdict == VerdictUnknown {
 		s := d.section(2, "The fix")
 		s.para("No single fix is certain from what is known; the vendor may have to change the app (see the error above). The options below may still help.")
 	}
@@ -243,5 +249,8 @@ func (h Handoff) renderFix(s *section, f HandoffFix, main bool) {
 	}
 	if f.Caution != "" {
 		s.para(bold("Caution:"), " ", f.Caution)
+	}
+	if f.Message != "" {
+		s.pre(f.Message)
 	}
 }

@@ -261,8 +261,9 @@ func TestHandoffScenarios(t *testing.T) {
 			contains:  []string{"excluded from Microsoft-managed user consent", "Will not work here", "by admin@contoso.com (Global Administrator)"}},
 		{scenario: "request-workflow", fixture: "request-workflow with a pending request", first: HandoffApproveRequest, blocked: true,
 			contains: []string{"My Pending", "AccessRequests", "A user's request is already pending"}},
+		// Classifying the permissions low would work, lowering the bar tenant-wide (docs/entra.md A5).
 		{scenario: "managed-calendar", fixture: "managed-calendar", first: HandoffConsentLink, blocked: true,
-			notViable: []string{HandoffUserConsent}, contains: []string{"Calendars.ReadWrite"}},
+			contains: []string{"Calendars.ReadWrite", "lowers the bar tenant-wide"}},
 		{scenario: "unverified-publisher", fixture: "low policy, unverified publisher", blocked: true,
 			contains: []string{"Permissions/objectId/33333333-3333-3333-3333-333333333333/appId/5353a3d2-8ca9-42d2-b567-ea399ccb5e38"}},
 		{scenario: "assignment-required", fixture: "assignment required after consent", first: HandoffAssignUsers, blocked: true,
@@ -415,5 +416,52 @@ func TestHandoffEmptyInput(t *testing.T) {
 	h = BuildHandoff(HandoffInput{Diagnosis: &d})
 	if h.Markdown() == "" || h.Live == nil {
 		t.Errorf("%+v", h)
+	}
+}
+
+// An app that forces prompt=consent with everything granted: the hand-off's
+// fix is a note for the vendor, ready to send (docs/entra.md B1).
+func TestHandoffVendorNoteForForcedPrompt(t *testing.T) {
+	var fx diagCase
+	for _, c := range documentedCases() {
+		if strings.HasPrefix(c.name, "prompt=consent with everything granted") {
+			fx = c
+		}
+	}
+	app := fx.app(t)
+	d := Diagnose(fx.snap(), app)
+	h := BuildHandoff(HandoffInput{App: app, Tenant: TenantInfo{Domain: "contoso.com", Cloud: entra.Clouds["global"]}, Diagnosis: &d,
+		GeneratedAt: tGenerated, Version: "1.2.3"})
+	if len(h.Fixes) == 0 || h.Fixes[0].Key != HandoffVendor || !h.Fixes[0].Recommended {
+		t.Fatalf("fixes %v, want the vendor note first and recommended", fixKeys(h))
+	}
+	v := h.Fixes[0]
+	if !strings.Contains(v.Message, "prompt=consent") || !strings.Contains(v.Message, tClient) || !strings.Contains(v.Message, "troubleshoot-consent-issues") {
+		t.Errorf("vendor message: %q", v.Message)
+	}
+	if md := h.Markdown(); !strings.Contains(md, "The fix: Ask the vendor to stop forcing the consent prompt") || !strings.Contains(md, "Please remove prompt=consent") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	// A published admin consent link's prompt is no reason for a vendor note.
+	app.PromptLink = true
+	d = Diagnose(fx.snap(), app)
+	h = BuildHandoff(HandoffInput{App: app, Diagnosis: &d, GeneratedAt: tGenerated})
+	if _, ok := fixByKey(h, HandoffVendor); ok {
+		t.Errorf("vendor note for an admin consent link: %v", fixKeys(h))
+	}
+}
+
+// Offline, the hand-off warns about the permissions Microsoft documents the
+// managed policy to exclude: assets/managed_policy.json, every resource.
+func TestHandoffOfflineManagedList(t *testing.T) {
+	app := AppRef{ClientID: tClient, Scopes: []string{"Calendars.ReadBasic", "Mail.Read.Shared", "Mail.Send", "User.Read"},
+		OtherScopes: []string{"https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send"}}
+	h := BuildHandoff(HandoffInput{App: app, GeneratedAt: tGenerated})
+	want := map[string]bool{"Calendars.ReadBasic": true, "Mail.Read.Shared": true, "Mail.Send": false, "User.Read": false,
+		"https://outlook.office.com/IMAP.AccessAsUser.All": true, "https://outlook.office.com/SMTP.Send": false}
+	for _, p := range h.Permissions {
+		if w, ok := want[p.Name]; !ok || p.ManagedBlocked != w {
+			t.Errorf("%s: managed-blocked %v, want %v", p.Name, p.ManagedBlocked, w)
+		}
 	}
 }

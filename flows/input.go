@@ -87,6 +87,7 @@ func FromProfile(p assets.AppProfile) AppRef {
 		AppRoles:       append([]string(nil), p.AppRoles...),
 		RedirectURIs:   p.RedirectURIList(),
 		ConsentVersion: p.ConsentVersion,
+		Prompt:         p.Prompt,
 		Notes:          p.Notes,
 	}
 }
@@ -134,7 +135,7 @@ func (r *AppRef) merge(o AppRef) {
 		r.TenantHint = o.TenantHint
 	}
 	if r.Prompt == "" {
-		r.Prompt = o.Prompt
+		r.Prompt, r.PromptLink = o.Prompt, o.PromptLink
 	}
 	if r.ErrorCode == 0 {
 		r.ErrorCode = o.ErrorCode

@@ -3,6 +3,8 @@ package flows
 import (
 	"strings"
 	"testing"
+
+	"consentwiz/graph/entra"
 )
 
 func TestParseApp(t *testing.T) {
@@ -293,5 +295,46 @@ func TestKnownApp(t *testing.T) {
 	other := "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b"
 	if r, _ := ParseApp(other); r.DisplayName != "" || r.Profile != "" {
 		t.Fatalf("an unknown app must stay unnamed: %+v", r)
+	}
+}
+
+// A prompt the app's sign-in forces is not one an admin consent link
+// carries on purpose (docs/entra.md B1, C1).
+func TestPromptLink(t *testing.T) {
+	cases := []struct {
+		in        string
+		prompt    string
+		link      bool
+		wantForce bool
+	}{
+		{"https://login.microsoftonline.com/contoso.com/oauth2/v2.0/authorize?client_id=" + tClient + "&response_type=code&scope=User.Read&state=x&prompt=admin_consent", "admin_consent", false, true},
+		{"https://login.microsoftonline.com/contoso.com/oauth2/v2.0/authorize?client_id=" + tClient + "&scope=User.Read&prompt=consent", "consent", false, true},
+		// A published admin consent link: no scope, no state.
+		{"https://login.microsoftonline.com/contoso.com/oauth2/authorize?client_id=" + tClient + "&response_type=code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&prompt=admin_consent", "admin_consent", true, false},
+		{"https://login.microsoftonline.com/contoso.com/adminconsent?client_id=" + tClient + "&prompt=admin_consent", "admin_consent", true, false},
+	}
+	for _, c := range cases {
+		r, err := ParseApp(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		if r.Prompt != c.prompt || r.PromptLink != c.link {
+			t.Errorf("%s: prompt %q link %v", c.in, r.Prompt, r.PromptLink)
+		}
+		s := lockedDown()
+		s.App = appSP(true)
+		s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read")}
+		r.Scopes = []string{"User.Read"}
+		if d := Diagnose(s, r); (d.UserScreen != ScreenNone) != c.wantForce {
+			t.Errorf("%s: users see %s", c.in, d.UserScreen)
+		}
+	}
+	// A profile may say the app forces a prompt.
+	p, err := ParseProfile([]byte(`{"name":"Forcer","clientId":"` + tClient + `","scopes":["User.Read"],"consentVersion":"v1","prompt":"consent"}`))
+	if err != nil || p.Prompt != "consent" || p.PromptLink {
+		t.Errorf("profile: %+v %v", p, err)
+	}
+	if _, err := ParseProfile([]byte(`{"name":"Forcer","clientId":"` + tClient + `","scopes":["User.Read"],"consentVersion":"v1","prompt":"login"}`)); err == nil {
+		t.Error("profile prompt=login accepted")
 	}
 }

@@ -142,6 +142,12 @@ func readURL(s string) (Reading, error) {
 		default:
 			return Reading{}, fmt.Errorf("prompt is not a known value: %s", quoteInput(v))
 		}
+		// An admin consent link published on purpose: the adminconsent
+		// endpoint, or an authorize URL asking prompt=admin_consent without
+		// the scope and state of an app's sign-in. It forces nothing on
+		// users (docs/entra.md B1, C1).
+		r.App.PromptLink = endpoint == "adminconsent" ||
+			p == "admin_consent" && q.Get("scope") == "" && q.Get("state") == "" && q.Get("nonce") == ""
 	}
 	if v := q.Get("response_type"); v != "" {
 		for _, f := range strings.Fields(v) {

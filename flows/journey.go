@@ -1,7 +1,10 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -155,6 +158,9 @@ func signIn(s State) (State, []Effect) {
 func signingIn(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case SignedIn:
+		if code, ok := clientNotConsented(e.Err); ok {
+			return fail(s, clientConsentFailure(s, e.Err, code))
+		}
 		if e.Err != nil {
 			return fail(s, Failure{
 				Title:     "Sign-in did not succeed",
@@ -195,6 +201,59 @@ func signingIn(s State, ev Event) (State, []Effect) {
 	return s, nil
 }
 
+// clientConsentCodes are the AADSTS codes of a sign-in stopped because
+// consentwiz's own sign-in client has no consent for its read scopes in the
+// tenant (docs/entra.md F): the token endpoint's 65001, and the sign-in
+// page's "Need admin approval" (90093, 90094) or request form (90095).
+var clientConsentCodes = []int{65001, 90093, 90094, 90095}
+
+// aadstsCoder is what a sign-in error that carries the authority's AADSTS
+// codes offers (graph.AuthError).
+type aadstsCoder interface{ HasCode(n int) bool }
+
+var aadstsRE = regexp.MustCompile(`AADSTS(\d{5,7})\b`)
+
+// clientNotConsented reports whether a failed sign-in was stopped for lack
+// of consent to consentwiz's own sign-in client, and the code.
+func clientNotConsented(err error) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
+	var c aadstsCoder
+	if errors.As(err, &c) {
+		for _, code := range clientConsentCodes {
+			if c.HasCode(code) {
+				return code, true
+			}
+		}
+		return 0, false
+	}
+	// A browser sign-in's error comes back as text.
+	for _, m := range aadstsRE.FindAllStringSubmatch(err.Error(), -1) {
+		if n, _ := strconv.Atoi(m[1]); slices.Contains(clientConsentCodes, n) {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// clientConsentFailure explains, in one screen, that consentwiz's own
+// sign-in needs an administrator's consent in the tenant, who can give it,
+// and that the hand-off needs no sign-in (docs/entra.md A7, F).
+func clientConsentFailure(s State, err error, code int) Failure {
+	handoff := "consentwiz handoff " + (&handoffBuilder{h: Handoff{Profile: s.App.Profile, Tenant: s.Tenant.segment()}, clientID: s.App.ClientID}).cmdApp() +
+		" --tenant " + firstNonEmpty(s.Tenant.Domain, s.Tenant.ID, "YOUR-DOMAIN")
+	reason := fmt.Sprintf("Microsoft stopped consentwiz's own sign-in (AADSTS%d): consentwiz signs in as Microsoft Graph Command Line Tools and asks to read the consent settings (%s). Most of them need an administrator's consent, and nobody has given it in %s yet, so only an administrator who may consent for the organization gets past this sign-in. (%s)",
+		code, strings.Join(ReadScopes, ", "), firstNonEmpty(tenantName(s), "this tenant"), firstLine(err.Error()))
+	remedy := "An administrator with Privileged Role Administrator or above can sign in and tick \"Consent on behalf of your organization\" on the consent page; then try again. Or make a hand-off for an admin: it needs no sign-in (" + handoff + ")."
+	f := Failure{Title: "consentwiz itself needs an administrator's consent in this tenant", Reason: reason, Remedy: remedy,
+		Role: NeedsPRA, Retryable: true, Outcome: OutcomeSignInFailed, retry: lastSignIn(s), retryStep: StepSigningIn, clientConsent: true}
+	if s.CheckOnly {
+		f.Reason += " Run `" + handoff + "` for a hand-off that needs no sign-in, or sign in as a Privileged Role Administrator (or above) and consent for the organization."
+	}
+	return f
+}
+
 func mergeScopes(have, add []string) []string {
 	out := clone(have)
 	for _, a := range add {
@@ -232,17 +291,21 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 		d.Tenant = s.Tenant.over(d.Tenant)
 		s.Snap = e.Snap
 		s.Diagnosis = &d
+		unknown := d.Verdict == VerdictUnknown
 		if s.CheckOnly {
-			o := Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."}
-			if d.Blocked {
-				o = Outcome{Kind: OutcomeBlocked, Summary: "Users are blocked from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."}
+			o := Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + d.UsersSee() + "."}
+			switch {
+			case unknown:
+				o = Outcome{Kind: OutcomeUnknown, Summary: "Could not tell whether users are blocked from connecting " + appName(s) + ". " + d.VerdictWhy}
+			case d.Blocked:
+				o = Outcome{Kind: OutcomeBlocked, Summary: "Users are blocked from connecting " + appName(s) + ": " + d.UsersSee() + "."}
 			}
 			dd := d
 			o.Diagnosis = &dd
 			return finish(s, o)
 		}
-		if !d.Blocked {
-			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + usersSee(d.UserScreen) + "."})
+		if !d.Blocked && !unknown {
+			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + d.UsersSee() + "."})
 		}
 		if s.Helpdesk {
 			return showHandoff(s)

@@ -198,7 +198,7 @@ func fail(s State, f Failure) (State, []Effect) {
 		f.Outcome = OutcomeFailed
 	}
 	if s.CheckOnly {
-		return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: f.Reason})
+		return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: f.Reason, ClientNotConsented: f.clientConsent})
 	}
 	s.Failure = &f
 	s.Step = StepFailed

@@ -9,7 +9,8 @@ type OutcomeKind string
 const (
 	OutcomeVerified      OutcomeKind = "verified"       // the fix worked and was verified
 	OutcomeNothingToFix  OutcomeKind = "nothing-to-fix" // users are not blocked
-	OutcomeBlocked       OutcomeKind = "blocked"        // a check (WizardInput.CheckOnly) found users blocked
+	OutcomeBlocked       OutcomeKind = "blocked"        // a check (WizardInput.CheckOnly) found users blocked, or a fix left them blocked
+	OutcomeUnknown       OutcomeKind = "unknown"        // a check could not tell: what it needs could not be read
 	OutcomeHandedOff     OutcomeKind = "handed-off"     // a link or hand-off was given to another admin
 	OutcomeRestored      OutcomeKind = "restored"       // a journaled setting was put back
 	OutcomeCancelled     OutcomeKind = "cancelled"      // the user stopped; anything written was undone
@@ -31,12 +32,15 @@ type Outcome struct {
 	Requests []RequestPreview `json:"requests,omitempty"`
 	// JournalKept reports whether a journal entry remains for a later restore.
 	JournalKept bool `json:"journalKept,omitempty"`
+	// ClientNotConsented reports a sign-in stopped because consentwiz's own
+	// sign-in client has no consent in the tenant: a hand-off needs no sign-in.
+	ClientNotConsented bool `json:"clientNotConsented,omitempty"`
 	// Diagnosis is the diagnosis a check (WizardInput.CheckOnly) ends with.
 	Diagnosis *Diagnosis `json:"-"`
 }
 
 // ExitCode maps the outcome to the exit codes of docs/architecture.md: 0 ok,
-// 1 error, 2 cancelled, 3 users blocked (a check), 4 sign-in failed.
+// 1 error, 2 cancelled, 3 users blocked, 4 sign-in failed, 5 could not tell.
 func (o Outcome) ExitCode() int {
 	switch o.Kind {
 	case OutcomeVerified, OutcomeNothingToFix, OutcomeHandedOff, OutcomeRestored, OutcomeDryRun:
@@ -47,6 +51,8 @@ func (o Outcome) ExitCode() int {
 		return 3
 	case OutcomeSignInFailed:
 		return 4
+	case OutcomeUnknown:
+		return 5
 	}
 	return 1
 }

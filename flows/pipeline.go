@@ -409,6 +409,11 @@ func verified(s State) (State, []Effect) {
 // finishVerified ends a fix that worked, with its summary. In the demo the
 // simulated user tries the app again first, and the summary says what they got.
 func finishVerified(s State) (State, []Effect) {
+	if f := s.fix(); f.done != nil {
+		if s, effs, ok := f.done(s); ok {
+			return s, effs
+		}
+	}
 	o := Outcome{Kind: OutcomeVerified, Summary: s.fix().summary(s)}
 	if s.Demo && s.Run.demoAfter == nil && s.App.ClientID != "" {
 		s.Run.demoAfter = &o

@@ -102,6 +102,11 @@ func validateProfile(p *assets.AppProfile) error {
 	if p.ConsentVersion == "v2" && len(p.RedirectURIs) == 0 {
 		return errors.New(`"consentVersion" v2 needs at least one entry in "redirectUris" (v2 admin consent needs an exact redirect URI)`)
 	}
+	switch p.Prompt {
+	case "", "consent", "admin_consent":
+	default:
+		return fmt.Errorf(`"prompt" must be "consent" or "admin_consent" (or left out), not %s`, quoteInput(p.Prompt))
+	}
 	if len(p.Notes) > 2000 || Sanitize(p.Notes, 0) != strings.Join(strings.Fields(p.Notes), " ") {
 		return errors.New(`"notes" must be plain text of at most 2000 characters`)
 	}

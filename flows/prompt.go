@@ -250,7 +250,7 @@ func appChooseOptions(s State, p Prompt) Prompt {
 func chooseFixPrompt(s State) Prompt {
 	d := s.Diagnosis
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s: %s.\n", appName(s), tenantName(s), usersSee(d.UserScreen))
+	fmt.Fprintf(&b, "%s\n", d.Headline(appName(s), tenantName(s)))
 	// Blockers first, as on the TUI's checklist.
 	findings := append([]Finding(nil), d.Findings...)
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Severity.Rank() > findings[j].Severity.Rank() })
@@ -333,6 +333,9 @@ func donePrompt(s State) Prompt {
 		p.Title = "Dry run: nothing was changed"
 	case OutcomeCancelled:
 		p.Title = "Stopped"
+	case OutcomeBlocked:
+		p.Kind = PromptFailed
+		p.Title = "Users are still blocked"
 	default:
 		p.Kind = PromptFailed
 		p.Title = "Stopped with a problem"
@@ -363,19 +366,6 @@ func donePrompt(s State) Prompt {
 	}
 	p.Body = b.String()
 	return p
-}
-
-// usersSee says in a sentence what blocked users get.
-func usersSee(screen string) string {
-	switch screen {
-	case ScreenNone:
-		return "users connect without a prompt"
-	case ScreenConsentPrompt:
-		return "users see a consent prompt they can accept themselves"
-	case ScreenNotAssigned:
-		return "users are refused because they are not assigned to the app (AADSTS50105)"
-	}
-	return "users see " + ScreenTitle(screen)
 }
 
 // RecommendationLabel heads the diagnosis's advice: "Recommended" when it

@@ -36,6 +36,7 @@ const (
 	StepWriting                        // writes in progress, one at a time
 	StepVerifying                      // reading back what was written
 	StepRelaxConnect                   // relax-user-consent: the user connects now
+	StepRelaxNext                      // relax-user-consent: who connected; grant for everyone next?
 	StepRequestWait                    // request-workflow: waiting for the user's request
 	StepRequestShow                    // request-workflow: the request, approve it
 	StepRequestApprove                 // request-workflow: approving in the browser, polling for the grant
@@ -57,7 +58,7 @@ var stepNames = [...]string{
 	"app-choose", "app-input", "tenant-input", "tenant-resolving", "signing-in", "diagnosing", "choose-fix",
 	"link-show", "write-sign-in", "reading-policy", "reviewers", "reviewer-search", "reviewer-pick",
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
-	"relax-connect", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
+	"relax-connect", "relax-next", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
 	"demo-user", "handoff", "scanning", "scan-pick", "app-search", "app-searching", "app-pick",
 }
 
@@ -217,15 +218,24 @@ type FixRun struct {
 	pollEvery    time.Duration
 	pollEff      Effect // PollGrant or PollRequests
 
-	committed     bool     // the writes are complete and verified (no undo on cancel)
-	directRequest bool     // request-workflow started from a pending request
-	policyFresh   bool     // the journaled setting was re-read right before journaling
-	searching     bool     // a reviewer search is in flight
-	searchQuery   string   // the reviewer search
-	journalKept   bool     // the journal entry stays for `consentwiz restore`
-	keptOther     bool     // the put-back kept someone else's later change
-	ioNote        string   // why opening or copying the link failed
-	demoAfter     *Outcome // demo: the verified outcome, held while the user tries again
+	committed     bool   // the writes are complete and verified (no undo on cancel)
+	directRequest bool   // request-workflow started from a pending request
+	policyFresh   bool   // the journaled setting was re-read right before journaling
+	searching     bool   // a reviewer search is in flight
+	searchQuery   string // the reviewer search
+	journalKept   bool   // the journal entry stays for `consentwiz restore`
+	keptOther     bool   // the put-back kept someone else's later change
+	// relax-user-consent: who consented while user consent was relaxed
+	// ("": nobody), whether that consent was for everyone, and whether the
+	// next step (grant for everyone) was offered.
+	connected    string
+	connectedAll bool
+	nextOffered  bool
+	// restoreAfterCheck: the admin said the user connected; the setting is
+	// put back after this check.
+	restoreAfterCheck bool
+	ioNote            string   // why opening or copying the link failed
+	demoAfter         *Outcome // demo: the verified outcome, held while the user tries again
 
 	undoWhy     undoFor
 	undoFailure *Failure

@@ -119,3 +119,11 @@ func safeName(n string) string {
 	}
 	return out
 }
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

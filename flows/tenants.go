@@ -53,28 +53,15 @@ type TenantResult struct {
 	RetryAfter int `json:"retryAfterSeconds,omitempty"`
 }
 
-// decisiveParts are the snapshot parts that decide what users see (ok or
-// blocked); the others (who signed in, their roles, the workflow, pending
-// requests) change the fixes, not the outcome.
-func decisiveParts(d Diagnosis) []string {
-	parts := []string{entra.PartAuthorization, entra.PartApp, entra.PartAppGrants, entra.PartAppRoles, entra.PartGraphSP}
-	switch d.UserConsent.Setting {
-	case ConsentMicrosoftManaged:
-		parts = append(parts, entra.PartManagedExcludes)
-	case ConsentLow:
-		parts = append(parts, entra.PartClassifications)
-	}
-	return parts
-}
-
-// unreadDecisive lists the decisive parts the diagnosis could not read, and
-// the longest Retry-After of those Graph throttled (429); throttled is false
-// when none was.
+// unreadDecisive lists the parts the verdict needed and could not read (the
+// diagnosis's one rule, Diagnosis.Undecided, when its verdict is unknown),
+// and the longest Retry-After of those Graph throttled (429); throttled is
+// false when none was.
 func unreadDecisive(d Diagnosis, errs map[string]*entra.APIError) (unread []string, throttled bool, wait time.Duration) {
-	for _, p := range decisiveParts(d) {
-		if !slices.Contains(d.Unreadable, p) {
-			continue
-		}
+	if d.Verdict != VerdictUnknown {
+		return nil, false, 0
+	}
+	for _, p := range d.Undecided {
 		unread = append(unread, p)
 		if e := errs[p]; e != nil && e.Status == 429 {
 			throttled = true
@@ -85,19 +72,22 @@ func unreadDecisive(d Diagnosis, errs map[string]*entra.APIError) (unread []stri
 }
 
 // OutcomeOf is the outcome of a tenant that was read and diagnosed. errs
-// are the snapshot's failed parts (TenantSnapshot.Errors, may be nil): a
+// are the snapshot's failed parts (TenantSnapshot.Errors, may be nil). The
+// diagnosis's verdict decides (one rule: the decisive parts of Diagnose): a
 // decisive part that could not be read makes the outcome unknown — or
-// throttled when Graph throttled it — even when the diagnosis says blocked,
-// since what users see then rests on a guess.
+// throttled when Graph throttled it — since what users see would rest on a
+// guess.
 func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, string) {
-	unread, throttled, _ := unreadDecisive(d, errs)
+	_, throttled, _ := unreadDecisive(d, errs)
 	switch {
 	case throttled:
-		return TenantThrottled, "Microsoft Graph is throttling reads of " + strings.Join(unread, ", ")
-	case len(unread) > 0:
-		return TenantUnknown, "could not read " + strings.Join(unread, ", ")
+		return TenantThrottled, "Microsoft Graph is throttling reads of " + strings.Join(d.Undecided, ", ")
+	case d.Verdict == VerdictUnknown && len(d.Undecided) > 0:
+		return TenantUnknown, "could not read " + strings.Join(d.Undecided, ", ")
+	case d.Verdict == VerdictUnknown:
+		return TenantUnknown, Sanitize(d.VerdictWhy, 300)
 	case d.Blocked:
-		reason := "users see " + ScreenTitle(d.UserScreen)
+		reason := "users see " + d.ScreenText()
 		if d.UserScreen == ScreenNone || d.UserScreen == ScreenConsentPrompt {
 			reason = "the app is disabled in the tenant"
 		}
@@ -106,7 +96,7 @@ func OutcomeOf(d Diagnosis, errs map[string]*entra.APIError) (TenantOutcome, str
 		}
 		return TenantBlocked, reason
 	}
-	return TenantOK, "users see " + ScreenTitle(d.UserScreen)
+	return TenantOK, "users see " + d.ScreenText()
 }
 
 // ThrottledFor says whether a tenant's check met Graph's throttling and is
@@ -208,8 +198,9 @@ func (s *TenantSummary) Add(o TenantOutcome) {
 
 // ExitCode is a many-tenant run's exit code (docs/architecture.md): 2 when it
 // was cancelled before every tenant was checked; else 3 when users are
-// blocked in any tenant; else 1 when any tenant could not be checked or
-// decided (an error, throttled, needs its own sign-in, unknown); else 0.
+// blocked in any tenant; else 1 when any tenant could not be checked (an
+// error, throttled, needs its own sign-in); else 5 when any tenant could not
+// be told (unknown: check's exit 5); else 0.
 // A tenant that needs its own sign-in is not 4 (sign-in failed): the one
 // sign-in worked, and other tenants were checked.
 func (s TenantSummary) ExitCode(cancelled bool) int {
@@ -218,8 +209,10 @@ func (s TenantSummary) ExitCode(cancelled bool) int {
 		return 2
 	case s.Blocked > 0:
 		return 3
-	case s.Errors > 0 || s.NeedsSignIn > 0 || s.Unknown > 0:
+	case s.Errors > 0 || s.NeedsSignIn > 0:
 		return 1
+	case s.Unknown > 0:
+		return 5
 	}
 	return 0
 }

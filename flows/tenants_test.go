@@ -13,47 +13,64 @@ import (
 )
 
 func TestOutcomeOfDiagnosis(t *testing.T) {
-	blocked := Diagnosis{Blocked: true, UserScreen: ScreenNeedAdminApproval, Recommended: FixAdminLink,
-		UserConsent: UserConsentInfo{Setting: ConsentDisabled}, Unreadable: []string{}}
-	ok := Diagnosis{UserScreen: ScreenNone, UserConsent: UserConsentInfo{Setting: ConsentDisabled}, Unreadable: []string{}}
+	// Diagnoses of the same snapshots, with parts made unreadable: the
+	// verdict's one rule (decisiveParts) decides.
+	unread := func(s *entra.TenantSnapshot, status int, parts ...string) *entra.TenantSnapshot {
+		s.Errors = map[string]*entra.APIError{}
+		for _, p := range parts {
+			s.Errors[p] = &entra.APIError{Status: status}
+		}
+		return s
+	}
+	grantedSnap := func() *entra.TenantSnapshot {
+		s := lockedDown()
+		s.App = appSP(true)
+		s.AppGrants = []entra.OAuth2PermissionGrant{grant("AllPrincipals", "User.Read Mail.Send")}
+		return s
+	}
+	managedSnap := func() *entra.TenantSnapshot {
+		s := lockedDown()
+		s.App = appSP(true)
+		setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-recommended")
+		return s
+	}
+	app := withScopes("User.Read", "Mail.Send")
 	cases := []struct {
 		name   string
-		d      Diagnosis
-		errs   map[string]*entra.APIError
+		snap   *entra.TenantSnapshot
+		errs   bool // pass the snapshot's errors to OutcomeOf
 		want   TenantOutcome
 		reason string
 	}{
-		{"blocked", blocked, nil, TenantBlocked, `users see "Need admin approval" (AADSTS90094); recommended fix: admin-link`},
-		{"ok", ok, nil, TenantOK, "users see no prompt: the app connects"},
+		{"blocked", lockedDown(), false, TenantBlocked, `users see "Need admin approval" (AADSTS90093); recommended fix: admin-link`},
+		{"ok", grantedSnap(), false, TenantOK, "users see no prompt: the app connects"},
 		// Who signed in and their roles do not decide what users see.
-		{"roles unreadable", with(ok, entra.PartMe, entra.PartMyRoles, entra.PartPendingRequests), nil, TenantOK, ""},
+		{"roles unreadable", unread(grantedSnap(), 403, entra.PartMe, entra.PartMyRoles, entra.PartPendingRequests), true, TenantOK, ""},
 		// The policy does: a diagnosis resting on it is a guess.
-		{"policy unreadable", with(blocked, entra.PartAuthorization), nil, TenantUnknown, "could not read authorizationPolicy"},
-		{"policy throttled", with(blocked, entra.PartAuthorization), map[string]*entra.APIError{entra.PartAuthorization: {Status: 429}},
-			TenantThrottled, "throttling"},
+		{"policy unreadable", unread(managedSnap(), 403, entra.PartAuthorization), true, TenantUnknown, "could not read authorizationPolicy"},
+		{"policy throttled", unread(managedSnap(), 429, entra.PartAuthorization), true, TenantThrottled, "throttling"},
 		// The managed policy's excludes matter under the managed setting only.
-		{"excludes, setting disabled", with(ok, entra.PartManagedExcludes), nil, TenantOK, ""},
-		{"excludes, managed", withSetting(with(ok, entra.PartManagedExcludes), ConsentMicrosoftManaged), nil, TenantUnknown, "managedExcludes"},
-		{"disabled app", Diagnosis{Blocked: true, UserScreen: ScreenNone}, nil, TenantBlocked, "the app is disabled"},
+		{"excludes, setting disabled", unread(lockedDown(), 403, entra.PartManagedExcludes), true, TenantBlocked, "AADSTS90093"},
+		{"excludes, managed", unread(managedSnap(), 403, entra.PartManagedExcludes), true, TenantUnknown, "managedExcludes"},
+		// Everything granted: the consent settings do not decide.
+		{"granted, policy unreadable", unread(grantedSnap(), 403, entra.PartAuthorization), true, TenantOK, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, reason := OutcomeOf(c.d, c.errs)
+			var errs map[string]*entra.APIError
+			if c.errs {
+				errs = c.snap.Errors
+			}
+			got, reason := OutcomeOf(Diagnose(c.snap, app), errs)
 			if got != c.want || !strings.Contains(reason, c.reason) {
 				t.Errorf("OutcomeOf = %s %q, want %s containing %q", got, reason, c.want, c.reason)
 			}
 		})
 	}
-}
-
-func with(d Diagnosis, unreadable ...string) Diagnosis {
-	d.Unreadable = append(append([]string{}, d.Unreadable...), unreadable...)
-	return d
-}
-
-func withSetting(d Diagnosis, setting string) Diagnosis {
-	d.UserConsent.Setting = setting
-	return d
+	// A disabled app blocks whatever users would see.
+	if got, reason := OutcomeOf(Diagnosis{Blocked: true, UserScreen: ScreenNone}, nil); got != TenantBlocked || !strings.Contains(reason, "the app is disabled") {
+		t.Errorf("disabled app: %s %q", got, reason)
+	}
 }
 
 func TestOutcomeOfError(t *testing.T) {
@@ -248,9 +265,19 @@ func TestAsDelegatedAdmin(t *testing.T) {
 }
 
 func TestThrottledFor(t *testing.T) {
-	blocked := Diagnosis{Blocked: true, UserScreen: ScreenNeedAdminApproval, UserConsent: UserConsentInfo{Setting: ConsentDisabled}}
 	th := func(s int) *entra.APIError {
 		return &entra.APIError{Status: 429, RetryAfter: time.Duration(s) * time.Second}
+	}
+	// Diagnoses of a tenant on Microsoft-managed consent where the app is
+	// not granted yet: the setting and the managed policy's excludes decide
+	// what users see (the verdict's one rule, Diagnosis.Undecided).
+	managed := func(errs map[string]*entra.APIError) *Diagnosis {
+		s := lockedDown()
+		s.App = appSP(true)
+		setConsent(s, "ManagePermissionGrantsForSelf.microsoft-user-default-recommended")
+		s.Errors = errs
+		d := Diagnose(s, withScopes("User.Read", "Mail.Send"))
+		return &d
 	}
 	cases := []struct {
 		name string
@@ -263,14 +290,17 @@ func TestThrottledFor(t *testing.T) {
 		{"a 429 error", nil, nil, fmt.Errorf("graph: %w", th(7)), 7 * time.Second, true},
 		{"a 503 without Retry-After", nil, nil, &entra.APIError{Status: 503}, 0, true},
 		{"another error", nil, nil, &entra.APIError{Status: 403}, 0, false},
-		{"decisive parts throttled: the longest wait", ptr(with(blocked, entra.PartAuthorization, entra.PartApp)),
-			map[string]*entra.APIError{entra.PartAuthorization: th(3), entra.PartApp: th(9)}, nil, 9 * time.Second, true},
+		{"the excludes throttled", nil, map[string]*entra.APIError{entra.PartManagedExcludes: th(9)}, nil, 9 * time.Second, true},
+		{"the policy throttled", nil, map[string]*entra.APIError{entra.PartAuthorization: th(3)}, nil, 3 * time.Second, true},
 		// A throttled part that does not decide the outcome is no reason to wait.
-		{"pending requests throttled", ptr(with(blocked, entra.PartPendingRequests)),
-			map[string]*entra.APIError{entra.PartPendingRequests: th(30)}, nil, 0, false},
-		{"decisive part forbidden", ptr(with(blocked, entra.PartAuthorization)),
-			map[string]*entra.APIError{entra.PartAuthorization: {Status: 403}}, nil, 0, false},
-		{"read in full", &blocked, nil, nil, 0, false},
+		{"pending requests throttled", nil, map[string]*entra.APIError{entra.PartPendingRequests: th(30)}, nil, 0, false},
+		{"decisive part forbidden", nil, map[string]*entra.APIError{entra.PartAuthorization: {Status: 403}}, nil, 0, false},
+		{"read in full", nil, map[string]*entra.APIError{}, nil, 0, false},
+	}
+	for i := range cases {
+		if cases[i].err == nil {
+			cases[i].d = managed(cases[i].errs)
+		}
 	}
 	for _, c := range cases {
 		wait, ok := ThrottledFor(c.d, c.errs, c.err)
@@ -298,7 +328,8 @@ func TestTenantSummaryExitCode(t *testing.T) {
 		{TenantSummary{Tenants: 3, OK: 3}, false, 0},
 		{TenantSummary{Tenants: 3, OK: 2, Errors: 1}, false, 1},
 		{TenantSummary{Tenants: 3, OK: 2, NeedsSignIn: 1}, false, 1},
-		{TenantSummary{Tenants: 3, OK: 2, Unknown: 1}, false, 1},
+		{TenantSummary{Tenants: 3, OK: 2, Unknown: 1}, false, 5},
+		{TenantSummary{Tenants: 3, OK: 1, Unknown: 1, NeedsSignIn: 1}, false, 1},
 		{TenantSummary{Tenants: 3, OK: 2, Errors: 1, Throttled: 1}, false, 1},
 		{TenantSummary{Tenants: 3, OK: 1, Blocked: 1, Errors: 1}, false, 3},
 		{TenantSummary{Tenants: 3, Blocked: 1, NeedsSignIn: 2}, false, 3},

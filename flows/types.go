@@ -46,6 +46,17 @@ const (
 	ScreenNeedAdminApproval = "need-admin-approval"
 	ScreenApprovalRequired  = "approval-required"
 	ScreenNotAssigned       = "not-assigned"
+	// ScreenUnknown: what users see could not be told (Verdict unknown).
+	ScreenUnknown = "unknown"
+)
+
+// Verdicts of a diagnosis (Diagnosis.Verdict; `consentwiz check` exits 0, 3, 5).
+const (
+	VerdictOK      = "ok"      // nothing blocks users
+	VerdictBlocked = "blocked" // users are blocked
+	// VerdictUnknown: what the verdict needs could not be read (a 403, an
+	// API whose permissions consentwiz cannot read): unknown is not blocked.
+	VerdictUnknown = "unknown"
 )
 
 // User-consent settings as `check --json` names them.
@@ -76,8 +87,16 @@ type AppRef struct {
 	// ConsentVersion is "v1" or "v2": which admin consent endpoint suits the app.
 	ConsentVersion string `json:"consentVersion,omitempty"`
 	// Hints gathered from pasted text.
-	TenantHint    string `json:"tenantHint,omitempty"`
-	Prompt        string `json:"prompt,omitempty"`
+	TenantHint string `json:"tenantHint,omitempty"`
+	// Prompt is the prompt the app sends on sign-in (from a pasted URL or
+	// the app's profile): consent or admin_consent force a consent screen on
+	// every sign-in, whatever is granted (docs/entra.md B1).
+	Prompt string `json:"prompt,omitempty"`
+	// PromptLink reports that Prompt comes from an admin consent link
+	// published on purpose (the adminconsent endpoint, or an authorize URL
+	// with prompt=admin_consent and no scope or state of a sign-in), not
+	// from the app's sign-in: it forces nothing on users.
+	PromptLink    bool   `json:"promptLink,omitempty"`
 	ErrorCode     int    `json:"errorCode,omitempty"`
 	CorrelationID string `json:"correlationId,omitempty"`
 	// TraceID is the Trace ID or Request Id shown on the sign-in error page.
@@ -183,6 +202,11 @@ type ScopeInfo struct {
 	BlockedByManagedPolicy []string `json:"blockedByManagedPolicy"`
 	// AppRolesMissing are application permissions not yet assigned.
 	AppRolesMissing []string `json:"appRolesMissing"`
+	// MayDropWithV1Link are permissions the app asks for that are granted
+	// tenant-wide already and that a v1 admin consent link may revoke: it
+	// grants the app registration's static permissions and replaces the
+	// tenant-wide grant (docs/entra.md A6, C1).
+	MayDropWithV1Link []string `json:"mayDropWithV1Link"`
 }
 
 // PendingRequest is a user's pending admin consent request for the app.
@@ -226,8 +250,18 @@ type Diagnosis struct {
 	Scopes          ScopeInfo        `json:"scopes"`
 	PendingRequests []PendingRequest `json:"pendingRequests"`
 	UserScreen      string           `json:"userScreen"`
-	// Blocked reports whether users are stopped from connecting the app.
-	Blocked        bool        `json:"blocked"`
+	// UserCode is the AADSTS code of the screen users see, when known
+	// (90093 when user consent is off, 90094, 90095, 50105, 7000112).
+	UserCode int `json:"userCode,omitempty"`
+	// Blocked reports whether users are known to be stopped from connecting
+	// the app (false when the verdict is unknown).
+	Blocked bool `json:"blocked"`
+	// Verdict is ok, blocked or unknown: unknown when what it needs could
+	// not be read; VerdictWhy then names what could not be read and which
+	// role would read it, and Undecided lists those snapshot parts.
+	Verdict        string      `json:"verdict"`
+	VerdictWhy     string      `json:"verdictWhy,omitempty"`
+	Undecided      []string    `json:"undecided"`
 	Findings       []Finding   `json:"findings"`
 	Fixes          []FixOption `json:"fixes"`
 	Recommended    FixID       `json:"recommended"`

@@ -197,25 +197,27 @@ func AdminConsentURLv2(cloud entra.Cloud, tenant, clientID string, scopes []stri
 		encodeQuery("client_id", NormalizeGUID(clientID), "scope", strings.Join(q, " "), "redirect_uri", r, "state", state), nil
 }
 
-// RequestApprovalURL builds the consent URL that approves a user's pending
-// admin consent request (docs/entra.md A4, as CIPP builds it): static requests use
-// the v1 endpoint; dynamic ones the v2.0 endpoint with the pending scopes. Both
-// pass bf_id (the request id; undocumented) and redirect to the cloud's Entra
-// admin center /TokenAuthorize.
-func RequestApprovalURL(cloud entra.Cloud, tenant string, req entra.AppConsentRequest, static bool) string {
-	redirect := cloudPortalURL(cloud) + "/TokenAuthorize"
+// RequestApprovalURL builds the link that approves a user's pending admin
+// consent request. Approving is granting tenant-wide admin consent to the app
+// (docs/entra.md A4): the plain v1 admin consent link of the app, or, when
+// redirectURI (one registered on the app, exactly) is known and the request
+// names its permissions, the v2.0 link with those permissions. The admin
+// center's "Review permissions and consent" does the same. The /TokenAuthorize
+// redirect and the bf_id parameter some tools add are not documented (a v2
+// redirect_uri must be one of the app's own), so they are not used.
+func RequestApprovalURL(cloud entra.Cloud, tenant string, req entra.AppConsentRequest, redirectURI string) string {
 	var scopes []string
 	for _, s := range req.PendingScopes {
 		for _, f := range strings.Fields(s.DisplayName) {
 			if scopeTokenRE.MatchString(f) {
-				scopes = append(scopes, QualifyScope(cloud, f))
+				scopes = append(scopes, f)
 			}
 		}
 	}
-	if static || len(scopes) == 0 {
-		return cloudLoginURL(cloud) + "/" + tenantSegment(tenant) + "/adminconsent?" +
-			encodeQuery("client_id", req.AppID, "bf_id", req.ID, "redirect_uri", redirect)
+	if redirectURI != "" && len(scopes) > 0 {
+		if u, err := AdminConsentURLv2(cloud, firstNonEmpty(tenant, "organizations"), req.AppID, scopes, redirectURI, ""); err == nil {
+			return u
+		}
 	}
-	return cloudLoginURL(cloud) + "/" + tenantSegment(tenant) + "/v2.0/adminconsent?" +
-		encodeQuery("client_id", req.AppID, "scope", strings.Join(scopes, " "), "bf_id", req.ID, "redirect_uri", redirect)
+	return AdminConsentURLv1(cloud, tenant, req.AppID, "", "")
 }

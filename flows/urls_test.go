@@ -96,25 +96,34 @@ func TestAdminConsentURLv2(t *testing.T) {
 	}
 }
 
+// Approving a request is granting admin consent (docs/entra.md A4): the
+// app's plain admin consent link, or the v2.0 one with the request's
+// permissions when a redirect URI registered on the app is known; never the
+// undocumented /TokenAuthorize redirect or bf_id.
 func TestRequestApprovalURL(t *testing.T) {
 	req := entra.AppConsentRequest{ID: "req-1", AppID: tClient, PendingScopes: []entra.ConsentRequestScope{{DisplayName: "User.Read"}, {DisplayName: "Calendars.ReadWrite"}}}
+	const redirect = "https://app.example.com/callback"
 	for name, c := range clouds() {
 		h := wantHosts[name]
-		got := RequestApprovalURL(c, "contoso.com", req, true)
-		want := h[0] + "/contoso.com/adminconsent?client_id=" + tClient + "&bf_id=req-1&redirect_uri=" + url.QueryEscape(h[2]+"/TokenAuthorize")
-		if got != want {
-			t.Errorf("%s static:\n got %s\nwant %s", name, got, want)
+		got := RequestApprovalURL(c, "contoso.com", req, "")
+		if want := h[0] + "/contoso.com/adminconsent?client_id=" + tClient; got != want {
+			t.Errorf("%s plain:\n got %s\nwant %s", name, got, want)
 		}
-		got = RequestApprovalURL(c, "contoso.com", req, false)
+		got = RequestApprovalURL(c, "contoso.com", req, redirect)
 		u, _ := url.Parse(got)
 		q := u.Query()
 		if !strings.HasPrefix(got, h[0]+"/contoso.com/v2.0/adminconsent?") || q.Get("scope") != h[1]+"/User.Read "+h[1]+"/Calendars.ReadWrite" ||
-			q.Get("bf_id") != "req-1" || q.Get("redirect_uri") != h[2]+"/TokenAuthorize" || q.Get("client_id") != tClient {
-			t.Errorf("%s dynamic: %s", name, got)
+			q.Get("redirect_uri") != redirect || q.Get("client_id") != tClient {
+			t.Errorf("%s with the app's redirect URI: %s", name, got)
+		}
+		for _, u := range []string{got, RequestApprovalURL(c, "contoso.com", req, "")} {
+			if strings.Contains(u, "bf_id") || strings.Contains(u, "TokenAuthorize") {
+				t.Errorf("%s: undocumented parameters in %s", name, u)
+			}
 		}
 	}
-	// Dynamic without scopes falls back to the static form.
-	if got := RequestApprovalURL(entra.Clouds["global"], "contoso.com", entra.AppConsentRequest{ID: "r", AppID: tClient}, false); strings.Contains(got, "v2.0") {
+	// A request without permissions: the plain link even with a redirect URI.
+	if got := RequestApprovalURL(entra.Clouds["global"], "contoso.com", entra.AppConsentRequest{ID: "r", AppID: tClient}, redirect); strings.Contains(got, "v2.0") {
 		t.Errorf("fallback: %s", got)
 	}
 }

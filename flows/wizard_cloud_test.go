@@ -112,11 +112,14 @@ func TestWizardNationalCloudRequestApproval(t *testing.T) {
 	w.answerOnly()
 	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
 	w.expect(StepRequestShow)
-	if u := w.s.Prompt.Links[0].URL; !strings.HasPrefix(u, "https://login.microsoftonline.us/") || !strings.Contains(u, "entra.microsoft.us%2FTokenAuthorize") {
-		t.Fatalf("approval link = %s, want the usgov login and admin center", u)
+	if u := w.s.Prompt.Links[0].URL; !strings.HasPrefix(u, "https://login.microsoftonline.us/") {
+		t.Fatalf("approval link = %s, want the usgov login", u)
+	}
+	if u := w.s.Prompt.Links[1].URL; !strings.HasPrefix(u, "https://entra.microsoft.us/") {
+		t.Fatalf("review link = %s, want the usgov admin center", u)
 	}
 	w.send(Chose{Key: KeyApprove})
-	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(entra.Clouds["usgov"], wzTTenantID, ft.requests[0], false)},
+	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(entra.Clouds["usgov"], wzTTenantID, ft.requests[0], "")},
 		Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	checkUSGov(t, w)
 }
@@ -168,8 +171,9 @@ func TestWizardNationalCloudJournal(t *testing.T) {
 	w.answerOnly() // the change
 	w.answerOnly() // read back
 	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
-	w.send(DoneKey{}) // the user connected: put the setting back
-	if o, ok := w.drive(20); !ok || o.Kind != OutcomeVerified {
+	w.send(DoneKey{}) // the user connected: check, and put the setting back
+	// Nobody consented in the fake tenant: users are still blocked.
+	if o, ok := w.drive(20); !ok || o.Kind != OutcomeBlocked {
 		t.Fatalf("outcome = %+v (finished %v)", o, ok)
 	}
 	checkUSGov(t, w)

@@ -360,6 +360,7 @@ func TestWizardConcurrentChangeDuringRelaxRestore(t *testing.T) {
 	w.answerOnly()
 	ft.policy = []string{wzTLow} // another admin changed it meanwhile
 	w.send(DoneKey{})
+	w.answerOnly() // the last check for the user's consent
 	w.answerOnly()
 	w.expect(StepRestoreConflict)
 	if n := len(wzWritesIn(w.all)); n != 1 {

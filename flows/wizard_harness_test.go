@@ -141,6 +141,10 @@ func (ft *wzFakeTenant) snapshot() *entra.TenantSnapshot {
 		}, AppRoles: []entra.AppRole{{ID: "role-cal-rw", Value: "Calendars.ReadWrite", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}},
 		Classifications: clone(ft.classes),
 		PendingRequests: clone(ft.requests),
+		// The mail-client policy's includes, read with every snapshot: six mail apps only.
+		PolicySets: []entra.ConsentPolicySets{{PolicyID: entra.PolicyMailClients, IncludesRead: true, Includes: []entra.PermissionGrantConditionSet{
+			{PermissionType: "delegated", ResourceApplication: entra.MicrosoftGraphAppID, Permissions: []string{"scope-cal-rw"},
+				ClientApplicationIDs: []string{"9e5f94bc-e8a4-4e73-b8be-63364c29d753"}}}}},
 	}
 	if ft.sp != nil {
 		sp := *ft.sp

@@ -83,7 +83,7 @@ func TestWizardRequestWorkflowTemporary(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepRequestShow)
 	w.send(Chose{Key: "approve"})
-	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], false)}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], "")}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	ft.adminApproves()
 	w.send(DoneKey{})
 	w.expect(StepRequestApprove, PollGrant{Tenant: wzT, AppID: wzTAppID})

@@ -116,7 +116,10 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	}
 	w.send(Back{})
 	w.expect(StepRelaxConnect)
+	// "The user connected": one last check for their consent, then the setting goes back.
 	w.send(DoneKey{})
+	w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID})
+	w.answerOnly()
 	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRestoreWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTMailSelf}})
@@ -125,9 +128,15 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
+	// Nobody consented while it lasted: not "fixed and verified" (review
+	// reliability M3), users are still blocked.
 	o := w.finished()
-	if o.Kind != OutcomeVerified || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept {
+	if o.Kind != OutcomeBlocked || o.ExitCode() != 3 || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept ||
+		!strings.Contains(o.Summary, "Nobody consented") || !strings.Contains(o.Summary, "admin-link") {
 		t.Fatalf("outcome = %+v", o)
+	}
+	if p := w.s.Prompt; p.Title != "Users are still blocked" {
+		t.Errorf("done prompt %q", p.Title)
 	}
 	if !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
 		t.Fatalf("tenant policy = %v, journal = %v", ft.policy, ft.journal)
@@ -153,9 +162,42 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	}
 	w.answerOnly() // the user's grant is there: restore starts by itself
 	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
+	if _, ok := w.drive(20); ok || w.s.Step != StepRelaxNext {
+		t.Fatalf("step %s, want relax-next", w.s.Step)
+	}
+	// One user connected; the others are blocked again: grant for everyone is offered.
+	p := w.s.Prompt
+	if !strings.Contains(p.Title, "one user (object id") && !strings.Contains(p.Title, "One user (object id") || !strings.Contains(p.Title, "other users are still blocked") ||
+		p.Options[0].Key != FixKey(FixAdminLink) || p.Options[1].Key != FixKey(FixGrantDirect) || p.Options[2].Key != KeyStop {
+		t.Fatalf("prompt %q %+v", p.Title, p.Options)
+	}
+	w.send(Chose{Key: KeyStop})
 	o, ok := w.drive(20)
-	if !ok || o.Kind != OutcomeVerified || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) {
+	if !ok || o.Kind != OutcomeVerified || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) ||
+		!strings.Contains(o.Summary, "Other users are blocked again") {
 		t.Fatalf("outcome = %+v %v, policy %v", o, ok, ft.policy)
+	}
+}
+
+// After one user connected, "grant for everyone" starts the admin consent link.
+func TestWizardRelaxThenGrantForEveryone(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	ft.userConsents = true
+	in := wzTestInput()
+	in.Demo = true
+	w := wzNewWiz(t, in, ft)
+	wzRelaxToPreview(t, w)
+	w.confirm()
+	w.answerOnly() // journal
+	w.answerOnly() // patch
+	w.answerOnly() // verify
+	w.answer(0)    // the simulated user connects
+	w.answerOnly() // the poll sees their grant
+	w.drive(20)
+	w.expect(StepRelaxNext)
+	w.send(Chose{Key: FixKey(FixAdminLink)})
+	if w.s.Step != StepLinkShow || w.s.Run == nil || w.s.Run.Fix != FixAdminLink || len(w.s.Changes) < 3 {
+		t.Fatalf("step %s run %+v changes %d", w.s.Step, w.s.Run, len(w.s.Changes))
 	}
 }
 
@@ -216,7 +258,7 @@ func TestWizardRequestWorkflow(t *testing.T) {
 		t.Fatalf("request body = %s", b)
 	}
 	w.send(Chose{Key: "approve"})
-	url := RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], false)
+	url := RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], "")
 	w.expect(StepRequestApprove, OpenURL{URL: url}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	ft.adminApproves()
 	w.send(DoneKey{})

@@ -59,6 +59,12 @@ type tenantNotFoundError struct{ msg string }
 func (e *tenantNotFoundError) Error() string        { return e.msg }
 func (e *tenantNotFoundError) Is(target error) bool { return target == ErrTenantNotFound }
 
+// chinaHost reports whether host is a sign-in host of the China cloud.
+func chinaHost(host string) bool {
+	h := strings.ToLower(host)
+	return strings.HasSuffix(h, ".cn") || strings.HasSuffix(h, ".cn:443")
+}
+
 // ValidTenantInput reports whether s is a tenant id (GUID) or a syntactically valid
 // domain name (at least two labels of letters, digits and hyphens).
 func ValidTenantInput(s string) bool { return entra.IsGUID(s) || validDomain(s) }
@@ -159,6 +165,11 @@ func DiscoverTenantWithin(ctx context.Context, hc *http.Client, loginURL, domain
 			if strings.Contains(e.Description, "AADSTS90002") || e.Error == "invalid_tenant" || resp.StatusCode == http.StatusNotFound {
 				what := "domain " + in
 				hint := "check the spelling or try the tenant id"
+				if !chinaHost(base.Host) {
+					// China (21Vianet) tenants exist only in the China
+					// cloud: not found elsewhere (docs/entra.md C2).
+					hint += "; a tenant in the China cloud (21Vianet) is found only with --cloud china"
+				}
 				if entra.IsGUID(in) {
 					what = "tenant id " + in
 					hint = "check the id or try another cloud (--cloud)"

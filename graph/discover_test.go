@@ -108,7 +108,7 @@ func TestDiscoverTenantUnknownDomain(t *testing.T) {
 	if !errors.Is(err, graph.ErrTenantNotFound) {
 		t.Fatalf("err = %v, want graph.ErrTenantNotFound", err)
 	}
-	want := "no Microsoft Entra tenant found for domain contoso-typo.com — check the spelling or try the tenant id"
+	want := "no Microsoft Entra tenant found for domain contoso-typo.com — check the spelling or try the tenant id; a tenant in the China cloud (21Vianet) is found only with --cloud china"
 	if err.Error() != want {
 		t.Errorf("message = %q, want %q", err.Error(), want)
 	}

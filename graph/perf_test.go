@@ -39,7 +39,7 @@ func perfClient(tb testing.TB, s *sim.Server, t *sim.Tenant) (*graph.Client, *tr
 
 // snapshotParts is how many $batch items a snapshot of an app without
 // consent requests sends: the fixed parts of graph/snapshot_fetch.go.
-const snapshotParts = 13
+const snapshotParts = 14
 
 func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 	cases := []struct {
@@ -92,7 +92,7 @@ func TestSnapshotRoundTripsAgainstSim(t *testing.T) {
 
 // A tenant with 20,000 service principals, 50,000 grants and 500 consent
 // requests, where 20,000 users consented to the app for themselves, is read in
-// one round trip of the same 13 parts as a small one, because every part asks
+// one round trip of the same 14 parts as a small one, because every part asks
 // Graph for the one app (server-side $filter), only the fields used ($select),
 // and one page of the users' own grants. internal/difftest checks that its
 // diagnosis is that of a small tenant with 101 such users.

@@ -54,6 +54,88 @@ func appendPage[T any](dst *[]T) func(*entra.TenantSnapshot, json.RawMessage) er
 	}
 }
 
+// maxResources and maxPolicies bound the parts read per resource the app asks
+// permissions of and per custom consent policy assigned to users.
+const (
+	maxResources = 5
+	maxPolicies  = 5
+)
+
+// policySetsOf returns s's entry for policyID, adding it when missing.
+func policySetsOf(s *entra.TenantSnapshot, policyID string) *entra.ConsentPolicySets {
+	if ps := s.Sets(policyID); ps != nil {
+		return ps
+	}
+	s.PolicySets = append(s.PolicySets, entra.ConsentPolicySets{PolicyID: policyID})
+	return &s.PolicySets[len(s.PolicySets)-1]
+}
+
+// policyPart reads an app consent policy's includes (or excludes) into
+// s.PolicySets (docs/entra.md A2).
+func policyPart(policyID string, excludes bool) snapshotPart {
+	op, name := entra.OpListPolicyIncludes, entra.PartPolicyIncludes(policyID)
+	if excludes {
+		op, name = entra.OpListPolicyExcludes, entra.PartPolicyExcludes(policyID)
+	}
+	return snapshotPart{name: name, op: op, args: []string{policyID}, list: true,
+		apply: func(s *entra.TenantSnapshot, b json.RawMessage) error {
+			var items []entra.PermissionGrantConditionSet
+			if err := json.Unmarshal(b, &items); err != nil {
+				return err
+			}
+			ps := policySetsOf(s, policyID)
+			if excludes {
+				ps.Excludes, ps.ExcludesRead = append(ps.Excludes, items...), true
+			} else {
+				ps.Includes, ps.IncludesRead = append(ps.Includes, items...), true
+			}
+			return nil
+		}}
+}
+
+// customPolicies are the self-consent policies assigned to users that the
+// diagnosis does not know the rules of (docs/entra.md A1, A2): every one
+// but the built-ins it models (the managed policy, its mail-client
+// companion, -low and -legacy), in order, at most maxPolicies.
+func customPolicies(assigned []string) []string {
+	known := []string{entra.PolicyManagedRecommended, entra.PolicyMailClients, entra.PolicyMailClientsAlt, entra.PolicyLow, entra.PolicyLegacy}
+	var out []string
+	for _, a := range assigned {
+		a = strings.TrimSpace(a)
+		if len(a) <= len(entra.SelfConsentPrefix) || !strings.EqualFold(a[:len(entra.SelfConsentPrefix)], entra.SelfConsentPrefix) {
+			continue
+		}
+		id := a[len(entra.SelfConsentPrefix):]
+		if slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, id) }) ||
+			slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, id) }) {
+			continue
+		}
+		if len(out) < maxPolicies {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// resourceParts read the service principals of the other resources the app
+// asks permissions of (appIds; Microsoft Graph's is read anyway), at most
+// maxResources.
+func resourceParts(s *entra.TenantSnapshot, resources []string) []snapshotPart {
+	var parts []snapshotPart
+	seen := map[string]bool{}
+	for _, r := range resources {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if !entra.IsGUID(r) || r == entra.MicrosoftGraphAppID || seen[r] || len(parts) == maxResources {
+			continue
+		}
+		seen[r] = true
+		parts = append(parts, snapshotPart{name: entra.PartResourceSP(r), op: entra.OpGetResourceServicePrincipal, list: true,
+			params: []param{{"$filter", "appId eq " + odataString(r)}, {"$select", graphSPSelect}},
+			apply:  appendPage(&s.ResourceSPs)})
+	}
+	return parts
+}
+
 // snapshotParts lists the reads of a snapshot, in the order of TenantSnapshot.
 func snapshotParts(appID string, s *entra.TenantSnapshot, apps *[]entra.ServicePrincipal, graphSPs *[]entra.ServicePrincipal,
 	roles *[]memberOfItem, orgs *[]entra.Organization, requests *[]entra.AppConsentRequest) []snapshotPart {
@@ -89,20 +171,34 @@ func snapshotParts(appID string, s *entra.TenantSnapshot, apps *[]entra.ServiceP
 			apply: appendPage(&s.Classifications)},
 		{name: entra.PartManagedExcludes, op: entra.OpListPolicyExcludes, args: []string{entra.PolicyManagedRecommended}, list: true,
 			apply: appendPage(&s.ManagedExcludes)},
+		// The mail-client policy comes with "Let Microsoft manage" when its
+		// switch is on (docs/entra.md B4): read with the rest, so the
+		// diagnosis stays one round trip.
+		policyPart(entra.PolicyMailClients, false),
 		{name: entra.PartPendingRequests, op: entra.OpListConsentRequests, list: true, params: []param{appFilter},
 			apply: appendPage(requests)},
 	}
 }
 
-// Snapshot reads everything a diagnosis of appID needs in one $batch round trip.
-// A further round trip happens only when a collection has more pages or the app
-// has consent requests (their in-progress user requests are then read together
-// in one more batch). Of the app's per-user grants only the first page is read
-// (PrincipalGrantsMore). The app's parts answering 404 mean the app has no
-// service principal (App nil, no error). Other failed parts are kept in Errors
-// keyed by part name; Snapshot fails only when no part at all could be read.
+// SnapshotWithResources reads everything a diagnosis of appID needs in one $batch round trip,
+// with the service principals of resources, the appIds of the other
+// resources (than Microsoft Graph) the app asks permissions of. A further
+// round trip happens only when a collection has more pages, the app has
+// consent requests (their in-progress user requests are then read together in
+// one more batch), or users are assigned a custom consent policy (its
+// includes and excludes, in that same batch). Of the app's per-user grants
+// only the first page is read (PrincipalGrantsMore). The app's parts
+// answering 404 mean the app has no service principal (App nil, no error).
+// Other failed parts are kept in Errors keyed by part name; Snapshot fails
+// only when no part at all could be read.
+func (c *Client) SnapshotWithResources(ctx context.Context, appID string, resources []string) (*entra.TenantSnapshot, error) {
+	return c.read(ctx, appID, nil, resources)
+}
+
+// Snapshot is SnapshotWithResources for an app that asks permissions of
+// Microsoft Graph only.
 func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
-	return c.read(ctx, appID, nil)
+	return c.read(ctx, appID, nil, nil)
 }
 
 // PollApp reads only what a fix of appID changes (entra.AppParts): its service
@@ -110,18 +206,19 @@ func (c *Client) Snapshot(ctx context.Context, appID string) (*entra.TenantSnaps
 // and its app role assignments, in one $batch of 4 items. The snapshot is
 // partial (Parts); its other fields are zero.
 func (c *Client) PollApp(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
-	return c.read(ctx, appID, entra.AppParts)
+	return c.read(ctx, appID, entra.AppParts, nil)
 }
 
 // PollRequests reads only appID's pending consent requests (entra.RequestParts):
 // one $batch item, plus one batch for the in-progress user requests of the
 // requests found. The snapshot is partial (Parts); its other fields are zero.
 func (c *Client) PollRequests(ctx context.Context, appID string) (*entra.TenantSnapshot, error) {
-	return c.read(ctx, appID, entra.RequestParts)
+	return c.read(ctx, appID, entra.RequestParts, nil)
 }
 
-// read reads the parts of a snapshot named in want (nil: every part).
-func (c *Client) read(ctx context.Context, appID string, want []string) (*entra.TenantSnapshot, error) {
+// read reads the parts of a snapshot named in want (nil: every part, and the
+// service principals of resources).
+func (c *Client) read(ctx context.Context, appID string, want []string, resources []string) (*entra.TenantSnapshot, error) {
 	if !entra.IsGUID(appID) {
 		return nil, fmt.Errorf("%w: app id %q is not a GUID", ErrInvalidArgument, appID)
 	}
@@ -135,7 +232,9 @@ func (c *Client) read(ctx context.Context, appID string, want []string) (*entra.
 	var requests []entra.AppConsentRequest
 	parts := snapshotParts(appID, s, &apps, &graphSPs, &roles, &orgs, &requests)
 	read := map[string]bool{}
-	if want != nil {
+	if want == nil {
+		parts = append(parts, resourceParts(s, resources)...)
+	} else {
 		s.Parts = append([]string(nil), want...)
 		parts = slices.DeleteFunc(parts, func(p snapshotPart) bool { return !slices.Contains(want, p.name) })
 	}
@@ -164,20 +263,26 @@ func (c *Client) read(ctx context.Context, appID string, want []string) (*entra.
 			s.Errors[p.name] = e
 		}
 	}
-	for i := range parts {
-		p := &parts[i]
+	workOf := func(p *snapshotPart) (work, error) {
 		ep := entra.EndpointFor(p.op)
 		rel, err := relURL(ep, p.args, p.params)
 		if err != nil {
-			return nil, err
+			return work{}, err
 		}
-		queue = append(queue, work{
+		return work{
 			req:   BatchRequest{ID: p.name, Method: ep.Method, URL: rel, Scopes: ep.Scopes},
 			part:  p,
 			list:  p.list,
 			apply: func(b json.RawMessage) error { return p.apply(s, b) },
 			fail:  partErr(p),
-		})
+		}, nil
+	}
+	for i := range parts {
+		w, err := workOf(&parts[i])
+		if err != nil {
+			return nil, err
+		}
+		queue = append(queue, w)
 	}
 
 	var pendingPart *snapshotPart
@@ -246,6 +351,22 @@ func (c *Client) read(ctx context.Context, appID string, want []string) (*entra.
 				w.fail(malformedItem(w.req, err))
 			}
 		}
+		// The consent policies assigned to users that the diagnosis does not
+		// model (custom ones): their includes and excludes, read with the
+		// next batch (docs/entra.md A2).
+		if round == 0 && read[entra.PartAuthorization] && s.Errors[entra.PartAuthorization] == nil {
+			for _, id := range customPolicies(s.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned) {
+				for _, excludes := range []bool{false, true} {
+					p := policyPart(id, excludes)
+					w, err := workOf(&p)
+					if err != nil {
+						s.Errors[p.name] = &entra.APIError{Method: "GET", Path: entra.EndpointFor(p.op).Path, Message: err.Error()}
+						continue
+					}
+					next = append(next, w)
+				}
+			}
+		}
 		// Consent requests read so far: queue their in-progress user requests.
 		for ; asked < len(requests); asked++ {
 			idx := asked
@@ -308,6 +429,12 @@ func (c *Client) read(ctx context.Context, appID string, want []string) (*entra.
 			r.UserConsentRequests = pending
 			s.PendingRequests = append(s.PendingRequests, r)
 		}
+	}
+	// A list read in part (a later page failed) is not read.
+	for i := range s.PolicySets {
+		ps := &s.PolicySets[i]
+		ps.IncludesRead = ps.IncludesRead && s.Errors[entra.PartPolicyIncludes(ps.PolicyID)] == nil
+		ps.ExcludesRead = ps.ExcludesRead && s.Errors[entra.PartPolicyExcludes(ps.PolicyID)] == nil
 	}
 	s.RoundTrips = int(rt.Load())
 	return s, nil

@@ -75,6 +75,7 @@ func TestSnapshotOneRoundTrip(t *testing.T) {
 		"/organization",
 		"/policies/adminConsentRequestPolicy",
 		"/policies/authorizationPolicy",
+		"/policies/permissionGrantPolicies/microsoft-user-default-allow-consent-apps/includes",
 		"/policies/permissionGrantPolicies/microsoft-user-default-recommended/excludes",
 		"/servicePrincipals",
 		"/servicePrincipals",
@@ -378,5 +379,62 @@ func TestPollReadsOnlyItsParts(t *testing.T) {
 		if r.InBatch && !strings.HasPrefix(r.Path, "/servicePrincipals") {
 			t.Errorf("a poll of the app read %s", r.Path)
 		}
+	}
+}
+
+// The snapshot reads, in its one batch, the service principal of each other
+// resource the app asks permissions of (Office 365 Exchange Online) and the
+// mail-client policy's includes; a custom consent policy assigned to users
+// costs one more batch, for its includes and excludes (docs/entra.md A2, B4).
+func TestSnapshotResourcesAndConsentPolicies(t *testing.T) {
+	f := newFixture(t)
+	ten := f.ten
+	s, err := f.c.SnapshotWithResources(testCtx(t), ten.AppID(), []string{entra.ExchangeOnlineAppID, entra.MicrosoftGraphAppID, "not-a-guid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RoundTrips != 1 || len(s.Errors) != 0 {
+		t.Errorf("round trips %d, errors %v", s.RoundTrips, s.Errors)
+	}
+	exo := s.ResourceSP(entra.ExchangeOnlineAppID)
+	if exo == nil || len(s.ResourceSPs) != 1 || !slices.ContainsFunc(exo.OAuth2PermissionScopes, func(p entra.PermissionScope) bool { return p.Value == "IMAP.AccessAsUser.All" }) {
+		t.Fatalf("Exchange Online's service principal: %+v", s.ResourceSPs)
+	}
+	mail := s.Sets(entra.PolicyMailClients)
+	if mail == nil || !mail.IncludesRead || len(mail.Includes) == 0 {
+		t.Errorf("mail-client policy includes: %+v", mail)
+	}
+
+	// A custom policy assigned to users: its sets are read in a second batch.
+	in := entra.PermissionGrantConditionSet{PermissionType: "delegated", ResourceApplication: "any", Permissions: []string{"all"},
+		ClientApplicationIDs: []string{ten.AppID()}, ClientApplicationTenantIDs: []string{"all"}, ClientApplicationPublisherIDs: []string{"all"}}
+	ten.AddConsentPolicy("contoso-allow-tracker", "Contoso: TrackerRMS", []entra.PermissionGrantConditionSet{in}, nil)
+	ten.SetUserConsentPolicies([]string{"ManagePermissionGrantsForSelf.contoso-allow-tracker", "ManagePermissionGrantsForSelf." + entra.PolicyLow})
+	s, err = f.c.Snapshot(testCtx(t), ten.AppID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RoundTrips != 2 || len(s.Errors) != 0 {
+		t.Errorf("round trips %d, errors %v", s.RoundTrips, s.Errors)
+	}
+	custom := s.Sets("contoso-allow-tracker")
+	if custom == nil || !custom.IncludesRead || !custom.ExcludesRead || len(custom.Includes) != 1 || len(custom.Excludes) != 0 ||
+		!slices.Contains(custom.Includes[0].ClientApplicationIDs, ten.AppID()) {
+		t.Errorf("custom policy sets: %+v", custom)
+	}
+	if s.Sets(entra.PolicyLow) != nil {
+		t.Errorf("the built-in -low policy, modelled from its documentation, was read: %+v", s.PolicySets)
+	}
+	// A custom policy that does not exist: its parts fail, unknown rather than empty.
+	ten.SetUserConsentPolicies([]string{"ManagePermissionGrantsForSelf.gone"})
+	s, err = f.c.Snapshot(testCtx(t), ten.AppID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Errors[entra.PartPolicyIncludes("gone")] == nil || s.Errors[entra.PartPolicyExcludes("gone")] == nil {
+		t.Errorf("errors %v", s.Errors)
+	}
+	if g := s.Sets("gone"); g != nil && (g.IncludesRead || g.ExcludesRead) {
+		t.Errorf("an unreadable policy reads as read: %+v", g)
 	}
 }

@@ -44,7 +44,16 @@ func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
 	} else {
 		fmt.Fprint(stdio.Out, d.Text())
 	}
-	if d.Blocked {
+	return verdictExit(*d)
+}
+
+// verdictExit is check's exit code for a diagnosis: 0 ok, 3 users are
+// blocked, 5 could not tell (unknown is not blocked).
+func verdictExit(d flows.Diagnosis) int {
+	switch {
+	case d.Verdict == flows.VerdictUnknown:
+		return ExitUnknown
+	case d.Blocked:
 		return ExitBlocked
 	}
 	return ExitOK
@@ -95,8 +104,26 @@ func diagnoseInput(ctx context.Context, r Effects, in flows.WizardInput, notify 
 	if o.Kind == flows.OutcomeSignInFailed {
 		code = ExitSignIn
 	}
-	return nil, code, errors.New(firstNonEmpty(o.Err, o.Summary))
+	msg := firstNonEmpty(o.Err, o.Summary)
+	if o.ClientNotConsented {
+		return nil, code, &clientConsentError{msg: msg}
+	}
+	return nil, code, errors.New(msg)
 }
+
+// clientConsentError is a sign-in stopped because consentwiz's own sign-in
+// client has no consent in the tenant (docs/entra.md F): the hand-off,
+// which needs no sign-in, is the way on.
+type clientConsentError struct{ msg string }
+
+func (e *clientConsentError) Error() string { return e.msg }
+
+// firstLineError shows the first line of a sign-in error and keeps the
+// error itself (its AADSTS codes) for errors.As.
+type firstLineError struct{ err error }
+
+func (e firstLineError) Error() string { return firstLine(e.err.Error()) }
+func (e firstLineError) Unwrap() error { return e.err }
 
 // driveCheck runs the machine headless until it finishes: every effect goes
 // to fx, sign-ins wait for the user (device code on notify).
@@ -144,7 +171,7 @@ func headlessSignIn(ctx context.Context, fx Effects, e flows.SignIn, notify func
 	case !ok:
 		return flows.SignedIn{Err: errors.New("sign-in did not finish")}
 	case si.Err != nil:
-		si.Err = errors.New(firstLine(si.Err.Error()))
+		si.Err = firstLineError{si.Err}
 	}
 	return si
 }

@@ -131,22 +131,38 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 		if err != nil {
 			return fail("%v", err)
 		}
-		d, code := diagnoseHeadless(ctx, r, ref, in.name, tenantArg, stdio.Err)
-		if d == nil {
-			return code
-		}
-		diag = d
+		wi := flows.WizardInput{App: ref, Tenant: tenantArg, CheckOnly: true}
 		if ref.ClientID == "" {
-			// Found by name in the tenant.
-			found := flows.KnownApp(flows.AppRef{ClientID: d.App.ClientID, DisplayName: d.App.DisplayName})
-			found.CorrelationID, found.TraceID, found.ErrorCode = ref.CorrelationID, ref.TraceID, ref.ErrorCode
-			ref = o.withScopes(found)
+			wi.App, wi.AppName = flows.AppRef{}, in.name
 		}
-		if d.Tenant.ID != "" {
-			tenant.ID = d.Tenant.ID
-		}
-		if tenant.Domain == "" {
-			tenant.Domain = d.Tenant.Domain
+		d, code, err := diagnoseInput(ctx, r, wi, func(line string) { fmt.Fprintln(stdio.Err, line) })
+		var cc *clientConsentError
+		switch {
+		case errors.As(err, &cc):
+			// consentwiz's own sign-in needs an admin's consent there: the
+			// hand-off needs none, so it is made without the live check.
+			fmt.Fprintf(stdio.Err, "consentwiz handoff: %s\n", flows.Sanitize(cc.msg, 1000))
+			fmt.Fprintln(stdio.Err, "note: the hand-off below is made without the live check")
+			notes = append(notes, "The live check could not sign in: consentwiz's own sign-in needs an administrator's consent in this tenant first (a Privileged Role Administrator or above can give it on the sign-in page).")
+		case err != nil:
+			if code != ExitCancelled {
+				fmt.Fprintf(stdio.Err, "consentwiz: %s\n", flows.Sanitize(err.Error(), 1000))
+			}
+			return code
+		default:
+			diag = d
+			if ref.ClientID == "" {
+				// Found by name in the tenant.
+				found := flows.KnownApp(flows.AppRef{ClientID: d.App.ClientID, DisplayName: d.App.DisplayName})
+				found.CorrelationID, found.TraceID, found.ErrorCode = ref.CorrelationID, ref.TraceID, ref.ErrorCode
+				ref = o.withScopes(found)
+			}
+			if d.Tenant.ID != "" {
+				tenant.ID = d.Tenant.ID
+			}
+			if tenant.Domain == "" {
+				tenant.Domain = d.Tenant.Domain
+			}
 		}
 	}
 

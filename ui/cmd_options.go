@@ -12,8 +12,8 @@ const (
 	ExitCancelled = 2
 	ExitBlocked   = 3
 	ExitSignIn    = 4
-	// ExitUnknown: what decides the verdict could not be read (scan: neither
-	// source; check: the verdict's parts).
+	// ExitUnknown: could not tell — what the verdict needs could not be read
+	// with the signed-in account (check), or neither source could be (scan).
 	ExitUnknown = 5
 )
 

@@ -337,7 +337,7 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		apps, err := r.searchApps(ctx, e)
 		return flows.AppsFound{Apps: apps, Err: err}
 	case flows.FetchSnapshot:
-		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
+		snap, err := r.snapshot(ctx, e.Tenant, e.AppID, flows.ResourceAppIDs(e.App)...)
 		if err != nil {
 			return flows.SnapshotLoaded{Err: err}
 		}
@@ -394,13 +394,15 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 	return nil
 }
 
-// snapshot reads tenant t for the app; the snapshot names the tenant and its cloud.
-func (r *Runner) snapshot(ctx context.Context, t flows.TenantRef, appID string) (*entra.TenantSnapshot, error) {
+// snapshot reads tenant t for the app, and the service principals of the
+// other APIs it asks permissions of (resources); the snapshot names the
+// tenant and its cloud.
+func (r *Runner) snapshot(ctx context.Context, t flows.TenantRef, appID string, resources ...string) (*entra.TenantSnapshot, error) {
 	s, err := r.session(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := s.client.Snapshot(ctx, appID)
+	snap, err := s.client.SnapshotWithResources(ctx, appID, resources)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,8 @@ func TestSafetyRelaxRoundTrip(t *testing.T) {
 		}
 	}
 	h.choose("restore")
-	if h.out == nil || h.out.Kind != flows.OutcomeVerified {
+	// Nobody consented while it lasted: put back, users still blocked (not "fixed").
+	if h.out == nil || h.out.Kind != flows.OutcomeBlocked {
 		t.Fatalf("outcome = %+v, step %s", h.out, h.s.Step)
 	}
 	if got := rig.policy(); !equalStrings(got, orig) {

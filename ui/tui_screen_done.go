@@ -55,6 +55,10 @@ func outcomeWord(k flows.OutcomeKind) string {
 		return "not applied by the service"
 	case flows.OutcomeRestoreNeeded:
 		return "a restore is still needed"
+	case flows.OutcomeBlocked:
+		return "users are still blocked"
+	case flows.OutcomeUnknown:
+		return "could not tell"
 	}
 	return string(k)
 }

@@ -61,17 +61,20 @@ type Op string
 
 // The operations of the client. Every HTTP request the client sends belongs to one.
 const (
-	OpGetOrganization               Op = "GetOrganization"
-	OpGetMe                         Op = "GetMe"
-	OpListMyRoles                   Op = "ListMyRoles"
-	OpGetAuthorizationPolicy        Op = "GetAuthorizationPolicy"
-	OpUpdateUserConsentPolicies     Op = "UpdateUserConsentPolicies"
-	OpGetConsentRequestPolicy       Op = "GetConsentRequestPolicy"
-	OpPutConsentRequestPolicy       Op = "PutConsentRequestPolicy"
-	OpListPolicyIncludes            Op = "ListPermissionGrantPolicyIncludes"
-	OpListPolicyExcludes            Op = "ListPermissionGrantPolicyExcludes"
-	OpGetServicePrincipalByAppID    Op = "GetServicePrincipalByAppID"
-	OpGetGraphServicePrincipal      Op = "GetGraphServicePrincipal"
+	OpGetOrganization            Op = "GetOrganization"
+	OpGetMe                      Op = "GetMe"
+	OpListMyRoles                Op = "ListMyRoles"
+	OpGetAuthorizationPolicy     Op = "GetAuthorizationPolicy"
+	OpUpdateUserConsentPolicies  Op = "UpdateUserConsentPolicies"
+	OpGetConsentRequestPolicy    Op = "GetConsentRequestPolicy"
+	OpPutConsentRequestPolicy    Op = "PutConsentRequestPolicy"
+	OpListPolicyIncludes         Op = "ListPermissionGrantPolicyIncludes"
+	OpListPolicyExcludes         Op = "ListPermissionGrantPolicyExcludes"
+	OpGetServicePrincipalByAppID Op = "GetServicePrincipalByAppID"
+	OpGetGraphServicePrincipal   Op = "GetGraphServicePrincipal"
+	// OpGetResourceServicePrincipal reads another resource's service
+	// principal by appId (Office 365 Exchange Online, …) for its permissions.
+	OpGetResourceServicePrincipal   Op = "GetResourceServicePrincipal"
 	OpCreateServicePrincipal        Op = "CreateServicePrincipal"
 	OpListAppGrantsByAppID          Op = "ListAppGrantsByAppID"
 	OpListGrants                    Op = "ListGrants"
@@ -133,6 +136,7 @@ var endpoints = []Endpoint{
 	{OpListPolicyExcludes, "GET", "/policies/permissionGrantPolicies/{id}/excludes", []string{ScopePolicyReadPermissionGrant}, false},
 	{OpGetServicePrincipalByAppID, "GET", "/servicePrincipals", []string{ScopeApplicationReadAll}, false},
 	{OpGetGraphServicePrincipal, "GET", "/servicePrincipals", []string{ScopeApplicationReadAll}, false},
+	{OpGetResourceServicePrincipal, "GET", "/servicePrincipals", []string{ScopeApplicationReadAll}, false},
 	{OpCreateServicePrincipal, "POST", "/servicePrincipals", []string{ScopeApplicationReadWriteAll}, true},
 	{OpListAppGrantsByAppID, "GET", "/servicePrincipals(appId='{appId}')/oauth2PermissionGrants", []string{ScopeDirectoryReadAll}, false},
 	{OpListGrants, "GET", "/oauth2PermissionGrants", []string{ScopeDirectoryReadAll}, false},
@@ -174,8 +178,8 @@ var endpoints = []Endpoint{
 var SnapshotOps = []Op{
 	OpGetOrganization, OpGetMe, OpListMyRoles, OpGetAuthorizationPolicy, OpGetConsentRequestPolicy,
 	OpGetServicePrincipalByAppID, OpListAppGrantsByAppID, OpListAppRoleAssignmentsByAppID,
-	OpGetGraphServicePrincipal, OpListClassificationsByAppID, OpListPolicyExcludes,
-	OpListConsentRequests, OpListPendingUserRequests,
+	OpGetGraphServicePrincipal, OpGetResourceServicePrincipal, OpListClassificationsByAppID,
+	OpListPolicyExcludes, OpListPolicyIncludes, OpListConsentRequests, OpListPendingUserRequests,
 }
 
 // ReadScopes is every scope a diagnosis (Snapshot) needs; sign-in can request them up front.

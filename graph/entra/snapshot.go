@@ -1,5 +1,7 @@
 package entra
 
+import "strings"
+
 // TenantSnapshot is everything a diagnosis needs, read in one $batch round trip
 // (plus one more only when a pending request's user requests must be read).
 // Parts the signed-in account may not read are left empty and their errors are
@@ -31,8 +33,21 @@ type TenantSnapshot struct {
 	GraphSP ServicePrincipal
 	// Classifications are the delegated permission classifications on Microsoft Graph.
 	Classifications []DelegatedPermissionClassification
-	// ManagedExcludes are the excludes of microsoft-user-default-recommended.
+	// ManagedExcludes are the excludes of microsoft-user-default-recommended,
+	// one condition set per resource (Microsoft Graph, Office 365 Exchange
+	// Online, …; docs/entra.md B4).
 	ManagedExcludes []PermissionGrantConditionSet
+	// ResourceSPs are the service principals of the other resources the app
+	// asks permissions of (Office 365 Exchange Online, …), read by appId
+	// (PartResourceSP): their delegated permissions (ids, User or Admin),
+	// against which the policies' condition sets and the app's grants are read.
+	ResourceSPs []ServicePrincipal
+	// PolicySets are the condition sets of the other app consent policies a
+	// diagnosis evaluates (docs/entra.md A2): the mail-client policy's
+	// includes (always read), and the includes and excludes of each other
+	// policy assigned to users (custom ones). An unread list is kept out and
+	// its part is in Errors: unknown, not empty.
+	PolicySets []ConsentPolicySets
 
 	// PendingRequests are the app's consent requests with their in-progress user requests.
 	PendingRequests []AppConsentRequest
@@ -50,6 +65,54 @@ type TenantSnapshot struct {
 	Parts []string
 }
 
+// ConsentPolicySets are the condition sets read of one app consent policy.
+// IncludesRead and ExcludesRead say which of the two lists was read.
+type ConsentPolicySets struct {
+	PolicyID     string
+	Includes     []PermissionGrantConditionSet
+	Excludes     []PermissionGrantConditionSet
+	IncludesRead bool
+	ExcludesRead bool
+}
+
+// Sets returns the policy's sets read in s (case-insensitive id), or nil.
+func (s *TenantSnapshot) Sets(policyID string) *ConsentPolicySets {
+	for i := range s.PolicySets {
+		if strings.EqualFold(s.PolicySets[i].PolicyID, policyID) {
+			return &s.PolicySets[i]
+		}
+	}
+	return nil
+}
+
+// ResourceSP returns the service principal of the resource appID read in s, or nil.
+func (s *TenantSnapshot) ResourceSP(appID string) *ServicePrincipal {
+	if strings.EqualFold(appID, MicrosoftGraphAppID) && (s.GraphSP.ID != "" || len(s.GraphSP.OAuth2PermissionScopes) > 0) {
+		return &s.GraphSP
+	}
+	for i := range s.ResourceSPs {
+		if strings.EqualFold(s.ResourceSPs[i].AppID, appID) {
+			return &s.ResourceSPs[i]
+		}
+	}
+	return nil
+}
+
+// PartResourceSP is the part that reads the service principal of the
+// resource appID; PartPolicyIncludes and PartPolicyExcludes those that read
+// an app consent policy's condition sets.
+func PartResourceSP(appID string) string { return PartResourceSPPrefix + strings.ToLower(appID) }
+
+// PartPolicyIncludes names the part that reads policyID's includes.
+func PartPolicyIncludes(policyID string) string {
+	return PartPolicyIncludesPrefix + strings.ToLower(policyID)
+}
+
+// PartPolicyExcludes names the part that reads policyID's excludes.
+func PartPolicyExcludes(policyID string) string {
+	return PartPolicyExcludesPrefix + strings.ToLower(policyID)
+}
+
 // Snapshot part names, used as $batch ids and as keys of TenantSnapshot.Errors.
 const (
 	PartOrganization    = "organization"
@@ -65,6 +128,12 @@ const (
 	PartClassifications = "classifications"
 	PartManagedExcludes = "managedExcludes"
 	PartPendingRequests = "pendingRequests"
+
+	// Prefixes of the parts read per resource or per policy (PartResourceSP,
+	// PartPolicyIncludes, PartPolicyExcludes).
+	PartResourceSPPrefix     = "resourceServicePrincipal-"
+	PartPolicyIncludesPrefix = "policyIncludes-"
+	PartPolicyExcludesPrefix = "policyExcludes-"
 )
 
 // AppParts are what a fix of the app changes, read by a poll after a fix: its
@@ -118,6 +187,8 @@ func (s *TenantSnapshot) Merge(poll *TenantSnapshot) *TenantSnapshot {
 		case PartPendingRequests:
 			m.PendingRequests = poll.PendingRequests
 		}
+		// Parts read per resource or per policy are not polled: what a fix
+		// changes is in AppParts and RequestParts.
 		delete(m.Errors, p)
 		if e := poll.Errors[p]; e != nil {
 			m.Errors[p] = e

@@ -25,6 +25,15 @@ const (
 	PolicyManagedRecommended   = "microsoft-user-default-recommended"
 	PolicyLow                  = "microsoft-user-default-low"
 	PolicyLegacy               = "microsoft-user-default-legacy"
+	// PolicyMailClients lets users consent to the managed policy's excluded
+	// mail permissions for six mail apps (docs/entra.md A1, B4);
+	// PolicyMailClientsAlt is the spelling the same page's prose uses.
+	PolicyMailClients    = "microsoft-user-default-allow-consent-apps"
+	PolicyMailClientsAlt = "microsoft-user-allow-default-consent-apps"
+	// ExchangeOnlineAppID is the appId of the Office 365 Exchange Online
+	// resource, whose EAS/EWS/IMAP/POP permissions the managed policy
+	// excludes (docs/entra.md B4).
+	ExchangeOnlineAppID        = "00000002-0000-0ff1-ce00-000000000000"
 	SelfConsentPrefix          = "ManagePermissionGrantsForSelf."
 	OwnedResourceConsentPrefix = "ManagePermissionGrantsForOwnedResource."
 )

@@ -64,6 +64,25 @@ func (t *Tenant) SetUserConsentPolicies(ids []string) {
 	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{}, ids...)
 }
 
+// AddConsentPolicy adds a custom app consent policy with its condition sets
+// (docs/entra.md A2: a policy approves a permission that matches an include
+// and no exclude); assign it to users with SetUserConsentPolicies. Graph
+// serves it and the end user's evaluation applies it like a built-in one.
+func (t *Tenant) AddConsentPolicy(id, displayName string, includes, excludes []entra.PermissionGrantConditionSet) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := &grantPolicy{ID: id, DisplayName: displayName, Description: displayName,
+		Includes: append([]entra.PermissionGrantConditionSet(nil), includes...),
+		Excludes: append([]entra.PermissionGrantConditionSet(nil), excludes...)}
+	for i := range p.Includes {
+		p.Includes[i].ID = policyCondID(p.ID, "i", i)
+	}
+	for i := range p.Excludes {
+		p.Excludes[i].ID = policyCondID(p.ID, "e", i)
+	}
+	t.policies[strings.ToLower(id)] = p
+}
+
 // SetIgnoreAuthorizationPolicyWrites switches the silent discard of
 // authorizationPolicy PATCHes (docs/entra.md A1 [UNVERIFIED]).
 func (t *Tenant) SetIgnoreAuthorizationPolicyWrites(on bool) {

@@ -279,3 +279,34 @@ func queryOf(t *testing.T, loc string) url.Values {
 	}
 	return u.Query()
 }
+
+// An app that asks for IMAP on Office 365 Exchange Online, which the
+// managed policy excludes (docs/entra.md B4): the diagnosis agrees with the
+// simulated user in every scenario where the app is not consented yet.
+func TestExchangeOnlineScopesAgreeWithSim(t *testing.T) {
+	scopes := []string{"offline_access", "User.Read", "https://outlook.office.com/IMAP.AccessAsUser.All"}
+	app, err := flows.ParseApp("https://login.microsoftonline.com/contoso.com/oauth2/v2.0/authorize?client_id=" + sim.TrackerRMSAppID +
+		"&response_type=code&scope=" + url.QueryEscape(strings.Join(scopes, " ")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"locked-down", "managed-calendar", "user-consent", "unverified-publisher", "request-workflow"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := startSim(t, sim.Options{Scenario: name})
+			ten := s.Tenant()
+			snap, err := client(t, s, ten, "").SnapshotWithResources(testCtx(t), ten.AppID(), flows.ResourceAppIDs(app))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := flows.Diagnose(snap, app)
+			out := ten.UserSignIn(ten.EndUserUPN(), ten.AppID(), scopes, "")
+			if screenOf(out.Result) != d.UserScreen || d.Verdict == flows.VerdictUnknown {
+				t.Errorf("diagnosis says %s (%s) but the sim's user sees %s (AADSTS%d: %s)", d.UserScreen, d.Verdict, out.Result, out.Code, out.Message)
+			}
+			if fx, _ := d.Fix(flows.FixRelaxUserConsent); fx.Viable {
+				t.Errorf("relax-user-consent viable for IMAP.AccessAsUser.All: %s", fx.Reason)
+			}
+		})
+	}
+}

@@ -13,13 +13,15 @@ func (a *app) checkCmd() *cobra.Command {
 	var o ui.CheckOptions
 	c := &cobra.Command{
 		Use:   "check",
-		Short: "diagnosis only: why users are blocked and which fixes can work (exit 3: users are blocked)",
+		Short: "diagnosis only: why users are blocked and which fixes can work (exit 3: blocked, 5: could not tell)",
 		Long: `Name the app with one of --app ID, --url URL, --error TEXT or --profile NAME, and the tenant
 with --tenant DOMAIN (or its id), or many tenants with --tenants FILE.
 
 Signs in with read-only permissions (the device code goes to standard error) and prints the
-diagnosis. Exit codes: 0 nothing blocks, 3 users are blocked, 1 error, 4 sign-in failed,
-2 cancelled.
+diagnosis. Exit codes: 0 nothing blocks, 3 users are blocked, 5 could not tell (what the verdict
+needs could not be read with the signed-in account: --json says what, and which role reads it),
+1 error, 4 sign-in failed (when consentwiz's own sign-in needs an admin's consent in the tenant,
+the message names consentwiz handoff, which needs no sign-in), 2 cancelled.
 
 With --tenants FILE (one domain or tenant id a line, or the output of 'consentwiz tenants';
 - reads standard input) it checks many tenants with one sign-in: you sign in once at
@@ -29,8 +31,8 @@ enough (MFA or Conditional Access there, no role) is reported as needing its own
 --interactive-fallback signs in to each of those, one at a time. A tenant that Microsoft Graph
 throttles waits its turn without holding up the others. On a terminal a live table shows the
 tenants as they finish; with --json one JSON object a tenant, then a summary. Exit code: 3 if
-users are blocked in any tenant, else 1 if any tenant could not be checked or decided, else 0;
-2 if cancelled; 4 if the one sign-in failed.`,
+users are blocked in any tenant, else 1 if any tenant could not be checked, else 5 if any tenant
+could not be told, else 0; 2 if cancelled; 4 if the one sign-in failed.`,
 		Example: `consentwiz check --profile trackerrms --tenant contoso.com --json
 consentwiz check --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 --scope Calendars.ReadWrite --tenant contoso.com
 consentwiz check --profile trackerrms --tenants customers.txt --json
