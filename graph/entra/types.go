@@ -18,13 +18,13 @@ const (
 	RoleGlobalReader          = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 	// The roles that may read sign-in logs besides Global Administrator and
 	// Global Reader (docs/entra.md H; template ids from permissions-reference).
-	RoleReportsReader          = "4a5d8f65-41da-4de4-8968-e035b65339cf"
-	RoleSecurityReader         = "5d6b6bb7-de71-4623-b4af-96380a352509"
-	RoleSecurityOperator       = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
-	RoleSecurityAdministrator  = "194ae4cb-b126-40b2-bd5b-6091b380977d"
-	PolicyManagedRecommended   = "microsoft-user-default-recommended"
-	PolicyLow                  = "microsoft-user-default-low"
-	PolicyLegacy               = "microsoft-user-default-legacy"
+	RoleReportsReader         = "4a5d8f65-41da-4de4-8968-e035b65339cf"
+	RoleSecurityReader        = "5d6b6bb7-de71-4623-b4af-96380a352509"
+	RoleSecurityOperator      = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
+	RoleSecurityAdministrator = "194ae4cb-b126-40b2-bd5b-6091b380977d"
+	PolicyManagedRecommended  = "microsoft-user-default-recommended"
+	PolicyLow                 = "microsoft-user-default-low"
+	PolicyLegacy              = "microsoft-user-default-legacy"
 	// PolicyMailClients lets users consent to the managed policy's excluded
 	// mail permissions for six mail apps (docs/entra.md A1, B4);
 	// PolicyMailClientsAlt is the spelling the same page's prose uses.
