@@ -40,6 +40,10 @@ type fix struct {
 	altWhy string
 	// optionDetail, when it reports true, replaces the checklist option's detail.
 	optionDetail func(s State) (string, bool)
+	// grantsEveryone: the fix grants the app for the whole organization, so it
+	// is offered even when nothing blocks users (vendors that require
+	// organization-wide consent).
+	grantsEveryone bool
 
 	// phases name the fix's numbered steps after the common ones (presenter
 	// mode). s.Run is nil before the fix is chosen.
@@ -60,6 +64,9 @@ type fix struct {
 	// replan rebuilds the plan when the journaled request policy changed
 	// between the preview and the write.
 	replan func(s State) State
+	// restoreAfter is the write that puts the setting back later in the fix
+	// (a temporary change): a dry run lists it after the plan's writes.
+	restoreAfter func(s State) []Effect
 	// previewBack answers Back on the preview; nil means back to the checklist.
 	previewBack func(s State) (State, []Effect)
 	// preview titles and explains the preview of the plan.

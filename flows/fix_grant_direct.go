@@ -14,17 +14,18 @@ import (
 const FixGrantDirect FixID = "grant-direct"
 
 var grantDirectFix = &fix{
-	id:     FixGrantDirect,
-	role:   NeedsCloudAppAdmin,
-	scopes: []string{entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll},
-	viable: grantDirectViable,
-	rank:   2,
+	id:             FixGrantDirect,
+	role:           NeedsCloudAppAdmin,
+	scopes:         []string{entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll},
+	viable:         grantDirectViable,
+	rank:           2,
+	grantsEveryone: true,
 	recommendWhy: func(*Diagnosis) string {
 		return "Granting through Graph covers exactly the permissions shown, and changes no tenant setting."
 	},
 	altWhy: "grant the permissions through Microsoft Graph.",
 	phases: func(State) []string {
-		return []string{"Get permission to grant", "Review what will be granted", "Grant and check"}
+		return []string{"Review what will be granted", "Grant and check"}
 	},
 	begin: func(s State) (State, []Effect) {
 		s.Run.Plan = grantPlan(s)

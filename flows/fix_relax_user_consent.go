@@ -22,19 +22,22 @@ var relaxUserConsentFix = &fix{
 		return "A temporary change to user consent lets the user connect; the setting is restored afterwards."
 	},
 	phases: func(State) []string {
-		return []string{"Get permission to change the setting", "Review the temporary change", "Let users consent for now", "Connect the app", "Put the setting back"}
+		return []string{"Review the temporary change", "Let the user connect", "Put the setting back"}
 	},
 	stepNo: func(s State) int {
 		switch {
 		case s.Step == StepRelaxConnect:
-			return 8
+			return 6
 		case isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone:
-			return 9
+			return 7
 		}
 		return 0
 	},
 	begin:      readUserConsent,
 	selfPolicy: entra.PolicyManagedRecommended,
+	restoreAfter: func(s State) []Effect {
+		return []Effect{PatchUserConsent{Tenant: s.target(), Policies: cloneNonNil(s.Run.OriginalPolicy)}}
+	},
 	plan: func(s State) ([]Effect, *Failure) {
 		r := s.Run
 		if samePolicies(r.OriginalPolicy, r.TargetPolicy) {

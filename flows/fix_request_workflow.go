@@ -40,26 +40,26 @@ var requestWorkflowFix = &fix{
 		return "", false
 	},
 	phases: func(s State) []string {
-		// A pending request is approved directly (see start); count it the
-		// same way on the fix choice, so the total does not jump from 8 to 5.
-		if s.Run != nil && s.Run.directRequest || s.Run == nil && pendingRequest(s.Snap, s.App.ClientID) != nil {
+		// A pending request is approved directly (see start). The wait for
+		// the request is one step with its approval: in the demo the request
+		// comes at once, and a step of its own would flash by.
+		if s.Run != nil && s.Run.directRequest {
 			return []string{"Approve the request"}
 		}
-		return []string{"Choose who approves requests", "Enable consent requests", "Wait for the user's request", "Approve the request"}
+		return []string{"Choose who approves requests", "Enable consent requests", "Get the user's request and approve it"}
 	},
 	stepNo: func(s State) int {
-		switch s.Step {
-		case StepReviewers, StepReviewerSearch, StepReviewerPick, StepWorkflowOptions, StepWorkflowDuration:
+		switch {
+		case s.Step == StepReviewers, s.Step == StepReviewerSearch, s.Step == StepReviewerPick, s.Step == StepWorkflowOptions, s.Step == StepWorkflowDuration:
 			return 5
-		case StepJournaling, StepWriting, StepVerifying:
+		case s.Step == StepPreview, s.Step == StepJournaling, s.Step == StepWriting, s.Step == StepVerifying:
 			return 6
-		case StepRequestWait:
-			return 7
-		case StepRequestShow, StepRequestApprove:
+		case s.Step == StepRequestWait, s.Step == StepRequestShow, s.Step == StepRequestApprove,
+			isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone:
 			if s.Run.directRequest {
 				return 5
 			}
-			return 8
+			return 7
 		}
 		return 0
 	},
@@ -67,8 +67,7 @@ var requestWorkflowFix = &fix{
 		if req := pendingRequest(s.Snap, s.App.ClientID); req != nil {
 			s.Run.Request = req
 			s.Run.directRequest = true
-			s.Step = StepRequestShow
-			return s, nil
+			return showRequest(s)
 		}
 		return askWritePermission(s)
 	},
@@ -78,13 +77,26 @@ var requestWorkflowFix = &fix{
 		return s, nil
 	},
 	replan: replanRequestPolicy,
+	restoreAfter: func(s State) []Effect {
+		if !s.Run.RequestTemporary || s.Run.OriginalRequestPolicy == nil {
+			return nil
+		}
+		return []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: cloneRequestPolicy(*s.Run.OriginalRequestPolicy)}}
+	},
 	previewBack: func(s State) (State, []Effect) {
 		s.Run.Plan = nil
 		s.Step = StepWorkflowOptions
 		return s, nil
 	},
-	preview: func(State) (string, string) {
-		return "Review: enable consent requests", "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+	preview: func(s State) (string, string) {
+		body := "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+		if w := reviewerWarnings(s); len(w) > 0 {
+			body = note(body, "Warning: some reviewers cannot approve requests:\n  • "+strings.Join(w, "\n  • "))
+			if !anyApprover(s) {
+				body = note(body, "Nobody chosen can approve "+appName(s)+": requests would wait unanswered. Go back and add someone who holds "+consentRoles(s)+".")
+			}
+		}
+		return "Review: enable consent requests", body
 	},
 	verifyRead: func(s State) Effect { return ReadConsentRequestPolicy{Tenant: s.target()} },
 	verify: func(s State, ev Event) verdict {
@@ -111,6 +123,9 @@ var requestWorkflowFix = &fix{
 	},
 	summary: func(s State) string {
 		sum := "The consent request for " + appName(s) + " was approved."
+		if s.Run.grantedElsewhere {
+			sum = appName(s) + " was granted admin consent for everyone outside consentwiz while it waited for the user's request."
+		}
 		if s.Run.RequestTemporary {
 			switch {
 			case s.Run.journalKept:
@@ -235,11 +250,122 @@ func hasReviewer(list []Reviewer, r Reviewer) bool {
 	return false
 }
 
-func addReviewer(s State, r Reviewer) State {
-	if r.ID != "" && !hasReviewer(s.Run.Reviewers, r) {
-		s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
+// addReviewer adds r to the chosen reviewers and checks whether they may
+// approve: a role's holders are known to, a user or a group's members are
+// looked up (CheckReviewer).
+func addReviewer(s State, r Reviewer) (State, []Effect) {
+	if r.ID == "" || hasReviewer(s.Run.Reviewers, r) {
+		return s, nil
 	}
+	if r.Kind == ReviewerRole {
+		r.Warn = roleReviewerWarning(s, r.ID)
+		s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
+		return s, nil
+	}
+	s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
+	return s, []Effect{CheckReviewer{Tenant: s.target(), Reviewer: r}}
+}
+
+// approverRoles are the roles that may approve the app's requests (docs/entra.md A7):
+// Microsoft Graph application permissions need Privileged Role Administrator
+// or Global Administrator.
+func approverRoles(s State) []string {
+	if len(appRolesNeeded(s)) > 0 {
+		return []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin}
+	}
+	return []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin}
+}
+
+func roleReviewerWarning(s State, id string) string {
+	if containsFold(approverRoles(s), id) {
+		return ""
+	}
+	return "the " + entra.RoleNames[id] + " role may not approve " + appName(s) + "'s application permissions (" + consentRoles(s) + " may)"
+}
+
+// reviewerChecked notes whether a chosen reviewer may approve, whatever
+// step the wizard is at by then: the warning must be on the preview.
+func reviewerChecked(s State, e ReviewerChecked) State {
+	if s.Run == nil {
+		return s
+	}
+	revs := clone(s.Run.Reviewers)
+	for i, r := range revs {
+		if !strings.EqualFold(r.ID, e.ID) || r.Kind == ReviewerRole {
+			continue
+		}
+		revs[i].Warn = reviewerWarning(s, r, e)
+	}
+	s.Run.Reviewers = revs
 	return s
+}
+
+func reviewerWarning(s State, r Reviewer, e ReviewerChecked) string {
+	if e.Err != nil {
+		return "" // unknown: no warning is better than a wrong one
+	}
+	can := false
+	for _, id := range e.Roles {
+		if containsFold(approverRoles(s), id) {
+			can = true
+		}
+	}
+	var why []string
+	switch {
+	case r.Kind == ReviewerGroup && e.Members == 0:
+		why = append(why, "the group has no members")
+	case r.Kind == ReviewerGroup && !can:
+		why = append(why, "no member of the group holds "+consentRoles(s))
+	case !can:
+		why = append(why, "holds no role that may approve ("+consentRoles(s)+")")
+	}
+	if r.Kind == ReviewerUser && isRequester(s, r.ID) {
+		why = append(why, "is the user asking for the app")
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return strings.Join(why, "; ") + ": as a reviewer they can only view, block or deny requests"
+}
+
+// isRequester reports whether user id asked for the app in a pending request.
+func isRequester(s State, id string) bool {
+	if s.Snap == nil {
+		return false
+	}
+	for _, r := range s.Snap.PendingRequests {
+		for _, u := range r.UserConsentRequests {
+			if u.CreatedBy.User != nil && strings.EqualFold(u.CreatedBy.User.ID, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// anyApprover reports whether a reviewer kept or chosen may approve (the
+// existing reviewers are not checked: they are counted as able).
+func anyApprover(s State) bool {
+	if s.Run.OriginalRequestPolicy != nil && len(s.Run.OriginalRequestPolicy.Reviewers) > 0 {
+		return true
+	}
+	for _, r := range s.Run.Reviewers {
+		if r.Warn == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// reviewerWarnings lists the chosen reviewers who cannot approve.
+func reviewerWarnings(s State) []string {
+	var out []string
+	for _, r := range s.Run.Reviewers {
+		if r.Warn != "" {
+			out = append(out, r.Name+" ("+r.Kind+"): "+r.Warn)
+		}
+	}
+	return out
 }
 
 func meReviewer(s State) Reviewer {
@@ -255,13 +381,13 @@ func reviewers(s State, ev Event) (State, []Effect) {
 		s.InputErr = ""
 		switch {
 		case e.Key == KeyMe:
-			s = addReviewer(s, meReviewer(s))
+			return addReviewer(s, meReviewer(s))
 		case e.Key == KeySearch:
 			s.Step = StepReviewerSearch
 		case strings.HasPrefix(string(e.Key), keyRolePrefix):
 			id := strings.TrimPrefix(string(e.Key), keyRolePrefix)
 			if name, ok := entra.RoleNames[id]; ok {
-				s = addReviewer(s, Reviewer{Kind: ReviewerRole, ID: id, Name: name})
+				return addReviewer(s, Reviewer{Kind: ReviewerRole, ID: id, Name: name})
 			}
 		case e.Key == KeyClear:
 			s.Run.Reviewers = nil
@@ -324,9 +450,10 @@ func reviewerPick(s State, ev Event) (State, []Effect) {
 		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Candidates) {
 			return s, nil
 		}
-		s = addReviewer(s, s.Run.Candidates[i])
+		c := s.Run.Candidates[i]
 		s.Run.Candidates = nil
 		s.Step = StepReviewers
+		return addReviewer(s, c)
 	case Back:
 		s.Step = StepReviewerSearch
 	}
@@ -461,7 +588,7 @@ func requestWorkflowPrompt(s State) Prompt {
 			{Key: KeyNotify, Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
 			{Key: KeyReminders, Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
 			{Key: KeyDuration, Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
-			{Key: KeyTemporary, Label: "Turn requests off again after this approval (temporary): " + onOff(r.RequestTemporary), Detail: "off: requests stay on (permanent)"},
+			temporaryOption(r.RequestTemporary),
 		}}
 	case StepWorkflowDuration:
 		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(r.RequestPolicy.RequestDurationInDays), CanBack: true}
@@ -470,16 +597,24 @@ func requestWorkflowPrompt(s State) Prompt {
 	case StepRequestShow:
 		return requestShowPrompt(s)
 	}
-	return Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
-		Body:    note("Sign in with an account that may grant the consent (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) and accept. consentwiz checks every few seconds.", pollNote(s)),
-		Links:   []Link{{Label: "Approve the request", URL: r.Link}},
-		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"}}}
+	return requestApprovePrompt(s)
+}
+
+// temporaryOption says what the temporary switch does in its current state.
+func temporaryOption(on bool) Option {
+	o := Option{Key: KeyTemporary, Label: "Turn requests off again after this approval: no (requests stay on)",
+		Detail: "choose to put the consent request setting back as it was once this request is approved"}
+	if on {
+		o.Label = "Turn requests off again after this approval: yes (temporary)"
+		o.Detail = "choose to keep requests on after the approval"
+	}
+	return o
 }
 
 func reviewersPrompt(s State) Prompt {
 	r := s.Run
 	var b strings.Builder
-	b.WriteString("Reviewers get the users' requests and approve them. Approving needs a role that may grant consent.")
+	b.WriteString("Reviewers get the users' requests and approve them. Approving needs " + consentRoles(s) + "; other reviewers can only view, block or deny.")
 	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
 		b.WriteString("\n\nAlready reviewers (kept):")
 		for _, x := range r.OriginalRequestPolicy.Reviewers {
@@ -490,6 +625,9 @@ func reviewersPrompt(s State) Prompt {
 		b.WriteString("\n\nChosen:")
 		for _, x := range r.Reviewers {
 			b.WriteString("\n  • " + x.Name + " — " + x.Kind)
+			if x.Warn != "" {
+				b.WriteString("\n    ! cannot approve: " + x.Warn)
+			}
 		}
 	}
 	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}

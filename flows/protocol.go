@@ -20,6 +20,8 @@ package flows
 //	ReadConsentRequestPolicy → ConsentPolicyRead
 //	any WriteEffect          → WriteDone{Op: eff.Op(), ID: id of a created object, Err}
 //	SearchReviewers          → ReviewersFound
+//	ReadAssignments          → AssignmentsRead
+//	CheckReviewer            → ReviewerChecked
 //	OpenURL                  → Opened
 //	CopyText                 → Copied
 //	SaveFile                 → Saved
@@ -77,10 +79,16 @@ type Prompt struct {
 	Links   []Link
 	// Preview is the before → after of each write (PromptConfirm on StepPreview, restore conflict).
 	Preview []Diff
+	// Snippets are texts shown whole, each on its own lines and never broken
+	// inside (a saved file's path, a request's JSON body): they must survive
+	// being selected and copied.
+	Snippets []Snippet
 	// Placeholder and Default help PromptInput.
 	Placeholder string
 	Default     string
-	// StepNo/StepCount number the journey for presenter mode ("Step 3 of 6"); 0 when not numbered.
+	// StepNo/StepCount number the journey ("Step 3 of 6"). StepNo is 0 when
+	// the step is not numbered; StepCount is 0 while the path is not known
+	// yet (before a fix is chosen): then only the step's name is shown.
 	StepNo, StepCount int
 	// StepTitle is the plain-words name of the numbered step ("Enable consent requests").
 	StepTitle string
@@ -97,6 +105,9 @@ type Option struct {
 	Detail   string
 	Disabled bool
 	Reason   string // why it is disabled
+	// Warn is shown with the option at every screen size, before it is
+	// chosen: e.g. the role the fix needs and the account does not hold.
+	Warn string
 }
 
 // OptionKey names an answer; drivers send it back in Chose. The keys are
@@ -163,6 +174,12 @@ func RoleKey(id string) OptionKey { return OptionKey(keyRolePrefix + id) }
 type Link struct {
 	Label string
 	URL   string
+}
+
+// Snippet is a text shown whole under its label (see Prompt.Snippets).
+type Snippet struct {
+	Label string
+	Text  string
 }
 
 // Diff is one before → after line of a preview.
@@ -232,6 +249,21 @@ type (
 		Reviewers []Reviewer
 		Err       error
 	}
+	// ReviewerChecked answers CheckReviewer: the consent-granting directory
+	// roles (template ids) the reviewer holds, or, for a group, that its
+	// members hold; Members is how many users the group has (-1 for a user).
+	ReviewerChecked struct {
+		ID      string
+		Roles   []string
+		Members int
+		Err     error
+	}
+	// AssignmentsRead answers ReadAssignments: the users, groups and
+	// service principals assigned to the app (its appRoleAssignedTo).
+	AssignmentsRead struct {
+		Assignments []entra.AppRoleAssignment
+		Err         error
+	}
 	// Polled answers PollGrant and PollRequests: a snapshot holding at least App, AppGrants,
 	// AppRoleAssignments (PollGrant) or PendingRequests (PollRequests).
 	Polled struct {
@@ -245,8 +277,13 @@ type (
 	JournalCleared struct{ Err error }
 	// Opened answers OpenURL.
 	Opened struct{ Err error }
-	// Copied answers CopyText.
-	Copied struct{ Err error }
+	// Copied answers CopyText. Terminal reports that the text was only sent
+	// to the terminal's clipboard (OSC 52), which no terminal confirms: the
+	// screen must not claim it was copied.
+	Copied struct {
+		Err      error
+		Terminal bool
+	}
 	// Saved answers SaveFile.
 	Saved struct {
 		Path string
@@ -278,6 +315,8 @@ func (PolicyRead) isEvent()        {}
 func (ConsentPolicyRead) isEvent() {}
 func (WriteDone) isEvent()         {}
 func (ReviewersFound) isEvent()    {}
+func (AssignmentsRead) isEvent()   {}
+func (ReviewerChecked) isEvent()   {}
 func (Polled) isEvent()            {}
 func (JournalWritten) isEvent()    {}
 func (JournalCleared) isEvent()    {}
@@ -323,6 +362,7 @@ const (
 	OpUpdateGrantScope        WriteOp = "update-grant-scope"
 	OpCreateAppRoleAssignment WriteOp = "create-app-role-assignment"
 	OpCreateClassification    WriteOp = "create-classification"
+	OpAssignPrincipal         WriteOp = "assign-principal"
 	OpDeleteObject            WriteOp = "delete-object"
 )
 
@@ -389,6 +429,29 @@ type (
 		ResourceID     string
 		Classification entra.DelegatedPermissionClassification
 	}
+	// AssignPrincipal assigns a user or a group to the app: POST
+	// /servicePrincipals/{Assignment.ResourceID}/appRoleAssignedTo with the
+	// app's service principal as the resource (docs/entra.md A6, B1 50105).
+	AssignPrincipal struct {
+		Tenant     TenantRef
+		Assignment entra.AppRoleAssignment
+		// Principal names who is assigned (a Reviewer of kind user or group).
+		Principal Reviewer
+		// RoleName names the app role (the default access when the app has none).
+		RoleName string
+	}
+	// CheckReviewer reads whether a reviewer (a user, or the members of a
+	// group) holds a role that may approve requests (docs/entra.md A3, A7).
+	CheckReviewer struct {
+		Tenant   TenantRef
+		Reviewer Reviewer
+	}
+	// ReadAssignments reads who is assigned to the app: GET
+	// /servicePrincipals/{ResourceID}/appRoleAssignedTo.
+	ReadAssignments struct {
+		Tenant     TenantRef
+		ResourceID string
+	}
 	// DeleteObject deletes something a fix created (undo).
 	DeleteObject struct {
 		Tenant TenantRef
@@ -446,6 +509,9 @@ func (CreateGrant) isEffect()              {}
 func (UpdateGrantScope) isEffect()         {}
 func (CreateAppRoleAssignment) isEffect()  {}
 func (CreateClassification) isEffect()     {}
+func (AssignPrincipal) isEffect()          {}
+func (ReadAssignments) isEffect()          {}
+func (CheckReviewer) isEffect()            {}
 func (DeleteObject) isEffect()             {}
 func (SearchReviewers) isEffect()          {}
 func (OpenURL) isEffect()                  {}
@@ -493,6 +559,15 @@ func (e CreateAppRoleAssignment) Target() TenantRef { return e.Tenant }
 func (e CreateClassification) Target() TenantRef { return e.Tenant }
 
 // Target implements TenantEffect.
+func (e AssignPrincipal) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e ReadAssignments) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
+func (e CheckReviewer) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
 func (e DeleteObject) Target() TenantRef { return e.Tenant }
 
 // Target implements TenantEffect.
@@ -527,6 +602,9 @@ func (CreateAppRoleAssignment) Op() WriteOp { return OpCreateAppRoleAssignment }
 
 // Op implements WriteEffect.
 func (CreateClassification) Op() WriteOp { return OpCreateClassification }
+
+// Op implements WriteEffect.
+func (AssignPrincipal) Op() WriteOp { return OpAssignPrincipal }
 
 // Op implements WriteEffect.
 func (DeleteObject) Op() WriteOp { return OpDeleteObject }

@@ -121,11 +121,16 @@ type Journey struct {
 	// stops (and undoes) once it is answered.
 	CancelAsked bool
 
-	resolveGiven bool   // TenantText came from the command line and is not tried yet
-	appPaste     bool   // StepAppInput asks for a pasted URL or error text (not a client id)
-	journalLeft  bool   // a journal entry from an earlier run was left for later
-	handoff      linkIO // what the hand-off screen did
-	handoffText  docText
+	resolveGiven bool // TenantText came from the command line and is not tried yet
+	appPaste     bool // StepAppInput asks for a pasted URL or error text (not a client id)
+	journalLeft  bool // a journal entry from an earlier run was left for later
+	// leftRequest is a temporary request workflow's entry from an earlier
+	// run, left for later: once this run approves the app's request, it is
+	// put back (that was its purpose).
+	leftRequest *JournalEntry
+	leftOther   bool   // another entry was left for later
+	handoff     linkIO // what the hand-off screen did
+	handoffText docText
 }
 
 // docText is a rendered document kept while it is on screen: the hand-off
@@ -184,17 +189,19 @@ type FixRun struct {
 	PollErr      string   // the last poll's error, shown while polling goes on
 	Simulated    string   // demo: what the end user saw
 	pollEvery    time.Duration
-	pollEff      Effect // PollGrant or PollRequests
+	pollEff      Effect       // PollGrant or PollRequests
+	stop         *stopRequest // the admin stopped waiting: the poll in flight is the last look
 
-	committed     bool     // the writes are complete and verified (no undo on cancel)
-	directRequest bool     // request-workflow started from a pending request
-	policyFresh   bool     // the journaled setting was re-read right before journaling
-	searching     bool     // a reviewer search is in flight
-	searchQuery   string   // the reviewer search
-	journalKept   bool     // the journal entry stays for `consentwiz restore`
-	keptOther     bool     // the put-back kept someone else's later change
-	ioNote        string   // why opening or copying the link failed
-	demoAfter     *Outcome // demo: the verified outcome, held while the user tries again
+	committed        bool     // the writes are complete and verified (no undo on cancel)
+	directRequest    bool     // request-workflow started from a pending request
+	grantedElsewhere bool     // request-workflow: consent was granted another way while it waited
+	policyFresh      bool     // the journaled setting was re-read right before journaling
+	searching        bool     // a reviewer search is in flight
+	searchQuery      string   // the reviewer search
+	journalKept      bool     // the journal entry stays for `consentwiz restore`
+	keptOther        bool     // the put-back kept someone else's later change
+	ioNote           string   // why opening or copying the link failed
+	demoAfter        *Outcome // demo: the verified outcome, held while the user tries again
 
 	undoWhy     undoFor
 	undoFailure *Failure
@@ -318,6 +325,10 @@ type Reviewer struct {
 	Name string
 	// Detail is e.g. the user principal name.
 	Detail string
+	// Warn says why this reviewer cannot approve requests (no role that may
+	// grant consent; the user asking; a group without such a member), once
+	// checked; "" when they can, or while unknown.
+	Warn string
 }
 
 // Reviewer kinds.

@@ -111,7 +111,7 @@ func TestWizardNationalCloudRequestApproval(t *testing.T) {
 	w.answerOnly()
 	w.answerOnly()
 	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
-	w.expect(StepRequestShow)
+	w.expect(StepRequestShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	if u := w.s.Prompt.Links[0].URL; !strings.HasPrefix(u, "https://login.microsoftonline.us/") || !strings.Contains(u, "entra.microsoft.us%2FTokenAuthorize") {
 		t.Fatalf("approval link = %s, want the usgov login and admin center", u)
 	}

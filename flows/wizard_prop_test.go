@@ -55,7 +55,27 @@ func (e *wzEdge) compute(t *testing.T) *wzNode {
 	if s.Step == StepDone && p.s.Step != StepDone && !slices.ContainsFunc(effs, isFinish) {
 		t.Errorf("%s: reached done without Finish", n.where())
 	}
+	wzCheckNumbering(t, n, p.s.Prompt, s.Prompt, e.eff != nil)
 	return n
+}
+
+// wzCheckNumbering: the step counter never skips a number, an I/O result
+// never moves it backwards, and the total is given only once the path is
+// known (ux review M3).
+func wzCheckNumbering(t *testing.T, n *wzNode, from, to Prompt, auto bool) {
+	t.Helper()
+	if from.StepNo > 0 && to.StepNo > from.StepNo+1 {
+		t.Errorf("%s: step %d (%s) jumped to %d (%s)", n.where(), from.StepNo, from.StepTitle, to.StepNo, to.StepTitle)
+	}
+	if auto && from.StepNo > 0 && to.StepNo > 0 && to.StepNo < from.StepNo && from.StepCount > 0 {
+		t.Errorf("%s: step %d (%s) went back to %d (%s) by itself", n.where(), from.StepNo, from.StepTitle, to.StepNo, to.StepTitle)
+	}
+	if to.StepNo > 0 && to.StepCount > 0 && to.StepNo > to.StepCount {
+		t.Errorf("%s: step %d of %d", n.where(), to.StepNo, to.StepCount)
+	}
+	if n.s.Run == nil && !n.s.Helpdesk && n.s.Step != StepHandoff && to.StepCount != 0 {
+		t.Errorf("%s: a total (%d) before the path is known", n.where(), to.StepCount)
+	}
 }
 
 // where is the path to n, for a failure message.
