@@ -44,6 +44,9 @@ type fix struct {
 	// is offered even when nothing blocks users (vendors that require
 	// organization-wide consent).
 	grantsEveryone bool
+	// onlyWhenViable: the checklist lists the fix only where it can work
+	// (it answers one situation, not consent in general).
+	onlyWhenViable bool
 
 	// phases name the fix's numbered steps after the common ones (presenter
 	// mode). s.Run is nil before the fix is chosen.
@@ -122,6 +125,7 @@ func init() {
 		requestWorkflowFix,
 		grantDirectFix,
 		classifyLowFix,
+		assignUsersFix,
 	}
 	for _, f := range fixes {
 		AllFixes = append(AllFixes, f.id)

@@ -167,7 +167,8 @@ func linkPrompt(s State) Prompt {
 	p := Prompt{
 		Kind:      PromptProgress,
 		Title:     "Approve " + appName(s) + " for everyone",
-		Body:      note(body, pollNote(s)),
+		Body:      body,
+		Note:      pollNote(s),
 		Links:     []Link{{Label: "Admin consent link", URL: r.Link}},
 		CanBack:   true,
 		CanDone:   true,

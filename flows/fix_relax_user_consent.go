@@ -196,7 +196,7 @@ func relaxPrompt(s State) Prompt {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
 	body = note(body, s.Run.Simulated)
-	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: note(body, pollNote(s)), CanDone: true, DoneLabel: "The user connected — put the setting back",
+	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: body, Note: pollNote(s), CanDone: true, DoneLabel: "The user connected — put the setting back",
 		Options: []Option{{Key: KeyRestore, Label: "Put the setting back now"}}}
 	if s.Demo {
 		p.Options = append(p.Options, Option{Key: KeySimulate, Label: "Have the simulated user try again"})

@@ -298,7 +298,7 @@ func requestWaitPrompt(s State) Prompt {
 	if temporaryPending(s) {
 		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
 	}
-	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
+	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: body, Note: pollNote(s), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
 		Options: []Option{{Key: KeyStop, Label: "Stop here; approve later in the admin center", Detail: "checks once more first"}}}
 	if s.Demo {
 		p.Options = append(p.Options, Option{Key: KeySimulate, Label: "Have the simulated user ask again"})
@@ -332,7 +332,7 @@ func requestShowPrompt(s State) Prompt {
 	if s.Demo {
 		body += "\n\nDemo: no browser is needed; the simulated administrator can accept the approval page from here."
 	}
-	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: note(body, pollNote(s)), CanBack: !temporaryPending(s),
+	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: body, Note: pollNote(s), CanBack: !temporaryPending(s),
 		CanDone: true, DoneLabel: "I approved it — check now",
 		Links: []Link{{Label: "Approve the request", URL: s.Run.Link}},
 		Options: []Option{
@@ -368,7 +368,8 @@ func requestApprovePrompt(s State) Prompt {
 		body += "\n\nDemo: no browser is needed; the simulated administrator can accept the approval page from here."
 	}
 	p := Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
-		Body:  note(body, pollNote(s)),
+		Body:  body,
+		Note:  pollNote(s),
 		Links: []Link{{Label: "Approve the request", URL: r.Link}},
 		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"},
 			{Key: KeySave, Label: "Save the request and the link to a file", Detail: linkFileName(s) + ", for a reviewer"},

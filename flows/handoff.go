@@ -361,6 +361,10 @@ func (b *handoffBuilder) fixes() {
 			"Select \"Add user/group\", choose the users or a group, and select Assign.",
 			"Or, under Properties, set \"Assignment required?\" to No and select Save.",
 		}
+		if b.clientID != "" {
+			assign.Steps = append(assign.Steps, "Or run the command below and choose \""+string(FixAssignUsers)+"\": consentwiz shows who is assigned, assigns a user or a group and checks it.")
+			assign.Command = "consentwiz " + b.cmdApp() + b.cmdTenant()
+		}
 		all = append([]HandoffFix{assign}, all...)
 	}
 	if disabled {

@@ -314,6 +314,8 @@ func recordWrite(s State, e Effect, id string) State {
 		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
 	case CreateClassification:
 		add(ObjectClassification, w.ResourceID, c.Label)
+	case AssignPrincipal:
+		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
 	}
 	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
 	if p, ok := e.(PatchUserConsent); ok {

@@ -110,7 +110,7 @@ func renderStep(s State) Prompt {
 		p.Body = note(p.Body, s.InputErr)
 		return p
 	case StepTenantInput:
-		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note("Type the organization's domain (contoso.com) or its tenant id.", s.InputErr), Placeholder: "contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
+		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note("Type the organization's domain (contoso.com) or its tenant id.", s.InputErr), Placeholder: "e.g. contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
 	case StepTenantResolving:
 		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:
@@ -220,6 +220,9 @@ func chooseFixPrompt(s State) Prompt {
 			URL: PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkAppUsers, d.App.ServicePrincipalID, d.App.ClientID)})
 	}
 	for _, f := range fixOrder(d) {
+		if fx := lookup(f.ID); fx != nil && fx.onlyWhenViable && !f.Viable {
+			continue
+		}
 		o := fixChoice(s, f)
 		if f.ID == d.Recommended {
 			o.Label += " (recommended)"

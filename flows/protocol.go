@@ -79,6 +79,10 @@ type Prompt struct {
 	Links   []Link
 	// Preview is the before → after of each write (PromptConfirm on StepPreview, restore conflict).
 	Preview []Diff
+	// Note says how a wait stands and what the last action did (a copy, an
+	// open, a save, "not there yet"): drivers keep it in sight, apart from
+	// the body, which may scroll.
+	Note string
 	// Snippets are texts shown whole, each on its own lines and never broken
 	// inside (a saved file's path, a request's JSON body): they must survive
 	// being selected and copied.

@@ -44,6 +44,10 @@ const (
 	StepDone                           // finished; s.Outcome holds the result
 	StepDemoUser                       // demo: the simulated user tries the app again after the fix
 	StepHandoff                        // a hand-off for an admin: copy, save, or sign in as a reader to add the diagnosis
+	StepAssignReading                  // assign-users: reading who is assigned to the app
+	StepAssignChoose                   // assign-users: who is assigned, and who to add
+	StepAssignSearch                   // assign-users: text input: search users or groups
+	StepAssignPick                     // assign-users: choose from the search results
 	stepEnd
 )
 
@@ -53,7 +57,7 @@ var stepNames = [...]string{
 	"link-show", "write-sign-in", "reading-policy", "reviewers", "reviewer-search", "reviewer-pick",
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
 	"relax-connect", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
-	"demo-user", "handoff",
+	"demo-user", "handoff", "assign-reading", "assign-choose", "assign-search", "assign-pick",
 }
 
 func (s StepID) String() string {
@@ -165,6 +169,10 @@ type FixRun struct {
 	Reviewers             []Reviewer
 	Candidates            []Reviewer
 	Request               *entra.AppConsentRequest // the request shown / approved
+
+	// Assign users: who is assigned to the app, and who this run assigns.
+	assigned []entra.AppRoleAssignment
+	assignee Reviewer
 	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
 	RequestTemporary bool
 

@@ -282,6 +282,12 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 		c.ID = ft.id("cls")
 		ft.classes = append(ft.classes, c)
 		return c.ID
+	case AssignPrincipal:
+		a := w.Assignment
+		a.ID = ft.id("assign")
+		a.PrincipalDisplayName, a.PrincipalType = w.Principal.Name, w.Principal.Kind
+		ft.assigned = append(ft.assigned, a)
+		return a.ID
 	case DeleteObject:
 		switch w.Object.Kind {
 		case ObjectServicePrincipal:
@@ -290,6 +296,7 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 			ft.grants = wzRemoveWhere(ft.grants, func(g entra.OAuth2PermissionGrant) bool { return g.ID == w.Object.ID })
 		case ObjectAppRoleAssignment:
 			ft.roles = wzRemoveWhere(ft.roles, func(a entra.AppRoleAssignment) bool { return a.ID == w.Object.ID })
+			ft.assigned = wzRemoveWhere(ft.assigned, func(a entra.AppRoleAssignment) bool { return a.ID == w.Object.ID })
 		case ObjectClassification:
 			ft.classes = wzRemoveWhere(ft.classes, func(c entra.DelegatedPermissionClassification) bool { return c.ID == w.Object.ID })
 		}

@@ -40,8 +40,8 @@ func TestWizardAdminLink(t *testing.T) {
 	if !reflect.DeepEqual(w.s.Run.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
 		t.Fatalf("missing = %v", w.s.Run.Missing)
 	}
-	if !strings.Contains(w.s.Prompt.Body, "Not there yet: User.Read, Calendars.ReadWrite") {
-		t.Fatalf("body does not say what is missing: %s", w.s.Prompt.Body)
+	if !strings.Contains(w.s.Prompt.Note, "Not there yet: User.Read, Calendars.ReadWrite") {
+		t.Fatalf("the note does not say what is missing: %s", w.s.Prompt.Note)
 	}
 	// A stale tick does nothing.
 	w.send(Tick{Seq: stale.Seq, Now: wzTNow})
@@ -80,8 +80,8 @@ func TestWizardAdminLinkHandoff(t *testing.T) {
 	// what was handed over (ux review H7).
 	w.send(Chose{Key: "handoff"})
 	w.expect(StepLinkShow, PollGrant{Tenant: wzT, AppID: wzTAppID})
-	if !strings.Contains(w.s.Prompt.Body, "once more before stopping") {
-		t.Fatalf("body = %s", w.s.Prompt.Body)
+	if !strings.Contains(w.s.Prompt.Note, "once more before stopping") {
+		t.Fatalf("note = %s", w.s.Prompt.Note)
 	}
 	w.answerOnly()
 	o := w.finished()
@@ -103,8 +103,8 @@ func TestWizardAdminLinkStopNoticesConsent(t *testing.T) {
 	w.send(Chose{Key: "copy"})
 	w.expect(StepLinkShow, CopyText{Text: w.s.Run.Link})
 	w.send(Copied{Terminal: true})
-	if !strings.Contains(w.s.Prompt.Body, "Sent to the terminal's clipboard (OSC 52)") || strings.Contains(w.s.Prompt.Body, "Copied") {
-		t.Fatalf("an OSC 52 copy is claimed as copied: %s", w.s.Prompt.Body)
+	if !strings.Contains(w.s.Prompt.Note, "Sent to the terminal's clipboard (OSC 52)") || strings.Contains(w.s.Prompt.Note, "Copied") {
+		t.Fatalf("an OSC 52 copy is claimed as copied: %s", w.s.Prompt.Note)
 	}
 	ft.adminApproves()
 	w.send(Chose{Key: "handoff"})
@@ -616,5 +616,81 @@ func TestWizardRelaxSettingChangedDuringPreview(t *testing.T) {
 	j, ok := w.last[0].(WriteJournal)
 	if !ok || !reflect.DeepEqual(j.Entry.Original, other) {
 		t.Fatalf("journal = %#v, want the current value %v as the original", w.last, other)
+	}
+}
+
+// TestWizardAssignUsers: assignment required (AADSTS50105): the wizard shows
+// who is assigned, links the Users and groups page, assigns a group through
+// Graph (previewed, confirmed, read back), and the undo deletes it.
+func TestWizardAssignUsers(t *testing.T) {
+	ft := wzNewTenant(FixAssignUsers)
+	ft.ensureSP()
+	ft.sp.ID = "33333333-3333-3333-3333-333333333333" // portal links need a real id
+	ft.diag.UserScreen = ScreenNotAssigned
+	ft.diag.App.ServicePrincipalID = ft.sp.ID
+	ft.assigned = []entra.AppRoleAssignment{{ID: "a-0", PrincipalID: "usr-9", PrincipalDisplayName: "Zoe", PrincipalType: "User", ResourceID: ft.sp.ID, AppRoleID: defaultAccessRole}}
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	if l := w.s.Prompt.Links; len(l) != 1 || !strings.Contains(l[0].URL, "/Users/objectId/"+ft.sp.ID) {
+		t.Fatalf("checklist links = %+v", l)
+	}
+	w.send(Chose{Key: FixKey(FixAssignUsers)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"AppRoleAssignment.ReadWrite.All", "User.ReadBasic.All", "GroupMember.Read.All"}})
+	w.answerOnly()
+	w.expect(StepAssignReading, ReadAssignments{Tenant: wzT, ResourceID: ft.sp.ID})
+	w.answerOnly()
+	w.expect(StepAssignChoose)
+	if p := w.s.Prompt; !strings.Contains(p.Body, "Zoe (user)") || p.StepNo != 5 || p.StepCount != 6 || len(p.Links) != 1 {
+		t.Fatalf("prompt = %+v", p)
+	}
+	w.send(Chose{Key: KeySearch})
+	w.send(Entered{Text: "IT"})
+	w.expect(StepAssignSearch, SearchReviewers{Tenant: wzT, Query: "IT"})
+	w.answerOnly()
+	w.expect(StepAssignPick)
+	w.send(Chose{Key: PickKey(0)})
+	w.expect(StepPreview)
+	want := AssignPrincipal{Tenant: wzT, Principal: Reviewer{Kind: ReviewerGroup, ID: "grp-1", Name: "IT Admins"}, RoleName: "Default Access",
+		Assignment: entra.AppRoleAssignment{PrincipalID: "grp-1", ResourceID: ft.sp.ID, AppRoleID: defaultAccessRole}}
+	if p := w.s.Prompt; len(p.Preview) != 1 || p.Preview[0].Before != "not assigned" || !strings.Contains(p.Preview[0].Label, "IT Admins (group)") {
+		t.Fatalf("preview = %+v", p.Preview)
+	}
+	if r, _ := RequestFor(want); r.Path != "/v1.0/servicePrincipals/"+ft.sp.ID+"/appRoleAssignedTo" || !strings.Contains(r.Body, `"principalId":"grp-1"`) {
+		t.Fatalf("request = %+v", r)
+	}
+	w.confirm()
+	w.expect(StepWriting, want)
+	w.answerOnly()
+	w.expect(StepVerifying, ReadAssignments{Tenant: wzT, ResourceID: ft.sp.ID})
+	w.answerOnly()
+	o := w.finished()
+	if o.Kind != OutcomeVerified || len(o.Changes) != 1 || !o.Changes[0].Verified || !strings.Contains(o.Summary, "members of IT Admins") {
+		t.Fatalf("outcome = %+v", o)
+	}
+
+	// A 403 is undone (nothing written) and names the role; a cancel after
+	// the write deletes the assignment.
+	ft2 := wzNewTenant(FixAssignUsers)
+	ft2.ensureSP()
+	ft2.diag.App.ServicePrincipalID = ft2.sp.ID
+	w = wzNewWiz(t, wzTestInput(), ft2)
+	w.toChooseFix()
+	w.send(Chose{Key: FixKey(FixAssignUsers)})
+	w.answerOnly()
+	w.answerOnly()
+	w.send(Chose{Key: KeyMe})
+	w.confirm()
+	w.answerOnly()
+	w.expect(StepVerifying, ReadAssignments{Tenant: wzT, ResourceID: ft2.sp.ID})
+	if f := writeFailure(w.s, w.s.Run.Plan[0], wzErr403); f.Role != NeedsCloudAppAdmin || f.Scope != "AppRoleAssignment.ReadWrite.All" {
+		t.Fatalf("failure = %+v", f)
+	}
+	w.send(Cancel{})
+	if d, ok := w.last[0].(DeleteObject); w.s.Step != StepUndoing || !ok || d.Object.Kind != ObjectAppRoleAssignment || d.Object.ParentID != ft2.sp.ID {
+		t.Fatalf("at %s: %#v", w.s.Step, w.last)
+	}
+	o, ok := w.drive(10)
+	if !ok || o.Kind != OutcomeCancelled || len(ft2.assigned) != 0 {
+		t.Fatalf("outcome %+v %v, assigned %+v", o, ok, ft2.assigned)
 	}
 }

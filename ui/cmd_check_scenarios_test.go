@@ -32,7 +32,7 @@ func TestCheckJSONPerScenario(t *testing.T) {
 		{"request-workflow", flows.ScreenApprovalRequired, true, flows.FixRequestWorkflow, flows.ConsentDisabled, true},
 		{"managed-calendar", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentMicrosoftManaged, false},
 		{"unverified-publisher", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentLow, false},
-		{"assignment-required", flows.ScreenNotAssigned, true, "", flows.ConsentDisabled, false},
+		{"assignment-required", flows.ScreenNotAssigned, true, flows.FixAssignUsers, flows.ConsentDisabled, false},
 		{"granted", flows.ScreenNone, false, "", flows.ConsentDisabled, false},
 		{"user-consent", flows.ScreenConsentPrompt, false, "", flows.ConsentLegacy, false},
 		// The auto-approving admin accepts the sign-in client's consent prompt first.

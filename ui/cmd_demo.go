@@ -45,6 +45,10 @@ type simDemo struct {
 func (d simDemo) ApproveDeviceCode(code string) error {
 	return d.srv.ApproveDeviceCode(code, d.srv.Tenant().AdminUPN())
 }
+func (d simDemo) AcceptAdminConsent(u string) error {
+	_, err := d.srv.HeadlessAdminConsent(u, d.srv.Tenant().AdminUPN(), true)
+	return err
+}
 func (d simDemo) AdminUPN() string     { return d.srv.Tenant().AdminUPN() }
 func (d simDemo) TenantDomain() string { return d.srv.Tenant().Domain() }
 func (d simDemo) Scenario() string     { return d.scenario }

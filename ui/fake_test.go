@@ -87,6 +87,8 @@ type fakeEffects struct {
 	demo       *fakeDemo
 	// block makes FetchSnapshot wait for its context (to test cancellation).
 	block bool
+	// noClipboard: no system clipboard is reachable (a copy falls back to OSC 52).
+	noClipboard bool
 }
 
 func newFake() *fakeEffects { return &fakeEffects{grantAfter: 2, approved: make(chan struct{})} }
@@ -140,7 +142,14 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 	case flows.OpenURL:
 		return flows.Opened{}
 	case flows.CopyText:
+		if f.noClipboard {
+			return flows.Copied{Err: errors.New("no clipboard utilities available")}
+		}
 		return flows.Copied{}
+	case flows.CheckReviewer:
+		return flows.ReviewerChecked{ID: e.Reviewer.ID, Members: -1}
+	case flows.ReadAssignments:
+		return flows.AssignmentsRead{}
 	case flows.SaveFile:
 		return flows.Saved{Path: "/tmp/" + e.Name}
 	case flows.WriteEffect:
@@ -183,14 +192,22 @@ func (f *fakeEffects) Demo() DemoControls {
 
 // fakeDemo approves device codes by closing the fake's channel.
 type fakeDemo struct {
-	f     *fakeEffects
-	codes []string
-	once  sync.Once
+	f        *fakeEffects
+	codes    []string
+	accepted []string
+	once     sync.Once
 }
 
 func (d *fakeDemo) ApproveDeviceCode(code string) error {
 	d.codes = append(d.codes, code)
 	d.once.Do(func() { close(d.f.approved) })
+	return nil
+}
+func (d *fakeDemo) AcceptAdminConsent(u string) error {
+	d.accepted = append(d.accepted, u)
+	d.f.mu.Lock()
+	d.f.grantAfter = 0 // the next poll finds the grant
+	d.f.mu.Unlock()
 	return nil
 }
 func (d *fakeDemo) AdminUPN() string     { return testAdmin }

@@ -293,11 +293,16 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		}
 		return ev
 	case flows.PollGrant:
-		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
+		snap, err := r.poll(ctx, e.Tenant, e.AppID, false)
 		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
 	case flows.PollRequests:
-		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
+		snap, err := r.poll(ctx, e.Tenant, e.AppID, true)
 		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
+	case flows.ReadAssignments:
+		as, err := r.assignments(ctx, e)
+		return flows.AssignmentsRead{Assignments: as, Err: err}
+	case flows.CheckReviewer:
+		return r.checkReviewer(ctx, e)
 	case flows.ReadAuthorizationPolicy:
 		c, err := r.client(ctx, e)
 		if err != nil {
@@ -396,6 +401,12 @@ func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, erro
 			return "", err
 		}
 		return cl.ID, nil
+	case flows.AssignPrincipal:
+		a, err := c.CreateAppRoleAssignment(ctx, e.Assignment.ResourceID, e.Assignment)
+		if err != nil {
+			return "", err
+		}
+		return a.ID, nil
 	case flows.DeleteObject:
 		return "", c.DeleteObject(ctx, graph.ObjectRef{Kind: string(e.Object.Kind), ID: e.Object.ID, ParentID: e.Object.ParentID})
 	}

@@ -79,7 +79,7 @@ func TestDiagnosisAgreesWithSimPerScenario(t *testing.T) {
 		setting     string
 	}
 	wants := map[string]want{
-		"assignment-required": {flows.ScreenNotAssigned, "", flows.ConsentDisabled},
+		"assignment-required": {flows.ScreenNotAssigned, flows.FixAssignUsers, flows.ConsentDisabled},
 		"granted":             {flows.ScreenNone, "", flows.ConsentDisabled},
 		// The workflow is off, but an old request of Megan's is still pending: approving it is the fix.
 		"hostile":              {flows.ScreenNeedAdminApproval, flows.FixRequestWorkflow, flows.ConsentDisabled},
