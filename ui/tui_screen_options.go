@@ -13,9 +13,9 @@ import (
 type optLevel int
 
 const (
-	optFull    optLevel = iota // every option with its detail
-	optCompact                 // the selected option and every "not possible" reason in full, the rest one line
-	optSelected                // one line per option (cut with "…"), the selected one in full
+	optFull     optLevel = iota // every option with its detail
+	optCompact                  // the selected option and every "not possible" reason in full, the rest one line
+	optSelected                 // one line per option (cut with "…"), the selected one in full
 )
 
 // optionLines renders the options in at most maxLines lines at level; when
