@@ -38,6 +38,8 @@ var assignUsersFix = &fix{
 		switch s.Step {
 		case StepAssignReading, StepAssignChoose, StepAssignSearch, StepAssignPick:
 			return 5
+		case StepPreview:
+			return 6
 		}
 		return 0
 	},

@@ -315,9 +315,9 @@ func reviewerWarning(s State, r Reviewer, e ReviewerChecked) string {
 	case r.Kind == ReviewerGroup && e.Members == 0:
 		why = append(why, "the group has no members")
 	case r.Kind == ReviewerGroup && !can:
-		why = append(why, "no member of the group holds "+consentRoles(s))
+		why = append(why, "no member of the group holds a role that may approve")
 	case !can:
-		why = append(why, "holds no role that may approve ("+consentRoles(s)+")")
+		why = append(why, "holds no role that may approve")
 	}
 	if r.Kind == ReviewerUser && isRequester(s, r.ID) {
 		why = append(why, "is the user asking for the app")
@@ -325,7 +325,7 @@ func reviewerWarning(s State, r Reviewer, e ReviewerChecked) string {
 	if len(why) == 0 {
 		return ""
 	}
-	return strings.Join(why, "; ") + ": as a reviewer they can only view, block or deny requests"
+	return strings.Join(why, "; ") + ": can only view, block or deny requests"
 }
 
 // isRequester reports whether user id asked for the app in a pending request.
@@ -614,23 +614,26 @@ func temporaryOption(on bool) Option {
 func reviewersPrompt(s State) Prompt {
 	r := s.Run
 	var b strings.Builder
-	b.WriteString("Reviewers get the users' requests and approve them. Approving needs " + consentRoles(s) + "; other reviewers can only view, block or deny.")
-	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
-		b.WriteString("\n\nAlready reviewers (kept):")
-		for _, x := range r.OriginalRequestPolicy.Reviewers {
-			b.WriteString("\n  • " + DescribeReviewer(x.Query))
-		}
-	}
 	if len(r.Reviewers) > 0 {
-		b.WriteString("\n\nChosen:")
+		b.WriteString("Chosen:")
 		for _, x := range r.Reviewers {
 			b.WriteString("\n  • " + x.Name + " — " + x.Kind)
 			if x.Warn != "" {
-				b.WriteString("\n    ! cannot approve: " + x.Warn)
+				b.WriteString("\n    ! " + x.Warn)
 			}
 		}
+		b.WriteString("\n\n")
 	}
+	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
+		b.WriteString("Already reviewers (kept):")
+		for _, x := range r.OriginalRequestPolicy.Reviewers {
+			b.WriteString("\n  • " + DescribeReviewer(x.Query))
+		}
+		b.WriteString("\n\n")
+	}
+	b.WriteString("Reviewers get the users' requests. Approving needs " + consentRoles(s) + "; other reviewers can only view, block or deny.")
 	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
+
 	n := len(r.Reviewers)
 	if r.OriginalRequestPolicy != nil {
 		n += len(r.OriginalRequestPolicy.Reviewers)

@@ -214,7 +214,7 @@ func chooseFixPrompt(s State) Prompt {
 		return nothingToFixPrompt(s, b.String())
 	}
 	p := Prompt{Kind: PromptChoice, Title: "Why users are blocked, and how to fix it", Body: note(b.String(), s.InputErr), CanBack: true}
-	if d.UserScreen == ScreenNotAssigned && d.App.ServicePrincipalID != "" {
+	if f, _ := d.Fix(FixAssignUsers); d.UserScreen == ScreenNotAssigned && d.App.ServicePrincipalID != "" && !f.Viable {
 		// No consent fix helps here: the way on is assigning users (docs/entra.md B1, 50105).
 		p.Links = append(p.Links, Link{Label: "Assign users or groups to " + appName(s) + " (Entra admin center)",
 			URL: PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkAppUsers, d.App.ServicePrincipalID, d.App.ClientID)})

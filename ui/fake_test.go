@@ -89,6 +89,17 @@ type fakeEffects struct {
 	block bool
 	// noClipboard: no system clipboard is reachable (a copy falls back to OSC 52).
 	noClipboard bool
+	// tweak changes the tenant every read returns.
+	tweak func(*entra.TenantSnapshot)
+}
+
+// snapshot is the tenant as the fake reads it.
+func (f *fakeEffects) snapshot() *entra.TenantSnapshot {
+	s := testSnapshot()
+	if f.tweak != nil {
+		f.tweak(s)
+	}
+	return s
 }
 
 func newFake() *fakeEffects { return &fakeEffects{grantAfter: 2, approved: make(chan struct{})} }
@@ -120,7 +131,7 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 			<-ctx.Done()
 			return flows.SnapshotLoaded{Err: ctx.Err()}
 		}
-		snap := testSnapshot()
+		snap := f.snapshot()
 		ev := flows.SnapshotLoaded{Snap: snap}
 		if e.Diagnose {
 			d := flows.Diagnose(snap, e.App)
@@ -132,7 +143,7 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		f.polls++
 		n := f.polls
 		f.mu.Unlock()
-		snap := testSnapshot()
+		snap := f.snapshot()
 		if n >= f.grantAfter {
 			snap.App = &entra.ServicePrincipal{ID: testAppSP, AppID: e.AppID, DisplayName: "TrackerRMS"}
 			snap.AppGrants = []entra.OAuth2PermissionGrant{{ID: "g1", ClientID: testAppSP, ConsentType: "AllPrincipals",

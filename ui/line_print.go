@@ -100,6 +100,9 @@ func (p *plain) printPrompt() {
 			line += " — " + d
 		}
 		p.printf("%s\n", line)
+		if w := flows.Sanitize(o.Warn, 300); w != "" && !o.Disabled {
+			p.printf("   ! %s\n", w)
+		}
 	}
 	if e := strings.TrimSpace(s.InputErr); e != "" && s.Step != flows.StepDone {
 		p.printf("Not accepted: %s\n", flows.Sanitize(e, 600))
