@@ -35,6 +35,7 @@ func TestCheckJSONPerScenario(t *testing.T) {
 		{"assignment-required", flows.ScreenNotAssigned, true, flows.FixAssignUsers, flows.ConsentDisabled, false},
 		{"granted", flows.ScreenNone, false, "", flows.ConsentDisabled, false},
 		{"user-consent", flows.ScreenConsentPrompt, false, "", flows.ConsentLegacy, false},
+		{"low-impact", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentLow, false},
 		// The auto-approving admin accepts the sign-in client's consent prompt first.
 		{"cli-not-consented", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentDisabled, false},
 	}

@@ -24,7 +24,7 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 	if demo {
 		var cleanup func()
 		var err error
-		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario)
+		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario, o.BrowserAddr)
 		if err != nil {
 			fmt.Fprintf(stdio.Err, "consentwiz demo: %v\n", err)
 			return ExitError

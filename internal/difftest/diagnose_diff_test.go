@@ -88,6 +88,8 @@ func TestDiagnosisAgreesWithSimPerScenario(t *testing.T) {
 		"request-workflow":     {flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
 		"unverified-publisher": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		"user-consent":         {flows.ScreenConsentPrompt, "", flows.ConsentLegacy},
+		// TrackerRMS: Calendars.ReadWrite cannot be classified; the link is the fix.
+		"low-impact": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
 		"cli-not-consented": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentDisabled},
 	}
