@@ -13,7 +13,7 @@ import (
 //
 // Adding a fix: write fix_<name>.go with its FixID and its fix value, and add
 // it to the registry in init below (see docs/architecture.md, "How to add a
-// sixth fix").
+// fix").
 
 // fix describes one fix. Every fix has id, viable, rank, recommendWhy,
 // phases and summary; a fix that writes has begin, preview, verifyRead and

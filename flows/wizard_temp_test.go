@@ -282,3 +282,38 @@ func TestJournalEntryJSONCompat(t *testing.T) {
 		t.Fatalf("round trip = %+v\nwant %+v", back, j)
 	}
 }
+
+// TestWizardLeftRequestEntryPutBackAfterApproval: a temporary request
+// workflow's entry offered at start defaults to "Not now" (a request may be
+// waiting); once this run approves the request, the setting is put back in
+// the same run, not left for `consentwiz restore` (ux review M9).
+func TestWizardLeftRequestEntryPutBackAfterApproval(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	j := wzRequestJournal()
+	ft.reqPolicy = wzReqSet()
+	ft.journal[j.ID] = j
+	ft.addRequest()
+	in := wzTestInput()
+	in.Journal = []JournalEntry{j}
+	w := wzNewWiz(t, in, ft)
+	w.expect(StepRestoreOffer)
+	if w.s.Prompt.Options[0].Key != KeyLater {
+		t.Fatalf("the default is not to wait: %+v", w.s.Prompt.Options)
+	}
+	w.send(Chose{Key: KeyLater})
+	w.toChooseFix()
+	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
+	w.expect(StepRequestShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	ft.adminApproves()
+	w.send(DoneKey{})
+	w.answerOnly()
+	// Approved: sign in for the write, then the restore.
+	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite)})
+	o, ok := w.drive(20)
+	if !ok || o.Kind != OutcomeVerified || o.JournalKept || !strings.Contains(o.Summary, "back to what it was") {
+		t.Fatalf("outcome %+v %v", o, ok)
+	}
+	if !sameRequestPolicy(ft.reqPolicy, wzReqOriginal()) || len(ft.journal) != 0 {
+		t.Fatalf("policy %+v journal %v", ft.reqPolicy, ft.journal)
+	}
+}
