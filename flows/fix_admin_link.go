@@ -35,7 +35,7 @@ var adminLinkFix = &fix{
 		return startPolling(s, PollGrantEvery, pollGrant(s))
 	},
 	summary: func(s State) string {
-		return "An administrator approved " + appName(s) + " for everyone in the organization."
+		return "An administrator approved " + appName(s) + " for everyone in the organization." + pendingRequestNote(s)
 	},
 	steps:        []StepID{StepLinkShow},
 	step:         linkShow,
@@ -137,6 +137,17 @@ func linkShow(s State, ev Event) (State, []Effect) {
 		return finishVerified(s)
 	}
 	return s, effs
+}
+
+// pendingRequestNote says that a user's request stays in the admin center's
+// queue when consent was granted another way (ux review: reviewers are not
+// told by the grant).
+func pendingRequestNote(s State) string {
+	if s.Diagnosis == nil || len(s.Diagnosis.PendingRequests) == 0 {
+		return ""
+	}
+	who := firstNonEmpty(s.Diagnosis.PendingRequests[0].Requester, "A user")
+	return " " + who + "'s request for it is still listed under Enterprise applications → Admin consent requests until a reviewer acts on it there."
 }
 
 // consentRoles names the roles that may grant the app's permissions

@@ -43,7 +43,7 @@ var grantDirectFix = &fix{
 		return snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return grantMismatch(s, snap) })
 	},
 	summary: func(s State) string {
-		return appName(s) + " now has admin consent for everyone in the organization."
+		return appName(s) + " now has admin consent for everyone in the organization." + pendingRequestNote(s)
 	},
 	handoffRank:  3,
 	handoff:      grantDirectHandoff,

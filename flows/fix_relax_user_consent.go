@@ -231,10 +231,15 @@ func userConsentHandoff(b *handoffBuilder) HandoffFix {
 			blocked = append(blocked, p.Name)
 		}
 	}
-	if b.d == nil && len(blocked) > 0 {
+	switch {
+	case b.d == nil && strings.EqualFold(b.in.App.Prompt, "admin_consent"):
+		// The sign-in URL asks for admin consent every time: no user
+		// consent setting lets users past it.
+		f.Caution = "Will not help: the app's sign-in URL forces prompt=admin_consent, so users are asked for an administrator's approval whatever user consent allows. Use the consent link, or ask the vendor to stop sending prompt=admin_consent."
+	case b.d == nil && len(blocked) > 0:
 		f.Caution = "Likely not enough: Microsoft's managed policy has excluded " + strings.Join(blocked, ", ") +
 			" from user consent since 2025, so users still need admin approval for " + itThem(len(blocked)) + "."
-	} else if b.d == nil {
+	case b.d == nil:
 		f.Caution = "Admin-only permissions, application permissions and apps that require assignment always need admin consent."
 	}
 	return f

@@ -240,10 +240,18 @@ func graphSPID(s State, snap *entra.TenantSnapshot) string {
 // covered. allOnly counts only AllPrincipals grants; skip lists grant ids to ignore.
 func coverage(s State, snap *entra.TenantSnapshot, scopes []string, allOnly bool, skip map[string]bool) []string {
 	if snap == nil || snap.App == nil {
-		if len(scopes) == 0 {
+		// Not in the tenant yet: nothing is granted. OpenID Connect scopes
+		// need no grant of their own (below): they are never "missing".
+		var missing []string
+		for _, sc := range scopes {
+			if !oidcScope(sc) {
+				missing = append(missing, sc)
+			}
+		}
+		if len(missing) == 0 {
 			return []string{"admin consent"}
 		}
-		return clone(scopes)
+		return missing
 	}
 	res := graphSPID(s, snap)
 	var granted []string

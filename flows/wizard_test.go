@@ -692,3 +692,30 @@ func TestWizardAssignUsers(t *testing.T) {
 		t.Fatalf("outcome %+v %v, assigned %+v", o, ok, ft2.assigned)
 	}
 }
+
+// TestWizardPendingRequestNoted: consent granted with the link while a
+// user's request is pending: the result says the request stays listed; and
+// the poll's "not there yet" never lists offline_access (ux review, minor list).
+func TestWizardPendingRequestNoted(t *testing.T) {
+	ft := wzNewTenant(FixAdminLink)
+	ft.diag.PendingRequests = []PendingRequest{{RequestID: "req-1", Requester: "Carol User"}}
+	ft.diag.Scopes.Requested = []string{"User.Read", "offline_access", "Calendars.ReadWrite"}
+	in := wzTestInput()
+	w := wzNewWiz(t, in, ft)
+	w.expect(StepTenantResolving, ResolveTenant{Input: wzTDomain})
+	w.answerOnly()
+	w.answerOnly()
+	w.answerOnly()
+	w.send(Chose{Key: FixKey(FixAdminLink)})
+	w.send(DoneKey{})
+	w.answerOnly()
+	if n := w.s.Prompt.Note; !strings.Contains(n, "Not there yet: User.Read, Calendars.ReadWrite.") || strings.Contains(n, "offline_access") {
+		t.Fatalf("note = %q", n)
+	}
+	ft.adminApproves()
+	w.send(DoneKey{})
+	w.answerOnly()
+	if o := w.finished(); !strings.Contains(o.Summary, "Carol User's request for it is still listed") {
+		t.Fatalf("summary = %q", o.Summary)
+	}
+}

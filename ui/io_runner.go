@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -481,14 +482,35 @@ func (r *Runner) save(name, text string) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		return "", err
+	// A file saved before (this run, or an earlier one) is never overwritten:
+	// the next free name is taken (name-2.md, name-3.md, …).
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	for i := 1; i < 100; i++ {
+		p := filepath.Join(dir, name)
+		if i > 1 {
+			p = filepath.Join(dir, base+"-"+strconv.Itoa(i)+ext)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, werr := f.WriteString(text)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return "", werr
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		return p, nil
 	}
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	return p, nil
+	return "", fmt.Errorf("%s and 98 more names like it exist already in %s", name, dir)
 }
 
 // describeDiscoveryError keeps "no such tenant" as it is and turns a network

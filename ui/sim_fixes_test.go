@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -121,5 +122,36 @@ func TestSimReviewerCheck(t *testing.T) {
 	}
 	if strings.Contains(b, "Adele Vance") || strings.Contains(b, "Nobody chosen") {
 		t.Errorf("the admin is warned about, or nobody counted:\n%s", b)
+	}
+}
+
+// TestRunnerSaveNeverOverwrites: saving a hand-off twice keeps both files
+// (ux review, minor list: a second save silently overwrote the first).
+func TestRunnerSaveNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	r, err := NewRunner(Config{ConfigDir: t.TempDir()}, nil, RunnerOptions{SaveDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, text := range []string{"first", "second"} {
+		ev := r.Run(t.Context(), flows.SaveFile{Name: "consentwiz-handoff-x.md", Text: text})
+		sv, ok := ev.(flows.Saved)
+		if !ok || sv.Err != nil {
+			t.Fatalf("save: %+v", ev)
+		}
+		paths = append(paths, sv.Path)
+	}
+	if paths[0] == paths[1] || !strings.HasSuffix(paths[1], "consentwiz-handoff-x-2.md") {
+		t.Fatalf("paths %q", paths)
+	}
+	for i, want := range []string{"first", "second"} {
+		b, err := os.ReadFile(paths[i])
+		if err != nil || string(b) != want {
+			t.Fatalf("%s = %q, %v", paths[i], b, err)
+		}
+		if st, _ := os.Stat(paths[i]); st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s mode %v", paths[i], st.Mode())
+		}
 	}
 }
