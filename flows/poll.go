@@ -165,7 +165,7 @@ func linkNote(ev Event) (note string, ok bool) {
 	switch e := ev.(type) {
 	case Opened:
 		if e.Err != nil {
-			return "Could not open a browser (" + e.Err.Error() + "): the link stays on screen; copy it or save it to a file.", true
+			return "No browser opened (" + e.Err.Error() + "): copy the link or save it.", true
 		}
 		return "", true
 	case Copied:

@@ -187,7 +187,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleSignInStarted(msg)
 	case linkOpenedMsg:
 		if msg.err != nil {
-			m.setNote("Could not open a browser ("+msg.err.Error()+"): the link stays on screen; copy it or save it to a file.", true)
+			m.setNote("No browser opened ("+msg.err.Error()+"): copy the link or save it.", true)
 		} else {
 			m.setNote("Opened in the browser.", false)
 		}
