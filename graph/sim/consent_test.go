@@ -28,6 +28,8 @@ func TestScenarioOutcomes(t *testing.T) {
 		{"user-consent", ResultConsentPrompt, 65001, ResultGranted, 0, 4},
 		{"many-apps", ResultNeedAdminApproval, 90093, ResultGranted, 0, 4},
 		{"cli-not-consented", ResultNeedAdminApproval, 90093, ResultGranted, 0, 4},
+		// TrackerRMS asks for permissions that are not classified low.
+		{"low-impact", ResultNeedAdminApproval, 90094, ResultGranted, 0, 4},
 	}
 	if len(cases) != len(ScenarioNames()) {
 		t.Errorf("table covers %d of %d scenarios", len(cases), len(ScenarioNames()))
