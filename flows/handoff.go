@@ -156,7 +156,9 @@ func (b *handoffBuilder) live() {
 	for _, r := range d.Roles {
 		l.Roles = append(l.Roles, Sanitize(r, 80))
 	}
-	for _, f := range d.Findings {
+	findings := slices.Clone(d.Findings) // blockers first, as on the wizard's screen
+	slices.SortStableFunc(findings, func(a, b Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+	for _, f := range findings {
 		if f.ID == FindingRoles {
 			continue // the checker's roles are shown with their name
 		}

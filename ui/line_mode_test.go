@@ -122,10 +122,10 @@ func TestPlainTranscripts(t *testing.T) {
 		// (request-approved-elsewhere has no golden: whether the poll or the
 		// typed "stop" comes first is a race; both end verified.)
 		// Stop here: the link and the hand-off file are in the result (ux review H7).
-		{"handed-over", func(f *fakeEffects) { f.grantAfter = 100 }, nil, "1\ncontoso.com\n1\nsave\nhandoff\n", flows.OutcomeHandedOff,
+		{"handed-over", func(f *fakeEffects) { f.grantAfter = 1 << 30 }, nil, "1\ncontoso.com\n1\nsave\nhandoff\n", flows.OutcomeHandedOff,
 			[]string{"> save", "Saved to /tmp/consentwiz-handoff-trackerrms.txt", "The link to send: https://login.microsoftonline.com/", "Hand-off file: /tmp/consentwiz-handoff-trackerrms.txt"}},
 		// The request, watched; left for a reviewer with the link (ux review H6).
-		{"request-leave", func(f *fakeEffects) { f.tweak = withRequest; f.grantAfter = 100 }, nil, "1\ncontoso.com\nrequest-workflow\nstop\n", flows.OutcomeHandedOff,
+		{"request-leave", func(f *fakeEffects) { f.tweak = withRequest; f.grantAfter = 1 << 30 }, nil, "1\ncontoso.com\nrequest-workflow\nstop\n", flows.OutcomeHandedOff,
 			[]string{"From Adele Vance on 2026-03-14 08:02 UTC", "consentwiz checks the tenant every few seconds", "The link to send: https://login.microsoftonline.com/" + testTenantID + "/v2.0/adminconsent?"}},
 		// The request approved elsewhere while on screen: verified, not handed over.
 		{"request-approved-elsewhere", func(f *fakeEffects) { f.tweak = withRequest; f.grantAfter = 1 }, nil, "1\ncontoso.com\nrequest-workflow\nstop\n", flows.OutcomeVerified,
