@@ -46,7 +46,7 @@ func (m *Model) deviceContent(w int) []string {
 	}
 	if body := m.body(); body != "" {
 		out = append(out, "")
-		out = append(out, wrapStyled(body, w, "", st.Dim)...)
+		out = append(out, m.bodyLines(body, w, st.Dim)...)
 	}
 	return out
 }

@@ -12,7 +12,7 @@ func (m *Model) finishedContent(w int) []string {
 	st := m.styles
 	var out []string
 	if body := m.body(); body != "" {
-		out = append(out, wrapStyled(body, w, "", st.Body)...)
+		out = append(out, m.bodyLines(body, w, st.Body)...)
 	}
 	// What was handed over, and a dry run's requests, whole.
 	if len(m.state.Prompt.Links) > 0 {

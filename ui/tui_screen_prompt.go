@@ -37,7 +37,7 @@ func (m *Model) promptContent(w int) []string {
 	if s.Step == flows.StepChooseFix && s.Diagnosis != nil {
 		add(m.checklistLines(w)...)
 	} else if body := m.body(); body != "" {
-		add(wrapStyled(body, w, "", st.Body)...)
+		add(m.bodyLines(body, w, st.Body)...)
 	}
 	if len(p.Preview) > 0 {
 		add(m.previewLines(w)...)

@@ -55,6 +55,21 @@ func (m *Model) wholeLines(text string, st lipgloss.Style, link string) []string
 	return out
 }
 
+// bodyLines wraps a body to w columns, except a line that is a link alone
+// (the hand-off puts every link on its own line): that one is shown whole.
+func (m *Model) bodyLines(body string, w int, st lipgloss.Style) []string {
+	var out []string
+	for _, line := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(line)
+		if (strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "http://")) && !strings.ContainsAny(t, " \t") && ansi.StringWidth(line) > w {
+			out = append(out, m.wholeLines(t, m.styles.Link, t)...)
+			continue
+		}
+		out = append(out, wrapStyled(line, w, "", st)...)
+	}
+	return out
+}
+
 // hyperlinks reports whether the program's own links are OSC 8 hyperlinks:
 // not in presenter mode (a hyperlink's target shows when hovered, and the
 // screen masks ids) and not on terminals that print OSC sequences.
