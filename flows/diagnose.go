@@ -376,6 +376,9 @@ func (g *diag) recommend() {
 		return
 	case d.UserScreen == ScreenNotAssigned:
 		d.RecommendedWhy = "Consent is granted; users are blocked because assignment is required: assign them (or a group) in the app's Users and groups, or turn off 'Assignment required'."
+		if f, ok := d.Fix(FixAssignUsers); ok && f.Viable {
+			d.Recommended = FixAssignUsers // consentwiz can assign them (fix_assign_users.go)
+		}
 		return
 	}
 	order := recommendOrder(d)

@@ -251,7 +251,7 @@ func (g *diag) findings() {
 				w += " (\"" + p.Reason + "\")"
 			}
 			if p.Created != "" {
-				w += " on " + p.Created
+				w += " on " + requestTime(p.Created)
 			}
 			who = append(who, w)
 		}

@@ -143,7 +143,7 @@ func diagCases() []diagCase {
 				FindingScopes: SeverityBlocker, FindingUserConsent: SeverityWarning, FindingRequestWorkflow: SeverityInfo,
 				FindingManagedPolicy: SeverityInfo, FindingRoles: SeverityInfo},
 			noFindings: []string{FindingAssignmentRequired, FindingAppDisabled, FindingPendingRequests, FindingUserGrants, FindingAdminOnly},
-			viable:     map[FixID]bool{FixAdminLink: true, FixRelaxUserConsent: false, FixRequestWorkflow: true, FixGrantDirect: true, FixClassifyLow: false},
+			viable:     map[FixID]bool{FixAdminLink: true, FixRelaxUserConsent: false, FixRequestWorkflow: true, FixGrantDirect: true, FixClassifyLow: false, FixAssignUsers: false},
 			reasons: map[FixID]string{
 				FixAdminLink:        "adds the app to the tenant",
 				FixRelaxUserConsent: "relaxing user consent cannot help: Calendars.ReadWrite is excluded by the Microsoft-managed policy",
@@ -465,9 +465,9 @@ func diagCases() []diagCase {
 				return s
 			},
 			app:    tracker,
-			screen: ScreenNotAssigned, blocked: true, recommended: "", whyHas: "assignment is required",
+			screen: ScreenNotAssigned, blocked: true, recommended: FixAssignUsers, whyHas: "assignment is required",
 			findings: map[string]Severity{FindingAssignmentRequired: SeverityBlocker},
-			viable:   map[FixID]bool{FixAdminLink: false, FixRelaxUserConsent: false, FixRequestWorkflow: false, FixGrantDirect: false, FixClassifyLow: false},
+			viable:   map[FixID]bool{FixAdminLink: false, FixRelaxUserConsent: false, FixRequestWorkflow: false, FixGrantDirect: false, FixClassifyLow: false, FixAssignUsers: true},
 			reasons:  map[FixID]string{FixAdminLink: "assign them to the app", FixClassifyLow: "assignment is required"},
 		},
 		{

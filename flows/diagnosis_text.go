@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -113,7 +114,10 @@ func (d Diagnosis) Text() string {
 	}
 
 	b.WriteString("Checklist\n")
-	for _, f := range d.Findings {
+	// Blockers first, as on the wizard's screen.
+	findings := slices.Clone(d.Findings)
+	slices.SortStableFunc(findings, func(a, b Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+	for _, f := range findings {
 		fmt.Fprintf(&b, "  %-10s %s\n", SeverityLabel(f.Severity), f.Title)
 		if f.Detail != "" {
 			fmt.Fprintf(&b, "  %-10s   %s\n", "", f.Detail)

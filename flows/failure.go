@@ -219,6 +219,8 @@ func writeRole(e Effect) (role, scope string) {
 		return NeedsPRA, entra.ScopeAppRoleAssignmentReadWriteAll
 	case CreateClassification:
 		return NeedsCloudAppAdmin, entra.ScopePolicyReadWritePermissionGrant
+	case AssignPrincipal:
+		return NeedsCloudAppAdmin, entra.ScopeAppRoleAssignmentReadWriteAll
 	}
 	return "", ""
 }

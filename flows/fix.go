@@ -13,7 +13,7 @@ import (
 //
 // Adding a fix: write fix_<name>.go with its FixID and its fix value, and add
 // it to the registry in init below (see docs/architecture.md, "How to add a
-// sixth fix").
+// fix").
 
 // fix describes one fix. Every fix has id, viable, rank, recommendWhy,
 // phases and summary; a fix that writes has begin, preview, verifyRead and
@@ -40,6 +40,13 @@ type fix struct {
 	altWhy string
 	// optionDetail, when it reports true, replaces the checklist option's detail.
 	optionDetail func(s State) (string, bool)
+	// grantsEveryone: the fix grants the app for the whole organization, so it
+	// is offered even when nothing blocks users (vendors that require
+	// organization-wide consent).
+	grantsEveryone bool
+	// onlyWhenViable: the checklist lists the fix only where it can work
+	// (it answers one situation, not consent in general).
+	onlyWhenViable bool
 
 	// phases name the fix's numbered steps after the common ones (presenter
 	// mode). s.Run is nil before the fix is chosen.
@@ -60,6 +67,9 @@ type fix struct {
 	// replan rebuilds the plan when the journaled request policy changed
 	// between the preview and the write.
 	replan func(s State) State
+	// restoreAfter is the write that puts the setting back later in the fix
+	// (a temporary change): a dry run lists it after the plan's writes.
+	restoreAfter func(s State) []Effect
 	// previewBack answers Back on the preview; nil means back to the checklist.
 	previewBack func(s State) (State, []Effect)
 	// preview titles and explains the preview of the plan.
@@ -118,6 +128,7 @@ func init() {
 		requestWorkflowFix,
 		grantDirectFix,
 		classifyLowFix,
+		assignUsersFix,
 	}
 	for _, f := range fixes {
 		AllFixes = append(AllFixes, f.id)

@@ -13,10 +13,11 @@ import (
 const FixAdminLink FixID = "admin-link"
 
 var adminLinkFix = &fix{
-	id:     FixAdminLink,
-	role:   NeedsCloudAppAdmin,
-	viable: adminLinkViable,
-	rank:   1,
+	id:             FixAdminLink,
+	role:           NeedsCloudAppAdmin,
+	viable:         adminLinkViable,
+	rank:           1,
+	grantsEveryone: true,
 	recommendWhy: func(*Diagnosis) string {
 		return "Admin consent through the link grants exactly this app, and changes no tenant setting."
 	},
@@ -34,7 +35,7 @@ var adminLinkFix = &fix{
 		return startPolling(s, PollGrantEvery, pollGrant(s))
 	},
 	summary: func(s State) string {
-		return "An administrator approved " + appName(s) + " for everyone in the organization."
+		return "An administrator approved " + appName(s) + " for everyone in the organization." + pendingRequestNote(s)
 	},
 	steps:        []StepID{StepLinkShow},
 	step:         linkShow,
@@ -132,7 +133,15 @@ func linkShow(s State, ev Event) (State, []Effect) {
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: linkFileText(s)}}
 		case KeyHandoff:
-			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "The admin consent link for " + appName(s) + " was handed over; nothing was changed yet."})
+			if r.stop != nil {
+				return s, nil
+			}
+			sum := "The admin consent link for " + appName(s) + " was handed over; nothing was changed yet. An administrator who holds " +
+				consentRoles(s) + " opens it, signs in and accepts."
+			if r.LinkSaved != "" {
+				sum += " The link and the steps are saved in the hand-off file."
+			}
+			return stopAfterCheck(s, stopRequest{outcome: Outcome{Kind: OutcomeHandedOff, Summary: sum, Link: r.Link, SavedTo: r.LinkSaved}})
 		}
 		return s, nil
 	case Opened, Copied:
@@ -159,30 +168,62 @@ func linkShow(s State, ev Event) (State, []Effect) {
 	return s, effs
 }
 
+// pendingRequestNote says that a user's request stays in the admin center's
+// queue when consent was granted another way (ux review: reviewers are not
+// told by the grant).
+func pendingRequestNote(s State) string {
+	if s.Diagnosis == nil || len(s.Diagnosis.PendingRequests) == 0 {
+		return ""
+	}
+	who := firstNonEmpty(s.Diagnosis.PendingRequests[0].Requester, "A user")
+	return " " + who + "'s request for it is still listed under Enterprise applications → Admin consent requests until a reviewer acts on it there."
+}
+
+// consentRoles names the roles that may grant the app's permissions
+// tenant-wide (docs/entra.md A7), the same way on every screen and in every
+// hand-off.
+func consentRoles(s State) string {
+	if len(appRolesNeeded(s)) > 0 {
+		return consentRolesAppRoles
+	}
+	return consentRolesDelegated
+}
+
+// The roles that may grant admin consent (docs/entra.md A7).
+const (
+	consentRolesDelegated = "Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator"
+	consentRolesAppRoles  = "Privileged Role Administrator or Global Administrator"
+)
+
 func linkPrompt(s State) Prompt {
 	r := s.Run
-	body := "An administrator who may grant consent for the organization (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) opens this link, signs in and accepts. consentwiz checks the tenant every few seconds and says when it worked."
+	body := "An administrator who holds " + consentRoles(s) + " opens this link, signs in and accepts for the organization. consentwiz checks the tenant every few seconds and says when it worked."
 	if strings.Contains(r.Link, "/v2.0/") {
 		body += " This is the v2.0 link with the app's permissions listed."
 	}
-	if r.LinkSaved != "" {
-		body = note(body, "Saved to "+r.LinkSaved+".")
+	if s.Demo {
+		body += "\n\nDemo: no browser is needed; the simulated administrator can accept the consent page from here."
 	}
-	return Prompt{
+	p := Prompt{
 		Kind:      PromptProgress,
 		Title:     "Approve " + appName(s) + " for everyone",
-		Body:      note(body, pollNote(s)),
+		Body:      body,
+		Note:      pollNote(s),
 		Links:     []Link{{Label: "Admin consent link", URL: r.Link}},
 		CanBack:   true,
 		CanDone:   true,
 		DoneLabel: "I approved it — check now",
 		Options: []Option{
-			{Key: KeyOpen, Label: "Open in the browser"},
+			{Key: KeyOpen, Label: "Open it in a browser on this computer"},
 			{Key: KeyCopy, Label: "Copy the link"},
-			{Key: KeySave, Label: "Save a hand-off file for another admin"},
-			{Key: KeyHandoff, Label: "Stop here: another admin will approve"},
+			{Key: KeySave, Label: "Save the link and the steps to a file", Detail: linkFileName(s) + ", for another admin"},
+			{Key: KeyHandoff, Label: "Stop here: another admin will approve", Detail: "checks once more, then ends with the link to send"},
 		},
 	}
+	if r.LinkSaved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: r.LinkSaved}}
+	}
+	return p
 }
 
 // linkFileName is the name of the saved link file (plain text).
@@ -190,18 +231,22 @@ func linkFileName(s State) string {
 	return "consentwiz-handoff-" + safeName(appName(s)) + ".txt"
 }
 
-// linkFileText is the saved link file: the link and what to do with it.
+// linkFileText is the saved link file: the link and what to do with it. It
+// is written for another administrator: nothing in it speaks of the account
+// that made it.
 func linkFileText(s State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Admin consent needed for %s (client id %s)\n\n", appName(s), s.App.ClientID)
 	fmt.Fprintf(&b, "Tenant: %s\n", tenantName(s))
-	if s.Diagnosis != nil && s.Diagnosis.RecommendedWhy != "" {
-		fmt.Fprintf(&b, "Why: %s\n", s.Diagnosis.RecommendedWhy)
+	if s.Diagnosis != nil {
+		if why := forAnotherAdmin(s.Diagnosis.RecommendedWhy); why != "" {
+			fmt.Fprintf(&b, "Why: %s\n", why)
+		}
 	}
 	if sc := requestedScopes(s); len(sc) > 0 {
 		fmt.Fprintf(&b, "Permissions: %s\n", strings.Join(sc, ", "))
 	}
-	b.WriteString("\nWhat to do: sign in with a Global Administrator, Privileged Role Administrator or Cloud Application Administrator account, open this link and accept:\n\n")
+	fmt.Fprintf(&b, "\nWhat to do: sign in with an account that holds %s, open this link and accept:\n\n", consentRoles(s))
 	b.WriteString(s.Run.Link + "\n\n")
 	b.WriteString("Afterwards users can connect the app without the \"Need admin approval\" screen.\n")
 	return b.String()

@@ -23,11 +23,11 @@ var classifyLowFix = &fix{
 		return "Classifying the permissions as low impact lets users of verified apps consent themselves."
 	},
 	phases: func(State) []string {
-		return []string{"Get permission to change the setting", "Review the change", "Apply and check"}
+		return []string{"Review the change", "Apply and check"}
 	},
 	stepNo: func(s State) int {
 		if isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone {
-			return 7
+			return 6
 		}
 		return 0
 	},

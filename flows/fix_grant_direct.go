@@ -14,11 +14,12 @@ import (
 const FixGrantDirect FixID = "grant-direct"
 
 var grantDirectFix = &fix{
-	id:     FixGrantDirect,
-	role:   NeedsCloudAppAdmin,
-	scopes: []string{entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll},
-	viable: grantDirectViable,
-	rank:   2,
+	id:             FixGrantDirect,
+	role:           NeedsCloudAppAdmin,
+	scopes:         []string{entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll},
+	viable:         grantDirectViable,
+	rank:           2,
+	grantsEveryone: true,
 	// A v1 admin consent link may drop what was granted earlier; a grant
 	// through Graph adds to it (docs/entra.md A6).
 	first: func(d *Diagnosis) bool { return len(d.Scopes.MayDropWithV1Link) > 0 },
@@ -31,7 +32,7 @@ var grantDirectFix = &fix{
 	},
 	altWhy: "grant the permissions through Microsoft Graph.",
 	phases: func(State) []string {
-		return []string{"Get permission to grant", "Review what will be granted", "Grant and check"}
+		return []string{"Review what will be granted", "Grant and check"}
 	},
 	begin: func(s State) (State, []Effect) {
 		s.Run.Plan = grantPlan(s)
@@ -49,7 +50,7 @@ var grantDirectFix = &fix{
 		return snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return grantMismatch(s, snap) })
 	},
 	summary: func(s State) string {
-		return appName(s) + " now has admin consent for everyone in the organization."
+		return appName(s) + " now has admin consent for everyone in the organization." + pendingRequestNote(s)
 	},
 	handoffRank:  3,
 	handoff:      grantDirectHandoff,

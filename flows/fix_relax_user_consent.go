@@ -22,21 +22,24 @@ var relaxUserConsentFix = &fix{
 		return "A temporary change to user consent lets the user connect; the setting is restored afterwards."
 	},
 	phases: func(State) []string {
-		return []string{"Get permission to change the setting", "Review the temporary change", "Let users consent for now", "Connect the app", "Put the setting back"}
+		return []string{"Review the temporary change", "Let the user connect", "Put the setting back", "Who connected, and what next"}
 	},
 	stepNo: func(s State) int {
 		switch {
 		case s.Step == StepRelaxConnect:
-			return 8
+			return 6
 		case s.Step == StepRelaxNext:
-			return 9
+			return 8
 		case isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone:
-			return 9
+			return 7
 		}
 		return 0
 	},
 	begin:      readUserConsent,
 	selfPolicy: entra.PolicyManagedRecommended,
+	restoreAfter: func(s State) []Effect {
+		return []Effect{PatchUserConsent{Tenant: s.target(), Policies: cloneNonNil(s.Run.OriginalPolicy)}}
+	},
 	plan: func(s State) ([]Effect, *Failure) {
 		r := s.Run
 		if samePolicies(r.OriginalPolicy, r.TargetPolicy) {
@@ -327,7 +330,7 @@ func relaxPrompt(s State) Prompt {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
 	body = note(body, s.Run.Simulated)
-	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: note(body, pollNote(s)), CanDone: true, DoneLabel: "The user connected — check and put the setting back",
+	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: body, Note: pollNote(s), CanDone: true, DoneLabel: "The user connected — check and put the setting back",
 		Options: []Option{{Key: KeyRestore, Label: "Put the setting back now"}}}
 	if s.Demo {
 		p.Options = append(p.Options, Option{Key: KeySimulate, Label: "Have the simulated user try again"})
@@ -362,10 +365,15 @@ func userConsentHandoff(b *handoffBuilder) HandoffFix {
 			blocked = append(blocked, p.Name)
 		}
 	}
-	if b.d == nil && len(blocked) > 0 {
+	switch {
+	case b.d == nil && strings.EqualFold(b.in.App.Prompt, "admin_consent"):
+		// The sign-in URL asks for admin consent every time: no user
+		// consent setting lets users past it.
+		f.Caution = "Will not help: the app's sign-in URL forces prompt=admin_consent, so users are asked for an administrator's approval whatever user consent allows. Use the consent link, or ask the vendor to stop sending prompt=admin_consent."
+	case b.d == nil && len(blocked) > 0:
 		f.Caution = "Likely not enough: Microsoft's managed policy has excluded " + strings.Join(blocked, ", ") +
 			" from user consent since 2025, so users still need admin approval for " + itThem(len(blocked)) + "."
-	} else if b.d == nil {
+	case b.d == nil:
 		f.Caution = "Admin-only permissions, application permissions and apps that require assignment always need admin consent."
 	}
 	return f

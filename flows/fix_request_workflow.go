@@ -2,7 +2,6 @@ package flows
 
 import (
 	"consentwiz/graph/entra"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -12,8 +11,9 @@ import (
 // user's request, show it and approve it through a consent URL built from the
 // request. A request already pending is approved directly. Temporary: the
 // policy is journaled and put back after the approval. This file has the fix
-// up to the request policy (reviewers, options); the request itself (wait,
-// show, approve) and the fix's part of the hand-off are in
+// up to the request policy (the options); the reviewers are in
+// fix_request_workflow_reviewers.go; the request itself (wait, show,
+// approve) and the fix's part of the hand-off are in
 // fix_request_workflow_request.go.
 
 // FixRequestWorkflow lets users request approval, then approves the request.
@@ -40,26 +40,26 @@ var requestWorkflowFix = &fix{
 		return "", false
 	},
 	phases: func(s State) []string {
-		// A pending request is approved directly (see start); count it the
-		// same way on the fix choice, so the total does not jump from 8 to 5.
-		if s.Run != nil && s.Run.directRequest || s.Run == nil && pendingRequest(s.Snap, s.App.ClientID) != nil {
+		// A pending request is approved directly (see start). The wait for
+		// the request is one step with its approval: in the demo the request
+		// comes at once, and a step of its own would flash by.
+		if s.Run != nil && s.Run.directRequest {
 			return []string{"Approve the request"}
 		}
-		return []string{"Choose who approves requests", "Enable consent requests", "Wait for the user's request", "Approve the request"}
+		return []string{"Choose who approves requests", "Enable consent requests", "Get the user's request and approve it"}
 	},
 	stepNo: func(s State) int {
-		switch s.Step {
-		case StepReviewers, StepReviewerSearch, StepReviewerPick, StepWorkflowOptions, StepWorkflowDuration:
+		switch {
+		case s.Step == StepReviewers, s.Step == StepReviewerSearch, s.Step == StepReviewerPick, s.Step == StepWorkflowOptions, s.Step == StepWorkflowDuration:
 			return 5
-		case StepJournaling, StepWriting, StepVerifying:
+		case s.Step == StepPreview, s.Step == StepJournaling, s.Step == StepWriting, s.Step == StepVerifying:
 			return 6
-		case StepRequestWait:
-			return 7
-		case StepRequestShow, StepRequestApprove:
+		case s.Step == StepRequestWait, s.Step == StepRequestShow, s.Step == StepRequestApprove,
+			isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone:
 			if s.Run.directRequest {
 				return 5
 			}
-			return 8
+			return 7
 		}
 		return 0
 	},
@@ -67,8 +67,7 @@ var requestWorkflowFix = &fix{
 		if req := pendingRequest(s.Snap, s.App.ClientID); req != nil {
 			s.Run.Request = req
 			s.Run.directRequest = true
-			s.Step = StepRequestShow
-			return s, nil
+			return showRequest(s)
 		}
 		return askWritePermission(s)
 	},
@@ -78,13 +77,26 @@ var requestWorkflowFix = &fix{
 		return s, nil
 	},
 	replan: replanRequestPolicy,
+	restoreAfter: func(s State) []Effect {
+		if !s.Run.RequestTemporary || s.Run.OriginalRequestPolicy == nil {
+			return nil
+		}
+		return []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: cloneRequestPolicy(*s.Run.OriginalRequestPolicy)}}
+	},
 	previewBack: func(s State) (State, []Effect) {
 		s.Run.Plan = nil
 		s.Step = StepWorkflowOptions
 		return s, nil
 	},
-	preview: func(State) (string, string) {
-		return "Review: enable consent requests", "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+	preview: func(s State) (string, string) {
+		body := "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+		if w := reviewerWarnings(s); len(w) > 0 {
+			body = note(body, "Warning: some reviewers cannot approve requests:\n  • "+strings.Join(w, "\n  • "))
+			if !anyApprover(s) {
+				body = note(body, "Nobody chosen can approve "+appName(s)+": requests would wait unanswered. Go back and add someone who holds "+consentRoles(s)+".")
+			}
+		}
+		return "Review: enable consent requests", body
 	},
 	verifyRead: func(s State) Effect { return ReadConsentRequestPolicy{Tenant: s.target()} },
 	verify: func(s State, ev Event) verdict {
@@ -111,6 +123,9 @@ var requestWorkflowFix = &fix{
 	},
 	summary: func(s State) string {
 		sum := "The consent request for " + appName(s) + " was approved."
+		if s.Run.grantedElsewhere {
+			sum = appName(s) + " was granted admin consent for everyone outside consentwiz while it waited for the user's request."
+		}
 		if s.Run.RequestTemporary {
 			switch {
 			case s.Run.journalKept:
@@ -187,150 +202,6 @@ func requestWorkflowStep(s State, ev Event) (State, []Effect) {
 		return requestShow(s, ev)
 	}
 	return requestApprove(s, ev)
-}
-
-// --- reviewers and options ----------------------------------------------------------
-
-// Scope returns the reviewer as an accessReviewReviewerScope (docs/entra.md A3).
-func (r Reviewer) Scope() entra.ReviewerScope {
-	q := ""
-	switch r.Kind {
-	case ReviewerUser:
-		q = "/users/" + r.ID
-	case ReviewerGroup:
-		q = "/groups/" + r.ID + "/transitiveMembers/microsoft.graph.user"
-	case ReviewerRole:
-		q = "/beta/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '" + r.ID + "'"
-	}
-	return entra.ReviewerScope{Query: q, QueryType: "MicrosoftGraph"}
-}
-
-// reviewerRoles are the roles offered as reviewers: they can approve (docs/entra.md A7).
-var reviewerRoles = []string{entra.RoleGlobalAdmin, entra.RolePrivilegedRoleAdmin, entra.RoleCloudApplicationAdmin, entra.RoleApplicationAdmin}
-
-func initRequestPolicy(s State) State {
-	var orig entra.AdminConsentRequestPolicy
-	if s.Snap != nil {
-		orig = s.Snap.ConsentRequestPolicy
-	}
-	orig = cloneRequestPolicy(orig)
-	s.Run.OriginalRequestPolicy = &orig
-	p := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30}
-	if orig.IsEnabled {
-		p.NotifyReviewers, p.RemindersEnabled = orig.NotifyReviewers, orig.RemindersEnabled
-		if orig.RequestDurationInDays > 0 {
-			p.RequestDurationInDays = orig.RequestDurationInDays
-		}
-	}
-	s.Run.RequestPolicy = p
-	return s
-}
-
-func hasReviewer(list []Reviewer, r Reviewer) bool {
-	for _, x := range list {
-		if x.Kind == r.Kind && strings.EqualFold(x.ID, r.ID) {
-			return true
-		}
-	}
-	return false
-}
-
-func addReviewer(s State, r Reviewer) State {
-	if r.ID != "" && !hasReviewer(s.Run.Reviewers, r) {
-		s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
-	}
-	return s
-}
-
-func meReviewer(s State) Reviewer {
-	if s.Snap == nil {
-		return Reviewer{}
-	}
-	return Reviewer{Kind: ReviewerUser, ID: s.Snap.Me.ID, Name: s.Snap.Me.DisplayName, Detail: s.Snap.Me.UserPrincipalName}
-}
-
-func reviewers(s State, ev Event) (State, []Effect) {
-	switch e := ev.(type) {
-	case Chose:
-		s.InputErr = ""
-		switch {
-		case e.Key == KeyMe:
-			s = addReviewer(s, meReviewer(s))
-		case e.Key == KeySearch:
-			s.Step = StepReviewerSearch
-		case strings.HasPrefix(string(e.Key), keyRolePrefix):
-			id := strings.TrimPrefix(string(e.Key), keyRolePrefix)
-			if name, ok := entra.RoleNames[id]; ok {
-				s = addReviewer(s, Reviewer{Kind: ReviewerRole, ID: id, Name: name})
-			}
-		case e.Key == KeyClear:
-			s.Run.Reviewers = nil
-		case e.Key == KeyContinue:
-			if len(s.Run.Reviewers) == 0 && len(s.Run.OriginalRequestPolicy.Reviewers) == 0 {
-				s.InputErr = "Choose at least one reviewer: someone who can approve requests."
-				return s, nil
-			}
-			s.Step = StepWorkflowOptions
-		}
-	case Back:
-		return toChecklist(s), nil
-	}
-	return s, nil
-}
-
-func reviewerSearch(s State, ev Event) (State, []Effect) {
-	r := s.Run
-	switch e := ev.(type) {
-	case Entered:
-		q := strings.TrimSpace(e.Text)
-		if q == "" {
-			s.InputErr = "Type part of a name, an email address or a group name."
-			return s, nil
-		}
-		s.InputErr = ""
-		r.searchQuery = q
-		r.searching = true
-		return s, []Effect{SearchReviewers{Tenant: s.target(), Query: q}}
-	case ReviewersFound:
-		if !r.searching {
-			return s, nil
-		}
-		r.searching = false
-		switch {
-		case e.Err != nil:
-			s.InputErr = "Search failed: " + e.Err.Error()
-		case len(e.Reviewers) == 0:
-			s.InputErr = "No users or groups match \"" + r.searchQuery + "\"."
-		default:
-			r.Candidates = clone(e.Reviewers)
-			s.Step = StepReviewerPick
-		}
-	case Back:
-		r.searching = false
-		s.InputErr = ""
-		s.Step = StepReviewers
-	}
-	return s, nil
-}
-
-func reviewerPick(s State, ev Event) (State, []Effect) {
-	switch e := ev.(type) {
-	case Chose:
-		if e.Key == KeySearch {
-			s.Step = StepReviewerSearch
-			return s, nil
-		}
-		i, err := strconv.Atoi(strings.TrimPrefix(string(e.Key), keyPickPrefix))
-		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Candidates) {
-			return s, nil
-		}
-		s = addReviewer(s, s.Run.Candidates[i])
-		s.Run.Candidates = nil
-		s.Step = StepReviewers
-	case Back:
-		s.Step = StepReviewerSearch
-	}
-	return s, nil
 }
 
 func workflowOptions(s State, ev Event) (State, []Effect) {
@@ -461,7 +332,7 @@ func requestWorkflowPrompt(s State) Prompt {
 			{Key: KeyNotify, Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
 			{Key: KeyReminders, Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
 			{Key: KeyDuration, Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
-			{Key: KeyTemporary, Label: "Turn requests off again after this approval (temporary): " + onOff(r.RequestTemporary), Detail: "off: requests stay on (permanent)"},
+			temporaryOption(r.RequestTemporary),
 		}}
 	case StepWorkflowDuration:
 		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(r.RequestPolicy.RequestDurationInDays), CanBack: true}
@@ -470,59 +341,16 @@ func requestWorkflowPrompt(s State) Prompt {
 	case StepRequestShow:
 		return requestShowPrompt(s)
 	}
-	return Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
-		Body:    note("Sign in with an account that may grant the consent (Global Administrator, Privileged Role Administrator or Cloud Application Administrator) and accept. consentwiz checks every few seconds.", pollNote(s)),
-		Links:   []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link}, reviewLink(s)},
-		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"}}}
+	return requestApprovePrompt(s)
 }
 
-func reviewersPrompt(s State) Prompt {
-	r := s.Run
-	var b strings.Builder
-	b.WriteString("Reviewers get the users' requests and approve them. Approving needs a role that may grant consent.")
-	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
-		b.WriteString("\n\nAlready reviewers (kept):")
-		for _, x := range r.OriginalRequestPolicy.Reviewers {
-			b.WriteString("\n  • " + DescribeReviewer(x.Query))
-		}
+// temporaryOption says what the temporary switch does in its current state.
+func temporaryOption(on bool) Option {
+	o := Option{Key: KeyTemporary, Label: "Turn requests off again after this approval: no (requests stay on)",
+		Detail: "choose to put the consent request setting back as it was once this request is approved"}
+	if on {
+		o.Label = "Turn requests off again after this approval: yes (temporary)"
+		o.Detail = "choose to keep requests on after the approval"
 	}
-	if len(r.Reviewers) > 0 {
-		b.WriteString("\n\nChosen:")
-		for _, x := range r.Reviewers {
-			b.WriteString("\n  • " + x.Name + " — " + x.Kind)
-		}
-	}
-	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
-	n := len(r.Reviewers)
-	if r.OriginalRequestPolicy != nil {
-		n += len(r.OriginalRequestPolicy.Reviewers)
-	}
-	cont := Option{Key: KeyContinue, Label: fmt.Sprintf("Continue with %d reviewers", n)}
-	switch n {
-	case 0:
-		cont.Label = "Continue"
-		cont.Disabled, cont.Reason = true, "choose at least one reviewer"
-	case 1:
-		cont.Label = "Continue with 1 reviewer"
-	}
-	p.Options = append(p.Options, cont)
-	me := meReviewer(s)
-	meOpt := Option{Key: KeyMe, Label: "Me", Detail: strings.TrimSpace(me.Name + " " + me.Detail)}
-	if me.ID == "" {
-		meOpt.Disabled, meOpt.Reason = true, "the signed-in account is not known"
-	} else if hasReviewer(r.Reviewers, me) {
-		meOpt.Disabled, meOpt.Reason = true, "already chosen"
-	}
-	p.Options = append(p.Options, meOpt, Option{Key: KeySearch, Label: "Search for a user or group"})
-	for _, id := range reviewerRoles {
-		o := Option{Key: RoleKey(id), Label: "Everyone with the " + entra.RoleNames[id] + " role"}
-		if hasReviewer(r.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
-			o.Disabled, o.Reason = true, "already chosen"
-		}
-		p.Options = append(p.Options, o)
-	}
-	if len(r.Reviewers) > 0 {
-		p.Options = append(p.Options, Option{Key: KeyClear, Label: "Start the list over"})
-	}
-	return p
+	return o
 }

@@ -37,7 +37,7 @@ func pendingRequest(snap *entra.TenantSnapshot, appID string) *entra.AppConsentR
 }
 
 func requestMissing(s State, snap *entra.TenantSnapshot) []string {
-	if pendingRequest(snap, s.App.ClientID) != nil {
+	if pendingRequest(snap, s.App.ClientID) != nil || grantMissing(s, snap) == nil {
 		return nil
 	}
 	return []string{"a request from the user"}
@@ -48,12 +48,14 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch {
 		case e.Key == KeyStop:
+			if s.Run.stop != nil {
+				return s, nil
+			}
 			// Requests are on (verified, in the changes), but the user is
 			// not in yet: the approval is handed over, not fixed.
-			if temporaryPending(s) {
-				return stopTemporary(s)
-			}
-			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests)."})
+			return stopAfterCheck(s, stopRequest{temporary: temporaryPending(s), outcome: Outcome{Kind: OutcomeHandedOff,
+				Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests).",
+				Link:    PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkConsentRequests)}})
 		case e.Key == KeySimulate && s.Demo:
 			return s, []Effect{simulateUser(s)}
 		}
@@ -67,12 +69,26 @@ func requestWait(s State, ev Event) (State, []Effect) {
 		return toChecklist(s), nil
 	}
 	s, effs, done, snap := pollEvent(s, ev, requestMissing)
-	if done {
-		s.Run.Request = pendingRequest(snap, s.App.ClientID)
-		s.Step = StepRequestShow
-		return s, nil
+	if !done {
+		return s, effs
 	}
-	return s, effs
+	if grantMissing(s, snap) == nil {
+		// Consent was granted meanwhile, another way (another admin, the
+		// admin consent link): the wait is over.
+		s.Run.grantedElsewhere = true
+		return requestApproved(stopPolling(s), snap)
+	}
+	s.Snap = snap
+	s.Run.Request = pendingRequest(snap, s.App.ClientID)
+	return showRequest(stopPolling(s))
+}
+
+// showRequest shows the request, and watches the tenant meanwhile: consent
+// granted elsewhere (another reviewer, a copied link) ends the wait.
+func showRequest(s State) (State, []Effect) {
+	s.Step = StepRequestShow
+	s.Run.Link = requestURL(s)
+	return startPolling(s, PollGrantEvery, pollGrant(s))
 }
 
 // requestURL approves the request: the app's admin consent link, in the
@@ -97,35 +113,81 @@ func reviewLink(s State) Link {
 		URL: PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkConsentRequests)}
 }
 
+// approvalMissing is what the request's approval (tenant-wide consent to
+// what it asks for) still lacks.
+func approvalMissing(s State, snap *entra.TenantSnapshot) []string {
+	return coverage(s, snap, requestScopes(s), true, nil)
+}
+
+// requestLinkIO answers the open, copy and save of the approval link.
+func requestLinkIO(s State, ev Event) (State, bool) {
+	r := s.Run
+	switch e := ev.(type) {
+	case Opened, Copied:
+		r.ioNote, _ = linkNote(ev)
+	case Saved:
+		r.ioNote = ""
+		if e.Err != nil {
+			r.ioNote = "Could not save the file: " + e.Err.Error()
+		} else {
+			r.LinkSaved = e.Path
+		}
+	default:
+		return s, false
+	}
+	return s, true
+}
+
+// stopForReviewer ends the request screens with the request left for a
+// reviewer, after one more look (it may have been approved meanwhile).
+func stopForReviewer(s State) (State, []Effect) {
+	if s.Run.stop != nil {
+		return s, nil
+	}
+	r := s.Run
+	return stopAfterCheck(s, stopRequest{temporary: temporaryPending(s), outcome: Outcome{Kind: OutcomeHandedOff,
+		Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests). A reviewer who holds " +
+			consentRoles(s) + " approves it there, or opens the approval link.",
+		Link: r.Link, SavedTo: r.LinkSaved}})
+}
+
 func requestShow(s State, ev Event) (State, []Effect) {
+	r := s.Run
 	switch e := ev.(type) {
 	case Chose:
 		switch e.Key {
 		case KeyApprove:
-			s.Run.Link = requestURL(s)
+			r.Link = requestURL(s)
 			s.Step = StepRequestApprove
 			s, effs := startPolling(s, PollGrantEvery, pollGrant(s))
 			return s, append([]Effect{OpenURL{URL: s.Run.Link}}, effs...)
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: requestURL(s)}}
+			return s, []Effect{CopyText{Text: r.Link}}
+		case KeySave:
+			return s, []Effect{SaveFile{Name: linkFileName(s), Text: requestFileText(s)}}
 		case KeyGrant:
 			if f, ok := s.Diagnosis.Fix(FixGrantDirect); !ok || !f.Viable || temporaryPending(s) {
 				return s, nil
 			}
 			return startFix(toChecklist(s), FixGrantDirect)
 		case KeyStop:
-			if temporaryPending(s) {
-				return stopTemporary(s)
-			}
-			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests)."})
+			return stopForReviewer(s)
 		}
+		return s, nil
 	case Back:
 		if temporaryPending(s) {
 			return s, nil
 		}
 		return toChecklist(s), nil
 	}
-	return s, nil
+	if s, ok := requestLinkIO(s, ev); ok {
+		return s, nil
+	}
+	s, effs, done, snap := pollEvent(s, ev, approvalMissing)
+	if done {
+		return requestApproved(stopPolling(s), snap)
+	}
+	return s, effs
 }
 
 // requestScopes are the scopes the request asks for (else the app's).
@@ -149,36 +211,48 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 			return s, []Effect{OpenURL{URL: r.Link}}
 		case KeyCopy:
 			return s, []Effect{CopyText{Text: r.Link}}
+		case KeySave:
+			return s, []Effect{SaveFile{Name: linkFileName(s), Text: requestFileText(s)}}
+		case KeyStop:
+			return stopForReviewer(s)
 		}
 		return s, nil
-	case Opened:
-		r.ioNote, _ = linkNote(e)
-		return s, nil
-	case Copied:
-		return s, nil
 	case Back:
-		s = stopPolling(s)
-		s.Step = StepRequestShow
+		return showRequest(stopPolling(s))
+	}
+	if s, ok := requestLinkIO(s, ev); ok {
 		return s, nil
 	}
-	check := func(s State, snap *entra.TenantSnapshot) []string {
-		return coverage(s, snap, requestScopes(s), true, nil)
-	}
-	s, effs, done, snap := pollEvent(s, ev, check)
+	s, effs, done, snap := pollEvent(s, ev, approvalMissing)
 	if !done {
 		return s, effs
 	}
+	return requestApproved(stopPolling(s), snap)
+}
+
+// requestApproved ends the fix once consent is there: the request was
+// approved (here, in the browser, or by another reviewer), or consent was
+// granted another way while consentwiz waited.
+func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
+	r := s.Run
 	s.Snap = snap
-	who := requesterName(r.Request)
-	s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (request from " + who + ")", Before: "requested", After: "approved: " + strings.Join(requestScopes(s), " "), Verified: true, At: s.Now})
+	if r.grantedElsewhere {
+		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (granted outside consentwiz)", Before: "not granted", After: "granted for everyone: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+	} else {
+		who := requesterName(r.Request)
+		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (request from " + who + ")", Before: "requested", After: "approved: " + strings.Join(requestScopes(s), " "), Verified: true, At: s.Now})
+	}
 	if temporaryPending(s) {
 		// Temporary: turn requests off again (the restore sub-machine: read,
 		// compare, put the original back, verify, clear the journal).
 		j := *r.Journal
 		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
-		return restoreRead(stopPolling(s))
+		return restoreRead(s)
 	}
 	r.committed = true
+	if s, effs, ok := adoptLeftRequest(s); ok {
+		return s, effs
+	}
 	return finishVerified(s)
 }
 
@@ -195,7 +269,25 @@ func stopTemporary(s State) (State, []Effect) {
 	s.Run.committed = true
 	s.Run.journalKept = true
 	s = stopPolling(s)
-	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.", JournalKept: true})
+	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.",
+		JournalKept: true, Link: s.Run.Link, SavedTo: s.Run.LinkSaved})
+}
+
+// requestFileText is the saved approval file: the request, the link and
+// what to do with it, for a reviewer.
+func requestFileText(s State) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "A user asks for admin approval of %s (client id %s)\n\n", appName(s), s.App.ClientID)
+	fmt.Fprintf(&b, "Tenant: %s\n", tenantName(s))
+	fmt.Fprintf(&b, "Requested by: %s\n", Sanitize(requesterName(s.Run.Request), 120))
+	if sc := requestScopes(s); len(sc) > 0 {
+		fmt.Fprintf(&b, "Permissions: %s\n", strings.Join(sc, ", "))
+	}
+	fmt.Fprintf(&b, "\nWhat to do: sign in with an account that holds %s and approve the request:\n", consentRoles(s))
+	b.WriteString("- in the Entra admin center: Enterprise applications > Admin consent requests > " + appName(s) + " > Review permissions and consent, or\n")
+	b.WriteString("- with this link:\n\n" + s.Run.Link + "\n\n")
+	b.WriteString("Approving grants the app these permissions for everyone in the organization.\n")
+	return b.String()
 }
 
 func requesterName(r *entra.AppConsentRequest) string {
@@ -211,7 +303,7 @@ func requesterName(r *entra.AppConsentRequest) string {
 }
 
 func requestWaitPrompt(s State) Prompt {
-	body := "Consent requests are on. It can take up to an hour before users see \"Request approval\". The user must ask again now: reviewers added today cannot act on older requests. consentwiz checks for the request every 30 seconds."
+	body := "Consent requests are on. It can take up to an hour before users see \"Request approval\". The user must ask again now: reviewers added today cannot act on older requests. consentwiz checks for the request every 30 seconds, and notices consent granted another way too."
 	if s.Demo {
 		body += "\n\nDemo: the simulated user asks for approval."
 	}
@@ -219,8 +311,8 @@ func requestWaitPrompt(s State) Prompt {
 	if temporaryPending(s) {
 		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
 	}
-	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
-		Options: []Option{{Key: KeyStop, Label: "Stop here; approve later in the admin center"}}}
+	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: body, Note: pollNote(s), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
+		Options: []Option{{Key: KeyStop, Label: "Stop here; approve later in the admin center", Detail: "checks once more first"}}}
 	if s.Demo {
 		p.Options = append(p.Options, Option{Key: KeySimulate, Label: "Have the simulated user ask again"})
 	}
@@ -228,10 +320,10 @@ func requestWaitPrompt(s State) Prompt {
 }
 
 func requestShowPrompt(s State) Prompt {
-	r := s.Run.Request
+	req := s.Run.Request
 	var b strings.Builder
-	if r != nil {
-		for _, u := range r.UserConsentRequests {
+	if req != nil {
+		for _, u := range req.UserConsentRequests {
 			// Tenant strings: bounded here, so that a 5,000-character name or
 			// reason cannot flood the screen (the UI also strips controls).
 			who := "a user"
@@ -249,11 +341,17 @@ func requestShowPrompt(s State) Prompt {
 		}
 		fmt.Fprintf(&b, "Permissions asked for: %s", strings.Join(requestScopes(s), ", "))
 	}
-	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: b.String(), CanBack: !temporaryPending(s),
-		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: requestURL(s)}, reviewLink(s)},
+	body := note(b.String(), "Approving is granting admin consent for everyone, and needs "+consentRoles(s)+". consentwiz checks the tenant every few seconds: an approval elsewhere (another reviewer, the copied link) ends this as done.")
+	if s.Demo {
+		body += "\n\nDemo: no browser is needed; the simulated administrator can accept the approval page from here."
+	}
+	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: body, Note: pollNote(s), CanBack: !temporaryPending(s),
+		CanDone: true, DoneLabel: "I approved it — check now",
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: s.Run.Link}, reviewLink(s)},
 		Options: []Option{
-			{Key: KeyApprove, Label: "Approve it in the browser", Detail: "approving is granting admin consent for everyone: opens the app's admin consent link"},
+			{Key: KeyApprove, Label: "Approve it in a browser on this computer", Detail: "opens the app's admin consent link: approving is granting admin consent for everyone"},
 			{Key: KeyCopy, Label: "Copy the approval link"},
+			{Key: KeySave, Label: "Save the request and the link to a file", Detail: linkFileName(s) + ", for a reviewer"},
 		}}
 	g := Option{Key: KeyGrant, Label: "Grant it through Microsoft Graph instead"}
 	if f, ok := s.Diagnosis.Fix(FixGrantDirect); !ok || !f.Viable {
@@ -265,8 +363,33 @@ func requestShowPrompt(s State) Prompt {
 	} else if temporaryPending(s) {
 		g.Disabled = true
 		g.Reason = "requests are on temporarily: approve it, or cancel to put the setting back"
+	} else if f.NeedsRole != "" && !f.HasRole {
+		g.Warn = "needs " + f.NeedsRole + ", which the signed-in account does not hold"
 	}
-	p.Options = append(p.Options, g, Option{Key: KeyStop, Label: "Leave it for a reviewer"})
+	p.Options = append(p.Options, g, Option{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"})
+	if s.Run.LinkSaved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: s.Run.LinkSaved}}
+	}
+	return p
+}
+
+// requestApprovePrompt is the approval in the browser, watched.
+func requestApprovePrompt(s State) Prompt {
+	r := s.Run
+	body := "Sign in with an account that holds " + consentRoles(s) + " and accept. consentwiz checks every few seconds."
+	if s.Demo {
+		body += "\n\nDemo: no browser is needed; the simulated administrator can accept the approval page from here."
+	}
+	p := Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
+		Body:  body,
+		Note:  pollNote(s),
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link}, reviewLink(s)},
+		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"},
+			{Key: KeySave, Label: "Save the request and the link to a file", Detail: linkFileName(s) + ", for a reviewer"},
+			{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"}}}
+	if r.LinkSaved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: r.LinkSaved}}
+	}
 	return p
 }
 
@@ -274,7 +397,7 @@ func requestShowPrompt(s State) Prompt {
 // anything else is shown as it came, sanitized.
 func requestTime(v string) string {
 	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(v)); err == nil {
-		return t.UTC().Format("2006-01-02 15:04 UTC")
+		return t.UTC().Format(timeLayout)
 	}
 	return Sanitize(v, 40)
 }

@@ -65,11 +65,15 @@ func (b *handoffBuilder) build() Handoff {
 	b.permissions()
 	b.fixes()
 	b.verify()
-	if n := Sanitize(a.Notes, 600); n != "" {
+	if n := Sanitize(a.Notes, 2000); n != "" { // a profile's notes are at most 2000 characters: never cut mid-word
 		h.Notes = append(h.Notes, n)
 	}
 	h.Title = "Admin approval needed: " + h.AppName
-	if b.d != nil && (!b.d.Blocked || b.d.Verdict == VerdictUnknown) {
+	switch {
+	case b.notAssigned():
+		// AADSTS50105 has its own route: assignment, not consent.
+		h.Title = "Users are not assigned to " + h.AppName
+	case b.d != nil && (!b.d.Blocked || b.d.Verdict == VerdictUnknown):
 		h.Title = "Consent check: " + h.AppName
 	}
 	if h.TenantLabel != "" {
@@ -146,21 +150,16 @@ func (b *handoffBuilder) live() {
 	if d == nil {
 		return
 	}
-	// The diagnosis speaks to whoever ran it ("Your account can do it"); the
-	// hand-off goes to someone else, so those remarks are left out.
-	why := d.RecommendedWhy
-	for _, cut := range []string{" Your account can do it.", " It needs a "} {
-		if i := strings.Index(why, cut); i >= 0 {
-			why = why[:i]
-		}
-	}
+	why := forAnotherAdmin(d.RecommendedWhy)
 	l := &HandoffLive{CheckedBy: Sanitize(d.SignedInAs, 120), Blocked: d.Blocked, UserScreen: d.UserScreen,
 		Verdict: d.Verdict, VerdictWhy: Sanitize(d.VerdictWhy, 600),
 		Recommended: d.Recommended, RecommendedWhy: Sanitize(why, 400), Roles: []string{}, Findings: []Finding{}, Unreadable: []string{}}
 	for _, r := range d.Roles {
 		l.Roles = append(l.Roles, Sanitize(r, 80))
 	}
-	for _, f := range d.Findings {
+	findings := slices.Clone(d.Findings) // blockers first, as on the wizard's screen
+	slices.SortStableFunc(findings, func(a, b Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+	for _, f := range findings {
 		if f.ID == FindingRoles {
 			continue // the checker's roles are shown with their name
 		}
@@ -172,13 +171,25 @@ func (b *handoffBuilder) live() {
 	b.h.Live = l
 }
 
+// forAnotherAdmin is the diagnosis's recommendation for a hand-off: the
+// diagnosis speaks to whoever ran it ("Your account can do it"); a hand-off
+// goes to someone else, so those remarks are left out.
+func forAnotherAdmin(why string) string {
+	for _, cut := range []string{" Your account can do it.", " It needs a "} {
+		if i := strings.Index(why, cut); i >= 0 {
+			why = why[:i]
+		}
+	}
+	return strings.TrimSpace(why)
+}
+
 func (b *handoffBuilder) linkCloud() entra.Cloud { return withHosts(b.in.Tenant.Cloud) }
 
 func (b *handoffBuilder) consentLinks() {
 	h := &b.h
 	h.ConsentLinks = []HandoffLink{}
-	if b.clientID == "" {
-		return
+	if b.clientID == "" || b.notAssigned() && b.consentCovered() {
+		return // no consent to give: the links would only mislead
 	}
 	a := b.in.App
 	// The vendor's redirect_uri from the pasted link is kept: some vendors
@@ -279,9 +290,9 @@ func (b *handoffBuilder) consentRole(id FixID) string {
 		}
 	}
 	if len(b.in.App.AppRoles) > 0 {
-		return "Privileged Role Administrator or Global Administrator (the app needs application permissions)"
+		return consentRolesAppRoles + " (the app needs application permissions)"
 	}
-	return "Cloud Application Administrator, Application Administrator or Global Administrator"
+	return consentRolesDelegated
 }
 
 func withGA(role string) string {
@@ -289,7 +300,7 @@ func withGA(role string) string {
 		return role
 	}
 	if role == NeedsCloudAppAdmin {
-		return "Cloud Application Administrator, Application Administrator or Global Administrator"
+		return consentRolesDelegated
 	}
 	return role + " (or Global Administrator)"
 }
@@ -312,6 +323,22 @@ func (b *handoffBuilder) cmdApp() string {
 		}
 	}
 	return "--app " + b.clientID
+}
+
+// notAssigned reports whether users are stopped because the app requires
+// assignment (AADSTS50105): from the error, or from the live diagnosis.
+func (b *handoffBuilder) notAssigned() bool {
+	if b.d != nil {
+		return b.d.UserScreen == ScreenNotAssigned
+	}
+	return b.code == 50105 || b.route == assets.RouteAssignUsers
+}
+
+// consentCovered reports whether the live diagnosis found every permission
+// granted tenant-wide: then no consent section belongs in the hand-off.
+func (b *handoffBuilder) consentCovered() bool {
+	d := b.d
+	return d != nil && len(d.Scopes.Requested) > 0 && len(d.Scopes.Missing) == 0 && len(d.Scopes.AppRolesMissing) == 0
 }
 
 func (b *handoffBuilder) fixes() {
@@ -344,6 +371,10 @@ func (b *handoffBuilder) fixes() {
 			"Open the link (" + navAllApps + " > " + app + " > Users and groups).",
 			"Select \"Add user/group\", choose the users or a group, and select Assign.",
 			"Or, under Properties, set \"Assignment required?\" to No and select Save.",
+		}
+		if b.clientID != "" {
+			assign.Steps = append(assign.Steps, "Or run the command below and choose \""+string(FixAssignUsers)+"\": consentwiz shows who is assigned, assigns a user or a group and checks it.")
+			assign.Command = "consentwiz " + b.cmdApp() + b.cmdTenant()
 		}
 		all = append([]HandoffFix{assign}, all...)
 	}
@@ -380,12 +411,15 @@ func (b *handoffBuilder) fixes() {
 		}
 		out = append(out, f)
 	}
-	// Fixes that cannot work go last.
+	// Fixes that cannot work go last; when users are only missing their
+	// assignment and consent is there, the consent sections are left out.
 	var ok, no []HandoffFix
 	for _, f := range out {
-		if f.Checked && !f.Viable {
+		switch {
+		case f.Checked && !f.Viable && b.notAssigned() && b.consentCovered():
+		case f.Checked && !f.Viable:
 			no = append(no, f)
-		} else {
+		default:
 			ok = append(ok, f)
 		}
 	}
@@ -500,6 +534,22 @@ func (b *handoffBuilder) recommendedKey(notAssigned, disabled bool) string {
 func (b *handoffBuilder) verify() {
 	h := &b.h
 	v := &h.Verify
+	if b.notAssigned() {
+		// Assignment: the check is the Users and groups page.
+		if b.spID != "" && b.clientID != "" {
+			v.Link = HandoffLink{Label: "Enterprise app > Users and groups", URL: b.portal(LinkAppUsers, b.spID, b.clientID)}
+			v.Steps = []string{"Open the link: the users (or a group they are in) must be listed."}
+		} else {
+			v.Link = HandoffLink{Label: "Enterprise apps", URL: b.portal(LinkEnterpriseApps)}
+			v.Steps = []string{"Open the link, search for " + h.AppName + b.searchHint() + ", and select Users and groups: the users (or a group they are in) must be listed."}
+		}
+		if b.clientID != "" {
+			v.Steps = append(v.Steps, "Or run the command below (read-only; a Global Reader is enough): exit code 0 means nothing blocks users any more.")
+			v.Command = "consentwiz check " + b.cmdApp() + b.cmdTenant()
+		}
+		v.Steps = append(v.Steps, "Ask the user to connect "+h.AppName+" again.")
+		return
+	}
 	if b.spID != "" && b.clientID != "" {
 		v.Link = HandoffLink{Label: "Enterprise app > Permissions", URL: b.portal(LinkAppPermissions, b.spID, b.clientID)}
 		v.Steps = []string{"Open the link: the Admin consent tab lists every permission granted for the organization."}

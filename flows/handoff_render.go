@@ -30,7 +30,7 @@ func (h Handoff) doc() *doc {
 		byline += " " + h.Version
 	}
 	if !h.GeneratedAt.IsZero() {
-		byline += " on " + h.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC")
+		byline += " on " + h.GeneratedAt.UTC().Format(timeLayout)
 	}
 	meta.para(byline + " for an administrator of the tenant.")
 	var facts [][]span

@@ -72,16 +72,16 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 			return signIn(s)
 		case KeyDone:
 			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " was prepared for an admin; nothing was changed."
-			if s.handoff.saved != "" {
-				sum += " Saved to " + s.handoff.saved + "."
+			if s.handoff.saved == "" && !s.handoff.copied {
+				sum += " It was neither saved nor copied: run consentwiz again to make it."
 			}
-			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: sum})
+			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: sum, SavedTo: s.handoff.saved})
 		}
 	case Copied:
-		s.handoff.copied = e.Err == nil
+		s.handoff.copied = e.Err == nil && !e.Terminal
 		s.handoff.note = ""
-		if e.Err != nil {
-			s.handoff.note = "Could not copy (" + e.Err.Error() + "). Save it to a file instead."
+		if !s.handoff.copied {
+			s.handoff.note = copyNote(e, "Save it to a file instead.")
 		}
 	case Saved:
 		s.handoff.note = ""
@@ -112,15 +112,12 @@ func handoffPrompt(s State) Prompt {
 	if s.handoff.copied {
 		done = append(done, "Copied to the clipboard.")
 	}
-	if s.handoff.saved != "" {
-		done = append(done, "Saved to "+s.handoff.saved+".")
-	}
+
 	if s.handoff.note != "" {
 		done = append(done, s.handoff.note)
 	}
-	body := note(intro, strings.Join(done, " "))
-	body = note(body, strings.TrimRight(s.handoffText.text, "\n"))
-	p := Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: " + appName(s), Body: body, CanBack: true,
+	body := note(intro, strings.TrimRight(s.handoffText.text, "\n"))
+	p := Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: " + appName(s), Body: body, Note: strings.Join(done, " "), CanBack: true, Snippets: savedSnippet(s.handoff.saved),
 		Options: []Option{
 			{Key: KeyCopy, Label: "Copy the hand-off", Detail: "plain text, for an email or a chat"},
 			{Key: KeySave, Label: "Save it to a file", Detail: handoffFileName(s) + " (Markdown, for a ticket)"},
@@ -160,4 +157,12 @@ func handoffOption(s State) (Option, bool) {
 		return o, true
 	}
 	return o, false
+}
+
+// savedSnippet shows where a file was saved, whole (nil when none was).
+func savedSnippet(path string) []Snippet {
+	if path == "" {
+		return nil
+	}
+	return []Snippet{{Label: "Saved to", Text: path}}
 }

@@ -465,3 +465,22 @@ func TestHandoffOfflineManagedList(t *testing.T) {
 		}
 	}
 }
+
+// TestHandoffPromptAdminConsent: a pasted sign-in URL that forces
+// prompt=admin_consent: the user consent section says it will not help
+// (ux review M5).
+func TestHandoffPromptAdminConsent(t *testing.T) {
+	app, err := ParseApp("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=7e1c9a5b-2d4f-4b6a-8c3e-1f2a3b4c5d6e&scope=User.Read.All&prompt=admin_consent&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := BuildHandoff(HandoffInput{App: app})
+	for _, f := range h.Fixes {
+		if f.Key == HandoffUserConsent && !strings.Contains(f.Caution, "forces prompt=admin_consent") {
+			t.Fatalf("user consent section: %+v", f)
+		}
+	}
+	if !strings.Contains(h.Markdown(), "**Caution:** Will not help: the app's sign-in URL forces prompt=admin\\_consent") {
+		t.Fatal("the hand-off does not say it")
+	}
+}

@@ -188,6 +188,9 @@ func signingIn(s State, ev Event) (State, []Effect) {
 		}
 	case Back:
 		if s.restoring() {
+			if s.Restore.then != afterRestoreContinue {
+				return s, nil // a restore a fix began: cancel stops it
+			}
 			s.Restore.Entry = nil
 			s.Step = StepRestoreOffer
 			return s, nil
@@ -195,8 +198,7 @@ func signingIn(s State, ev Event) (State, []Effect) {
 		if s.Helpdesk {
 			return showHandoff(s)
 		}
-		s.Step = StepTenantInput
-		s.Tenant = TenantInfo{}
+		s = backToTenant(s)
 	}
 	return s, nil
 }
@@ -304,8 +306,8 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 			o.Diagnosis = &dd
 			return finish(s, o)
 		}
-		if !d.Blocked && !unknown {
-			return finish(s, Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + d.UsersSee() + "."})
+		if !d.Blocked && !unknown && s.Helpdesk {
+			return finish(s, nothingToFix(s))
 		}
 		if s.Helpdesk {
 			return showHandoff(s)
@@ -318,10 +320,18 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 		if s.appFound {
 			return backToFind(s), nil
 		}
-		s.Step = StepTenantInput
-		s.Tenant = TenantInfo{}
+		s = backToTenant(s)
 	}
 	return s, nil
+}
+
+// backToTenant asks for the tenant again: what was read of the old one
+// goes, so a hand-off or a fix never uses another tenant's diagnosis.
+func backToTenant(s State) State {
+	s.Step = StepTenantInput
+	s.Tenant = TenantInfo{}
+	s.Diagnosis, s.Snap = nil, nil
+	return s
 }
 
 // over is the diagnosis's tenant d as the session knows it: the resolved id
@@ -359,10 +369,20 @@ func fixOrder(d *Diagnosis) []FixOption {
 	return out
 }
 
+// nothingToFix is the outcome when nothing blocks users.
+func nothingToFix(s State) Outcome {
+	return Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + s.Diagnosis.UsersSee() + "."}
+}
+
 func chooseFix(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case Chose:
 		switch e.Key {
+		case KeyDone:
+			if s.Diagnosis.Blocked {
+				return s, nil
+			}
+			return finish(s, nothingToFix(s))
 		case KeyRecheck:
 			return diagnose(toChecklist(s))
 		case KeyHandoff:
@@ -372,7 +392,7 @@ func chooseFix(s State, ev Event) (State, []Effect) {
 			return s, nil
 		}
 		f, ok := s.Diagnosis.Fix(FixID(e.Key))
-		if !ok || lookup(f.ID) == nil {
+		if !ok || lookup(f.ID) == nil || !s.Diagnosis.Blocked && !lookup(f.ID).grantsEveryone {
 			return s, nil
 		}
 		if !f.Viable {
@@ -385,8 +405,7 @@ func chooseFix(s State, ev Event) (State, []Effect) {
 		if s.appFound {
 			return backToFind(s), nil
 		}
-		s.Step = StepTenantInput
-		s.Tenant = TenantInfo{}
+		s = backToTenant(s)
 	}
 	return s, nil
 }

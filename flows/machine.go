@@ -101,6 +101,11 @@ func Next(s State, ev Event) (State, []Effect) {
 
 // step hands an event to the step it is for.
 func step(s State, ev Event) (State, []Effect) {
+	if e, ok := ev.(ReviewerChecked); ok {
+		// A reviewer check may answer after the admin moved on (to the
+		// options or the preview): its warning is kept wherever it lands.
+		return reviewerChecked(s, e), nil
+	}
 	switch s.Step {
 	case StepRestoreOffer, StepRestoreReading, StepRestoreConflict, StepRestoreWriting, StepRestoreVerifying, StepRestoreClearing:
 		return restoreStep(s, ev)

@@ -30,6 +30,11 @@ type Outcome struct {
 	Changes []Change    `json:"changes"`
 	// Requests are the exact Graph requests a dry run would have sent.
 	Requests []RequestPreview `json:"requests,omitempty"`
+	// Link is what was handed over (an admin consent or approval link), and
+	// SavedTo the hand-off file saved for it, so that the result screen and
+	// the text printed after it show them.
+	Link    string `json:"link,omitempty"`
+	SavedTo string `json:"savedTo,omitempty"`
 	// JournalKept reports whether a journal entry remains for a later restore.
 	JournalKept bool `json:"journalKept,omitempty"`
 	// ClientNotConsented reports a sign-in stopped because consentwiz's own

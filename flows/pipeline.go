@@ -60,7 +60,18 @@ func preview(s State, ev Event) (State, []Effect) {
 					reqs = append(reqs, r)
 				}
 			}
-			return finish(s, Outcome{Kind: OutcomeDryRun, Summary: "Dry run: nothing was changed. These are the requests the fix would send.", Requests: reqs})
+			sum := "Dry run: nothing was changed. These are the requests the fix would send."
+			if f := s.fix(); f.restoreAfter != nil {
+				if after := f.restoreAfter(s); len(after) > 0 {
+					for _, e := range after {
+						if r, ok := RequestFor(e); ok {
+							reqs = append(reqs, r)
+						}
+					}
+					sum = "Dry run: nothing was changed. These are the requests the fix would send; the last puts the setting back as it was, after the user connected."
+				}
+			}
+			return finish(s, Outcome{Kind: OutcomeDryRun, Summary: sum, Requests: reqs})
 		}
 		return runPlan(s)
 	case Back:
@@ -304,6 +315,8 @@ func recordWrite(s State, e Effect, id string) State {
 		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
 	case CreateClassification:
 		add(ObjectClassification, w.ResourceID, c.Label)
+	case AssignPrincipal:
+		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
 	}
 	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
 	if p, ok := e.(PatchUserConsent); ok {

@@ -30,8 +30,16 @@ func stopPolling(s State) State {
 func pollGrant(s State) Effect    { return PollGrant{Tenant: s.target(), AppID: s.App.ClientID} }
 func pollRequests(s State) Effect { return PollRequests{Tenant: s.target(), AppID: s.App.ClientID} }
 
-// pollEvent handles Tick, Polled and DoneKey in a polling step. done reports whether the
-// polled result satisfied check (which returns what is still missing).
+// pollEvent handles Tick, Polled and DoneKey in a polling step. A poll reads
+// only part of the tenant (graph.Client.PollApp, PollRequests): it is merged
+// into the session's snapshot, so check sees the policies and Microsoft
+// Graph's permissions read by the diagnosis. done reports whether the merged
+// snapshot satisfied check (which returns what is still missing); snap is
+// that snapshot, for the caller to keep.
+//
+// When the admin asked to stop (stopAfterCheck), the poll in flight is the
+// last one: if it finds the wait is over, the caller goes on as usual;
+// otherwise the wizard ends with the outcome the admin asked for.
 func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []string) (State, []Effect, bool, *entra.TenantSnapshot) {
 	r := s.Run
 	switch e := ev.(type) {
@@ -55,6 +63,11 @@ func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []str
 		}
 		r.PollInFlight = false
 		if e.Err != nil || e.Snap == nil {
+			if r.stop != nil {
+				// The last look failed: stop as asked, saying so.
+				s, effs := stopNow(s, "consentwiz could not check the tenant a last time ("+errText(e.Err)+").")
+				return s, effs, false, nil
+			}
 			r.PollErr = "Could not check: " + errText(e.Err)
 			s.PollSeq++
 			d := r.pollEvery
@@ -64,11 +77,17 @@ func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []str
 			return s, []Effect{Wait{D: d, Seq: s.PollSeq}}, false, nil
 		}
 		r.PollErr = ""
-		missing := check(s, e.Snap)
+		snap := s.Snap.Merge(e.Snap)
+		missing := check(s, snap)
 		if missing == nil {
 			r.PollCheck = false
 			r.Missing = nil
-			return s, nil, true, e.Snap
+			r.stop = nil
+			return s, nil, true, snap
+		}
+		if r.stop != nil {
+			s, effs := stopNow(s, "")
+			return s, effs, false, nil
 		}
 		if r.PollCheck {
 			r.Missing = missing
@@ -80,11 +99,53 @@ func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []str
 	return s, nil, false, nil
 }
 
+// stopRequest is how a polling step ends when the admin stops waiting.
+type stopRequest struct {
+	outcome Outcome
+	// temporary: a temporary request workflow stops (the journal is kept).
+	temporary bool
+}
+
+// stopAfterCheck ends a wait the admin stopped, after one more look at the
+// tenant: consent given meanwhile (by another admin, or through a copied
+// link) then ends the wait as verified, instead of "handed over" with
+// "nothing was changed".
+func stopAfterCheck(s State, stop stopRequest) (State, []Effect) {
+	r := s.Run
+	r.stop = &stop
+	r.PollCheck = false
+	if r.PollInFlight {
+		return s, nil // its answer is the last look
+	}
+	s.PollSeq++ // the pending Wait's Tick is now stale
+	r.PollInFlight = true
+	return s, []Effect{r.pollEff}
+}
+
+// stopNow ends the wait as the admin asked; why says what went wrong with
+// the last look, if anything.
+func stopNow(s State, why string) (State, []Effect) {
+	stop := *s.Run.stop
+	s.Run.stop = nil
+	s = stopPolling(s)
+	if stop.temporary {
+		return stopTemporary(s)
+	}
+	o := stop.outcome
+	if why != "" {
+		o.Summary = note(o.Summary, why)
+	}
+	return finish(s, o)
+}
+
 // pollNote says what the polling found so far (the elapsed time is the
 // driver's to show: the spinner counts it live).
 func pollNote(s State) string {
 	r := s.Run
 	var parts []string
+	if r.stop != nil {
+		parts = append(parts, "Checking the tenant once more before stopping…")
+	}
 	if len(r.Missing) > 0 {
 		parts = append(parts, "Not there yet: "+strings.Join(r.Missing, ", ")+".")
 	}
@@ -97,22 +158,32 @@ func pollNote(s State) string {
 	return strings.Join(parts, " ")
 }
 
-// linkNote answers Opened and Copied for a link on screen: "" when it worked,
-// else what to do instead. ok is false for other events.
+// linkNote answers Opened and Copied for a link on screen: "" when it
+// worked and needs no word (opening), else what happened and what to do
+// instead, in one line. ok is false for other events.
 func linkNote(ev Event) (note string, ok bool) {
 	switch e := ev.(type) {
 	case Opened:
 		if e.Err != nil {
-			return "Could not open the browser (" + e.Err.Error() + "). Copy the link instead.", true
+			return "No browser opened (" + e.Err.Error() + "): copy the link or save it.", true
 		}
 		return "", true
 	case Copied:
-		if e.Err != nil {
-			return "Could not copy (" + e.Err.Error() + "). Select the link on screen instead.", true
-		}
-		return "", true
+		return copyNote(e, "Select the link on screen or save it to a file instead."), true
 	}
 	return "", false
+}
+
+// copyNote says truthfully what a copy did: the system clipboard is
+// confirmed; the terminal's (OSC 52) is not.
+func copyNote(e Copied, instead string) string {
+	switch {
+	case e.Err != nil:
+		return "Could not copy (" + e.Err.Error() + "). " + instead
+	case e.Terminal:
+		return "Sent to the terminal's clipboard (OSC 52); not every terminal accepts it. " + instead
+	}
+	return "Copied to the clipboard."
 }
 
 // userSimulated notes what the demo's simulated user saw and polls the tenant
@@ -169,10 +240,18 @@ func graphSPID(s State, snap *entra.TenantSnapshot) string {
 // covered. allOnly counts only AllPrincipals grants; skip lists grant ids to ignore.
 func coverage(s State, snap *entra.TenantSnapshot, scopes []string, allOnly bool, skip map[string]bool) []string {
 	if snap == nil || snap.App == nil {
-		if len(scopes) == 0 {
+		// Not in the tenant yet: nothing is granted. OpenID Connect scopes
+		// need no grant of their own (below): they are never "missing".
+		var missing []string
+		for _, sc := range scopes {
+			if !oidcScope(sc) {
+				missing = append(missing, sc)
+			}
+		}
+		if len(missing) == 0 {
 			return []string{"admin consent"}
 		}
-		return clone(scopes)
+		return missing
 	}
 	res := graphSPID(s, snap)
 	var granted []string

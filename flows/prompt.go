@@ -20,18 +20,50 @@ var helpdeskPhases = []string{"Identify the app", "Find the tenant", "Make the h
 // found after the tenant and the sign-in (FindBlocked).
 var findPhases = []string{"Find your tenant", "Sign in", "Find what users are blocked on", "Check the tenant and choose a fix"}
 
-// stepNumber returns the presenter-mode step number (1-based) or 0.
+// appStep reports whether st identifies the app.
+func appStep(st StepID) bool {
+	switch st {
+	case StepAppChoose, StepAppInput, StepAppSearch, StepAppSearching, StepAppPick, StepScanning, StepScanPick:
+		return true
+	}
+	return false
+}
+
+// tenantFirst reports whether the journey found the tenant and signed in
+// before the app: the find journey, or back at the app's screens once the
+// tenant is known. It is numbered by findPhases then.
+func tenantFirst(s State) bool {
+	if s.Helpdesk {
+		return false
+	}
+	if appStep(s.Step) {
+		return s.Tenant.ID != ""
+	}
+	return s.FindBlocked
+}
+
+// stepNumber returns the step's number (1-based) or 0. The common steps
+// are 1 to 4; a fix numbers its own from 5: by default its preparation (the
+// write sign-in, the read of the setting, the preview) is step 5 and the
+// change with its check is step 6. Steps that may pass by without a screen
+// share a number with a step that has one, so the counter never skips.
 func stepNumber(s State) int {
-	if s.FindBlocked {
-		switch s.Step {
-		case StepTenantInput, StepTenantResolving:
+	if s.Helpdesk && appStep(s.Step) && s.Tenant.ID != "" {
+		// Back at the app in the helpdesk journey with the tenant known:
+		// its next step is the hand-off; this one goes unnumbered.
+		return 0
+	}
+	if tenantFirst(s) {
+		switch {
+		case s.Step == StepTenantInput, s.Step == StepTenantResolving:
 			return 1
-		case StepSigningIn:
-			if s.restoring() {
-				return 0
-			}
+		case s.Step == StepSigningIn && s.restoring():
+			return 0
+		case s.Step == StepSigningIn && s.App.ClientID == "":
 			return 2
-		case StepScanning, StepScanPick, StepAppSearch, StepAppSearching, StepAppPick, StepAppInput:
+		case s.Step == StepSigningIn, appStep(s.Step):
+			// An app picked after the sign-in: the app's step, and a sign-in
+			// for it that passes by without a screen, share a number.
 			return 3
 		}
 	}
@@ -62,44 +94,43 @@ func stepNumber(s State) int {
 		}
 	}
 	switch s.Step {
-	case StepWriteSignIn, StepReadingPolicy:
+	case StepWriteSignIn, StepReadingPolicy, StepPreview:
 		return 5
-	case StepPreview:
-		return 6
 	case StepJournaling, StepWriting, StepVerifying:
-		return 7
+		return 6
 	}
 	return 0
 }
 
+// render is the prompt of s, numbered. The total is given once the path is
+// known: a fix chosen, the hand-off chosen, or the helpdesk journey; before
+// that only the step's name is.
 func render(s State) Prompt {
 	p := renderStep(s)
 	n := stepNumber(s)
 	if n == 0 {
 		return p
 	}
-	id := defaultFix
-	switch {
-	case s.Run != nil:
-		id = s.Run.Fix
-	case s.Diagnosis != nil && s.Diagnosis.Recommended != "":
-		id = s.Diagnosis.Recommended
-	}
 	phases := clone(commonPhases)
-	if s.FindBlocked {
+	if tenantFirst(s) {
 		phases = clone(findPhases)
 	}
-	if f := lookup(id); f != nil {
-		phases = append(phases, f.phases(s)...)
-	}
+	known := false
 	switch {
 	case s.Helpdesk, s.Step == StepHandoff && s.Diagnosis == nil:
-		phases = helpdeskPhases
+		phases, known = helpdeskPhases, true
 		n = min(n, 3)
 	case s.Step == StepHandoff:
-		phases = append(clone(commonPhases), "Hand the fix to an admin")
+		phases, known = append(phases, "Hand the fix to an admin"), true
+	case s.Run != nil:
+		if f := lookup(s.Run.Fix); f != nil {
+			phases, known = append(phases, f.phases(s)...), true
+		}
 	}
-	p.StepNo, p.StepCount = n, len(phases)
+	p.StepNo = n
+	if known {
+		p.StepCount = len(phases)
+	}
 	if n <= len(phases) {
 		p.StepTitle = phases[n-1]
 	}
@@ -137,7 +168,7 @@ func renderStep(s State) Prompt {
 		if s.FindBlocked && s.App.ClientID == "" {
 			body = note(body, "consentwiz then signs in and reads the tenant's sign-in logs and pending admin consent requests, to list the apps users were blocked on.")
 		}
-		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
+		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "e.g. contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
 	case StepTenantResolving:
 		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:
@@ -263,26 +294,26 @@ func chooseFixPrompt(s State) Prompt {
 	if d.RecommendedWhy != "" {
 		fmt.Fprintf(&b, "\n\n%s: %s", RecommendationLabel(*d), d.RecommendedWhy)
 	}
-	p := Prompt{Kind: PromptChoice, Title: "Why users are blocked, and how to fix it", Body: note(b.String(), s.InputErr), CanBack: true}
-	if d.UserScreen == ScreenNotAssigned && d.App.ServicePrincipalID != "" {
+	if !d.Blocked && d.Verdict != VerdictUnknown {
+		return nothingToFixPrompt(s, b.String())
+	}
+	title := "Why users are blocked, and how to fix it"
+	if d.Verdict == VerdictUnknown {
+		title = "Could not tell whether users are blocked"
+	}
+	p := Prompt{Kind: PromptChoice, Title: title, Body: note(b.String(), s.InputErr), CanBack: true}
+	if f, _ := d.Fix(FixAssignUsers); d.UserScreen == ScreenNotAssigned && d.App.ServicePrincipalID != "" && !f.Viable {
 		// No consent fix helps here: the way on is assigning users (docs/entra.md B1, 50105).
 		p.Links = append(p.Links, Link{Label: "Assign users or groups to " + appName(s) + " (Entra admin center)",
 			URL: PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkAppUsers, d.App.ServicePrincipalID, d.App.ClientID)})
 	}
 	for _, f := range fixOrder(d) {
-		o := Option{Key: FixKey(f.ID), Label: f.Title, Detail: f.Reason, Disabled: !f.Viable}
-		if !f.Viable {
-			o.Reason = f.Reason
-		} else if f.NeedsRole != "" && !f.HasRole {
-			o.Detail = strings.TrimSpace(o.Detail + " (needs " + f.NeedsRole + ", which the signed-in account does not hold)")
+		if fx := lookup(f.ID); fx != nil && fx.onlyWhenViable && !f.Viable {
+			continue
 		}
+		o := fixChoice(s, f)
 		if f.ID == d.Recommended {
 			o.Label += " (recommended)"
-		}
-		if fx := lookup(f.ID); fx != nil && fx.optionDetail != nil {
-			if detail, ok := fx.optionDetail(s); ok {
-				o.Detail = detail
-			}
 		}
 		p.Options = append(p.Options, o)
 	}
@@ -291,6 +322,60 @@ func chooseFixPrompt(s State) Prompt {
 	}
 	p.Options = append(p.Options, Option{Key: KeyRecheck, Label: "Check the tenant again"})
 	return p
+}
+
+// fixChoice is a fix as an option of the checklist: a fix that cannot work
+// is greyed with why; one the signed-in account lacks the role for says so
+// before it is chosen, not after Microsoft Graph refuses the change.
+func fixChoice(s State, f FixOption) Option {
+	o := Option{Key: FixKey(f.ID), Label: f.Title, Detail: f.Reason, Disabled: !f.Viable}
+	if !f.Viable {
+		o.Reason = f.Reason
+	} else if w := roleWarning(f); w != "" {
+		o.Warn = w
+	}
+	if fx := lookup(f.ID); fx != nil && fx.optionDetail != nil {
+		if detail, ok := fx.optionDetail(s); ok {
+			o.Detail = detail
+		}
+	}
+	return o
+}
+
+// roleWarning says that the signed-in account lacks the role a fix needs, or "".
+func roleWarning(f FixOption) string {
+	if f.NeedsRole == "" || f.HasRole {
+		return ""
+	}
+	return "needs " + f.NeedsRole + ", which the signed-in account does not hold"
+}
+
+// nothingToFixPrompt is the checklist when nothing blocks users: what was
+// checked, and, for vendors that require consent for the whole
+// organization, a way to grant it anyway.
+func nothingToFixPrompt(s State, checklist string) Prompt {
+	d := s.Diagnosis
+	p := Prompt{Kind: PromptChoice, Title: "Nothing blocks users from connecting " + appName(s), Body: note(checklist, s.InputErr), CanBack: true}
+	p.Options = append(p.Options, Option{Key: KeyDone, Label: "Done: nothing needs changing", Detail: "if a user still gets an error, run consentwiz again with the error text"})
+	for _, f := range fixOrder(d) {
+		fx := lookup(f.ID)
+		if fx == nil || !fx.grantsEveryone || !f.Viable {
+			continue
+		}
+		o := fixChoice(s, f)
+		o.Label = "Grant for everyone anyway: " + lowerFirst(f.Title)
+		o.Detail = "some vendors require consent for the whole organization even where users may consent themselves; " + f.Reason
+		p.Options = append(p.Options, o)
+	}
+	p.Options = append(p.Options, Option{Key: KeyRecheck, Label: "Check the tenant again"})
+	return p
+}
+
+func lowerFirst(t string) string {
+	if t == "" {
+		return t
+	}
+	return strings.ToLower(t[:1]) + t[1:]
 }
 
 // previewPrompt shows every write of the plan, before → after, for a confirm.
@@ -306,6 +391,11 @@ func previewPrompt(s State) Prompt {
 	}
 	if f := s.fix(); f.preview != nil {
 		p.Title, p.Body = f.preview(s)
+	}
+	if d := s.Diagnosis; d != nil && s.Run != nil {
+		if f, ok := d.Fix(s.Run.Fix); ok && roleWarning(f) != "" {
+			p.Body = note(p.Body, "Warning: this change "+roleWarning(f)+": Microsoft Graph will probably refuse it. Sign in with an account that holds it, or hand the fix to an admin.")
+		}
 	}
 	if s.DryRun {
 		p.Body = note(p.Body, "Dry run: nothing will be written. Confirm to see the exact requests.")
@@ -355,11 +445,24 @@ func donePrompt(s State) Prompt {
 			fmt.Fprintf(&b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
 		}
 	}
-	for _, r := range o.Requests {
-		fmt.Fprintf(&b, "\n\n%s %s", r.Method, r.Path)
-		if r.Body != "" {
-			b.WriteString("\n" + r.Body)
+	// What was handed over, and the requests of a dry run, are shown whole
+	// (links and snippets), never wrapped inside: they are meant to be copied.
+	if o.Link != "" {
+		label := "The link to send"
+		if o.Kind == OutcomeVerified {
+			label = "The link"
 		}
+		p.Links = []Link{{Label: label, URL: o.Link}}
+	}
+	if o.SavedTo != "" {
+		p.Snippets = append(p.Snippets, Snippet{Label: "Hand-off file", Text: o.SavedTo})
+	}
+	for _, r := range o.Requests {
+		text := r.Body
+		if text == "" {
+			text = "(no body)"
+		}
+		p.Snippets = append(p.Snippets, Snippet{Label: r.Method + " " + r.Path, Text: text})
 	}
 	if o.JournalKept {
 		b.WriteString("\n\nA saved setting is still in the journal: run `consentwiz restore` to put it back.")

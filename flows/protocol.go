@@ -20,6 +20,8 @@ package flows
 //	ReadConsentRequestPolicy → ConsentPolicyRead
 //	any WriteEffect          → WriteDone{Op: eff.Op(), ID: id of a created object, Err}
 //	SearchReviewers          → ReviewersFound
+//	ReadAssignments          → AssignmentsRead
+//	CheckReviewer            → ReviewerChecked
 //	OpenURL                  → Opened
 //	CopyText                 → Copied
 //	SaveFile                 → Saved
@@ -82,11 +84,21 @@ type Prompt struct {
 	// Multiline: the PromptInput's answer may span lines (a pasted block,
 	// read field by field); a line-by-line driver reads up to an empty line.
 	Multiline bool
+	// Note says how a wait stands and what the last action did (a copy, an
+	// open, a save, "not there yet"): drivers keep it in sight, apart from
+	// the body, which may scroll.
+	Note string
+	// Snippets are texts shown whole, each on its own lines and never broken
+	// inside (a saved file's path, a request's JSON body): they must survive
+	// being selected and copied.
+	Snippets []Snippet
 	// Placeholder and Default help PromptInput; on a PromptChoice, Default
 	// is the key of the option a cursor starts on.
 	Placeholder string
 	Default     string
-	// StepNo/StepCount number the journey for presenter mode ("Step 3 of 6"); 0 when not numbered.
+	// StepNo/StepCount number the journey ("Step 3 of 6"). StepNo is 0 when
+	// the step is not numbered; StepCount is 0 while the path is not known
+	// yet (before a fix is chosen): then only the step's name is shown.
 	StepNo, StepCount int
 	// StepTitle is the plain-words name of the numbered step ("Enable consent requests").
 	StepTitle string
@@ -103,6 +115,9 @@ type Option struct {
 	Detail   string
 	Disabled bool
 	Reason   string // why it is disabled
+	// Warn is shown with the option at every screen size, before it is
+	// chosen: e.g. the role the fix needs and the account does not hold.
+	Warn string
 }
 
 // OptionKey names an answer; drivers send it back in Chose. The keys are
@@ -175,6 +190,12 @@ func RoleKey(id string) OptionKey { return OptionKey(keyRolePrefix + id) }
 type Link struct {
 	Label string
 	URL   string
+}
+
+// Snippet is a text shown whole under its label (see Prompt.Snippets).
+type Snippet struct {
+	Label string
+	Text  string
 }
 
 // Diff is one before → after line of a preview.
@@ -251,6 +272,21 @@ type (
 		Reviewers []Reviewer
 		Err       error
 	}
+	// ReviewerChecked answers CheckReviewer: the consent-granting directory
+	// roles (template ids) the reviewer holds, or, for a group, that its
+	// members hold; Members is how many users the group has (-1 for a user).
+	ReviewerChecked struct {
+		ID      string
+		Roles   []string
+		Members int
+		Err     error
+	}
+	// AssignmentsRead answers ReadAssignments: the users, groups and
+	// service principals assigned to the app (its appRoleAssignedTo).
+	AssignmentsRead struct {
+		Assignments []entra.AppRoleAssignment
+		Err         error
+	}
 	// Polled answers PollGrant and PollRequests: a snapshot holding at least App, AppGrants,
 	// AppRoleAssignments (PollGrant) or PendingRequests (PollRequests).
 	Polled struct {
@@ -264,8 +300,13 @@ type (
 	JournalCleared struct{ Err error }
 	// Opened answers OpenURL.
 	Opened struct{ Err error }
-	// Copied answers CopyText.
-	Copied struct{ Err error }
+	// Copied answers CopyText. Terminal reports that the text was only sent
+	// to the terminal's clipboard (OSC 52), which no terminal confirms: the
+	// screen must not claim it was copied.
+	Copied struct {
+		Err      error
+		Terminal bool
+	}
 	// Saved answers SaveFile.
 	Saved struct {
 		Path string
@@ -310,6 +351,8 @@ func (PolicyRead) isEvent()        {}
 func (ConsentPolicyRead) isEvent() {}
 func (WriteDone) isEvent()         {}
 func (ReviewersFound) isEvent()    {}
+func (AssignmentsRead) isEvent()   {}
+func (ReviewerChecked) isEvent()   {}
 func (Polled) isEvent()            {}
 func (JournalWritten) isEvent()    {}
 func (JournalCleared) isEvent()    {}
@@ -357,6 +400,7 @@ const (
 	OpUpdateGrantScope        WriteOp = "update-grant-scope"
 	OpCreateAppRoleAssignment WriteOp = "create-app-role-assignment"
 	OpCreateClassification    WriteOp = "create-classification"
+	OpAssignPrincipal         WriteOp = "assign-principal"
 	OpDeleteObject            WriteOp = "delete-object"
 )
 
@@ -435,6 +479,29 @@ type (
 		ResourceID     string
 		Classification entra.DelegatedPermissionClassification
 	}
+	// AssignPrincipal assigns a user or a group to the app: POST
+	// /servicePrincipals/{Assignment.ResourceID}/appRoleAssignedTo with the
+	// app's service principal as the resource (docs/entra.md A6, B1 50105).
+	AssignPrincipal struct {
+		Tenant     TenantRef
+		Assignment entra.AppRoleAssignment
+		// Principal names who is assigned (a Reviewer of kind user or group).
+		Principal Reviewer
+		// RoleName names the app role (the default access when the app has none).
+		RoleName string
+	}
+	// CheckReviewer reads whether a reviewer (a user, or the members of a
+	// group) holds a role that may approve requests (docs/entra.md A3, A7).
+	CheckReviewer struct {
+		Tenant   TenantRef
+		Reviewer Reviewer
+	}
+	// ReadAssignments reads who is assigned to the app: GET
+	// /servicePrincipals/{ResourceID}/appRoleAssignedTo.
+	ReadAssignments struct {
+		Tenant     TenantRef
+		ResourceID string
+	}
 	// DeleteObject deletes something a fix created (undo).
 	DeleteObject struct {
 		Tenant TenantRef
@@ -506,6 +573,9 @@ func (CreateGrant) isEffect()              {}
 func (UpdateGrantScope) isEffect()         {}
 func (CreateAppRoleAssignment) isEffect()  {}
 func (CreateClassification) isEffect()     {}
+func (AssignPrincipal) isEffect()          {}
+func (ReadAssignments) isEffect()          {}
+func (CheckReviewer) isEffect()            {}
 func (DeleteObject) isEffect()             {}
 func (SearchReviewers) isEffect()          {}
 func (OpenURL) isEffect()                  {}
@@ -520,87 +590,3 @@ func (SimulateUser) isEffect()             {}
 func (Scan) isEffect()                     {}
 func (SearchApps) isEffect()               {}
 func (Finish) isEffect()                   {}
-
-// Target implements TenantEffect.
-func (e SignIn) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e FetchSnapshot) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e ReadAuthorizationPolicy) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e ReadConsentRequestPolicy) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e PatchUserConsent) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e PutConsentRequestPolicy) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e CreateServicePrincipal) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e CreateGrant) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e UpdateGrantScope) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e CreateAppRoleAssignment) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e CreateClassification) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e DeleteObject) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e SearchReviewers) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e PollGrant) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e PollRequests) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e SimulateUser) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e Scan) Target() TenantRef { return e.Tenant }
-
-// Target implements TenantEffect.
-func (e SearchApps) Target() TenantRef { return e.Tenant }
-
-// Op implements WriteEffect.
-func (PatchUserConsent) Op() WriteOp { return OpPatchUserConsent }
-
-// Op implements WriteEffect.
-func (PutConsentRequestPolicy) Op() WriteOp { return OpPutConsentRequestPolicy }
-
-// Op implements WriteEffect.
-func (CreateServicePrincipal) Op() WriteOp { return OpCreateServicePrincipal }
-
-// Op implements WriteEffect.
-func (CreateGrant) Op() WriteOp { return OpCreateGrant }
-
-// Op implements WriteEffect.
-func (UpdateGrantScope) Op() WriteOp { return OpUpdateGrantScope }
-
-// Op implements WriteEffect.
-func (CreateAppRoleAssignment) Op() WriteOp { return OpCreateAppRoleAssignment }
-
-// Op implements WriteEffect.
-func (CreateClassification) Op() WriteOp { return OpCreateClassification }
-
-// Op implements WriteEffect.
-func (DeleteObject) Op() WriteOp { return OpDeleteObject }
-
-// IsWrite reports whether e changes the tenant.
-func IsWrite(e Effect) bool {
-	_, ok := e.(WriteEffect)
-	return ok
-}

@@ -136,7 +136,7 @@ func (r Report) Redact() Report {
 						w += " (\"" + p.Reason + "\")"
 					}
 					if p.Created != "" {
-						w += " on " + p.Created
+						w += " on " + requestTime(p.Created)
 					}
 					who = append(who, w)
 				}

@@ -36,6 +36,8 @@ func describe(s State, e Effect) Diff {
 		return Diff{Label: "Application permission " + w.RoleName, Before: "not granted", After: "granted"}
 	case CreateClassification:
 		return Diff{Label: "Classification of " + w.Classification.PermissionName, Before: "none", After: w.Classification.Classification + " impact"}
+	case AssignPrincipal:
+		return Diff{Label: "Access to " + appName(s) + " for " + w.Principal.Name + " (" + w.Principal.Kind + ")", Before: "not assigned", After: "assigned, role " + w.RoleName}
 	case DeleteObject:
 		return describeUndo(w)
 	}
@@ -107,6 +109,10 @@ func RequestFor(e Effect) (RequestPreview, bool) {
 		c := w.Classification
 		c.ID = ""
 		return RequestPreview{Method: "POST", Path: "/v1.0/servicePrincipals/" + w.ResourceID + "/delegatedPermissionClassifications", Body: jsonText(c)}, true
+	case AssignPrincipal:
+		a := w.Assignment
+		body := map[string]string{"principalId": a.PrincipalID, "resourceId": a.ResourceID, "appRoleId": a.AppRoleID}
+		return RequestPreview{Method: "POST", Path: "/v1.0/servicePrincipals/" + a.ResourceID + "/appRoleAssignedTo", Body: jsonText(body)}, true
 	case DeleteObject:
 		o := w.Object
 		path := ""

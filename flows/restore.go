@@ -52,11 +52,40 @@ func restoreOffer(s State, ev Event) (State, []Effect) {
 		s.Step = StepSigningIn
 		return s, []Effect{lastSignIn(s)}
 	case KeyLater:
+		s = leaveEntry(s, r.Pending[0])
 		r.Pending = r.Pending[1:]
 		r.skipped++
 		return nextPending(s)
 	}
 	return s, nil
+}
+
+// leaveEntry notes an entry left for later at start.
+func leaveEntry(s State, j JournalEntry) State {
+	if j.IsRequestPolicy() && s.leftRequest == nil {
+		s.leftRequest = &j
+	} else {
+		s.leftOther = true
+	}
+	return s
+}
+
+// adoptLeftRequest puts back the consent request setting of a temporary
+// request workflow left for later at start, once this run has approved the
+// request it was waiting for (docs/safety.md): sign in for the write, then
+// the restore (read, compare, write, verify, clear).
+func adoptLeftRequest(s State) (State, []Effect, bool) {
+	j := s.leftRequest
+	if j == nil || !strings.EqualFold(j.TenantID, s.Tenant.ID) || j.AppID != "" && !strings.EqualFold(j.AppID, s.App.ClientID) {
+		return s, nil, false
+	}
+	s.leftRequest = nil
+	s.journalLeft = s.leftOther
+	s.Run.RequestTemporary = true
+	jj := *j
+	s.Restore = &RestoreRun{Entry: &jj, then: afterRestoreDone}
+	s.Step = StepSigningIn
+	return s, []Effect{lastSignIn(s)}, true
 }
 
 // lastSignIn is the sign-in of the current step: the read sign-in of the
@@ -386,6 +415,7 @@ func restoreFinished(s State) (State, []Effect) {
 func restoreLater(s State) (State, []Effect) {
 	r := s.Restore
 	if r.then == afterRestoreContinue {
+		s = leaveEntry(s, *r.Entry)
 		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
 		r.Pending = r.Pending[1:]
 		r.skipped++
@@ -416,25 +446,56 @@ func backToRun(s State, kept bool) (State, []Effect) {
 func restoreOfferPrompt(s State) Prompt {
 	r := s.Restore
 	j := r.Pending[0]
-	body := fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet.",
-		j.At.UTC().Format("2 Jan 2006 15:04 MST"), firstNonEmpty(j.By, "consentwiz"), restoreSetting(&j), firstNonEmpty(j.TenantDomain, j.TenantID), firstNonEmpty(j.AppID, "an app"))
-	diff := Diff{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}
+	body := fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet. Nothing is written before the current value is read and compared.",
+		j.At.UTC().Format(timeLayout), firstNonEmpty(j.By, "consentwiz"), restoreSetting(&j), firstNonEmpty(j.TenantDomain, j.TenantID), restoreAppName(s, j))
+	orig, set := policyText(j.Original), policyText(j.Set)
 	if j.IsRequestPolicy() {
-		diff = Diff{Label: "Users can request admin consent", Before: requestPolicyText(*j.OriginalRequestPolicy), After: requestPolicyText(*j.SetRequestPolicy)}
+		orig, set = requestPolicyText(*j.OriginalRequestPolicy), requestPolicyText(*j.SetRequestPolicy)
 	}
 	if len(r.Pending) > 1 {
 		body += fmt.Sprintf(" (%d entries are waiting.)", len(r.Pending))
 	}
-	return Prompt{
+	p := Prompt{
 		Kind:    PromptChoice,
 		Title:   "Put back a setting consentwiz changed?",
 		Body:    body,
-		Preview: []Diff{diff},
+		Preview: []Diff{{Label: "Original (will be put back)", After: orig}, {Label: "Set by consentwiz", After: set}},
 		Options: []Option{
 			{Key: KeyRestore, Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"},
 			{Key: KeyLater, Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"},
 		},
 	}
+	if j.IsRequestPolicy() {
+		// The setting was turned on for a user's request: turning it off
+		// before that request is approved would leave the user unanswered.
+		p.Body = note(p.Body, "Consent requests were turned on for a user's request to use "+restoreAppName(s, j)+
+			". If that request is still waiting, approve it first: choose \"Not now\", approve it in this run, and consentwiz then turns requests off again.")
+		p.Options = []Option{
+			{Key: KeyLater, Label: "Not now: approve the waiting request first", Detail: "then consentwiz puts the setting back in this run"},
+			{Key: KeyRestore, Label: "Put the original back now", Detail: "turns consent requests off; a request still waiting stays unanswered"},
+		}
+	}
+	return p
+}
+
+// timeLayout is how the wizard writes a time: "2026-11-24 02:58 UTC".
+const timeLayout = "2006-01-02 15:04 MST"
+
+// restoreAppName names the app of a journal entry: by the session's app or
+// a profile when they have its id, else by its id.
+func restoreAppName(s State, j JournalEntry) string {
+	if j.AppID == "" {
+		return "an app"
+	}
+	if strings.EqualFold(s.App.ClientID, j.AppID) && s.App.DisplayName != "" {
+		return s.App.DisplayName + " (" + j.AppID + ")"
+	}
+	for _, p := range s.Profiles {
+		if strings.EqualFold(p.ClientID, j.AppID) && p.DisplayName != "" {
+			return p.DisplayName + " (" + j.AppID + ")"
+		}
+	}
+	return "the app " + j.AppID
 }
 
 func restoreSignInPrompt(s State) Prompt {
@@ -442,7 +503,8 @@ func restoreSignInPrompt(s State) Prompt {
 	if restoreIsRequest(s) {
 		role = "Global Administrator"
 	}
-	return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (" + role + "). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).", CanBack: true}
+	return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (" + role + "). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).",
+		CanBack: s.Restore.then == afterRestoreContinue}
 }
 
 // restorePrompt renders the restore's steps after the offer.
@@ -460,9 +522,9 @@ func restorePrompt(s State) Prompt {
 			Title: "Someone else changed the " + restoreSetting(r.Entry),
 			Body:  "Since consentwiz changed it, the setting was changed again. consentwiz will not overwrite it without asking.",
 			Preview: []Diff{
-				{Label: "Before consentwiz (original)", After: orig},
-				{Label: "What consentwiz set", After: set},
-				{Label: "What it is now", After: cur},
+				{Label: "Original (will be put back)", After: orig},
+				{Label: "Set by consentwiz", After: set},
+				{Label: "Now", After: cur},
 			},
 			Options: []Option{
 				{Key: KeyOriginal, Label: "Put the original back", Detail: orig},

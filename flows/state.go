@@ -50,6 +50,10 @@ const (
 	StepAppSearch                      // text input: the app's name
 	StepAppSearching                   // looking for the name among the tenant's apps
 	StepAppPick                        // several apps answer to the name: pick one
+	StepAssignReading                  // assign-users: reading who is assigned to the app
+	StepAssignChoose                   // assign-users: who is assigned, and who to add
+	StepAssignSearch                   // assign-users: text input: search users or groups
+	StepAssignPick                     // assign-users: choose from the search results
 	stepEnd
 )
 
@@ -60,6 +64,7 @@ var stepNames = [...]string{
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
 	"relax-connect", "relax-next", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
 	"demo-user", "handoff", "scanning", "scan-pick", "app-search", "app-searching", "app-pick",
+	"assign-reading", "assign-choose", "assign-search", "assign-pick",
 }
 
 func (s StepID) String() string {
@@ -145,11 +150,16 @@ type Journey struct {
 	// stops (and undoes) once it is answered.
 	CancelAsked bool
 
-	resolveGiven bool   // TenantText came from the command line and is not tried yet
-	appPaste     bool   // StepAppInput asks for a pasted URL or error text (not a client id)
-	journalLeft  bool   // a journal entry from an earlier run was left for later
-	handoff      linkIO // what the hand-off screen did
-	handoffText  docText
+	resolveGiven bool // TenantText came from the command line and is not tried yet
+	appPaste     bool // StepAppInput asks for a pasted URL or error text (not a client id)
+	journalLeft  bool // a journal entry from an earlier run was left for later
+	// leftRequest is a temporary request workflow's entry from an earlier
+	// run, left for later: once this run approves the app's request, it is
+	// put back (that was its purpose).
+	leftRequest *JournalEntry
+	leftOther   bool   // another entry was left for later
+	handoff     linkIO // what the hand-off screen did
+	handoffText docText
 
 	appFound   bool   // the app was picked from the scan or found by name: Back returns to the list
 	findBack   StepID // the list (or the name) the app was found from
@@ -192,6 +202,10 @@ type FixRun struct {
 	Reviewers             []Reviewer
 	Candidates            []Reviewer
 	Request               *entra.AppConsentRequest // the request shown / approved
+
+	// Assign users: who is assigned to the app, and who this run assigns.
+	assigned []entra.AppRoleAssignment
+	assignee Reviewer
 	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
 	RequestTemporary bool
 
@@ -216,15 +230,17 @@ type FixRun struct {
 	PollErr      string   // the last poll's error, shown while polling goes on
 	Simulated    string   // demo: what the end user saw
 	pollEvery    time.Duration
-	pollEff      Effect // PollGrant or PollRequests
+	pollEff      Effect       // PollGrant or PollRequests
+	stop         *stopRequest // the admin stopped waiting: the poll in flight is the last look
 
-	committed     bool   // the writes are complete and verified (no undo on cancel)
-	directRequest bool   // request-workflow started from a pending request
-	policyFresh   bool   // the journaled setting was re-read right before journaling
-	searching     bool   // a reviewer search is in flight
-	searchQuery   string // the reviewer search
-	journalKept   bool   // the journal entry stays for `consentwiz restore`
-	keptOther     bool   // the put-back kept someone else's later change
+	committed        bool   // the writes are complete and verified (no undo on cancel)
+	directRequest    bool   // request-workflow started from a pending request
+	grantedElsewhere bool   // request-workflow: consent was granted another way while it waited
+	policyFresh      bool   // the journaled setting was re-read right before journaling
+	searching        bool   // a reviewer search is in flight
+	searchQuery      string // the reviewer search
+	journalKept      bool   // the journal entry stays for `consentwiz restore`
+	keptOther        bool   // the put-back kept someone else's later change
 	// relax-user-consent: who consented while user consent was relaxed
 	// ("": nobody), whether that consent was for everyone, and whether the
 	// next step (grant for everyone) was offered.
@@ -369,6 +385,10 @@ type Reviewer struct {
 	Name string
 	// Detail is e.g. the user principal name.
 	Detail string
+	// Warn says why this reviewer cannot approve requests (no role that may
+	// grant consent; the user asking; a group without such a member), once
+	// checked; "" when they can, or while unknown.
+	Warn string
 }
 
 // Reviewer kinds.

@@ -55,7 +55,7 @@ func buildUndo(s State) []Effect {
 			if r.OriginalRequestPolicy != nil {
 				out = append(out, PutConsentRequestPolicy{Tenant: p.Tenant, Policy: *r.OriginalRequestPolicy})
 			}
-		case CreateServicePrincipal, CreateGrant, CreateAppRoleAssignment, CreateClassification:
+		case CreateServicePrincipal, CreateGrant, CreateAppRoleAssignment, CreateClassification, AssignPrincipal:
 			for _, c := range r.Created {
 				if c.step == i && c.ID != "" {
 					out = append(out, DeleteObject{Tenant: p.(TenantEffect).Target(), Object: c})

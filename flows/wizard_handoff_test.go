@@ -70,22 +70,22 @@ func TestWizardHelpdeskHandoff(t *testing.T) {
 	w.send(Chose{Key: "copy"})
 	w.expect(StepHandoff, CopyText{Text: h.Text()})
 	w.answerOnly()
-	if !strings.Contains(w.s.Prompt.Body, "Copied to the clipboard.") {
-		t.Errorf("no copy note in %q", w.s.Prompt.Body[:200])
+	if w.s.Prompt.Note != "Copied to the clipboard." {
+		t.Errorf("no copy note: %q", w.s.Prompt.Note)
 	}
 	w.send(Chose{Key: "save"})
 	w.expect(StepHandoff, SaveFile{Name: "consentwiz-handoff-calendar-sync.md", Text: h.Markdown()})
 	w.answerOnly()
-	if !strings.Contains(w.s.Prompt.Body, "Saved to /tmp/consentwiz-handoff-calendar-sync.md.") {
-		t.Errorf("no save note")
+	if sn := w.s.Prompt.Snippets; len(sn) != 1 || sn[0].Text != "/tmp/consentwiz-handoff-calendar-sync.md" {
+		t.Errorf("the saved path is not shown whole: %+v", sn)
 	}
 	w.send(Chose{Key: "done"})
 	o := w.finished()
 	if o.Kind != OutcomeHandedOff || o.ExitCode() != 0 || len(o.Changes) != 0 {
 		t.Fatalf("outcome %+v", o)
 	}
-	if !strings.Contains(o.Summary, "Saved to /tmp/consentwiz-handoff-calendar-sync.md") {
-		t.Errorf("summary %q", o.Summary)
+	if o.SavedTo != "/tmp/consentwiz-handoff-calendar-sync.md" || len(w.s.Prompt.Snippets) != 1 {
+		t.Errorf("outcome %+v does not say where the hand-off is", o)
 	}
 	if w.ft.writes != 0 {
 		t.Errorf("%d writes on the helpdesk path", w.ft.writes)

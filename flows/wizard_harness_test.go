@@ -71,6 +71,7 @@ type wzFakeTenant struct {
 	roles     []entra.AppRoleAssignment
 	classes   []entra.DelegatedPermissionClassification
 	requests  []entra.AppConsentRequest
+	assigned  []entra.AppRoleAssignment // users and groups assigned to the app
 	journal   map[string]JournalEntry
 	nextID    int
 	writes    int
@@ -107,6 +108,7 @@ func (ft *wzFakeTenant) clone() *wzFakeTenant {
 	c.roles = clone(ft.roles)
 	c.classes = clone(ft.classes)
 	c.requests = clone(ft.requests)
+	c.assigned = clone(ft.assigned)
 	c.journal = map[string]JournalEntry{}
 	for k, v := range ft.journal {
 		c.journal[k] = v
@@ -211,7 +213,28 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 	case Wait:
 		return Tick{Seq: w.Seq, Now: wzTNow.Add(w.D)}, true
 	case PollGrant, PollRequests:
-		return Polled{Snap: ft.snapshot(), Now: wzTNow.Add(time.Minute)}, true
+		// Polls read part of the tenant, as graph.Client.PollApp and
+		// PollRequests do (the runner reads both for PollRequests).
+		full := ft.snapshot()
+		snap := &entra.TenantSnapshot{TenantID: full.TenantID, Cloud: full.Cloud, App: full.App, AppGrants: full.AppGrants,
+			AppRoleAssignments: full.AppRoleAssignments, Parts: clone(entra.AppParts), Errors: map[string]*entra.APIError{}}
+		if _, ok := e.(PollRequests); ok {
+			snap.PendingRequests = full.PendingRequests
+			snap.Parts = append(snap.Parts, entra.RequestParts...)
+		}
+		return Polled{Snap: snap, Now: wzTNow.Add(time.Minute)}, true
+	case CheckReviewer:
+		// The signed-in admin holds Global Administrator; anyone else found holds no role.
+		if w.Reviewer.ID == "me-id" {
+			return ReviewerChecked{ID: w.Reviewer.ID, Roles: []string{entra.RoleGlobalAdmin}, Members: -1}, true
+		}
+		return ReviewerChecked{ID: w.Reviewer.ID, Members: 3}, true
+	case ReadAssignments:
+		var out []entra.AppRoleAssignment
+		for _, a := range ft.assigned {
+			out = append(out, a)
+		}
+		return AssignmentsRead{Assignments: out}, true
 	case SimulateUser:
 		if ft.userConsents && ft.sp != nil || ft.userConsents && containsFold(ft.policy, wzTRelaxed) {
 			ft.ensureSP()
@@ -267,6 +290,12 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 		c.ID = ft.id("cls")
 		ft.classes = append(ft.classes, c)
 		return c.ID
+	case AssignPrincipal:
+		a := w.Assignment
+		a.ID = ft.id("assign")
+		a.PrincipalDisplayName, a.PrincipalType = w.Principal.Name, w.Principal.Kind
+		ft.assigned = append(ft.assigned, a)
+		return a.ID
 	case DeleteObject:
 		switch w.Object.Kind {
 		case ObjectServicePrincipal:
@@ -275,6 +304,7 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 			ft.grants = wzRemoveWhere(ft.grants, func(g entra.OAuth2PermissionGrant) bool { return g.ID == w.Object.ID })
 		case ObjectAppRoleAssignment:
 			ft.roles = wzRemoveWhere(ft.roles, func(a entra.AppRoleAssignment) bool { return a.ID == w.Object.ID })
+			ft.assigned = wzRemoveWhere(ft.assigned, func(a entra.AppRoleAssignment) bool { return a.ID == w.Object.ID })
 		case ObjectClassification:
 			ft.classes = wzRemoveWhere(ft.classes, func(c entra.DelegatedPermissionClassification) bool { return c.ID == w.Object.ID })
 		}

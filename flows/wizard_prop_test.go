@@ -27,6 +27,9 @@ type wzNode struct {
 	orig    *wzFakeTenant // the tenant before anything was written (default: the start's)
 	from    *wzEdge       // how the node was reached (nil for a start)
 	path    []string      // how a start was reached
+	// seen is the highest step number shown on the way to the node in its
+	// journey: going forward again to a step already passed is no skip.
+	seen int
 }
 
 // wzEdge is a transition still to explore: from parent, by ev (a user answer
@@ -56,7 +59,34 @@ func (e *wzEdge) compute(t *testing.T) *wzNode {
 	if s.Step == StepDone && p.s.Step != StepDone && !slices.ContainsFunc(effs, isFinish) {
 		t.Errorf("%s: reached done without Finish", n.where())
 	}
+	switched := p.s.Helpdesk != s.Helpdesk
+	wzCheckNumbering(t, n, p.s.Prompt, s.Prompt, e.eff != nil, switched, p.seen)
+	n.seen = max(p.seen, s.Prompt.StepNo)
+	if switched {
+		n.seen = s.Prompt.StepNo
+	}
 	return n
+}
+
+// wzCheckNumbering: the step counter never skips a number, an I/O result
+// never moves it backwards, and the total is given only once the path is
+// known (ux review M3). A switch between the admin's journey and the
+// helpdesk's (switched) numbers anew: the two have different steps. Going
+// forward again to a step the path already showed (seen) is no skip.
+func wzCheckNumbering(t *testing.T, n *wzNode, from, to Prompt, auto, switched bool, seen int) {
+	t.Helper()
+	if from.StepNo > 0 && to.StepNo > max(from.StepNo, seen)+1 && !switched {
+		t.Errorf("%s: step %d (%s) jumped to %d (%s)", n.where(), from.StepNo, from.StepTitle, to.StepNo, to.StepTitle)
+	}
+	if auto && from.StepNo > 0 && to.StepNo > 0 && to.StepNo < from.StepNo && from.StepCount > 0 {
+		t.Errorf("%s: step %d (%s) went back to %d (%s) by itself", n.where(), from.StepNo, from.StepTitle, to.StepNo, to.StepTitle)
+	}
+	if to.StepNo > 0 && to.StepCount > 0 && to.StepNo > to.StepCount {
+		t.Errorf("%s: step %d of %d", n.where(), to.StepNo, to.StepCount)
+	}
+	if n.s.Run == nil && !n.s.Helpdesk && n.s.Step != StepHandoff && to.StepCount != 0 {
+		t.Errorf("%s: a total (%d) before the path is known", n.where(), to.StepCount)
+	}
 }
 
 // where is the path to n, for a failure message.

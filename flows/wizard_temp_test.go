@@ -40,7 +40,7 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 	for _, o := range w.s.Prompt.Options {
 		if o.Key == "temporary" {
 			found = true
-			if !strings.Contains(o.Label, "temporary") || !strings.HasSuffix(o.Label, ": off") {
+			if !strings.HasSuffix(o.Label, "no (requests stay on)") || !strings.Contains(o.Detail, "back as it was") {
 				t.Fatalf("temporary option = %+v (default must be permanent)", o)
 			}
 		}
@@ -81,7 +81,8 @@ func TestWizardRequestWorkflowTemporary(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepRequestWait, PollRequests{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
-	w.expect(StepRequestShow)
+	// The request is shown, and the tenant is watched meanwhile.
+	w.expect(StepRequestShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	w.send(Chose{Key: "approve"})
 	w.expect(StepRequestApprove, OpenURL{URL: RequestApprovalURL(wzTestCloud(), wzTTenantID, ft.requests[0], "")}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	ft.adminApproves()
@@ -127,7 +128,7 @@ func TestWizardRequestWorkflowTemporaryCancel(t *testing.T) {
 				ft.addRequest()
 				w.answerOnly()
 				w.answerOnly()
-				w.expect(StepRequestShow)
+				w.expect(StepRequestShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 			}
 			w.send(Cancel{})
 			w.expect(StepRestoreReading, ReadConsentRequestPolicy{Tenant: wzT})
@@ -208,7 +209,11 @@ func TestWizardRestoreRequestPolicyEntry(t *testing.T) {
 			in.RestoreOnly = true
 			w := wzNewWiz(t, in, ft)
 			w.expect(StepRestoreOffer)
-			if p := w.s.Prompt; len(p.Preview) != 1 || p.Preview[0].Label != "Users can request admin consent" || !strings.Contains(p.Body, "consent request setting") {
+			// The values are labelled by what they are; putting it back is not
+			// the default while a request may wait (ux review M2, M9).
+			if p := w.s.Prompt; len(p.Preview) != 2 || p.Preview[0].Label != "Original (will be put back)" || p.Preview[0].After != "requests off" ||
+				p.Preview[1].Label != "Set by consentwiz" || !strings.Contains(p.Body, "consent request setting") || !strings.Contains(p.Body, "Calendar Sync") ||
+				p.Options[0].Key != KeyLater || !strings.Contains(p.Options[0].Label, "approve the waiting request first") {
 				t.Fatalf("offer = %+v", p)
 			}
 			w.send(Chose{Key: "restore"})
@@ -275,5 +280,41 @@ func TestJournalEntryJSONCompat(t *testing.T) {
 	}
 	if !back.IsRequestPolicy() || !reflect.DeepEqual(back, j) {
 		t.Fatalf("round trip = %+v\nwant %+v", back, j)
+	}
+}
+
+// TestWizardLeftRequestEntryPutBackAfterApproval: a temporary request
+// workflow's entry offered at start defaults to "Not now" (a request may be
+// waiting); once this run approves the request, the setting is put back in
+// the same run, not left for `consentwiz restore` (ux review M9).
+func TestWizardLeftRequestEntryPutBackAfterApproval(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	j := wzRequestJournal()
+	ft.reqPolicy = wzReqSet()
+	ft.journal[j.ID] = j
+	ft.addRequest()
+	in := wzTestInput()
+	in.Journal = []JournalEntry{j}
+	w := wzNewWiz(t, in, ft)
+	w.expect(StepRestoreOffer)
+	if w.s.Prompt.Options[0].Key != KeyLater {
+		t.Fatalf("the default is not to wait: %+v", w.s.Prompt.Options)
+	}
+	w.send(Chose{Key: KeyLater})
+	w.toChooseFix()
+	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
+	w.expect(StepRequestShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	ft.adminApproves()
+	w.send(DoneKey{})
+	w.answerOnly()
+	// Approved: sign in for the write (as the account that wrote the entry),
+	// then the restore.
+	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), ScopeConsentRequestWrite), LoginHint: j.By})
+	o, ok := w.drive(20)
+	if !ok || o.Kind != OutcomeVerified || o.JournalKept || !strings.Contains(o.Summary, "back to what it was") {
+		t.Fatalf("outcome %+v %v", o, ok)
+	}
+	if !sameRequestPolicy(ft.reqPolicy, wzReqOriginal()) || len(ft.journal) != 0 {
+		t.Fatalf("policy %+v journal %v", ft.reqPolicy, ft.journal)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -666,6 +667,27 @@ func TestScopesRequestedPerMethod(t *testing.T) {
 		}, []string{"Policy.ReadWrite.PermissionGrant", "Application.Read.All"}},
 		{"SearchUsers", func() error { _, err := c.SearchUsers(ctx, "M"); return err }, []string{"User.ReadBasic.All"}},
 		{"SearchGroups", func() error { _, err := c.SearchGroups(ctx, "H"); return err }, []string{"GroupMember.Read.All"}},
+		{"ListAppRoleAssignedTo", func() error { _, err := c.ListAppRoleAssignedTo(ctx, f.app.ID); return err }, []string{"Application.Read.All"}},
+		{"UserDirectoryRoles", func() error {
+			u, _ := ten.User(ten.AdminUPN())
+			roles, err := c.UserDirectoryRoles(ctx, u.ID)
+			if err == nil && len(roles) == 0 {
+				err = errors.New("the admin holds no role")
+			}
+			return err
+		}, []string{"Directory.Read.All"}},
+		{"GroupUsers", func() error {
+			// SearchGroups asks for the same scope.
+			gs, err := c.SearchGroups(ctx, "Helpdesk")
+			if err != nil || len(gs) == 0 {
+				return fmt.Errorf("no Helpdesk group: %v", err)
+			}
+			us, err := c.GroupUsers(ctx, gs[0].ID, 20)
+			if err == nil && len(us) != 2 {
+				err = fmt.Errorf("Helpdesk members = %+v", us)
+			}
+			return err
+		}, []string{"GroupMember.Read.All"}},
 	}
 	for _, tc := range cases {
 		n := len(f.rec.requests())

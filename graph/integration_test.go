@@ -77,6 +77,8 @@ func TestSnapshotPerScenario(t *testing.T) {
 		"no-premium":           {2, false, false, 1, false},
 		"unverified-publisher": {1, false, false, 0, true},
 		"user-consent":         {1, false, false, 0, false},
+		// Northwind Timesheets is in the tenant; TrackerRMS (the snapshot's app) is not.
+		"low-impact": {1, false, false, 0, true},
 		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
 		"cli-not-consented": {1, false, false, 0, false},
 	}

@@ -220,6 +220,43 @@ func (c *Client) ListAppRoleAssignments(ctx context.Context, spID string) ([]ent
 	return listAll[entra.AppRoleAssignment](ctx, c, entra.OpListAppRoleAssignments, []string{spID}, nil, 0)
 }
 
+// ListAppRoleAssignedTo lists who is assigned to the app spID: its users,
+// groups and service principals (docs/entra.md A6).
+func (c *Client) ListAppRoleAssignedTo(ctx context.Context, spID string) ([]entra.AppRoleAssignment, error) {
+	return listAll[entra.AppRoleAssignment](ctx, c, entra.OpListAppRoleAssignedTo, []string{spID}, nil, 0)
+}
+
+// UserDirectoryRoles returns user userID's activated directory roles, held
+// directly or through a role-assignable group (docs/entra.md A7).
+func (c *Client) UserDirectoryRoles(ctx context.Context, userID string) ([]entra.DirectoryRole, error) {
+	items, err := listAll[memberOfItem](ctx, c, entra.OpListUserRoles, []string{userID}, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	return rolesOf(items), nil
+}
+
+// groupMemberItem is one directoryObject of /groups/{id}/members.
+type groupMemberItem struct {
+	ODataType string `json:"@odata.type"`
+	entra.User
+}
+
+// GroupUsers returns up to max users who are direct members of group groupID.
+func (c *Client) GroupUsers(ctx context.Context, groupID string, max int) ([]entra.User, error) {
+	items, err := listAll[groupMemberItem](ctx, c, entra.OpListGroupMembers, []string{groupID}, []param{{"$top", fmt.Sprint(max)}}, max)
+	if err != nil {
+		return nil, err
+	}
+	var out []entra.User
+	for _, it := range items {
+		if strings.EqualFold(it.ODataType, "#microsoft.graph.user") {
+			out = append(out, it.User)
+		}
+	}
+	return out, nil
+}
+
 type appRoleAssignmentBody struct {
 	PrincipalID string `json:"principalId"`
 	ResourceID  string `json:"resourceId"`

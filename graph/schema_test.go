@@ -257,6 +257,16 @@ func exerciseClient(t *testing.T) *traffic {
 		},
 		func() error { _, err := c.SearchUsers(ctx, "M"); return err },
 		func() error { _, err := c.SearchGroups(ctx, "H"); return err },
+		func() error { _, err := c.ListAppRoleAssignedTo(ctx, f.app.ID); return err },
+		func() error { u, _ := ten.User(ten.AdminUPN()); _, err := c.UserDirectoryRoles(ctx, u.ID); return err },
+		func() error {
+			gs, err := c.SearchGroups(ctx, "Helpdesk")
+			if err != nil || len(gs) == 0 {
+				return fmt.Errorf("no Helpdesk group: %v", err)
+			}
+			_, err = c.GroupUsers(ctx, gs[0].ID, 20)
+			return err
+		},
 		func() error { return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindGrant, ID: grant.ID}) },
 		func() error {
 			return c.DeleteObject(ctx, graph.ObjectRef{Kind: graph.ObjectKindAppRoleAssignment, ID: ara.ID, ParentID: gsp.ID})

@@ -32,9 +32,10 @@ func TestCheckJSONPerScenario(t *testing.T) {
 		{"request-workflow", flows.ScreenApprovalRequired, true, flows.FixRequestWorkflow, flows.ConsentDisabled, true},
 		{"managed-calendar", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentMicrosoftManaged, false},
 		{"unverified-publisher", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentLow, false},
-		{"assignment-required", flows.ScreenNotAssigned, true, "", flows.ConsentDisabled, false},
+		{"assignment-required", flows.ScreenNotAssigned, true, flows.FixAssignUsers, flows.ConsentDisabled, false},
 		{"granted", flows.ScreenNone, false, "", flows.ConsentDisabled, false},
 		{"user-consent", flows.ScreenConsentPrompt, false, "", flows.ConsentLegacy, false},
+		{"low-impact", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentLow, false},
 		// The auto-approving admin accepts the sign-in client's consent prompt first.
 		{"cli-not-consented", flows.ScreenNeedAdminApproval, true, flows.FixAdminLink, flows.ConsentDisabled, false},
 		// request-workflow in a tenant without Entra ID P1 (only its sign-in logs differ).

@@ -3,28 +3,21 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
 	"consentwiz/flows"
-	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
-// demoTimesheets is a second, demo-only app: it asks only for permissions that
-// the Microsoft-managed user consent policy allows, so in the demo tenant the
-// relax-user-consent fix can work for it (TrackerRMS asks for
-// Calendars.ReadWrite, which that policy excludes — assets/managed_policy.json).
-// It is offered in the demo only, never in the real wizard's app list.
-var demoTimesheets = sim.App{
-	AppID:             "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b",
-	DisplayName:       "Northwind Timesheets",
-	PublisherName:     "Northwind Traders",
-	VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Northwind Traders", VerifiedPublisherID: "7034512", AddedDateTime: "2023-05-02T09:00:00Z"},
-	OwnerTenantID:     "4a1e2b3c-5d6e-4f70-8192-a3b4c5d6e7f8",
-	ReplyURLs:         []string{"https://timesheets.northwind.example/auth/callback"},
-	RequiredScopes:    []string{"User.Read", "offline_access", "Contacts.Read"},
-}
+// demoTimesheets is a second app of the simulated cloud, offered in the
+// demo only (never in the real wizard's app list): it asks only for
+// permissions that the Microsoft-managed user consent policy allows, so in
+// the demo tenant the relax-user-consent fix can work for it (TrackerRMS asks
+// for Calendars.ReadWrite, which that policy excludes —
+// assets/managed_policy.json), and classify-low in the low-impact scenario.
+var demoTimesheets = sim.TimesheetsApp()
 
 // demoProfiles are the demo-only apps, as the wizard's app list shows them.
 func demoProfiles() []flows.AppRef {
@@ -44,6 +37,10 @@ type simDemo struct {
 
 func (d simDemo) ApproveDeviceCode(code string) error {
 	return d.srv.ApproveDeviceCode(code, d.srv.Tenant().AdminUPN())
+}
+func (d simDemo) AcceptAdminConsent(u string) error {
+	_, err := d.srv.HeadlessAdminConsent(u, d.srv.Tenant().AdminUPN(), true)
+	return err
 }
 func (d simDemo) AdminUPN() string     { return d.srv.Tenant().AdminUPN() }
 func (d simDemo) TenantDomain() string { return d.srv.Tenant().Domain() }
@@ -68,15 +65,41 @@ func endUserScreen(o sim.SignInOutcome) (string, string) {
 	return flows.ScreenNeedAdminApproval, detail
 }
 
+// demoBrowser sets where the simulated browser pages listen: this computer
+// only unless the admin asks for another address; an address that listens
+// everywhere (0.0.0.0, ::) makes the links name this computer, so another
+// machine's browser can open them.
+func demoBrowser(o sim.Options, addr string) (sim.Options, error) {
+	if addr == "" {
+		return o, nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return o, fmt.Errorf("--browser-addr %q: want host:port, e.g. 0.0.0.0:8080 (%v)", addr, err)
+	}
+	o.BrowserAddr = addr
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		name, err := os.Hostname()
+		if err != nil {
+			return o, fmt.Errorf("--browser-addr %q: this computer's name is unknown (%v): give the address to listen on", addr, err)
+		}
+		o.BrowserHost = name
+	}
+	return o, nil
+}
+
 // startDemo starts the simulated cloud in-process and points cfg at it. The
 // demo's journal lives in a temporary directory: the simulated tenant is gone
 // when the demo ends, and its entries must never mix with a real tenant's.
-func startDemo(cfg Config, scenario string) (Config, *sim.Server, RunnerOptions, func(), error) {
-	srv, err := sim.New(sim.Options{Scenario: scenario})
+func startDemo(cfg Config, scenario, browserAddr string) (Config, *sim.Server, RunnerOptions, func(), error) {
+	opts, err := demoBrowser(sim.Options{Scenario: scenario}, browserAddr)
 	if err != nil {
 		return cfg, nil, RunnerOptions{}, nil, err
 	}
-	srv.RegisterApp(demoTimesheets)
+	srv, err := sim.New(opts)
+	if err != nil {
+		return cfg, nil, RunnerOptions{}, nil, err
+	}
 	if err := srv.Start(); err != nil {
 		return cfg, nil, RunnerOptions{}, nil, fmt.Errorf("starting the simulated tenant: %w", err)
 	}

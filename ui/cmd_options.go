@@ -29,9 +29,13 @@ type IO struct {
 type (
 	// WizardOptions are the options of `consentwiz`, `demo` and `restore`.
 	WizardOptions struct {
-		AppFlags                // the app and tenant (else the first screens ask)
-		Scenario         string // demo: the simulated tenant's scenario
-		ReportUnredacted bool   // keep personal data in the support report
+		AppFlags        // the app and tenant (else the first screens ask)
+		Scenario string // demo: the simulated tenant's scenario
+		// BrowserAddr (demo): where the simulated sign-in and consent pages
+		// listen; "" is this computer only (127.0.0.1). A host of 0.0.0.0 or
+		// :: listens everywhere, and the links then name this computer.
+		BrowserAddr      string
+		ReportUnredacted bool // keep personal data in the support report
 		// HomeTenant is where to sign in once when the tenant is another
 		// (a partner's delegated admin, a guest): io_home.go.
 		HomeTenant string

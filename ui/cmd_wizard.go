@@ -24,7 +24,7 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 	if demo {
 		var cleanup func()
 		var err error
-		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario)
+		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario, o.BrowserAddr)
 		if err != nil {
 			fmt.Fprintf(stdio.Err, "consentwiz demo: %v\n", err)
 			return ExitError
@@ -49,10 +49,10 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 		return ExitError
 	}
 	started := time.Now()
-	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version,
-		Reports: ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started}}
-
 	plain := cfg.Accessible || !isTerminal(stdio.In) || !isTerminal(stdio.Out)
+	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version,
+		Echo:    plain && !isTerminal(stdio.In), // piped answers: the transcript shows them
+		Reports: ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started}}
 	var out flows.Outcome
 	var final flows.State
 	if plain {
@@ -127,6 +127,13 @@ func printOutcome(w io.Writer, out flows.Outcome) {
 	fmt.Fprintf(w, "consentwiz: %s\n", out.Kind)
 	if out.Summary != "" {
 		fmt.Fprintln(w, flows.Sanitize(out.Summary, 2000))
+	}
+	// What was handed over, on a line of its own (whole, to copy).
+	if out.Link != "" {
+		fmt.Fprintf(w, "Link: %s\n", flows.Sanitize(out.Link, 0))
+	}
+	if out.SavedTo != "" {
+		fmt.Fprintf(w, "Hand-off file: %s\n", flows.Sanitize(out.SavedTo, 0))
 	}
 	for _, c := range out.Changes {
 		v := "not verified"

@@ -8,6 +8,9 @@ type Deps struct {
 	Input     flows.WizardInput // for flows.Start
 	Present   bool              // presenter mode: big step banner, ids masked
 	NoBrowser bool              // never open a browser; show links only
-	Version   string
-	Reports   ReportOptions // where support reports go (the r key, the end of a run)
+	// Echo: the line mode prints each answer it reads (piped input), so a
+	// saved transcript shows what was chosen.
+	Echo    bool
+	Version string
+	Reports ReportOptions // where support reports go (the r key, the end of a run)
 }

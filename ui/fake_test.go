@@ -87,6 +87,19 @@ type fakeEffects struct {
 	demo       *fakeDemo
 	// block makes FetchSnapshot wait for its context (to test cancellation).
 	block bool
+	// noClipboard: no system clipboard is reachable (a copy falls back to OSC 52).
+	noClipboard bool
+	// tweak changes the tenant every read returns.
+	tweak func(*entra.TenantSnapshot)
+}
+
+// snapshot is the tenant as the fake reads it.
+func (f *fakeEffects) snapshot() *entra.TenantSnapshot {
+	s := testSnapshot()
+	if f.tweak != nil {
+		f.tweak(s)
+	}
+	return s
 }
 
 func newFake() *fakeEffects { return &fakeEffects{grantAfter: 2, approved: make(chan struct{})} }
@@ -118,7 +131,7 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 			<-ctx.Done()
 			return flows.SnapshotLoaded{Err: ctx.Err()}
 		}
-		snap := testSnapshot()
+		snap := f.snapshot()
 		ev := flows.SnapshotLoaded{Snap: snap}
 		if e.Diagnose {
 			d := flows.Diagnose(snap, e.App)
@@ -130,7 +143,7 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		f.polls++
 		n := f.polls
 		f.mu.Unlock()
-		snap := testSnapshot()
+		snap := f.snapshot()
 		if n >= f.grantAfter {
 			snap.App = &entra.ServicePrincipal{ID: testAppSP, AppID: e.AppID, DisplayName: "TrackerRMS"}
 			snap.AppGrants = []entra.OAuth2PermissionGrant{{ID: "g1", ClientID: testAppSP, ConsentType: "AllPrincipals",
@@ -140,7 +153,14 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 	case flows.OpenURL:
 		return flows.Opened{}
 	case flows.CopyText:
+		if f.noClipboard {
+			return flows.Copied{Err: errors.New("no clipboard utilities available")}
+		}
 		return flows.Copied{}
+	case flows.CheckReviewer:
+		return flows.ReviewerChecked{ID: e.Reviewer.ID, Members: -1}
+	case flows.ReadAssignments:
+		return flows.AssignmentsRead{}
 	case flows.SaveFile:
 		return flows.Saved{Path: "/tmp/" + e.Name}
 	case flows.WriteEffect:
@@ -187,14 +207,22 @@ func (f *fakeEffects) Demo() DemoControls {
 
 // fakeDemo approves device codes by closing the fake's channel.
 type fakeDemo struct {
-	f     *fakeEffects
-	codes []string
-	once  sync.Once
+	f        *fakeEffects
+	codes    []string
+	accepted []string
+	once     sync.Once
 }
 
 func (d *fakeDemo) ApproveDeviceCode(code string) error {
 	d.codes = append(d.codes, code)
 	d.once.Do(func() { close(d.f.approved) })
+	return nil
+}
+func (d *fakeDemo) AcceptAdminConsent(u string) error {
+	d.accepted = append(d.accepted, u)
+	d.f.mu.Lock()
+	d.f.grantAfter = 0 // the next poll finds the grant
+	d.f.mu.Unlock()
 	return nil
 }
 func (d *fakeDemo) AdminUPN() string     { return testAdmin }

@@ -42,6 +42,10 @@ type PendingSignIn struct {
 type DemoControls interface {
 	// ApproveDeviceCode approves a pending device code as the demo tenant's admin.
 	ApproveDeviceCode(userCode string) error
+	// AcceptAdminConsent plays the demo tenant's admin accepting an admin
+	// consent (or request approval) page in the browser, so the demo needs
+	// no browser on this machine.
+	AcceptAdminConsent(consentURL string) error
 	// AdminUPN is the demo admin's sign-in name.
 	AdminUPN() string
 	// TenantDomain is the demo tenant's domain, offered as the default answer.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -348,11 +349,16 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		}
 		return ev
 	case flows.PollGrant:
-		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
+		snap, err := r.poll(ctx, e.Tenant, e.AppID, false)
 		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
 	case flows.PollRequests:
-		snap, err := r.snapshot(ctx, e.Tenant, e.AppID)
+		snap, err := r.poll(ctx, e.Tenant, e.AppID, true)
 		return flows.Polled{Snap: snap, Err: err, Now: r.now()}
+	case flows.ReadAssignments:
+		as, err := r.assignments(ctx, e)
+		return flows.AssignmentsRead{Assignments: as, Err: err}
+	case flows.CheckReviewer:
+		return r.checkReviewer(ctx, e)
 	case flows.ReadAuthorizationPolicy:
 		c, err := r.client(ctx, e)
 		if err != nil {
@@ -456,6 +462,12 @@ func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, erro
 			return "", err
 		}
 		return cl.ID, nil
+	case flows.AssignPrincipal:
+		a, err := c.CreateAppRoleAssignment(ctx, e.Assignment.ResourceID, e.Assignment)
+		if err != nil {
+			return "", err
+		}
+		return a.ID, nil
 	case flows.DeleteObject:
 		return "", c.DeleteObject(ctx, graph.ObjectRef{Kind: string(e.Object.Kind), ID: e.Object.ID, ParentID: e.Object.ParentID})
 	}
@@ -530,14 +542,35 @@ func (r *Runner) save(name, text string) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		return "", err
+	// A file saved before (this run, or an earlier one) is never overwritten:
+	// the next free name is taken (name-2.md, name-3.md, …).
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	for i := 1; i < 100; i++ {
+		p := filepath.Join(dir, name)
+		if i > 1 {
+			p = filepath.Join(dir, base+"-"+strconv.Itoa(i)+ext)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, werr := f.WriteString(text)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return "", werr
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		return p, nil
 	}
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	return p, nil
+	return "", fmt.Errorf("%s and 98 more names like it exist already in %s", name, dir)
 }
 
 // describeDiscoveryError keeps "no such tenant" as it is and turns a network

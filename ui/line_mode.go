@@ -50,11 +50,12 @@ type plain struct {
 	waits      []plainWait
 	signIn     *plainSignIn
 
-	shown                 string // signature of the prompt last printed
-	shownKind             flows.PromptKind
-	shownTitle            string
-	lastErr, lastMissing  string
-	lastPollErr, lastUser string
+	eofSaid           bool   // the end of input during a sign-in was reported
+	shown             string // signature of the prompt last printed
+	shownKind         flows.PromptKind
+	shownTitle        string
+	lastErr, lastNote string
+	lastUser          string
 }
 
 type plainWait struct {
@@ -142,11 +143,9 @@ func (p *plain) effect(e flows.Effect) flows.Event {
 		}
 		return ev
 	case flows.CopyText:
-		ev := fx.Run(p.ctx, e)
-		if c, ok := ev.(flows.Copied); ok && c.Err == nil {
-			p.printf("Copied to the clipboard.\n")
-		}
-		return ev
+		// The system clipboard only: the line mode prints no escape
+		// sequence, so there is no OSC 52. The machine's note says how it went.
+		return fx.Run(p.ctx, e)
 	case flows.SaveFile:
 		ev := fx.Run(p.ctx, e)
 		if sv, ok := ev.(flows.Saved); ok {
@@ -220,6 +219,10 @@ func (p *plain) await() (flows.Event, error) {
 			p.stopSignIn()
 			return flows.Cancel{}, nil
 		}
+		if p.eof && p.signIn != nil && !p.eofSaid {
+			p.eofSaid = true
+			p.printf("End of input: still waiting for the sign-in in the browser (the code is valid for about 15 minutes); press ctrl+c to stop.\n")
+		}
 		reading := !p.eof && len(p.ahead) == 0
 		if reading {
 			select {
@@ -277,6 +280,9 @@ func (p *plain) line(line string, ok bool) flows.Event {
 		p.eof = true
 		return p.endBlock()
 	}
+	if p.d.Echo {
+		p.printf("> %s\n", flows.Sanitize(line, 500))
+	}
 	ev, why := p.parse(line)
 	if ev == nil {
 		if why != "" {
@@ -313,6 +319,17 @@ func (p *plain) parse(line string) (flows.Event, string) {
 				return nil, "Could not save the support report: " + err.Error()
 			}
 			return nil, "Support report saved (" + redactedWord(p.d.Reports.Unredacted) + "): " + path
+		}
+	case "accept":
+		if u := p.demoLink(); u != "" && p.signIn == nil {
+			if err := p.d.Effects.Demo().AcceptAdminConsent(u); err != nil {
+				return nil, "The simulated administrator could not accept: " + err.Error()
+			}
+			p.printf("Demo: the simulated administrator accepted the consent page in the (simulated) browser.\n")
+			if pr.CanDone {
+				return flows.DoneKey{}, ""
+			}
+			return nil, ""
 		}
 	case "approve":
 		if p.signIn != nil && p.signIn.code != "" && p.d.Effects.Demo() != nil {
@@ -402,6 +419,20 @@ func (p *plain) endBlock() flows.Event {
 	return flows.Entered{Text: text}
 }
 
+// demoLink is the admin consent link on screen the demo's administrator
+// can accept, or "".
+func (p *plain) demoLink() string {
+	if p.d.Effects == nil || p.d.Effects.Demo() == nil || p.s.Step == flows.StepChooseFix {
+		return ""
+	}
+	for _, l := range p.s.Prompt.Links {
+		if strings.Contains(strings.ToLower(l.URL), "/adminconsent?") {
+			return l.URL
+		}
+	}
+	return ""
+}
+
 // hint says what can be typed at the current prompt.
 func (p *plain) hint() string {
 	pr := p.s.Prompt
@@ -430,6 +461,9 @@ func (p *plain) hint() string {
 	}
 	if pr.CanDone {
 		can = append(can, "done ("+flows.Sanitize(orText(pr.DoneLabel, "done"), 80)+")")
+	}
+	if p.demoLink() != "" {
+		can = append(can, "accept (the demo's administrator accepts the consent page)")
 	}
 	if pr.CanBack {
 		can = append(can, "back")

@@ -26,7 +26,7 @@ func (p *plain) show() {
 		}
 		p.shown, p.shownKind, p.shownTitle = sig, pr.Kind, pr.Title
 		p.block = nil
-		p.lastErr, p.lastMissing, p.lastPollErr = s.InputErr, strings.Join(run.Missing, ", "), run.PollErr
+		p.lastErr, p.lastNote = s.InputErr, pr.Note
 		p.printPrompt()
 		return
 	}
@@ -37,16 +37,11 @@ func (p *plain) show() {
 			p.printf("%s\n", p.hint())
 		}
 	}
-	if m := strings.Join(run.Missing, ", "); m != p.lastMissing {
-		p.lastMissing = m
-		if m != "" {
-			p.printf("Not there yet: %s.\n", flows.Sanitize(m, 600))
-		}
-	}
-	if e := run.PollErr; e != p.lastPollErr {
-		p.lastPollErr = e
-		if e != "" {
-			p.printf("%s\n", flows.Sanitize(e, 600))
+	if n := pr.Note; n != p.lastNote {
+		// How the wait stands and what the last action did.
+		p.lastNote = n
+		if n != "" {
+			p.printf("%s\n", flows.Sanitize(n, 600))
 		}
 	}
 	if u := run.Simulated; u != p.lastUser {
@@ -63,11 +58,7 @@ func (p *plain) printPrompt() {
 	s := p.s
 	pr := s.Prompt
 	p.printf("\n")
-	if pr.StepNo > 0 && pr.StepCount > 0 {
-		line := "Step " + itoa(pr.StepNo) + " of " + itoa(pr.StepCount)
-		if pr.StepTitle != "" {
-			line += ": " + flows.Sanitize(pr.StepTitle, 120)
-		}
+	if line := stepLabel(pr, ": ", flows.Sanitize(pr.StepTitle, 120)); line != "" {
 		p.printf("%s\n", line)
 	}
 	title := flows.Sanitize(pr.Title, 300)
@@ -84,8 +75,14 @@ func (p *plain) printPrompt() {
 	if body := p.body(); body != "" {
 		p.printf("%s\n", body)
 	}
+	if n := pr.Note; n != "" {
+		p.printf("%s\n", flows.Sanitize(n, 600))
+	}
 	for _, l := range pr.Links {
 		p.printf("%s: %s\n", flows.Sanitize(orText(l.Label, "Link"), 120), flows.Sanitize(l.URL, 0))
+	}
+	for _, sn := range pr.Snippets {
+		p.printf("%s: %s\n", flows.Sanitize(orText(sn.Label, "Text"), 300), flows.Sanitize(sn.Text, 0))
 	}
 	for _, d := range pr.Preview {
 		p.printf("%s\n", flows.Sanitize(d.Label, 200))
@@ -104,6 +101,9 @@ func (p *plain) printPrompt() {
 			line += " — " + d
 		}
 		p.printf("%s\n", line)
+		if w := flows.Sanitize(o.Warn, 300); w != "" && !o.Disabled {
+			p.printf("   ! %s\n", w)
+		}
 	}
 	if e := strings.TrimSpace(s.InputErr); e != "" && s.Step != flows.StepDone {
 		p.printf("Not accepted: %s\n", flows.Sanitize(e, 600))

@@ -23,7 +23,9 @@ func TestSafetyDryRun(t *testing.T) {
 		check func(t *testing.T, rig *simRig, reqs []flows.RequestPreview)
 	}{
 		{flows.FixRelaxUserConsent, func(t *testing.T, rig *simRig, reqs []flows.RequestPreview) {
-			if len(reqs) != 1 || reqs[0].Method != "PATCH" || reqs[0].Path != "/v1.0/policies/authorizationPolicy" {
+			// The relaxing PATCH and the restoring one (ux review, minor list).
+			if len(reqs) != 2 || reqs[0].Method != "PATCH" || reqs[0].Path != "/v1.0/policies/authorizationPolicy" ||
+				reqs[1].Path != reqs[0].Path || strings.Contains(reqs[1].Body, "microsoft-user-default-recommended") {
 				t.Fatalf("requests %+v", reqs)
 			}
 			var body struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"consentwiz/flows"
 	"consentwiz/graph/sim"
@@ -18,6 +19,32 @@ import (
 // sgr matches the colour and style sequences the UI itself emits; anything
 // else that starts with ESC on screen came from untrusted text.
 var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+// cursorMoves are the overlay's cursor save, restore and position.
+var cursorMoves = regexp.MustCompile(`\x1b7|\x1b8|\x1b\[[0-9]+;[0-9]+H`)
+
+// osc8 matches an OSC 8 hyperlink: its parameters and its target.
+var osc8 = regexp.MustCompile(`\x1b\]8;([^;\x1b\x07]*);([^\x1b\x07]*)(?:\x07|\x1b\\)`)
+
+// withoutOwnHyperlinks removes the OSC 8 hyperlinks the program puts around
+// its own links (one of links, each a safe link to open) and their ends;
+// any other OSC 8 stays, for assertClean to find.
+func withoutOwnHyperlinks(t *testing.T, text string, links []flows.Link) string {
+	t.Helper()
+	return osc8.ReplaceAllStringFunc(text, func(seq string) string {
+		m := osc8.FindStringSubmatch(seq)
+		if m[1] == "" && m[2] == "" {
+			return "" // the end of a hyperlink
+		}
+		for _, l := range links {
+			if m[2] == l.URL && strings.HasPrefix(m[1], "id=cw") && SafeToOpen(l.URL) == nil {
+				return ""
+			}
+		}
+		t.Errorf("a hyperlink that is not the program's own: %q", seq)
+		return seq
+	})
+}
 
 // assertClean fails when text shown on a terminal carries an escape or
 // control character, a C1 control, a bidi override, or a 5,000-character
@@ -83,7 +110,16 @@ func TestSafetyHostileTUI(t *testing.T) {
 	d := newDriver(t, m)
 	check := func(where string) {
 		t.Helper()
-		assertClean(t, where, m.View().Content, true)
+		text := m.View().Content
+		assertClean(t, where, withoutOwnHyperlinks(t, text, m.state.Prompt.Links), true)
+		if len(m.state.Prompt.Links) > 0 && !osc8.MatchString(text) {
+			t.Fatalf("%s: the program's own link is not a hyperlink", where)
+		}
+		// The overlay that joins the rows of a link: only the cursor moves
+		// around the same rows.
+		seq := overlaySeq(wholeRuns(m.frame()), colorprofile.TrueColor)
+		seq = cursorMoves.ReplaceAllString(seq, "")
+		assertClean(t, where+" (overlay)", withoutOwnHyperlinks(t, seq, m.state.Prompt.Links), true)
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 300}} {
 		d.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -37,8 +38,7 @@ func (m *Model) runEffects(effs []flows.Effect, running bool) []tea.Cmd {
 			cmds = append(cmds, m.waitCmd(id, e))
 		case flows.CopyText:
 			id, _ := m.track(false)
-			m.setNote("Copied to the clipboard.", false)
-			cmds = append(cmds, tea.SetClipboard(e.Text), answerCmd(id, flows.Copied{}))
+			cmds = append(cmds, m.copyCmd(e.Text, func(c flows.Copied) tea.Msg { return effectMsg{id: id, ev: c} }))
 		case flows.OpenURL:
 			id, ctx := m.track(false)
 			cmds = append(cmds, m.runCmd(ctx, id, e))
@@ -122,4 +122,69 @@ func (m *Model) demoApproveCmd(code string) tea.Cmd {
 	return func() tea.Msg {
 		return demoApprovedMsg{err: demo.ApproveDeviceCode(code)}
 	}
+}
+
+// copyCmd copies text to the system clipboard when one is reachable (then
+// the copy is confirmed), else sends it to the terminal's clipboard with
+// OSC 52, which no terminal confirms: answer gets which it was, and the
+// screen says so truthfully.
+func (m *Model) copyCmd(text string, answer func(flows.Copied) tea.Msg) tea.Cmd {
+	fx, ctx := m.deps.Effects, m.ctx
+	return func() tea.Msg {
+		if c, ok := fx.Run(ctx, flows.CopyText{Text: text}).(flows.Copied); ok && c.Err == nil {
+			return answer(c)
+		}
+		return tea.BatchMsg{tea.SetClipboard(text), func() tea.Msg { return answer(flows.Copied{Terminal: true}) }}
+	}
+}
+
+// copyNoteCmd copies text for the TUI itself (the device code, a link that
+// is not the machine's) and notes what happened.
+func (m *Model) copyNoteCmd(text, what string) tea.Cmd {
+	return m.copyCmd(text, func(c flows.Copied) tea.Msg {
+		if c.Terminal {
+			return copiedMsg{note: "Sent " + what + " to the terminal's clipboard (OSC 52); not every terminal accepts it: select it on screen if pasting does not work."}
+		}
+		return copiedMsg{note: "Copied " + what + " to the clipboard."}
+	})
+}
+
+// demoAcceptCmd has the demo's administrator accept an admin consent page.
+func (m *Model) demoAcceptCmd(u string) tea.Cmd {
+	demo := m.deps.Effects.Demo()
+	if demo == nil {
+		return nil
+	}
+	return func() tea.Msg { return demoAcceptedMsg{err: demo.AcceptAdminConsent(u)} }
+}
+
+// demoAccepted notes the demo admin's accept and checks the tenant at once.
+func (m *Model) demoAccepted(msg demoAcceptedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setNote("The simulated administrator could not accept: "+msg.err.Error(), true)
+		return nil
+	}
+	note := "Demo: the simulated administrator accepted the consent page in the (simulated) browser."
+	var cmd tea.Cmd
+	if m.state.Prompt.CanDone {
+		cmd = m.userEvent(flows.DoneKey{})
+	}
+	m.setNote(note, false)
+	return cmd
+}
+
+// demoLink is the admin consent link on screen the demo's administrator
+// can accept, or "".
+func (m *Model) demoLink() string {
+	if m.deps.Effects == nil || m.deps.Effects.Demo() == nil {
+		return ""
+	}
+	p := m.state.Prompt
+	if len(p.Links) == 0 || m.linkSel >= len(p.Links) || m.state.Step == flows.StepChooseFix {
+		return ""
+	}
+	if u := p.Links[m.linkSel].URL; strings.Contains(strings.ToLower(u), "/adminconsent?") {
+		return u
+	}
+	return ""
 }

@@ -1,67 +1,206 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"consentwiz/flows"
 )
 
-// The text input's pastes and a choice's default option.
+// Keys: what a key press does on the current screen.
 
-// paste is one bracketed paste into a text input. Enter hands the machine
-// what was pasted, with its lines (the one-line input turns newlines into
-// spaces), so a "Troubleshooting details" block is read field by field.
-type paste struct {
-	raw  string // as pasted
-	flat string // as the one-line input holds it
-}
-
-// flatPaste is what a one-line text input makes of a paste: the input's
-// own sanitizer, so that the pasted text can be found again in its value.
-func flatPaste(s string) string {
-	ti := textinput.New()
-	ti.Focus()
-	ti, _ = ti.Update(tea.PasteMsg{Content: s})
-	return ti.Value()
-}
-
-// inputText is the text input's answer, with each paste that is still in it
-// as it was pasted (its line breaks kept). An edited paste stays as the
-// input shows it: flows reads a block joined onto one line too.
-func (m *Model) inputText() string {
-	v := m.input.Value()
-	for _, p := range m.pastes {
-		if p.raw != p.flat && p.flat != "" && strings.Contains(v, p.flat) {
-			v = strings.Replace(v, p.flat, p.raw, 1)
-		}
+// handleKey routes a key press. Only tea.KeyPressMsg reaches here.
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	m.lastKey = msg.String()
+	k := m.keys
+	if key.Matches(msg, k.Cancel) {
+		return m.ctrlC()
 	}
-	return v
-}
-
-// paste takes a bracketed paste into the current text input.
-func (m *Model) paste(msg tea.PasteMsg) tea.Cmd {
-	if m.state.Prompt.Kind != flows.PromptInput {
+	switch m.screen() {
+	case screenTooSmall:
+		return nil
+	case screenFinished:
+		switch {
+		case key.Matches(msg, k.Report) && m.canReport():
+			return m.saveReportCmd()
+		case key.Matches(msg, k.PageDown):
+			m.scroll += m.contentHeight() / 2
+		case key.Matches(msg, k.PageUp):
+			m.scroll = max(0, m.scroll-m.contentHeight()/2)
+		default:
+			return m.quit(false)
+		}
 		return nil
 	}
-	m.pastes = append(m.pastes, paste{raw: msg.Content, flat: flatPaste(msg.Content)})
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	if m.state.Prompt.Kind != flows.PromptInput && key.Matches(msg, k.Help) {
+		m.help.ShowAll = !m.help.ShowAll
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.PageDown):
+		m.scroll += max(1, m.contentHeight()-1)
+		return nil
+	case key.Matches(msg, k.PageUp):
+		m.scroll = max(0, m.scroll-max(1, m.contentHeight()-1))
+		return nil
+	}
+	if m.screen() == screenDeviceCode {
+		return m.deviceKey(msg)
+	}
+	if m.state.Prompt.Kind != flows.PromptInput && key.Matches(msg, k.Report) && m.canReport() {
+		return m.saveReportCmd()
+	}
+	return m.promptKey(msg)
+}
+
+// promptKey handles a key on a generic prompt.
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	p := m.state.Prompt
+	if key.Matches(msg, k.Back) {
+		return m.userEvent(flows.Back{})
+	}
+	if p.Kind == flows.PromptInput {
+		if key.Matches(msg, k.Select) {
+			text := m.inputText()
+			if strings.TrimSpace(text) == "" {
+				text = inputDefault(m.state, m.demoTenant)
+			}
+			return m.userEvent(flows.Entered{Text: text})
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return cmd
+	}
+	n := len(p.Options)
+	switch {
+	case key.Matches(msg, k.Up):
+		m.cursor = (m.cursor - 1 + n) % n
+		m.clearNote()
+		return nil
+	case key.Matches(msg, k.Down):
+		m.cursor = (m.cursor + 1) % n
+		m.clearNote()
+		return nil
+	case key.Matches(msg, k.Pick):
+		i, _ := strconv.Atoi(msg.String())
+		if i >= 1 && i <= n {
+			m.cursor = i - 1
+			return m.choose(i - 1)
+		}
+		return nil
+	case key.Matches(msg, k.Done):
+		return m.userEvent(flows.DoneKey{})
+	case key.Matches(msg, k.NextLink):
+		m.linkSel = (m.linkSel + 1) % len(p.Links)
+		return nil
+	case key.Matches(msg, k.Open):
+		if i := m.optionIndex(flows.KeyOpen); i >= 0 && m.linkSel == 0 {
+			return m.choose(i)
+		}
+		return m.openLinkCmd(p.Links[m.linkSel].URL)
+	case key.Matches(msg, k.Copy):
+		if i := m.optionIndex(flows.KeyCopy); i >= 0 && m.linkSel == 0 {
+			return m.choose(i)
+		}
+		return m.copyNoteCmd(p.Links[m.linkSel].URL, "the link")
+	case key.Matches(msg, k.Save):
+		return m.choose(m.optionIndex(flows.KeySave))
+	case key.Matches(msg, k.Accept):
+		m.setNote("Demo: the simulated administrator opens the consent page…", false)
+		return m.demoAcceptCmd(m.demoLink())
+	case key.Matches(msg, k.Select):
+		switch p.Kind {
+		case flows.PromptConfirm:
+			return m.userEvent(flows.Confirmed{})
+		}
+		if n > 0 {
+			return m.choose(m.cursor)
+		}
+		return nil
+	}
+	if p.Kind == flows.PromptInfo {
+		return m.userEvent(flows.Confirmed{})
+	}
+	return nil
+}
+
+// choose answers the option at i, unless it is disabled.
+func (m *Model) choose(i int) tea.Cmd {
+	opts := m.state.Prompt.Options
+	if i < 0 || i >= len(opts) {
+		return nil
+	}
+	if o := opts[i]; o.Disabled {
+		reason := o.Reason
+		if reason == "" {
+			reason = "not available here"
+		}
+		m.setNote("Not possible: "+m.clean(reason, 300), true)
+		return nil
+	}
+	cmd := m.userEvent(flows.Chose{Key: opts[i].Key})
+	// Still the same question, and what was chosen is now "not possible"
+	// (a reviewer added: "already chosen"): move on to the next useful one.
+	if p := m.state.Prompt; m.cursor == i && i < len(p.Options) && p.Options[i].Disabled && p.Options[i].Key == opts[i].Key {
+		m.cursor = m.defaultCursor()
+	}
 	return cmd
 }
 
-// choiceDefault is the option a choice's Default names, when it is offered.
-func (m *Model) choiceDefault() (int, bool) {
-	p := m.state.Prompt
-	if p.Kind != flows.PromptChoice || p.Default == "" {
-		return 0, false
-	}
-	for i, o := range p.Options {
-		if string(o.Key) == p.Default && !o.Disabled {
-			return i, true
+// optionIndex returns the index of the enabled option with key k, or -1.
+func (m *Model) optionIndex(k flows.OptionKey) int {
+	for i, o := range m.state.Prompt.Options {
+		if o.Key == k && !o.Disabled {
+			return i
 		}
 	}
-	return 0, false
+	return -1
+}
+
+// deviceKey handles a key while a device code is shown.
+func (m *Model) deviceKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	d := m.device
+	switch {
+	case key.Matches(msg, k.Select):
+		return m.openLinkCmd(d.code.VerificationURL)
+	case key.Matches(msg, k.CopyCode):
+		return m.copyNoteCmd(d.code.UserCode, "the code "+m.clean(d.code.UserCode, 40))
+	case key.Matches(msg, k.Approve):
+		m.setNote("Approving the code as the demo admin…", false)
+		return m.demoApproveCmd(d.code.UserCode)
+	case key.Matches(msg, k.Handoff):
+		if i := m.optionIndex(flows.KeyHandoff); i >= 0 {
+			return m.choose(i)
+		}
+	case key.Matches(msg, k.Back):
+		if m.state.Prompt.CanBack {
+			return m.userEvent(flows.Back{})
+		}
+		return m.userEvent(flows.Cancel{})
+	}
+	return nil
+}
+
+// ctrlC feeds Cancel the first time (the machine undoes what it wrote), and
+// quits at once the second time.
+func (m *Model) ctrlC() tea.Cmd {
+	if m.outcome != nil {
+		return m.quit(false)
+	}
+	if m.cancelled {
+		return m.quit(true)
+	}
+	m.cancelled = true
+	cmd := m.userEvent(flows.Cancel{})
+	if m.outcome != nil {
+		// Nothing to undo: the wizard stopped; leave at once.
+		return tea.Batch(cmd, m.quit(false))
+	}
+	m.setNote("Stopping: undoing what was changed. Press ctrl+c again to quit now.", true)
+	return cmd
 }

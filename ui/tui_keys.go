@@ -17,7 +17,9 @@ type keyMap struct {
 	Back        key.Binding
 	Done        key.Binding // d: Prompt.DoneLabel
 	Open        key.Binding // o: open the selected link
-	Copy        key.Binding // y: copy the selected link
+	Copy        key.Binding // c: copy the selected link
+	Save        key.Binding // s: save the link (or the hand-off) to a file
+	Accept      key.Binding // a: demo, the simulated admin accepts the consent page
 	NextLink    key.Binding // tab: select the next link
 	CopyCode    key.Binding // c: copy the device code
 	Approve     key.Binding // a: demo, approve the device code here
@@ -41,7 +43,9 @@ func defaultKeyMap() keyMap {
 		Back:        key.NewBinding(key.WithKeys("esc", "b"), key.WithHelp("esc/b", "back")),
 		Done:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "done")),
 		Open:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open link")),
-		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy link")),
+		Copy:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy link")),
+		Save:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save to a file")),
+		Accept:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "accept as the demo admin")),
 		NextLink:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next link")),
 		CopyCode:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy code")),
 		Approve:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve here (demo)")),
@@ -71,7 +75,7 @@ const (
 // sets their help text. It runs after every state change and resize.
 func (m *Model) syncKeys() {
 	k := &m.keys
-	all := []*key.Binding{&k.Up, &k.Down, &k.Move, &k.Select, &k.Pick, &k.Back, &k.Done, &k.Open, &k.Copy,
+	all := []*key.Binding{&k.Up, &k.Down, &k.Move, &k.Select, &k.Pick, &k.Back, &k.Done, &k.Open, &k.Copy, &k.Save, &k.Accept,
 		&k.NextLink, &k.CopyCode, &k.Approve, &k.Handoff, &k.Report, &k.PageUp, &k.PageDown, &k.Help, &k.Quit, &k.AnyContinue}
 	for _, b := range all {
 		b.SetEnabled(false)
@@ -151,8 +155,12 @@ func (m *Model) syncPromptKeys() {
 	}
 	if len(p.Links) > 0 && p.Kind != flows.PromptInput {
 		k.Open.SetEnabled(m.optionIndex(flows.KeyOpen) >= 0 || !m.deps.NoBrowser)
-		k.Copy.SetEnabled(p.Kind != flows.PromptConfirm)
+		k.Copy.SetEnabled(true)
 		k.NextLink.SetEnabled(len(p.Links) > 1)
+		k.Accept.SetEnabled(m.demoLink() != "")
+	}
+	if p.Kind != flows.PromptInput && m.optionIndex(flows.KeySave) >= 0 {
+		k.Save.SetEnabled(true)
 	}
 	if p.CanDone && p.Kind != flows.PromptInput {
 		k.Done.SetEnabled(true)
@@ -213,9 +221,9 @@ func (m *Model) helpKeys() helpKeys {
 		k.PageDown.SetEnabled(false)
 	}
 	nav := []key.Binding{k.Up, k.Down, k.Pick, k.Select, k.AnyContinue}
-	act := []key.Binding{k.Done, k.Open, k.Copy, k.NextLink, k.CopyCode, k.Approve, k.Handoff, k.Report}
+	act := []key.Binding{k.Done, k.Open, k.Copy, k.Save, k.Accept, k.NextLink, k.CopyCode, k.Approve, k.Handoff, k.Report}
 	move := []key.Binding{k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
-	short := []key.Binding{k.Select, k.AnyContinue, k.Done, k.Move, k.Pick, k.Open, k.Copy, k.CopyCode, k.Approve, k.Handoff, k.Report, k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
+	short := []key.Binding{k.Select, k.AnyContinue, k.Done, k.Accept, k.Move, k.Pick, k.Open, k.Copy, k.Save, k.CopyCode, k.Approve, k.Handoff, k.Report, k.PageDown, k.PageUp, k.Back, k.Quit, k.Cancel, k.Help}
 	if m.help.ShowAll {
 		k.Help.SetHelp("?", "fewer keys")
 		move[len(move)-1] = k.Help

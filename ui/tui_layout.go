@@ -16,8 +16,8 @@ import (
 // View implements tea.Model.
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
-	v.AltScreen = true
 	v.WindowTitle = "consentwiz"
+	v.AltScreen = true
 	// MouseMode stays off: codes and links remain selectable with the mouse.
 	return v
 }
@@ -54,14 +54,14 @@ func (m *Model) layout() layout {
 	}
 	l.top = append(l.top, m.titleLines(w)...)
 	l.footer = m.footerLines(w)
-	content := func(compact bool) []string {
+	content := func() []string {
 		switch m.screen() {
 		case screenFinished:
 			return m.finishedContent(w)
 		case screenDeviceCode:
 			return m.deviceContent(w)
 		}
-		return m.promptContent(w, compact)
+		return m.promptContent(w)
 	}
 	bottom := func(maxLines int, level optLevel) []string {
 		if m.screen() == screenFinished {
@@ -72,26 +72,22 @@ func (m *Model) layout() layout {
 	room := m.height - len(l.top) - 1 - len(l.footer) - 1 // blank lines after the title and above the footer
 	fits := func(c, b []string) bool { return len(c)+len(b)+gapLines(c, b) <= room }
 	const all = 1 << 30
-	full, compact := content(false), content(true)
-	// Ever tighter until it fits: option details go first, then why a fix is
-	// not possible (the selected one still says why), then details of
-	// findings that block nothing, then the selected option's detail.
-	tries := []struct {
-		c     []string
-		level optLevel
-	}{{full, optFull}, {full, optCompact}, {full, optTight}, {compact, optCompact}, {compact, optTight}, {compact, optMinimal}}
-	l.content, l.bottom = nil, nil
-	for _, try := range tries {
-		l.content, l.bottom = try.c, bottom(all, try.level)
-		if fits(l.content, l.bottom) {
-			break
-		}
+	// Ever tighter until it fits: the details of options that are not
+	// selected go first; the selected option keeps its detail and what it
+	// needs, and every option keeps its warning. Then the content scrolls
+	// (nothing of it is left out: pgdn shows it all).
+	l.content = content()
+	l.bottom = bottom(all, optFull)
+	if !fits(l.content, l.bottom) {
+		l.bottom = bottom(all, optCompact)
 	}
 	if !fits(l.content, l.bottom) {
-		// The options stay visible (a selected fix that is not possible
-		// says why); the content scrolls.
-		minContent := min(len(compact), max(4, room/3))
-		l.bottom = bottom(max(3, room-minContent-1), optTight)
+		l.bottom = bottom(all, optSelected)
+	}
+	if !fits(l.content, l.bottom) {
+		// The options stay visible around the selected one; the content scrolls.
+		minContent := min(len(l.content), max(4, room/3))
+		l.bottom = bottom(max(3, room-minContent-1), optSelected)
 	}
 	if len(l.content) > 0 || len(l.bottom) > 0 {
 		l.top = append(l.top, "")
@@ -107,9 +103,23 @@ func gapLines(c, b []string) int {
 	return 0
 }
 
+// render is the frame as the terminal shows it.
 func (m *Model) render() string {
 	if m.screen() == screenTooSmall {
 		return m.tooSmallView()
+	}
+	lines := m.frame()
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, wholeMark)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// frame is the frame's rows; rows of texts shown whole keep their mark
+// (tui_whole.go).
+func (m *Model) frame() []string {
+	if m.screen() == screenTooSmall {
+		return strings.Split(m.tooSmallView(), "\n")
 	}
 	l := m.layout()
 	lines := append([]string{}, l.top...)
@@ -144,16 +154,19 @@ func (m *Model) render() string {
 		lines = lines[:m.height]
 	}
 	// Inset by the App style's left padding without padding lines on the
-	// right (lipgloss would pad every line to the widest).
+	// right (lipgloss would pad every line to the widest). Texts shown whole
+	// start at the first column.
 	pad := strings.Repeat(" ", m.styles.App.GetPaddingLeft())
 	for i, l := range lines {
-		if ansi.StringWidth(l) > 0 {
+		switch {
+		case strings.HasPrefix(l, wholeMark):
+		case ansi.StringWidth(l) > 0:
 			lines[i] = pad + l
-		} else {
+		default:
 			lines[i] = ""
 		}
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 // headerLines: app name, tenant and the step (a banner in presenter mode).
@@ -164,13 +177,7 @@ func (m *Model) headerLines(w int) []string {
 	if t := m.tenantLabel(); t != "" {
 		left += st.Dim.Render(" · " + t)
 	}
-	step := ""
-	if p.StepNo > 0 && p.StepCount > 0 {
-		step = fmt.Sprintf("Step %d of %d", p.StepNo, p.StepCount)
-		if p.StepTitle != "" {
-			step += " — " + m.clean(p.StepTitle, 80)
-		}
-	}
+	step := stepLabel(p, " — ", m.clean(p.StepTitle, 80))
 	if m.state.DryRun {
 		left += st.Warning.Render("  DRY RUN")
 	}
@@ -197,7 +204,23 @@ func (m *Model) headerLines(w int) []string {
 // banner reports whether presenter mode shows the big step banner.
 func (m *Model) banner() bool {
 	p := m.state.Prompt
-	return m.deps.Present && p.StepNo > 0 && p.StepCount > 0 && m.outcome == nil && m.screen() != screenTooSmall
+	return m.deps.Present && p.StepNo > 0 && m.outcome == nil && m.screen() != screenTooSmall
+}
+
+// stepLabel is "Step 3 of 6 — Sign in", or "Step 3 — Sign in" while the
+// path, and so the total, is not known yet; "" for a step not numbered.
+func stepLabel(p flows.Prompt, sep, title string) string {
+	if p.StepNo <= 0 {
+		return ""
+	}
+	step := fmt.Sprintf("Step %d", p.StepNo)
+	if p.StepCount > 0 {
+		step += fmt.Sprintf(" of %d", p.StepCount)
+	}
+	if title != "" {
+		step += sep + title
+	}
+	return step
 }
 
 func (m *Model) tenantLabel() string {
@@ -297,7 +320,7 @@ func (m *Model) shortHelpLines(h help.Model, w int) []string {
 	lines := wrapHelp(h, w, enabled)
 	// Too long: leave out the keys the screen or the full help (?) already
 	// shows, least useful first, rather than cutting ctrl+c and ? off.
-	for _, drop := range []string{"1", "up", "pgup", "r", "y"} {
+	for _, drop := range []string{"1", "up", "pgup", "r", "o", "s", "c"} {
 		if len(lines) <= 2 {
 			break
 		}
@@ -396,8 +419,3 @@ func wrapIndentAt(s string, w int, indent, breakpoints string) []string {
 }
 
 const nbHyphen = "\u2011"
-
-// hardWrap breaks s into lines of exactly w columns (links: never cut).
-func hardWrap(s string, w int) []string {
-	return strings.Split(ansi.Hardwrap(s, max(8, w), true), "\n")
-}

@@ -14,11 +14,28 @@ var (
 
 // mask hides what must not show on a shared screen: GUIDs keep their last
 // four digits (xxxxxxxx-…-1234), email addresses and UPNs keep their first
-// letter and domain (m•••@contoso.com).
-func mask(s string) string {
-	s = guidRE.ReplaceAllString(s, "xxxxxxxx-…-$1")
+// letter and domain (m•••@contoso.com). The GUIDs in keep stay whole: an
+// app's client id is public, and a vendor on the call must recognize it.
+func mask(s string, keep ...string) string {
+	s = guidRE.ReplaceAllStringFunc(s, func(g string) string {
+		for _, k := range keep {
+			if k != "" && strings.EqualFold(g, k) {
+				return g
+			}
+		}
+		return guidRE.ReplaceAllString(g, "xxxxxxxx-…-$1")
+	})
 	s = emailRE.ReplaceAllString(s, "$1•••@$2")
 	return s
+}
+
+// publicIDs are the ids presenter mode leaves whole: the app's client id.
+func publicIDs(s flows.State) []string {
+	ids := []string{s.App.ClientID}
+	if s.Diagnosis != nil {
+		ids = append(ids, s.Diagnosis.App.ClientID)
+	}
+	return ids
 }
 
 // secretTexts are strings from the state that presenter mode hides wherever

@@ -43,3 +43,14 @@ type linkOpenedMsg struct {
 
 // demoApprovedMsg answers DemoControls.ApproveDeviceCode.
 type demoApprovedMsg struct{ err error }
+
+// copiedMsg says what a copy the TUI made itself did (the device code, a
+// second link): confirmed by the system clipboard, or only sent to the
+// terminal (OSC 52).
+type copiedMsg struct {
+	note string
+	bad  bool
+}
+
+// demoAcceptedMsg answers DemoControls.AcceptAdminConsent.
+type demoAcceptedMsg struct{ err error }

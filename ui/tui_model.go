@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"consentwiz/flows"
 	"consentwiz/graph"
@@ -57,6 +57,11 @@ type Model struct {
 	note    string // a short message about the last action
 	noteBad bool
 	lastKey string
+
+	term       string               // $TERM of the terminal (tea.EnvMsg)
+	profile    colorprofile.Profile // the terminal's colour profile (tea.ColorProfileMsg)
+	overlaySig string               // the texts shown whole last overlaid (tui_whole.go)
+	overlayGen int
 
 	now        func() time.Time
 	clock      time.Time // the time of the last message, for elapsed seconds
@@ -163,6 +168,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.SetWidth(max(0, m.innerWidth()))
 	case tea.BackgroundColorMsg:
 		m.setStyles(msg.IsDark())
+	case tea.EnvMsg:
+		m.term = msg.Getenv("TERM")
+	case tea.ColorProfileMsg:
+		m.profile = msg.Profile
+	case overlayMsg:
+		return m, m.overlay(msg)
+	case copiedMsg:
+		m.setNote(msg.note, msg.bad)
+	case demoAcceptedMsg:
+		cmd = m.demoAccepted(msg)
 	case spinner.TickMsg:
 		m.spinner, cmd = m.spinner.Update(msg)
 	case tea.KeyPressMsg:
@@ -173,7 +188,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleSignInStarted(msg)
 	case linkOpenedMsg:
 		if msg.err != nil {
-			m.setNote("Could not open the browser: "+msg.err.Error()+" — copy the link instead.", true)
+			m.setNote("No browser opened ("+msg.err.Error()+"): copy the link or save it.", true)
 		} else {
 			m.setNote("Opened in the browser.", false)
 		}
@@ -197,193 +212,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.syncKeys()
-	return m, cmd
-}
-
-// handleKey routes a key press. Only tea.KeyPressMsg reaches here.
-func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
-	m.lastKey = msg.String()
-	k := m.keys
-	if key.Matches(msg, k.Cancel) {
-		return m.ctrlC()
-	}
-	switch m.screen() {
-	case screenTooSmall:
-		return nil
-	case screenFinished:
-		switch {
-		case key.Matches(msg, k.Report) && m.canReport():
-			return m.saveReportCmd()
-		case key.Matches(msg, k.PageDown):
-			m.scroll += m.contentHeight() / 2
-		case key.Matches(msg, k.PageUp):
-			m.scroll = max(0, m.scroll-m.contentHeight()/2)
-		default:
-			return m.quit(false)
-		}
-		return nil
-	}
-	if m.state.Prompt.Kind != flows.PromptInput && key.Matches(msg, k.Help) {
-		m.help.ShowAll = !m.help.ShowAll
-		return nil
-	}
-	switch {
-	case key.Matches(msg, k.PageDown):
-		m.scroll += max(1, m.contentHeight()-1)
-		return nil
-	case key.Matches(msg, k.PageUp):
-		m.scroll = max(0, m.scroll-max(1, m.contentHeight()-1))
-		return nil
-	}
-	if m.screen() == screenDeviceCode {
-		return m.deviceKey(msg)
-	}
-	if m.state.Prompt.Kind != flows.PromptInput && key.Matches(msg, k.Report) && m.canReport() {
-		return m.saveReportCmd()
-	}
-	return m.promptKey(msg)
-}
-
-// promptKey handles a key on a generic prompt.
-func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	p := m.state.Prompt
-	if key.Matches(msg, k.Back) {
-		return m.userEvent(flows.Back{})
-	}
-	if p.Kind == flows.PromptInput {
-		if key.Matches(msg, k.Select) {
-			return m.userEvent(flows.Entered{Text: m.inputText()})
-		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return cmd
-	}
-	n := len(p.Options)
-	switch {
-	case key.Matches(msg, k.Up):
-		m.cursor = (m.cursor - 1 + n) % n
-		m.clearNote()
-		return nil
-	case key.Matches(msg, k.Down):
-		m.cursor = (m.cursor + 1) % n
-		m.clearNote()
-		return nil
-	case key.Matches(msg, k.Pick):
-		i, _ := strconv.Atoi(msg.String())
-		if i >= 1 && i <= n {
-			m.cursor = i - 1
-			return m.choose(i - 1)
-		}
-		return nil
-	case key.Matches(msg, k.Done):
-		return m.userEvent(flows.DoneKey{})
-	case key.Matches(msg, k.NextLink):
-		m.linkSel = (m.linkSel + 1) % len(p.Links)
-		return nil
-	case key.Matches(msg, k.Open):
-		if i := m.optionIndex(flows.KeyOpen); i >= 0 && m.linkSel == 0 {
-			return m.choose(i)
-		}
-		return m.openLinkCmd(p.Links[m.linkSel].URL)
-	case key.Matches(msg, k.Copy):
-		if i := m.optionIndex(flows.KeyCopy); i >= 0 && m.linkSel == 0 {
-			return m.choose(i)
-		}
-		m.setNote("Copied the link to the clipboard.", false)
-		return tea.SetClipboard(p.Links[m.linkSel].URL)
-	case key.Matches(msg, k.Select):
-		switch p.Kind {
-		case flows.PromptConfirm:
-			return m.userEvent(flows.Confirmed{})
-		}
-		if n > 0 {
-			return m.choose(m.cursor)
-		}
-		return nil
-	}
-	if p.Kind == flows.PromptInfo {
-		return m.userEvent(flows.Confirmed{})
-	}
-	return nil
-}
-
-// choose answers the option at i, unless it is disabled.
-func (m *Model) choose(i int) tea.Cmd {
-	opts := m.state.Prompt.Options
-	if i < 0 || i >= len(opts) {
-		return nil
-	}
-	if o := opts[i]; o.Disabled {
-		reason := o.Reason
-		if reason == "" {
-			reason = "not available here"
-		}
-		m.setNote("Not possible: "+m.clean(reason, 300), true)
-		return nil
-	}
-	cmd := m.userEvent(flows.Chose{Key: opts[i].Key})
-	// Still the same question, and what was chosen is now "not possible"
-	// (a reviewer added: "already chosen"): move on to the next useful one.
-	if p := m.state.Prompt; m.cursor == i && i < len(p.Options) && p.Options[i].Disabled && p.Options[i].Key == opts[i].Key {
-		m.cursor = m.defaultCursor()
-	}
-	return cmd
-}
-
-// optionIndex returns the index of the enabled option with key k, or -1.
-func (m *Model) optionIndex(k flows.OptionKey) int {
-	for i, o := range m.state.Prompt.Options {
-		if o.Key == k && !o.Disabled {
-			return i
-		}
-	}
-	return -1
-}
-
-// deviceKey handles a key while a device code is shown.
-func (m *Model) deviceKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	d := m.device
-	switch {
-	case key.Matches(msg, k.Select):
-		return m.openLinkCmd(d.code.VerificationURL)
-	case key.Matches(msg, k.CopyCode):
-		m.setNote("Copied the code "+d.code.UserCode+" to the clipboard.", false)
-		return tea.SetClipboard(d.code.UserCode)
-	case key.Matches(msg, k.Approve):
-		m.setNote("Approving the code as the demo admin…", false)
-		return m.demoApproveCmd(d.code.UserCode)
-	case key.Matches(msg, k.Handoff):
-		if i := m.optionIndex(flows.KeyHandoff); i >= 0 {
-			return m.choose(i)
-		}
-	case key.Matches(msg, k.Back):
-		if m.state.Prompt.CanBack {
-			return m.userEvent(flows.Back{})
-		}
-		return m.userEvent(flows.Cancel{})
-	}
-	return nil
-}
-
-// ctrlC feeds Cancel the first time (the machine undoes what it wrote), and
-// quits at once the second time.
-func (m *Model) ctrlC() tea.Cmd {
-	if m.outcome != nil {
-		return m.quit(false)
-	}
-	if m.cancelled {
-		return m.quit(true)
-	}
-	m.cancelled = true
-	cmd := m.userEvent(flows.Cancel{})
-	if m.outcome != nil {
-		// Nothing to undo: the wizard stopped; leave at once.
-		return tea.Batch(cmd, m.quit(false))
-	}
-	m.setNote("Stopping: undoing what was changed. Press ctrl+c again to quit now.", true)
-	return cmd
+	return m, tea.Batch(cmd, m.scheduleOverlay())
 }
 
 // quit cancels every request and ends the program. interrupt reports a
@@ -504,10 +333,14 @@ func (m *Model) promptChanged() {
 	m.help.ShowAll = false
 	m.pastes = nil
 	if p.Kind == flows.PromptInput {
+		// A default is not typed into the box (typing would add to it, and it
+		// would look like a placeholder): the box is empty and says that
+		// Enter keeps it; a placeholder is an example.
 		m.input.Reset()
 		m.input.Placeholder = m.clean(p.Placeholder, 200)
-		m.input.SetValue(flows.Sanitize(inputDefault(m.state, m.demoTenant), 500))
-		m.input.CursorEnd()
+		if d := flows.Sanitize(inputDefault(m.state, m.demoTenant), 200); d != "" {
+			m.input.Placeholder = "Enter keeps " + d
+		}
 		m.input.Focus()
 	} else {
 		m.input.Blur()
@@ -570,7 +403,7 @@ func (m *Model) present(s string) string {
 	for _, secret := range secretTexts(m.state) {
 		s = strings.ReplaceAll(s, secret, "•••")
 	}
-	return mask(s)
+	return mask(s, publicIDs(m.state)...)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"consentwiz/flows"
 )
@@ -167,9 +169,10 @@ func TestDeviceCodeScreen(t *testing.T) {
 	d.requireView("G H 7 K 2 M 9 P L", "https://microsoft.com/devicelogin", "c copy code", "a approve here")
 
 	d.press("c")
-	if len(d.clipboard) != 1 || d.clipboard[0] != "GH7K2M9PL" {
-		t.Fatalf("clipboard = %q", d.clipboard)
+	if c := lastCopy(f); c != "GH7K2M9PL" || len(d.clipboard) != 0 {
+		t.Fatalf("copied %q, OSC 52 %q", c, d.clipboard)
 	}
+	d.requireView("Copied the code GH7K2M9PL to the clipboard.")
 	d.press("a")
 	if len(f.demo.codes) != 1 || f.demo.codes[0] != "GH7K2M9PL" {
 		t.Fatalf("demo approvals = %q", f.demo.codes)
@@ -313,7 +316,28 @@ func TestPresenterMasks(t *testing.T) {
 	if strings.Contains(v, testTenantID) {
 		t.Fatalf("tenant id on a presenter screen:\n%s", v)
 	}
-	d.requireView("xxxxxxxx-…-63c1", "Step 4 of", "⌨ pressed: enter")
+	d.requireView("xxxxxxxx-…-63c1", "Step 4 — Check the tenant", "⌨ pressed: enter")
+	// The app's client id is public: the vendor on the call must see it.
+	d.press("enter")
+	d.requireStep(flows.StepLinkShow)
+	d.requireView("Step 5 of 5")
+	if joined := strings.ReplaceAll(d.view(), "\n", ""); !strings.Contains(joined, "client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38") {
+		t.Fatalf("the client id is masked:\n%s", d.view())
+	}
+	if strings.Contains(d.view(), testTenantID) || strings.Contains(d.m.View().Content, "\x1b]8;") {
+		t.Fatalf("presenter mode shows the tenant id or a hyperlink (its target shows on hover):\n%s", d.view())
+	}
+}
+
+// lastCopy is the text of the last copy the fake's clipboard got.
+func lastCopy(f *fakeEffects) string {
+	c := ""
+	for _, e := range f.effects() {
+		if ct, ok := e.(flows.CopyText); ok {
+			c = ct.Text
+		}
+	}
+	return c
 }
 
 func TestMask(t *testing.T) {
@@ -338,4 +362,82 @@ func (d *driver) optionNumber(fix flows.FixID) int {
 	}
 	d.t.Fatalf("no option %s", fix)
 	return 0
+}
+
+// TestLinkWholeAndOverlay: the admin consent link is laid out in rows the
+// terminal's own wrap would make (first at the inset, the rest from the
+// first column, full width), and the overlay prints it again as one string
+// from its first row between a cursor save and restore, downsampled for
+// NO_COLOR; the URL is an OSC 8 hyperlink (ux review H5).
+func TestLinkWholeAndOverlay(t *testing.T) {
+	for _, w := range []int{80, 120} {
+		d := newDriver(t, newTestModel(t, newFake(), testModelOpts{w: w, h: 24}))
+		d.toChooseFix()
+		d.press("enter")
+		d.requireStep(flows.StepLinkShow)
+		link := d.m.state.Run.Link
+		runs := wholeRuns(d.m.frame())
+		if len(runs) != 1 {
+			t.Fatalf("%d columns: runs %+v", w, runs)
+		}
+		r := runs[0]
+		joined := ansi.Strip(strings.Join(r.rows, ""))
+		if joined != " "+link {
+			t.Fatalf("%d columns: the rows join to %q, want the link %q", w, joined, link)
+		}
+		for i, row := range r.rows[:len(r.rows)-1] {
+			if got := ansi.StringWidth(row); got != w {
+				t.Fatalf("%d columns: row %d is %d wide", w, i, got)
+			}
+		}
+		if !strings.Contains(r.rows[0], "\x1b]8;id=cw") || !strings.Contains(r.rows[0], link) {
+			t.Fatalf("%d columns: no hyperlink to the link: %q", w, r.rows[0])
+		}
+		seq := overlaySeq(runs, colorprofile.ASCII)
+		if !strings.HasPrefix(seq, ansi.SaveCursor+ansi.CursorPosition(1, r.row+1)) || !strings.HasSuffix(seq, ansi.RestoreCursor) ||
+			strings.Contains(seq, "\x1b[38") || !strings.Contains(ansi.Strip(seq), link) {
+			t.Fatalf("%d columns: overlay %q", w, seq)
+		}
+		// The rows on screen are the frame's, without the marks.
+		if strings.Contains(d.m.View().Content, wholeMark) {
+			t.Fatal("a mark reached the screen")
+		}
+	}
+}
+
+// TestCopyFallsBackToOSC52: with no system clipboard the link goes to the
+// terminal's clipboard, and the screen says so, not "copied" (ux review H5).
+func TestCopyFallsBackToOSC52(t *testing.T) {
+	f := newFake()
+	f.noClipboard = true
+	d := newDriver(t, newTestModel(t, f, testModelOpts{}))
+	d.toChooseFix()
+	d.press("enter", "c")
+	if len(d.clipboard) != 1 || d.clipboard[0] != d.m.state.Run.Link {
+		t.Fatalf("OSC 52 %q", d.clipboard)
+	}
+	d.requireView("Sent to the terminal's clipboard (OSC 52)")
+	if strings.Contains(d.view(), "Copied") {
+		t.Fatalf("claims a copy:\n%s", d.view())
+	}
+}
+
+// TestDemoAcceptsConsentPage: in the demo the simulated administrator
+// accepts the consent page from the terminal (a), and the wizard checks at
+// once (ux review H8).
+func TestDemoAcceptsConsentPage(t *testing.T) {
+	f := newFake()
+	f.grantAfter = 100
+	f.demo = &fakeDemo{f: f}
+	d := newDriver(t, newTestModel(t, f, testModelOpts{}))
+	d.toChooseFix()
+	d.press("enter")
+	d.requireView("a accept as the demo admin")
+	d.press("a")
+	if len(f.demo.accepted) != 1 || f.demo.accepted[0] != d.m.state.Run.Link {
+		t.Fatalf("accepted %q", f.demo.accepted)
+	}
+	if o, ok := d.m.Outcome(); !ok || o.Kind != flows.OutcomeVerified {
+		t.Fatalf("outcome %+v %v\n%s", o, ok, d.view())
+	}
 }

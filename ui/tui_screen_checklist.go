@@ -9,9 +9,8 @@ import (
 
 // checklistLines renders the diagnosis above the fix choices: what users see,
 // each finding with its severity glyph and word, and why a fix is
-// recommended. Blockers come first; compact leaves out the details of
-// findings that block nothing.
-func (m *Model) checklistLines(w int, compact bool) []string {
+// recommended. Blockers come first.
+func (m *Model) checklistLines(w int) []string {
 	st := m.styles
 	d := m.state.Diagnosis
 	var out []string
@@ -35,9 +34,6 @@ func (m *Model) checklistLines(w int, compact bool) []string {
 				continue
 			}
 			out = append(out, strings.Repeat(" ", 12)+st.Body.Render(l))
-		}
-		if compact && f.Severity.Rank() < flows.SeverityWarning.Rank() {
-			continue
 		}
 		if det := m.clean(f.Detail, 800); det != "" {
 			for _, l := range wrapIndent(det, w-12, "") {

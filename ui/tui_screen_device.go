@@ -14,9 +14,7 @@ func (m *Model) deviceContent(w int) []string {
 	d := m.device
 	var out []string
 	out = append(out, st.Body.Render("1. Open this page in a browser:"))
-	for _, l := range hardWrap(m.clean(d.code.VerificationURL, 0), w-3) {
-		out = append(out, "   "+st.Link.Render(l))
-	}
+	out = append(out, m.wholeLines(m.clean(d.code.VerificationURL, 0), st.Link, d.code.VerificationURL)...)
 	out = append(out, st.Body.Render("2. Enter this code:"))
 	code := spaced(m.clean(d.code.UserCode, 40))
 	boxW := min(w-3, lipgloss.Width(code)+st.CodeBox.GetHorizontalFrameSize())
@@ -48,7 +46,7 @@ func (m *Model) deviceContent(w int) []string {
 	}
 	if body := m.body(); body != "" {
 		out = append(out, "")
-		out = append(out, wrapStyled(body, w, "", st.Dim)...)
+		out = append(out, m.bodyLines(body, w, st.Dim)...)
 	}
 	return out
 }

@@ -12,7 +12,16 @@ func (m *Model) finishedContent(w int) []string {
 	st := m.styles
 	var out []string
 	if body := m.body(); body != "" {
-		out = append(out, wrapStyled(body, w, "", st.Body)...)
+		out = append(out, m.bodyLines(body, w, st.Body)...)
+	}
+	// What was handed over, and a dry run's requests, whole.
+	if len(m.state.Prompt.Links) > 0 {
+		out = append(out, "")
+		out = append(out, m.linkLines(w)...)
+	}
+	if len(m.state.Prompt.Snippets) > 0 {
+		out = append(out, "")
+		out = append(out, m.snippetLines()...)
 	}
 	if o := m.outcome; o != nil && o.Kind != "" && !strings.EqualFold(m.state.Prompt.Title, outcomeWord(o.Kind)) {
 		// The result line, unless the title above already says it.

@@ -13,10 +13,9 @@ import (
 type optLevel int
 
 const (
-	optFull    optLevel = iota // every option with its detail
-	optCompact                 // the selected option and every "not possible" reason in full, the rest one line
-	optTight                   // one line per option (cut with "…"); a selected one that is not possible says why in full
-	optMinimal                 // one line per option
+	optFull     optLevel = iota // every option with its detail
+	optCompact                  // the selected option and every "not possible" reason in full, the rest one line
+	optSelected                 // one line per option (cut with "…"), the selected one in full
 )
 
 // optionLines renders the options in at most maxLines lines at level; when
@@ -28,7 +27,7 @@ func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
 	for i := range opts {
 		full := level == optFull ||
 			(level == optCompact && (i == m.cursor || opts[i].Disabled)) ||
-			(level == optTight && i == m.cursor && opts[i].Disabled)
+			(level == optSelected && i == m.cursor)
 		blocks[i] = m.optionBlock(w, i, full)
 		total += len(blocks[i])
 	}
@@ -107,8 +106,16 @@ func (m *Model) optionBlock(w, i int, full bool) []string {
 		text += " — not possible: " + reason
 	}
 	head := cursor + st.OptionNumber.Render(num)
+	// What stops the account (a role it lacks) shows at every size, before
+	// the option is chosen.
+	var warn []string
+	if wt := m.clean(o.Warn, 300); wt != "" && !o.Disabled {
+		for _, l := range wrapIndent("! "+wt, w-len(indent), "  ") {
+			warn = append(warn, indent+st.Warning.Render(l))
+		}
+	}
 	if !full {
-		return []string{head + labelStyle.Render(ansiCut(text, w-5))}
+		return append([]string{head + labelStyle.Render(ansiCut(text, w-5))}, warn...)
 	}
 	lines := wrapIndent(text, w-5, "")
 	out := make([]string, 0, len(lines)+2)
@@ -125,7 +132,7 @@ func (m *Model) optionBlock(w, i int, full bool) []string {
 			out = append(out, indent+st.OptionDetail.Render(l))
 		}
 	}
-	return out
+	return append(out, warn...)
 }
 
 // isRecommended reports whether o is the diagnosis's recommended fix.

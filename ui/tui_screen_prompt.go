@@ -7,8 +7,8 @@ import (
 )
 
 // promptContent is the scrollable part of a generic prompt: the body (or the
-// diagnosis checklist), links and the before → after preview.
-func (m *Model) promptContent(w int, compact bool) []string {
+// diagnosis checklist), links, the before → after preview and snippets.
+func (m *Model) promptContent(w int) []string {
 	st := m.styles
 	s := m.state
 	p := s.Prompt
@@ -19,26 +19,45 @@ func (m *Model) promptContent(w int, compact bool) []string {
 		}
 		out = append(out, lines...)
 	}
-	// Links first: they are what the user acts on, and must not scroll away.
+	// Links first: they are what the user acts on, and must not scroll away;
+	// then what was just saved.
 	if len(p.Links) > 0 {
 		add(m.linkLines(w)...)
+	}
+	if len(p.Snippets) > 0 {
+		add(m.snippetLines()...)
 	}
 	// The browser sign-in page, for when no browser appeared: like a link, it
 	// comes before the explanation so it never scrolls out of sight.
 	if d := m.device; d != nil && d.browser {
 		lines := wrapStyled("A browser window was opened to sign in. If it did not open, open this page yourself:", w, "", st.Body)
-		for _, l := range hardWrap(m.clean(d.url, 0), w) {
-			lines = append(lines, st.Link.Render(l))
-		}
+		lines = append(lines, m.wholeLines(m.clean(d.url, 0), st.Link, d.url)...)
 		add(lines...)
 	}
 	if s.Step == flows.StepChooseFix && s.Diagnosis != nil {
-		add(m.checklistLines(w, compact)...)
+		add(m.checklistLines(w)...)
 	} else if body := m.body(); body != "" {
-		add(wrapStyled(body, w, "", st.Body)...)
+		add(m.bodyLines(body, w, st.Body)...)
 	}
 	if len(p.Preview) > 0 {
 		add(m.previewLines(w)...)
+	}
+	return out
+}
+
+// snippetLines shows each snippet (a saved file's path, a request body)
+// under its label, whole (tui_whole.go).
+func (m *Model) snippetLines() []string {
+	st := m.styles
+	var out []string
+	for i, sn := range m.state.Prompt.Snippets {
+		if i > 0 {
+			out = append(out, "")
+		}
+		if label := m.clean(sn.Label, 300); label != "" {
+			out = append(out, st.LinkLabel.Render(label+":"))
+		}
+		out = append(out, m.wholeLines(m.clean(sn.Text, 0), st.Body, "")...)
 	}
 	return out
 }
@@ -53,7 +72,8 @@ func (m *Model) body() string {
 	return m.cleanBlock(b)
 }
 
-// linkLines shows every link in full, wrapped, never cut.
+// linkLines shows every link whole (tui_whole.go): one string the terminal
+// wraps, never broken by the program, an OSC 8 hyperlink where it can be.
 func (m *Model) linkLines(w int) []string {
 	st := m.styles
 	p := m.state.Prompt
@@ -75,12 +95,10 @@ func (m *Model) linkLines(w int) []string {
 		if len(p.Links) > 1 && i == m.linkSel {
 			ls = st.LinkSel
 		}
-		for _, part := range hardWrap(m.clean(l.URL, 0), w) {
-			out = append(out, ls.Render(part))
-		}
+		out = append(out, m.wholeLines(m.clean(l.URL, 0), ls, l.URL)...)
 	}
 	if m.deps.Present {
-		out = append(out, st.Dim.Render("(ids are masked on screen; y copies the full link)"))
+		out = append(out, st.Dim.Render("(ids are masked on screen; c copies the full link)"))
 	}
 	return out
 }
@@ -120,6 +138,10 @@ func (m *Model) bottomLines(w, maxLines int, level optLevel) []string {
 	}
 	if e := strings.TrimSpace(m.state.InputErr); e != "" && m.screen() != screenDeviceCode {
 		tail = append(tail, wrapStyled("✗ "+m.clean(e, 600), w, "  ", st.Error)...)
+	}
+	if n := strings.TrimSpace(p.Note); n != "" && m.screen() == screenPrompt {
+		// How the wait stands and what the last action did: in sight.
+		tail = append(tail, wrapStyled("• "+m.clean(n, 600), w, "  ", st.Dim)...)
 	}
 	if m.note != "" {
 		glyph, ns := "✓ ", st.OK

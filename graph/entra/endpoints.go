@@ -83,6 +83,9 @@ const (
 	OpListAppRoleAssignments        Op = "ListAppRoleAssignments"
 	OpListAppRoleAssignmentsByAppID Op = "ListAppRoleAssignmentsByAppID"
 	OpCreateAppRoleAssignment       Op = "CreateAppRoleAssignment"
+	OpListAppRoleAssignedTo         Op = "ListAppRoleAssignedTo"
+	OpListUserRoles                 Op = "ListUserRoles"
+	OpListGroupMembers              Op = "ListGroupMembers"
 	OpListConsentRequests           Op = "ListConsentRequests"
 	OpListPendingUserRequests       Op = "ListPendingUserRequests"
 	OpListClassifications           Op = "ListClassifications"
@@ -146,6 +149,12 @@ var endpoints = []Endpoint{
 	{OpListAppRoleAssignmentsByAppID, "GET", "/servicePrincipals(appId='{appId}')/appRoleAssignments", []string{ScopeApplicationReadAll}, false},
 	// serviceprincipal-post-approleassignedto: AppRoleAssignment.ReadWrite.All and Application.Read.All.
 	{OpCreateAppRoleAssignment, "POST", "/servicePrincipals/{id}/appRoleAssignedTo", []string{ScopeAppRoleAssignmentReadWriteAll, ScopeApplicationReadAll}, true},
+	// Who is assigned to an app (users, groups, service principals): docs/entra.md A6.
+	{OpListAppRoleAssignedTo, "GET", "/servicePrincipals/{id}/appRoleAssignedTo", []string{ScopeApplicationReadAll}, false},
+	// A reviewer's directory roles, and a group reviewer's members: whether they
+	// may approve requests (docs/entra.md A3, A7).
+	{OpListUserRoles, "GET", "/users/{id}/transitiveMemberOf", []string{ScopeDirectoryReadAll}, false},
+	{OpListGroupMembers, "GET", "/groups/{id}/members", []string{ScopeGroupMemberReadAll}, false},
 	{OpListConsentRequests, "GET", "/identityGovernance/appConsent/appConsentRequests", []string{ScopeConsentRequestReadAll}, false},
 	{OpListPendingUserRequests, "GET", "/identityGovernance/appConsent/appConsentRequests/{id}/userConsentRequests", []string{ScopeConsentRequestReadAll}, false},
 	{OpListClassifications, "GET", "/servicePrincipals/{id}/delegatedPermissionClassifications", []string{ScopeApplicationReadAll}, false},

@@ -11,6 +11,10 @@ import (
 const (
 	// TrackerRMSAppID is the third-party app of every scenario.
 	TrackerRMSAppID = "5353a3d2-8ca9-42d2-b567-ea399ccb5e38"
+	// TimesheetsAppID is Northwind Timesheets, a second third-party app that
+	// asks only for permissions users may consent to (the demo offers it, and
+	// the low-impact scenario has it in the tenant).
+	TimesheetsAppID = "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b"
 	// ArchiverAppID is a daemon app that asks for a Graph application permission
 	// (Mail.Read app role); it exercises docs/entra.md A7 (app roles need PRA/GA).
 	ArchiverAppID = "7d3f2b9e-5c41-4a8e-9f0d-2b6c8e1a4f57"
@@ -249,6 +253,8 @@ func newCatalog() *catalog {
 		OwnerTenantID:     trackerTenantID, ReplyURLs: append([]string(nil), trackerReplyURLs...),
 		RequiredScopes: append([]string(nil), TrackerRMSScopes...),
 	})
+	t := TimesheetsApp()
+	c.put(&t)
 	c.put(&App{
 		AppID: ArchiverAppID, DisplayName: "Fabrikam Mail Archiver", PublisherName: "Fabrikam",
 		VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Fabrikam", VerifiedPublisherID: "6098765", AddedDateTime: "2022-01-10T10:00:00Z"},
@@ -282,6 +288,21 @@ func newCatalog() *catalog {
 			RequiredScopes: []string{"https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send", "offline_access"}})
 	}
 	return c
+}
+
+// TimesheetsApp is Northwind Timesheets' registration: a verified publisher,
+// and only permissions users may consent to (User.Read, offline_access,
+// Contacts.Read), none excluded by the Microsoft-managed policy.
+func TimesheetsApp() App {
+	return App{
+		AppID:             TimesheetsAppID,
+		DisplayName:       "Northwind Timesheets",
+		PublisherName:     "Northwind Traders",
+		VerifiedPublisher: &entra.VerifiedPublisher{DisplayName: "Northwind Traders", VerifiedPublisherID: "7034512", AddedDateTime: "2023-05-02T09:00:00Z"},
+		OwnerTenantID:     "4a1e2b3c-5d6e-4f70-8192-a3b4c5d6e7f8",
+		ReplyURLs:         []string{"https://timesheets.northwind.example/auth/callback"},
+		RequiredScopes:    []string{"User.Read", "offline_access", "Contacts.Read"},
+	}
 }
 
 // RegisterApp adds an application registration to the simulated cloud (for

@@ -29,6 +29,8 @@ func TestScenarioOutcomes(t *testing.T) {
 		{"many-apps", ResultNeedAdminApproval, 90093, ResultGranted, 0, 4},
 		{"cli-not-consented", ResultNeedAdminApproval, 90093, ResultGranted, 0, 4},
 		{"no-premium", ResultApprovalRequired, 90095, ResultGranted, 0, 4},
+		// TrackerRMS asks for permissions that are not classified low.
+		{"low-impact", ResultNeedAdminApproval, 90094, ResultGranted, 0, 4},
 	}
 	if len(cases) != len(ScenarioNames()) {
 		t.Errorf("table covers %d of %d scenarios", len(cases), len(ScenarioNames()))

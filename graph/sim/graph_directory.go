@@ -143,6 +143,21 @@ func (g *greq) getGroup(p params) gresp {
 	return g.object(http.StatusOK, gr.Group, "groups/$entity")
 }
 
+// groupMembers lists a group's direct members (users here).
+func (g *greq) groupMembers(p params) gresp {
+	gr := g.t.groups[p["id"]]
+	if gr == nil {
+		return notFound(p["id"])
+	}
+	var items []item
+	for _, id := range gr.members {
+		if u := g.t.users[id]; u != nil {
+			items = append(items, item{v: u.User, odataType: "#microsoft.graph.user"})
+		}
+	}
+	return g.collection(items, "directoryObjects")
+}
+
 func (g *greq) listGroups(params) gresp {
 	cs, e := g.filterFor("startswith:displayName", "eq:displayName", "eq:id")
 	if e != nil {

@@ -127,6 +127,7 @@ var routes = []route{
 	{"GET", "/users/{user}/transitiveMemberOf/{cast}", "", scMemberOf, nil, (*greq).memberOf, "docs/entra.md A7"},
 	{"GET", "/groups", "", scGroups, nil, (*greq).listGroups, "docs/entra.md A3 (reviewer picker)"},
 	{"GET", "/groups/{id}", "", scGroups, nil, (*greq).getGroup, "docs/entra.md A3 (reviewer picker)"},
+	{"GET", "/groups/{id}/members", "", scGroups, nil, (*greq).groupMembers, "group-list-members: GroupMember.Read.All (whether a reviewer group can approve, docs/entra.md A3)"},
 }
 
 // splitSegs splits a path into segments; the alternate key

@@ -26,6 +26,7 @@ var scenarios = map[string]scenario{
 	"no-premium":           {"like request-workflow, in a tenant without Microsoft Entra ID P1: Graph refuses the sign-in logs (403 Authentication_RequestFromNonPremiumTenantOrB2CTenant); Megan's and Nestor's requests are pending", buildNoPremium},
 	"cli-not-consented":    {"like locked-down, and nobody has consented to the sign-in client (Microsoft Graph Command Line Tools): the admin's first sign-in asks for consent; a Global Reader or a user is stopped (AADSTS90094 / 65001)", buildCLINotConsented},
 	"user-consent":         {"legacy user consent (any user-consentable permission, verified app): the user sees a consent prompt", buildUserConsent},
+	"low-impact":           {"user consent for verified publishers, low-impact permissions; Northwind Timesheets is in the tenant but Contacts.Read is not classified low: classifying it lets users consent", buildLowImpact},
 }
 
 // ScenarioNames lists the scenarios in a stable order.
@@ -184,6 +185,18 @@ func buildAssignmentRequired(t *Tenant) {
 	sp.AppRoleAssignmentRequired = true
 	r := t.userByUPNLocked("reader@" + t.domainLocked())
 	t.addAssignmentLocked(DefaultAppRoleID, r.ID, "User", r.DisplayName, sp)
+}
+
+// buildLowImpact: "verified publishers, selected permissions" with the
+// basic scopes classified low (docs/entra.md A2, A5); Northwind Timesheets
+// (verified) was added to the tenant, nobody consented yet, and one of its
+// permissions (Contacts.Read) is not classified: users need an admin, and
+// classifying it low is what lets them consent.
+func buildLowImpact(t *Tenant) {
+	t.authz.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = append([]string{
+		entra.SelfConsentPrefix + entra.PolicyLow}, ownedResourceEntries...)
+	t.classifyLowBasics()
+	t.ensureSPLocked(TimesheetsAppID)
 }
 
 func buildGranted(t *Tenant) {

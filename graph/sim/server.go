@@ -55,6 +55,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,10 @@ type Options struct {
 	Addr        string // HTTPS listener, default "127.0.0.1:0"
 	// BrowserAddr is the plain-HTTP listener for real browsers, default "127.0.0.1:0".
 	BrowserAddr string
+	// BrowserHost, when set, is the host the browser pages' links name
+	// instead of the listener's address (its port is kept): the name under
+	// which another machine reaches BrowserAddr.
+	BrowserHost string
 	PageSize    int // Graph page size for collections (default 100)
 	// SignInPageSize is the largest page of GET /auditLogs/signIns: 1,000,
 	// Graph's default and maximum (signin-list.md); tests make it small
@@ -404,6 +409,11 @@ func (s *Server) Start() error {
 	s.loginURL = "https://" + hostPort(lnTLS.Addr())
 	s.graphHostPort = hostPort(lnTLS.Addr())
 	s.browserURL = "http://" + hostPort(lnPlain.Addr())
+	if h := s.opts.BrowserHost; h != "" {
+		if ta, ok := lnPlain.Addr().(*net.TCPAddr); ok {
+			s.browserURL = "http://" + net.JoinHostPort(h, strconv.Itoa(ta.Port))
+		}
+	}
 	s.mu.Unlock()
 	go s.httpsSrv.ServeTLS(lnTLS, "", "") //nolint:errcheck // ends with ErrServerClosed
 	go s.plainSrv.Serve(lnPlain)          //nolint:errcheck

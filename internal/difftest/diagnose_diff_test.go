@@ -79,7 +79,7 @@ func TestDiagnosisAgreesWithSimPerScenario(t *testing.T) {
 		setting     string
 	}
 	wants := map[string]want{
-		"assignment-required": {flows.ScreenNotAssigned, "", flows.ConsentDisabled},
+		"assignment-required": {flows.ScreenNotAssigned, flows.FixAssignUsers, flows.ConsentDisabled},
 		"granted":             {flows.ScreenNone, "", flows.ConsentDisabled},
 		// The workflow is off, but an old request of Megan's is still pending: approving it is the fix.
 		"hostile":          {flows.ScreenNeedAdminApproval, flows.FixRequestWorkflow, flows.ConsentDisabled},
@@ -90,6 +90,8 @@ func TestDiagnosisAgreesWithSimPerScenario(t *testing.T) {
 		"no-premium":           {flows.ScreenApprovalRequired, flows.FixRequestWorkflow, flows.ConsentDisabled},
 		"unverified-publisher": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		"user-consent":         {flows.ScreenConsentPrompt, "", flows.ConsentLegacy},
+		// TrackerRMS: Calendars.ReadWrite cannot be classified; the link is the fix.
+		"low-impact": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentLow},
 		// The admin accepts the sign-in client's consent prompt first; then it is locked-down.
 		"cli-not-consented": {flows.ScreenNeedAdminApproval, flows.FixAdminLink, flows.ConsentDisabled},
 	}

@@ -18,8 +18,8 @@ func (a *app) demoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "the wizard on a built-in simulated tenant (no account, no network)",
 		Long: `The same wizard against a simulated Microsoft cloud (sign-in server and Microsoft Graph)
-that runs inside the process over HTTPS on 127.0.0.1. Sign-in can be approved from the
-terminal (a) or in a browser.
+that runs inside the process over HTTPS on 127.0.0.1. Sign-in, and the admin consent and
+approval pages, can be approved from the terminal (a) or in a browser; no browser is needed.
 
 ` + scenarioList(false),
 		Example: "consentwiz demo --scenario request-workflow",
@@ -31,6 +31,7 @@ terminal (a) or in a browser.
 	}
 	addWizardFlags(c, &o)
 	addScenarioFlag(c, &o.Scenario)
+	c.Flags().StringVar(&o.BrowserAddr, "browser-addr", "", "serve the simulated sign-in and consent pages on this address (default: this computer only); 0.0.0.0:8080 lets another machine's browser open the links")
 	return c
 }
 

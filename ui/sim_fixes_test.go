@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"consentwiz/flows"
+	"consentwiz/graph/sim"
+)
+
+// End to end against the simulated cloud, with the real Runner (MSAL, the
+// Graph client, its polls): the waits that notice consent given elsewhere,
+// the assign-users fix, classify-low in the low-impact scenario, and the
+// reviewer check.
+
+// TestSimRequestApprovedElsewhere: the request screen watches the tenant
+// (graph.Client.PollApp): another reviewer accepting the copied approval
+// link ends the wait verified, and the partial poll keeps the snapshot's
+// policies and Microsoft Graph's permissions (ux review H6).
+func TestSimRequestApprovedElsewhere(t *testing.T) {
+	rig := newSimRig(t, sim.Options{Scenario: "request-workflow"})
+	h := rig.start(rig.input(testApp(), false))
+	h.requireStep(flows.StepChooseFix)
+	h.choose(flows.FixKey(flows.FixRequestWorkflow))
+	h.requireStep(flows.StepRequestShow)
+	link := h.s.Prompt.Links[0].URL
+	if _, err := rig.srv.HeadlessAdminConsent(link, rig.srv.Tenant().AdminUPN(), true); err != nil {
+		t.Fatal(err)
+	}
+	h.choose(flows.KeyStop) // "Leave it for a reviewer": one more look first
+	if h.out == nil || h.out.Kind != flows.OutcomeVerified {
+		t.Fatalf("outcome %+v, step %s", h.out, h.s.Step)
+	}
+	if h.s.Snap.GraphSP.ID == "" || len(h.s.Snap.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned) == 0 {
+		t.Fatalf("the poll lost the snapshot's other parts: %+v", h.s.Snap)
+	}
+}
+
+// TestSimAssignUsers: AADSTS50105 is fixed by assigning the user: the fix
+// shows who is assigned, assigns Megan through Graph, reads it back, and
+// the simulator then lets her sign in (docs/entra.md A6, B1).
+func TestSimAssignUsers(t *testing.T) {
+	rig := newSimRig(t, sim.Options{Scenario: "assignment-required"})
+	ten := rig.srv.Tenant()
+	if o := ten.UserSignIn(ten.EndUserUPN(), sim.TrackerRMSAppID, nil, ""); o.Result != sim.ResultNotAssigned {
+		t.Fatalf("before: %+v", o)
+	}
+	h := rig.start(rig.input(testApp(), false))
+	h.requireStep(flows.StepChooseFix)
+	if h.s.Diagnosis.Recommended != flows.FixAssignUsers {
+		t.Fatalf("recommended %q", h.s.Diagnosis.Recommended)
+	}
+	h.choose(flows.FixKey(flows.FixAssignUsers))
+	h.requireStep(flows.StepAssignChoose)
+	if !strings.Contains(h.s.Prompt.Body, "Grady Archie (reader) (user)") || len(h.s.Prompt.Links) != 1 || !strings.Contains(h.s.Prompt.Links[0].URL, "/Users/objectId/") {
+		t.Fatalf("assign screen %+v", h.s.Prompt)
+	}
+	h.choose(flows.KeySearch)
+	h.send(flows.Entered{Text: "Megan"})
+	h.requireStep(flows.StepAssignPick)
+	h.choose(flows.PickKey(0))
+	h.requireStep(flows.StepPreview)
+	h.send(flows.Confirmed{})
+	if h.out == nil || h.out.Kind != flows.OutcomeVerified || len(h.out.Changes) != 1 || !h.out.Changes[0].Verified {
+		t.Fatalf("outcome %+v, step %s", h.out, h.s.Step)
+	}
+	if o := ten.UserSignIn(ten.EndUserUPN(), sim.TrackerRMSAppID, nil, ""); o.Result == sim.ResultNotAssigned {
+		t.Fatalf("after: Megan is still not assigned: %+v", o)
+	}
+}
+
+// TestSimClassifyLowScenario: in the low-impact scenario classify-low can
+// be reached and works for Northwind Timesheets: Contacts.Read is
+// classified low, and the user may then consent (ux review, minor list).
+func TestSimClassifyLowScenario(t *testing.T) {
+	rig := newSimRig(t, sim.Options{Scenario: "low-impact"})
+	ten := rig.srv.Tenant()
+	app := timesheetsApp()
+	if o := ten.UserSignIn(ten.EndUserUPN(), app.ClientID, app.Scopes, ""); o.Result != sim.ResultNeedAdminApproval {
+		t.Fatalf("before: %+v", o)
+	}
+	h := rig.start(rig.input(app, false))
+	h.requireStep(flows.StepChooseFix)
+	if f, _ := h.s.Diagnosis.Fix(flows.FixClassifyLow); !f.Viable {
+		t.Fatalf("classify-low is not viable: %s", f.Reason)
+	}
+	h.toPreview(flows.FixClassifyLow)
+	h.send(flows.Confirmed{})
+	if h.out == nil || h.out.Kind != flows.OutcomeVerified {
+		t.Fatalf("outcome %+v, step %s", h.out, h.s.Step)
+	}
+	if o := ten.UserSignIn(ten.EndUserUPN(), app.ClientID, app.Scopes, ""); o.Result != sim.ResultConsentPrompt {
+		t.Fatalf("after: the user gets %+v, want a consent prompt", o)
+	}
+}
+
+// TestSimReviewerCheck: a reviewer who cannot approve is warned about
+// before the write: a user without a role, and a group whose members hold
+// none (ux review M4).
+func TestSimReviewerCheck(t *testing.T) {
+	rig := newSimRig(t, sim.Options{})
+	h := rig.start(rig.input(testApp(), false))
+	h.requireStep(flows.StepChooseFix)
+	h.choose(flows.FixKey(flows.FixRequestWorkflow))
+	h.requireStep(flows.StepReviewers)
+	for _, q := range []string{"Megan", "Helpdesk"} {
+		h.choose(flows.KeySearch)
+		h.send(flows.Entered{Text: q})
+		h.requireStep(flows.StepReviewerPick)
+		h.choose(flows.PickKey(0))
+	}
+	h.choose("me")
+	h.choose(flows.KeyContinue)
+	h.choose(flows.KeyContinue)
+	h.requireStep(flows.StepPreview)
+	b := h.s.Prompt.Body
+	for _, want := range []string{"Megan Bowen (user): holds no role that may approve", "Helpdesk (group): no member of the group holds a role that may approve"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("preview lacks %q:\n%s", want, b)
+		}
+	}
+	if strings.Contains(b, "Adele Vance") || strings.Contains(b, "Nobody chosen") {
+		t.Errorf("the admin is warned about, or nobody counted:\n%s", b)
+	}
+}
+
+// TestRunnerSaveNeverOverwrites: saving a hand-off twice keeps both files
+// (ux review, minor list: a second save silently overwrote the first).
+func TestRunnerSaveNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	r, err := NewRunner(Config{ConfigDir: t.TempDir()}, nil, RunnerOptions{SaveDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, text := range []string{"first", "second"} {
+		ev := r.Run(t.Context(), flows.SaveFile{Name: "consentwiz-handoff-x.md", Text: text})
+		sv, ok := ev.(flows.Saved)
+		if !ok || sv.Err != nil {
+			t.Fatalf("save: %+v", ev)
+		}
+		paths = append(paths, sv.Path)
+	}
+	if paths[0] == paths[1] || !strings.HasSuffix(paths[1], "consentwiz-handoff-x-2.md") {
+		t.Fatalf("paths %q", paths)
+	}
+	for i, want := range []string{"first", "second"} {
+		b, err := os.ReadFile(paths[i])
+		if err != nil || string(b) != want {
+			t.Fatalf("%s = %q, %v", paths[i], b, err)
+		}
+		if st, _ := os.Stat(paths[i]); st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s mode %v", paths[i], st.Mode())
+		}
+	}
+}
