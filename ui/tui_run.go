@@ -21,7 +21,7 @@ func RunTUI(ctx context.Context, d Deps) (flows.Outcome, error) {
 // support report).
 func runTUI(ctx context.Context, d Deps) (flows.Outcome, flows.State, error) {
 	m := NewModel(ctx, d)
-	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	_, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(firstFrameFPS)).Run()
 	if out, ok := m.Outcome(); ok {
 		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
 			err = nil
@@ -33,3 +33,9 @@ func runTUI(ctx context.Context, d Deps) (flows.Outcome, flows.State, error) {
 	}
 	return flows.Stopped(m.State(), ""), m.State(), nil
 }
+
+// firstFrameFPS is the renderer's frame rate. Bubble Tea draws the first
+// frame on its first tick; at the default 60 frames a second that tick is
+// most of the time to the first frame (docs/performance.md, "First frame").
+// The renderer draws only what changed, so a faster tick costs little.
+const firstFrameFPS = 120
