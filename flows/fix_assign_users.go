@@ -153,37 +153,7 @@ func assignStep(s State, ev Event) (State, []Effect) {
 		}
 		return s, nil
 	case StepAssignSearch:
-		switch e := ev.(type) {
-		case Entered:
-			q := strings.TrimSpace(e.Text)
-			if q == "" {
-				s.InputErr = "Type the start of a name or a group name."
-				return s, nil
-			}
-			s.InputErr = ""
-			r.searchQuery = q
-			r.searching = true
-			return s, []Effect{SearchReviewers{Tenant: s.target(), Query: q}}
-		case ReviewersFound:
-			if !r.searching {
-				return s, nil
-			}
-			r.searching = false
-			switch {
-			case e.Err != nil:
-				s.InputErr = "Search failed: " + e.Err.Error()
-			case len(e.Reviewers) == 0:
-				s.InputErr = "No users or groups match \"" + r.searchQuery + "\"."
-			default:
-				r.Candidates = clone(e.Reviewers)
-				s.Step = StepAssignPick
-			}
-		case Back:
-			r.searching = false
-			s.InputErr = ""
-			s.Step = StepAssignChoose
-		}
-		return s, nil
+		return directorySearch(s, ev, "Type the start of a name or a group name.", StepAssignChoose, StepAssignPick)
 	}
 	// StepAssignPick
 	switch e := ev.(type) {

@@ -210,38 +210,7 @@ func reviewers(s State, ev Event) (State, []Effect) {
 }
 
 func reviewerSearch(s State, ev Event) (State, []Effect) {
-	r := s.Run
-	switch e := ev.(type) {
-	case Entered:
-		q := strings.TrimSpace(e.Text)
-		if q == "" {
-			s.InputErr = "Type part of a name, an email address or a group name."
-			return s, nil
-		}
-		s.InputErr = ""
-		r.searchQuery = q
-		r.searching = true
-		return s, []Effect{SearchReviewers{Tenant: s.target(), Query: q}}
-	case ReviewersFound:
-		if !r.searching {
-			return s, nil
-		}
-		r.searching = false
-		switch {
-		case e.Err != nil:
-			s.InputErr = "Search failed: " + e.Err.Error()
-		case len(e.Reviewers) == 0:
-			s.InputErr = "No users or groups match \"" + r.searchQuery + "\"."
-		default:
-			r.Candidates = clone(e.Reviewers)
-			s.Step = StepReviewerPick
-		}
-	case Back:
-		r.searching = false
-		s.InputErr = ""
-		s.Step = StepReviewers
-	}
-	return s, nil
+	return directorySearch(s, ev, "Type part of a name, an email address or a group name.", StepReviewers, StepReviewerPick)
 }
 
 func reviewerPick(s State, ev Event) (State, []Effect) {

@@ -277,12 +277,16 @@ func ScrubSecrets(s string) string {
 // ---- rendering ----
 
 // JSON renders the report as indented JSON.
-func (r Report) JSON() ([]byte, error) {
+func (r Report) JSON() ([]byte, error) { return indentJSON(r) }
+
+// indentJSON is v as indented JSON, with <, > and & kept as they are (the
+// output is read by people and tools, never put in HTML), and a newline.
+func indentJSON(v any) ([]byte, error) {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return []byte(b.String()), nil

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -439,16 +438,7 @@ func (r ScanResult) ExitCode() int {
 // ---- rendering -----------------------------------------------------------------
 
 // JSON renders the result as indented JSON.
-func (r ScanResult) JSON() ([]byte, error) {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return nil, err
-	}
-	return []byte(b.String()), nil
-}
+func (r ScanResult) JSON() ([]byte, error) { return indentJSON(r) }
 
 // Text renders the result as plain text, one block an app.
 func (r ScanResult) Text() string {

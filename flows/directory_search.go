@@ -1,0 +1,42 @@
+package flows
+
+import "strings"
+
+// directorySearch is a step that searches the tenant's users and groups by
+// the start of a name (effect SearchReviewers): request-workflow's reviewers
+// and assign-users' users or groups. An empty answer is met with hint; the
+// results go to pick; Back returns to back.
+func directorySearch(s State, ev Event, hint string, back, pick StepID) (State, []Effect) {
+	r := s.Run
+	switch e := ev.(type) {
+	case Entered:
+		q := strings.TrimSpace(e.Text)
+		if q == "" {
+			s.InputErr = hint
+			return s, nil
+		}
+		s.InputErr = ""
+		r.searchQuery = q
+		r.searching = true
+		return s, []Effect{SearchReviewers{Tenant: s.target(), Query: q}}
+	case ReviewersFound:
+		if !r.searching {
+			return s, nil
+		}
+		r.searching = false
+		switch {
+		case e.Err != nil:
+			s.InputErr = "Search failed: " + e.Err.Error()
+		case len(e.Reviewers) == 0:
+			s.InputErr = "No users or groups match \"" + r.searchQuery + "\"."
+		default:
+			r.Candidates = clone(e.Reviewers)
+			s.Step = pick
+		}
+	case Back:
+		r.searching = false
+		s.InputErr = ""
+		s.Step = back
+	}
+	return s, nil
+}
