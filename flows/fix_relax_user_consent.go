@@ -53,7 +53,9 @@ var relaxUserConsentFix = &fix{
 	verify:     relaxVerify,
 	then: func(s State) (State, []Effect) {
 		s.Step = StepRelaxConnect
+		s, win := openWindow(s, firstDuration(s.RelaxWindow, DefaultRelaxWindow))
 		s, effs := startPolling(s, PollGrantEvery, pollGrant(s))
+		effs = append(win, effs...)
 		if s.Demo {
 			effs = append([]Effect{simulateUser(s)}, effs...)
 		}
@@ -69,8 +71,27 @@ var relaxUserConsentFix = &fix{
 		}
 		return "Users could consent to " + appName(s) + "; the user consent setting is back to what it was."
 	},
-	steps:        []StepID{StepRelaxConnect},
-	step:         relaxConnect,
+	notFixed: func(s State) string {
+		r := s.Run
+		if r.grantSeen {
+			return ""
+		}
+		why := "No user consented to " + appName(s) + " while user consent was relaxed, so users are still blocked."
+		if r.window.out {
+			why = "The " + durationText(r.window.length) + " window ran out before a user consented to " + appName(s) + ", so users are still blocked."
+		}
+		switch {
+		case r.journalKept:
+			return why + " The user consent setting was NOT put back yet: the saved value stays in the journal; run `consentwiz restore`."
+		case r.keptOther:
+			return why + " Someone else changed the user consent setting meanwhile; it was kept as they set it."
+		}
+		return why + " The user consent setting is back to what it was."
+	},
+	steps: []StepID{StepRelaxConnect},
+	step: func(s State, ev Event) (State, []Effect) {
+		return inWindow(s, ev, relaxConnect, func(s State, _ Event) (State, []Effect) { return finalCheck(s) })
+	},
 	prompt:       relaxPrompt,
 	handoffRank:  4,
 	handoff:      func(b *handoffBuilder) []HandoffFix { return []HandoffFix{userConsentHandoff(b)} },
@@ -135,15 +156,19 @@ func relaxVerify(s State, ev Event) verdict {
 }
 
 // relaxConnect: the user connects while user consent is relaxed; as soon as
-// their consent appears (or the admin says so), the setting is put back.
+// their consent appears (or the admin says so, or the window runs out), the
+// setting is put back.
 func relaxConnect(s State, ev Event) (State, []Effect) {
+	if s.Run.finalCheck {
+		return finalChecked(s, ev)
+	}
 	switch e := ev.(type) {
 	case DoneKey:
-		return restoreAfterRelax(s)
+		return finalCheck(s)
 	case Chose:
 		switch {
 		case e.Key == KeyRestore:
-			return restoreAfterRelax(s)
+			return finalCheck(s)
 		case e.Key == KeySimulate && s.Demo:
 			return s, []Effect{simulateUser(s)}
 		}
@@ -155,15 +180,47 @@ func relaxConnect(s State, ev Event) (State, []Effect) {
 	}
 	s, effs, done, _ := pollEvent(s, ev, userGrantMissing)
 	if done {
-		s = addChange(s, Change{What: "A user connected " + appName(s), Before: "blocked", After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+		s = userConnected(s)
 		return restoreAfterRelax(s)
 	}
 	return s, effs
 }
 
+// userConnected notes the user's consent in the change log.
+func userConnected(s State) State {
+	s.Run.grantSeen = true
+	return addChange(s, Change{What: "A user connected " + appName(s), Before: "blocked", After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+}
+
+// finalCheck looks once more for the user's consent before the setting is put
+// back, so the outcome says truly whether a user got in.
+func finalCheck(s State) (State, []Effect) {
+	r := s.Run
+	if r.grantSeen {
+		return restoreAfterRelax(s)
+	}
+	s = stopPolling(s)
+	r.finalCheck, r.PollInFlight = true, true
+	return s, []Effect{pollGrant(s)}
+}
+
+// finalChecked takes the last look's answer and puts the setting back.
+func finalChecked(s State, ev Event) (State, []Effect) {
+	e, ok := ev.(Polled)
+	if !ok {
+		return s, nil // the setting goes back right after this read; nothing else now
+	}
+	s.Run.finalCheck, s.Run.PollInFlight = false, false
+	if e.Err == nil && e.Snap != nil && userGrantMissing(s, e.Snap) == nil {
+		s = userConnected(s)
+	}
+	return restoreAfterRelax(s)
+}
+
 // restoreAfterRelax puts the journaled setting back (the restore sub-machine).
 func restoreAfterRelax(s State) (State, []Effect) {
 	r := s.Run
+	s = closeWindow(s)
 	if r.Journal == nil {
 		r.committed = true
 		return finishVerified(s)
@@ -193,6 +250,10 @@ func relaxPrompt(s State) Prompt {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
 	body = note(body, s.Run.Simulated)
+	body = note(body, windowNote(s, "puts the setting back"))
+	if s.Run.finalCheck {
+		body = note(body, "Checking once more for the user's consent, then putting the setting back.")
+	}
 	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: note(body, pollNote(s)), CanDone: true, DoneLabel: "The user connected — put the setting back",
 		Options: []Option{{Key: KeyRestore, Label: "Put the setting back now"}}}
 	if s.Demo {

@@ -163,7 +163,7 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 		// compare, put the original back, verify, clear the journal).
 		j := *r.Journal
 		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
-		return restoreRead(stopPolling(s))
+		return restoreRead(stopPolling(closeWindow(s)))
 	}
 	r.committed = true
 	return finishVerified(s)
@@ -205,6 +205,7 @@ func requestWaitPrompt(s State) Prompt {
 	body = note(body, s.Run.Simulated)
 	if temporaryPending(s) {
 		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
+		body = note(body, windowNote(s, "puts the consent request setting back"))
 	}
 	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: note(body, pollNote(s)), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
 		Options: []Option{{Key: KeyStop, Label: "Stop here; approve later in the admin center"}}}

@@ -139,12 +139,7 @@ func renderStep(s State) Prompt {
 	case StepVerifying:
 		return Prompt{Kind: PromptProgress, Title: "Checking the change took effect", Body: "Reading it back from Microsoft Graph. Graph can lag a few seconds after a change; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	case StepUndoing:
-		p := Prompt{Kind: PromptProgress, Title: "Undoing the changes"}
-		if len(s.Run.Undo) > 0 {
-			p.Body = describeUndo(s.Run.Undo[0]).Label
-		}
-		p.Body = note(p.Body, "Each undo takes a few seconds; consentwiz checks the result.")
-		return p
+		return Prompt{Kind: PromptProgress, Title: "Undoing the changes", Body: "Each undo takes a few seconds; consentwiz checks the result."}
 	case StepFailed:
 		return failedPrompt(s)
 	case StepDone:

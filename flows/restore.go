@@ -6,16 +6,33 @@ import (
 	"strconv"
 )
 
-// The restore sub-machine puts a journaled setting back (the user-consent
-// setting, or the admin consent request policy of a temporary request
-// workflow): read the current value; if it is what consentwiz set, write the
-// original back, read it again to verify, then clear the journal; if it
-// already is the original, clear the journal; otherwise someone else changed
-// it: show the three values and ask. It serves the restore offered at start,
-// the end of relax-user-consent and of a temporary request workflow, and the
-// undo after a cancel or a failure. Its effects act on the entry's tenant.
+// The restore sub-machine puts a journal entry's change back. First its
+// setting (the user-consent setting, or the admin consent request policy of
+// a temporary request workflow): read the current value; if it is what
+// consentwiz set, write the original back and read it again to verify; if it
+// already is the original, nothing is written; otherwise someone else changed
+// it: show the three values and ask. Then the objects the entry lists
+// (restore_objects.go). Then the entry is cleared. It serves the restore
+// offered at start, the end of relax-user-consent and of a temporary request
+// workflow, and the undo after a cancel or a failure. Its effects act on the
+// entry's tenant.
 
 func restoreStep(s State, ev Event) (State, []Effect) {
+	if s.Restore != nil && s.Restore.objPhase {
+		switch s.Step {
+		case StepRestoreReading:
+			if _, ok := ev.(Back); ok {
+				return restoreReading(s, ev)
+			}
+			return objReading(s, ev)
+		case StepRestoreConflict:
+			return objConflict(s, ev)
+		case StepRestoreWriting:
+			return objWriting(s, ev)
+		case StepRestoreVerifying:
+			return objVerifying(s, ev)
+		}
+	}
 	switch s.Step {
 	case StepRestoreOffer:
 		return restoreOffer(s, ev)
@@ -43,10 +60,15 @@ func restoreOffer(s State, ev Event) (State, []Effect) {
 		return s, nil
 	}
 	switch e.Key {
-	case KeyRestore:
+	case KeyRestore, KeyComplete:
 		j := r.Pending[0]
+		if e.Key == KeyComplete && !canComplete(&j) {
+			return s, nil
+		}
 		r.Entry = &j
 		r.then = afterRestoreContinue
+		r.complete = e.Key == KeyComplete
+		r.objPhase, r.decided, r.keepScope, r.conflict, r.objWrote = false, false, false, nil, 0
 		s.Tenant = TenantInfo{ID: j.TenantID, Domain: j.TenantDomain, Cloud: cloudNamed(j.Cloud)}
 		s.Step = StepSigningIn
 		return s, []Effect{lastSignIn(s)}
@@ -64,9 +86,13 @@ func lastSignIn(s State) Effect {
 	scopes := clone(ReadScopes)
 	t := s.target()
 	if s.restoring() {
-		t = s.Restore.Entry.Target()
+		j := s.Restore.Entry
+		t = j.Target()
 		if !s.DryRun {
-			scopes = append(scopes, iff(s.Restore.Entry.IsRequestPolicy(), ScopeConsentRequestWrite, ScopeUserConsentWrite))
+			if j.HasSetting() {
+				scopes = append(scopes, iff(j.IsRequestPolicy(), ScopeConsentRequestWrite, ScopeUserConsentWrite))
+			}
+			scopes = mergeScopes(scopes, objScopes(j))
 		}
 	}
 	return SignIn{Tenant: t, Scopes: scopes}
@@ -83,6 +109,8 @@ func nextPending(s State) (State, []Effect) {
 		switch {
 		case r.skipped > 0:
 			return finish(s, Outcome{Kind: OutcomeRestoreNeeded, Summary: "A change made by consentwiz is still waiting to be put back.", JournalKept: true})
+		case r.completed > 0 && r.completed == r.restored:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The grant consentwiz had started is finished and verified."})
 		case r.keptOther > 0 && r.restored == r.keptOther:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."})
 		case r.keptOther > 0:
@@ -103,9 +131,22 @@ func nextPending(s State) (State, []Effect) {
 }
 
 func restoreRead(s State) (State, []Effect) {
+	r := s.Restore
+	if !r.Entry.HasSetting() || r.skipSetting || r.objPhase {
+		return restoreSettingDone(s)
+	}
 	s.Step = StepRestoreReading
-	s.Restore.verifyTries = 0
+	r.verifyTries = 0
 	return s, []Effect{restoreReadEffect(s)}
+}
+
+// restoreSettingDone goes on once the entry's setting is dealt with: its
+// objects, or the end.
+func restoreSettingDone(s State) (State, []Effect) {
+	if s.Restore.Entry.HasObjects() {
+		return objRead(s)
+	}
+	return restoreClear(s)
 }
 
 // restoreIsRequest reports whether the restore in progress is of the admin consent
@@ -189,7 +230,10 @@ func restoreFailure(s State, f Failure) (State, []Effect) {
 	if s.Restore.then == afterRestoreContinue {
 		f.Outcome = OutcomeRestoreNeeded
 	}
-	f.journalKept = true
+	f.journalKept = !s.Restore.mem
+	if s.Run != nil {
+		s.Run.journalKept = s.Run.journalKept || f.journalKept
+	}
 	return fail(s, f)
 }
 
@@ -221,7 +265,10 @@ func restoreReading(s State, ev Event) (State, []Effect) {
 	case v.set:
 		return restoreWrite(s)
 	case v.original:
-		return restoreClear(s)
+		return restoreSettingDone(s)
+	case s.interrupted:
+		// Nobody can answer: leave the entry for `consentwiz restore`.
+		return restoreLater(s)
 	}
 	s.Step = StepRestoreConflict
 	return s, nil
@@ -239,10 +286,10 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 			if restoreIsRequest(s) {
 				_, set, cur := restoreValues(s)
 				s = addChange(s, Change{What: "Consent request setting (kept as changed by someone else)", Before: set, After: cur, Verified: true, At: s.Now})
-				return restoreClear(s)
+				return restoreSettingDone(s)
 			}
 			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(r.Entry.Set), After: policySummary(r.Current), Verified: true, At: s.Now})
-			return restoreClear(s)
+			return restoreSettingDone(s)
 		case KeyLater:
 			return restoreLater(s)
 		}
@@ -313,7 +360,7 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 			}
 			c = Change{What: "Users can request admin consent (restored)", Before: before, After: orig, Verified: true, At: s.Now}
 		}
-		return restoreClear(addChange(s, c))
+		return restoreSettingDone(addChange(s, c))
 	}
 	r.verifyTries++
 	if r.verifyTries < MaxVerifyTries {
@@ -333,6 +380,10 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 }
 
 func restoreClear(s State) (State, []Effect) {
+	if s.Restore.mem {
+		// Never saved: nothing to remove.
+		return restoreFinished(s)
+	}
 	s.Step = StepRestoreClearing
 	return s, []Effect{ClearJournal{ID: s.Restore.Entry.ID}}
 }
@@ -355,7 +406,11 @@ func restoreFinished(s State) (State, []Effect) {
 		if r.Entry.IsRequestPolicy() {
 			r.restoredReq++
 		}
+		if r.complete {
+			r.completed++
+		}
 		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
+		r.complete, r.objPhase, r.decided, r.keepScope, r.conflict, r.objTodo, r.objWrote = false, false, false, false, nil, nil, 0
 		r.Pending = r.Pending[1:]
 		r.restored++
 		if s.CancelAsked {
@@ -372,11 +427,12 @@ func restoreLater(s State) (State, []Effect) {
 	r := s.Restore
 	if r.then == afterRestoreContinue {
 		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
+		r.complete, r.objPhase, r.decided, r.keepScope, r.conflict, r.objTodo, r.objWrote = false, false, false, false, nil, nil, 0
 		r.Pending = r.Pending[1:]
 		r.skipped++
 		return nextPending(s)
 	}
-	return backToRun(s, true)
+	return backToRun(s, !r.mem)
 }
 
 // backToRun ends a restore a fix run started: the run's journal entry is
@@ -401,31 +457,50 @@ func backToRun(s State, kept bool) (State, []Effect) {
 func restoreOfferPrompt(s State) Prompt {
 	r := s.Restore
 	j := r.Pending[0]
-	body := fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet.",
-		j.At.UTC().Format("2 Jan 2006 15:04 MST"), firstNonEmpty(j.By, "consentwiz"), restoreSetting(&j), firstNonEmpty(j.TenantDomain, j.TenantID), firstNonEmpty(j.AppID, "an app"))
-	diff := Diff{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}
-	if j.IsRequestPolicy() {
-		diff = Diff{Label: "Users can request admin consent", Before: requestPolicyText(*j.OriginalRequestPolicy), After: requestPolicyText(*j.SetRequestPolicy)}
+	when, who, where, app := j.At.UTC().Format("2 Jan 2006 15:04 MST"), firstNonEmpty(j.By, "consentwiz"), firstNonEmpty(j.TenantDomain, j.TenantID), firstNonEmpty(j.AppID, "an app")
+	p := Prompt{Kind: PromptChoice, Title: "Put back a setting consentwiz changed?"}
+	if j.HasSetting() {
+		p.Body = fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet.", when, who, restoreSetting(&j), where, app)
+		diff := Diff{Label: "User consent for apps", Before: policyText(j.Original), After: policyText(j.Set)}
+		if j.IsRequestPolicy() {
+			diff = Diff{Label: "Users can request admin consent", Before: requestPolicyText(*j.OriginalRequestPolicy), After: requestPolicyText(*j.SetRequestPolicy)}
+		}
+		p.Preview = []Diff{diff}
+	}
+	if j.HasObjects() {
+		if !j.HasSetting() {
+			p.Title = "Remove what consentwiz created?"
+			p.Body = fmt.Sprintf("On %s, %s started %s for %s in %s, and it did not finish.", when, who, j.Fix, app, where)
+		}
+		p.Body += " It created (or was creating) these, which are still listed here:"
+		p.Preview = append(p.Preview, objDiffs(&j)...)
 	}
 	if len(r.Pending) > 1 {
-		body += fmt.Sprintf(" (%d entries are waiting.)", len(r.Pending))
+		p.Body += fmt.Sprintf(" (%d entries are waiting.)", len(r.Pending))
 	}
-	return Prompt{
-		Kind:    PromptChoice,
-		Title:   "Put back a setting consentwiz changed?",
-		Body:    body,
-		Preview: []Diff{diff},
-		Options: []Option{
-			{Key: KeyRestore, Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"},
-			{Key: KeyLater, Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"},
-		},
+	undo := Option{Key: KeyRestore, Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"}
+	switch {
+	case !j.HasSetting():
+		undo = Option{Key: KeyRestore, Label: "Remove them", Detail: "signs in, finds each one, deletes what consentwiz created (and puts a changed grant back), then checks: the tenant is as it was"}
+	case j.HasObjects():
+		undo.Detail += "; then removes " + objLabels(&j, nil)
 	}
+	p.Options = append(p.Options, undo)
+	if canComplete(&j) {
+		p.Options = append(p.Options, Option{Key: KeyComplete, Label: "Finish the grant instead",
+			Detail: "creates what is missing of: " + objLabels(&j, nil) + " — admin consent for everyone in the organization, in effect at once"})
+	}
+	p.Options = append(p.Options, Option{Key: KeyLater, Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"})
+	return p
 }
 
 func restoreSignInPrompt(s State) Prompt {
 	role := "Privileged Role Administrator or Global Administrator"
-	if restoreIsRequest(s) {
+	switch {
+	case restoreIsRequest(s):
 		role = "Global Administrator"
+	case !s.Restore.Entry.HasSetting():
+		role = "Cloud Application Administrator, or Privileged Role Administrator for application permissions"
 	}
 	return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (" + role + "). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).", CanBack: true}
 }
@@ -433,6 +508,9 @@ func restoreSignInPrompt(s State) Prompt {
 // restorePrompt renders the restore's steps after the offer.
 func restorePrompt(s State) Prompt {
 	r := s.Restore
+	if r.objPhase && s.Step != StepRestoreOffer && s.Step != StepRestoreClearing {
+		return objPrompt(s)
+	}
 	switch s.Step {
 	case StepRestoreOffer:
 		return restoreOfferPrompt(s)
@@ -463,5 +541,12 @@ func restorePrompt(s State) Prompt {
 		orig, _, _ := restoreValues(s)
 		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: "Reading the setting again to make sure it is " + orig + ". Microsoft Graph can lag a few seconds; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	}
-	return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: "The setting is back, so the saved copy on this computer is no longer needed. This takes a moment."}
+	body := "Everything is as it was before consentwiz changed it, so the saved copy on this computer is no longer needed."
+	switch r.clearWhy {
+	case clearKept:
+		body = "The change is verified and meant to stay, so the saved copy on this computer is no longer needed."
+	case clearNotWritten:
+		body = "Nothing was changed in the tenant, so the saved copy on this computer is removed."
+	}
+	return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: body + " This takes a moment."}
 }

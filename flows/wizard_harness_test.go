@@ -284,6 +284,12 @@ func wzRemoveWhere[T any](l []T, f func(T) bool) []T {
 	return out
 }
 
+// userConsented is a user accepting the consent prompt themselves.
+func (ft *wzFakeTenant) userConsented() {
+	ft.ensureSP()
+	ft.grants = append(ft.grants, entra.OAuth2PermissionGrant{ID: ft.id("ugrant"), ClientID: ft.sp.ID, ConsentType: "Principal", PrincipalID: "user-1", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"})
+}
+
 // adminApproves is the admin accepting the consent page in the browser.
 func (ft *wzFakeTenant) adminApproves() {
 	ft.ensureSP()

@@ -85,7 +85,7 @@ func wzRelaxToPreview(t *testing.T, w *wzRun) {
 }
 
 func wzRelaxJournal() JournalEntry {
-	return JournalEntry{ID: wzTTenantID + "-1772618400", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRelaxUserConsent, AppID: wzTAppID,
+	return JournalEntry{ID: wzTTenantID + "-n0nce-1", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRelaxUserConsent, AppID: wzTAppID,
 		What: JournalWhat, Original: []string{wzTOwned, wzTMailSelf}, Set: []string{wzTOwned, wzTRelaxed}, At: wzTNow, By: "ada@contoso.com"}
 }
 
@@ -110,13 +110,25 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
-	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	// The window opens: a Tick now (the time, for the countdown), one at its
+	// end, and the polls for the user's consent.
+	w.expect(StepRelaxConnect, Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: w.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	if w.s.Prompt.CanBack {
 		t.Fatal("relax-connect must not offer back (it would leave the setting relaxed)")
 	}
+	if !strings.Contains(w.s.Prompt.Body, "within 15 minutes") {
+		t.Errorf("no window in %q", w.s.Prompt.Body)
+	}
+	w.answer(0)
+	if !strings.Contains(w.s.Prompt.Body, "by 10:15 (15:00 left)") {
+		t.Errorf("no countdown in %q", w.s.Prompt.Body)
+	}
 	w.send(Back{})
 	w.expect(StepRelaxConnect)
+	// "The user connected": one last look for their consent, then the setting goes back.
 	w.send(DoneKey{})
+	w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID})
+	w.answerOnly()
 	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepRestoreWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTMailSelf}})
@@ -125,8 +137,11 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
+	// No user consented (the fake tenant has no user grant): not fixed,
+	// though the setting is back (reliability review M3).
 	o := w.finished()
-	if o.Kind != OutcomeVerified || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept {
+	if o.Kind != OutcomeNotFixed || o.ExitCode() == 0 || !strings.Contains(o.Summary, "still blocked") || !strings.Contains(o.Summary, "back to what it was") ||
+		len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept {
 		t.Fatalf("outcome = %+v", o)
 	}
 	if !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
@@ -145,7 +160,8 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	w.answerOnly() // journal
 	w.answerOnly() // patch
 	w.answerOnly() // verify
-	w.expect(StepRelaxConnect, SimulateUser{Tenant: wzT, AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	w.expect(StepRelaxConnect, SimulateUser{Tenant: wzT, AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}},
+		Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: w.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	w.answer(0)
 	w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	if !strings.Contains(w.s.Prompt.Body, "consent prompt") {
@@ -257,6 +273,24 @@ func wzGrantTenant() *wzFakeTenant {
 	return ft
 }
 
+// wzObjJournal is the journal entry of a fix that creates objects, as the
+// run saves it: objs in the order they are created.
+func wzObjJournal(fix FixID, objs ...JournalObject) JournalEntry {
+	return JournalEntry{ID: wzTTenantID + "-n0nce-1", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: fix, AppID: wzTAppID,
+		What: JournalWhatCreated, Original: []string{}, Set: []string{}, Objects: objs, At: wzTNow, By: "ada@contoso.com"}
+}
+
+var (
+	wzJSP    = JournalObject{Kind: ObjectServicePrincipal, Label: "Enterprise application for Calendar Sync"}
+	wzJGrant = JournalObject{Kind: ObjectGrant, Label: "Admin consent for everyone (Microsoft Graph)", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}
+	wzJRole  = JournalObject{Kind: ObjectAppRoleAssignment, Label: "Application permission Calendars.ReadWrite", ResourceID: wzTGraphSP, AppRoleID: "role-cal-rw", RoleName: "Calendars.ReadWrite"}
+	wzJCls1  = JournalObject{Kind: ObjectClassification, Label: "Classification of User.Read", ResourceID: wzTGraphSP, PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}
+	wzJCls2  = JournalObject{Kind: ObjectClassification, Label: "Classification of Calendars.ReadWrite", ResourceID: wzTGraphSP, PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}
+)
+
+// withID is o with the id the fake tenant gave it.
+func withID(o JournalObject, id string) JournalObject { o.ID = id; return o }
+
 func TestWizardGrantDirect(t *testing.T) {
 	ft := wzGrantTenant()
 	w := wzNewWiz(t, wzTestInput(), ft)
@@ -268,18 +302,35 @@ func TestWizardGrantDirect(t *testing.T) {
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
 	}
+	// Each create is saved in the journal before it is sent, and its id after
+	// (with the next create's record when one follows).
 	w.confirm()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, wzJSP)})
+	w.answerOnly()
 	w.expect(StepWriting, CreateServicePrincipal{Tenant: wzT, AppID: wzTAppID})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), wzJGrant)})
 	w.answerOnly()
 	w.expect(StepWriting, CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
 	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), withID(wzJGrant, "grant-2"), wzJRole)})
+	w.answerOnly()
 	w.expect(StepWriting, CreateAppRoleAssignment{Tenant: wzT, Assignment: entra.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
 	w.answerOnly()
+	full := wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), withID(wzJGrant, "grant-2"), withID(wzJRole, "ara-3"))
+	w.expect(StepJournaling, WriteJournal{Entry: full})
+	w.answerOnly()
+	if got := ft.journal[full.ID]; !reflect.DeepEqual(got, full) {
+		t.Fatalf("journal %+v", ft.journal)
+	}
 	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
+	// Verified: the grant stays, so its journal entry goes.
+	w.expect(StepRestoreClearing, ClearJournal{ID: full.ID})
+	w.answerOnly()
 	o := w.finished()
-	if o.Kind != OutcomeVerified || len(o.Changes) != 3 {
-		t.Fatalf("outcome = %+v", o)
+	if o.Kind != OutcomeVerified || len(o.Changes) != 3 || len(ft.journal) != 0 || o.JournalKept {
+		t.Fatalf("outcome = %+v, journal %v", o, ft.journal)
 	}
 	for _, c := range o.Changes {
 		if !c.Verified {
@@ -297,11 +348,15 @@ func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.answerOnly()
 	w.confirm()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, JournalObject{Kind: ObjectGrantScope, ID: "g-old",
+		Label: "Admin consent for everyone (Microsoft Graph)", Scope: "User.Read Calendars.ReadWrite", ScopeBefore: "User.Read"})})
+	w.answerOnly()
 	w.expect(StepWriting, UpdateGrantScope{Tenant: wzT, GrantID: "g-old", Scope: "User.Read Calendars.ReadWrite", Before: "User.Read"})
 	w.answerOnly()
-	w.answerOnly()
-	if o := w.finished(); o.Kind != OutcomeVerified {
-		t.Fatalf("outcome = %+v", o)
+	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
+	o, ok := w.drive(10)
+	if !ok || o.Kind != OutcomeVerified || len(ft.journal) != 0 {
+		t.Fatalf("outcome = %+v, journal %v", o, ft.journal)
 	}
 }
 
@@ -315,15 +370,23 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepPreview)
-	w.confirm()
+	// The setting is read once more before the first write (not only before
+	// its own): going back to the preview must never follow a write.
+	w.send(Confirmed{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixClassifyLow, wzJCls1)})
+	w.answerOnly()
 	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixClassifyLow, withID(wzJCls1, "cls-1"), wzJCls2)})
 	w.answerOnly()
 	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
 	w.answerOnly()
-	j := wzRelaxJournal()
-	j.Fix, j.Set = FixClassifyLow, []string{wzTOwned, wzTLow}
-	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
-	w.answerOnly()
+	// One entry holds the classifications and the setting: saved, restored
+	// and cleared as one.
+	j := wzObjJournal(FixClassifyLow, withID(wzJCls1, "cls-1"), withID(wzJCls2, "cls-2"))
+	j.What, j.Original, j.Set = JournalWhat, []string{wzTOwned, wzTMailSelf}, []string{wzTOwned, wzTLow}
 	w.expect(StepJournaling, WriteJournal{Entry: j})
 	w.answerOnly()
 	w.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTLow}})
@@ -331,6 +394,9 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
+	if strings.Contains(w.s.Prompt.Body, "setting is back") || !strings.Contains(w.s.Prompt.Body, "meant to stay") {
+		t.Errorf("clearing says %q", w.s.Prompt.Body)
+	}
 	w.answerOnly()
 	o := w.finished()
 	if o.Kind != OutcomeVerified || len(o.Changes) != 3 || len(ft.journal) != 0 || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTLow}) {
