@@ -76,6 +76,7 @@ type wzFakeTenant struct {
 	writes    int
 
 	fail         map[WriteOp]error // write faults, consumed once
+	lost         map[WriteOp]error // writes applied whose answer is this error (a lost answer), consumed once
 	ignorePatch  bool              // PATCH user consent answers 204 and changes nothing
 	concurrent   []string          // set the policy to this after the first restore read (another admin)
 	userConsents bool              // SimulateUser makes a Principal grant when user consent allows
@@ -89,6 +90,7 @@ func wzNewTenant(rec FixID) *wzFakeTenant {
 		journal: map[string]JournalEntry{},
 		diag:    wzTestDiagnosis(rec),
 		fail:    map[WriteOp]error{},
+		lost:    map[WriteOp]error{},
 	}
 }
 
@@ -114,6 +116,10 @@ func (ft *wzFakeTenant) clone() *wzFakeTenant {
 	c.fail = map[WriteOp]error{}
 	for k, v := range ft.fail {
 		c.fail[k] = v
+	}
+	c.lost = map[WriteOp]error{}
+	for k, v := range ft.lost {
+		c.lost[k] = v
 	}
 	return &c
 }
@@ -187,6 +193,11 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 		ft.writes++
 		if err, ok := ft.fail[w.Op()]; ok {
 			delete(ft.fail, w.Op())
+			return WriteDone{Op: w.Op(), Err: err}, true
+		}
+		if err, ok := ft.lost[w.Op()]; ok {
+			delete(ft.lost, w.Op())
+			ft.apply(e)
 			return WriteDone{Op: w.Op(), Err: err}, true
 		}
 		return WriteDone{Op: w.Op(), ID: ft.apply(e)}, true

@@ -64,7 +64,7 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 	w.expect(StepVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	// Requests are on for a bounded time: the window's Ticks, then the polls.
-	w.expect(StepRequestWait, Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: DefaultRequestWindow, Seq: w.s.PollSeq - 1}, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+	w.expect(StepRequestWait, Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: firstDuration(w.s.RequestWindow, DefaultRequestWindow), Seq: w.s.PollSeq - 1}, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
 	w.last = w.last[2:]
 }
 
