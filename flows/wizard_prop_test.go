@@ -384,4 +384,21 @@ func wzCheckNode(t *testing.T, n *wzNode, pristine *wzFakeTenant) {
 	if len(ft.journal) > 0 && !o.JournalKept {
 		t.Errorf("%s: journal left %v but outcome says none: %+v", where(), ft.journal, o)
 	}
+	// Interrupted (a signal, the end of the input) finishes with no answer
+	// at all, and leaves the tenant as Cancel does, or a journal entry.
+	ift := n.ft.clone()
+	iw := &wzRun{t: t, s: n.s, ft: ift}
+	iw.send(Interrupted{Why: "SIGTERM"})
+	iw.last = append(clone(n.pending), iw.last...)
+	io, ok := iw.drive(80)
+	if !ok {
+		t.Errorf("%s: Interrupted did not finish without answers (stuck at %s, prompt %q)", where(), iw.s.Step, iw.s.Prompt.Title)
+		return
+	}
+	if wrote && !n.s.Run.committed && !reflect.DeepEqual(ift.policy, pristine.policy) && !io.JournalKept {
+		t.Errorf("%s: Interrupted left the policy at %v", where(), ift.policy)
+	}
+	if len(ift.journal) > 0 && !io.JournalKept {
+		t.Errorf("%s: Interrupted left a journal %v but says none: %+v", where(), ift.journal, io)
+	}
 }
