@@ -145,6 +145,10 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		return flows.Saved{Path: "/tmp/" + e.Name}
 	case flows.WriteEffect:
 		return flows.WriteDone{Op: e.Op()}
+	case flows.WriteJournal:
+		return flows.JournalWritten{}
+	case flows.ClearJournal:
+		return flows.JournalCleared{}
 	}
 	return nil
 }

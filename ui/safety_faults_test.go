@@ -87,6 +87,7 @@ func TestSafetyFaultsRelax(t *testing.T) {
 			if p := h.pending(); len(p) != 1 || !equalStrings(p[0].Original, orig) || !equalStrings(rig.policy(), p[0].Set) {
 				t.Fatalf("relaxed: tenant %v, journal %+v", rig.policy(), p)
 			}
+			rig.userAccepts(timesheetsApp())
 			h.choose("restore")
 			if h.out == nil || h.out.Kind != flows.OutcomeVerified {
 				t.Fatalf("outcome %+v at %s", h.out, h.s.Step)

@@ -41,6 +41,7 @@ func TestSafetyRelaxRoundTrip(t *testing.T) {
 			t.Errorf("relaxing dropped %q: %v", o, relaxed)
 		}
 	}
+	rig.userAccepts(timesheetsApp())
 	h.choose("restore")
 	if h.out == nil || h.out.Kind != flows.OutcomeVerified {
 		t.Fatalf("outcome = %+v, step %s", h.out, h.s.Step)
