@@ -268,10 +268,15 @@ func donePrompt(s State) Prompt {
 		p.Title = "Handed over"
 	case OutcomeRestored:
 		p.Title = "Setting restored"
+	case OutcomeNothingToRestore:
+		p.Title = "Nothing to restore"
 	case OutcomeDryRun:
 		p.Title = "Dry run: nothing was changed"
 	case OutcomeCancelled:
 		p.Title = "Stopped"
+	case OutcomeNotFixed:
+		p.Kind = PromptFailed
+		p.Title = "Not fixed: users are still blocked"
 	default:
 		p.Kind = PromptFailed
 		p.Title = "Stopped with a problem"

@@ -43,6 +43,14 @@ func (w window) over(now time.Time) bool {
 	return w.open && !w.ends.IsZero() && !now.Before(w.ends)
 }
 
+// TemporaryChange reports whether a temporary change is in place while the
+// wizard waits for a person (user consent relaxed, consent requests on for
+// a while): a driver that can no longer take answers (its input ended)
+// stops the wizard with Interrupted rather than keep it in place.
+func (s State) TemporaryChange() bool {
+	return s.Run != nil && s.Run.window.open
+}
+
 // openWindow starts the time limit d of the change in place.
 func openWindow(s State, d time.Duration) (State, []Effect) {
 	w := &s.Run.window

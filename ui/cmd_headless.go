@@ -72,6 +72,23 @@ func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
 		fmt.Fprintln(stdio.Err, "consentwiz link: name the tenant with --tenant DOMAIN (or its id)")
 		return ExitError
 	}
+	_, parsed, err := flows.ParseTenant(t)
+	if err == nil && strings.ContainsAny(t, "/\\") {
+		err = fmt.Errorf("tenant is not a domain or tenant id: %q", flows.Sanitize(t, 200))
+	}
+	if err != nil {
+		// A link to a tenant that cannot exist helps nobody (reliability review L2).
+		fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
+		return ExitError
+	}
+	t = parsed
+	if o.RedirectURI != "" {
+		// The same rule for v1 and v2: https, or http on this computer only.
+		if _, err := flows.ValidateRedirectURI(o.RedirectURI); err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
+			return ExitError
+		}
+	}
 	tenant, cloud, note := resolveForLink(ctx, cfg, t)
 	if note != "" {
 		fmt.Fprintln(stdio.Err, note)

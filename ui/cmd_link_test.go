@@ -47,3 +47,35 @@ func TestLinkAndExplainOffline(t *testing.T) {
 		}
 	}
 }
+
+// v1 links refuse what v2 links refuse: a redirect URI that is not https
+// (or http on this computer); and a tenant that cannot be one is an error,
+// not a warning with a link to nowhere (reliability review L2).
+func TestLinkRefusesBadRedirectAndTenant(t *testing.T) {
+	const tenant = "9c3b4a71-dbf1-4d05-a8da-d8599cae63c1"
+	run := func(o LinkOptions) (int, string, string) {
+		var out, errOut bytes.Buffer
+		cfg := Config{Cloud: entra.Clouds["global"], ConfigDir: t.TempDir()}
+		code := RunLink(context.Background(), cfg, o, IO{Out: &out, Err: &errOut})
+		return code, out.String(), errOut.String()
+	}
+	for _, v2 := range []bool{false, true} {
+		for _, r := range []string{"javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "http://evil.example/cb"} {
+			code, out, errOut := run(LinkOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: tenant}, V2: v2, RedirectURI: r})
+			if code != ExitError || out != "" || !strings.Contains(errOut, "redirect_uri") {
+				t.Errorf("v2=%v %q: exit %d, out %q, err %q", v2, r, code, out, errOut)
+			}
+		}
+		for _, r := range []string{"https://app.example/cb", "http://localhost:8400/cb"} {
+			if code, _, errOut := run(LinkOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: tenant}, V2: v2, RedirectURI: r}); code != ExitOK {
+				t.Errorf("v2=%v %q refused: %s", v2, r, errOut)
+			}
+		}
+	}
+	for _, bad := range []string{"java<script>", "common", "\x1b[2J", "https://user@evil.example", "a\nb"} {
+		code, out, errOut := run(LinkOptions{AppFlags: AppFlags{Profile: "trackerrms", Tenant: bad}})
+		if code != ExitError || out != "" || strings.ContainsRune(errOut, '\x1b') {
+			t.Errorf("tenant %q: exit %d, out %q, err %q", bad, code, out, errOut)
+		}
+	}
+}

@@ -40,6 +40,10 @@ type Config struct {
 	ConfigDir      string // where the journal lives
 	Demo           bool
 	Version        string
+	// RelaxWindow (--relax-window) and RequestWindow (--request-window)
+	// bound how long a temporary change stays in place while the wizard
+	// waits for a person (0: flows' defaults).
+	RelaxWindow, RequestWindow time.Duration
 }
 
 // OpenTokenCache opens the token cache --token-cache asked for (nothing when

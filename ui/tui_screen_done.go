@@ -55,6 +55,10 @@ func outcomeWord(k flows.OutcomeKind) string {
 		return "not applied by the service"
 	case flows.OutcomeRestoreNeeded:
 		return "a restore is still needed"
+	case flows.OutcomeNothingToRestore:
+		return "nothing to restore"
+	case flows.OutcomeNotFixed:
+		return "not fixed, the change was put back"
 	}
 	return string(k)
 }
