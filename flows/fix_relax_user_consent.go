@@ -78,7 +78,7 @@ var relaxUserConsentFix = &fix{
 		}
 		why := "No user consented to " + appName(s) + " while user consent was relaxed, so users are still blocked."
 		if r.window.out {
-			why = "The " + durationText(r.window.length) + " window ran out before a user consented to " + appName(s) + ", so users are still blocked."
+			why = "The window of " + durationText(r.window.length) + " ran out before a user consented to " + appName(s) + ", so users are still blocked."
 		}
 		switch {
 		case r.journalKept:

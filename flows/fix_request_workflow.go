@@ -204,7 +204,7 @@ func requestWorkflowStep(s State, ev Event) (State, []Effect) {
 	}
 	return inWindow(s, ev, step, func(s State, _ Event) (State, []Effect) {
 		// The temporary change has been on long enough: put the original back.
-		s.stopWhy = "the " + durationText(s.Run.window.length) + " window for temporary consent requests ran out before the request was approved"
+		s.stopWhy = "the window of " + durationText(s.Run.window.length) + " for temporary consent requests ran out before the request was approved"
 		return startUndo(s, undoCancel, nil)
 	})
 }

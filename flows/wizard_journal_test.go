@@ -287,7 +287,7 @@ func TestRelaxWindowRunsOut(t *testing.T) {
 		w.send(Tick{Seq: end.Seq, Now: wzTNow.Add(3 * time.Second)})
 		w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID}) // one last look
 		o, ok := w.drive(20)
-		if !ok || o.Kind != OutcomeNotFixed || !strings.Contains(o.Summary, "3 seconds window ran out") || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
+		if !ok || o.Kind != OutcomeNotFixed || !strings.Contains(o.Summary, "window of 3 seconds ran out") || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
 			t.Fatalf("outcome %+v, policy %v", o, ft.policy)
 		}
 	})
@@ -330,7 +330,7 @@ func TestTemporaryRequestWindowRunsOut(t *testing.T) {
 	w.send(Tick{Seq: w.s.Run.window.endSeq, Now: wzTNow.Add(time.Hour)})
 	w.expect(StepRestoreReading, ReadConsentRequestPolicy{Tenant: wzT})
 	o, ok := w.drive(20)
-	if !ok || o.Kind != OutcomeCancelled || !strings.Contains(o.Summary, "window for temporary consent requests ran out") ||
+	if !ok || o.Kind != OutcomeCancelled || !strings.Contains(o.Summary, "for temporary consent requests ran out") ||
 		!sameRequestPolicy(ft.reqPolicy, wzReqOriginal()) || len(ft.journal) != 0 {
 		t.Fatalf("outcome %+v, policy %+v", o, ft.reqPolicy)
 	}

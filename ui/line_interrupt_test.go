@@ -118,7 +118,7 @@ func TestPlainRelaxWindowRunsOut(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the window did not close:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "Result: not fixed, the change was put back") || !strings.Contains(out.String(), "2 seconds window ran out") {
+	if !strings.Contains(out.String(), "Result: not fixed, the change was put back") || !strings.Contains(out.String(), "window of 2 seconds ran out") {
 		t.Errorf("transcript:\n%s", out.String())
 	}
 	if got := rig.policy(); !equalStrings(got, orig) {
