@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"consentwiz/flows"
 	"consentwiz/graph"
@@ -17,6 +20,10 @@ import (
 
 // RunSim runs `consentwiz sim`: it serves the simulated cloud until ctx ends.
 func RunSim(ctx context.Context, o SimOptions, stdio IO) int {
+	// Stopped by a service manager (SIGTERM) or a closed terminal (SIGHUP)
+	// as by ctrl+c: the CA file it wrote is removed (reliability review L13).
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	srv, err := sim.New(sim.Options{Scenario: o.Scenario, AutoApprove: o.AutoApprove, Addr: o.Addr})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
@@ -110,6 +117,9 @@ func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
 	return ExitOK
 }
 
+// linkLookupTimeout bounds link's look-up of a domain's tenant id.
+const linkLookupTimeout = 10 * time.Second
+
 // resolveForLink turns a domain into a tenant id when the authority can be
 // reached; offline, the domain itself is a valid tenant segment (docs/entra.md C1).
 func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, entra.Cloud, string) {
@@ -124,7 +134,9 @@ func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, ent
 	if err != nil {
 		return tenant, cloud, ""
 	}
-	info, err := graph.DiscoverTenant(ctx, hc, cfg.EffectiveCloud().LoginURL, tenant)
+	// The link works with the domain too: a slow authority is not waited
+	// for long (reliability review L12).
+	info, err := graph.DiscoverTenantWithin(ctx, hc, cfg.EffectiveCloud().LoginURL, tenant, linkLookupTimeout)
 	if err != nil {
 		if errors.Is(err, graph.ErrTenantNotFound) {
 			return tenant, cloud, "warning: " + err.Error()

@@ -108,7 +108,20 @@ func (c Config) HTTPClient() (*http.Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second, CheckRedirect: httpsRedirectsOnly}, nil
+}
+
+// httpsRedirectsOnly follows a redirect only to https (at most 5): an answer
+// of the authority or Graph must not come over plain http (reliability
+// review L11: discovery followed an https→http redirect).
+func httpsRedirectsOnly(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	if req.URL.Scheme != "https" {
+		return fmt.Errorf("refusing a redirect to %s: not https", req.URL.Redacted())
+	}
+	return nil
 }
 
 // Authenticator builds the MSAL sign-in for tenant.
