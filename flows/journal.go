@@ -71,7 +71,10 @@ func newJournalEntry(s State, what string) (State, JournalEntry) {
 
 // withJournaled adds the write e to the run's journal entry (making the entry
 // on the first one): the value a setting write replaces and the value it
-// sets, or the object a create makes (without its id yet).
+// sets, or — for a create — the object it is about to make. The first
+// object write records every object of the plan, the later ones as Planned
+// (never sent: a restore does not look for them when it removes, and makes
+// them when it finishes a grant); each is marked sent right before its create.
 func withJournaled(s State, e Effect) State {
 	r := s.Run
 	var j JournalEntry
@@ -90,9 +93,17 @@ func withJournaled(s State, e Effect) State {
 		orig, set := cloneRequestPolicy(*r.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
 		j.OriginalRequestPolicy, j.SetRequestPolicy = &orig, &set
 	default:
-		if o, ok := objectFor(e); ok {
-			o.Label = describe(s, e).Label
-			j.Objects = append(j.Objects, o)
+		if len(j.Objects) == 0 {
+			for _, p := range r.Plan {
+				if o, ok := objectFor(p); ok {
+					o.Label = describe(s, bind(s, p)).Label
+					o.Planned = true
+					j.Objects = append(j.Objects, o)
+				}
+			}
+		}
+		if k := journalObjectIndex(s, r.Done); k >= 0 && k < len(j.Objects) {
+			j.Objects[k].Planned = false
 		}
 	}
 	r.Journal = &j

@@ -115,7 +115,7 @@ func objPlan(s State, snap *entra.TenantSnapshot) ([]objWrite, *JournalObject, s
 		o := objs[i]
 		id, scope, ok := findObject(o, snap)
 		switch {
-		case !ok:
+		case !ok || o.Planned && o.ID == "":
 		case o.Kind != ObjectGrantScope:
 			out = append(out, objWrite{obj: o, del: true, id: id})
 		case sameScopes(scope, o.ScopeBefore):
@@ -144,6 +144,7 @@ func objLeft(s State, snap *entra.TenantSnapshot) string {
 			if !ok {
 				left = append(left, o.Label+" is missing")
 			}
+		case o.Planned && o.ID == "":
 		case o.Kind == ObjectGrantScope:
 			if ok && !sameScopes(scope, o.ScopeBefore) && !r.keepScope {
 				left = append(left, o.Label+" reads "+scope)
@@ -373,7 +374,9 @@ func objDiffs(j *JournalEntry) []Diff {
 		label := firstNonEmpty(o.Label, string(o.Kind))
 		switch {
 		case o.Kind == ObjectGrantScope:
-			out = append(out, Diff{Label: label, Before: o.ScopeBefore, After: o.Scope})
+			out = append(out, Diff{Label: label, Before: o.ScopeBefore, After: iff(o.Planned, o.Scope+" (not sent yet)", o.Scope)})
+		case o.Planned:
+			out = append(out, Diff{Label: label, Before: "none", After: "not created yet"})
 		case o.ID != "":
 			out = append(out, Diff{Label: label, Before: "none", After: "created"})
 		default:

@@ -361,8 +361,9 @@ type JournalEntry struct {
 	OriginalRequestPolicy *entra.AdminConsentRequestPolicy `json:"originalRequestPolicy,omitempty"`
 	// SetRequestPolicy is the adminConsentRequestPolicy the wizard wrote.
 	SetRequestPolicy *entra.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
-	// Objects are what the fix creates, in the order it creates them, each
-	// saved before its create is sent and updated with its id after.
+	// Objects are what the fix creates, in the order it creates them: all of
+	// them saved before the first create, each marked sent before its own
+	// create and updated with its id after.
 	Objects []JournalObject `json:"objects,omitempty"`
 	At      time.Time       `json:"at"`
 	By      string          `json:"by"`
@@ -378,6 +379,9 @@ type JournalObject struct {
 	// not have happened); for ObjectGrantScope, the grant's id.
 	ID    string `json:"id,omitempty"`
 	Label string `json:"label,omitempty"`
+	// Planned: part of the fix's plan, its create not sent yet (it cannot
+	// exist by this run; a restore that removes leaves it alone).
+	Planned bool `json:"planned,omitempty"`
 	// ResourceID is the resource service principal (Microsoft Graph) of a
 	// grant, an app role assignment or a classification.
 	ResourceID string `json:"resourceId,omitempty"`

@@ -98,21 +98,25 @@ func TestRestoreRemovesWhatAKilledGrantCreated(t *testing.T) {
 	ft := wzGrantTenant()
 	ft.ensureSP()
 	ft.grants = []entra.OAuth2PermissionGrant{{ID: "g-9", ClientID: ft.sp.ID, ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}}
-	j := wzObjJournal(FixGrantDirect, wzJSP, wzJGrant)
+	// The app role assignment was never sent, but is there: someone else
+	// made it, and a removal leaves it alone.
+	ft.roles = []entra.AppRoleAssignment{{ID: "ara-other", AppRoleID: "role-cal-rw", ResourceID: wzTGraphSP, PrincipalID: ft.sp.ID}}
+	j := wzObjJournal(FixGrantDirect, wzJSP, wzJGrant, planned(wzJRole))
 	w := wzRestoreOnly(t, ft, j)
 	p := w.s.Prompt
-	if p.Title != "Remove what consentwiz created?" || len(p.Preview) != 2 || !strings.Contains(p.Preview[0].After, "maybe created") {
+	if p.Title != "Remove what consentwiz created?" || len(p.Preview) != 3 || !strings.Contains(p.Preview[0].After, "maybe created") {
 		t.Fatalf("offer %+v", p)
 	}
 	if keys := optionKeys(p); !reflect.DeepEqual(keys, []string{"restore", "complete", "later"}) {
 		t.Fatalf("options %v", keys)
 	}
 	w.send(Chose{Key: KeyRestore})
-	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll)})
+	w.expect(StepSigningIn, SignIn{Tenant: wzT, Scopes: append(clone(ReadScopes), entra.ScopeApplicationReadWriteAll, entra.ScopeDelegatedPermissionGrantReadWriteAll, entra.ScopeAppRoleAssignmentReadWriteAll)})
 	w.answerOnly()
 	w.expect(StepRestoreReading, wzObjRead)
 	w.answerOnly()
-	// Newest first: the grant, then the service principal.
+	// Newest first: the grant, then the service principal (the assignment
+	// was never sent).
 	w.expect(StepRestoreWriting, DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectGrant, ID: "g-9", Label: wzJGrant.Label}})
 	w.answerOnly()
 	w.expect(StepRestoreWriting, DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectServicePrincipal, ID: ft.sp.ID, Label: wzJSP.Label}})
@@ -132,8 +136,11 @@ func TestRestoreCanFinishAGrantInstead(t *testing.T) {
 	// to finish what they previewed.
 	ft := wzGrantTenant()
 	ft.ensureSP()
-	j := wzObjJournal(FixGrantDirect, withID(wzJSP, ft.sp.ID), wzJGrant)
+	j := wzObjJournal(FixGrantDirect, withID(wzJSP, ft.sp.ID), planned(wzJGrant))
 	w := wzRestoreOnly(t, ft, j)
+	if !strings.Contains(w.s.Prompt.Preview[1].After, "not created yet") {
+		t.Errorf("offer %+v", w.s.Prompt.Preview)
+	}
 	w.send(Chose{Key: KeyComplete})
 	w.answerOnly() // sign-in
 	w.expect(StepRestoreReading, wzObjRead)

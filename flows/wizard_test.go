@@ -291,6 +291,9 @@ var (
 // withID is o with the id the fake tenant gave it.
 func withID(o JournalObject, id string) JournalObject { o.ID = id; return o }
 
+// planned is o recorded before its create is sent.
+func planned(o JournalObject) JournalObject { o.Planned = true; return o }
+
 func TestWizardGrantDirect(t *testing.T) {
 	ft := wzGrantTenant()
 	w := wzNewWiz(t, wzTestInput(), ft)
@@ -302,14 +305,15 @@ func TestWizardGrantDirect(t *testing.T) {
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
 	}
-	// Each create is saved in the journal before it is sent, and its id after
-	// (with the next create's record when one follows).
+	// The whole plan is saved before the first create; each create is marked
+	// sent before it goes, and its id saved after (with the next create's
+	// mark when one follows).
 	w.confirm()
-	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, wzJSP)})
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, wzJSP, planned(wzJGrant), planned(wzJRole))})
 	w.answerOnly()
 	w.expect(StepWriting, CreateServicePrincipal{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
-	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), wzJGrant)})
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), wzJGrant, planned(wzJRole))})
 	w.answerOnly()
 	w.expect(StepWriting, CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
 	w.answerOnly()
@@ -375,7 +379,7 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.send(Confirmed{})
 	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
-	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixClassifyLow, wzJCls1)})
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixClassifyLow, wzJCls1, planned(wzJCls2))})
 	w.answerOnly()
 	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
 	w.answerOnly()

@@ -217,14 +217,15 @@ func (j *Journal) fileLock() (func(), error) {
 	for {
 		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
-			fmt.Fprintf(f, "%d\n", os.Getpid())
+			fmt.Fprintf(f, "%d %s\n", os.Getpid(), hostName())
 			f.Close()
 			return func() { os.Remove(lock) }, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("locking the journal: %w", err)
 		}
-		if fi, serr := os.Stat(lock); serr == nil && time.Since(fi.ModTime()) > lockStale {
+		if fi, serr := os.Stat(lock); serr == nil && (time.Since(fi.ModTime()) > lockStale || lockHolderGone(lock)) {
+			// Left by a process that was killed while it held the lock.
 			os.Remove(lock)
 			continue
 		}
@@ -233,6 +234,34 @@ func (j *Journal) fileLock() (func(), error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lockHolderGone reports whether the lock file names a process of this
+// computer that no longer runs (killed between taking and releasing the
+// lock). A lock of another computer (a shared home directory), or one whose
+// process cannot be checked, waits for lockStale.
+func lockHolderGone(lock string) bool {
+	data, err := os.ReadFile(lock)
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) < 2 || fields[1] != hostName() {
+		return false
+	}
+	pid, err := strconv.Atoi(fields[0])
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return !processAlive(pid)
+}
+
+func hostName() string {
+	h, err := os.Hostname()
+	if f := strings.Fields(h); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "localhost"
 }
 
 func (j *Journal) save(entries []flows.JournalEntry) error {

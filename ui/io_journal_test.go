@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -334,4 +335,36 @@ func TestJournalModeIsFixed(t *testing.T) {
 	if fi, _ := os.Stat(j.Path()); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", fi.Mode().Perm())
 	}
+}
+
+// A lock left by a process of this computer that no longer runs (killed
+// while it held the lock) is taken over at once, not after lockStale.
+func TestJournalLockOfADeadProcessIsTakenOver(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("process liveness is checked on Unix")
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	j := NewJournal(t.TempDir())
+	lock := j.Path() + ".lock"
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, hostName())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := j.Write(journalEntry("a", testTenantID, testTime)); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("waited %v for a dead process's lock", d)
+	}
+	// A live holder (this process, as another writer would be) is waited for.
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", os.Getppid(), hostName())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if lockHolderGone(lock) {
+		t.Fatal("a running process's lock counted as left behind")
+	}
+	os.Remove(lock)
 }
