@@ -198,7 +198,7 @@ func fail(s State, f Failure) (State, []Effect) {
 
 // toChecklist drops the fix run and shows the checklist again.
 func toChecklist(s State) State {
-	if s.Run != nil && s.Run.journalKept {
+	if s.Run != nil && (s.Run.journalKept || s.Failure != nil && s.Failure.journalKept) {
 		s.journalLeft = true // an entry of the dropped run waits for `consentwiz restore`
 	}
 	s.Run = nil

@@ -231,9 +231,6 @@ func restoreFailure(s State, f Failure) (State, []Effect) {
 		f.Outcome = OutcomeRestoreNeeded
 	}
 	f.journalKept = !s.Restore.mem
-	if s.Run != nil {
-		s.Run.journalKept = s.Run.journalKept || f.journalKept
-	}
 	return fail(s, f)
 }
 

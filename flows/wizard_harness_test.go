@@ -78,6 +78,7 @@ type wzFakeTenant struct {
 	fail         map[WriteOp]error // write faults, consumed once
 	lost         map[WriteOp]error // writes applied whose answer is this error (a lost answer), consumed once
 	ignorePatch  bool              // PATCH user consent answers 204 and changes nothing
+	ignorePut    bool              // PUT of the request policy answers 204 and changes nothing
 	concurrent   []string          // set the policy to this after the first restore read (another admin)
 	userConsents bool              // SimulateUser makes a Principal grant when user consent allows
 	diag         Diagnosis
@@ -245,7 +246,9 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 			ft.policy = clone(w.Policies)
 		}
 	case PutConsentRequestPolicy:
-		ft.reqPolicy = w.Policy
+		if !ft.ignorePut {
+			ft.reqPolicy = w.Policy
+		}
 	case CreateServicePrincipal:
 		ft.ensureSP()
 		return ft.sp.ID

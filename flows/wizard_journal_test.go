@@ -385,3 +385,60 @@ func TestRestoreWithNothingPending(t *testing.T) {
 		t.Fatalf("outcome %+v", o)
 	}
 }
+
+// A write the service accepts but does not apply is "not applied" in every
+// fix, not "could not be verified" (reliability review L6); classify-low's
+// classifications, made for it, are removed again.
+func TestIgnoredWriteIsNotAppliedInEveryFix(t *testing.T) {
+	t.Run("classify-low", func(t *testing.T) {
+		ft := wzNewTenant(FixClassifyLow)
+		ft.ignorePatch = true
+		w := wzNewWiz(t, wzTestInput(), ft)
+		w.toChooseFix()
+		w.send(Chose{Key: FixKey(FixClassifyLow)})
+		w.answerOnly()
+		w.answerOnly()
+		w.confirm()
+		w.drive(60)
+		w.expect(StepFailed)
+		if w.s.Failure.Outcome != OutcomeNotApplied || !strings.Contains(w.s.Prompt.Title, "did not apply") {
+			t.Fatalf("failure %+v", w.s.Failure)
+		}
+		if len(ft.classes) != 0 || len(ft.journal) != 0 || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) {
+			t.Fatalf("classes %v journal %v policy %v", ft.classes, ft.journal, ft.policy)
+		}
+	})
+	t.Run("request-workflow", func(t *testing.T) {
+		ft := wzNewTenant(FixRequestWorkflow)
+		ft.ignorePut = true
+		w := wzNewWiz(t, wzTestInput(), ft)
+		walkToPreview(t, w, FixRequestWorkflow)
+		w.confirm()
+		w.drive(60)
+		w.expect(StepFailed)
+		if w.s.Failure.Outcome != OutcomeNotApplied || !strings.Contains(w.s.Prompt.Body, "still reads as before") {
+			t.Fatalf("failure %+v", w.s.Failure)
+		}
+	})
+}
+
+// The put-back after relax fails for a while (503 beyond the client's
+// retries); "Try again" reads, writes and verifies: the outcome is the fix's,
+// not "cancelled" (reliability review L7).
+func TestRelaxPutBackRetried(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxConnect(t, wzTestInput(), ft)
+	ft.userConsented()
+	w.send(DoneKey{})
+	w.answerOnly() // the last look: the user consented
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
+	w.answerOnly()
+	w.expect(StepRestoreWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTMailSelf}})
+	w.send(WriteDone{Op: OpPatchUserConsent, Err: &entra.APIError{Status: 503, Code: "serviceNotAvailable"}})
+	w.expect(StepFailed)
+	w.send(Chose{Key: KeyRetry})
+	o, ok := w.drive(20)
+	if !ok || o.Kind != OutcomeVerified || o.JournalKept || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) {
+		t.Fatalf("outcome %+v, policy %v", o, ft.policy)
+	}
+}

@@ -171,7 +171,9 @@ func RunExplain(args []string, stdio IO) int {
 		fmt.Fprintln(stdio.Err, "consentwiz explain: give an AADSTS code, a URL or the error text (or pipe it in)")
 		return ExitError
 	}
-	e, err := flows.Explain(input)
+	// Escape sequences glued to the code would hide it (reliability review
+	// L15): the text is read as a terminal would show it.
+	e, err := flows.Explain(flows.Sanitize(input, 0))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz explain: %v\n", err)
 		return ExitError

@@ -79,3 +79,23 @@ func TestLinkRefusesBadRedirectAndTenant(t *testing.T) {
 		}
 	}
 }
+
+// explain reads the text as a terminal shows it: an escape sequence glued to
+// the code does not hide it (reliability review L15).
+func TestExplainSeesThroughEscapes(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := RunExplain(nil, IO{In: strings.NewReader("\x1b[2JAADSTS65001"), Out: &out, Err: &errOut})
+	if code != ExitOK || !strings.Contains(out.String(), "65001") || strings.ContainsRune(out.String(), '\x1b') {
+		t.Fatalf("exit %d, out %q, err %q", code, out.String(), errOut.String())
+	}
+}
+
+// `consentwiz restore` with nothing pending says so and exits 0.
+func TestRestoreNothingPending(t *testing.T) {
+	var out, errOut bytes.Buffer
+	cfg := Config{Cloud: entra.Clouds["global"], ConfigDir: t.TempDir(), Accessible: true, NoBrowser: true}
+	code := RunRestore(context.Background(), cfg, WizardOptions{}, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }})
+	if code != ExitOK || !strings.Contains(out.String(), "Result: nothing to restore") || strings.Contains(out.String(), "setting restored") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out.String(), errOut.String())
+	}
+}
