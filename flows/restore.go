@@ -469,7 +469,7 @@ func restoreOfferPrompt(s State) Prompt {
 			p.Title = "Remove what consentwiz created?"
 			p.Body = fmt.Sprintf("On %s, %s started %s for %s in %s, and it did not finish.", when, who, j.Fix, app, where)
 		}
-		p.Body += " It created (or was creating) these, which are still listed here:"
+		p.Body += " It created (or was creating) these:"
 		p.Preview = append(p.Preview, objDiffs(&j)...)
 	}
 	if len(r.Pending) > 1 {
