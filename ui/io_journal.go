@@ -142,6 +142,10 @@ func (j *Journal) FixMode() (bool, error) {
 func (j *Journal) Pending(tenantID string) ([]flows.JournalEntry, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if lock := j.path + ".lock"; lockHolderGone(lock) {
+		// Left by a process killed while it held it: nothing to wait for.
+		os.Remove(lock)
+	}
 	all, err := j.load()
 	if err != nil {
 		return nil, err
@@ -246,6 +250,11 @@ func lockHolderGone(lock string) bool {
 		return false
 	}
 	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		// Killed between making the file and writing its pid (microseconds).
+		fi, err := os.Stat(lock)
+		return err == nil && time.Since(fi.ModTime()) > 2*time.Second
+	}
 	if len(fields) < 2 || fields[1] != hostName() {
 		return false
 	}

@@ -368,3 +368,38 @@ func TestJournalLockOfADeadProcessIsTakenOver(t *testing.T) {
 	}
 	os.Remove(lock)
 }
+
+// Reading the journal at start removes a lock its dead holder left, so none
+// stays behind after a restore found nothing to do.
+func TestJournalPendingDropsADeadLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("process liveness is checked on Unix")
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	j := NewJournal(t.TempDir())
+	lock := j.Path() + ".lock"
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, hostName())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := j.Pending(""); err != nil || len(p) != 0 {
+		t.Fatal(p, err)
+	}
+	if _, err := os.Stat(lock); !os.IsNotExist(err) {
+		t.Fatalf("lock left: %v", err)
+	}
+	// An empty lock (killed before its pid was written) is dropped once old.
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if lockHolderGone(lock) {
+		t.Fatal("a fresh empty lock counted as left behind")
+	}
+	old := time.Now().Add(-time.Minute)
+	_ = os.Chtimes(lock, old, old)
+	if !lockHolderGone(lock) {
+		t.Fatal("an old empty lock is not taken over")
+	}
+}

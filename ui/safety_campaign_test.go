@@ -310,6 +310,15 @@ func (c *campaign) reference(fx campaignFix) (string, time.Duration) {
 	return tr.state(t), took
 }
 
+func dirNamesOf(dir string) []string {
+	es, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
 func (c *campaign) journalLeft(tr *tenantRun) bool {
 	_, err1 := os.Stat(filepath.Join(tr.cfgDir, "journal.json"))
 	_, err2 := os.Stat(filepath.Join(tr.cfgDir, "journal.json.lock"))
@@ -347,6 +356,7 @@ func (c *campaign) killRun(fx campaignFix, k killPoint, fixed string) {
 	}
 	if c.journalLeft(tr) {
 		c.left++
+		c.other = append(c.other, fmt.Sprintf("%s, %s: a journal or lock is left: %v", fx.name, k, dirNamesOf(tr.cfgDir)))
 	}
 	switch {
 	case got == asFound:
