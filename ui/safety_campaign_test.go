@@ -94,15 +94,40 @@ type campaign struct {
 	other                      []string
 }
 
+// The binary the kill tests run, built once for the package's tests
+// (TestMain removes it).
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+	out  []byte
+}
+
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "consentwiz")
-	build := exec.Command("go", "build", "-o", bin, "consentwiz")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "consentwiz-bin-")
+		if built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "consentwiz")
+		build := exec.Command("go", "build", "-o", built.bin, "consentwiz")
+		build.Dir = ".."
+		built.out, built.err = build.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // campaignKills is how many random kills each fix gets: CONSENTWIZ_CAMPAIGN
