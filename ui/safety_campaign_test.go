@@ -535,3 +535,33 @@ func waitJournalEntries(path string, n int) bool {
 	}
 	return false
 }
+
+// printf 'relax-user-consent\nyes\n' | consentwiz --accessible … --relax-window 3s
+// ends by itself and leaves user consent exactly as found (reliability
+// review L4: it polled on, relaxed, after its input ended).
+func TestSafetyPipedRelaxEndsByItself(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the binary's test is Unix")
+	}
+	c := &campaign{t: t, bin: buildBinary(t)}
+	fx := campaignFixes[0]
+	tr := c.newTenant(fx)
+	asFound := tr.state(t)
+	signInURL := "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=" + demoTimesheets.AppID +
+		"&response_type=code&scope=" + strings.Join(demoTimesheets.RequiredScopes, "%20") + "&redirect_uri=" + demoTimesheets.ReplyURLs[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.bin, "--accessible", "--url", signInURL, "--tenant", tr.srv.Tenant().Domain(), "--relax-window", "3s")
+	cmd.Env = tr.env
+	cmd.Stdin = strings.NewReader("relax-user-consent\nyes\n")
+	out, _ := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("did not end by itself:\n%s", out)
+	}
+	if !strings.Contains(string(out), "The user connects now") || !strings.Contains(string(out), "Stopping (the input ended)") {
+		t.Fatalf("transcript:\n%s", out)
+	}
+	if got := tr.state(t); got != asFound || c.journalLeft(tr) {
+		t.Fatalf("user consent not as found (journal left: %v):\n%s\nwant:\n%s", c.journalLeft(tr), got, asFound)
+	}
+}
