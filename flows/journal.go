@@ -183,6 +183,12 @@ func journaling(s State, ev Event) (State, []Effect) {
 		if r.journalAfter {
 			f.Title = "Could not save the journal after a change"
 		}
+		if r.Done == 0 && !r.journalAfter && !s.CancelAsked {
+			// Nothing changed in the tenant: say so first, and offer to try
+			// again; stopping removes what the save may have left (L7).
+			f.retry, f.retryStep = WriteJournal{Entry: *r.Journal}, StepJournaling
+			return fail(s, f)
+		}
 		r.journalAfter = false
 		why := undoFail
 		if s.CancelAsked {

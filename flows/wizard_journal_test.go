@@ -256,15 +256,31 @@ func TestJournalSaveFailureSaysNothingChanged(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), ft)
 	wzRelaxToPreview(t, w)
 	w.confirm()
+	// The failure comes first: nothing was changed (L7: it said "Done:
+	// Saving the current setting" and "The setting is back" before it).
 	w.send(JournalWritten{Err: errors.New("read-only file system")})
-	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
-	if b := w.s.Prompt.Body; strings.Contains(b, "setting is back") || !strings.Contains(b, "Nothing was changed") {
-		t.Fatalf("clearing says %q (L7)", b)
-	}
-	w.answerOnly()
 	w.expect(StepFailed)
 	if !strings.Contains(w.s.Prompt.Title, "nothing was changed") || ft.writes != 0 {
 		t.Fatalf("failure %q, writes %d", w.s.Prompt.Title, ft.writes)
+	}
+	if keys := optionKeys(w.s.Prompt); !reflect.DeepEqual(keys, []string{"retry", "quit"}) {
+		t.Fatalf("options %v", keys)
+	}
+	// Trying again saves and goes on.
+	retry := &wzRun{t: t, s: w.s, ft: ft.clone()}
+	retry.send(Chose{Key: KeyRetry})
+	retry.expect(StepJournaling, WriteJournal{Entry: wzRelaxJournal()})
+	retry.answerOnly()
+	retry.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTRelaxed}})
+	// Stopping removes what the save may have left, and says why.
+	w.send(Chose{Key: KeyQuit})
+	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
+	if b := w.s.Prompt.Body; strings.Contains(b, "setting is back") || !strings.Contains(b, "Nothing was changed") {
+		t.Fatalf("clearing says %q", b)
+	}
+	w.answerOnly()
+	if o := w.finished(); o.Kind != OutcomeFailed || o.JournalKept || ft.writes != 0 {
+		t.Fatalf("outcome %+v", o)
 	}
 }
 
