@@ -117,6 +117,10 @@ func nextPending(s State) (State, []Effect) {
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."})
 		case r.restoredReq > 0 && r.restoredReq == r.restored:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The consent request setting is back to what it was before consentwiz changed it."})
+		case r.restoredObj > 0 && r.restoredObj == r.restored:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "What consentwiz had created is removed (or was not there): the tenant is as it was before."})
+		case r.restoredReq > 0 || r.restoredObj > 0:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Every change consentwiz had left is put back (or finished, where you chose), and verified."})
 		default:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The user consent setting is back to what it was before consentwiz changed it."})
 		}
@@ -403,8 +407,11 @@ func restoreFinished(s State) (State, []Effect) {
 		if r.Entry.IsRequestPolicy() {
 			r.restoredReq++
 		}
-		if r.complete {
+		switch {
+		case r.complete:
 			r.completed++
+		case !r.Entry.HasSetting():
+			r.restoredObj++
 		}
 		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
 		r.complete, r.objPhase, r.decided, r.keepScope, r.conflict, r.objTodo, r.objWrote = false, false, false, false, nil, nil, 0

@@ -249,6 +249,7 @@ type RestoreRun struct {
 	restored    int // entries put back (or cleared) at start
 	restoredReq int // of which request-policy entries
 	completed   int // of which grant-direct entries completed instead of removed
+	restoredObj int // of which entries of objects only, removed
 	skipped     int // entries left for later
 	keptOther   int // restores where the admin kept someone else's later change
 

@@ -126,7 +126,8 @@ func TestRestoreRemovesWhatAKilledGrantCreated(t *testing.T) {
 	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
 	w.answerOnly()
 	o := w.finished()
-	if o.Kind != OutcomeRestored || o.JournalKept || ft.sp != nil || len(ft.grants) != 0 || len(ft.journal) != 0 || len(o.Changes) != 2 || !o.Changes[0].Verified {
+	if o.Kind != OutcomeRestored || o.JournalKept || ft.sp != nil || len(ft.grants) != 0 || len(ft.journal) != 0 || len(o.Changes) != 2 || !o.Changes[0].Verified ||
+		!strings.Contains(o.Summary, "created is removed") {
 		t.Fatalf("outcome %+v; sp %v grants %v journal %v", o, ft.sp, ft.grants, ft.journal)
 	}
 }
