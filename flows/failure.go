@@ -74,11 +74,11 @@ func cancel(s State) (State, []Effect) {
 			return stoppedKept(s)
 		}
 	}
+	if s.Step == StepFailed && s.Failure != nil && (s.Failure.journalKept || !s.written()) {
+		return finishFailure(s)
+	}
 	if s.written() {
 		return startUndo(s, undoCancel, nil)
-	}
-	if s.Step == StepFailed && s.Failure != nil {
-		return finishFailure(s)
 	}
 	sum := "Stopped. Nothing was changed."
 	if len(s.Changes) > 0 {
@@ -144,8 +144,14 @@ func failed(s State, ev Event) (State, []Effect) {
 			}
 			return toChecklist(s), nil
 		case KeyQuit:
-			if s.written() {
-				return s, nil
+			if s.written() && !f.journalKept {
+				if f.canUndo && s.Run.Done > 0 {
+					return s, nil // undo or keep: say which
+				}
+				// Saved in the journal, nothing changed yet: remove the entry and stop.
+				g := *f
+				s.Failure = nil
+				return startUndo(s, undoQuit, &g)
 			}
 			return finishFailure(s)
 		}
@@ -166,7 +172,8 @@ func failedPrompt(s State) Prompt {
 	if f.canVerify {
 		p.Options = append(p.Options, Option{Key: KeyVerify, Label: "Check again"})
 	}
-	if f.canUndo && s.written() {
+	changed := f.canUndo && s.written() && s.Run.Done > 0
+	if changed {
 		p.Options = append(p.Options, Option{Key: KeyUndo, Label: "Undo the change and stop"}, Option{Key: KeyKeep, Label: "Keep the change and stop"})
 	}
 	if s.Diagnosis != nil && !s.written() {
@@ -182,8 +189,11 @@ func failedPrompt(s State) Prompt {
 	if canHandoff(s) && s.Diagnosis == nil {
 		p.Options = append(p.Options, Option{Key: KeyHandoff, Label: "Make a hand-off for an admin instead", Detail: "without the live diagnosis"})
 	}
-	if !s.written() {
+	switch {
+	case !s.written() || f.journalKept:
 		p.Options = append(p.Options, Option{Key: KeyQuit, Label: "Quit"})
+	case !changed:
+		p.Options = append(p.Options, Option{Key: KeyQuit, Label: "Stop", Detail: "nothing was changed in the tenant; the saved copy is removed"})
 	}
 	return p
 }

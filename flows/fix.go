@@ -85,6 +85,10 @@ type fix struct {
 	done func(s State) (State, []Effect, bool)
 	// summary is the verified outcome's summary.
 	summary func(s State) string
+	// notFixed, when it returns a text, ends the fix with OutcomeNotFixed
+	// instead: the change was made and put back, but what it was for did not
+	// happen (no user consented while user consent was relaxed).
+	notFixed func(s State) string
 
 	// steps are the fix's own steps; step handles events there and prompt
 	// renders them.

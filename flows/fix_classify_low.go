@@ -48,7 +48,15 @@ var classifyLowFix = &fix{
 	},
 	verifyRead: readBackSnapshot,
 	verify: func(s State, ev Event) verdict {
-		return snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return classifyMismatch(s, snap) })
+		v := snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return classifyMismatch(s, snap) })
+		if e, ok := ev.(SnapshotLoaded); ok && v.problem != "" && e.Snap != nil && s.Run.VerifyTries+1 >= MaxVerifyTries {
+			cur := e.Snap.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
+			if samePolicies(cur, s.Run.OriginalPolicy) && !samePolicies(cur, s.Run.TargetPolicy) && classifyMismatch(s, e.Snap) == "user consent reads "+policyText(cur) {
+				// docs/entra.md A1: the setting's PATCH answered success and changed nothing.
+				v.notApplied = "Microsoft Graph answered the change with success, but user consent still reads \"" + portalName(cur) + "\". This happens in tenants where Microsoft manages consent settings. The classifications made for it are removed again."
+			}
+		}
+		return v
 	},
 	// The consent change is meant to stay: the journal has done its job.
 	then: clearJournalThenFinish,

@@ -58,16 +58,30 @@ var relaxUserConsentFix = &fix{
 	verify:     relaxVerify,
 	then: func(s State) (State, []Effect) {
 		s.Step = StepRelaxConnect
+		s, win := openWindow(s, firstDuration(s.RelaxWindow, DefaultRelaxWindow))
 		s, effs := startPolling(s, PollGrantEvery, pollGrant(s))
+		effs = append(win, effs...)
 		if s.Demo {
 			effs = append([]Effect{simulateUser(s)}, effs...)
 		}
 		return s, effs
 	},
-	summary:      relaxSummary,
-	done:         relaxDone,
-	steps:        []StepID{StepRelaxConnect, StepRelaxNext},
-	step:         relaxConnect,
+	summary: relaxSummary,
+	done:    relaxDone,
+	notFixed: func(s State) string {
+		r := s.Run
+		if r.connected != "" {
+			return ""
+		}
+		return relaxSummary(s)
+	},
+	steps: []StepID{StepRelaxConnect, StepRelaxNext},
+	step: func(s State, ev Event) (State, []Effect) {
+		if s.Step == StepRelaxNext {
+			return relaxNext(s, ev)
+		}
+		return inWindow(s, ev, relaxConnect, func(s State, _ Event) (State, []Effect) { return finalCheck(s) })
+	},
 	prompt:       relaxPrompt,
 	handoffRank:  4,
 	handoff:      func(b *handoffBuilder) []HandoffFix { return []HandoffFix{userConsentHandoff(b)} },
@@ -139,20 +153,19 @@ func relaxVerify(s State, ev Event) verdict {
 }
 
 // relaxConnect: the user connects while user consent is relaxed; as soon as
-// their consent appears (or the admin says to stop waiting), the setting is
-// put back. "The user connected" checks once more, then puts it back.
+// their consent appears (or the admin says so, or the window runs out), the
+// setting is put back; "the user connected" looks once more first.
 func relaxConnect(s State, ev Event) (State, []Effect) {
-	if s.Step == StepRelaxNext {
-		return relaxNext(s, ev)
+	if s.Run.finalCheck {
+		return finalChecked(s, ev)
 	}
-	checking := s.Run.PollInFlight
 	switch e := ev.(type) {
 	case DoneKey:
-		s.Run.restoreAfterCheck = true
+		return finalCheck(s)
 	case Chose:
 		switch {
 		case e.Key == KeyRestore:
-			return restoreAfterRelax(s)
+			return finalCheck(s)
 		case e.Key == KeySimulate && s.Demo:
 			return s, []Effect{simulateUser(s)}
 		}
@@ -164,13 +177,8 @@ func relaxConnect(s State, ev Event) (State, []Effect) {
 	}
 	s, effs, done, snap := pollEvent(s, ev, userGrantMissing)
 	if done {
-		s.Run.connected, s.Run.connectedAll = whoConsented(s, snap)
-		s = addChange(s, Change{What: firstUpper(s.Run.connected) + " connected " + appName(s), Before: "blocked",
-			After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+		s = userConnected(s, snap)
 		return restoreAfterRelax(s)
-	}
-	if _, polled := ev.(Polled); polled && checking && s.Run.restoreAfterCheck && s.Run.PollErr == "" {
-		return restoreAfterRelax(s) // the last check found nobody's consent
 	}
 	return s, effs
 }
@@ -210,18 +218,13 @@ func whoConsented(s State, snap *entra.TenantSnapshot) (string, bool) {
 }
 
 // relaxDone: relaxing helps only the users who consented while it lasted
-// (review ux H1). Nobody consented: users are still blocked, whatever the
-// setting did. Someone did: say who, and offer to grant for everyone.
+// (review ux H1). Someone did: say who, and offer to grant for everyone.
+// (Nobody did: notFixed ends the fix, users are still blocked.)
 func relaxDone(s State) (State, []Effect, bool) {
 	r := s.Run
 	switch {
 	case r.connected == "":
-		kind := OutcomeBlocked
-		if r.journalKept {
-			kind = OutcomeRestoreNeeded
-		}
-		s, effs := finish(s, Outcome{Kind: kind, Summary: relaxSummary(s), JournalKept: r.journalKept})
-		return s, effs, true
+		return s, nil, false // not fixed (notFixed)
 	case !r.connectedAll && !r.nextOffered:
 		r.nextOffered = true
 		s.Step = StepRelaxNext
@@ -259,6 +262,9 @@ func relaxSummary(s State) string {
 		back = "someone else changed the user consent setting meanwhile; it was kept as they set it, not put back to the original"
 	}
 	switch {
+	case r.connected == "" && r.window.out:
+		return "The window of " + durationText(r.window.length) + " ran out before anyone consented to " + appName(s) + ", and " + back + ": users are still blocked. " +
+			"Grant consent for everyone instead: the admin consent link (admin-link) or grant-direct."
 	case r.connected == "":
 		return "Nobody consented to " + appName(s) + " while user consent was relaxed, and " + back + ": users are still blocked. " +
 			"Grant consent for everyone instead: the admin consent link (admin-link) or grant-direct."
@@ -295,9 +301,43 @@ func firstUpper(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// userConnected notes who consented (snap: the tenant read that showed it)
+// in the run and in the change log.
+func userConnected(s State, snap *entra.TenantSnapshot) State {
+	s.Run.connected, s.Run.connectedAll = whoConsented(s, snap)
+	return addChange(s, Change{What: firstUpper(s.Run.connected) + " connected " + appName(s), Before: "blocked",
+		After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+}
+
+// finalCheck looks once more for the user's consent before the setting is put
+// back, so the outcome says truly whether a user got in.
+func finalCheck(s State) (State, []Effect) {
+	r := s.Run
+	if r.connected != "" {
+		return restoreAfterRelax(s)
+	}
+	s = stopPolling(s)
+	r.finalCheck, r.PollInFlight = true, true
+	return s, []Effect{pollGrant(s)}
+}
+
+// finalChecked takes the last look's answer and puts the setting back.
+func finalChecked(s State, ev Event) (State, []Effect) {
+	e, ok := ev.(Polled)
+	if !ok {
+		return s, nil // the setting goes back right after this read; nothing else now
+	}
+	s.Run.finalCheck, s.Run.PollInFlight = false, false
+	if e.Err == nil && e.Snap != nil && userGrantMissing(s, e.Snap) == nil {
+		s = userConnected(s, e.Snap)
+	}
+	return restoreAfterRelax(s)
+}
+
 // restoreAfterRelax puts the journaled setting back (the restore sub-machine).
 func restoreAfterRelax(s State) (State, []Effect) {
 	r := s.Run
+	s = closeWindow(s)
 	if r.Journal == nil {
 		r.committed = true
 		return finishVerified(s)
@@ -330,6 +370,10 @@ func relaxPrompt(s State) Prompt {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
 	body = note(body, s.Run.Simulated)
+	body = note(body, windowNote(s, "puts the setting back"))
+	if s.Run.finalCheck {
+		body = note(body, "Checking once more for the user's consent, then putting the setting back.")
+	}
 	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: body, Note: pollNote(s), CanDone: true, DoneLabel: "The user connected — check and put the setting back",
 		Options: []Option{{Key: KeyRestore, Label: "Put the setting back now"}}}
 	if s.Demo {

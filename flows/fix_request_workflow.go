@@ -107,14 +107,24 @@ var requestWorkflowFix = &fix{
 		case e.Err != nil:
 			return verdict{handled: true, readFailed: true, err: e.Err}
 		}
-		return verdict{handled: true, problem: workflowMismatch(e.Policy, s.Run.RequestPolicy)}
+		v := verdict{handled: true, problem: workflowMismatch(e.Policy, s.Run.RequestPolicy)}
+		if o := s.Run.OriginalRequestPolicy; v.problem != "" && o != nil && sameRequestPolicy(e.Policy, *o) && s.Run.VerifyTries+1 >= MaxVerifyTries {
+			// docs/entra.md A1: a success answer that changed nothing.
+			v.notApplied = "Microsoft Graph answered the change with success, but the consent request setting still reads as before (" + requestPolicyText(e.Policy) + "). Nothing was changed."
+		}
+		return v
 	},
 	then: func(s State) (State, []Effect) {
 		// Temporary: the journal stays until the request is approved, so a
 		// cancel meanwhile puts the original policy back.
 		s.Run.committed = s.Run.Journal == nil
 		s.Step = StepRequestWait
+		var win []Effect
+		if s.Run.Journal != nil {
+			s, win = openWindow(s, firstDuration(s.RequestWindow, DefaultRequestWindow))
+		}
 		s, effs := startPolling(s, PollRequestsEvery, pollRequests(s))
+		effs = append(win, effs...)
 		if s.Demo {
 			// Demo: the simulated user asks at once, so the wait ends.
 			effs = append([]Effect{simulateUser(s)}, effs...)
@@ -196,12 +206,22 @@ func requestWorkflowStep(s State, ev Event) (State, []Effect) {
 		return workflowOptions(s, ev)
 	case StepWorkflowDuration:
 		return workflowDuration(s, ev)
-	case StepRequestWait:
-		return requestWait(s, ev)
-	case StepRequestShow:
-		return requestShow(s, ev)
 	}
-	return requestApprove(s, ev)
+	step := requestApprove
+	switch s.Step {
+	case StepRequestWait:
+		step = requestWait
+	case StepRequestShow:
+		step = requestShow
+	}
+	if !temporaryPending(s) {
+		return step(s, ev)
+	}
+	return inWindow(s, ev, step, func(s State, _ Event) (State, []Effect) {
+		// The temporary change has been on long enough: put the original back.
+		s.stopWhy = "the window of " + durationText(s.Run.window.length) + " for temporary consent requests ran out before the request was approved"
+		return startUndo(s, undoCancel, nil)
+	})
 }
 
 func workflowOptions(s State, ev Event) (State, []Effect) {

@@ -247,7 +247,7 @@ func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 		// compare, put the original back, verify, clear the journal).
 		j := *r.Journal
 		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
-		return restoreRead(s)
+		return restoreRead(stopPolling(closeWindow(s)))
 	}
 	r.committed = true
 	if s, effs, ok := adoptLeftRequest(s); ok {
@@ -310,6 +310,7 @@ func requestWaitPrompt(s State) Prompt {
 	body = note(body, s.Run.Simulated)
 	if temporaryPending(s) {
 		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
+		body = note(body, windowNote(s, "puts the consent request setting back"))
 	}
 	p := Prompt{Kind: PromptProgress, Title: "Waiting for the user's request", Body: body, Note: pollNote(s), CanBack: !temporaryPending(s), CanDone: true, DoneLabel: "the user has asked — check now",
 		Options: []Option{{Key: KeyStop, Label: "Stop here; approve later in the admin center", Detail: "checks once more first"}}}

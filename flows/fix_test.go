@@ -66,24 +66,37 @@ func TestASixthFixNeedsOnlyTheRegistry(t *testing.T) {
 	if p := w.s.Prompt; p.Title != "Review the classification" || len(p.Preview) != 1 {
 		t.Fatalf("preview %+v", p)
 	}
-	c := &wzRun{t: t, s: w.s, ft: ft.clone()}
+	// Its create is saved in the journal before it is sent (the pipeline
+	// does that for every fix).
 	w.send(Confirmed{})
+	obj := JournalObject{Kind: ObjectClassification, Label: "Classification of User.Read", ResourceID: wzTGraphSP, PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(id, obj)})
+	w.answerOnly()
 	w.expect(StepWriting, w.s.Run.Plan[0])
-	// Cancel while the write is in flight: it finishes, then is undone.
-	inflight := c.send(Confirmed{})
+	c := &wzRun{t: t, s: w.s, ft: ft.clone(), last: w.last}
+	// Cancel while the write is in flight: it finishes, then is undone
+	// (found, deleted, checked) and its entry removed.
+	inflight := c.last
 	c.send(Cancel{})
 	c.last = inflight
 	c.answerOnly()
-	c.expect(StepUndoing, DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectClassification, ID: "cls-1", ParentID: wzTGraphSP,
-		Label: "Classification of User.Read", step: 0}})
+	c.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(id, withID(obj, "cls-1"))})
 	c.answerOnly()
-	if o := c.finished(); o.Kind != OutcomeCancelled || o.Fix != id {
-		t.Errorf("cancelled outcome %+v", o)
+	c.expect(StepRestoreReading, wzObjRead)
+	c.answerOnly()
+	c.expect(StepRestoreWriting, DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectClassification, ID: "cls-1", ParentID: wzTGraphSP,
+		Label: "Classification of User.Read"}})
+	if o, ok := c.drive(10); !ok || o.Kind != OutcomeCancelled || o.Fix != id || len(c.ft.classes) != 0 || len(c.ft.journal) != 0 {
+		t.Errorf("cancelled outcome %+v, classifications %v, journal %v", o, c.ft.classes, c.ft.journal)
 	}
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(id, withID(obj, "cls-1"))})
 	w.answerOnly()
 	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
-	if o := w.finished(); o.Kind != OutcomeVerified || o.Fix != id || o.Summary != "User.Read is classified low." || len(o.Changes) != 1 || !o.Changes[0].Verified {
+	w.expect(StepRestoreClearing, ClearJournal{ID: wzObjJournal(id).ID})
+	w.answerOnly()
+	if o := w.finished(); o.Kind != OutcomeVerified || o.Fix != id || o.Summary != "User.Read is classified low." || len(o.Changes) != 1 || !o.Changes[0].Verified || len(ft.journal) != 0 {
 		t.Fatalf("outcome %+v", o)
 	}
 	h := BuildHandoff(HandoffInput{App: wzTestApp(), Tenant: TenantInfo{ID: wzTTenantID}, Diagnosis: &ft.diag})

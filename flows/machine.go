@@ -18,16 +18,19 @@ const (
 // Start begins the wizard: the restore offer when a journal is pending, else the journey.
 func Start(in WizardInput) (State, []Effect) {
 	s := State{Journey: Journey{
-		Demo:        in.Demo,
-		DryRun:      in.DryRun,
-		RestoreOnly: in.RestoreOnly,
-		CheckOnly:   in.CheckOnly,
-		Profiles:    clone(in.Profiles),
-		Nonce:       in.Nonce,
-		Now:         in.Now,
-		Version:     in.Version,
-		TenantText:  strings.TrimSpace(in.Tenant),
-		ScanDays:    in.ScanDays,
+		Demo:          in.Demo,
+		DryRun:        in.DryRun,
+		RestoreOnly:   in.RestoreOnly,
+		CheckOnly:     in.CheckOnly,
+		Profiles:      clone(in.Profiles),
+		Nonce:         in.Nonce,
+		RunID:         firstNonEmpty(in.RunID, in.Nonce),
+		RelaxWindow:   in.RelaxWindow,
+		RequestWindow: in.RequestWindow,
+		Now:           in.Now,
+		Version:       in.Version,
+		TenantText:    strings.TrimSpace(in.Tenant),
+		ScanDays:      in.ScanDays,
 	}}
 	s.resolveGiven = s.TenantText != ""
 	byName := false
@@ -57,7 +60,7 @@ func Start(in WizardInput) (State, []Effect) {
 		s.Restore = &RestoreRun{Pending: clone(in.Journal), then: afterRestoreContinue}
 		s.Step = StepRestoreOffer
 	case s.RestoreOnly:
-		s, effs = finish(s, Outcome{Kind: OutcomeRestored, Summary: "Nothing to restore: no change made by consentwiz is waiting to be put back."})
+		s, effs = finish(s, Outcome{Kind: OutcomeNothingToRestore, Summary: "Nothing to restore: no change made by consentwiz is waiting to be put back."})
 	case s.CheckOnly && (s.App.ClientID == "" && (s.FindName == "" || byName) || s.TenantText == ""):
 		why := firstNonEmpty(s.InputErr, s.nameNote, "name the app (client id, URL, error text, profile or name) and the tenant")
 		s, effs = finish(s, Outcome{Kind: OutcomeFailed, Summary: "Nothing to check", Err: why})
@@ -89,9 +92,12 @@ func Next(s State, ev Event) (State, []Effect) {
 	}
 	s = s.own()
 	var effs []Effect
-	if _, ok := ev.(Cancel); ok {
+	switch e := ev.(type) {
+	case Cancel:
 		s, effs = cancel(s)
-	} else {
+	case Interrupted:
+		s, effs = interrupted(s, e)
+	default:
 		s, effs = step(s, ev)
 	}
 	s = s.withHandoffText()
@@ -135,8 +141,6 @@ func step(s State, ev Event) (State, []Effect) {
 		return writing(s, ev)
 	case StepVerifying:
 		return verifying(s, ev)
-	case StepUndoing:
-		return undoing(s, ev)
 	case StepDemoUser:
 		return demoUser(s, ev)
 	case StepFailed:
@@ -191,6 +195,9 @@ func finish(s State, o Outcome) (State, []Effect) {
 		o.Changes = []Change{}
 	}
 	o.JournalKept = o.JournalKept || s.journalRemains()
+	if s.stopWhy != "" && !strings.Contains(o.Summary, s.stopWhy) {
+		o.Summary = "Stopped: " + s.stopWhy + ". " + strings.TrimPrefix(o.Summary, "Stopped. ")
+	}
 	s.Outcome = &o
 	s.Step = StepDone
 	s.PollSeq++
@@ -205,6 +212,10 @@ func fail(s State, f Failure) (State, []Effect) {
 	if s.CheckOnly {
 		return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: f.Reason, ClientNotConsented: f.clientConsent})
 	}
+	if s.interrupted {
+		// Nobody is there to answer: end with the failure.
+		return finish(s, Outcome{Kind: f.Outcome, Summary: f.Title, Err: strings.TrimSpace(f.Reason + " " + f.Remedy), JournalKept: f.journalKept})
+	}
 	s.Failure = &f
 	s.Step = StepFailed
 	s.PollSeq++
@@ -216,6 +227,9 @@ func fail(s State, f Failure) (State, []Effect) {
 
 // toChecklist drops the fix run and shows the checklist again.
 func toChecklist(s State) State {
+	if s.Run != nil && (s.Run.journalKept || s.Failure != nil && s.Failure.journalKept) {
+		s.journalLeft = true // an entry of the dropped run waits for `consentwiz restore`
+	}
 	s.Run = nil
 	s.InputErr = ""
 	s.Failure = nil

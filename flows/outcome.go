@@ -19,6 +19,11 @@ const (
 	OutcomeDryRun        OutcomeKind = "dry-run"        // stopped before writing; Requests holds what would be sent
 	OutcomeNotApplied    OutcomeKind = "not-applied"    // the service accepted a write but did not apply it
 	OutcomeRestoreNeeded OutcomeKind = "restore-needed" // a journal entry is left for a later restore
+	// OutcomeNothingToRestore: `consentwiz restore` found no journal entry.
+	OutcomeNothingToRestore OutcomeKind = "nothing-to-restore"
+	// OutcomeNotFixed: the temporary change was made and put back, but what it
+	// was for did not happen (no user consented while user consent was relaxed).
+	OutcomeNotFixed OutcomeKind = "not-fixed"
 )
 
 // Outcome is the result the driver reports (exit code, JSON, report).
@@ -48,11 +53,11 @@ type Outcome struct {
 // 1 error, 2 cancelled, 3 users blocked, 4 sign-in failed, 5 could not tell.
 func (o Outcome) ExitCode() int {
 	switch o.Kind {
-	case OutcomeVerified, OutcomeNothingToFix, OutcomeHandedOff, OutcomeRestored, OutcomeDryRun:
+	case OutcomeVerified, OutcomeNothingToFix, OutcomeHandedOff, OutcomeRestored, OutcomeDryRun, OutcomeNothingToRestore:
 		return 0
 	case OutcomeCancelled:
 		return 2
-	case OutcomeBlocked:
+	case OutcomeBlocked, OutcomeNotFixed:
 		return 3
 	case OutcomeSignInFailed:
 		return 4
@@ -71,7 +76,7 @@ func Stopped(s State, why string) Outcome {
 	if s.Run != nil {
 		o.Fix = s.Run.Fix
 	}
-	inPlace := s.Run != nil && s.Run.Journal != nil
+	inPlace := s.Run != nil && s.Run.Journal != nil || s.restoring() && !s.Restore.mem
 	if inPlace {
 		o.Kind, o.JournalKept = OutcomeRestoreNeeded, true
 		o.Summary = "Stopped while a change was in place; the original setting is kept in the journal."

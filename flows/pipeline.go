@@ -83,8 +83,10 @@ func preview(s State, ev Event) (State, []Effect) {
 	return s, nil
 }
 
-// runPlan emits the next write of the plan (journaling a setting first),
-// or starts verification when all are done.
+// runPlan emits the next write of the plan, or starts verification when all
+// are done. Every write that changes a setting or creates an object is saved
+// in the journal before it is sent (journalFirst): a crash at any point
+// leaves an entry that `consentwiz restore` can act on.
 func runPlan(s State) (State, []Effect) {
 	r := s.Run
 	if s.CancelAsked {
@@ -95,179 +97,32 @@ func runPlan(s State) (State, []Effect) {
 		r.VerifyTries = 0
 		return verify(s)
 	}
-	e := bind(s, r.Plan[r.Done])
-	journaled := false
-	switch e.(type) {
-	case PatchUserConsent:
-		journaled = r.Journal == nil
-	case PutConsentRequestPolicy:
-		journaled = r.RequestTemporary && r.Journal == nil
-	}
-	if journaled {
+	if r.Done == 0 && !r.policyFresh && planSetting(s) != nil {
+		// Read the setting again right before the first write: another admin
+		// may have changed it while the preview was on screen, and the
+		// journal must hold the value that is really replaced.
 		s.Step = StepJournaling
-		if !r.policyFresh {
-			// Read the setting again right before saving it: another admin may
-			// have changed it while the preview was on screen, and the journal
-			// must hold the value that is really replaced.
-			return s, []Effect{journalRead(e, s.target())}
-		}
-		r.Journal = entryFor(s, e)
+		return s, []Effect{journalRead(planSetting(s), s.target())}
+	}
+	e := bind(s, r.Plan[r.Done])
+	if r.journaled <= r.Done && journalFirst(s, e) {
+		s = withJournaled(s, e)
+		r.journaled = r.Done + 1
+		s.Step = StepJournaling
 		return s, []Effect{WriteJournal{Entry: *r.Journal}}
+	}
+	return send(s, e)
+}
+
+// send emits a write of the plan.
+func send(s State, e Effect) (State, []Effect) {
+	s.Run.sent = max(s.Run.sent, s.Run.Done+1)
+	switch e.(type) {
+	case PatchUserConsent, PutConsentRequestPolicy:
+		s.Run.settingSent = true
 	}
 	s.Step = StepWriting
 	return s, []Effect{e}
-}
-
-// journalRead is the read of the setting a journaled write replaces.
-func journalRead(e Effect, t TenantRef) Effect {
-	if _, ok := e.(PutConsentRequestPolicy); ok {
-		return ReadConsentRequestPolicy{Tenant: t}
-	}
-	return ReadAuthorizationPolicy{Tenant: t}
-}
-
-func journalID(s State) string {
-	return firstNonEmpty(s.Tenant.ID, "tenant") + "-" + strconv.FormatInt(s.Now.Unix(), 10)
-}
-
-// journalEntry is the entry for a change of the session's tenant by the run's fix.
-func journalEntry(s State, what string) JournalEntry {
-	return JournalEntry{
-		ID:           journalID(s),
-		TenantID:     s.Tenant.ID,
-		TenantDomain: s.Tenant.Domain,
-		Cloud:        s.Tenant.Cloud.Name,
-		Fix:          s.Run.Fix,
-		AppID:        s.App.ClientID,
-		What:         what,
-		Original:     []string{},
-		Set:          []string{},
-		At:           s.Now,
-		By:           s.SignedIn,
-		ByTenant:     foreignTenant(s.SignedInTenant, s.Tenant.ID),
-	}
-}
-
-// entryFor is the journal entry for a journaled write: the value it replaces
-// and the value it sets.
-func entryFor(s State, e Effect) *JournalEntry {
-	var j JournalEntry
-	switch w := e.(type) {
-	case PatchUserConsent:
-		j = journalEntry(s, JournalWhat)
-		j.Original, j.Set = cloneNonNil(s.Run.OriginalPolicy), cloneNonNil(w.Policies)
-	case PutConsentRequestPolicy:
-		j = journalEntry(s, JournalWhatRequestPolicy)
-		orig, set := cloneRequestPolicy(*s.Run.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
-		j.OriginalRequestPolicy, j.SetRequestPolicy = &orig, &set
-	}
-	return &j
-}
-
-func journaling(s State, ev Event) (State, []Effect) {
-	r := s.Run
-	if r.Journal == nil && r.Done < len(r.Plan) {
-		// The re-read before journaling: it must answer the current write's read.
-		switch e := ev.(type) {
-		case PolicyRead:
-			if _, ok := r.Plan[r.Done].(PatchUserConsent); ok {
-				return journalRecheck(s, e)
-			}
-		case ConsentPolicyRead:
-			if _, ok := r.Plan[r.Done].(PutConsentRequestPolicy); ok {
-				return journalRecheckRequest(s, e)
-			}
-		}
-	}
-	e, ok := ev.(JournalWritten)
-	if !ok {
-		return s, nil
-	}
-	if e.Err != nil {
-		// Nothing of the change was written; the entry may or may not exist.
-		j := r.Journal
-		r.Journal = nil
-		f := Failure{Title: "Could not save the journal, so nothing was changed", Reason: e.Err.Error(),
-			Remedy:    "consentwiz saves the current setting before changing it. Check that the config directory is writable, then try again.",
-			Retryable: true}
-		if s.CancelAsked {
-			s.CancelAsked = false
-			return startUndoClearing(s, undoCancel, nil, j)
-		}
-		return startUndoClearing(s, undoFail, &f, j)
-	}
-	if s.CancelAsked {
-		// The journal is on disk but nothing in the tenant changed: remove it and stop.
-		s.CancelAsked = false
-		j := r.Journal
-		r.Journal = nil
-		return startUndoClearing(s, undoCancel, nil, j)
-	}
-	s.Step = StepWriting
-	return s, []Effect{bind(s, r.Plan[r.Done])}
-}
-
-// journalRecheck compares the fresh read with the value the preview showed: the
-// same → journal it and write; changed → show the preview again with the new
-// value (nothing is written on a stale view of the tenant).
-func journalRecheck(s State, e PolicyRead) (State, []Effect) {
-	if s.CancelAsked {
-		s.CancelAsked = false
-		return startUndo(s, undoCancel, nil)
-	}
-	if e.Err != nil {
-		f := readFailure("Could not read the user consent setting before changing it", e.Err)
-		f.Remedy = "Nothing was changed. " + f.Remedy
-		f.retry, f.retryStep = ReadAuthorizationPolicy{Tenant: s.target()}, StepJournaling
-		return fail(s, f)
-	}
-	r := s.Run
-	cur := cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
-	if samePolicies(cur, r.OriginalPolicy) {
-		r.policyFresh = true
-		return runPlan(s)
-	}
-	r.OriginalPolicy = cur
-	r.TargetPolicy = withSelfPolicy(cur, s.fix().selfPolicy)
-	plan := clone(r.Plan)
-	for i, e := range plan {
-		if _, ok := e.(PatchUserConsent); ok {
-			plan[i] = patchUserConsent(s)
-		}
-	}
-	r.Plan = plan
-	s.Step = StepPreview
-	s.InputErr = "The setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
-	return s, nil
-}
-
-// journalRecheckRequest is journalRecheck for a temporary request workflow: the
-// request policy read right before journaling must be the one the preview showed.
-func journalRecheckRequest(s State, e ConsentPolicyRead) (State, []Effect) {
-	if s.CancelAsked {
-		s.CancelAsked = false
-		return startUndo(s, undoCancel, nil)
-	}
-	if e.Err != nil {
-		f := readFailure("Could not read the consent request setting before changing it", e.Err)
-		f.Remedy = "Nothing was changed. " + f.Remedy
-		f.retry, f.retryStep = ReadConsentRequestPolicy{Tenant: s.target()}, StepJournaling
-		return fail(s, f)
-	}
-	r := s.Run
-	cur := cloneRequestPolicy(e.Policy)
-	if r.OriginalRequestPolicy == nil || sameRequestPolicy(cur, *r.OriginalRequestPolicy) {
-		if r.OriginalRequestPolicy == nil {
-			r.OriginalRequestPolicy = &cur
-		}
-		r.policyFresh = true
-		return runPlan(s)
-	}
-	r.OriginalRequestPolicy = &cur
-	s = s.fix().replan(s)
-	s.Step = StepPreview
-	s.InputErr = "The consent request setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
-	return s, nil
 }
 
 func writing(s State, ev Event) (State, []Effect) {
@@ -283,8 +138,9 @@ func writing(s State, ev Event) (State, []Effect) {
 	if e.Err != nil {
 		f := writeFailure(s, cur, e.Err)
 		if entra.IsThrottled(e.Err) && !s.CancelAsked {
+			// A 429 was not processed: nothing of this write happened.
 			f.retry, f.retryStep = cur, StepWriting
-			f.canUndo = s.written()
+			f.canUndo = r.Done > 0
 			return fail(s, f)
 		}
 		why := undoFail
@@ -295,6 +151,24 @@ func writing(s State, ev Event) (State, []Effect) {
 		return startUndo(s, why, &f)
 	}
 	s = recordWrite(s, cur, e.ID)
+	if _, ok := objectFor(cur); ok && e.ID != "" && r.Journal != nil {
+		// Save the new object's id: a restore finds it by id, not by its
+		// key. When the next write is journaled first anyway, that one save
+		// records both.
+		if k := journalObjectIndex(s, r.Done); k >= 0 && k < len(r.Journal.Objects) {
+			j := *r.Journal
+			j.Objects = clone(j.Objects)
+			j.Objects[k].ID = e.ID
+			r.Journal = &j
+			r.Done++
+			if r.Done < len(r.Plan) && journalFirst(s, r.Plan[r.Done]) {
+				return runPlan(s)
+			}
+			r.journalAfter = true
+			s.Step = StepJournaling
+			return s, []Effect{WriteJournal{Entry: j}}
+		}
+	}
 	r.Done++
 	return runPlan(s)
 }
@@ -369,9 +243,9 @@ func verifying(s State, ev Event) (State, []Effect) {
 			Outcome: OutcomeNotApplied,
 		}
 		f.Remedy = remedyFor(f)
-		j := r.Journal
-		r.Journal = nil
-		return startUndoClearing(s, undoFail, &f, j)
+		// The restore reads the setting (the original: nothing to write),
+		// removes what the fix created on the way, and clears the entry.
+		return startUndo(s, undoFail, &f)
 	case v.problem != "":
 		r.VerifyTries++
 		if r.VerifyTries < MaxVerifyTries {
@@ -410,18 +284,27 @@ func verifyReadFailed(s State, err error) (State, []Effect) {
 	return fail(s, f)
 }
 
-// verified continues the fix after its writes were read back.
+// verified continues the fix after its writes were read back; by default
+// the change stays and its journal entry is cleared.
 func verified(s State) (State, []Effect) {
 	if f := s.fix(); f.then != nil {
 		return f.then(s)
 	}
-	s.Run.committed = true
-	return finishVerified(s)
+	return clearJournalThenFinish(s)
 }
 
 // finishVerified ends a fix that worked, with its summary. In the demo the
 // simulated user tries the app again first, and the summary says what they got.
 func finishVerified(s State) (State, []Effect) {
+	if f := s.fix(); f.notFixed != nil {
+		if why := f.notFixed(s); why != "" {
+			kind := OutcomeNotFixed
+			if s.Run.journalKept {
+				kind = OutcomeRestoreNeeded
+			}
+			return finish(s, Outcome{Kind: kind, Summary: why})
+		}
+	}
 	if f := s.fix(); f.done != nil {
 		if s, effs, ok := f.done(s); ok {
 			return s, effs
@@ -470,7 +353,7 @@ func clearJournalThenFinish(s State) (State, []Effect) {
 	}
 	j := r.Journal
 	r.Journal = nil
-	s.Restore = &RestoreRun{Entry: j, then: afterRestoreDone}
+	s.Restore = &RestoreRun{Entry: j, then: afterRestoreDone, clearWhy: clearKept}
 	s.Step = StepRestoreClearing
 	return s, []Effect{ClearJournal{ID: j.ID}}
 }

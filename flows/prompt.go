@@ -184,7 +184,7 @@ func renderStep(s State) Prompt {
 	case StepPreview:
 		return previewPrompt(s)
 	case StepJournaling:
-		return Prompt{Kind: PromptProgress, Title: "Saving the current setting", Body: "The current value is read once more and saved to the journal on this computer first, so it can be put back even after a crash. This takes a moment."}
+		return journalingPrompt(s)
 	case StepWriting:
 		r := s.Run
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
@@ -200,12 +200,7 @@ func renderStep(s State) Prompt {
 	case StepVerifying:
 		return Prompt{Kind: PromptProgress, Title: "Checking the change took effect", Body: "Reading it back from Microsoft Graph. Graph can lag a few seconds after a change; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	case StepUndoing:
-		p := Prompt{Kind: PromptProgress, Title: "Undoing the changes"}
-		if len(s.Run.Undo) > 0 {
-			p.Body = describeUndo(s.Run.Undo[0]).Label
-		}
-		p.Body = note(p.Body, "Each undo takes a few seconds; consentwiz checks the result.")
-		return p
+		return Prompt{Kind: PromptProgress, Title: "Undoing the changes", Body: "Each undo takes a few seconds; consentwiz checks the result."}
 	case StepFailed:
 		return failedPrompt(s)
 	case StepDone:
@@ -419,6 +414,8 @@ func donePrompt(s State) Prompt {
 		p.Title = "Handed over"
 	case OutcomeRestored:
 		p.Title = "Setting restored"
+	case OutcomeNothingToRestore:
+		p.Title = "Nothing to restore"
 	case OutcomeDryRun:
 		p.Title = "Dry run: nothing was changed"
 	case OutcomeCancelled:
@@ -426,6 +423,9 @@ func donePrompt(s State) Prompt {
 	case OutcomeBlocked:
 		p.Kind = PromptFailed
 		p.Title = "Users are still blocked"
+	case OutcomeNotFixed:
+		p.Kind = PromptFailed
+		p.Title = "Not fixed: users are still blocked"
 	default:
 		p.Kind = PromptFailed
 		p.Title = "Stopped with a problem"

@@ -37,8 +37,8 @@ package flows
 // Every effect that acts on a tenant (a TenantEffect) names it: the driver
 // uses that tenant and cloud, never one it remembers from an earlier effect.
 //
-// User answers (Chose, Entered, Confirmed, Back, Cancel, DoneKey) may arrive at
-// any time; events that do not fit the current step are ignored (the state is
+// User answers (Chose, Entered, Confirmed, Back, Cancel, DoneKey) and
+// Interrupted may arrive at any time; events that do not fit the current step are ignored (the state is
 // returned unchanged with no effects), so stale results are harmless.
 
 import (
@@ -142,6 +142,7 @@ const (
 	KeyRestore      OptionKey = "restore"   // put a saved setting back
 	KeyLater        OptionKey = "later"     // leave a saved setting for later
 	KeyOriginal     OptionKey = "original"  // restore conflict: write the original back
+	KeyComplete     OptionKey = "complete"  // restore of a grant-direct entry: finish the grant instead of removing it
 	KeyContinue     OptionKey = "continue"  // request workflow: go on to the next question
 	KeyMe           OptionKey = "me"        // request workflow: the signed-in account reviews
 	KeySearch       OptionKey = "search"    // request workflow: search for a reviewer
@@ -222,6 +223,11 @@ type (
 	Cancel struct{}
 	// DoneKey: "I've done it" (approved in the browser, the user connected).
 	DoneKey struct{}
+	// Interrupted: the driver is going away (a signal, the end of the input)
+	// and can ask nothing more. The machine stops as Cancel does — it puts
+	// back a temporary change and undoes a half-made one, and never asks —
+	// then finishes; Why ("SIGTERM", "the input ended") is in the outcome.
+	Interrupted struct{ Why string }
 )
 
 // I/O results.
@@ -344,6 +350,7 @@ func (Confirmed) isEvent()         {}
 func (Back) isEvent()              {}
 func (Cancel) isEvent()            {}
 func (DoneKey) isEvent()           {}
+func (Interrupted) isEvent()       {}
 func (TenantResolved) isEvent()    {}
 func (SignedIn) isEvent()          {}
 func (SnapshotLoaded) isEvent()    {}
@@ -433,6 +440,9 @@ type (
 		AppID    string
 		App      AppRef
 		Diagnose bool
+		// Assignments: also read who is assigned to the app's own roles
+		// (TenantSnapshot.AppAssignedTo).
+		Assignments bool
 	}
 	// ReadAuthorizationPolicy is GET /policies/authorizationPolicy.
 	ReadAuthorizationPolicy struct{ Tenant TenantRef }

@@ -7,16 +7,33 @@ import (
 	"strings"
 )
 
-// The restore sub-machine puts a journaled setting back (the user-consent
-// setting, or the admin consent request policy of a temporary request
-// workflow): read the current value; if it is what consentwiz set, write the
-// original back, read it again to verify, then clear the journal; if it
-// already is the original, clear the journal; otherwise someone else changed
-// it: show the three values and ask. It serves the restore offered at start,
-// the end of relax-user-consent and of a temporary request workflow, and the
-// undo after a cancel or a failure. Its effects act on the entry's tenant.
+// The restore sub-machine puts a journal entry's change back. First its
+// setting (the user-consent setting, or the admin consent request policy of
+// a temporary request workflow): read the current value; if it is what
+// consentwiz set, write the original back and read it again to verify; if it
+// already is the original, nothing is written; otherwise someone else changed
+// it: show the three values and ask. Then the objects the entry lists
+// (restore_objects.go). Then the entry is cleared. It serves the restore
+// offered at start, the end of relax-user-consent and of a temporary request
+// workflow, and the undo after a cancel or a failure. Its effects act on the
+// entry's tenant.
 
 func restoreStep(s State, ev Event) (State, []Effect) {
+	if s.Restore != nil && s.Restore.objPhase {
+		switch s.Step {
+		case StepRestoreReading:
+			if _, ok := ev.(Back); ok {
+				return restoreReading(s, ev)
+			}
+			return objReading(s, ev)
+		case StepRestoreConflict:
+			return objConflict(s, ev)
+		case StepRestoreWriting:
+			return objWriting(s, ev)
+		case StepRestoreVerifying:
+			return objVerifying(s, ev)
+		}
+	}
 	switch s.Step {
 	case StepRestoreOffer:
 		return restoreOffer(s, ev)
@@ -44,10 +61,15 @@ func restoreOffer(s State, ev Event) (State, []Effect) {
 		return s, nil
 	}
 	switch e.Key {
-	case KeyRestore:
+	case KeyRestore, KeyComplete:
 		j := r.Pending[0]
+		if e.Key == KeyComplete && !canComplete(&j) {
+			return s, nil
+		}
 		r.Entry = &j
 		r.then = afterRestoreContinue
+		r.complete = e.Key == KeyComplete
+		r.objPhase, r.decided, r.keepScope, r.conflict, r.objWrote = false, false, false, nil, 0
 		s.Tenant = TenantInfo{ID: j.TenantID, Domain: j.TenantDomain, Cloud: cloudNamed(j.Cloud)}
 		s.Step = StepSigningIn
 		return s, []Effect{lastSignIn(s)}
@@ -94,9 +116,13 @@ func lastSignIn(s State) Effect {
 	scopes := clone(ReadScopes)
 	t := s.target()
 	if s.restoring() {
-		t = s.Restore.Entry.Target()
+		j := s.Restore.Entry
+		t = j.Target()
 		if !s.DryRun {
-			scopes = append(scopes, iff(s.Restore.Entry.IsRequestPolicy(), ScopeConsentRequestWrite, ScopeUserConsentWrite))
+			if j.HasSetting() {
+				scopes = append(scopes, iff(j.IsRequestPolicy(), ScopeConsentRequestWrite, ScopeUserConsentWrite))
+			}
+			scopes = mergeScopes(scopes, objScopes(j))
 		}
 	}
 	si := SignIn{Tenant: t, Scopes: scopes}
@@ -127,12 +153,18 @@ func nextPending(s State) (State, []Effect) {
 		switch {
 		case r.skipped > 0:
 			return finish(s, Outcome{Kind: OutcomeRestoreNeeded, Summary: "A change made by consentwiz is still waiting to be put back.", JournalKept: true})
+		case r.completed > 0 && r.completed == r.restored:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The grant consentwiz had started is finished and verified."})
 		case r.keptOther > 0 && r.restored == r.keptOther:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."})
 		case r.keptOther > 0:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."})
 		case r.restoredReq > 0 && r.restoredReq == r.restored:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The consent request setting is back to what it was before consentwiz changed it."})
+		case r.restoredObj > 0 && r.restoredObj == r.restored:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "What consentwiz had created is removed (or was not there): the tenant is as it was before."})
+		case r.restoredReq > 0 || r.restoredObj > 0:
+			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Every change consentwiz had left is put back (or finished, where you chose), and verified."})
 		default:
 			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The user consent setting is back to what it was before consentwiz changed it."})
 		}
@@ -147,9 +179,22 @@ func nextPending(s State) (State, []Effect) {
 }
 
 func restoreRead(s State) (State, []Effect) {
+	r := s.Restore
+	if !r.Entry.HasSetting() || r.skipSetting || r.objPhase {
+		return restoreSettingDone(s)
+	}
 	s.Step = StepRestoreReading
-	s.Restore.verifyTries = 0
+	r.verifyTries = 0
 	return s, []Effect{restoreReadEffect(s)}
+}
+
+// restoreSettingDone goes on once the entry's setting is dealt with: its
+// objects, or the end.
+func restoreSettingDone(s State) (State, []Effect) {
+	if s.Restore.Entry.HasObjects() {
+		return objRead(s)
+	}
+	return restoreClear(s)
 }
 
 // restoreIsRequest reports whether the restore in progress is of the admin consent
@@ -233,7 +278,7 @@ func restoreFailure(s State, f Failure) (State, []Effect) {
 	if s.Restore.then == afterRestoreContinue {
 		f.Outcome = OutcomeRestoreNeeded
 	}
-	f.journalKept = true
+	f.journalKept = !s.Restore.mem
 	return fail(s, f)
 }
 
@@ -265,7 +310,10 @@ func restoreReading(s State, ev Event) (State, []Effect) {
 	case v.set:
 		return restoreWrite(s)
 	case v.original:
-		return restoreClear(s)
+		return restoreSettingDone(s)
+	case s.interrupted:
+		// Nobody can answer: leave the entry for `consentwiz restore`.
+		return restoreLater(s)
 	}
 	s.Step = StepRestoreConflict
 	return s, nil
@@ -283,10 +331,10 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 			if restoreIsRequest(s) {
 				_, set, cur := restoreValues(s)
 				s = addChange(s, Change{What: "Consent request setting (kept as changed by someone else)", Before: set, After: cur, Verified: true, At: s.Now})
-				return restoreClear(s)
+				return restoreSettingDone(s)
 			}
 			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(r.Entry.Set), After: policySummary(r.Current), Verified: true, At: s.Now})
-			return restoreClear(s)
+			return restoreSettingDone(s)
 		case KeyLater:
 			return restoreLater(s)
 		}
@@ -357,7 +405,7 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 			}
 			c = Change{What: "Users can request admin consent (restored)", Before: before, After: orig, Verified: true, At: s.Now}
 		}
-		return restoreClear(addChange(s, c))
+		return restoreSettingDone(addChange(s, c))
 	}
 	r.verifyTries++
 	if r.verifyTries < MaxVerifyTries {
@@ -377,6 +425,10 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 }
 
 func restoreClear(s State) (State, []Effect) {
+	if s.Restore.mem {
+		// Never saved: nothing to remove.
+		return restoreFinished(s)
+	}
 	s.Step = StepRestoreClearing
 	return s, []Effect{ClearJournal{ID: s.Restore.Entry.ID}}
 }
@@ -399,7 +451,14 @@ func restoreFinished(s State) (State, []Effect) {
 		if r.Entry.IsRequestPolicy() {
 			r.restoredReq++
 		}
+		switch {
+		case r.complete:
+			r.completed++
+		case !r.Entry.HasSetting():
+			r.restoredObj++
+		}
 		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
+		r.complete, r.objPhase, r.decided, r.keepScope, r.conflict, r.objTodo, r.objWrote = false, false, false, false, nil, nil, 0
 		r.Pending = r.Pending[1:]
 		r.restored++
 		if s.CancelAsked {
@@ -417,11 +476,12 @@ func restoreLater(s State) (State, []Effect) {
 	if r.then == afterRestoreContinue {
 		s = leaveEntry(s, *r.Entry)
 		r.Entry, r.Current, r.CurrentRequest = nil, nil, nil
+		r.complete, r.objPhase, r.decided, r.keepScope, r.conflict, r.objTodo, r.objWrote = false, false, false, false, nil, nil, 0
 		r.Pending = r.Pending[1:]
 		r.skipped++
 		return nextPending(s)
 	}
-	return backToRun(s, true)
+	return backToRun(s, !r.mem)
 }
 
 // backToRun ends a restore a fix run started: the run's journal entry is
@@ -446,35 +506,52 @@ func backToRun(s State, kept bool) (State, []Effect) {
 func restoreOfferPrompt(s State) Prompt {
 	r := s.Restore
 	j := r.Pending[0]
-	body := fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet. Nothing is written before the current value is read and compared.",
-		j.At.UTC().Format(timeLayout), firstNonEmpty(j.By, "consentwiz"), restoreSetting(&j), firstNonEmpty(j.TenantDomain, j.TenantID), restoreAppName(s, j))
-	orig, set := policyText(j.Original), policyText(j.Set)
-	if j.IsRequestPolicy() {
-		orig, set = requestPolicyText(*j.OriginalRequestPolicy), requestPolicyText(*j.SetRequestPolicy)
+	when, who, where, app := j.At.UTC().Format(timeLayout), firstNonEmpty(j.By, "consentwiz"), firstNonEmpty(j.TenantDomain, j.TenantID), restoreAppName(s, j)
+	p := Prompt{Kind: PromptChoice, Title: "Put back a setting consentwiz changed?"}
+	if j.HasSetting() {
+		p.Body = fmt.Sprintf("On %s, %s changed the %s of %s while fixing %s, and the original was not put back yet. Nothing is written before the current value is read and compared.",
+			when, who, restoreSetting(&j), where, app)
+		orig, set := policyText(j.Original), policyText(j.Set)
+		if j.IsRequestPolicy() {
+			orig, set = requestPolicyText(*j.OriginalRequestPolicy), requestPolicyText(*j.SetRequestPolicy)
+		}
+		p.Preview = []Diff{{Label: "Original (will be put back)", After: orig}, {Label: "Set by consentwiz", After: set}}
+	}
+	if j.HasObjects() {
+		if !j.HasSetting() {
+			p.Title = "Remove what consentwiz created?"
+			p.Body = fmt.Sprintf("On %s, %s started %s for %s in %s, and it did not finish.", when, who, j.Fix, app, where)
+		}
+		p.Body += " It created (or was creating) these:"
+		p.Preview = append(p.Preview, objDiffs(&j)...)
 	}
 	if len(r.Pending) > 1 {
-		body += fmt.Sprintf(" (%d entries are waiting.)", len(r.Pending))
+		p.Body += fmt.Sprintf(" (%d entries are waiting.)", len(r.Pending))
 	}
-	p := Prompt{
-		Kind:    PromptChoice,
-		Title:   "Put back a setting consentwiz changed?",
-		Body:    body,
-		Preview: []Diff{{Label: "Original (will be put back)", After: orig}, {Label: "Set by consentwiz", After: set}},
-		Options: []Option{
-			{Key: KeyRestore, Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"},
-			{Key: KeyLater, Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"},
-		},
+	undo := Option{Key: KeyRestore, Label: "Put the original back", Detail: "signs in, checks the current value, writes the original and verifies it"}
+	switch {
+	case !j.HasSetting():
+		undo = Option{Key: KeyRestore, Label: "Remove them", Detail: "signs in, finds each one, deletes what consentwiz created (and puts a changed grant back), then checks: the tenant is as it was"}
+	case j.HasObjects():
+		undo.Detail += "; then removes " + objLabels(&j, nil)
 	}
+	later := Option{Key: KeyLater, Label: "Not now", Detail: "the entry stays; `consentwiz restore` offers it again"}
 	if j.IsRequestPolicy() {
 		// The setting was turned on for a user's request: turning it off
 		// before that request is approved would leave the user unanswered.
-		p.Body = note(p.Body, "Consent requests were turned on for a user's request to use "+restoreAppName(s, j)+
+		p.Body = note(p.Body, "Consent requests were turned on for a user's request to use "+app+
 			". If that request is still waiting, approve it first: choose \"Not now\", approve it in this run, and consentwiz then turns requests off again.")
-		p.Options = []Option{
-			{Key: KeyLater, Label: "Not now: approve the waiting request first", Detail: "then consentwiz puts the setting back in this run"},
-			{Key: KeyRestore, Label: "Put the original back now", Detail: "turns consent requests off; a request still waiting stays unanswered"},
-		}
+		later = Option{Key: KeyLater, Label: "Not now: approve the waiting request first", Detail: "then consentwiz puts the setting back in this run"}
+		undo = Option{Key: KeyRestore, Label: "Put the original back now", Detail: "turns consent requests off; a request still waiting stays unanswered"}
+		p.Options = []Option{later, undo}
+		return p
 	}
+	p.Options = append(p.Options, undo)
+	if canComplete(&j) {
+		p.Options = append(p.Options, Option{Key: KeyComplete, Label: "Finish the grant instead",
+			Detail: "creates what is missing of: " + objLabels(&j, nil) + " — admin consent for everyone in the organization, in effect at once"})
+	}
+	p.Options = append(p.Options, later)
 	return p
 }
 
@@ -500,8 +577,11 @@ func restoreAppName(s State, j JournalEntry) string {
 
 func restoreSignInPrompt(s State) Prompt {
 	role := "Privileged Role Administrator or Global Administrator"
-	if restoreIsRequest(s) {
+	switch {
+	case restoreIsRequest(s):
 		role = "Global Administrator"
+	case !s.Restore.Entry.HasSetting():
+		role = "Cloud Application Administrator, or Privileged Role Administrator for application permissions"
 	}
 	return Prompt{Kind: PromptProgress, Title: "Sign in to put the setting back", Body: "Sign in as an administrator of " + tenantName(s) + " (" + role + "). consentwiz waits until you finish signing in (a device code is valid for about 15 minutes).",
 		CanBack: s.Restore.then == afterRestoreContinue}
@@ -510,6 +590,9 @@ func restoreSignInPrompt(s State) Prompt {
 // restorePrompt renders the restore's steps after the offer.
 func restorePrompt(s State) Prompt {
 	r := s.Restore
+	if r.objPhase && s.Step != StepRestoreOffer && s.Step != StepRestoreClearing {
+		return objPrompt(s)
+	}
 	switch s.Step {
 	case StepRestoreOffer:
 		return restoreOfferPrompt(s)
@@ -540,5 +623,12 @@ func restorePrompt(s State) Prompt {
 		orig, _, _ := restoreValues(s)
 		return Prompt{Kind: PromptProgress, Title: "Checking the setting is back", Body: "Reading the setting again to make sure it is " + orig + ". Microsoft Graph can lag a few seconds; consentwiz tries up to " + strconv.Itoa(MaxVerifyTries) + " times."}
 	}
-	return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: "The setting is back, so the saved copy on this computer is no longer needed. This takes a moment."}
+	body := "Everything is as it was before consentwiz changed it, so the saved copy on this computer is no longer needed."
+	switch r.clearWhy {
+	case clearKept:
+		body = "The change is verified and meant to stay, so the saved copy on this computer is no longer needed."
+	case clearNotWritten:
+		body = "Nothing was changed in the tenant, so the saved copy on this computer is removed."
+	}
+	return Prompt{Kind: PromptProgress, Title: "Removing the journal entry", Body: body + " This takes a moment."}
 }

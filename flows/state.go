@@ -2,6 +2,9 @@ package flows
 
 import (
 	"consentwiz/graph/entra"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -139,9 +142,21 @@ type Journey struct {
 	// Found are the apps a name matched, when it matched several.
 	Found []AppCandidate
 
-	Nonce   string
-	Now     time.Time
-	Version string
+	Nonce string
+	// RunID makes this process's journal entry ids unique (WizardInput.RunID);
+	// journalSeq numbers the entries of the session.
+	RunID      string
+	journalSeq int
+	// RelaxWindow and RequestWindow bound how long a temporary change stays
+	// in place while the wizard waits for a person (WizardInput).
+	RelaxWindow, RequestWindow time.Duration
+	Now                        time.Time
+	Version                    string
+	// stopWhy says why the wizard was stopped from outside (Interrupted) or
+	// a temporary change's window ran out, for the outcome; interrupted: the
+	// driver can ask nothing more.
+	stopWhy     string
+	interrupted bool
 
 	// PollSeq numbers the Waits of the whole session: a Tick whose Seq is not
 	// the current one is stale and ignored.
@@ -210,12 +225,11 @@ type FixRun struct {
 	RequestTemporary bool
 
 	// Writes: the plan (write effects, in order), how many are done, what was
-	// created, the undo effects still to run, and the journal entry of the
-	// change in progress.
+	// created, and the journal entry of the change in progress (its settings
+	// and the objects it creates).
 	Plan        []Effect
 	Done        int
 	Created     []CreatedObject
-	Undo        []Effect
 	Journal     *JournalEntry
 	VerifyTries int
 
@@ -233,9 +247,16 @@ type FixRun struct {
 	pollEff      Effect       // PollGrant or PollRequests
 	stop         *stopRequest // the admin stopped waiting: the poll in flight is the last look
 
-	committed        bool   // the writes are complete and verified (no undo on cancel)
-	directRequest    bool   // request-workflow started from a pending request
-	grantedElsewhere bool   // request-workflow: consent was granted another way while it waited
+	committed     bool   // the writes are complete and verified (no undo on cancel)
+	journaled     int    // the plan's writes saved in the journal before they were sent
+	sent          int    // the plan's writes sent (the last may not be answered yet)
+	journalAfter  bool   // the journal write in flight records a create's id (then the plan goes on)
+	settingSent   bool   // the journaled setting's write was sent (it may have changed the tenant)
+	finalCheck    bool   // relax-user-consent: one last look for the user's consent before putting the setting back
+	window        window // the temporary change's time limit (window.go)
+	directRequest bool   // request-workflow started from a pending request
+	// grantedElsewhere: request-workflow: consent was granted another way while it waited.
+	grantedElsewhere bool
 	policyFresh      bool   // the journaled setting was re-read right before journaling
 	searching        bool   // a reviewer search is in flight
 	searchQuery      string // the reviewer search
@@ -247,15 +268,13 @@ type FixRun struct {
 	connected    string
 	connectedAll bool
 	nextOffered  bool
-	// restoreAfterCheck: the admin said the user connected; the setting is
-	// put back after this check.
-	restoreAfterCheck bool
-	ioNote            string   // why opening or copying the link failed
-	demoAfter         *Outcome // demo: the verified outcome, held while the user tries again
+	ioNote       string   // why opening or copying the link failed
+	demoAfter    *Outcome // demo: the verified outcome, held while the user tries again
 
 	undoWhy     undoFor
 	undoFailure *Failure
 	undoErrs    []string
+	undoMem     *JournalEntry // a permanent request workflow's original policy, still to put back
 }
 
 type undoFor int
@@ -263,6 +282,7 @@ type undoFor int
 const (
 	undoCancel undoFor = iota
 	undoFail
+	undoQuit // the admin stopped at a failure: end with it once undone
 )
 
 // RestoreRun is the journal restore: the entries from earlier runs still to
@@ -282,9 +302,41 @@ type RestoreRun struct {
 	verifyTries int
 	restored    int // entries put back (or cleared) at start
 	restoredReq int // of which request-policy entries
+	completed   int // of which grant-direct entries completed instead of removed
+	restoredObj int // of which entries of objects only, removed
 	skipped     int // entries left for later
 	keptOther   int // restores where the admin kept someone else's later change
+
+	// mem: the entry was never saved (the undo of a permanent request
+	// workflow): nothing to clear. skipSetting: the entry's setting was saved
+	// but its write never sent, so only its objects (if any) are dealt with.
+	mem, skipSetting bool
+	// clearWhy says why the entry is removed without a restore (the prompt).
+	clearWhy clearReason
+	// The entry's objects (restore_objects.go): objPhase once the setting is
+	// dealt with; complete finishes the fix instead of removing what it
+	// created; objTodo are the writes still to send; objSP the app's service
+	// principal; conflict a grant scope someone else changed since; keepScope
+	// keeps their value.
+	objPhase  bool
+	complete  bool
+	objTodo   []objWrite
+	objSP     string
+	conflict  *JournalObject
+	conflictV string
+	decided   bool // the question about conflict was answered
+	keepScope bool
+	objWrote  int // writes sent for the objects (their change log lines)
 }
+
+// clearReason says why a journal entry is removed.
+type clearReason int
+
+const (
+	clearRestored   clearReason = iota // the setting is back (or was already)
+	clearNotWritten                    // the change was never made
+	clearKept                          // the change is verified and meant to stay
+)
 
 type afterRestore int
 
@@ -317,6 +369,14 @@ type WizardInput struct {
 	DryRun    bool
 	// Nonce is the state parameter for consent URLs (the driver makes it; the machine has no randomness).
 	Nonce string
+	// RunID is a random id of this run (the driver makes it), so that journal
+	// entries of two processes never share an id. Empty: the Nonce.
+	RunID string
+	// RelaxWindow is the longest relax-user-consent keeps user consent
+	// relaxed while it waits for the user (0: DefaultRelaxWindow);
+	// RequestWindow the longest a temporary request workflow keeps requests
+	// on while it waits for the request and its approval (0: DefaultRequestWindow).
+	RelaxWindow, RequestWindow time.Duration
 	// Version is consentwiz's version, printed in hand-offs.
 	Version string
 	// AppName is an app's display name (--app-name) to find in the tenant
@@ -328,13 +388,20 @@ type WizardInput struct {
 }
 
 // JournalEntry records a change before it is written, so it can be undone after
-// a crash: the user-consent setting (What == JournalWhat, Original/Set) or, for a
-// temporary request workflow, the admin consent request policy (What ==
-// JournalWhatRequestPolicy, OriginalRequestPolicy/SetRequestPolicy). Entries
-// written before the request policy could be journaled have neither field and
-// are user-consent entries. It never holds a token.
+// a crash. It holds a setting, objects, or both:
+//   - the user-consent setting (What == JournalWhat, Original/Set);
+//   - for a temporary request workflow, the admin consent request policy
+//     (What == JournalWhatRequestPolicy, OriginalRequestPolicy/SetRequestPolicy);
+//   - the directory objects a fix creates, and the grants whose scope it
+//     changes (Objects; What == JournalWhatCreated when there is no setting).
+//
+// classify-low keeps its classifications and its setting in one entry, so
+// that saving, restoring and clearing them is one step. Entries written before
+// the request policy could be journaled have no What and are user-consent
+// entries. It never holds a token.
 type JournalEntry struct {
-	// ID names the entry; deterministic: "<tenant id>-<unix seconds>".
+	// ID names the entry: "<tenant id>-<run id>-<n>", unique across processes
+	// (the run id is random, made by the driver: WizardInput.RunID).
 	ID           string `json:"id"`
 	TenantID     string `json:"tenantId"`
 	TenantDomain string `json:"tenantDomain,omitempty"`
@@ -343,7 +410,7 @@ type JournalEntry struct {
 	Cloud string `json:"cloud"`
 	Fix   FixID  `json:"fix"`
 	AppID string `json:"appId,omitempty"`
-	// What is the setting changed.
+	// What is the setting changed (JournalWhatCreated: none, only objects).
 	What string `json:"what"`
 	// Original is the full permissionGrantPoliciesAssigned before the change,
 	// including every ManagePermissionGrantsForOwnedResource.* entry.
@@ -355,12 +422,48 @@ type JournalEntry struct {
 	OriginalRequestPolicy *entra.AdminConsentRequestPolicy `json:"originalRequestPolicy,omitempty"`
 	// SetRequestPolicy is the adminConsentRequestPolicy the wizard wrote.
 	SetRequestPolicy *entra.AdminConsentRequestPolicy `json:"setRequestPolicy,omitempty"`
-	At               time.Time                        `json:"at"`
+	// Objects are what the fix creates, in the order it creates them: all of
+	// them saved before the first create, each marked sent before its own
+	// create and updated with its id after.
+	Objects []JournalObject `json:"objects,omitempty"`
+	At      time.Time       `json:"at"`
 	// By is the account that wrote (its user name); ByTenant the id of the
 	// tenant it lives in when that is not TenantID (a partner's delegated
 	// admin, a guest): a restore signs in as By, from ByTenant.
 	By       string `json:"by"`
 	ByTenant string `json:"byTenant,omitempty"`
+}
+
+// JournalObject is one directory object a fix creates (or, Kind
+// ObjectGrantScope, an existing grant whose scope it changes): enough to find
+// it again without its id (an answer may be lost, a process killed before the
+// id was saved), to delete it, or to create it when the fix is completed.
+type JournalObject struct {
+	Kind ObjectKind `json:"kind"`
+	// ID is the object's id once it is known ("" while its create may or may
+	// not have happened); for ObjectGrantScope, the grant's id.
+	ID    string `json:"id,omitempty"`
+	Label string `json:"label,omitempty"`
+	// Planned: part of the fix's plan, its create not sent yet (it cannot
+	// exist by this run; a restore that removes leaves it alone).
+	Planned bool `json:"planned,omitempty"`
+	// ResourceID is the resource service principal (Microsoft Graph) of a
+	// grant, an app role assignment or a classification.
+	ResourceID string `json:"resourceId,omitempty"`
+	// Scope is a grant's scopes; for ObjectGrantScope the scopes set, and
+	// ScopeBefore the scopes it replaced.
+	Scope       string `json:"scope,omitempty"`
+	ScopeBefore string `json:"scopeBefore,omitempty"`
+	// PrincipalID is who an assignment of the app's own role is for (a user
+	// or group, ObjectPrincipalAssignment).
+	PrincipalID string `json:"principalId,omitempty"`
+	// AppRoleID and RoleName name an app role assignment's role.
+	AppRoleID string `json:"appRoleId,omitempty"`
+	RoleName  string `json:"roleName,omitempty"`
+	// PermissionID, PermissionName and Classification describe a classification.
+	PermissionID   string `json:"permissionId,omitempty"`
+	PermissionName string `json:"permissionName,omitempty"`
+	Classification string `json:"classification,omitempty"`
 }
 
 // IsRequestPolicy reports whether the entry is for the admin consent request
@@ -369,14 +472,61 @@ func (j JournalEntry) IsRequestPolicy() bool {
 	return j.What == JournalWhatRequestPolicy && j.OriginalRequestPolicy != nil && j.SetRequestPolicy != nil
 }
 
+// HasSetting reports whether the entry holds a setting to put back (the
+// user-consent setting or the request policy), not only objects.
+func (j JournalEntry) HasSetting() bool { return j.What != JournalWhatCreated }
+
+// HasObjects reports whether the entry lists objects the fix created.
+func (j JournalEntry) HasObjects() bool { return len(j.Objects) > 0 }
+
 // Target is the tenant the entry's change was made in.
 func (j JournalEntry) Target() TenantRef { return TenantRef{ID: j.TenantID, Cloud: j.Cloud} }
+
+// Check says what is wrong with an entry read from a journal file, or nil:
+// an entry of a kind this version does not know is refused, never restored
+// as something else.
+func (j JournalEntry) Check() error {
+	switch {
+	case j.ID == "":
+		return errors.New("an entry has no id")
+	case j.TenantID == "":
+		return fmt.Errorf("entry %s names no tenant", j.ID)
+	case j.Cloud != "" && !knownCloud(j.Cloud):
+		return fmt.Errorf("entry %s is for an unknown cloud %q", j.ID, j.Cloud)
+	}
+	switch j.What {
+	case "", JournalWhat:
+	case JournalWhatRequestPolicy:
+		if !j.IsRequestPolicy() {
+			return fmt.Errorf("entry %s of the request policy lacks the policy values", j.ID)
+		}
+	case JournalWhatCreated:
+		if !j.HasObjects() {
+			return fmt.Errorf("entry %s lists no objects", j.ID)
+		}
+	default:
+		return fmt.Errorf("entry %s is of an unknown kind %q (written by a newer consentwiz?)", j.ID, j.What)
+	}
+	for _, o := range j.Objects {
+		if !o.Kind.known() {
+			return fmt.Errorf("entry %s lists an object of an unknown kind %q", j.ID, o.Kind)
+		}
+		if o.Kind == ObjectGrantScope && o.ID == "" {
+			return fmt.Errorf("entry %s changes a grant without its id", j.ID)
+		}
+	}
+	return nil
+}
 
 // JournalWhat is JournalEntry.What for the user-consent setting.
 const JournalWhat = "authorizationPolicy.defaultUserRolePermissions.permissionGrantPoliciesAssigned"
 
 // JournalWhatRequestPolicy is JournalEntry.What for the admin consent request policy.
 const JournalWhatRequestPolicy = "adminConsentRequestPolicy"
+
+// JournalWhatCreated is JournalEntry.What for an entry that holds only the
+// objects a fix created (grant-direct, classify-low before its setting).
+const JournalWhatCreated = "createdObjects"
 
 // Reviewer is a reviewer of admin consent requests.
 type Reviewer struct {
@@ -417,7 +567,20 @@ const (
 	ObjectGrant             ObjectKind = "oauth2PermissionGrant"
 	ObjectAppRoleAssignment ObjectKind = "appRoleAssignment"
 	ObjectClassification    ObjectKind = "delegatedPermissionClassification"
+	// ObjectGrantScope is an existing grant whose scope a fix changed (journal only).
+	ObjectGrantScope ObjectKind = "grantScope"
+	// ObjectPrincipalAssignment is a user or group assigned to the app's own
+	// role (assign-users: POST /servicePrincipals/{app}/appRoleAssignedTo).
+	ObjectPrincipalAssignment ObjectKind = "principalAssignment"
 )
+
+func (k ObjectKind) known() bool {
+	switch k {
+	case ObjectServicePrincipal, ObjectGrant, ObjectAppRoleAssignment, ObjectClassification, ObjectGrantScope, ObjectPrincipalAssignment:
+		return true
+	}
+	return false
+}
 
 // Scopes the wizard asks for (short Graph names).
 var (
@@ -429,6 +592,12 @@ var (
 	// ScopeConsentRequestWrite changes the admin consent request policy.
 	ScopeConsentRequestWrite = entra.ScopePolicyReadWriteConsentRequest
 )
+
+// knownCloud reports whether name is a cloud consentwiz knows.
+func knownCloud(name string) bool {
+	_, ok := entra.Clouds[strings.ToLower(name)]
+	return ok
+}
 
 // target names the session's tenant for an effect.
 func (s State) target() TenantRef {

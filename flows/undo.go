@@ -2,105 +2,82 @@ package flows
 
 import "strings"
 
-// Undo: after a cancel or a failure, put back what this fix run wrote — the
-// journaled setting first (through the restore sub-machine), then the other
-// writes in reverse order.
+// Undo: after a cancel or a failure, put back what this fix run wrote. All of
+// it goes through the restore sub-machine, which reads before it writes,
+// never overwrites someone else's later change without asking, and reads
+// back what it put back:
+//   - the run's journal entry: its setting first (the newest write), then
+//     the objects the run created (deleted, found by id or, when an answer
+//     was lost, by what they are) and the grants it changed;
+//   - for a permanent request workflow, whose change is not journaled, the
+//     original policy kept in memory (an entry that is never saved).
 
 // startUndo undoes what this fix wrote. why says where it ends: Finish
 // cancelled, or the failure f.
 func startUndo(s State, why undoFor, f *Failure) (State, []Effect) {
 	r := s.Run
 	r.undoWhy, r.undoFailure = why, f
-	r.Undo = buildUndo(s)
+	r.undoMem = memUndoEntry(s)
 	s.PollSeq++
 	r.PollInFlight = false
-	if r.Journal != nil {
-		j := *r.Journal
-		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreUndo}
-		return restoreRead(s)
-	}
+	s = closeWindow(s)
 	return continueUndo(s)
 }
 
-// startUndoClearing is startUndo when the journal entry j was (maybe) written but the
-// setting was not changed: the entry is removed instead of restored.
-func startUndoClearing(s State, why undoFor, f *Failure, j *JournalEntry) (State, []Effect) {
-	if j == nil {
-		return startUndo(s, why, f)
-	}
-	r := s.Run
-	r.Journal = nil
-	r.undoWhy, r.undoFailure = why, f
-	r.Undo = buildUndo(s)
-	s.PollSeq++
-	r.PollInFlight = false
-	jj := *j
-	s.Restore = &RestoreRun{Entry: &jj, then: afterRestoreUndo}
-	return restoreClear(s)
-}
-
-// buildUndo lists the undo of every write done, last first.
-func buildUndo(s State) []Effect {
-	r := s.Run
-	var out []Effect
-	for i := r.Done - 1; i >= 0 && i < len(r.Plan); i-- {
-		switch p := bind(s, r.Plan[i]).(type) {
-		case UpdateGrantScope:
-			out = append(out, UpdateGrantScope{Tenant: p.Tenant, GrantID: p.GrantID, Scope: p.Before, Before: p.Scope})
-		case PutConsentRequestPolicy:
-			if r.Journal != nil && r.Journal.IsRequestPolicy() {
-				// Journaled (temporary): the restore sub-machine puts it back.
-				continue
-			}
-			if r.OriginalRequestPolicy != nil {
-				out = append(out, PutConsentRequestPolicy{Tenant: p.Tenant, Policy: *r.OriginalRequestPolicy})
-			}
-		case CreateServicePrincipal, CreateGrant, CreateAppRoleAssignment, CreateClassification, AssignPrincipal:
-			for _, c := range r.Created {
-				if c.step == i && c.ID != "" {
-					out = append(out, DeleteObject{Tenant: p.(TenantEffect).Target(), Object: c})
-				}
-			}
-		}
-	}
-	return out
-}
-
+// continueUndo starts the next part of the undo, or ends it.
 func continueUndo(s State) (State, []Effect) {
-	if len(s.Run.Undo) > 0 {
-		s.Step = StepUndoing
-		return s, []Effect{s.Run.Undo[0]}
+	r := s.Run
+	switch {
+	case r.Journal != nil:
+		j := *r.Journal
+		r.Journal = nil
+		j.Objects = sentObjects(s, j.Objects)
+		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreUndo, skipSetting: j.HasSetting() && !r.settingSent}
+		if (!j.HasSetting() || !r.settingSent) && !j.HasObjects() {
+			s.Restore.clearWhy = clearNotWritten
+		}
+		return restoreRead(s)
+	case r.undoMem != nil:
+		j := r.undoMem
+		r.undoMem = nil
+		s.Restore = &RestoreRun{Entry: j, then: afterRestoreUndo, mem: true}
+		return restoreRead(s)
 	}
 	return finishUndo(s)
 }
 
-func undoing(s State, ev Event) (State, []Effect) {
+// memUndoEntry is the undo of a permanent request workflow's PUT, as an entry
+// that is never saved: the restore reads the policy, puts the original back
+// only if it still reads what consentwiz set, and asks otherwise.
+func memUndoEntry(s State) *JournalEntry {
 	r := s.Run
-	e, ok := ev.(WriteDone)
-	if !ok || len(r.Undo) == 0 {
-		return s, nil
+	if r.RequestTemporary || r.OriginalRequestPolicy == nil || !r.settingSent {
+		return nil
 	}
-	cur := r.Undo[0]
-	if w := cur.(WriteEffect); e.Op != "" && e.Op != w.Op() {
-		return s, nil
+	for _, e := range r.Plan {
+		if w, ok := e.(PutConsentRequestPolicy); ok {
+			orig, set := cloneRequestPolicy(*r.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
+			return &JournalEntry{ID: "memory", TenantID: w.Tenant.ID, Cloud: w.Tenant.Cloud, Fix: r.Fix, AppID: s.App.ClientID,
+				What: JournalWhatRequestPolicy, OriginalRequestPolicy: &orig, SetRequestPolicy: &set, At: s.Now, By: s.SignedIn}
+		}
 	}
-	c := describeUndo(cur)
-	if e.Err != nil {
-		r.undoErrs = append(clone(r.undoErrs), "Could not undo \""+c.Label+"\": "+e.Err.Error()+". Undo it by hand in the Entra admin center.")
-	} else {
-		s = addChange(s, Change{What: "Undone: " + c.Label, Before: c.Before, After: c.After, At: s.Now})
-	}
-	r.Undo = r.Undo[1:]
-	return continueUndo(s)
+	return nil
 }
 
 func finishUndo(s State) (State, []Effect) {
 	r := s.Run
-	r.Plan, r.Done, r.Created, r.Undo = nil, 0, nil, nil
-	r.Journal = nil
+	r.Plan, r.Done, r.Created, r.journaled, r.sent = nil, 0, nil, 0, 0
+	r.Journal, r.settingSent = nil, false
 	notes := strings.Join(r.undoErrs, " ")
+	back := "Everything consentwiz changed was put back."
+	switch {
+	case r.journalKept:
+		back = "A change is still in place: its original stays in the journal for `consentwiz restore`."
+	case r.keptOther:
+		back = "Where someone else had changed a setting since, it was kept as they set it; everything else consentwiz changed was put back."
+	}
 	if r.undoWhy == undoCancel {
-		sum := "Stopped. Everything consentwiz changed was put back."
+		sum := "Stopped. " + back
 		if notes != "" {
 			sum = "Stopped. " + notes
 		}
@@ -112,12 +89,17 @@ func finishUndo(s State) (State, []Effect) {
 	}
 	// What was written is undone: there is nothing to check, undo or retry.
 	f.canUndo, f.canVerify, f.retry = false, false, nil
+	f.journalKept = r.journalKept
 	if f.Outcome != OutcomeNotApplied {
 		if notes != "" {
 			f.Remedy = strings.TrimSpace(f.Remedy + " " + notes)
 		} else if len(s.Changes) > 0 {
-			f.Remedy = strings.TrimSpace(f.Remedy + " What was changed has been put back.")
+			f.Remedy = strings.TrimSpace(f.Remedy + " " + back)
 		}
+	}
+	if r.undoWhy == undoQuit {
+		s.Failure = &f
+		return finishFailure(s)
 	}
 	return fail(s, f)
 }

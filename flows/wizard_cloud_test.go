@@ -175,10 +175,10 @@ func TestWizardNationalCloudJournal(t *testing.T) {
 	w.answerOnly() // journal written
 	w.answerOnly() // the change
 	w.answerOnly() // read back
-	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
-	w.send(DoneKey{}) // the user connected: check, and put the setting back
-	// Nobody consented in the fake tenant: users are still blocked.
-	if o, ok := w.drive(20); !ok || o.Kind != OutcomeBlocked {
+	w.expect(StepRelaxConnect, Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: w.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	ft.userConsented()
+	w.send(DoneKey{}) // the user connected: put the setting back
+	if o, ok := w.driveRelaxed(20); !ok || o.Kind != OutcomeVerified {
 		t.Fatalf("outcome = %+v (finished %v)", o, ok)
 	}
 	checkUSGov(t, w)

@@ -112,8 +112,16 @@ func TestWizardThrottledWriteRetry(t *testing.T) {
 	w.answerOnly() // journal
 	w.send(WriteDone{Op: OpPatchUserConsent, Err: wzErr429})
 	w.expect(StepFailed)
-	if keys := optionKeys(w.s.Prompt); !reflect.DeepEqual(keys, []string{"retry", "undo", "keep"}) {
-		t.Fatalf("options = %v", keys)
+	// A 429 was not processed: nothing changed, so no undo or keep is offered
+	// (reliability review L7), only trying again or stopping.
+	if keys := optionKeys(w.s.Prompt); !reflect.DeepEqual(keys, []string{"retry", "quit"}) || !strings.Contains(w.s.Prompt.Options[1].Detail, "nothing was changed") {
+		t.Fatalf("options = %+v", w.s.Prompt.Options)
+	}
+	stop := &wzRun{t: t, s: w.s, ft: ft.clone()}
+	stop.send(Chose{Key: "quit"})
+	stop.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
+	if o, ok := stop.drive(10); !ok || o.Kind != OutcomeFailed || len(stop.ft.journal) != 0 || stop.ft.writes != 0 {
+		t.Fatalf("stop: %+v, journal %v, writes %d", o, stop.ft.journal, stop.ft.writes)
 	}
 	w.send(Chose{Key: "retry"})
 	w.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTRelaxed}})
@@ -154,6 +162,9 @@ func TestWizardSilentlyIgnoredWrite(t *testing.T) {
 	}
 	w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
+	// The undo reads the setting (still the original: nothing to write) and clears the entry.
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
+	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
 	w.expect(StepFailed)
@@ -192,14 +203,38 @@ func TestWizardVerificationMismatch(t *testing.T) {
 	if !strings.Contains(w.s.Prompt.Body, "consent requests are still off") {
 		t.Fatalf("body = %s", w.s.Prompt.Body)
 	}
+	// The policy reads neither the original nor what consentwiz set: someone
+	// else changed it. The undo of a permanent workflow asks, like every
+	// journaled restore (reliability review M4a), and writes nothing before.
+	other := ft.reqPolicy
+	keep := &wzRun{t: t, s: w.s, ft: ft.clone()}
 	w.send(Chose{Key: "undo"})
-	w.expect(StepUndoing, PutConsentRequestPolicy{Tenant: wzT, Policy: orig})
+	w.expect(StepRestoreReading, ReadConsentRequestPolicy{Tenant: wzT})
+	w.answerOnly()
+	w.expect(StepRestoreConflict)
+	if p := w.s.Prompt; len(p.Preview) != 3 || !strings.Contains(p.Preview[2].After, "requests off") || len(wzWritesIn(w.all)) != 1 {
+		t.Fatalf("conflict prompt %+v, writes %v", p, wzWritesIn(w.all))
+	}
+	keep.send(Chose{Key: "undo"})
+	keep.answerOnly()
+	keep.send(Chose{Key: "keep"})
+	keep.expect(StepFailed)
+	if !reflect.DeepEqual(keep.ft.reqPolicy, other) || len(wzWritesIn(keep.all)) != 0 || !strings.Contains(keep.s.Prompt.Body, "someone else") {
+		t.Fatalf("keep overwrote %+v (body %s)", keep.ft.reqPolicy, keep.s.Prompt.Body)
+	}
+	w.send(Chose{Key: "original"})
+	w.expect(StepRestoreWriting, PutConsentRequestPolicy{Tenant: wzT, Policy: orig})
+	w.answerOnly()
+	w.expect(StepRestoreVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepFailed)
-	if keys := optionKeys(w.s.Prompt); !reflect.DeepEqual(keys, []string{"fix", "quit"}) {
-		t.Fatalf("options after undo = %v", keys)
+	if keys := optionKeys(w.s.Prompt); !reflect.DeepEqual(keys, []string{"fix", "quit"}) || !reflect.DeepEqual(ft.reqPolicy, orig) {
+		t.Fatalf("options after undo = %v, policy %+v", keys, ft.reqPolicy)
 	}
 }
+
+// wzObjRead is the read of the app's objects a restore of created objects makes.
+var wzObjRead = FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: AppRef{ClientID: wzTAppID}}
 
 // TestWizardCancel: cancel at each step of a writing fix; after a write, the undo runs first.
 func TestWizardCancel(t *testing.T) {
@@ -218,7 +253,11 @@ func TestWizardCancel(t *testing.T) {
 		{"relax writing", FixRelaxUserConsent, 1, []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: wzRelaxJournal().ID}}, true},
 		{"relax verifying", FixRelaxUserConsent, 2, []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
 		{"relax connect", FixRelaxUserConsent, 3, []Effect{ReadAuthorizationPolicy{Tenant: wzT}, PatchUserConsent{Tenant: wzT, Policies: orig}, ReadAuthorizationPolicy{Tenant: wzT}, ClearJournal{ID: wzRelaxJournal().ID}}, false},
-		{"grant writing sp", FixGrantDirect, 0, []Effect{DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectServicePrincipal, ID: "sp-1", Label: "Enterprise application for Calendar Sync"}}}, true},
+		// Saved but not sent: nothing can exist, the entry goes.
+		{"grant journaling sp", FixGrantDirect, 0, []Effect{ClearJournal{ID: wzRelaxJournal().ID}}, true},
+		// Sent: the undo finds it (by id) and deletes it, and checks.
+		{"grant writing sp", FixGrantDirect, 1, []Effect{wzObjRead, DeleteObject{Tenant: wzT, Object: CreatedObject{Kind: ObjectServicePrincipal, ID: "sp-1", Label: "Enterprise application for Calendar Sync"}},
+			wzObjRead, ClearJournal{ID: wzRelaxJournal().ID}}, true},
 		{"workflow preview", FixRequestWorkflow, -1, nil, false},
 	}
 	for _, c := range cases {
@@ -362,7 +401,7 @@ func TestWizardConcurrentChangeDuringRelaxRestore(t *testing.T) {
 	w.answerOnly()
 	ft.policy = []string{wzTLow} // another admin changed it meanwhile
 	w.send(DoneKey{})
-	w.answerOnly() // the last check for the user's consent
+	w.answerOnly() // the last look for the user's consent
 	w.answerOnly()
 	w.expect(StepRestoreConflict)
 	if n := len(wzWritesIn(w.all)); n != 1 {

@@ -77,7 +77,9 @@ type wzFakeTenant struct {
 	writes    int
 
 	fail         map[WriteOp]error // write faults, consumed once
+	lost         map[WriteOp]error // writes applied whose answer is this error (a lost answer), consumed once
 	ignorePatch  bool              // PATCH user consent answers 204 and changes nothing
+	ignorePut    bool              // PUT of the request policy answers 204 and changes nothing
 	concurrent   []string          // set the policy to this after the first restore read (another admin)
 	userConsents bool              // SimulateUser makes a Principal grant when user consent allows
 	diag         Diagnosis
@@ -90,6 +92,7 @@ func wzNewTenant(rec FixID) *wzFakeTenant {
 		journal: map[string]JournalEntry{},
 		diag:    wzTestDiagnosis(rec),
 		fail:    map[WriteOp]error{},
+		lost:    map[WriteOp]error{},
 	}
 }
 
@@ -116,6 +119,10 @@ func (ft *wzFakeTenant) clone() *wzFakeTenant {
 	c.fail = map[WriteOp]error{}
 	for k, v := range ft.fail {
 		c.fail[k] = v
+	}
+	c.lost = map[WriteOp]error{}
+	for k, v := range ft.lost {
+		c.lost[k] = v
 	}
 	return &c
 }
@@ -176,6 +183,9 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 		return SignedIn{Account: "ada@contoso.com", Scopes: w.Scopes}, true
 	case FetchSnapshot:
 		ev := SnapshotLoaded{Snap: ft.snapshot()}
+		if w.Assignments {
+			ev.Snap.AppAssignedTo = clone(ft.assigned)
+		}
 		if w.Diagnose {
 			d := ft.diag
 			ev.Diagnosis = &d
@@ -193,6 +203,11 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 		ft.writes++
 		if err, ok := ft.fail[w.Op()]; ok {
 			delete(ft.fail, w.Op())
+			return WriteDone{Op: w.Op(), Err: err}, true
+		}
+		if err, ok := ft.lost[w.Op()]; ok {
+			delete(ft.lost, w.Op())
+			ft.apply(e)
 			return WriteDone{Op: w.Op(), Err: err}, true
 		}
 		return WriteDone{Op: w.Op(), ID: ft.apply(e)}, true
@@ -265,7 +280,9 @@ func (ft *wzFakeTenant) apply(e Effect) string {
 			ft.policy = clone(w.Policies)
 		}
 	case PutConsentRequestPolicy:
-		ft.reqPolicy = w.Policy
+		if !ft.ignorePut {
+			ft.reqPolicy = w.Policy
+		}
 	case CreateServicePrincipal:
 		ft.ensureSP()
 		return ft.sp.ID
@@ -320,6 +337,12 @@ func wzRemoveWhere[T any](l []T, f func(T) bool) []T {
 		}
 	}
 	return out
+}
+
+// userConsented is a user accepting the consent prompt themselves.
+func (ft *wzFakeTenant) userConsented() {
+	ft.ensureSP()
+	ft.grants = append(ft.grants, entra.OAuth2PermissionGrant{ID: ft.id("ugrant"), ClientID: ft.sp.ID, ConsentType: "Principal", PrincipalID: "user-1", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"})
 }
 
 // adminApproves is the admin accepting the consent page in the browser.
@@ -442,6 +465,21 @@ func (w *wzRun) drive(limit int) (Outcome, bool) {
 		queue = append(queue, w.send(ev)...)
 	}
 	return Outcome{}, false
+}
+
+// driveRelaxed drives a relax run to its end: when a user connected, the
+// wizard asks whether to grant for everyone (StepRelaxNext); this answers
+// "Finish here".
+func (w *wzRun) driveRelaxed(limit int) (Outcome, bool) {
+	w.t.Helper()
+	if o, ok := w.drive(limit); ok || w.s.Step != StepRelaxNext {
+		return o, ok
+	}
+	if !strings.Contains(w.s.Prompt.Title, "connected; other users are still blocked") {
+		w.t.Fatalf("relax-next prompt %q", w.s.Prompt.Title)
+	}
+	w.send(Chose{Key: KeyStop})
+	return w.drive(limit)
 }
 
 func wzWritesIn(effs []Effect) []Effect {

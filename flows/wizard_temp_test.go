@@ -23,7 +23,7 @@ func wzReqSet() entra.AdminConsentRequestPolicy {
 
 func wzRequestJournal() JournalEntry {
 	orig, set := wzReqOriginal(), wzReqSet()
-	return JournalEntry{ID: wzTTenantID + "-1772618400", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRequestWorkflow, AppID: wzTAppID,
+	return JournalEntry{ID: wzTTenantID + "-n0nce-1", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRequestWorkflow, AppID: wzTAppID,
 		What: JournalWhatRequestPolicy, Original: []string{}, Set: []string{}, OriginalRequestPolicy: &orig, SetRequestPolicy: &set, At: wzTNow, By: "ada@contoso.com"}
 }
 
@@ -63,7 +63,9 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 	w.answerOnly()
 	w.expect(StepVerifying, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()
-	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+	// Requests are on for a bounded time: the window's Ticks, then the polls.
+	w.expect(StepRequestWait, Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: firstDuration(w.s.RequestWindow, DefaultRequestWindow), Seq: w.s.PollSeq - 1}, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+	w.last = w.last[2:]
 }
 
 func TestWizardRequestWorkflowTemporary(t *testing.T) {

@@ -130,7 +130,7 @@ func wzRelaxToPreview(t *testing.T, w *wzRun) {
 }
 
 func wzRelaxJournal() JournalEntry {
-	return JournalEntry{ID: wzTTenantID + "-1772618400", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRelaxUserConsent, AppID: wzTAppID,
+	return JournalEntry{ID: wzTTenantID + "-n0nce-1", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: FixRelaxUserConsent, AppID: wzTAppID,
 		What: JournalWhat, Original: []string{wzTOwned, wzTMailSelf}, Set: []string{wzTOwned, wzTRelaxed}, At: wzTNow, By: "ada@contoso.com"}
 }
 
@@ -155,9 +155,18 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w.answerOnly()
 	w.expect(StepVerifying, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
-	w.expect(StepRelaxConnect, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	// The window opens: a Tick now (the time, for the countdown), one at its
+	// end, and the polls for the user's consent.
+	w.expect(StepRelaxConnect, Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: w.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	if w.s.Prompt.CanBack {
 		t.Fatal("relax-connect must not offer back (it would leave the setting relaxed)")
+	}
+	if !strings.Contains(w.s.Prompt.Body, "within 15 minutes") {
+		t.Errorf("no window in %q", w.s.Prompt.Body)
+	}
+	w.answer(0)
+	if !strings.Contains(w.s.Prompt.Body, "by 10:15 (15:00 left)") {
+		t.Errorf("no countdown in %q", w.s.Prompt.Body)
 	}
 	w.send(Back{})
 	w.expect(StepRelaxConnect)
@@ -174,13 +183,13 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
 	// Nobody consented while it lasted: not "fixed and verified" (review
-	// reliability M3), users are still blocked.
+	// reliability M3); users are still blocked, though the setting is back.
 	o := w.finished()
-	if o.Kind != OutcomeBlocked || o.ExitCode() != 3 || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept ||
-		!strings.Contains(o.Summary, "Nobody consented") || !strings.Contains(o.Summary, "admin-link") {
+	if o.Kind != OutcomeNotFixed || o.ExitCode() != 3 || len(o.Changes) != 2 || !o.Changes[0].Verified || !o.Changes[1].Verified || o.JournalKept ||
+		!strings.Contains(o.Summary, "Nobody consented") || !strings.Contains(o.Summary, "admin-link") || !strings.Contains(o.Summary, "back to what it was") {
 		t.Fatalf("outcome = %+v", o)
 	}
-	if p := w.s.Prompt; p.Title != "Users are still blocked" {
+	if p := w.s.Prompt; p.Title != "Not fixed: users are still blocked" {
 		t.Errorf("done prompt %q", p.Title)
 	}
 	if !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
@@ -199,7 +208,8 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	w.answerOnly() // journal
 	w.answerOnly() // patch
 	w.answerOnly() // verify
-	w.expect(StepRelaxConnect, SimulateUser{Tenant: wzT, AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
+	w.expect(StepRelaxConnect, SimulateUser{Tenant: wzT, AppID: wzTAppID, Scopes: []string{"User.Read", "Calendars.ReadWrite"}},
+		Wait{D: 0, Seq: w.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: w.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	w.answer(0)
 	w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	if !strings.Contains(w.s.Prompt.Body, "consent prompt") {
@@ -429,6 +439,27 @@ func wzGrantTenant() *wzFakeTenant {
 	return ft
 }
 
+// wzObjJournal is the journal entry of a fix that creates objects, as the
+// run saves it: objs in the order they are created.
+func wzObjJournal(fix FixID, objs ...JournalObject) JournalEntry {
+	return JournalEntry{ID: wzTTenantID + "-n0nce-1", TenantID: wzTTenantID, TenantDomain: wzTDomain, Cloud: "global", Fix: fix, AppID: wzTAppID,
+		What: JournalWhatCreated, Original: []string{}, Set: []string{}, Objects: objs, At: wzTNow, By: "ada@contoso.com"}
+}
+
+var (
+	wzJSP    = JournalObject{Kind: ObjectServicePrincipal, Label: "Enterprise application for Calendar Sync"}
+	wzJGrant = JournalObject{Kind: ObjectGrant, Label: "Admin consent for everyone (Microsoft Graph)", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}
+	wzJRole  = JournalObject{Kind: ObjectAppRoleAssignment, Label: "Application permission Calendars.ReadWrite", ResourceID: wzTGraphSP, AppRoleID: "role-cal-rw", RoleName: "Calendars.ReadWrite"}
+	wzJCls1  = JournalObject{Kind: ObjectClassification, Label: "Classification of User.Read", ResourceID: wzTGraphSP, PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}
+	wzJCls2  = JournalObject{Kind: ObjectClassification, Label: "Classification of Calendars.ReadWrite", ResourceID: wzTGraphSP, PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}
+)
+
+// withID is o with the id the fake tenant gave it.
+func withID(o JournalObject, id string) JournalObject { o.ID = id; return o }
+
+// planned is o recorded before its create is sent.
+func planned(o JournalObject) JournalObject { o.Planned = true; return o }
+
 func TestWizardGrantDirect(t *testing.T) {
 	ft := wzGrantTenant()
 	w := wzNewWiz(t, wzTestInput(), ft)
@@ -440,18 +471,36 @@ func TestWizardGrantDirect(t *testing.T) {
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
 	}
+	// The whole plan is saved before the first create; each create is marked
+	// sent before it goes, and its id saved after (with the next create's
+	// mark when one follows).
 	w.confirm()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, wzJSP, planned(wzJGrant), planned(wzJRole))})
+	w.answerOnly()
 	w.expect(StepWriting, CreateServicePrincipal{Tenant: wzT, AppID: wzTAppID})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), wzJGrant, planned(wzJRole))})
 	w.answerOnly()
 	w.expect(StepWriting, CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ClientID: "sp-1", ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}})
 	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), withID(wzJGrant, "grant-2"), wzJRole)})
+	w.answerOnly()
 	w.expect(StepWriting, CreateAppRoleAssignment{Tenant: wzT, Assignment: entra.AppRoleAssignment{AppRoleID: "role-cal-rw", PrincipalID: "sp-1", ResourceID: wzTGraphSP}, RoleName: "Calendars.ReadWrite"})
 	w.answerOnly()
+	full := wzObjJournal(FixGrantDirect, withID(wzJSP, "sp-1"), withID(wzJGrant, "grant-2"), withID(wzJRole, "ara-3"))
+	w.expect(StepJournaling, WriteJournal{Entry: full})
+	w.answerOnly()
+	if got := ft.journal[full.ID]; !reflect.DeepEqual(got, full) {
+		t.Fatalf("journal %+v", ft.journal)
+	}
 	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
+	// Verified: the grant stays, so its journal entry goes.
+	w.expect(StepRestoreClearing, ClearJournal{ID: full.ID})
+	w.answerOnly()
 	o := w.finished()
-	if o.Kind != OutcomeVerified || len(o.Changes) != 3 {
-		t.Fatalf("outcome = %+v", o)
+	if o.Kind != OutcomeVerified || len(o.Changes) != 3 || len(ft.journal) != 0 || o.JournalKept {
+		t.Fatalf("outcome = %+v, journal %v", o, ft.journal)
 	}
 	for _, c := range o.Changes {
 		if !c.Verified {
@@ -469,11 +518,15 @@ func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.answerOnly()
 	w.confirm()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, JournalObject{Kind: ObjectGrantScope, ID: "g-old",
+		Label: "Admin consent for everyone (Microsoft Graph)", Scope: "User.Read Calendars.ReadWrite", ScopeBefore: "User.Read"})})
+	w.answerOnly()
 	w.expect(StepWriting, UpdateGrantScope{Tenant: wzT, GrantID: "g-old", Scope: "User.Read Calendars.ReadWrite", Before: "User.Read"})
 	w.answerOnly()
-	w.answerOnly()
-	if o := w.finished(); o.Kind != OutcomeVerified {
-		t.Fatalf("outcome = %+v", o)
+	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
+	o, ok := w.drive(10)
+	if !ok || o.Kind != OutcomeVerified || len(ft.journal) != 0 {
+		t.Fatalf("outcome = %+v, journal %v", o, ft.journal)
 	}
 }
 
@@ -487,15 +540,23 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepPreview)
-	w.confirm()
+	// The setting is read once more before the first write (not only before
+	// its own): going back to the preview must never follow a write.
+	w.send(Confirmed{})
+	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixClassifyLow, wzJCls1, planned(wzJCls2))})
+	w.answerOnly()
 	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}})
+	w.answerOnly()
+	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixClassifyLow, withID(wzJCls1, "cls-1"), wzJCls2)})
 	w.answerOnly()
 	w.expect(StepWriting, CreateClassification{Tenant: wzT, ResourceID: wzTGraphSP, Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-cal-rw", PermissionName: "Calendars.ReadWrite", Classification: "low"}})
 	w.answerOnly()
-	j := wzRelaxJournal()
-	j.Fix, j.Set = FixClassifyLow, []string{wzTOwned, wzTLow}
-	w.expect(StepJournaling, ReadAuthorizationPolicy{Tenant: wzT})
-	w.answerOnly()
+	// One entry holds the classifications and the setting: saved, restored
+	// and cleared as one.
+	j := wzObjJournal(FixClassifyLow, withID(wzJCls1, "cls-1"), withID(wzJCls2, "cls-2"))
+	j.What, j.Original, j.Set = JournalWhat, []string{wzTOwned, wzTMailSelf}, []string{wzTOwned, wzTLow}
 	w.expect(StepJournaling, WriteJournal{Entry: j})
 	w.answerOnly()
 	w.expect(StepWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTLow}})
@@ -503,6 +564,9 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.expect(StepVerifying, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp()})
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: j.ID})
+	if strings.Contains(w.s.Prompt.Body, "setting is back") || !strings.Contains(w.s.Prompt.Body, "meant to stay") {
+		t.Errorf("clearing says %q", w.s.Prompt.Body)
+	}
 	w.answerOnly()
 	o := w.finished()
 	if o.Kind != OutcomeVerified || len(o.Changes) != 3 || len(ft.journal) != 0 || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTLow}) {
@@ -699,10 +763,31 @@ func TestWizardAssignUsers(t *testing.T) {
 		t.Fatalf("request = %+v", r)
 	}
 	w.confirm()
+	// The assignment is saved in the journal before it is sent, so a crash
+	// cannot leave it behind unnoticed.
+	if w.s.Step != StepJournaling {
+		t.Fatalf("at %s, want journaling", w.s.Step)
+	}
+	if p := w.s.Prompt; p.Title != "Noting the change first" {
+		t.Errorf("journaling prompt %q", p.Title)
+	}
+	if j, ok := w.last[0].(WriteJournal); !ok || j.Entry.Fix != FixAssignUsers || len(j.Entry.Objects) != 1 ||
+		j.Entry.Objects[0].Kind != ObjectPrincipalAssignment || j.Entry.Objects[0].PrincipalID != "grp-1" {
+		t.Fatalf("journal write %#v", w.last)
+	}
+	w.answerOnly()
 	w.expect(StepWriting, want)
+	w.answerOnly()
+	// Its id is saved too, then it is read back.
+	if j, ok := w.last[0].(WriteJournal); w.s.Step != StepJournaling || !ok || j.Entry.Objects[0].ID == "" || w.s.Prompt.Title != "Noting what was created" {
+		t.Fatalf("at %s (%q): %#v", w.s.Step, w.s.Prompt.Title, w.last)
+	}
 	w.answerOnly()
 	w.expect(StepVerifying, ReadAssignments{Tenant: wzT, ResourceID: ft.sp.ID})
 	w.answerOnly()
+	if w.s.Step == StepRestoreClearing {
+		w.answerOnly()
+	}
 	o := w.finished()
 	if o.Kind != OutcomeVerified || len(o.Changes) != 1 || !o.Changes[0].Verified || !strings.Contains(o.Summary, "members of IT Admins") {
 		t.Fatalf("outcome = %+v", o)
@@ -720,18 +805,31 @@ func TestWizardAssignUsers(t *testing.T) {
 	w.answerOnly()
 	w.send(Chose{Key: KeyMe})
 	w.confirm()
-	w.answerOnly()
+	w.answerOnly() // journaled
+	w.answerOnly() // assigned
+	w.answerOnly() // its id journaled
 	w.expect(StepVerifying, ReadAssignments{Tenant: wzT, ResourceID: ft2.sp.ID})
 	if f := writeFailure(w.s, w.s.Run.Plan[0], wzErr403); f.Role != NeedsCloudAppAdmin || f.Scope != "AppRoleAssignment.ReadWrite.All" {
 		t.Fatalf("failure = %+v", f)
 	}
+	// The undo goes through the journal entry: it reads who is assigned,
+	// finds the assignment and deletes it.
 	w.send(Cancel{})
-	if d, ok := w.last[0].(DeleteObject); w.s.Step != StepUndoing || !ok || d.Object.Kind != ObjectAppRoleAssignment || d.Object.ParentID != ft2.sp.ID {
+	if f, ok := w.last[0].(FetchSnapshot); w.s.Step != StepRestoreReading || !ok || !f.Assignments {
 		t.Fatalf("at %s: %#v", w.s.Step, w.last)
 	}
 	o, ok := w.drive(10)
-	if !ok || o.Kind != OutcomeCancelled || len(ft2.assigned) != 0 {
-		t.Fatalf("outcome %+v %v, assigned %+v", o, ok, ft2.assigned)
+	if !ok || o.Kind != OutcomeCancelled || len(ft2.assigned) != 0 || len(ft2.journal) != 0 {
+		t.Fatalf("outcome %+v %v, assigned %+v, journal %+v", o, ok, ft2.assigned, ft2.journal)
+	}
+	deleted := false
+	for _, e := range w.all {
+		if d, ok := e.(DeleteObject); ok && d.Object.Kind == ObjectAppRoleAssignment && d.Object.ParentID == ft2.sp.ID {
+			deleted = true
+		}
+	}
+	if !deleted {
+		t.Fatalf("no delete of the assignment under %s in %#v", ft2.sp.ID, w.all)
 	}
 }
 

@@ -96,7 +96,7 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 				return nil, err
 			}
 			if !req.idempotent {
-				return nil, fmt.Errorf("graph %s %s: %w (not retried: the request may have been processed)", req.method, req.path, terr.err)
+				return nil, fmt.Errorf("graph %s %s: %w (not retried: %w)", req.method, req.path, terr.err, ErrMaybeApplied)
 			}
 			if waited >= c.totalTimeout && isTimeout(terr.err) {
 				return nil, fmt.Errorf("graph %s %s: %w", req.method, req.path,
@@ -129,6 +129,12 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 		}
 	}
 }
+
+// ErrMaybeApplied marks a request that is not idempotent (a POST) whose answer
+// was lost: the connection dropped, or no answer came in time. The service
+// may have processed it, so it is not sent again; the caller reads back to
+// learn whether it applied (ui's runner does, before it retries or reports).
+var ErrMaybeApplied = errors.New("the request may have been processed")
 
 // isTimeout reports a send that got no answer in time (ours or the transport's bound).
 func isTimeout(err error) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -182,12 +183,13 @@ func emitHandoff(o HandoffOptions, out string, stdio IO) int {
 	fmt.Fprint(stdio.Out, out)
 	code := ExitOK
 	if o.Out != "" {
-		// 0644: a hand-off holds links and steps, never a token.
-		if err := os.WriteFile(o.Out, []byte(out), 0o644); err != nil {
-			fmt.Fprintf(stdio.Err, "consentwiz handoff: saving the hand-off: %v\n", err)
+		// 0600: a hand-off holds no token, but with --sign-in it carries the
+		// live diagnosis (names, roles) of the tenant (reliability review L14).
+		if err := writePrivate(o.Out, []byte(out)); err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz handoff: saving the hand-off: %s\n", flows.Sanitize(err.Error(), 600))
 			code = ExitError
 		} else {
-			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s\n", o.Out)
+			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s\n", flows.Sanitize(o.Out, 400))
 		}
 	}
 	if o.Copy {
@@ -223,4 +225,22 @@ func explainOnly(o HandoffOptions, format string, stdio IO) int {
 		out = "# What the link reports\n\n```text\n" + strings.TrimRight(out, "\n") + "\n```\n"
 	}
 	return emitHandoff(o, out, stdio)
+}
+
+// writePrivate writes data to path, readable by its owner only (0600) —
+// also when the file existed with a wider mode.
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

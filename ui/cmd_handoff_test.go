@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -181,8 +182,21 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 	if err != nil || string(data) != out || copied != out {
 		t.Errorf("saved %q (%v), copied %d bytes, printed %d bytes", data, err, len(copied), len(out))
 	}
-	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644&^currentUmask() {
+	// Private, like the support reports (reliability review L14), also over
+	// a file that was there with a wider mode.
+	if st, err := os.Stat(path); runtime.GOOS != "windows" && (err != nil || st.Mode().Perm() != 0o600) {
 		t.Errorf("mode %v %v", st.Mode(), err)
+	}
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: path}); code != ExitOK {
+			t.Fatal(errOut)
+		}
+		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+			t.Errorf("an existing 0644 file stays %v", st.Mode().Perm())
+		}
 	}
 	if !strings.Contains(errOut, "Saved the hand-off to "+path) || !strings.Contains(errOut, "Copied the hand-off") {
 		t.Errorf("stderr %q", errOut)
@@ -198,23 +212,6 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 	if code != ExitError || !strings.HasPrefix(errOut, "consentwiz handoff: saving the hand-off:") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-}
-
-func currentUmask() os.FileMode {
-	dir, err := os.MkdirTemp("", "umask")
-	if err != nil {
-		return 0o022
-	}
-	defer os.RemoveAll(dir)
-	p := filepath.Join(dir, "f")
-	if err := os.WriteFile(p, nil, 0o777); err != nil {
-		return 0o022
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return 0o022
-	}
-	return 0o777 &^ st.Mode().Perm()
 }
 
 func TestHandoffCommandErrors(t *testing.T) {

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"consentwiz/flows"
 	"consentwiz/graph"
@@ -17,6 +20,10 @@ import (
 
 // RunSim runs `consentwiz sim`: it serves the simulated cloud until ctx ends.
 func RunSim(ctx context.Context, o SimOptions, stdio IO) int {
+	// Stopped by a service manager (SIGTERM) or a closed terminal (SIGHUP)
+	// as by ctrl+c: the CA file it wrote is removed (reliability review L13).
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	srv, err := sim.New(sim.Options{Scenario: o.Scenario, AutoApprove: o.AutoApprove, Addr: o.Addr})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
@@ -80,6 +87,23 @@ func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
 	if cnote != "" {
 		fmt.Fprintln(stdio.Err, "note: "+cnote)
 	}
+	_, parsed, err := flows.ParseTenant(t)
+	if err == nil && strings.ContainsAny(t, "/\\") {
+		err = fmt.Errorf("tenant is not a domain or tenant id: %q", flows.Sanitize(t, 200))
+	}
+	if err != nil {
+		// A link to a tenant that cannot exist helps nobody (reliability review L2).
+		fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
+		return ExitError
+	}
+	t = parsed
+	if o.RedirectURI != "" {
+		// The same rule for v1 and v2: https, or http on this computer only.
+		if _, err := flows.ValidateRedirectURI(o.RedirectURI); err != nil {
+			fmt.Fprintf(stdio.Err, "consentwiz link: %v\n", err)
+			return ExitError
+		}
+	}
 	tenant, cloud, note := resolveForLink(ctx, cfg, t)
 	if note != "" {
 		fmt.Fprintln(stdio.Err, note)
@@ -119,6 +143,9 @@ func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
 	return ExitOK
 }
 
+// linkLookupTimeout bounds link's look-up of a domain's tenant id.
+const linkLookupTimeout = 10 * time.Second
+
 // resolveForLink turns a domain into a tenant id when the authority can be
 // reached; offline, the domain itself is a valid tenant segment (docs/entra.md C1).
 func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, entra.Cloud, string) {
@@ -133,7 +160,9 @@ func resolveForLink(ctx context.Context, cfg Config, tenant string) (string, ent
 	if err != nil {
 		return tenant, cloud, ""
 	}
-	info, err := graph.DiscoverTenant(ctx, hc, cfg.EffectiveCloud().LoginURL, tenant)
+	// The link works with the domain too: a slow authority is not waited
+	// for long (reliability review L12).
+	info, err := graph.DiscoverTenantWithin(ctx, hc, cfg.EffectiveCloud().LoginURL, tenant, linkLookupTimeout)
 	if err != nil {
 		if errors.Is(err, graph.ErrTenantNotFound) {
 			return tenant, cloud, "warning: " + err.Error()
@@ -168,7 +197,9 @@ func RunExplain(args []string, stdio IO) int {
 		fmt.Fprintln(stdio.Err, "consentwiz explain: give an AADSTS code, a URL or the error text (or pipe it in)")
 		return ExitError
 	}
-	e, err := flows.Explain(input)
+	// Escape sequences glued to the code would hide it (reliability review
+	// L15): the text is read as a terminal would show it.
+	e, err := flows.Explain(flows.Sanitize(input, 0))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz explain: %v\n", err)
 		return ExitError

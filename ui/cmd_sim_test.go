@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -54,5 +57,50 @@ func TestSimJSONListsUsersWithRoles(t *testing.T) {
 	}
 	if r, ok := roles["megan@contoso.com"]; !ok || len(r) != 0 {
 		t.Errorf("a plain user is listed with no roles: %s", line)
+	}
+}
+
+// `consentwiz sim` stopped by SIGTERM (a service manager) ends cleanly and
+// removes the CA file it wrote (reliability review L13).
+func TestSimSIGTERMRemovesItsCAFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("signals are Unix")
+	}
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- RunSim(context.Background(), SimOptions{Addr: "127.0.0.1:0", JSON: true}, IO{In: strings.NewReader(""), Out: pw, Err: io.Discard})
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no JSON line: %v", err)
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck // drain until the command ends
+	var info struct {
+		CAFile string `json:"caFile"`
+	}
+	if err := json.Unmarshal([]byte(line), &info); err != nil || !strings.HasPrefix(info.CAFile, dir) {
+		t.Fatalf("%q (%v)", line, err)
+	}
+	if _, err := os.Stat(info.CAFile); err != nil {
+		t.Fatal(err)
+	}
+	// RunSim listens for SIGTERM from its start: the test process is not ended.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sim did not stop on SIGTERM")
+	}
+	if _, err := os.Stat(info.CAFile); !os.IsNotExist(err) {
+		t.Fatalf("CA file left: %v", err)
 	}
 }

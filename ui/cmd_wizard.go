@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,11 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
 		return ExitError
 	}
+	if fixed, err := journal.FixMode(); err != nil {
+		fmt.Fprintf(stdio.Err, "consentwiz: warning: %v\n", err)
+	} else if fixed {
+		fmt.Fprintf(stdio.Err, "consentwiz: warning: the journal %s was readable by other users; it is private (0600) again\n", journal.Path())
+	}
 	runner, err := NewRunner(cfg, journal, ro)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
@@ -49,16 +55,22 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 		return ExitError
 	}
 	started := time.Now()
+	// A signal (or the end of ctx) puts back what the wizard changed before
+	// it exits; the wizard's own I/O outlives ctx for that, and a second
+	// signal stops it at once (interrupts.go).
+	wctx, interrupts, stopSignals := watchInterrupts(ctx)
+	defer stopSignals()
 	plain := cfg.Accessible || !isTerminal(stdio.In) || !isTerminal(stdio.Out)
 	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version,
-		Echo:    plain && !isTerminal(stdio.In), // piped answers: the transcript shows them
-		Reports: ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started}}
+		Echo:       plain && !isTerminal(stdio.In), // piped answers: the transcript shows them
+		Reports:    ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started},
+		Interrupts: interrupts}
 	var out flows.Outcome
 	var final flows.State
 	if plain {
-		out, final, err = runPlain(ctx, deps, stdio.In, stdio.Out)
+		out, final, err = runPlain(wctx, deps, stdio.In, stdio.Out)
 	} else {
-		out, final, err = runTUI(ctx, deps)
+		out, final, err = runTUI(wctx, deps)
 	}
 	// The support report is written at the end of every run, even a failed
 	// one: it is what a support ticket needs.
@@ -89,7 +101,8 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 func wizardInput(cfg Config, o WizardOptions, pending []flows.JournalEntry, restoreOnly bool) (flows.WizardInput, error) {
 	in := flows.WizardInput{
 		Tenant: o.Tenant, Journal: pending, RestoreOnly: restoreOnly,
-		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), Version: cfg.Version,
+		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), RunID: runID(), Version: cfg.Version,
+		RelaxWindow: cfg.RelaxWindow, RequestWindow: cfg.RequestWindow,
 	}
 	profiles, err := assets.Profiles()
 	if err != nil {
@@ -111,6 +124,16 @@ func nonce() string {
 		return "consentwiz"
 	}
 	return hex.EncodeToString(b)
+}
+
+// runID names this process's journal entries: random, so that two processes
+// never share an entry id (flows.WizardInput.RunID).
+func runID() string {
+	id := nonce()
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	return id + "-" + strconv.Itoa(os.Getpid())
 }
 
 func isTerminal(v any) bool {

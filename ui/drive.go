@@ -13,4 +13,8 @@ type Deps struct {
 	Echo    bool
 	Version string
 	Reports ReportOptions // where support reports go (the r key, the end of a run)
+	// Interrupts say why the wizard must stop from outside (a signal): the
+	// driver feeds each to the machine as flows.Interrupted, which puts back
+	// what was changed without asking anything; nil: none.
+	Interrupts <-chan string
 }

@@ -169,6 +169,10 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		return flows.Scanned{Result: flows.BuildScan(flows.ScanInput{Tenant: e.Name, Now: testTime, Since: e.Since, SignIns: testSignIns(e.Since)})}
 	case flows.SearchApps:
 		return flows.AppsFound{Apps: testSearch(e.Prefix)}
+	case flows.WriteJournal:
+		return flows.JournalWritten{}
+	case flows.ClearJournal:
+		return flows.JournalCleared{}
 	}
 	return nil
 }

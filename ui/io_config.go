@@ -43,6 +43,10 @@ type Config struct {
 	ConfigDir      string // where the journal lives
 	Demo           bool
 	Version        string
+	// RelaxWindow (--relax-window) and RequestWindow (--request-window)
+	// bound how long a temporary change stays in place while the wizard
+	// waits for a person (0: flows' defaults).
+	RelaxWindow, RequestWindow time.Duration
 }
 
 // OpenTokenCache opens the token cache --token-cache asked for (nothing when
@@ -107,7 +111,20 @@ func (c Config) HTTPClient() (*http.Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second, CheckRedirect: httpsRedirectsOnly}, nil
+}
+
+// httpsRedirectsOnly follows a redirect only to https (at most 5): an answer
+// of the authority or Graph must not come over plain http (reliability
+// review L11: discovery followed an https→http redirect).
+func httpsRedirectsOnly(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	if req.URL.Scheme != "https" {
+		return fmt.Errorf("refusing a redirect to %s: not https", req.URL.Redacted())
+	}
+	return nil
 }
 
 // Authenticator builds the MSAL sign-in for tenant.

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -36,19 +39,102 @@ type journalFile struct {
 	Entries []flows.JournalEntry `json:"entries"`
 }
 
+// journalVersion is the version this consentwiz writes: 2 added entries that
+// list created objects. Version 1 files (a setting per entry) load as they are.
+const journalVersion = 2
+
+// maxJournalBytes bounds a read of the journal: a real one is a few KiB.
+const maxJournalBytes = 4 << 20
+
+// load reads the journal. It refuses, with an error that names the file and
+// never touching it, anything it cannot trust: not a regular file (a FIFO
+// would block the read, a device or a symlink could point anywhere), too
+// large, not JSON, a version or an entry kind it does not know (never
+// restored as something else: it may hold a value a newer consentwiz needs).
 func (j *Journal) load() ([]flows.JournalEntry, error) {
-	data, err := os.ReadFile(j.path)
+	fi, err := os.Lstat(j.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the journal %s: %w", j.path, err)
 	}
-	var f journalFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the journal %s is not a regular file (%s): move it away, or set CONSENTWIZ_CONFIG_DIR to another directory", j.path, fileKind(fi.Mode()))
+	}
+	f, err := os.Open(j.path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", j.path, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the journal %s is not a regular file: move it away", j.path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxJournalBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", j.path, err)
+	}
+	if len(data) > maxJournalBytes {
+		return nil, fmt.Errorf("the journal %s is larger than %d MiB, which consentwiz never writes: keep the file and compare it with the tenant's settings", j.path, maxJournalBytes>>20)
+	}
+	var jf journalFile
+	if err := json.Unmarshal(data, &jf); err != nil {
 		return nil, fmt.Errorf("the journal %s is damaged (%v): it may hold a setting to restore — keep the file and compare it with the tenant's user consent settings", j.path, err)
 	}
-	return f.Entries, nil
+	if jf.Version != 1 && jf.Version != journalVersion {
+		return nil, fmt.Errorf("the journal %s has version %d, which this consentwiz does not know (it writes %d): use the consentwiz that wrote it, and keep the file", j.path, jf.Version, journalVersion)
+	}
+	for _, e := range jf.Entries {
+		if err := e.Check(); err != nil {
+			return nil, fmt.Errorf("the journal %s: %s; this consentwiz does not restore it — keep the file", j.path, flows.Sanitize(err.Error(), 300))
+		}
+	}
+	return uniqueIDs(jf.Entries), nil
+}
+
+// uniqueIDs gives an entry whose id an earlier entry already has a new one
+// (the id, "~" and its number among them), the same on every load: clearing
+// one of them never removes the other (journals of older versions could hold
+// two entries of one id, written by two processes in the same second).
+func uniqueIDs(entries []flows.JournalEntry) []flows.JournalEntry {
+	seen := map[string]int{}
+	for i := range entries {
+		id := entries[i].ID
+		seen[id]++
+		if n := seen[id]; n > 1 {
+			entries[i].ID = id + "~" + strconv.Itoa(n)
+		}
+	}
+	return entries
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "not a plain file"
+}
+
+// FixMode makes a journal that others may read private again (0600) and
+// reports whether it had to; it holds tenant settings and account names.
+func (j *Journal) FixMode() (bool, error) {
+	fi, err := os.Lstat(j.path)
+	if err != nil || !fi.Mode().IsRegular() || runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
+		return false, nil
+	}
+	if err := os.Chmod(j.path, 0o600); err != nil {
+		return false, fmt.Errorf("the journal %s is readable by other users (mode %v) and could not be made private: %w", j.path, fi.Mode().Perm(), err)
+	}
+	return true, nil
 }
 
 // Pending returns the entries waiting to be restored, oldest first. With a
@@ -56,6 +142,10 @@ func (j *Journal) load() ([]flows.JournalEntry, error) {
 func (j *Journal) Pending(tenantID string) ([]flows.JournalEntry, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if lock := j.path + ".lock"; lockHolderGone(lock) {
+		// Left by a process killed while it held it: nothing to wait for.
+		os.Remove(lock)
+	}
 	all, err := j.load()
 	if err != nil {
 		return nil, err
@@ -131,14 +221,15 @@ func (j *Journal) fileLock() (func(), error) {
 	for {
 		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
-			fmt.Fprintf(f, "%d\n", os.Getpid())
+			fmt.Fprintf(f, "%d %s\n", os.Getpid(), hostName())
 			f.Close()
 			return func() { os.Remove(lock) }, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("locking the journal: %w", err)
 		}
-		if fi, serr := os.Stat(lock); serr == nil && time.Since(fi.ModTime()) > lockStale {
+		if fi, serr := os.Stat(lock); serr == nil && (time.Since(fi.ModTime()) > lockStale || lockHolderGone(lock)) {
+			// Left by a process that was killed while it held the lock.
 			os.Remove(lock)
 			continue
 		}
@@ -147,6 +238,39 @@ func (j *Journal) fileLock() (func(), error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lockHolderGone reports whether the lock file names a process of this
+// computer that no longer runs (killed between taking and releasing the
+// lock). A lock of another computer (a shared home directory), or one whose
+// process cannot be checked, waits for lockStale.
+func lockHolderGone(lock string) bool {
+	data, err := os.ReadFile(lock)
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		// Killed between making the file and writing its pid (microseconds).
+		fi, err := os.Stat(lock)
+		return err == nil && time.Since(fi.ModTime()) > 2*time.Second
+	}
+	if len(fields) < 2 || fields[1] != hostName() {
+		return false
+	}
+	pid, err := strconv.Atoi(fields[0])
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return !processAlive(pid)
+}
+
+func hostName() string {
+	h, err := os.Hostname()
+	if f := strings.Fields(h); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "localhost"
 }
 
 func (j *Journal) save(entries []flows.JournalEntry) error {
@@ -160,7 +284,7 @@ func (j *Journal) save(entries []flows.JournalEntry) error {
 		}
 		return syncDir(dir)
 	}
-	data, err := json.MarshalIndent(journalFile{Version: 1, Entries: entries}, "", "  ")
+	data, err := json.MarshalIndent(journalFile{Version: journalVersion, Entries: entries}, "", "  ")
 	if err != nil {
 		return err
 	}

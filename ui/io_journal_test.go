@@ -3,12 +3,15 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -206,5 +209,197 @@ func TestJournalStaleLockIsTakenOver(t *testing.T) {
 	}
 	if err := j.Write(flows.JournalEntry{ID: "x", TenantID: "t"}); err != nil {
 		t.Fatalf("write with a stale lock: %v", err)
+	}
+}
+
+// A journal that is not a regular file is refused at once with a clear
+// error: a FIFO would block the read forever, a symlink could point anywhere
+// (reliability review L3).
+func TestJournalNotARegularFileIsRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("FIFOs and symlinks are Unix")
+	}
+	cases := map[string]func(path string) error{
+		"named pipe": func(p string) error { return syscall.Mkfifo(p, 0o600) },
+		"symbolic link": func(p string) error {
+			target := filepath.Join(filepath.Dir(p), "elsewhere.json")
+			if err := os.WriteFile(target, []byte(`{"version":2,"entries":[]}`), 0o600); err != nil {
+				return err
+			}
+			return os.Symlink(target, p)
+		},
+		"directory": func(p string) error { return os.Mkdir(p, 0o700) },
+	}
+	for kind, mk := range cases {
+		t.Run(kind, func(t *testing.T) {
+			j := NewJournal(t.TempDir())
+			if err := mk(j.Path()); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { _, err := j.Pending(""); done <- err }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "not a regular file") || !strings.Contains(err.Error(), j.Path()) {
+					t.Fatalf("error %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("reading the journal hangs")
+			}
+			if err := j.Write(journalEntry("y", testTenantID, testTime)); err == nil {
+				t.Fatal("a write replaced it")
+			}
+		})
+	}
+}
+
+// What this version does not know is refused, never restored as a user
+// consent entry (L9): another version, an unknown kind or cloud; and a
+// journal larger than any consentwiz writes.
+func TestJournalUnknownVersionOrKindIsRefused(t *testing.T) {
+	entry := `{"id":"x","tenantId":"t","cloud":"global","fix":"relax-user-consent","what":"%s","original":[],"set":[],"at":"2026-01-01T00:00:00Z","by":"a"}`
+	cases := map[string]string{
+		"version 99":    `{"version":99,"entries":[` + fmt.Sprintf(entry, flows.JournalWhat) + `]}`,
+		"unknown what":  `{"version":2,"entries":[` + fmt.Sprintf(entry, "authorizationPolicy.somethingElse") + `]}`,
+		"unknown cloud": `{"version":1,"entries":[` + strings.Replace(fmt.Sprintf(entry, flows.JournalWhat), `"global"`, `"mars"`, 1) + `]}`,
+		"too large":     `{"version":2,"entries":[],"pad":"` + strings.Repeat("x", maxJournalBytes) + `"}`,
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			j := NewJournal(t.TempDir())
+			if err := os.WriteFile(j.Path(), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := j.Pending(""); err == nil || !strings.Contains(err.Error(), j.Path()) {
+				t.Fatalf("accepted: %v", err)
+			}
+			if got, _ := os.ReadFile(j.Path()); string(got) != data {
+				t.Fatal("the file was changed")
+			}
+		})
+	}
+	// Version 1, as older consentwiz wrote it (no "what"), still loads as user consent.
+	j := NewJournal(t.TempDir())
+	v1 := `{"version":1,"entries":[{"id":"t-1773480413","tenantId":"t","cloud":"","fix":"relax-user-consent","original":["a"],"set":["b"],"at":"2026-03-14T09:26:53Z","by":"a"}]}`
+	if err := os.WriteFile(j.Path(), []byte(v1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Pending("")
+	if err != nil || len(got) != 1 || !got[0].HasSetting() || got[0].IsRequestPolicy() {
+		t.Fatalf("version 1: %+v, %v", got, err)
+	}
+}
+
+// Two entries with one id (older versions named entries by tenant and second,
+// H1) are two entries: clearing one keeps the other.
+func TestJournalDuplicateIDsStayTwoEntries(t *testing.T) {
+	j := NewJournal(t.TempDir())
+	a, b := journalEntry("t-1773480413", testTenantID, testTime), journalEntry("t-1773480413", testTenantID, testTime.Add(time.Second))
+	b.Fix = flows.FixClassifyLow
+	data, _ := json.Marshal(journalFile{Version: 1, Entries: []flows.JournalEntry{a, b}})
+	if err := os.WriteFile(j.Path(), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Pending("")
+	if err != nil || len(got) != 2 || got[0].ID == got[1].ID {
+		t.Fatalf("pending %+v, %v", got, err)
+	}
+	if err := j.Clear(got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	left, err := j.Pending("")
+	if err != nil || len(left) != 1 || left[0].Fix != flows.FixClassifyLow {
+		t.Fatalf("after clearing one: %+v, %v", left, err)
+	}
+}
+
+// A journal others may read (0644, written by hand or another tool) is made
+// private again (L9).
+func TestJournalModeIsFixed(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are Unix")
+	}
+	j := NewJournal(t.TempDir())
+	if err := j.Write(journalEntry("a", testTenantID, testTime)); err != nil {
+		t.Fatal(err)
+	}
+	if fixed, err := j.FixMode(); fixed || err != nil {
+		t.Fatalf("a 0600 journal: fixed %v, %v", fixed, err)
+	}
+	if err := os.Chmod(j.Path(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fixed, err := j.FixMode(); !fixed || err != nil {
+		t.Fatalf("fixed %v, %v", fixed, err)
+	}
+	if fi, _ := os.Stat(j.Path()); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode().Perm())
+	}
+}
+
+// A lock left by a process of this computer that no longer runs (killed
+// while it held the lock) is taken over at once, not after lockStale.
+func TestJournalLockOfADeadProcessIsTakenOver(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("process liveness is checked on Unix")
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	j := NewJournal(t.TempDir())
+	lock := j.Path() + ".lock"
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, hostName())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := j.Write(journalEntry("a", testTenantID, testTime)); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("waited %v for a dead process's lock", d)
+	}
+	// A live holder (this process, as another writer would be) is waited for.
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", os.Getppid(), hostName())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if lockHolderGone(lock) {
+		t.Fatal("a running process's lock counted as left behind")
+	}
+	os.Remove(lock)
+}
+
+// Reading the journal at start removes a lock its dead holder left, so none
+// stays behind after a restore found nothing to do.
+func TestJournalPendingDropsADeadLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("process liveness is checked on Unix")
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	j := NewJournal(t.TempDir())
+	lock := j.Path() + ".lock"
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, hostName())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := j.Pending(""); err != nil || len(p) != 0 {
+		t.Fatal(p, err)
+	}
+	if _, err := os.Stat(lock); !os.IsNotExist(err) {
+		t.Fatalf("lock left: %v", err)
+	}
+	// An empty lock (killed before its pid was written) is dropped once old.
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if lockHolderGone(lock) {
+		t.Fatal("a fresh empty lock counted as left behind")
+	}
+	old := time.Now().Add(-time.Minute)
+	_ = os.Chtimes(lock, old, old)
+	if !lockHolderGone(lock) {
+		t.Fatal("an old empty lock is not taken over")
 	}
 }

@@ -38,6 +38,9 @@ type Runner struct {
 	endUser func(ctx context.Context, appID string, scopes []string) (screen, detail string, err error)
 	now     func() time.Time
 	saveDir string
+	// lagWaits are the waits before each look for an object Graph may not
+	// show yet (io_writes.go); tests shorten them.
+	lagWaits []time.Duration
 
 	mu       sync.Mutex
 	sessions map[sessionKey]*session
@@ -92,7 +95,7 @@ func NewRunner(cfg Config, journal *Journal, o RunnerOptions) (*Runner, error) {
 	}
 	return &Runner{
 		cfg: cfg, hc: hc, journal: journal, open: browserOpener(cfg, o.Open), demo: o.Demo, endUser: o.EndUser,
-		now: time.Now, saveDir: o.SaveDir, sessions: map[sessionKey]*session{},
+		now: time.Now, saveDir: o.SaveDir, sessions: map[sessionKey]*session{}, lagWaits: lagWaits,
 		home: strings.TrimSpace(o.Home), graphOpts: o.GraphOptions,
 	}, nil
 }
@@ -339,6 +342,9 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		return flows.AppsFound{Apps: apps, Err: err}
 	case flows.FetchSnapshot:
 		snap, err := r.snapshot(ctx, e.Tenant, e.AppID, flows.ResourceAppIDs(e.App)...)
+		if err == nil && e.Assignments && snap.App != nil {
+			snap.AppAssignedTo, err = r.assignments(ctx, flows.ReadAssignments{Tenant: e.Tenant, ResourceID: snap.App.ID})
+		}
 		if err != nil {
 			return flows.SnapshotLoaded{Err: err}
 		}
@@ -420,58 +426,6 @@ func (r *Runner) snapshot(ctx context.Context, t flows.TenantRef, appID string, 
 	}
 	snap.Cloud = r.cloudFor(t.Cloud).Name
 	return snap, nil
-}
-
-func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, error) {
-	if r.cfg.DryRun {
-		// The machine never emits writes in a dry run; this is a second lock.
-		return "", errors.New("dry run: no change was made")
-	}
-	c, err := r.client(ctx, eff)
-	if err != nil {
-		return "", err
-	}
-	switch e := eff.(type) {
-	case flows.PatchUserConsent:
-		return "", c.UpdateUserConsentPolicies(ctx, e.Policies)
-	case flows.PutConsentRequestPolicy:
-		return "", c.PutConsentRequestPolicy(ctx, e.Policy)
-	case flows.CreateServicePrincipal:
-		sp, err := c.CreateServicePrincipal(ctx, e.AppID)
-		if err != nil {
-			return "", err
-		}
-		return sp.ID, nil
-	case flows.CreateGrant:
-		g, err := c.CreateGrant(ctx, e.Grant)
-		if err != nil {
-			return "", err
-		}
-		return g.ID, nil
-	case flows.UpdateGrantScope:
-		return "", c.UpdateGrantScope(ctx, e.GrantID, e.Scope)
-	case flows.CreateAppRoleAssignment:
-		a, err := c.CreateAppRoleAssignment(ctx, e.Assignment.ResourceID, e.Assignment)
-		if err != nil {
-			return "", err
-		}
-		return a.ID, nil
-	case flows.CreateClassification:
-		cl, err := c.CreateClassification(ctx, e.ResourceID, e.Classification)
-		if err != nil {
-			return "", err
-		}
-		return cl.ID, nil
-	case flows.AssignPrincipal:
-		a, err := c.CreateAppRoleAssignment(ctx, e.Assignment.ResourceID, e.Assignment)
-		if err != nil {
-			return "", err
-		}
-		return a.ID, nil
-	case flows.DeleteObject:
-		return "", c.DeleteObject(ctx, graph.ObjectRef{Kind: string(e.Object.Kind), ID: e.Object.ID, ParentID: e.Object.ParentID})
-	}
-	return "", fmt.Errorf("unknown write %T", eff)
 }
 
 func (r *Runner) searchReviewers(ctx context.Context, e flows.SearchReviewers) ([]flows.Reviewer, error) {

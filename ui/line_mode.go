@@ -45,17 +45,21 @@ type plain struct {
 	// started is when the run began, for the support report.
 	started time.Time
 
-	s          flows.State
-	demoTenant string
-	waits      []plainWait
-	signIn     *plainSignIn
+	s           flows.State
+	demoTenant  string
+	waits       []plainWait
+	signIn      *plainSignIn
+	interrupted bool // an Interrupted was fed: the machine is putting things back
 
-	eofSaid           bool   // the end of input during a sign-in was reported
-	shown             string // signature of the prompt last printed
-	shownKind         flows.PromptKind
-	shownTitle        string
-	lastErr, lastNote string
-	lastUser          string
+	eofSaid               bool   // the end of input during a sign-in was reported
+	shown                 string // signature of the prompt last printed
+	shownKind             flows.PromptKind
+	shownTitle            string
+	lastErr, lastNote     string
+	lastMissing           string
+	lastPollErr, lastUser string
+	lastLabels            []string // the options' labels as last shown
+	lastWrite             string   // the write in progress as last shown
 }
 
 type plainWait struct {
@@ -219,6 +223,11 @@ func (p *plain) await() (flows.Event, error) {
 			p.stopSignIn()
 			return flows.Cancel{}, nil
 		}
+		if p.eof && p.s.TemporaryChange() && !p.interrupted {
+			// Nobody can say "done" any more: a temporary change must not
+			// stay in place until its window runs out.
+			return p.interrupt("the input ended"), nil
+		}
 		if p.eof && p.signIn != nil && !p.eofSaid {
 			p.eofSaid = true
 			p.printf("End of input: still waiting for the sign-in in the browser (the code is valid for about 15 minutes); press ctrl+c to stop.\n")
@@ -250,6 +259,10 @@ func (p *plain) await() (flows.Event, error) {
 		case <-p.ctx.Done():
 			p.stopSignIn()
 			return nil, p.ctx.Err()
+		case why := <-p.d.Interrupts:
+			if !p.interrupted {
+				return p.interrupt(why), nil
+			}
 		case line, ok := <-lines:
 			if ev := p.line(line, ok); ev != nil {
 				return ev, nil
@@ -264,6 +277,14 @@ func (p *plain) await() (flows.Event, error) {
 			return ev, nil
 		}
 	}
+}
+
+// interrupt is the event that stops the wizard from outside.
+func (p *plain) interrupt(why string) flows.Event {
+	p.interrupted = true
+	p.stopSignIn()
+	p.printf("Stopping (%s): putting back what was changed, then ending.\n", why)
+	return flows.Interrupted{Why: why}
 }
 
 func (p *plain) stopSignIn() {

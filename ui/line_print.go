@@ -20,6 +20,10 @@ func (p *plain) show() {
 		keys = append(keys, string(o.Key))
 	}
 	sig := s.Step.String() + "|" + pr.Kind.String() + "|" + pr.Title + "|" + strings.Join(keys, ",")
+	labels := make([]string, len(pr.Options))
+	for i, o := range pr.Options {
+		labels[i] = o.Label
+	}
 	if sig != p.shown {
 		if p.shown != "" && p.shownKind == flows.PromptProgress && pr.Kind != flows.PromptFailed {
 			p.printf("Done: %s.\n", strings.TrimRight(flows.Sanitize(p.shownTitle, 200), ".…"))
@@ -27,8 +31,25 @@ func (p *plain) show() {
 		p.shown, p.shownKind, p.shownTitle = sig, pr.Kind, pr.Title
 		p.block = nil
 		p.lastErr, p.lastNote = s.InputErr, pr.Note
+		p.lastMissing, p.lastPollErr = strings.Join(run.Missing, ", "), run.PollErr
+		p.lastLabels, p.lastWrite = labels, firstLine(pr.Body)
 		p.printPrompt()
 		return
+	}
+	// The same question with an answer changed (a setting toggled): say the
+	// new value, so a screen reader user hears it (reliability review L8).
+	for i, l := range labels {
+		if i < len(p.lastLabels) && l != p.lastLabels[i] {
+			p.printf("Now: %s\n", flows.Sanitize(l, 200))
+		}
+	}
+	p.lastLabels = labels
+	// The next write of several ("2 of 3: …").
+	if w := firstLine(pr.Body); s.Step == flows.StepWriting && w != p.lastWrite {
+		p.lastWrite = w
+		if w != "" {
+			p.printf("%s\n", flows.Sanitize(w, 300))
+		}
 	}
 	if e := s.InputErr; e != p.lastErr {
 		p.lastErr = e

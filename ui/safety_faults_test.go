@@ -87,9 +87,14 @@ func TestSafetyFaultsRelax(t *testing.T) {
 			if p := h.pending(); len(p) != 1 || !equalStrings(p[0].Original, orig) || !equalStrings(rig.policy(), p[0].Set) {
 				t.Fatalf("relaxed: tenant %v, journal %+v", rig.policy(), p)
 			}
+			rig.userAccepts(timesheetsApp())
 			h.choose("restore")
-			// Nobody consented while it lasted: put back, users still blocked (not "fixed").
-			if h.out == nil || h.out.Kind != flows.OutcomeBlocked {
+			// The user consented while it lasted: the setting is back, and the
+			// wizard says the others are still blocked and offers to grant for
+			// everyone; finishing here is the fix verified for that user.
+			h.requireStep(flows.StepRelaxNext)
+			h.choose("stop")
+			if h.out == nil || h.out.Kind != flows.OutcomeVerified {
 				t.Fatalf("outcome %+v at %s", h.out, h.s.Step)
 			}
 			if got := rig.policy(); !equalStrings(got, orig) {

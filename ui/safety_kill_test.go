@@ -30,12 +30,7 @@ func TestSafetyKillDuringRelax(t *testing.T) {
 		t.Skip("SIGKILL and file modes are Unix")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "consentwiz")
-	build := exec.Command("go", "build", "-o", bin, "consentwiz")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 
 	srv, err := sim.New(sim.Options{Scenario: "locked-down", AutoApprove: true})
 	if err != nil {

@@ -64,6 +64,15 @@ func (r *simRig) policy() []string {
 	return r.srv.Tenant().AuthorizationPolicy().DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
 }
 
+// userAccepts is the end user signing in to app and accepting the consent prompt.
+func (r *simRig) userAccepts(app flows.AppRef) {
+	r.t.Helper()
+	ten := r.srv.Tenant()
+	if out := ten.UserSignIn(ten.EndUserUPN(), app.ClientID, nil, "accept"); len(ten.Grants(app.ClientID)) == 0 {
+		r.t.Fatalf("the user could not consent: %+v", out)
+	}
+}
+
 // timesheetsApp is the demo app for which relax-user-consent is viable.
 func timesheetsApp() flows.AppRef {
 	a := demoTimesheets

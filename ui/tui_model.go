@@ -184,6 +184,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleKey(msg)
 	case effectMsg:
 		cmd = m.handleResult(msg)
+	case interruptMsg:
+		cmd = m.interrupted(msg.why)
 	case signInStartedMsg:
 		cmd = m.handleSignInStarted(msg)
 	case linkOpenedMsg:
@@ -239,7 +241,7 @@ func (m *Model) userEvent(ev flows.Event) tea.Cmd {
 	cmd := m.feed(ev)
 	drop := false
 	switch ev.(type) {
-	case flows.Back, flows.Cancel:
+	case flows.Back, flows.Cancel, flows.Interrupted:
 		drop = m.state.Step != before
 	case flows.Chose:
 		// "Make a hand-off instead" during a sign-in drops the sign-in too.

@@ -256,7 +256,8 @@ func TestCtrlCDuringWriteWaitsThenInterrupts(t *testing.T) {
 		t.Fatal("the second ctrl+c did not interrupt")
 	}
 	_ = queued
-	if o := flows.Stopped(d.m.State(), ""); o.Kind != flows.OutcomeCancelled {
+	// The write in flight is in the journal: the outcome says a restore is needed.
+	if o := flows.Stopped(d.m.State(), ""); o.Kind != flows.OutcomeRestoreNeeded || !o.JournalKept {
 		t.Fatalf("stopped outcome %+v", o)
 	}
 }

@@ -21,7 +21,9 @@ func RunTUI(ctx context.Context, d Deps) (flows.Outcome, error) {
 // support report).
 func runTUI(ctx context.Context, d Deps) (flows.Outcome, flows.State, error) {
 	m := NewModel(ctx, d)
-	_, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(firstFrameFPS)).Run()
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(firstFrameFPS))
+	defer forwardInterrupts(p, d.Interrupts)()
+	_, err := p.Run()
 	if out, ok := m.Outcome(); ok {
 		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
 			err = nil

@@ -68,6 +68,10 @@ func outcomeWord(k flows.OutcomeKind) string {
 		return "users are still blocked"
 	case flows.OutcomeUnknown:
 		return "could not tell"
+	case flows.OutcomeNothingToRestore:
+		return "nothing to restore"
+	case flows.OutcomeNotFixed:
+		return "not fixed, the change was put back"
 	}
 	return string(k)
 }

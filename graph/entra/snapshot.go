@@ -28,6 +28,10 @@ type TenantSnapshot struct {
 	PrincipalGrantsMore bool
 	// AppRoleAssignments are the app roles (application permissions) granted to App.
 	AppRoleAssignments []AppRoleAssignment
+	// AppAssignedTo are the users, groups and service principals assigned to
+	// App's own roles (its appRoleAssignedTo); read only when asked for (a
+	// restore of assign-users), never by a diagnosis.
+	AppAssignedTo []AppRoleAssignment
 
 	// GraphSP is Microsoft Graph's own service principal: its scopes (type User/Admin) and app roles.
 	GraphSP ServicePrincipal

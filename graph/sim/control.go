@@ -18,7 +18,7 @@ type faultsJSON struct {
 
 // handleControl serves the simulator's own API (not part of Microsoft's):
 //
-//	GET/POST /_sim/faults          {"latencyMs","throttle429","retryAfterSeconds","unavailable503","drop","concurrentChange",
+//	GET/POST /_sim/faults          {"latencyMs","throttle429","retryAfterSeconds","unavailable503","drop","dropAfter","concurrentChange",
 //	                                "replicationLagRequests","replicationLagMs","workflowDelayRequests","workflowDelayMs"}
 //	GET      /_sim/stats
 //	GET      /_sim/tenants

@@ -86,6 +86,16 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, prefix stri
 		}
 	}
 	write := func(resp gresp) {
+		if r.Method != http.MethodGet && s.takeDropAfter() {
+			// Processed; the answer is lost.
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
 		status, hdr, body := resp.finalize(reqID, clientReqID)
 		h := w.Header()
 		h.Set("request-id", reqID)
@@ -125,6 +135,18 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, prefix stri
 		return
 	}
 	write(g.one())
+}
+
+// takeDropAfter counts down the DropAfter fault.
+func (s *Server) takeDropAfter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.DropAfter <= 0 {
+		return false
+	}
+	s.faults.DropAfter--
+	s.stats.Dropped++
+	return true
 }
 
 // authenticate resolves the bearer token: 401 InvalidAuthenticationToken when

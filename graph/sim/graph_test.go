@@ -545,3 +545,30 @@ func TestRouteTable(t *testing.T) {
 		t.Errorf("beta object path: %d %s", r.status, r.raw)
 	}
 }
+
+// DropAfter: the write is processed, then its answer is lost; a GET is
+// never dropped by it.
+func TestGraphFaultDropAfter(t *testing.T) {
+	s := newSim(t, Options{})
+	ten := s.Tenant()
+	tok := token(t, s, ten, ten.AdminUPN(), "Application.ReadWrite.All", "User.Read")
+	s.SetFaults(Faults{DropAfter: 1})
+	if r := call(t, s, tok, "GET", "/v1.0/me", nil); r.status != 200 {
+		t.Fatalf("a GET was dropped: %d", r.status)
+	}
+	body, _ := json.Marshal(map[string]string{"appId": ArchiverAppID})
+	req, _ := http.NewRequest("POST", s.GraphURL()+"/v1.0/servicePrincipals", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	fresh := &http.Client{Transport: &http.Transport{TLSClientConfig: s.client.TLSClientConfig, DisableKeepAlives: true}}
+	if res, err := fresh.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the answer came: %d", res.StatusCode)
+	}
+	if _, ok := ten.ServicePrincipal(ArchiverAppID); !ok {
+		t.Fatal("the write was not processed")
+	}
+	if st := s.Stats(); st.Dropped != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}

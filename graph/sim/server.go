@@ -101,6 +101,10 @@ type Faults struct {
 	RetryAfterSeconds int           `json:"retryAfterSeconds"` // Retry-After on 429/503; 0 means 1, negative means 0
 	Unavailable503    int           `json:"unavailable503"`    // next N Graph requests answer 503
 	Drop              int           `json:"drop"`              // next N Graph connections closed without response
+	// DropAfter: the next N Graph writes (any method but GET) are processed,
+	// then their connection is closed without the answer — the lost answer
+	// a client cannot tell from a drop before processing.
+	DropAfter int `json:"dropAfter"`
 	// ConcurrentChange: right after our next authorizationPolicy write, another
 	// admin changes permissionGrantPoliciesAssigned.
 	ConcurrentChange bool `json:"concurrentChange"`

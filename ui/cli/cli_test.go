@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"consentwiz/flows"
 	"consentwiz/graph"
 	"consentwiz/graph/sim"
 	"consentwiz/ui"
@@ -399,5 +400,35 @@ func TestPanicIsOneLine(t *testing.T) {
 	printError(&buf, fang.Styles{}, err)
 	if got := buf.String(); got != "x: internal error: boom (please report it)\n" {
 		t.Errorf("%q", got)
+	}
+}
+
+// The service URLs are plain https: a user name before the host (the real
+// host is the one after @) is refused (reliability review L11); the windows
+// of a temporary change come from --relax-window and --request-window.
+func TestServiceURLsAndWindows(t *testing.T) {
+	for _, args := range [][]string{
+		{"--login-url", "https://login.microsoftonline.com@evil.example/"},
+		{"--graph-url", "https://graph.microsoft.com@evil.example"},
+		{"--login-url", "http://login.example"},
+		{"--login-url", "https://login.example/?x=1"},
+		{"--relax-window", "-5m"},
+		{"--relax-window", "900ms"},
+		{"--request-window", "2000h"},
+	} {
+		code, _, errOut := exec(t, context.Background(), nil, append([]string{"link", "--app", "5353a3d2-8ca9-42d2-b567-ea399ccb5e38", "--tenant", "contoso.com"}, args...)...)
+		if code != ui.ExitError || !strings.Contains(errOut, args[0]) {
+			t.Errorf("%q: exit %d, %q", args, code, errOut)
+		}
+	}
+	var g globals
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	g.register(fs, func(string) string { return "" })
+	if err := fs.Parse([]string{"--relax-window", "3s"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := g.config(func(string) string { return "" }, "v")
+	if err != nil || cfg.RelaxWindow != 3*time.Second || cfg.RequestWindow != flows.DefaultRequestWindow {
+		t.Fatalf("windows %v %v (%v)", cfg.RelaxWindow, cfg.RequestWindow, err)
 	}
 }

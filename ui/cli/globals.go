@@ -2,12 +2,15 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"consentwiz/flows"
 	"consentwiz/graph"
 	"consentwiz/graph/entra"
 	"consentwiz/ui"
@@ -20,6 +23,7 @@ type globals struct {
 	browser, deviceCode, noBrowser              bool
 	tokenCache                                  string
 	present, accessible, dryRun, version        bool
+	relaxWindow, requestWindow                  time.Duration
 }
 
 // register adds the global flags to fs; their defaults come from the
@@ -38,7 +42,29 @@ func (g *globals) register(fs *pflag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&g.present, "present", false, "presenter mode for screen shares: big step banner, ids and addresses masked, last key shown")
 	fs.BoolVar(&g.accessible, "accessible", envTrue(getenv("ACCESSIBLE")) || getenv("TERM") == "dumb", "accessible line by line mode for screen readers and piped input (env ACCESSIBLE=1, TERM=dumb)")
 	fs.BoolVar(&g.dryRun, "dry-run", false, "show every change without making it")
+	fs.DurationVar(&g.relaxWindow, "relax-window", flows.DefaultRelaxWindow, "relax-user-consent: the longest user consent stays relaxed while the user connects; then it is put back by itself")
+	fs.DurationVar(&g.requestWindow, "request-window", flows.DefaultRequestWindow, "a temporary request workflow: the longest consent requests stay on while the request waits for approval; then they are turned off again by itself")
 	fs.BoolVar(&g.version, "version", false, "print the version and commit")
+}
+
+// checkServiceURL refuses an endpoint that is not plain https: a user name
+// before the host ("https://login.microsoftonline.com@evil.example/" goes to
+// evil.example) or a query or fragment that would not survive the paths
+// appended to it.
+func checkServiceURL(flag, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || u.Scheme != "https" || u.Host == "":
+		return fmt.Errorf("%s must be an https:// URL (got %q)", flag, v)
+	case u.User != nil:
+		return fmt.Errorf("%s names a user before the host, so it would go to %s: give the service's own https:// URL", flag, u.Hostname())
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%s must not have a query or fragment (got %q)", flag, v)
+	}
+	return nil
 }
 
 func envTrue(s string) bool {
@@ -52,11 +78,18 @@ func (g *globals) config(getenv func(string) string, version string) (ui.Config,
 	if err != nil {
 		return ui.Config{}, err
 	}
-	if g.loginURL != "" && !strings.HasPrefix(g.loginURL, "https://") {
-		return ui.Config{}, fmt.Errorf("--login-url must start with https:// (got %q)", g.loginURL)
+	for _, u := range []struct{ flag, value string }{{"--login-url", g.loginURL}, {"--graph-url", g.graphURL}} {
+		if err := checkServiceURL(u.flag, u.value); err != nil {
+			return ui.Config{}, err
+		}
 	}
-	if g.graphURL != "" && !strings.HasPrefix(g.graphURL, "https://") {
-		return ui.Config{}, fmt.Errorf("--graph-url must start with https:// (got %q)", g.graphURL)
+	for _, w := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--relax-window", g.relaxWindow}, {"--request-window", g.requestWindow}} {
+		if w.d != 0 && (w.d < time.Second || w.d > 30*24*time.Hour) {
+			return ui.Config{}, fmt.Errorf("%s must be between 1s and 720h (got %s)", w.flag, w.d)
+		}
 	}
 	if g.clientID != "" && !entra.IsGUID(g.clientID) {
 		return ui.Config{}, fmt.Errorf("--client-id is not a GUID: %q", g.clientID)
@@ -73,7 +106,7 @@ func (g *globals) config(getenv func(string) string, version string) (ui.Config,
 		Cloud: cl, CloudGiven: strings.TrimSpace(g.cloud) != "", LoginURL: g.loginURL, GraphURL: g.graphURL, CAFile: g.caFile,
 		ClientID: g.clientID, UseBrowser: g.browser && !g.deviceCode, NoBrowser: g.noBrowser,
 		Present: g.present, Accessible: g.accessible, DryRun: g.dryRun,
-		ConfigDir: dir, Version: version,
+		ConfigDir: dir, Version: version, RelaxWindow: g.relaxWindow, RequestWindow: g.requestWindow,
 	}
 	if g.tokenCache != "" {
 		mode, err := graph.ParseTokenCacheMode(g.tokenCache)
