@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"consentwiz/flows"
 	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
@@ -31,6 +32,44 @@ func BenchmarkFirstFrame(b *testing.B) {
 			b.Fatal("empty first frame")
 		}
 		m.cancelAll()
+	}
+}
+
+// BenchmarkStartWithJournal is start-up with a journal of 0 and 1,000
+// entries waiting (docs/performance.md): read and check the journal file,
+// build the wizard's input and model, and render the first frame — which
+// then offers the oldest entry for restore.
+func BenchmarkStartWithJournal(b *testing.B) {
+	for _, n := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("entries-%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			entries := make([]flows.JournalEntry, n)
+			for i := range entries {
+				entries[i] = journalEntry(fmt.Sprintf("t%04d-run-1", i), fmt.Sprintf("tenant-%04d", i), testTime.Add(-time.Duration(n-i)*time.Minute))
+			}
+			if n > 0 {
+				if err := NewJournal(dir).save(entries); err != nil {
+					b.Fatal(err)
+				}
+			}
+			fx := newFake()
+			b.ReportAllocs()
+			for b.Loop() {
+				j := NewJournal(dir)
+				pending, err := j.Pending("")
+				if err != nil || len(pending) != n {
+					b.Fatalf("%d pending, %v", len(pending), err)
+				}
+				in := testInput()
+				in.Journal = pending
+				m := NewModel(context.Background(), Deps{Effects: fx, Input: in, Version: "bench"})
+				m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+				if v := m.View(); v.Content == "" {
+					b.Fatal("empty first frame")
+				}
+				m.cancelAll()
+			}
+		})
 	}
 }
 
