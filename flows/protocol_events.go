@@ -1,0 +1,174 @@
+package flows
+
+import (
+	"consentwiz/graph/entra"
+	"time"
+)
+
+// The events of the wizard's contract (protocol.go): a user's answer, or the
+// answer of one I/O effect.
+
+// Event is an input to Next: a user answer or an I/O result. Closed set.
+type Event interface{ isEvent() }
+
+// User answers.
+type (
+	// Chose picks an option by key.
+	Chose struct{ Key OptionKey }
+	// Entered is a line of text.
+	Entered struct{ Text string }
+	// Confirmed answers yes (or continue).
+	Confirmed struct{}
+	// Back goes to the previous question.
+	Back struct{}
+	// Cancel stops the wizard, undoing anything half-made.
+	Cancel struct{}
+	// DoneKey: "I've done it" (approved in the browser, the user connected).
+	DoneKey struct{}
+	// Interrupted: the driver is going away (a signal, the end of the input)
+	// and can ask nothing more. The machine stops as Cancel does — it puts
+	// back a temporary change and undoes a half-made one, and never asks —
+	// then finishes; Why ("SIGTERM", "the input ended") is in the outcome.
+	Interrupted struct{ Why string }
+)
+
+// I/O results.
+type (
+	// TenantResolved answers ResolveTenant. Info.Cloud is the cloud the tenant
+	// lives in, with the hosts of the links a person opens.
+	TenantResolved struct {
+		Info TenantInfo
+		Err  error
+		// Note is a sentence for the admin about the cloud chosen: the
+		// cloud of a pasted link against the one configured (--cloud).
+		Note string
+	}
+	// SignedIn answers SignIn.
+	SignedIn struct {
+		Account string
+		// AccountTenant is the id of the tenant the account lives in (its
+		// home), when known: another tenant's for a partner's delegated
+		// admin or a guest.
+		AccountTenant string
+		Scopes        []string
+		Err           error
+	}
+	// SnapshotLoaded answers FetchSnapshot. Diagnosis is flows.Diagnose(Snap, app) when the effect asked for it.
+	SnapshotLoaded struct {
+		Snap      *entra.TenantSnapshot
+		Diagnosis *Diagnosis
+		Err       error
+	}
+	// PolicyRead answers ReadAuthorizationPolicy.
+	PolicyRead struct {
+		Policy entra.AuthorizationPolicy
+		Err    error
+	}
+	// ConsentPolicyRead answers ReadConsentRequestPolicy.
+	ConsentPolicyRead struct {
+		Policy entra.AdminConsentRequestPolicy
+		Err    error
+	}
+	// WriteDone answers a WriteEffect. ID is the created object's id (create effects).
+	WriteDone struct {
+		Op  WriteOp
+		ID  string
+		Err error
+	}
+	// ReviewersFound answers SearchReviewers.
+	ReviewersFound struct {
+		Reviewers []Reviewer
+		Err       error
+	}
+	// ReviewerChecked answers CheckReviewer: the consent-granting directory
+	// roles (template ids) the reviewer holds, or, for a group, that its
+	// members hold; Members is how many users the group has (-1 for a user).
+	ReviewerChecked struct {
+		ID      string
+		Roles   []string
+		Members int
+		Err     error
+	}
+	// AssignmentsRead answers ReadAssignments: the users, groups and
+	// service principals assigned to the app (its appRoleAssignedTo).
+	AssignmentsRead struct {
+		Assignments []entra.AppRoleAssignment
+		Err         error
+	}
+	// Polled answers PollGrant and PollRequests: a snapshot holding at least App, AppGrants,
+	// AppRoleAssignments (PollGrant) or PendingRequests (PollRequests).
+	Polled struct {
+		Snap *entra.TenantSnapshot
+		Err  error
+		Now  time.Time
+	}
+	// JournalWritten answers WriteJournal (the entry is on disk, fsynced).
+	JournalWritten struct{ Err error }
+	// JournalCleared answers ClearJournal.
+	JournalCleared struct{ Err error }
+	// Opened answers OpenURL.
+	Opened struct{ Err error }
+	// Copied answers CopyText. Terminal reports that the text was only sent
+	// to the terminal's clipboard (OSC 52), which no terminal confirms: the
+	// screen must not claim it was copied.
+	Copied struct {
+		Err      error
+		Terminal bool
+	}
+	// Saved answers SaveFile.
+	Saved struct {
+		Path string
+		Err  error
+	}
+	// Tick answers Wait.
+	Tick struct {
+		Seq int
+		Now time.Time
+	}
+	// UserSimulated answers SimulateUser (demo): what the end user saw.
+	UserSimulated struct {
+		Screen string // one of the Screen* constants
+		Detail string
+		Err    error
+	}
+	// Scanned answers Scan: what the scan read, grouped per app
+	// (flows.BuildScan). Err is set only when nothing was read at all
+	// (the context ended); what Graph refused is in Result's notes.
+	Scanned struct {
+		Result ScanResult
+		Err    error
+	}
+	// AppsFound answers SearchApps: the tenant's apps whose name starts with
+	// the prefix.
+	AppsFound struct {
+		Apps []AppCandidate
+		Err  error
+	}
+)
+
+func (Chose) isEvent()             {}
+func (Entered) isEvent()           {}
+func (Confirmed) isEvent()         {}
+func (Back) isEvent()              {}
+func (Cancel) isEvent()            {}
+func (DoneKey) isEvent()           {}
+func (Interrupted) isEvent()       {}
+func (TenantResolved) isEvent()    {}
+func (SignedIn) isEvent()          {}
+func (SnapshotLoaded) isEvent()    {}
+func (PolicyRead) isEvent()        {}
+func (ConsentPolicyRead) isEvent() {}
+func (WriteDone) isEvent()         {}
+func (ReviewersFound) isEvent()    {}
+func (AssignmentsRead) isEvent()   {}
+func (ReviewerChecked) isEvent()   {}
+func (Polled) isEvent()            {}
+func (JournalWritten) isEvent()    {}
+func (JournalCleared) isEvent()    {}
+func (Opened) isEvent()            {}
+func (Copied) isEvent()            {}
+func (Saved) isEvent()             {}
+func (Tick) isEvent()              {}
+func (UserSimulated) isEvent()     {}
+func (Scanned) isEvent()           {}
+func (AppsFound) isEvent()         {}
