@@ -141,6 +141,9 @@ func (g *diag) readable(part string) bool {
 }
 
 func (g *diag) add(id string, sev Severity, title, detail string) {
+	if strings.HasPrefix(title, "the app") { // a title is a sentence: "The app (id) is new…"
+		title = "The" + strings.TrimPrefix(title, "the")
+	}
 	g.d.Findings = append(g.d.Findings, Finding{ID: id, Severity: sev, Title: title, Detail: detail})
 }
 

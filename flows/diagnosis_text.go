@@ -60,6 +60,9 @@ func (d Diagnosis) ScreenText() string { return ScreenTitleCode(d.UserScreen, d.
 // Headline is the checklist's first line: the app, the tenant and what
 // users see, or that it could not be told and why.
 func (d Diagnosis) Headline(app, tenant string) string {
+	if strings.HasPrefix(app, "the app ") { // an app known by its id only starts the sentence
+		app = "The" + strings.TrimPrefix(app, "the")
+	}
 	h := app + " in " + tenant + ": " + d.UsersSee() + "."
 	if d.Verdict == VerdictUnknown && d.VerdictWhy != "" {
 		h += " " + d.VerdictWhy

@@ -91,6 +91,7 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	}
 	s = s.own()
+	noted := s.restoredNote != ""
 	var effs []Effect
 	switch e := ev.(type) {
 	case Cancel:
@@ -100,9 +101,21 @@ func Next(s State, ev Event) (State, []Effect) {
 	default:
 		s, effs = step(s, ev)
 	}
+	if noted && answered(ev) {
+		s.restoredNote = "" // shown until the admin answers the first question after it
+	}
 	s = s.withHandoffText()
 	s.Prompt = render(s)
 	return s, effs
+}
+
+// answered reports whether ev is the admin's answer to a prompt.
+func answered(ev Event) bool {
+	switch ev.(type) {
+	case Chose, Entered, Confirmed, Back, DoneKey:
+		return true
+	}
+	return false
 }
 
 // step hands an event to the step it is for.

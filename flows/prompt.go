@@ -107,6 +107,9 @@ func stepNumber(s State) int {
 // that only the step's name is.
 func render(s State) Prompt {
 	p := renderStep(s)
+	if s.restoredNote != "" && p.Kind != PromptProgress {
+		p.Note = strings.TrimSpace(s.restoredNote + " " + p.Note)
+	}
 	n := stepNumber(s)
 	if n == 0 {
 		return p

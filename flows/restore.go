@@ -148,24 +148,15 @@ func nextPending(s State) (State, []Effect) {
 		return s, nil
 	}
 	if s.RestoreOnly {
-		switch {
-		case r.skipped > 0:
+		if r.skipped > 0 {
 			return finish(s, Outcome{Kind: OutcomeRestoreNeeded, Summary: "A change made by consentwiz is still waiting to be put back.", JournalKept: true})
-		case r.completed > 0 && r.completed == r.restored:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The grant consentwiz had started is finished and verified."})
-		case r.keptOther > 0 && r.restored == r.keptOther:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."})
-		case r.keptOther > 0:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."})
-		case r.restoredReq > 0 && r.restoredReq == r.restored:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The consent request setting is back to what it was before consentwiz changed it."})
-		case r.restoredObj > 0 && r.restoredObj == r.restored:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "What consentwiz had created is removed (or was not there): the tenant is as it was before."})
-		case r.restoredReq > 0 || r.restoredObj > 0:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "Every change consentwiz had left is put back (or finished, where you chose), and verified."})
-		default:
-			return finish(s, Outcome{Kind: OutcomeRestored, Summary: "The user consent setting is back to what it was before consentwiz changed it."})
 		}
+		return finish(s, Outcome{Kind: OutcomeRestored, Summary: restoredSummary(r)})
+	}
+	if r.restored > 0 {
+		// Say so on the first screen of the journey: the restore ended
+		// without a screen of its own.
+		s.restoredNote = restoredSummary(r)
 	}
 	// Start the journey afresh: the restore's tenant need not be the one to fix.
 	s.journalLeft = s.journalLeft || r.skipped > 0
@@ -198,6 +189,25 @@ func restoreSettingDone(s State) (State, []Effect) {
 // restoreIsRequest reports whether the restore in progress is of the admin consent
 // request policy (a temporary request workflow) rather than the user-consent setting.
 func restoreIsRequest(s State) bool { return s.restoring() && s.Restore.Entry.IsRequestPolicy() }
+
+// restoredSummary says what the restores of the pending entries did.
+func restoredSummary(r *RestoreRun) string {
+	switch {
+	case r.completed > 0 && r.completed == r.restored:
+		return "The grant consentwiz had started is finished and verified."
+	case r.keptOther > 0 && r.restored == r.keptOther:
+		return "Someone else had changed the user consent setting since consentwiz did; it was kept as they set it and consentwiz's saved value was removed. Nothing was written."
+	case r.keptOther > 0:
+		return "The saved settings were dealt with: where someone else had changed the user consent setting since, it was kept as they set it; the others are back to what they were before consentwiz changed them."
+	case r.restoredReq > 0 && r.restoredReq == r.restored:
+		return "The consent request setting is back to what it was before consentwiz changed it."
+	case r.restoredObj > 0 && r.restoredObj == r.restored:
+		return "What consentwiz had created is removed (or was not there): the tenant is as it was before."
+	case r.restoredReq > 0 || r.restoredObj > 0:
+		return "Every change consentwiz had left is put back (or finished, where you chose), and verified."
+	}
+	return "The user consent setting is back to what it was before consentwiz changed it."
+}
 
 // restoreReadEffect reads the setting the restore's entry is about.
 func restoreReadEffect(s State) Effect {

@@ -165,6 +165,9 @@ type Journey struct {
 	resolveGiven bool // TenantText came from the command line and is not tried yet
 	appPaste     bool // StepAppInput asks for a pasted URL or error text (not a client id)
 	journalLeft  bool // a journal entry from an earlier run was left for later
+	// restoredNote says what the restore at start put back; it shows on the
+	// journey's first screen, until the journey moves on.
+	restoredNote string
 	// leftRequest is a temporary request workflow's entry from an earlier
 	// run, left for later: once this run approves the app's request, it is
 	// put back (that was its purpose).

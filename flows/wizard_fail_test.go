@@ -389,6 +389,21 @@ func TestWizardRestoreThenJourney(t *testing.T) {
 	if !reflect.DeepEqual(ft.policy, j.Original) {
 		t.Fatalf("policy = %v", ft.policy)
 	}
+	// The restore had no screen of its own: the first question of the
+	// journey says what it put back, until the admin answers it.
+	if strings.Contains(w.s.Prompt.Note, "back to what it was") {
+		t.Errorf("an entry left for later must not be reported as put back: %q", w.s.Prompt.Note)
+	}
+	for i := 0; i < 10 && w2.s.Prompt.Kind == PromptProgress; i++ {
+		w2.answerOnly()
+	}
+	if w2.s.Step != StepChooseFix || !strings.Contains(w2.s.Prompt.Note, "The user consent setting is back to what it was") {
+		t.Fatalf("at %s, note %q", w2.s.Step, w2.s.Prompt.Note)
+	}
+	w2.send(Chose{Key: KeyRecheck})
+	if strings.Contains(w2.s.Prompt.Note, "back to what it was") {
+		t.Fatalf("the note stays after an answer: %q", w2.s.Prompt.Note)
+	}
 }
 
 func TestWizardConcurrentChangeDuringRelaxRestore(t *testing.T) {
