@@ -29,7 +29,7 @@ func (a *app) manCmd() *cobra.Command {
 func manPage(root *cobra.Command) string {
 	page := mango.NewManPage(1, root.Name(), "fix Microsoft 365 Need admin approval for an app").
 		WithLongDescription(paragraphs(root.Long)).
-		WithSection("Exit status", "0 ok, 1 error, 2 cancelled, 3 users are blocked (check), 4 sign-in failed.").
+		WithSection("Exit status", "0 ok, 1 error, 2 cancelled, 3 users are blocked (check, scan; a wizard run that ended with users still blocked), 4 sign-in failed, 5 could not tell (check, scan).").
 		WithSection("Environment", "CONSENTWIZ_CLOUD, CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL, CONSENTWIZ_CA_FILE, "+
 			"CONSENTWIZ_CLIENT_ID: the defaults of the flags of the same name. CONSENTWIZ_CONFIG_DIR: where the journal, "+
 			"the token cache and the support reports live. NO_COLOR: no colour. ACCESSIBLE=1 or TERM=dumb: --accessible.")

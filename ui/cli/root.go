@@ -60,8 +60,8 @@ for the browser). Every wizard run ends by writing a support report (Markdown an
 redacted unless --report-unredacted) to the reports folder of the config dir
 (CONSENTWIZ_CONFIG_DIR) and prints its path.
 
-Exit codes: 0 ok, 1 error, 2 cancelled, 3 users are blocked (check), 4 sign-in failed,
-5 could not tell (check).
+Exit codes: 0 ok, 1 error, 2 cancelled, 3 users are blocked (check, scan; a wizard run that
+ended with users still blocked), 4 sign-in failed, 5 could not tell (check, scan).
 Environment: CONSENTWIZ_CLOUD, CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL,
 CONSENTWIZ_CA_FILE, CONSENTWIZ_CLIENT_ID, CONSENTWIZ_CONFIG_DIR, NO_COLOR, ACCESSIBLE, TERM=dumb.`
 
