@@ -54,6 +54,11 @@ var campaignFixes = []campaignFix{
 	{name: "grant-direct", fix: flows.FixGrantDirect, answers: []string{"grant-direct"}},
 	{name: "classify-low", fix: flows.FixClassifyLow, answers: []string{"classify-low"},
 		prepare: func(s *sim.Server) { _ = s.Tenant().AddUserGrants(demoTimesheets.AppID, 0) }},
+	{name: "assign-users", fix: flows.FixAssignUsers, answers: []string{"assign-users", "me"},
+		prepare: func(s *sim.Server) {
+			_ = s.Tenant().AddUserGrants(demoTimesheets.AppID, 0)
+			_ = s.Tenant().SetAppRoleAssignmentRequired(demoTimesheets.AppID, true)
+		}},
 }
 
 // killPoint says when a run is killed: after the k-th change of the journal
@@ -156,6 +161,11 @@ func TestSafetyKillCampaign(t *testing.T) {
 		// stopped by the end of its input, which puts the change back). It
 		// gives the state the fix ends in, and how long its writes take.
 		fixed, took := c.reference(fx)
+		if found := c.newTenant(fx).state(t); !fx.waits && found == fixed {
+			// A fix that keeps its change must have made one, or the
+			// campaign's "ended fixed" would prove nothing.
+			t.Fatalf("%s: the reference run left the tenant as found:\n%s", fx.name, found)
+		}
 		points := []killPoint{{journal: 1}, {journal: 2}}
 		if kills > 0 {
 			points = append(points, killPoint{journal: 3}, killPoint{journal: 4}, killPoint{journal: 1, nextStart: true}, killPoint{journal: 2, restoreKill: 150 * time.Millisecond})
@@ -291,7 +301,16 @@ func (tr *tenantRun) state(t *testing.T) string {
 		rs = append(rs, a.AppRoleID)
 	}
 	slices.Sort(rs)
-	fmt.Fprintf(&b, "app in the tenant, grants %v, app roles %v\n", gs, rs)
+	assigned, err := tr.read.ListAppRoleAssignedTo(ctx, sp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var us []string
+	for _, a := range assigned {
+		us = append(us, a.PrincipalID+":"+a.AppRoleID)
+	}
+	slices.Sort(us)
+	fmt.Fprintf(&b, "app in the tenant, grants %v, app roles %v, assigned %v\n", gs, rs, us)
 	return b.String()
 }
 
