@@ -185,8 +185,17 @@ func proceed(s State) (State, []Effect) {
 	}
 	if s.Tenant.ID == "" {
 		if s.TenantText != "" && s.InputErr == "" && s.resolveGiven {
-			// From the command line: resolve without asking.
+			// From the command line: resolve without asking — once it reads
+			// as a domain or a tenant id.
 			s.resolveGiven = false
+			if _, _, err := ParseTenant(s.TenantText); err != nil {
+				if s.CheckOnly {
+					return finish(s, Outcome{Kind: OutcomeFailed, Summary: "Nothing to check", Err: err.Error() + " (--tenant takes the organization's domain, like contoso.com, or its tenant id)"})
+				}
+				s.InputErr, s.TenantText = err.Error(), ""
+				s.Step = StepTenantInput
+				return s, nil
+			}
 			return resolveTenant(s, s.TenantText)
 		}
 		s.Step = StepTenantInput

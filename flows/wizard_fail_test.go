@@ -493,3 +493,21 @@ func TestWizardDryRun(t *testing.T) {
 		}
 	})
 }
+
+// A --tenant that is neither a domain nor a tenant id is refused before any
+// lookup: the wizard asks again (no "empty line keeps" the bad value), and
+// check ends at once with the reason.
+func TestWizardBadTenantFromCommandLine(t *testing.T) {
+	in := wzTestInput()
+	in.Tenant = "bad domain!"
+	s, effs := Start(in)
+	if s.Step != StepTenantInput || len(effs) != 0 || !strings.Contains(s.Prompt.Body+s.InputErr, "not a domain or tenant id") || s.TenantText != "" {
+		t.Fatalf("at %s, effects %#v, input error %q, text %q", s.Step, effs, s.InputErr, s.TenantText)
+	}
+	in.CheckOnly = true
+	s, effs = Start(in)
+	f, ok := effs[len(effs)-1].(Finish)
+	if s.Step != StepDone || !ok || f.Outcome.Kind != OutcomeFailed || !strings.Contains(f.Outcome.Err, "--tenant takes") {
+		t.Fatalf("check: at %s, %#v", s.Step, effs)
+	}
+}
