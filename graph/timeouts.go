@@ -37,7 +37,8 @@ const (
 
 // NewTransport returns the HTTP transport the program talks to every service
 // through: http.DefaultTransport's settings (proxy from the environment,
-// HTTP/2, idle connections) with the bounds above.
+// HTTP/2 unless built with -tags nethttpomithttp2, idle connections) with the
+// bounds above.
 func NewTransport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DialContext = (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"consentwiz/flows"
 	"consentwiz/graph"
@@ -143,8 +142,10 @@ func RunLink(ctx context.Context, cfg Config, o LinkOptions, stdio IO) int {
 	return ExitOK
 }
 
-// linkLookupTimeout bounds link's look-up of a domain's tenant id.
-const linkLookupTimeout = 10 * time.Second
+// linkLookupTimeout bounds link's look-up of a domain's tenant id: the link
+// with the domain is valid too, so a slow sign-in service is not waited for
+// longer than discovery's own bound (3 s).
+const linkLookupTimeout = graph.DiscoveryTimeout
 
 // resolveForLink turns a domain into a tenant id when the authority can be
 // reached; offline, the domain itself is a valid tenant segment (docs/entra.md C1).

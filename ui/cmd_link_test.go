@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"consentwiz/assets"
 	"consentwiz/graph/entra"
@@ -97,5 +98,14 @@ func TestRestoreNothingPending(t *testing.T) {
 	code := RunRestore(context.Background(), cfg, WizardOptions{}, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }})
 	if code != ExitOK || !strings.Contains(out.String(), "Result: nothing to restore") || strings.Contains(out.String(), "setting restored") {
 		t.Fatalf("exit %d:\n%s\n%s", code, out.String(), errOut.String())
+	}
+}
+
+// link answers within 3 s when the sign-in service stalls (performance
+// review: it waited 10–60 s before printing the link with the domain, which
+// is valid too). The wait itself is tested in graph (TestDiscoverTenantStalledAuthority).
+func TestLinkLookupBounded(t *testing.T) {
+	if linkLookupTimeout > 3*time.Second {
+		t.Fatalf("link waits %v for the tenant id, want at most 3 s", linkLookupTimeout)
 	}
 }
