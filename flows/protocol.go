@@ -349,7 +349,8 @@ type (
 		ResourceID string
 	}
 	// ReadUsers reads the names of the users with object ids IDs (GET
-	// /users/{id}, at most 20): who consented while user consent was relaxed.
+	// /users/{id}; the driver reads the first 20 only): who consented while
+	// user consent was relaxed.
 	ReadUsers struct {
 		Tenant TenantRef
 		IDs    []string
