@@ -2,6 +2,7 @@ package flows
 
 import (
 	"consentwiz/graph/entra"
+	"strconv"
 	"strings"
 )
 
@@ -183,10 +184,10 @@ func relaxConnect(s State, ev Event) (State, []Effect) {
 	return s, effs
 }
 
-// whoConsented names who consented while user consent was relaxed: the
-// users of the app's new grants (by object id: Graph's grants name no
-// more), and whether one was for the whole organization.
-func whoConsented(s State, snap *entra.TenantSnapshot) (string, bool) {
+// consented lists who consented while user consent was relaxed: the users
+// of the app's new grants (by object id: Graph's grants name no more), and
+// whether one was for the whole organization.
+func consented(s State, snap *entra.TenantSnapshot) ([]string, bool) {
 	old := map[string]bool{}
 	if s.Snap != nil {
 		for _, g := range s.Snap.AppGrants {
@@ -202,19 +203,71 @@ func whoConsented(s State, snap *entra.TenantSnapshot) (string, bool) {
 			case strings.EqualFold(g.ConsentType, "AllPrincipals"):
 				all = true
 			case g.PrincipalID != "" && !containsFold(users, g.PrincipalID):
-				users = append(users, Sanitize(g.PrincipalID, 64))
+				users = append(users, g.PrincipalID)
 			}
 		}
 	}
-	switch {
-	case all:
-		return "an administrator, for the whole organization,", true
-	case len(users) == 1:
-		return "one user (object id " + users[0] + ")", false
-	case len(users) > 1:
-		return countNoun(len(users), "user", "users") + " (object ids " + strings.Join(users, ", ") + ")", false
+	return users, all
+}
+
+// maxNamed is how many users whoConsented names before "and N more".
+const maxNamed = 3
+
+// whoConsented says who consented, at the start of a sentence: the users
+// by name where users (read after the setting was put back: ReadUsers)
+// holds them, the others by object id.
+func whoConsented(ids []string, all bool, users []entra.User) string {
+	if all {
+		return "An administrator, for the whole organization,"
 	}
-	return "a user", false
+	var named, unnamed []string
+	for _, id := range ids {
+		if n := userLabel(users, id); n != "" {
+			named = append(named, n)
+		} else {
+			unnamed = append(unnamed, Sanitize(id, 64))
+		}
+	}
+	byID := func(ids []string, first string) string {
+		switch len(ids) {
+		case 0:
+			return "A user"
+		case 1:
+			return first + " user (object id " + ids[0] + ")"
+		}
+		return countNoun(len(ids), "user", "users") + " (object ids " + strings.Join(ids, ", ") + ")"
+	}
+	if len(named) == 0 {
+		return byID(unnamed, "One")
+	}
+	parts := named[:min(len(named), maxNamed)]
+	switch {
+	case len(named) > maxNamed:
+		parts = append(parts, strconv.Itoa(len(ids)-maxNamed)+" more")
+	case len(unnamed) > 0:
+		parts = append(parts, byID(unnamed, "one"))
+	}
+	return joinAnd(parts)
+}
+
+// userLabel names the user with object id id, "Megan Bowen (megan@contoso.com)",
+// or is "" when users does not hold them.
+func userLabel(users []entra.User, id string) string {
+	for _, u := range users {
+		if !strings.EqualFold(u.ID, id) {
+			continue
+		}
+		name := strings.TrimSpace(Sanitize(u.DisplayName, 64))
+		upn := strings.TrimSpace(Sanitize(u.UserPrincipalName, 120))
+		switch {
+		case name != "" && upn != "":
+			return name + " (" + upn + ")"
+		case name != "":
+			return name
+		}
+		return upn
+	}
+	return ""
 }
 
 // relaxDone: relaxing helps only the users who consented while it lasted
@@ -228,13 +281,22 @@ func relaxDone(s State) (State, []Effect, bool) {
 	case !r.connectedAll && !r.nextOffered:
 		r.nextOffered = true
 		s.Step = StepRelaxNext
+		if len(r.connectedIDs) > 0 {
+			// The setting is put back (or left for `consentwiz restore`):
+			// reading who they are now delays nothing.
+			return s, []Effect{ReadUsers{Tenant: s.target(), IDs: clone(r.connectedIDs)}}, true
+		}
 		return s, nil, true
 	}
 	return s, nil, false
 }
 
 // relaxNext: the others are blocked again; grant for everyone, or finish.
+// The names of who connected may arrive meanwhile.
 func relaxNext(s State, ev Event) (State, []Effect) {
+	if e, ok := ev.(UsersRead); ok {
+		return usersNamed(s, e), nil
+	}
 	e, ok := ev.(Chose)
 	if !ok {
 		return s, nil
@@ -248,6 +310,22 @@ func relaxNext(s State, ev Event) (State, []Effect) {
 		}
 	}
 	return s, nil
+}
+
+// usersNamed names who connected, where their names could be read, on the
+// question, in the summary and in the change log. A read that failed keeps
+// their object ids.
+func usersNamed(s State, e UsersRead) State {
+	r := s.Run
+	if e.Err != nil || len(e.Users) == 0 {
+		return s
+	}
+	r.connected = whoConsented(r.connectedIDs, r.connectedAll, e.Users)
+	if i := r.connectedLog - 1; i >= 0 && i < len(s.Changes) {
+		s.Changes = clone(s.Changes)
+		s.Changes[i].What = connectedWhat(s)
+	}
+	return s
 }
 
 // relaxSummary says who connected while user consent was relaxed, and that
@@ -269,14 +347,14 @@ func relaxSummary(s State) string {
 		return "Nobody consented to " + appName(s) + " while user consent was relaxed, and " + back + ": users are still blocked. " +
 			"Grant consent for everyone instead: the admin consent link (admin-link) or grant-direct."
 	case r.connectedAll:
-		return firstUpper(r.connected) + " consented to " + appName(s) + " while user consent was relaxed, so every user gets in; " + back + "."
+		return r.connected + " consented to " + appName(s) + " while user consent was relaxed, so every user gets in; " + back + "."
 	}
-	return firstUpper(r.connected) + " connected " + appName(s) + " while user consent was relaxed; " + back + ". " +
+	return r.connected + " connected " + appName(s) + " while user consent was relaxed; " + back + ". " +
 		"Other users are blocked again unless they connected in that window: to let everyone in, grant consent for everyone (admin-link or grant-direct)."
 }
 
 func relaxNextPrompt(s State) Prompt {
-	p := Prompt{Kind: PromptChoice, Title: firstUpper(s.Run.connected) + " connected; other users are still blocked",
+	p := Prompt{Kind: PromptChoice, Title: s.Run.connected + " connected; other users are still blocked",
 		Body: "Relaxing user consent helped only whoever connected while it lasted. Now that the setting is back, everyone else gets \"Need admin approval\" again. Granting consent for everyone ends that."}
 	for _, id := range []FixID{FixAdminLink, FixGrantDirect} {
 		f, ok := s.Diagnosis.Fix(id)
@@ -293,21 +371,20 @@ func relaxNextPrompt(s State) Prompt {
 	return p
 }
 
-// firstUpper capitalizes the first letter of s.
-func firstUpper(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // userConnected notes who consented (snap: the tenant read that showed it)
 // in the run and in the change log.
 func userConnected(s State, snap *entra.TenantSnapshot) State {
-	s.Run.connected, s.Run.connectedAll = whoConsented(s, snap)
-	return addChange(s, Change{What: firstUpper(s.Run.connected) + " connected " + appName(s), Before: "blocked",
+	r := s.Run
+	r.connectedIDs, r.connectedAll = consented(s, snap)
+	r.connected = whoConsented(r.connectedIDs, r.connectedAll, nil)
+	s = addChange(s, Change{What: connectedWhat(s), Before: "blocked",
 		After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
+	r.connectedLog = len(s.Changes)
+	return s
 }
+
+// connectedWhat is the change log's line of who connected.
+func connectedWhat(s State) string { return s.Run.connected + " connected " + appName(s) }
 
 // finalCheck looks once more for the user's consent before the setting is put
 // back, so the outcome says truly whether a user got in.

@@ -21,6 +21,7 @@ package flows
 //	any WriteEffect          → WriteDone{Op: eff.Op(), ID: id of a created object, Err}
 //	SearchReviewers          → ReviewersFound
 //	ReadAssignments          → AssignmentsRead
+//	ReadUsers                → UsersRead
 //	CheckReviewer            → ReviewerChecked
 //	OpenURL                  → Opened
 //	CopyText                 → Copied
@@ -347,6 +348,13 @@ type (
 		Tenant     TenantRef
 		ResourceID string
 	}
+	// ReadUsers reads the names of the users with object ids IDs (GET
+	// /users/{id}; the driver reads the first 20 only): who consented while
+	// user consent was relaxed.
+	ReadUsers struct {
+		Tenant TenantRef
+		IDs    []string
+	}
 	// DeleteObject deletes something a fix created (undo).
 	DeleteObject struct {
 		Tenant TenantRef
@@ -420,6 +428,7 @@ func (CreateAppRoleAssignment) isEffect()  {}
 func (CreateClassification) isEffect()     {}
 func (AssignPrincipal) isEffect()          {}
 func (ReadAssignments) isEffect()          {}
+func (ReadUsers) isEffect()                {}
 func (CheckReviewer) isEffect()            {}
 func (DeleteObject) isEffect()             {}
 func (SearchReviewers) isEffect()          {}

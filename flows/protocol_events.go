@@ -95,6 +95,12 @@ type (
 		Assignments []entra.AppRoleAssignment
 		Err         error
 	}
+	// UsersRead answers ReadUsers: the users found (one not found is left
+	// out). Err is set only when none could be read.
+	UsersRead struct {
+		Users []entra.User
+		Err   error
+	}
 	// Polled answers PollGrant and PollRequests: a snapshot holding at least App, AppGrants,
 	// AppRoleAssignments (PollGrant) or PendingRequests (PollRequests).
 	Polled struct {
@@ -161,6 +167,7 @@ func (ConsentPolicyRead) isEvent() {}
 func (WriteDone) isEvent()         {}
 func (ReviewersFound) isEvent()    {}
 func (AssignmentsRead) isEvent()   {}
+func (UsersRead) isEvent()         {}
 func (ReviewerChecked) isEvent()   {}
 func (Polled) isEvent()            {}
 func (JournalWritten) isEvent()    {}

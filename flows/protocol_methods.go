@@ -44,6 +44,9 @@ func (e AssignPrincipal) Target() TenantRef { return e.Tenant }
 func (e ReadAssignments) Target() TenantRef { return e.Tenant }
 
 // Target implements TenantEffect.
+func (e ReadUsers) Target() TenantRef { return e.Tenant }
+
+// Target implements TenantEffect.
 func (e CheckReviewer) Target() TenantRef { return e.Tenant }
 
 // Target implements TenantEffect.

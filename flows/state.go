@@ -264,10 +264,14 @@ type FixRun struct {
 	keptOther        bool   // the put-back kept someone else's later change
 	// relax-user-consent: who consented while user consent was relaxed
 	// ("": nobody), whether that consent was for everyone, and whether the
-	// next step (grant for everyone) was offered.
+	// next step (grant for everyone) was offered; the object ids of the
+	// users who consented (to name them once the setting is back) and the
+	// change log line that says who connected (its index + 1).
 	connected    string
 	connectedAll bool
 	nextOffered  bool
+	connectedIDs []string
+	connectedLog int
 	ioNote       string   // why opening or copying the link failed
 	demoAfter    *Outcome // demo: the verified outcome, held while the user tries again
 

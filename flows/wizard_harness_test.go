@@ -72,6 +72,8 @@ type wzFakeTenant struct {
 	classes   []entra.DelegatedPermissionClassification
 	requests  []entra.AppConsentRequest
 	assigned  []entra.AppRoleAssignment // users and groups assigned to the app
+	users     []entra.User              // the directory's users, as ReadUsers finds them
+	usersErr  error                     // ReadUsers fails with this
 	journal   map[string]JournalEntry
 	nextID    int
 	writes    int
@@ -90,6 +92,7 @@ func wzNewTenant(rec FixID) *wzFakeTenant {
 	return &wzFakeTenant{
 		policy:  []string{wzTOwned, wzTMailSelf},
 		journal: map[string]JournalEntry{},
+		users:   []entra.User{{ID: "user-1", DisplayName: "Carol User", UserPrincipalName: "carol@contoso.com"}},
 		diag:    wzTestDiagnosis(rec),
 		fail:    map[WriteOp]error{},
 		lost:    map[WriteOp]error{},
@@ -250,6 +253,17 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 			out = append(out, a)
 		}
 		return AssignmentsRead{Assignments: out}, true
+	case ReadUsers:
+		if ft.usersErr != nil {
+			return UsersRead{Err: ft.usersErr}, true
+		}
+		var out []entra.User
+		for _, u := range ft.users {
+			if containsFold(w.IDs, u.ID) {
+				out = append(out, u)
+			}
+		}
+		return UsersRead{Users: out}, true
 	case SimulateUser:
 		if ft.userConsents && ft.sp != nil || ft.userConsents && containsFold(ft.policy, wzTRelaxed) {
 			ft.ensureSP()

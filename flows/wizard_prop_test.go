@@ -242,6 +242,8 @@ func wzFailures(e Effect) []Event {
 			SignInsError: &entra.APIError{Status: 403, Code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant"}})}}
 	case SearchApps:
 		return []Event{AppsFound{Err: wzErr500}}
+	case ReadUsers:
+		return []Event{UsersRead{Err: wzErr403}}
 	}
 	return nil
 }

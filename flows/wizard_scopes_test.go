@@ -11,7 +11,8 @@ import (
 // the hand-kept list cannot drift from graph's endpoint table.
 func TestWriteScopesCoverTheFixesGraphCalls(t *testing.T) {
 	calls := map[FixID][]entra.Op{
-		FixRelaxUserConsent: {entra.OpGetAuthorizationPolicy, entra.OpUpdateUserConsentPolicies},
+		// GetUser: who connected while user consent was relaxed, named.
+		FixRelaxUserConsent: {entra.OpGetAuthorizationPolicy, entra.OpUpdateUserConsentPolicies, entra.OpGetUser},
 		FixRequestWorkflow:  {entra.OpGetConsentRequestPolicy, entra.OpPutConsentRequestPolicy, entra.OpSearchUsers, entra.OpSearchGroups},
 		FixGrantDirect: {entra.OpCreateServicePrincipal, entra.OpCreateGrant, entra.OpUpdateGrantScope, entra.OpCreateAppRoleAssignment,
 			entra.OpDeleteServicePrincipal, entra.OpDeleteGrant, entra.OpDeleteAppRoleAssignment},

@@ -3,6 +3,7 @@ package flows
 import (
 	"consentwiz/graph/entra"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -220,9 +221,10 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	if _, ok := w.drive(20); ok || w.s.Step != StepRelaxNext {
 		t.Fatalf("step %s, want relax-next", w.s.Step)
 	}
-	// One user connected; the others are blocked again: grant for everyone is offered.
+	// One user connected (named once the setting is back); the others are
+	// blocked again: grant for everyone is offered.
 	p := w.s.Prompt
-	if !strings.Contains(p.Title, "one user (object id") && !strings.Contains(p.Title, "One user (object id") || !strings.Contains(p.Title, "other users are still blocked") ||
+	if p.Title != "Carol User (carol@contoso.com) connected; other users are still blocked" ||
 		p.Options[0].Key != FixKey(FixAdminLink) || p.Options[1].Key != FixKey(FixGrantDirect) || p.Options[2].Key != KeyStop {
 		t.Fatalf("prompt %q %+v", p.Title, p.Options)
 	}
@@ -231,6 +233,100 @@ func TestWizardRelaxDemoUserConnects(t *testing.T) {
 	if !ok || o.Kind != OutcomeVerified || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) ||
 		!strings.Contains(o.Summary, "Other users are blocked again") {
 		t.Fatalf("outcome = %+v %v, policy %v", o, ok, ft.policy)
+	}
+}
+
+// wzRelaxUserConnects runs relax-user-consent in a tenant whose user
+// connects, up to the question after the setting is put back, and returns
+// what that question's first effects were.
+func wzRelaxUserConnects(t *testing.T, ft *wzFakeTenant) *wzRun {
+	t.Helper()
+	ft.userConsents = true
+	w := wzNewWiz(t, wzTestInput(), ft)
+	wzRelaxToPreview(t, w)
+	w.confirm()
+	w.answerOnly() // journal
+	w.answerOnly() // patch
+	w.answerOnly() // verify
+	ft.userConsented()
+	w.send(DoneKey{})
+	w.expect(StepRelaxConnect, PollGrant{Tenant: wzT, AppID: wzTAppID})
+	w.answerOnly() // their grant is there: the setting goes back first
+	w.expect(StepRestoreReading, ReadAuthorizationPolicy{Tenant: wzT})
+	w.answerOnly()
+	w.expect(StepRestoreWriting, PatchUserConsent{Tenant: wzT, Policies: []string{wzTOwned, wzTMailSelf}})
+	w.answerOnly()
+	w.expect(StepRestoreVerifying, ReadAuthorizationPolicy{Tenant: wzT})
+	w.answerOnly()
+	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
+	w.answerOnly()
+	// Only now, with the setting back, are the users' names read.
+	w.expect(StepRelaxNext, ReadUsers{Tenant: wzT, IDs: []string{"user-1"}})
+	if p := w.s.Prompt.Title; p != "One user (object id user-1) connected; other users are still blocked" {
+		t.Fatalf("title before the names = %q", p)
+	}
+	return w
+}
+
+// Who connected while user consent was relaxed is named, once the setting
+// is back: on the question, in the change log and in the outcome.
+func TestWizardRelaxNamesWhoConnected(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxUserConnects(t, ft)
+	w.answerOnly()
+	w.expect(StepRelaxNext)
+	if p := w.s.Prompt.Title; p != "Carol User (carol@contoso.com) connected; other users are still blocked" {
+		t.Fatalf("title = %q", p)
+	}
+	w.send(Chose{Key: KeyStop})
+	o := w.finished()
+	if o.Kind != OutcomeVerified || !strings.HasPrefix(o.Summary, "Carol User (carol@contoso.com) connected Calendar Sync while user consent was relaxed; the user consent setting is back") {
+		t.Fatalf("outcome = %+v", o)
+	}
+	var log []string
+	for _, c := range o.Changes {
+		log = append(log, c.What)
+	}
+	if !slices.Contains(log, "Carol User (carol@contoso.com) connected Calendar Sync") || strings.Contains(strings.Join(log, "|"), "object id") {
+		t.Fatalf("change log = %q", log)
+	}
+	if !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) || len(ft.journal) != 0 {
+		t.Fatalf("tenant policy = %v, journal = %v", ft.policy, ft.journal)
+	}
+}
+
+// The names cannot be read (403): the object id stays, and the fix still
+// ends verified.
+func TestWizardRelaxNamesUnreadable(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	ft.usersErr = wzErr403
+	w := wzRelaxUserConnects(t, ft)
+	w.answerOnly()
+	w.expect(StepRelaxNext)
+	if p := w.s.Prompt.Title; p != "One user (object id user-1) connected; other users are still blocked" {
+		t.Fatalf("title = %q", p)
+	}
+	w.send(Chose{Key: KeyStop})
+	o := w.finished()
+	if o.Kind != OutcomeVerified || o.ExitCode() != 0 || !strings.HasPrefix(o.Summary, "One user (object id user-1) connected Calendar Sync") {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if !slices.ContainsFunc(o.Changes, func(c Change) bool { return c.What == "One user (object id user-1) connected Calendar Sync" }) {
+		t.Fatalf("change log = %+v", o.Changes)
+	}
+}
+
+// The admin finishes before the names arrive: their late answer changes nothing.
+func TestWizardRelaxNamesTooLate(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxUserConnects(t, ft)
+	read := w.last
+	w.send(Chose{Key: KeyStop})
+	o := w.finished()
+	w.last = read
+	w.answerOnly()
+	if w.s.Step != StepDone || !strings.HasPrefix(o.Summary, "One user (object id user-1)") || len(w.last) != 0 {
+		t.Fatalf("step %s, effects %v, summary %q", w.s.Step, w.last, o.Summary)
 	}
 }
 
@@ -857,5 +953,48 @@ func TestWizardPendingRequestNoted(t *testing.T) {
 	w.answerOnly()
 	if o := w.finished(); !strings.Contains(o.Summary, "Carol User's request for it is still listed") {
 		t.Fatalf("summary = %q", o.Summary)
+	}
+}
+
+// Several users: up to three named, then how many more; a user whose name
+// could not be read keeps their object id; names from the tenant are
+// sanitized.
+func TestWhoConsentedNames(t *testing.T) {
+	u := func(id, name, upn string) entra.User {
+		return entra.User{ID: id, DisplayName: name, UserPrincipalName: upn}
+	}
+	megan, nestor := u("m", "Megan Bowen", "megan@contoso.com"), u("n", "Nestor Wilke", "nestor@contoso.com")
+	lynne, joni := u("l", "Lynne Robbins", ""), u("j", "", "joni@contoso.com")
+	for _, tc := range []struct {
+		ids   []string
+		users []entra.User
+		want  string
+	}{
+		{nil, nil, "A user"},
+		{[]string{"m"}, nil, "One user (object id m)"},
+		{[]string{"m", "x"}, nil, "2 users (object ids m, x)"},
+		{[]string{"m"}, []entra.User{megan}, "Megan Bowen (megan@contoso.com)"},
+		{[]string{"M"}, []entra.User{megan}, "Megan Bowen (megan@contoso.com)"},
+		{[]string{"m", "n"}, []entra.User{nestor, megan}, "Megan Bowen (megan@contoso.com) and Nestor Wilke (nestor@contoso.com)"},
+		{[]string{"l", "j"}, []entra.User{lynne, joni}, "Lynne Robbins and joni@contoso.com"},
+		{[]string{"m", "x"}, []entra.User{megan}, "Megan Bowen (megan@contoso.com) and one user (object id x)"},
+		{[]string{"x", "m", "y"}, []entra.User{megan}, "Megan Bowen (megan@contoso.com) and 2 users (object ids x, y)"},
+		{[]string{"m", "n", "l", "j"}, []entra.User{megan, nestor, lynne, joni},
+			"Megan Bowen (megan@contoso.com), Nestor Wilke (nestor@contoso.com), Lynne Robbins and 1 more"},
+		{[]string{"m", "n", "l", "j", "x", "y"}, []entra.User{megan, nestor, lynne, joni},
+			"Megan Bowen (megan@contoso.com), Nestor Wilke (nestor@contoso.com), Lynne Robbins and 3 more"},
+		{[]string{"m"}, []entra.User{u("m", "   ", "")}, "One user (object id m)"},
+		{[]string{"e"}, []entra.User{u("e", "Eve\x1b]8;;https://evil.example\x07 Admin\u202e", "eve@contoso.com\x1b[2J")}, "Eve Admin (eve@contoso.com)"},
+	} {
+		got := whoConsented(tc.ids, false, tc.users)
+		if got != tc.want {
+			t.Errorf("whoConsented(%q, %v) = %q, want %q", tc.ids, tc.users, got, tc.want)
+		}
+		if Sanitize(got, 1000) != got {
+			t.Errorf("%q is not terminal-safe", got)
+		}
+	}
+	if got := whoConsented([]string{"m"}, true, []entra.User{megan}); got != "An administrator, for the whole organization," {
+		t.Errorf("for everyone: %q", got)
 	}
 }

@@ -667,6 +667,14 @@ func TestScopesRequestedPerMethod(t *testing.T) {
 		}, []string{"Policy.ReadWrite.PermissionGrant", "Application.Read.All"}},
 		{"SearchUsers", func() error { _, err := c.SearchUsers(ctx, "M"); return err }, []string{"User.ReadBasic.All"}},
 		{"SearchGroups", func() error { _, err := c.SearchGroups(ctx, "H"); return err }, []string{"GroupMember.Read.All"}},
+		{"GetUsers", func() error {
+			u, _ := ten.User(ten.EndUserUPN())
+			us, err := c.GetUsers(ctx, []string{u.ID})
+			if err == nil && len(us) != 1 {
+				err = fmt.Errorf("GetUsers = %+v", us)
+			}
+			return err
+		}, []string{"Directory.Read.All"}},
 		{"ListAppRoleAssignedTo", func() error { _, err := c.ListAppRoleAssignedTo(ctx, f.app.ID); return err }, []string{"Application.Read.All"}},
 		{"UserDirectoryRoles", func() error {
 			u, _ := ten.User(ten.AdminUPN())

@@ -8,6 +8,7 @@ var (
 	GraphSPSelect  = graphSPSelect
 	SignInSelect   = signInSelect
 	SPSearchSelect = spSearchSelect
+	UserNameSelect = userNameSelect
 )
 
 // SelectOf is the $select the client sends for T.

@@ -4,6 +4,8 @@ import (
 	"consentwiz/graph/entra"
 	"context"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -353,6 +355,51 @@ func (c *Client) SearchGroups(ctx context.Context, q string) ([]entra.Group, err
 		{"$select", selectOf[entra.Group]()},
 		{"$top", fmt.Sprint(searchLimit)},
 	}, searchLimit)
+}
+
+// userNameSelect is what GetUsers reads of a user: enough to name them.
+const userNameSelect = "id,displayName,userPrincipalName"
+
+// GetUsers reads the users with object ids ids, to name them: one $batch
+// round trip of GET /users/{id}, for the first MaxBatchSize ids (the rest
+// are not read). A user not found (404) is left out; other failures of an
+// item are an error only when no user could be read at all.
+func (c *Client) GetUsers(ctx context.Context, ids []string) ([]entra.User, error) {
+	ids = ids[:min(len(ids), MaxBatchSize)]
+	ep := entra.EndpointFor(entra.OpGetUser)
+	items := make([]BatchRequest, 0, len(ids))
+	var failed error
+	for i, id := range ids {
+		rel, err := relURL(ep, []string{id}, []param{{"$select", userNameSelect}})
+		if err != nil {
+			failed = err // an id Graph would not give: that user stays unnamed
+			continue
+		}
+		items = append(items, BatchRequest{ID: strconv.Itoa(i), Method: ep.Method, URL: rel, Scopes: ep.Scopes})
+	}
+	resps, err := c.Batch(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	var users []entra.User
+	for k, r := range resps {
+		var u entra.User
+		switch {
+		case r.Status == http.StatusNotFound:
+		case !r.OK():
+			failed = r.Err(ep.Method, items[k].URL)
+		default:
+			if err := r.Decode(&u); err != nil {
+				failed = err
+				continue
+			}
+			users = append(users, u)
+		}
+	}
+	if len(users) == 0 && failed != nil {
+		return nil, failed
+	}
+	return users, nil
 }
 
 // Kinds of ObjectRef: the objects a fix can create and undo deletes.

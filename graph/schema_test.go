@@ -257,6 +257,11 @@ func exerciseClient(t *testing.T) *traffic {
 		},
 		func() error { _, err := c.SearchUsers(ctx, "M"); return err },
 		func() error { _, err := c.SearchGroups(ctx, "H"); return err },
+		func() error {
+			u, _ := ten.User(ten.EndUserUPN())
+			_, err := c.GetUsers(ctx, []string{u.ID})
+			return err
+		},
 		func() error { _, err := c.ListAppRoleAssignedTo(ctx, f.app.ID); return err },
 		func() error { u, _ := ten.User(ten.AdminUPN()); _, err := c.UserDirectoryRoles(ctx, u.ID); return err },
 		func() error {
@@ -543,7 +548,7 @@ func TestSelectListsExistInSpec(t *testing.T) {
 	for schema, sel := range map[string]string{
 		"graph.servicePrincipal": graph.SPSelect + "," + graph.GraphSPSelect + "," + graph.SPSearchSelect,
 		"graph.organization":     graph.SelectOf[entra.Organization](),
-		"graph.user":             graph.SelectOf[entra.User](),
+		"graph.user":             graph.SelectOf[entra.User]() + "," + graph.UserNameSelect,
 		"graph.group":            graph.SelectOf[entra.Group](),
 		"graph.signIn":           graph.SignInSelect,
 	} {

@@ -161,6 +161,14 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		return flows.ReviewerChecked{ID: e.Reviewer.ID, Members: -1}
 	case flows.ReadAssignments:
 		return flows.AssignmentsRead{}
+	case flows.ReadUsers:
+		var us []entra.User
+		for _, id := range e.IDs {
+			if id == "u-nestor" {
+				us = append(us, entra.User{ID: id, DisplayName: "Nestor Wilke", UserPrincipalName: "nestor@contoso.com"})
+			}
+		}
+		return flows.UsersRead{Users: us}
 	case flows.SaveFile:
 		return flows.Saved{Path: "/tmp/" + e.Name}
 	case flows.WriteEffect:

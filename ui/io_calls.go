@@ -111,6 +111,8 @@ func eventErr(ev flows.Event) error {
 		return e.Err
 	case flows.AppsFound:
 		return e.Err
+	case flows.UsersRead:
+		return e.Err
 	}
 	return nil
 }

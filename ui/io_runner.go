@@ -363,6 +363,9 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 	case flows.ReadAssignments:
 		as, err := r.assignments(ctx, e)
 		return flows.AssignmentsRead{Assignments: as, Err: err}
+	case flows.ReadUsers:
+		us, err := r.users(ctx, e)
+		return flows.UsersRead{Users: us, Err: err}
 	case flows.CheckReviewer:
 		return r.checkReviewer(ctx, e)
 	case flows.ReadAuthorizationPolicy:

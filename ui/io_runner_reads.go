@@ -11,7 +11,8 @@ import (
 )
 
 // The runner's reads that are not a whole snapshot: the cheap polls of a
-// wait, who is assigned to an app, and whether a reviewer may approve.
+// wait, who is assigned to an app, who users are, and whether a reviewer may
+// approve.
 
 // poll reads what a wait watches (graph.Client.PollApp: the app's service
 // principal, grants and app role assignments) and, for a wait for users'
@@ -68,6 +69,16 @@ func (r *Runner) assignments(ctx context.Context, e flows.ReadAssignments) ([]en
 		return nil, err
 	}
 	return c.ListAppRoleAssignedTo(ctx, e.ResourceID)
+}
+
+// users reads who the users with e's object ids are, to name them (one
+// $batch, graph.Client.GetUsers).
+func (r *Runner) users(ctx context.Context, e flows.ReadUsers) ([]entra.User, error) {
+	c, err := r.client(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return c.GetUsers(ctx, e.IDs)
 }
 
 // reviewerMembersChecked bounds how many members of a reviewer group are

@@ -55,6 +55,7 @@ type plain struct {
 	shown                 string // signature of the prompt last printed
 	shownKind             flows.PromptKind
 	shownTitle            string
+	shownRest             string // the prompt last printed, but for its title
 	lastErr, lastNote     string
 	lastMissing           string
 	lastPollErr, lastUser string

@@ -24,11 +24,18 @@ func (p *plain) show() {
 	for i, o := range pr.Options {
 		labels[i] = o.Label
 	}
+	// The same question whose title alone changed (who connected, named
+	// once their names are read): say the new title, not the whole question again.
+	rest := s.Step.String() + "|" + pr.Kind.String() + "|" + strings.Join(keys, ",") + "|" + pr.Body
+	if sig != p.shown && rest == p.shownRest && pr.Kind != flows.PromptProgress {
+		p.shown, p.shownTitle = sig, pr.Title
+		p.printf("Now: %s\n", flows.Sanitize(pr.Title, 300))
+	}
 	if sig != p.shown {
 		if p.shown != "" && p.shownKind == flows.PromptProgress && pr.Kind != flows.PromptFailed {
 			p.printf("Done: %s.\n", strings.TrimRight(flows.Sanitize(p.shownTitle, 200), ".…"))
 		}
-		p.shown, p.shownKind, p.shownTitle = sig, pr.Kind, pr.Title
+		p.shown, p.shownKind, p.shownTitle, p.shownRest = sig, pr.Kind, pr.Title, rest
 		p.block = nil
 		p.lastErr, p.lastNote = s.InputErr, pr.Note
 		p.lastMissing, p.lastPollErr = strings.Join(run.Missing, ", "), run.PollErr

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"consentwiz/flows"
 	"consentwiz/graph/sim"
@@ -153,5 +155,39 @@ func TestRunnerSaveNeverOverwrites(t *testing.T) {
 		if st, _ := os.Stat(paths[i]); st.Mode().Perm() != 0o600 {
 			t.Fatalf("%s mode %v", paths[i], st.Mode())
 		}
+	}
+}
+
+// TestPlainRelaxNamesWhoConnected: after relax-user-consent, the line mode
+// names the user who connected (read with the real Runner, graph.Client.GetUsers,
+// once the setting is back): said once more as "Now:", and in the outcome.
+func TestPlainRelaxNamesWhoConnected(t *testing.T) {
+	rig := newSimRig(t, sim.Options{})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	_, out, done := plainOnRig(t, rig, pr, nil, 0)
+	_, _ = io.WriteString(pw, "relax-user-consent\nyes\n")
+	waitOutput(t, out, "The user connects now")
+	rig.userAccepts(timesheetsApp())
+	_, _ = io.WriteString(pw, "done\n")
+	waitOutput(t, out, "Now: Megan Bowen (megan@contoso.com) connected; other users are still blocked")
+	_, _ = io.WriteString(pw, "3\n")
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the wizard did not end:\n%s", out.String())
+	}
+	tr := out.String()
+	for _, want := range []string{
+		"connected; other users are still blocked\n", // first by object id, while the names are read
+		"Megan Bowen (megan@contoso.com) connected Northwind Timesheets",
+		"Result: fixed and verified",
+	} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, tr)
+		}
+	}
+	if n := strings.Count(tr, "Relaxing user consent helped only whoever connected"); n != 1 {
+		t.Errorf("the question was printed %d times:\n%s", n, tr)
 	}
 }

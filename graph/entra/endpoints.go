@@ -93,6 +93,7 @@ const (
 	OpCreateClassification          Op = "CreateClassification"
 	OpSearchUsers                   Op = "SearchUsers"
 	OpSearchGroups                  Op = "SearchGroups"
+	OpGetUser                       Op = "GetUser"
 	OpDeleteServicePrincipal        Op = "DeleteServicePrincipal"
 	OpDeleteGrant                   Op = "DeleteGrant"
 	OpDeleteAppRoleAssignment       Op = "DeleteAppRoleAssignment"
@@ -163,6 +164,11 @@ var endpoints = []Endpoint{
 	{OpCreateClassification, "POST", "/servicePrincipals/{id}/delegatedPermissionClassifications", []string{ScopePolicyReadWritePermissionGrant, ScopeApplicationReadAll}, true},
 	{OpSearchUsers, "GET", "/users", []string{ScopeUserReadBasicAll}, false},
 	{OpSearchGroups, "GET", "/groups", []string{ScopeGroupMemberReadAll}, false},
+	// Who a user's own grant is for (its principalId): their name. Least
+	// privileged is User.ReadBasic.All, which the sign-in does not ask for;
+	// Directory.Read.All covers it too and the sign-in holds it already
+	// (ReadScopes), so naming users costs no consent prompt (docs/entra.md A6).
+	{OpGetUser, "GET", "/users/{id}", []string{ScopeDirectoryReadAll}, false},
 	// Undo of what a fix created (DeleteObject).
 	{OpDeleteServicePrincipal, "DELETE", "/servicePrincipals/{id}", []string{ScopeApplicationReadWriteAll}, true},
 	{OpDeleteGrant, "DELETE", "/oauth2PermissionGrants/{id}", []string{ScopeDelegatedPermissionGrantReadWriteAll}, true},
