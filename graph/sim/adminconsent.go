@@ -99,7 +99,7 @@ func (s *Server) renderAdminConsent(w http.ResponseWriter, r *http.Request, fl *
 	if d.Login == "" {
 		d.Login = t.AdminUPN()
 	}
-	render(w, http.StatusOK, "adminconsent", d)
+	render(w, http.StatusOK, adminConsentPage, d)
 }
 
 func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *authFlow) {
@@ -119,7 +119,7 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 			v.Set("state", fl.state)
 		}
 		if target == "" {
-			render(w, http.StatusOK, "done", pageData{ID: "consent-declined", Heading: "Consent declined", Message: v.Get("error_description")})
+			render(w, http.StatusOK, donePage, pageData{ID: "consent-declined", Heading: "Consent declined", Message: v.Get("error_description")})
 			return
 		}
 		http.Redirect(w, r, addQuery(target, v), http.StatusFound)
@@ -142,7 +142,7 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 	if err := t.adminConsentAs(u, fl.app.AppID, fl.norm, fl.roles, fl.bfID, fl.static); err != nil {
 		d := pageData{User: u.UserPrincipalName, Code: err.code, Message: err.msg, Result: ResultNeedAdminApproval, Heading: "Need admin approval", Flow: fl.id, Action: r.URL.Path}
 		s.appView(&d, t, fl.app)
-		render(w, http.StatusForbidden, "blocked", d)
+		render(w, http.StatusForbidden, blockedPage, d)
 		return
 	}
 	v := url.Values{"admin_consent": {"True"}, "tenant": {t.ID()}}
@@ -155,7 +155,7 @@ func (s *Server) adminConsentAction(w http.ResponseWriter, r *http.Request, fl *
 	if target == "" {
 		d := pageData{ID: "consent-granted", Heading: "Permissions granted", Message: "The permissions were granted for your organization. You can close this window."}
 		s.appView(&d, t, fl.app)
-		render(w, http.StatusOK, "done", d)
+		render(w, http.StatusOK, donePage, d)
 		return
 	}
 	http.Redirect(w, r, addQuery(target, v), http.StatusFound)

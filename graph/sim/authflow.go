@@ -229,7 +229,7 @@ func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, fl *authFl
 	if code != 0 {
 		status = http.StatusBadRequest
 	}
-	render(w, status, "signin", d)
+	render(w, status, signinPage, d)
 }
 
 func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *authFlow) {
@@ -312,13 +312,13 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 	case ResultConsentPrompt:
 		d.Scopes = s.scopeViews(t, fl.norm)
 		d.ShowOrg = showOrg
-		render(w, http.StatusOK, "consent", d)
+		render(w, http.StatusOK, consentPage, d)
 	case ResultAdminConsentPrompt:
 		d.Scopes = s.scopeViews(t, fl.norm)
 		d.ForOrg = true
-		render(w, http.StatusOK, "consent", d)
+		render(w, http.StatusOK, consentPage, d)
 	case ResultRequestSubmitted:
-		render(w, http.StatusOK, "requestsent", d)
+		render(w, http.StatusOK, requestSentPage, d)
 	default:
 		d.Scopes = s.scopeViews(t, out.MissingScopes)
 		d.Heading = map[string]string{
@@ -329,7 +329,7 @@ func (s *Server) authorizeAction(w http.ResponseWriter, r *http.Request, fl *aut
 			d.Heading = "Sorry, but we're having trouble signing you in."
 		}
 		d.Approval = out.Result == ResultApprovalRequired // docs/entra.md B2: request form with justification.
-		render(w, http.StatusOK, "blocked", d)
+		render(w, http.StatusOK, blockedPage, d)
 	}
 }
 
@@ -347,7 +347,7 @@ func (s *Server) deliver(w http.ResponseWriter, fl *authFlow, v url.Values) {
 				fields = append(fields, field{k, val})
 			}
 		}
-		render(w, http.StatusOK, "formpost", pageData{Title: "Working...", Action: fl.redirectURI, Fields: fields})
+		render(w, http.StatusOK, formPostPage, pageData{Title: "Working...", Action: fl.redirectURI, Fields: fields})
 		return
 	}
 	sep := "?"
@@ -374,7 +374,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"scope": {strings.Join(TrackerRMSScopes, " ")}, "login_hint": {t.EndUserUPN()}}.Encode()
 		d.Tenants = append(d.Tenants, tv)
 	}
-	render(w, http.StatusOK, "index", d)
+	render(w, http.StatusOK, indexPage, d)
 }
 
 // pageTenantApp resolves the tenant path segment and the client_id of a

@@ -327,7 +327,7 @@ func TestHostileStringsAreEscapedInPages(t *testing.T) {
 		t.Fatalf("%d", p.status)
 	}
 	if !strings.Contains(p.body, "\x1b[2J") {
-		t.Log("escape sequences are passed through as text (html/template does not strip control characters)")
+		t.Log("escape sequences are passed through as text (the pages escape markup, not control characters)")
 	}
 	if strings.Contains(p.body, "<script>") {
 		t.Error("script injected")

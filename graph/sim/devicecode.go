@@ -212,7 +212,7 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		d.Login = s.primary.AdminUPN()
 		d.Users = s.userList(s.primary)
 		d.Flow = r.URL.Query().Get("otc")
-		render(w, http.StatusOK, "devicelogin", d)
+		render(w, http.StatusOK, deviceLoginPage, d)
 		return
 	}
 	_ = r.ParseForm()
@@ -222,19 +222,19 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	dc := s.findDevice(code)
 	if dc == nil {
 		d.Code, d.Message = 70000, "That code didn't work. Check the code and try again."
-		render(w, http.StatusBadRequest, "devicelogin", d)
+		render(w, http.StatusBadRequest, deviceLoginPage, d)
 		return
 	}
 	a := s.catalog.get(dc.clientID)
 	t, u, visitor, refused, msg := s.signInUser(dc.tenant, login, a, dc.norm)
 	if refused != 0 {
 		d.Code, d.Message = refused, msg
-		render(w, http.StatusBadRequest, "devicelogin", d)
+		render(w, http.StatusBadRequest, deviceLoginPage, d)
 		return
 	}
 	if u == nil {
 		d.Code, d.Message = 50034, fmt.Sprintf("AADSTS50034: The user account %s does not exist in the directory.", login)
-		render(w, http.StatusBadRequest, "devicelogin", d)
+		render(w, http.StatusBadRequest, deviceLoginPage, d)
 		return
 	}
 	s.appView(&d, t, a)
@@ -243,16 +243,16 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	case "approve":
 		if err := s.approveDevice(dc, login, f.Get("consent_org") == "on"); err != nil {
 			d.Heading, d.Message, d.Result = "Need admin approval", err.Error(), ResultNeedAdminApproval
-			render(w, http.StatusForbidden, "blocked", d)
+			render(w, http.StatusForbidden, blockedPage, d)
 			return
 		}
 		d.ID, d.Heading = "device-approved", fmt.Sprintf("%s", d.App)
 		d.Message = fmt.Sprintf("You have signed in to the %s application on your device. You may now close this window.", d.App)
-		render(w, http.StatusOK, "done", d)
+		render(w, http.StatusOK, donePage, d)
 	case "decline":
 		_ = s.DeclineDeviceCode(code)
 		d.ID, d.Heading, d.Message = "device-declined", "Sign-in declined", "You declined the sign-in. You may now close this window."
-		render(w, http.StatusOK, "done", d)
+		render(w, http.StatusOK, donePage, d)
 	default:
 		out := SignInOutcome{Result: ResultGranted} // a delegated admin: the client is consented (foreignSignIn)
 		if visitor == nil || visitor.foreign == nil {
@@ -272,9 +272,9 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 			s.blockDevice(dc)
 			d.Heading, d.Code, d.Message, d.Result = "Need admin approval", out.Code, out.Message, out.Result
 			d.Scopes = s.scopeViews(t, out.MissingScopes)
-			render(w, http.StatusForbidden, "blocked", d)
+			render(w, http.StatusForbidden, blockedPage, d)
 			return
 		}
-		render(w, http.StatusOK, "deviceconfirm", d)
+		render(w, http.StatusOK, deviceConfirmPage, d)
 	}
 }
