@@ -4,6 +4,7 @@
 #   docs/bench.sh             # prints the tables (~3 min on 2 cores)
 #   docs/bench.sh -w          # ...and writes them into docs/performance.md
 #   BENCHTIME=3s docs/bench.sh -w
+#   docs/bench.sh -w size     # only some parts: size, process, bench, tests
 # Needs only the Go toolchain; everything runs against the in-process
 # simulated cloud (graph/sim) on loopback, no network and no tenant.
 #
@@ -13,7 +14,13 @@ set -eu
 cd "$(dirname "$0")/.."
 BENCHTIME=${BENCHTIME:-1s}
 write=false
-[ "${1:-}" = "-w" ] && write=true
+if [ "${1:-}" = "-w" ]; then
+	write=true
+	shift
+fi
+parts=" ${*:-size process bench tests} "
+# want PART: whether PART's tables are regenerated this run.
+want() { case $parts in *" $1 "*) return 0 ;; esac; return 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -112,15 +119,17 @@ load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*load ave
 } | block machine
 
 # ---- binary size and process start -------------------------------------------
-# The release build is .goreleaser.yaml's: stripped, -trimpath, and without
-# net/http's HTTP/2 (Graph and the sign-in answer HTTP/1.1 as well).
-go build -o "$tmp/consentwiz" .
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/consentwiz-sw" .
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -tags nethttpomithttp2 -o "$tmp/consentwiz-rel" .
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -tags nethttpomithttp2 -gcflags=all=-l -o "$tmp/consentwiz-noinl" .
-CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -o "$tmp/consentwiz-sym" .
+if want size || want process; then
+	# The release build is .goreleaser.yaml's: stripped, -trimpath, and without
+	# net/http's HTTP/2 (Graph and the sign-in answer HTTP/1.1 as well).
+	go build -o "$tmp/consentwiz" .
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/consentwiz-sw" .
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -tags nethttpomithttp2 -o "$tmp/consentwiz-rel" .
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -tags nethttpomithttp2 -gcflags=all=-l -o "$tmp/consentwiz-noinl" .
+	CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -o "$tmp/consentwiz-sym" .
+fi
 size() { wc -c <"$1" | awk '{printf "%.1f MiB (%.2f MB)", $1/1048576, $1/1e6}'; }
-{
+want size && {
 	echo "| build (linux/amd64) | size |"
 	echo "|---|---|"
 	echo "| \`go build\` | $(size "$tmp/consentwiz") |"
@@ -134,7 +143,7 @@ size() { wc -c <"$1" | awk '{printf "%.1f MiB (%.2f MB)", $1/1048576, $1/1e6}'; 
 # file and is left out: the FIPS DRBG's 32 MiB buffer and go-runewidth's
 # 2 MiB width table (both .noptrbss). The file is larger than the sum: the
 # function tables (.gopclntab) add about 0.7 bytes per byte of code.
-{
+want size && {
 	echo "| module or package | code and data |"
 	echo "|---|---|"
 	go tool nm -size "$tmp/consentwiz-sym" | awk '
@@ -168,7 +177,7 @@ runs() { # label, command...: mean wall time of 20 runs, in ms
 	end=$(date +%s%N)
 	awk -v l="$label" -v ns=$((end - start)) 'BEGIN { printf "| %s | %.1f ms |\n", l, ns / 20 / 1e6 }'
 }
-{
+want process && {
 	echo "| process start to exit (release binary, mean of 20, no network) | time |"
 	echo "|---|---|"
 	runs "\`consentwiz --version\`" "$tmp/consentwiz-rel" --version
@@ -177,6 +186,7 @@ runs() { # label, command...: mean wall time of 20 runs, in ms
 } | block process
 
 # ---- benchmarks ----------------------------------------------------------------
+if want bench; then
 : >"$tmp/bench.txt"
 echo "benchmarks (-benchtime=$BENCHTIME) ..." >&2
 bench ./graph 'BenchmarkSnapshot$|BenchmarkSnapshotUserGrants|BenchmarkPoll|BenchmarkTenants200'
@@ -276,9 +286,10 @@ bench ./ui 'BenchmarkCheckMany' 1x
 	echo "| a script that lists whole collections and filters on the client | 13 | 14 | 917 with pages of 100 (servicePrincipals 201, oauth2PermissionGrants 701, appConsentRequests 5, + the 10 other reads); 103 with \`\$top=999\` |"
 	echo "| the Entra admin center (estimate) | ~9 blades | ~10 blades | ~9 blades |"
 } | block compare
+fi
 
 # ---- test times ----------------------------------------------------------------
-{
+want tests && {
 	echo "| package | \`go test -count=1\` wall time |"
 	echo "|---|---|"
 	for p in ./flows ./graph ./graph/sim ./ui; do
@@ -292,6 +303,9 @@ bench ./ui 'BenchmarkCheckMany' 1x
 echo "load average at the end: $(load)"
 
 if $write; then
+	# A partial run leaves the machine table alone: it describes the full run
+	# the other tables come from.
+	[ "$parts" = " size process bench tests " ] || rm -f "$tmp/block.machine"
 	awk -v dir="$tmp" '
 	/^<!-- bench:[a-z]+ -->$/ {
 		name = $0; sub(/^<!-- bench:/, "", name); sub(/ -->$/, "", name)
