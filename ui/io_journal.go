@@ -153,6 +153,7 @@ func (j *Journal) Pending(tenantID string) ([]flows.JournalEntry, error) {
 		// Left by a process killed while it held it: nothing to wait for.
 		os.Remove(lock)
 	}
+	removeDeadHolders(j.path + ".lock")
 	all, err := j.load()
 	if err != nil {
 		return nil, err
@@ -226,10 +227,9 @@ func (j *Journal) fileLock() (func(), error) {
 	lock := j.path + ".lock"
 	deadline := time.Now().Add(lockWait)
 	for {
-		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		err := takeLock(lock)
 		if err == nil {
-			fmt.Fprintf(f, "%d %s\n", os.Getpid(), hostName())
-			f.Close()
+			removeDeadHolders(lock)
 			return func() { os.Remove(lock) }, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
@@ -244,6 +244,56 @@ func (j *Journal) fileLock() (func(), error) {
 			return nil, fmt.Errorf("the journal is locked by another consentwiz (%s); if none is running, delete that file", lock)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// takeLock creates the lock file with its holder's line already in it, so
+// that a lock is never seen empty: a process killed while taking the lock
+// leaves either no lock or one that names it (and lockHolderGone then lets
+// the next consentwiz take it over at once). The line is written to a file of
+// this process's own and hard-linked to the lock's name, which fails with
+// ErrExist when the lock is held. Where hard links are not supported it
+// falls back to creating the lock with O_EXCL and writing the line after,
+// where an empty lock is taken over after 2 s (lockHolderGone).
+func takeLock(lock string) error {
+	line := fmt.Sprintf("%d %s\n", os.Getpid(), hostName())
+	own := holderPrefix(lock) + strconv.Itoa(os.Getpid())
+	if err := os.WriteFile(own, []byte(line), 0o600); err == nil {
+		err = os.Link(own, lock)
+		os.Remove(own)
+		if err == nil || errors.Is(err, os.ErrExist) {
+			return err
+		}
+	}
+	f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(line)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// holderPrefix is the name of this computer's files takeLock links from
+// (followed by a process id).
+func holderPrefix(lock string) string { return lock + "." + hostName() + "." }
+
+// removeDeadHolders removes the files takeLock left when its process was
+// killed between writing and removing them (a few microseconds): those of
+// this computer whose process no longer runs.
+func removeDeadHolders(lock string) {
+	dir, prefix := filepath.Split(holderPrefix(lock))
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		if pid, err := strconv.Atoi(rest); err == nil && pid > 0 && pid != os.Getpid() && !processAlive(pid) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
 	}
 }
 

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -401,5 +403,57 @@ func TestJournalPendingDropsADeadLock(t *testing.T) {
 	_ = os.Chtimes(lock, old, old)
 	if !lockHolderGone(lock) {
 		t.Fatal("an old empty lock is not taken over")
+	}
+}
+
+// The lock file appears with its holder's line already in it (a hard link of
+// a file written first), so a process killed while taking the lock never
+// leaves an empty lock that the next start must wait on; the file it links
+// from is gone once the lock is taken, and one a killed process left is
+// removed at the next start.
+func TestJournalLockIsNeverEmpty(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("process liveness is checked on Unix")
+	}
+	dir := t.TempDir()
+	j := NewJournal(dir)
+	lock := j.Path() + ".lock"
+	if err := os.MkdirAll(filepath.Dir(lock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := takeLock(lock); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(lock)
+	if want := fmt.Sprintf("%d %s\n", os.Getpid(), hostName()); err != nil || string(data) != want {
+		t.Fatalf("lock holds %q (%v), want %q", data, err, want)
+	}
+	if err := takeLock(lock); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("a held lock was taken again: %v", err)
+	}
+	if names := dirNamesOf(filepath.Dir(lock)); len(names) != 1 {
+		t.Fatalf("files beside the journal: %v", names)
+	}
+	os.Remove(lock)
+
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	deadHolder := holderPrefix(lock) + strconv.Itoa(dead.Process.Pid)
+	liveHolder := holderPrefix(lock) + strconv.Itoa(os.Getppid())
+	for _, f := range []string{deadHolder, liveHolder} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := j.Pending(""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(deadHolder); !os.IsNotExist(err) {
+		t.Errorf("a killed process's holder file is left: %v", err)
+	}
+	if _, err := os.Stat(liveHolder); err != nil {
+		t.Errorf("a running process's holder file was removed: %v", err)
 	}
 }

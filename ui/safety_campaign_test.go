@@ -363,10 +363,15 @@ func dirNamesOf(dir string) []string {
 	return out
 }
 
+// journalLeft: the journal, its lock, or a file the lock was linked from
+// (ui/io_journal.go, takeLock) is left.
 func (c *campaign) journalLeft(tr *tenantRun) bool {
-	_, err1 := os.Stat(filepath.Join(tr.cfgDir, "journal.json"))
-	_, err2 := os.Stat(filepath.Join(tr.cfgDir, "journal.json.lock"))
-	return err1 == nil || err2 == nil
+	for _, n := range dirNamesOf(tr.cfgDir) {
+		if n == "journal.json" || strings.HasPrefix(n, "journal.json.lock") {
+			return true
+		}
+	}
+	return false
 }
 
 // killRun runs fx, kills it at k, restores, and judges the tenant.
