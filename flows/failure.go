@@ -51,7 +51,7 @@ func cancel(s State) (State, []Effect) {
 		if startup {
 			return stoppedKept(s)
 		}
-		s.Run.undoWhy = undoCancel
+		s.Run.undo.why = undoCancel
 		if s.Step == StepRestoreConflict {
 			return restoreLater(s)
 		}
@@ -60,14 +60,14 @@ func cancel(s State) (State, []Effect) {
 	case StepRestoreWriting, StepRestoreVerifying, StepRestoreClearing:
 		s.CancelAsked = true
 		if s.Run != nil {
-			s.Run.undoWhy = undoCancel
+			s.Run.undo.why = undoCancel
 		}
 		return s, nil
 	case StepWriting, StepJournaling:
 		s.CancelAsked = true
 		return s, nil
 	case StepUndoing:
-		s.Run.undoWhy = undoCancel
+		s.Run.undo.why = undoCancel
 		return s, nil
 	case StepSigningIn:
 		if s.restoring() {

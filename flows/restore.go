@@ -447,7 +447,7 @@ func restoreClearing(s State, ev Event) (State, []Effect) {
 		return s, nil
 	}
 	if e.Err != nil && s.Run != nil {
-		s.Run.undoErrs = append(clone(s.Run.undoErrs), "Could not remove the journal entry ("+e.Err.Error()+"); `consentwiz restore` will find nothing to do and clear it.")
+		s.Run.undo.errs = append(clone(s.Run.undo.errs), "Could not remove the journal entry ("+e.Err.Error()+"); `consentwiz restore` will find nothing to do and clear it.")
 	}
 	return restoreFinished(s)
 }

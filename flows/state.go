@@ -275,19 +275,8 @@ type FixRun struct {
 	ioNote       string   // why opening or copying the link failed
 	demoAfter    *Outcome // demo: the verified outcome, held while the user tries again
 
-	undoWhy     undoFor
-	undoFailure *Failure
-	undoErrs    []string
-	undoMem     *JournalEntry // a permanent request workflow's original policy, still to put back
+	undo undoRun // the undo in progress after a cancel or a failure (undo.go)
 }
-
-type undoFor int
-
-const (
-	undoCancel undoFor = iota
-	undoFail
-	undoQuit // the admin stopped at a failure: end with it once undone
-)
 
 // RestoreRun is the journal restore: the entries from earlier runs still to
 // offer (at start), the entry being put back, the value read before writing

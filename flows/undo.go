@@ -12,12 +12,32 @@ import "strings"
 //   - for a permanent request workflow, whose change is not journaled, the
 //     original policy kept in memory (an entry that is never saved).
 
+// undoRun is a fix run's undo in progress: why it was started, and what it
+// has still to put back after the run's journal entry.
+type undoRun struct {
+	why     undoFor
+	failure *Failure // the failure to end with once undone (undoFail, undoQuit)
+	// errs say what went wrong on the way; the outcome says them instead of
+	// "everything was put back".
+	errs []string
+	mem  *JournalEntry // a permanent request workflow's original policy, still to put back
+}
+
+// undoFor says how an undo ends.
+type undoFor int
+
+const (
+	undoCancel undoFor = iota
+	undoFail
+	undoQuit // the admin stopped at a failure: end with it once undone
+)
+
 // startUndo undoes what this fix wrote. why says where it ends: Finish
 // cancelled, or the failure f.
 func startUndo(s State, why undoFor, f *Failure) (State, []Effect) {
 	r := s.Run
-	r.undoWhy, r.undoFailure = why, f
-	r.undoMem = memUndoEntry(s)
+	r.undo.why, r.undo.failure = why, f
+	r.undo.mem = memUndoEntry(s)
 	s.PollSeq++
 	r.PollInFlight = false
 	s = closeWindow(s)
@@ -37,9 +57,9 @@ func continueUndo(s State) (State, []Effect) {
 			s.Restore.clearWhy = clearNotWritten
 		}
 		return restoreRead(s)
-	case r.undoMem != nil:
-		j := r.undoMem
-		r.undoMem = nil
+	case r.undo.mem != nil:
+		j := r.undo.mem
+		r.undo.mem = nil
 		s.Restore = &RestoreRun{Entry: j, then: afterRestoreUndo, mem: true}
 		return restoreRead(s)
 	}
@@ -68,7 +88,7 @@ func finishUndo(s State) (State, []Effect) {
 	r := s.Run
 	r.Plan, r.Done, r.Created, r.journaled, r.sent = nil, 0, nil, 0, 0
 	r.Journal, r.settingSent = nil, false
-	notes := strings.Join(r.undoErrs, " ")
+	notes := strings.Join(r.undo.errs, " ")
 	back := "Everything consentwiz changed was put back."
 	switch {
 	case r.journalKept:
@@ -76,7 +96,7 @@ func finishUndo(s State) (State, []Effect) {
 	case r.keptOther:
 		back = "Where someone else had changed a setting since, it was kept as they set it; everything else consentwiz changed was put back."
 	}
-	if r.undoWhy == undoCancel {
+	if r.undo.why == undoCancel {
 		sum := "Stopped. " + back
 		if notes != "" {
 			sum = "Stopped. " + notes
@@ -84,8 +104,8 @@ func finishUndo(s State) (State, []Effect) {
 		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum, JournalKept: r.journalKept})
 	}
 	f := Failure{Title: "The fix did not complete", Outcome: OutcomeFailed}
-	if r.undoFailure != nil {
-		f = *r.undoFailure
+	if r.undo.failure != nil {
+		f = *r.undo.failure
 	}
 	// What was written is undone: there is nothing to check, undo or retry.
 	f.canUndo, f.canVerify, f.retry = false, false, nil
@@ -97,7 +117,7 @@ func finishUndo(s State) (State, []Effect) {
 			f.Remedy = strings.TrimSpace(f.Remedy + " " + back)
 		}
 	}
-	if r.undoWhy == undoQuit {
+	if r.undo.why == undoQuit {
 		s.Failure = &f
 		return finishFailure(s)
 	}
