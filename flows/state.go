@@ -252,28 +252,18 @@ type FixRun struct {
 	sent          int    // the plan's writes sent (the last may not be answered yet)
 	journalAfter  bool   // the journal write in flight records a create's id (then the plan goes on)
 	settingSent   bool   // the journaled setting's write was sent (it may have changed the tenant)
-	finalCheck    bool   // relax-user-consent: one last look for the user's consent before putting the setting back
 	window        window // the temporary change's time limit (window.go)
 	directRequest bool   // request-workflow started from a pending request
 	// grantedElsewhere: request-workflow: consent was granted another way while it waited.
 	grantedElsewhere bool
-	policyFresh      bool   // the journaled setting was re-read right before journaling
-	searching        bool   // a reviewer search is in flight
-	searchQuery      string // the reviewer search
-	journalKept      bool   // the journal entry stays for `consentwiz restore`
-	keptOther        bool   // the put-back kept someone else's later change
-	// relax-user-consent: who consented while user consent was relaxed
-	// ("": nobody), whether that consent was for everyone, and whether the
-	// next step (grant for everyone) was offered; the object ids of the
-	// users who consented (to name them once the setting is back) and the
-	// change log line that says who connected (its index + 1).
-	connected    string
-	connectedAll bool
-	nextOffered  bool
-	connectedIDs []string
-	connectedLog int
-	ioNote       string   // why opening or copying the link failed
-	demoAfter    *Outcome // demo: the verified outcome, held while the user tries again
+	policyFresh      bool     // the journaled setting was re-read right before journaling
+	searching        bool     // a reviewer search is in flight
+	searchQuery      string   // the reviewer search
+	journalKept      bool     // the journal entry stays for `consentwiz restore`
+	keptOther        bool     // the put-back kept someone else's later change
+	relax            relaxRun // relax-user-consent: who connected (fix_relax_user_consent.go)
+	ioNote           string   // why opening or copying the link failed
+	demoAfter        *Outcome // demo: the verified outcome, held while the user tries again
 
 	undo undoRun // the undo in progress after a cancel or a failure (undo.go)
 }
