@@ -133,7 +133,7 @@ func linkShow(s State, ev Event) (State, []Effect) {
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: linkFileText(s)}}
 		case KeyHandoff:
-			if r.stop != nil {
+			if r.Poll.stop != nil {
 				return s, nil
 			}
 			sum := "The admin consent link for " + appName(s) + " was handed over; nothing was changed yet. An administrator who holds " +

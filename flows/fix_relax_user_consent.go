@@ -413,7 +413,7 @@ func finalCheck(s State) (State, []Effect) {
 		return restoreAfterRelax(s)
 	}
 	s = stopPolling(s)
-	r.relax.finalCheck, r.PollInFlight = true, true
+	r.relax.finalCheck, r.Poll.InFlight = true, true
 	return s, []Effect{pollGrant(s)}
 }
 
@@ -423,7 +423,7 @@ func finalChecked(s State, ev Event) (State, []Effect) {
 	if !ok {
 		return s, nil // the setting goes back right after this read; nothing else now
 	}
-	s.Run.relax.finalCheck, s.Run.PollInFlight = false, false
+	s.Run.relax.finalCheck, s.Run.Poll.InFlight = false, false
 	if e.Err == nil && e.Snap != nil && userGrantMissing(s, e.Snap) == nil {
 		s = userConnected(s, e.Snap)
 	}
@@ -465,7 +465,7 @@ func relaxPrompt(s State) Prompt {
 	if s.Demo {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
-	body = note(body, s.Run.Simulated)
+	body = note(body, s.Run.Poll.Simulated)
 	body = note(body, windowNote(s, "puts the setting back"))
 	if s.Run.relax.finalCheck {
 		body = note(body, "Checking once more for the user's consent, then putting the setting back.")

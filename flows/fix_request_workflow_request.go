@@ -48,7 +48,7 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch {
 		case e.Key == KeyStop:
-			if s.Run.stop != nil {
+			if s.Run.Poll.stop != nil {
 				return s, nil
 			}
 			// Requests are on (verified, in the changes), but the user is
@@ -141,7 +141,7 @@ func requestLinkIO(s State, ev Event) (State, bool) {
 // stopForReviewer ends the request screens with the request left for a
 // reviewer, after one more look (it may have been approved meanwhile).
 func stopForReviewer(s State) (State, []Effect) {
-	if s.Run.stop != nil {
+	if s.Run.Poll.stop != nil {
 		return s, nil
 	}
 	r := s.Run
@@ -307,7 +307,7 @@ func requestWaitPrompt(s State) Prompt {
 	if s.Demo {
 		body += "\n\nDemo: the simulated user asks for approval."
 	}
-	body = note(body, s.Run.Simulated)
+	body = note(body, s.Run.Poll.Simulated)
 	if temporaryPending(s) {
 		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
 		body = note(body, windowNote(s, "puts the consent request setting back"))

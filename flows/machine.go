@@ -242,7 +242,7 @@ func fail(s State, f Failure) (State, []Effect) {
 	s.Step = StepFailed
 	s.PollSeq++
 	if s.Run != nil {
-		s.Run.PollInFlight = false
+		s.Run.Poll.InFlight = false
 	}
 	return s, nil
 }

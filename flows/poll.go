@@ -11,19 +11,34 @@ import (
 // few seconds. The user can say "done" to check at once: then the next read
 // is final and says what is still missing.
 
+// Polling is a fix run's wait for something outside the wizard: the read in
+// flight, what the last one found, and how the wait ends.
+type Polling struct {
+	InFlight bool     // a read of the tenant is in flight
+	Check    bool     // the user said "done": the next poll result is final
+	Missing  []string // what the last final poll found missing
+	Err      string   // the last poll's error, shown while polling goes on
+	// Simulated is what the demo's simulated user saw.
+	Simulated string
+
+	every time.Duration
+	eff   Effect       // PollGrant or PollRequests
+	stop  *stopRequest // the admin stopped waiting: the poll in flight is the last look
+}
+
 // startPolling begins reading with eff (PollGrant or PollRequests) every so often.
 func startPolling(s State, every time.Duration, eff Effect) (State, []Effect) {
 	r := s.Run
 	s.PollSeq++
-	r.PollInFlight, r.PollCheck = false, false
-	r.pollEvery, r.pollEff = every, eff
+	r.Poll.InFlight, r.Poll.Check = false, false
+	r.Poll.every, r.Poll.eff = every, eff
 	return s, []Effect{Wait{D: every, Seq: s.PollSeq}}
 }
 
 // stopPolling makes the pending Wait's Tick and any poll in flight stale.
 func stopPolling(s State) State {
 	s.PollSeq++
-	s.Run.PollInFlight = false
+	s.Run.Poll.InFlight = false
 	return s
 }
 
@@ -44,57 +59,57 @@ func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []str
 	r := s.Run
 	switch e := ev.(type) {
 	case Tick:
-		if e.Seq != s.PollSeq || r.PollInFlight {
+		if e.Seq != s.PollSeq || r.Poll.InFlight {
 			return s, nil, false, nil
 		}
-		r.PollInFlight = true
-		return s, []Effect{r.pollEff}, false, nil
+		r.Poll.InFlight = true
+		return s, []Effect{r.Poll.eff}, false, nil
 	case DoneKey:
-		r.PollCheck = true
-		if r.PollInFlight {
+		r.Poll.Check = true
+		if r.Poll.InFlight {
 			return s, nil, false, nil
 		}
 		s.PollSeq++ // the pending Wait's Tick is now stale
-		r.PollInFlight = true
-		return s, []Effect{r.pollEff}, false, nil
+		r.Poll.InFlight = true
+		return s, []Effect{r.Poll.eff}, false, nil
 	case Polled:
-		if !r.PollInFlight {
+		if !r.Poll.InFlight {
 			return s, nil, false, nil
 		}
-		r.PollInFlight = false
+		r.Poll.InFlight = false
 		if e.Err != nil || e.Snap == nil {
-			if r.stop != nil {
+			if r.Poll.stop != nil {
 				// The last look failed: stop as asked, saying so.
 				s, effs := stopNow(s, "consentwiz could not check the tenant a last time ("+errText(e.Err)+").")
 				return s, effs, false, nil
 			}
-			r.PollErr = "Could not check: " + errText(e.Err)
+			r.Poll.Err = "Could not check: " + errText(e.Err)
 			s.PollSeq++
-			d := r.pollEvery
+			d := r.Poll.every
 			if entra.IsThrottled(e.Err) {
 				d *= 2
 			}
 			return s, []Effect{Wait{D: d, Seq: s.PollSeq}}, false, nil
 		}
-		r.PollErr = ""
+		r.Poll.Err = ""
 		snap := s.Snap.Merge(e.Snap)
 		missing := check(s, snap)
 		if missing == nil {
-			r.PollCheck = false
-			r.Missing = nil
-			r.stop = nil
+			r.Poll.Check = false
+			r.Poll.Missing = nil
+			r.Poll.stop = nil
 			return s, nil, true, snap
 		}
-		if r.stop != nil {
+		if r.Poll.stop != nil {
 			s, effs := stopNow(s, "")
 			return s, effs, false, nil
 		}
-		if r.PollCheck {
-			r.Missing = missing
-			r.PollCheck = false
+		if r.Poll.Check {
+			r.Poll.Missing = missing
+			r.Poll.Check = false
 		}
 		s.PollSeq++
-		return s, []Effect{Wait{D: r.pollEvery, Seq: s.PollSeq}}, false, nil
+		return s, []Effect{Wait{D: r.Poll.every, Seq: s.PollSeq}}, false, nil
 	}
 	return s, nil, false, nil
 }
@@ -112,21 +127,21 @@ type stopRequest struct {
 // "nothing was changed".
 func stopAfterCheck(s State, stop stopRequest) (State, []Effect) {
 	r := s.Run
-	r.stop = &stop
-	r.PollCheck = false
-	if r.PollInFlight {
+	r.Poll.stop = &stop
+	r.Poll.Check = false
+	if r.Poll.InFlight {
 		return s, nil // its answer is the last look
 	}
 	s.PollSeq++ // the pending Wait's Tick is now stale
-	r.PollInFlight = true
-	return s, []Effect{r.pollEff}
+	r.Poll.InFlight = true
+	return s, []Effect{r.Poll.eff}
 }
 
 // stopNow ends the wait as the admin asked; why says what went wrong with
 // the last look, if anything.
 func stopNow(s State, why string) (State, []Effect) {
-	stop := *s.Run.stop
-	s.Run.stop = nil
+	stop := *s.Run.Poll.stop
+	s.Run.Poll.stop = nil
 	s = stopPolling(s)
 	if stop.temporary {
 		return stopTemporary(s)
@@ -143,14 +158,14 @@ func stopNow(s State, why string) (State, []Effect) {
 func pollNote(s State) string {
 	r := s.Run
 	var parts []string
-	if r.stop != nil {
+	if r.Poll.stop != nil {
 		parts = append(parts, "Checking the tenant once more before stopping…")
 	}
-	if len(r.Missing) > 0 {
-		parts = append(parts, "Not there yet: "+strings.Join(r.Missing, ", ")+".")
+	if len(r.Poll.Missing) > 0 {
+		parts = append(parts, "Not there yet: "+strings.Join(r.Poll.Missing, ", ")+".")
 	}
-	if r.PollErr != "" {
-		parts = append(parts, r.PollErr)
+	if r.Poll.Err != "" {
+		parts = append(parts, r.Poll.Err)
 	}
 	if r.ioNote != "" {
 		parts = append(parts, r.ioNote)
@@ -192,17 +207,17 @@ func copyNote(e Copied, instead string) string {
 func userSimulated(s State, e UserSimulated, verb string) (State, []Effect) {
 	r := s.Run
 	if e.Err != nil {
-		r.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
+		r.Poll.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
 	} else {
-		r.Simulated = "The user saw: " + screenName(e.Screen)
+		r.Poll.Simulated = "The user saw: " + screenName(e.Screen)
 		if e.Detail != "" {
-			r.Simulated += " (" + e.Detail + ")"
+			r.Poll.Simulated += " (" + e.Detail + ")"
 		}
 	}
-	if !r.PollInFlight {
+	if !r.Poll.InFlight {
 		s.PollSeq++
-		r.PollInFlight = true
-		return s, []Effect{r.pollEff}
+		r.Poll.InFlight = true
+		return s, []Effect{r.Poll.eff}
 	}
 	return s, nil
 }

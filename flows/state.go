@@ -237,15 +237,7 @@ type FixRun struct {
 	Link      string
 	LinkSaved string
 
-	// Polling.
-	PollInFlight bool
-	PollCheck    bool     // the user said "done": the next poll result is final
-	Missing      []string // what the last final poll found missing
-	PollErr      string   // the last poll's error, shown while polling goes on
-	Simulated    string   // demo: what the end user saw
-	pollEvery    time.Duration
-	pollEff      Effect       // PollGrant or PollRequests
-	stop         *stopRequest // the admin stopped waiting: the poll in flight is the last look
+	Poll Polling // the wait for something outside the wizard (poll.go)
 
 	committed     bool   // the writes are complete and verified (no undo on cancel)
 	journaled     int    // the plan's writes saved in the journal before they were sent

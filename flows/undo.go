@@ -39,7 +39,7 @@ func startUndo(s State, why undoFor, f *Failure) (State, []Effect) {
 	r.undo.why, r.undo.failure = why, f
 	r.undo.mem = memUndoEntry(s)
 	s.PollSeq++
-	r.PollInFlight = false
+	r.Poll.InFlight = false
 	s = closeWindow(s)
 	return continueUndo(s)
 }

@@ -38,8 +38,8 @@ func TestWizardAdminLink(t *testing.T) {
 	w.send(DoneKey{})
 	w.expect(StepLinkShow, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
-	if !reflect.DeepEqual(w.s.Run.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
-		t.Fatalf("missing = %v", w.s.Run.Missing)
+	if !reflect.DeepEqual(w.s.Run.Poll.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
+		t.Fatalf("missing = %v", w.s.Run.Poll.Missing)
 	}
 	if !strings.Contains(w.s.Prompt.Note, "Not there yet: User.Read, Calendars.ReadWrite") {
 		t.Fatalf("the note does not say what is missing: %s", w.s.Prompt.Note)
