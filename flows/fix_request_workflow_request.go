@@ -87,7 +87,7 @@ func requestWait(s State, ev Event) (State, []Effect) {
 // granted elsewhere (another reviewer, a copied link) ends the wait.
 func showRequest(s State) (State, []Effect) {
 	s.Step = StepRequestShow
-	s.Run.Link = requestURL(s)
+	s.Run.Link.URL = requestURL(s)
 	return startPolling(s, PollGrantEvery, pollGrant(s))
 }
 
@@ -124,13 +124,13 @@ func requestLinkIO(s State, ev Event) (State, bool) {
 	r := s.Run
 	switch e := ev.(type) {
 	case Opened, Copied:
-		r.ioNote, _ = linkNote(ev)
+		r.Link.note, _ = linkNote(ev)
 	case Saved:
-		r.ioNote = ""
+		r.Link.note = ""
 		if e.Err != nil {
-			r.ioNote = "Could not save the file: " + e.Err.Error()
+			r.Link.note = "Could not save the file: " + e.Err.Error()
 		} else {
-			r.LinkSaved = e.Path
+			r.Link.Saved = e.Path
 		}
 	default:
 		return s, false
@@ -148,7 +148,7 @@ func stopForReviewer(s State) (State, []Effect) {
 	return stopAfterCheck(s, stopRequest{temporary: temporaryPending(s), outcome: Outcome{Kind: OutcomeHandedOff,
 		Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests). A reviewer who holds " +
 			consentRoles(s) + " approves it there, or opens the approval link.",
-		Link: r.Link, SavedTo: r.LinkSaved}})
+		Link: r.Link.URL, SavedTo: r.Link.Saved}})
 }
 
 func requestShow(s State, ev Event) (State, []Effect) {
@@ -157,12 +157,12 @@ func requestShow(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyApprove:
-			r.Link = requestURL(s)
+			r.Link.URL = requestURL(s)
 			s.Step = StepRequestApprove
 			s, effs := startPolling(s, PollGrantEvery, pollGrant(s))
-			return s, append([]Effect{OpenURL{URL: s.Run.Link}}, effs...)
+			return s, append([]Effect{OpenURL{URL: s.Run.Link.URL}}, effs...)
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: r.Link}}
+			return s, []Effect{CopyText{Text: r.Link.URL}}
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: requestFileText(s)}}
 		case KeyGrant:
@@ -208,9 +208,9 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyOpen:
-			return s, []Effect{OpenURL{URL: r.Link}}
+			return s, []Effect{OpenURL{URL: r.Link.URL}}
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: r.Link}}
+			return s, []Effect{CopyText{Text: r.Link.URL}}
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: requestFileText(s)}}
 		case KeyStop:
@@ -270,7 +270,7 @@ func stopTemporary(s State) (State, []Effect) {
 	s.Run.journalKept = true
 	s = stopPolling(s)
 	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.",
-		JournalKept: true, Link: s.Run.Link, SavedTo: s.Run.LinkSaved})
+		JournalKept: true, Link: s.Run.Link.URL, SavedTo: s.Run.Link.Saved})
 }
 
 // requestFileText is the saved approval file: the request, the link and
@@ -285,7 +285,7 @@ func requestFileText(s State) string {
 	}
 	fmt.Fprintf(&b, "\nWhat to do: sign in with an account that holds %s and approve the request:\n", consentRoles(s))
 	b.WriteString("- in the Entra admin center: Enterprise applications > Admin consent requests > " + appName(s) + " > Review permissions and consent, or\n")
-	b.WriteString("- with this link:\n\n" + s.Run.Link + "\n\n")
+	b.WriteString("- with this link:\n\n" + s.Run.Link.URL + "\n\n")
 	b.WriteString("Approving grants the app these permissions for everyone in the organization.\n")
 	return b.String()
 }
@@ -348,7 +348,7 @@ func requestShowPrompt(s State) Prompt {
 	}
 	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: body, Note: pollNote(s), CanBack: !temporaryPending(s),
 		CanDone: true, DoneLabel: "I approved it — check now",
-		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: s.Run.Link}, reviewLink(s)},
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: s.Run.Link.URL}, reviewLink(s)},
 		Options: []Option{
 			{Key: KeyApprove, Label: "Approve it in a browser on this computer", Detail: "opens the app's admin consent link: approving is granting admin consent for everyone"},
 			{Key: KeyCopy, Label: "Copy the approval link"},
@@ -368,8 +368,8 @@ func requestShowPrompt(s State) Prompt {
 		g.Warn = "needs " + f.NeedsRole + ", which the signed-in account does not hold"
 	}
 	p.Options = append(p.Options, g, Option{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"})
-	if s.Run.LinkSaved != "" {
-		p.Snippets = []Snippet{{Label: "Saved to", Text: s.Run.LinkSaved}}
+	if s.Run.Link.Saved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: s.Run.Link.Saved}}
 	}
 	return p
 }
@@ -384,12 +384,12 @@ func requestApprovePrompt(s State) Prompt {
 	p := Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
 		Body:  body,
 		Note:  pollNote(s),
-		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link}, reviewLink(s)},
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link.URL}, reviewLink(s)},
 		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"},
 			{Key: KeySave, Label: "Save the request and the link to a file", Detail: linkFileName(s) + ", for a reviewer"},
 			{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"}}}
-	if r.LinkSaved != "" {
-		p.Snippets = []Snippet{{Label: "Saved to", Text: r.LinkSaved}}
+	if r.Link.Saved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: r.Link.Saved}}
 	}
 	return p
 }

@@ -167,8 +167,8 @@ func pollNote(s State) string {
 	if r.Poll.Err != "" {
 		parts = append(parts, r.Poll.Err)
 	}
-	if r.ioNote != "" {
-		parts = append(parts, r.ioNote)
+	if r.Link.note != "" {
+		parts = append(parts, r.Link.note)
 	}
 	return strings.Join(parts, " ")
 }

@@ -201,6 +201,17 @@ type linkIO struct {
 	note   string // why opening, copying or saving failed
 }
 
+// ShownLink is the link a fix shows for a person to open (admin-link's
+// admin consent URL, request-workflow's approval URL), and what became of it;
+// linkIO is the hand-off screen's counterpart.
+type ShownLink struct {
+	URL   string
+	Saved string // the path of the hand-off file it was saved in
+	// note says what opening, copying or saving it did, when that needs a
+	// word (a failure, a copy); it shows with the wait's note (pollNote).
+	note string
+}
+
 // FixRun is one attempt at a fix: everything it gathered, from the choice to
 // the end. Going back to the checklist drops it (s.Run = nil).
 type FixRun struct {
@@ -233,9 +244,7 @@ type FixRun struct {
 	Journal     *JournalEntry
 	VerifyTries int
 
-	// Link is the admin consent (or approval) URL shown; LinkSaved where a hand-off file was saved.
-	Link      string
-	LinkSaved string
+	Link ShownLink // the admin consent (or approval) link shown
 
 	Poll Polling // the wait for something outside the wizard (poll.go)
 
@@ -254,7 +263,6 @@ type FixRun struct {
 	journalKept      bool     // the journal entry stays for `consentwiz restore`
 	keptOther        bool     // the put-back kept someone else's later change
 	relax            relaxRun // relax-user-consent: who connected (fix_relax_user_consent.go)
-	ioNote           string   // why opening or copying the link failed
 	demoAfter        *Outcome // demo: the verified outcome, held while the user tries again
 
 	undo undoRun // the undo in progress after a cancel or a failure (undo.go)
