@@ -162,9 +162,9 @@ func assignStep(s State, ev Event) (State, []Effect) {
 			s.Step = StepAssignSearch
 			return s, nil
 		}
-		for i, c := range r.Candidates {
+		for i, c := range r.Search.Candidates {
 			if e.Key == PickKey(i) {
-				r.Candidates = nil
+				r.Search.Candidates = nil
 				return assignTo(s, c)
 			}
 		}
@@ -234,13 +234,13 @@ func assignPrompt(s State) Prompt {
 		return Prompt{Kind: PromptProgress, Title: "Reading who is assigned to " + appName(s), Body: "Reading the app's users and groups. This is read-only and takes a second or two.", CanBack: true}
 	case StepAssignSearch:
 		body := "Type the start of a user's name or of a group's name."
-		if r.searching {
-			body = "Searching for \"" + r.searchQuery + "\"…"
+		if r.Search.searching {
+			body = "Searching for \"" + r.Search.query + "\"…"
 		}
 		return Prompt{Kind: PromptInput, Title: "Search for a user or a group", Body: note(body, s.InputErr), Placeholder: "name or group", CanBack: true}
 	case StepAssignPick:
 		p := Prompt{Kind: PromptChoice, Title: "Who gets access to " + appName(s) + "?", CanBack: true}
-		for i, c := range r.Candidates {
+		for i, c := range r.Search.Candidates {
 			o := Option{Key: PickKey(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)}
 			if isAssigned(r.assigned, c.ID) {
 				o.Disabled, o.Reason = true, "already assigned"

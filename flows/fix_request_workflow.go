@@ -334,13 +334,13 @@ func requestWorkflowPrompt(s State) Prompt {
 		return reviewersPrompt(s)
 	case StepReviewerSearch:
 		body := "Type part of a name, an email address or a group name."
-		if r.searching {
-			body = "Searching for \"" + r.searchQuery + "\"…"
+		if r.Search.searching {
+			body = "Searching for \"" + r.Search.query + "\"…"
 		}
 		return Prompt{Kind: PromptInput, Title: "Search for a reviewer", Body: note(body, s.InputErr), Placeholder: "name, email or group", CanBack: true}
 	case StepReviewerPick:
 		p := Prompt{Kind: PromptChoice, Title: "Choose a reviewer", CanBack: true}
-		for i, c := range r.Candidates {
+		for i, c := range r.Search.Candidates {
 			p.Options = append(p.Options, Option{Key: PickKey(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)})
 		}
 		p.Options = append(p.Options, Option{Key: KeySearch, Label: "Search again"})

@@ -221,11 +221,11 @@ func reviewerPick(s State, ev Event) (State, []Effect) {
 			return s, nil
 		}
 		i, err := strconv.Atoi(strings.TrimPrefix(string(e.Key), keyPickPrefix))
-		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Candidates) {
+		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Search.Candidates) {
 			return s, nil
 		}
-		c := s.Run.Candidates[i]
-		s.Run.Candidates = nil
+		c := s.Run.Search.Candidates[i]
+		s.Run.Search.Candidates = nil
 		s.Step = StepReviewers
 		return addReviewer(s, c)
 	case Back:

@@ -94,7 +94,7 @@ func ReportInputFromState(s State) ReportInput {
 		}
 		in.People = append(in.People, s.Snap.Me.DisplayName, s.Snap.Me.UserPrincipalName)
 	}
-	for _, r := range append(append([]Reviewer{}, run.Reviewers...), run.Candidates...) {
+	for _, r := range append(append([]Reviewer{}, run.Reviewers...), run.Search.Candidates...) {
 		if r.Kind == ReviewerUser {
 			in.People = append(in.People, r.Name, r.Detail)
 		}

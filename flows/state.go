@@ -226,7 +226,6 @@ type FixRun struct {
 	OriginalRequestPolicy *entra.AdminConsentRequestPolicy
 	RequestPolicy         entra.AdminConsentRequestPolicy
 	Reviewers             []Reviewer
-	Candidates            []Reviewer
 	Request               *entra.AppConsentRequest // the request shown / approved
 
 	// Assign users: who is assigned to the app, and who this run assigns.
@@ -257,13 +256,12 @@ type FixRun struct {
 	directRequest bool   // request-workflow started from a pending request
 	// grantedElsewhere: request-workflow: consent was granted another way while it waited.
 	grantedElsewhere bool
-	policyFresh      bool     // the journaled setting was re-read right before journaling
-	searching        bool     // a reviewer search is in flight
-	searchQuery      string   // the reviewer search
-	journalKept      bool     // the journal entry stays for `consentwiz restore`
-	keptOther        bool     // the put-back kept someone else's later change
-	relax            relaxRun // relax-user-consent: who connected (fix_relax_user_consent.go)
-	demoAfter        *Outcome // demo: the verified outcome, held while the user tries again
+	policyFresh      bool            // the journaled setting was re-read right before journaling
+	Search           DirectorySearch // request-workflow's reviewers, assign-users' principals (directory_search.go)
+	journalKept      bool            // the journal entry stays for `consentwiz restore`
+	keptOther        bool            // the put-back kept someone else's later change
+	relax            relaxRun        // relax-user-consent: who connected (fix_relax_user_consent.go)
+	demoAfter        *Outcome        // demo: the verified outcome, held while the user tries again
 
 	undo undoRun // the undo in progress after a cancel or a failure (undo.go)
 }
