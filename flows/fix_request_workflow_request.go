@@ -75,11 +75,11 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	if grantMissing(s, snap) == nil {
 		// Consent was granted meanwhile, another way (another admin, the
 		// admin consent link): the wait is over.
-		s.Run.grantedElsewhere = true
+		s.Run.Workflow.grantedElsewhere = true
 		return requestApproved(stopPolling(s), snap)
 	}
 	s.Snap = snap
-	s.Run.Request = pendingRequest(snap, s.App.ClientID)
+	s.Run.Workflow.Request = pendingRequest(snap, s.App.ClientID)
 	return showRequest(stopPolling(s))
 }
 
@@ -95,7 +95,7 @@ func showRequest(s State) (State, []Effect) {
 // tenant's cloud; the v2.0 one with the request's permissions when a
 // redirect URI registered on the app is known (docs/entra.md A4, C1).
 func requestURL(s State) string {
-	r := s.Run.Request
+	r := s.Run.Workflow.Request
 	if r == nil {
 		return ""
 	}
@@ -192,7 +192,7 @@ func requestShow(s State, ev Event) (State, []Effect) {
 
 // requestScopes are the scopes the request asks for (else the app's).
 func requestScopes(s State) []string {
-	if r := s.Run.Request; r != nil && len(r.PendingScopes) > 0 {
+	if r := s.Run.Workflow.Request; r != nil && len(r.PendingScopes) > 0 {
 		out := make([]string, 0, len(r.PendingScopes))
 		for _, p := range r.PendingScopes {
 			out = append(out, p.DisplayName)
@@ -236,10 +236,10 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 	r := s.Run
 	s.Snap = snap
-	if r.grantedElsewhere {
+	if r.Workflow.grantedElsewhere {
 		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (granted outside consentwiz)", Before: "not granted", After: "granted for everyone: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
 	} else {
-		who := requesterName(r.Request)
+		who := requesterName(r.Workflow.Request)
 		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (request from " + who + ")", Before: "requested", After: "approved: " + strings.Join(requestScopes(s), " "), Verified: true, At: s.Now})
 	}
 	if temporaryPending(s) {
@@ -279,7 +279,7 @@ func requestFileText(s State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A user asks for admin approval of %s (client id %s)\n\n", appName(s), s.App.ClientID)
 	fmt.Fprintf(&b, "Tenant: %s\n", tenantName(s))
-	fmt.Fprintf(&b, "Requested by: %s\n", Sanitize(requesterName(s.Run.Request), 120))
+	fmt.Fprintf(&b, "Requested by: %s\n", Sanitize(requesterName(s.Run.Workflow.Request), 120))
 	if sc := requestScopes(s); len(sc) > 0 {
 		fmt.Fprintf(&b, "Permissions: %s\n", strings.Join(sc, ", "))
 	}
@@ -321,7 +321,7 @@ func requestWaitPrompt(s State) Prompt {
 }
 
 func requestShowPrompt(s State) Prompt {
-	req := s.Run.Request
+	req := s.Run.Workflow.Request
 	var b strings.Builder
 	if req != nil {
 		for _, u := range req.UserConsentRequests {

@@ -24,7 +24,7 @@ func isSettingWrite(s State, e Effect) bool {
 	case PatchUserConsent:
 		return true
 	case PutConsentRequestPolicy:
-		return s.Run.RequestTemporary
+		return s.Run.Workflow.Temporary
 	}
 	return false
 }
@@ -91,7 +91,7 @@ func withJournaled(s State, e Effect) State {
 		j.Original, j.Set = cloneNonNil(r.OriginalPolicy), cloneNonNil(w.Policies)
 	case PutConsentRequestPolicy:
 		j.What = JournalWhatRequestPolicy
-		orig, set := cloneRequestPolicy(*r.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
+		orig, set := cloneRequestPolicy(*r.Workflow.Original), cloneRequestPolicy(w.Policy)
 		j.OriginalRequestPolicy, j.SetRequestPolicy = &orig, &set
 	default:
 		if len(j.Objects) == 0 {
@@ -263,14 +263,14 @@ func journalRecheckRequest(s State, e ConsentPolicyRead) (State, []Effect) {
 	}
 	r := s.Run
 	cur := cloneRequestPolicy(e.Policy)
-	if r.OriginalRequestPolicy == nil || sameRequestPolicy(cur, *r.OriginalRequestPolicy) {
-		if r.OriginalRequestPolicy == nil {
-			r.OriginalRequestPolicy = &cur
+	if r.Workflow.Original == nil || sameRequestPolicy(cur, *r.Workflow.Original) {
+		if r.Workflow.Original == nil {
+			r.Workflow.Original = &cur
 		}
 		r.policyFresh = true
 		return runPlan(s)
 	}
-	r.OriginalRequestPolicy = &cur
+	r.Workflow.Original = &cur
 	s = s.fix().replan(s)
 	s.Step = StepPreview
 	s.InputErr = "The consent request setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."

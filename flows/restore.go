@@ -101,7 +101,7 @@ func adoptLeftRequest(s State) (State, []Effect, bool) {
 	}
 	s.leftRequest = nil
 	s.journalLeft = s.leftOther
-	s.Run.RequestTemporary = true
+	s.Run.Workflow.Temporary = true
 	jj := *j
 	s.Restore = &RestoreRun{Entry: &jj, then: afterRestoreDone}
 	s.Step = StepSigningIn

@@ -222,17 +222,11 @@ type FixRun struct {
 	OriginalPolicy []string
 	TargetPolicy   []string
 
-	// Request workflow.
-	OriginalRequestPolicy *entra.AdminConsentRequestPolicy
-	RequestPolicy         entra.AdminConsentRequestPolicy
-	Reviewers             []Reviewer
-	Request               *entra.AppConsentRequest // the request shown / approved
+	Workflow RequestWorkflow // request-workflow's policy, reviewers and request (fix_request_workflow.go)
 
 	// Assign users: who is assigned to the app, and who this run assigns.
 	assigned []entra.AppRoleAssignment
 	assignee Reviewer
-	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
-	RequestTemporary bool
 
 	// Writes: the plan (write effects, in order), how many are done, what was
 	// created, and the journal entry of the change in progress (its settings
@@ -247,21 +241,18 @@ type FixRun struct {
 
 	Poll Polling // the wait for something outside the wizard (poll.go)
 
-	committed     bool   // the writes are complete and verified (no undo on cancel)
-	journaled     int    // the plan's writes saved in the journal before they were sent
-	sent          int    // the plan's writes sent (the last may not be answered yet)
-	journalAfter  bool   // the journal write in flight records a create's id (then the plan goes on)
-	settingSent   bool   // the journaled setting's write was sent (it may have changed the tenant)
-	window        window // the temporary change's time limit (window.go)
-	directRequest bool   // request-workflow started from a pending request
-	// grantedElsewhere: request-workflow: consent was granted another way while it waited.
-	grantedElsewhere bool
-	policyFresh      bool            // the journaled setting was re-read right before journaling
-	Search           DirectorySearch // request-workflow's reviewers, assign-users' principals (directory_search.go)
-	journalKept      bool            // the journal entry stays for `consentwiz restore`
-	keptOther        bool            // the put-back kept someone else's later change
-	relax            relaxRun        // relax-user-consent: who connected (fix_relax_user_consent.go)
-	demoAfter        *Outcome        // demo: the verified outcome, held while the user tries again
+	committed    bool            // the writes are complete and verified (no undo on cancel)
+	journaled    int             // the plan's writes saved in the journal before they were sent
+	sent         int             // the plan's writes sent (the last may not be answered yet)
+	journalAfter bool            // the journal write in flight records a create's id (then the plan goes on)
+	settingSent  bool            // the journaled setting's write was sent (it may have changed the tenant)
+	window       window          // the temporary change's time limit (window.go)
+	policyFresh  bool            // the journaled setting was re-read right before journaling
+	Search       DirectorySearch // request-workflow's reviewers, assign-users' principals (directory_search.go)
+	journalKept  bool            // the journal entry stays for `consentwiz restore`
+	keptOther    bool            // the put-back kept someone else's later change
+	relax        relaxRun        // relax-user-consent: who connected (fix_relax_user_consent.go)
+	demoAfter    *Outcome        // demo: the verified outcome, held while the user tries again
 
 	undo undoRun // the undo in progress after a cancel or a failure (undo.go)
 }

@@ -71,12 +71,12 @@ func continueUndo(s State) (State, []Effect) {
 // only if it still reads what consentwiz set, and asks otherwise.
 func memUndoEntry(s State) *JournalEntry {
 	r := s.Run
-	if r.RequestTemporary || r.OriginalRequestPolicy == nil || !r.settingSent {
+	if r.Workflow.Temporary || r.Workflow.Original == nil || !r.settingSent {
 		return nil
 	}
 	for _, e := range r.Plan {
 		if w, ok := e.(PutConsentRequestPolicy); ok {
-			orig, set := cloneRequestPolicy(*r.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
+			orig, set := cloneRequestPolicy(*r.Workflow.Original), cloneRequestPolicy(w.Policy)
 			return &JournalEntry{ID: "memory", TenantID: w.Tenant.ID, Cloud: w.Tenant.Cloud, Fix: r.Fix, AppID: s.App.ClientID,
 				What: JournalWhatRequestPolicy, OriginalRequestPolicy: &orig, SetRequestPolicy: &set, At: s.Now, By: s.SignedIn}
 		}

@@ -292,7 +292,7 @@ func wzKey(n *wzNode) string {
 		b.WriteByte(' ')
 	}
 	sep()
-	b.WriteString(strconv.Itoa(len(r.Reviewers)))
+	b.WriteString(strconv.Itoa(len(r.Workflow.Reviewers)))
 	sep()
 	b.WriteString(strconv.FormatBool(s.CancelAsked))
 	sep()
