@@ -224,9 +224,7 @@ type FixRun struct {
 
 	Workflow RequestWorkflow // request-workflow's policy, reviewers and request (fix_request_workflow.go)
 
-	// Assign users: who is assigned to the app, and who this run assigns.
-	assigned []entra.AppRoleAssignment
-	assignee Reviewer
+	assign assignRun // assign-users: who is assigned, who is added (fix_assign_users.go)
 
 	// Writes: the plan (write effects, in order), how many are done, what was
 	// created, and the journal entry of the change in progress (its settings
