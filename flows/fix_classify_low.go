@@ -35,7 +35,7 @@ var classifyLowFix = &fix{
 	selfPolicy: entra.PolicyLow,
 	plan: func(s State) ([]Effect, *Failure) {
 		plan := classifyPlan(s)
-		if !samePolicies(s.Run.OriginalPolicy, s.Run.TargetPolicy) {
+		if !samePolicies(s.Run.UserConsent.Original, s.Run.UserConsent.Target) {
 			plan = append(plan, patchUserConsent(s))
 		}
 		if len(plan) == 0 {
@@ -51,7 +51,7 @@ var classifyLowFix = &fix{
 		v := snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return classifyMismatch(s, snap) })
 		if e, ok := ev.(SnapshotLoaded); ok && v.problem != "" && e.Snap != nil && s.Run.VerifyTries+1 >= MaxVerifyTries {
 			cur := e.Snap.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
-			if samePolicies(cur, s.Run.OriginalPolicy) && !samePolicies(cur, s.Run.TargetPolicy) && classifyMismatch(s, e.Snap) == "user consent reads "+policyText(cur) {
+			if samePolicies(cur, s.Run.UserConsent.Original) && !samePolicies(cur, s.Run.UserConsent.Target) && classifyMismatch(s, e.Snap) == "user consent reads "+policyText(cur) {
 				// docs/entra.md A1: the setting's PATCH answered success and changed nothing.
 				v.notApplied = "Microsoft Graph answered the change with success, but user consent still reads \"" + portalName(cur) + "\". This happens in tenants where Microsoft manages consent settings. The classifications made for it are removed again."
 			}

@@ -39,14 +39,14 @@ var relaxUserConsentFix = &fix{
 	begin:      readUserConsent,
 	selfPolicy: entra.PolicyManagedRecommended,
 	restoreAfter: func(s State) []Effect {
-		return []Effect{PatchUserConsent{Tenant: s.target(), Policies: cloneNonNil(s.Run.OriginalPolicy)}}
+		return []Effect{PatchUserConsent{Tenant: s.target(), Policies: cloneNonNil(s.Run.UserConsent.Original)}}
 	},
 	plan: func(s State) ([]Effect, *Failure) {
 		r := s.Run
-		if samePolicies(r.OriginalPolicy, r.TargetPolicy) {
+		if samePolicies(r.UserConsent.Original, r.UserConsent.Target) {
 			return nil, &Failure{
 				Title:  "User consent is already set this way",
-				Reason: "The setting is already \"" + portalName(r.OriginalPolicy) + "\", so changing it cannot help.",
+				Reason: "The setting is already \"" + portalName(r.UserConsent.Original) + "\", so changing it cannot help.",
 				AltFix: altFix(s),
 			}
 		}
@@ -163,10 +163,10 @@ func relaxVerify(s State, ev Event) verdict {
 	}
 	r := s.Run
 	cur := e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
-	if samePolicies(cur, r.TargetPolicy) {
+	if samePolicies(cur, r.UserConsent.Target) {
 		return verdict{handled: true}
 	}
-	if samePolicies(cur, r.OriginalPolicy) && r.VerifyTries+1 >= MaxVerifyTries {
+	if samePolicies(cur, r.UserConsent.Original) && r.VerifyTries+1 >= MaxVerifyTries {
 		return verdict{handled: true, notApplied: "Microsoft Graph answered the change with success, but the setting still reads \"" + portalName(cur) + "\". This happens in tenants where Microsoft manages consent settings. Nothing was changed."}
 	}
 	return verdict{handled: true, problem: "the setting reads \"" + strings.Join(cur, ", ") + "\""}

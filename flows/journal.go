@@ -88,7 +88,7 @@ func withJournaled(s State, e Effect) State {
 	switch w := e.(type) {
 	case PatchUserConsent:
 		j.What = JournalWhat
-		j.Original, j.Set = cloneNonNil(r.OriginalPolicy), cloneNonNil(w.Policies)
+		j.Original, j.Set = cloneNonNil(r.UserConsent.Original), cloneNonNil(w.Policies)
 	case PutConsentRequestPolicy:
 		j.What = JournalWhatRequestPolicy
 		orig, set := cloneRequestPolicy(*r.Workflow.Original), cloneRequestPolicy(w.Policy)
@@ -230,12 +230,12 @@ func journalRecheck(s State, e PolicyRead) (State, []Effect) {
 	}
 	r := s.Run
 	cur := cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
-	if samePolicies(cur, r.OriginalPolicy) {
+	if samePolicies(cur, r.UserConsent.Original) {
 		r.policyFresh = true
 		return runPlan(s)
 	}
-	r.OriginalPolicy = cur
-	r.TargetPolicy = withSelfPolicy(cur, s.fix().selfPolicy)
+	r.UserConsent.Original = cur
+	r.UserConsent.Target = withSelfPolicy(cur, s.fix().selfPolicy)
 	plan := clone(r.Plan)
 	for i, e := range plan {
 		if _, ok := e.(PatchUserConsent); ok {

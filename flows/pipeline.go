@@ -11,6 +11,14 @@ import (
 // starts from, preview every write, journal a setting before changing it,
 // write one request at a time, and read it all back. Undo is in undo.go.
 
+// UserConsentChange is the user-consent setting a fix changes
+// (relax-user-consent, classify-low): the full permissionGrantPoliciesAssigned
+// as read before the change, and the target.
+type UserConsentChange struct {
+	Original []string
+	Target   []string
+}
+
 // readUserConsent reads the user-consent setting a fix changes (its begin).
 func readUserConsent(s State) (State, []Effect) {
 	s.Step = StepReadingPolicy
@@ -29,8 +37,8 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 		}
 		fx := s.fix()
 		r := s.Run
-		r.OriginalPolicy = cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
-		r.TargetPolicy = withSelfPolicy(r.OriginalPolicy, fx.selfPolicy)
+		r.UserConsent.Original = cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
+		r.UserConsent.Target = withSelfPolicy(r.UserConsent.Original, fx.selfPolicy)
 		plan, f := fx.plan(s)
 		if f != nil {
 			return fail(s, *f)
@@ -45,7 +53,7 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 
 // patchUserConsent is the write that sets the user-consent setting to the run's target.
 func patchUserConsent(s State) PatchUserConsent {
-	return PatchUserConsent{Tenant: s.target(), Policies: clone(s.Run.TargetPolicy)}
+	return PatchUserConsent{Tenant: s.target(), Policies: clone(s.Run.UserConsent.Target)}
 }
 
 // --- preview, journal, write, verify -----------------------------------------
@@ -194,7 +202,7 @@ func recordWrite(s State, e Effect, id string) State {
 	}
 	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
 	if p, ok := e.(PatchUserConsent); ok {
-		ch.Before, ch.After = policySummary(r.OriginalPolicy), policySummary(p.Policies)
+		ch.Before, ch.After = policySummary(r.UserConsent.Original), policySummary(p.Policies)
 	}
 	return addChange(s, ch)
 }

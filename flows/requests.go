@@ -19,7 +19,7 @@ func describe(s State, e Effect) Diff {
 	}
 	switch w := e.(type) {
 	case PatchUserConsent:
-		return Diff{Label: "User consent for apps", Before: policyText(r.OriginalPolicy), After: policyText(w.Policies)}
+		return Diff{Label: "User consent for apps", Before: policyText(r.UserConsent.Original), After: policyText(w.Policies)}
 	case PutConsentRequestPolicy:
 		before := "off"
 		if r.Workflow.Original != nil {

@@ -217,10 +217,7 @@ type ShownLink struct {
 type FixRun struct {
 	Fix FixID
 
-	// User consent (relax-user-consent, classify-low): the full
-	// permissionGrantPoliciesAssigned as read before the change, and the target.
-	OriginalPolicy []string
-	TargetPolicy   []string
+	UserConsent UserConsentChange // relax-user-consent, classify-low: the setting before and after (pipeline.go)
 
 	Workflow RequestWorkflow // request-workflow's policy, reviewers and request (fix_request_workflow.go)
 
