@@ -162,7 +162,7 @@ func linkShow(s State, ev Event) (State, []Effect) {
 	if done {
 		s.Snap = snap
 		s = addChange(s, Change{What: "Admin consent for " + appName(s), Before: "not granted", After: "granted for everyone: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
-		s.Run.committed = true
+		s.Run.Writes.committed = true
 		return finishVerified(s)
 	}
 	return s, effs

@@ -55,7 +55,7 @@ var assignUsersFix = &fix{
 		return s, []Effect{readAssignments(s)}
 	},
 	previewBack: func(s State) (State, []Effect) {
-		s.Run.Plan = nil
+		s.Run.Writes.Plan = nil
 		s.Step = StepAssignChoose
 		return s, nil
 	},
@@ -195,7 +195,7 @@ func assignTo(s State, p Reviewer) (State, []Effect) {
 	r.assign.assignee = p
 	role, name := userRole(s)
 	sp := appSPID(s)
-	r.Plan = []Effect{AssignPrincipal{Tenant: s.target(), Principal: p, RoleName: name,
+	r.Writes.Plan = []Effect{AssignPrincipal{Tenant: s.target(), Principal: p, RoleName: name,
 		Assignment: entra.AppRoleAssignment{PrincipalID: p.ID, ResourceID: sp, AppRoleID: role}}}
 	s.Step = StepPreview
 	return s, nil
@@ -212,7 +212,7 @@ func isAssigned(list []entra.AppRoleAssignment, principal string) bool {
 
 func assignMismatch(s State, got []entra.AppRoleAssignment) string {
 	var probs []string
-	for _, e := range s.Run.Plan {
+	for _, e := range s.Run.Writes.Plan {
 		if w, ok := e.(AssignPrincipal); ok && !isAssigned(got, w.Assignment.PrincipalID) {
 			probs = append(probs, w.Principal.Name+" is not listed as assigned")
 		}

@@ -49,7 +49,7 @@ var classifyLowFix = &fix{
 	verifyRead: readBackSnapshot,
 	verify: func(s State, ev Event) verdict {
 		v := snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return classifyMismatch(s, snap) })
-		if e, ok := ev.(SnapshotLoaded); ok && v.problem != "" && e.Snap != nil && s.Run.VerifyTries+1 >= MaxVerifyTries {
+		if e, ok := ev.(SnapshotLoaded); ok && v.problem != "" && e.Snap != nil && s.Run.Writes.VerifyTries+1 >= MaxVerifyTries {
 			cur := e.Snap.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
 			if samePolicies(cur, s.Run.UserConsent.Original) && !samePolicies(cur, s.Run.UserConsent.Target) && classifyMismatch(s, e.Snap) == "user consent reads "+policyText(cur) {
 				// docs/entra.md A1: the setting's PATCH answered success and changed nothing.
@@ -162,7 +162,7 @@ func classifyPlan(s State) []Effect {
 
 func classifyMismatch(s State, snap *entra.TenantSnapshot) string {
 	var probs []string
-	for _, e := range s.Run.Plan {
+	for _, e := range s.Run.Writes.Plan {
 		switch w := e.(type) {
 		case CreateClassification:
 			found := false

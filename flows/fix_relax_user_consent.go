@@ -166,7 +166,7 @@ func relaxVerify(s State, ev Event) verdict {
 	if samePolicies(cur, r.UserConsent.Target) {
 		return verdict{handled: true}
 	}
-	if samePolicies(cur, r.UserConsent.Original) && r.VerifyTries+1 >= MaxVerifyTries {
+	if samePolicies(cur, r.UserConsent.Original) && r.Writes.VerifyTries+1 >= MaxVerifyTries {
 		return verdict{handled: true, notApplied: "Microsoft Graph answered the change with success, but the setting still reads \"" + portalName(cur) + "\". This happens in tenants where Microsoft manages consent settings. Nothing was changed."}
 	}
 	return verdict{handled: true, problem: "the setting reads \"" + strings.Join(cur, ", ") + "\""}
@@ -353,9 +353,9 @@ func relaxSummary(s State) string {
 	r := s.Run
 	back := "the user consent setting is back to what it was"
 	switch {
-	case r.journalKept:
+	case r.Writes.journalKept:
 		back = "the user consent setting was NOT put back yet: the saved value stays in the journal; run `consentwiz restore`"
-	case r.keptOther:
+	case r.Writes.keptOther:
 		back = "someone else changed the user consent setting meanwhile; it was kept as they set it, not put back to the original"
 	}
 	switch {
@@ -434,11 +434,11 @@ func finalChecked(s State, ev Event) (State, []Effect) {
 func restoreAfterRelax(s State) (State, []Effect) {
 	r := s.Run
 	s = closeWindow(s)
-	if r.Journal == nil {
-		r.committed = true
+	if r.Writes.Journal == nil {
+		r.Writes.committed = true
 		return finishVerified(s)
 	}
-	j := *r.Journal
+	j := *r.Writes.Journal
 	s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
 	return restoreRead(stopPolling(s))
 }

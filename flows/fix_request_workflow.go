@@ -102,7 +102,7 @@ var requestWorkflowFix = &fix{
 		return []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: cloneRequestPolicy(*s.Run.Workflow.Original)}}
 	},
 	previewBack: func(s State) (State, []Effect) {
-		s.Run.Plan = nil
+		s.Run.Writes.Plan = nil
 		s.Step = StepWorkflowOptions
 		return s, nil
 	},
@@ -126,7 +126,7 @@ var requestWorkflowFix = &fix{
 			return verdict{handled: true, readFailed: true, err: e.Err}
 		}
 		v := verdict{handled: true, problem: workflowMismatch(e.Policy, s.Run.Workflow.Policy)}
-		if o := s.Run.Workflow.Original; v.problem != "" && o != nil && sameRequestPolicy(e.Policy, *o) && s.Run.VerifyTries+1 >= MaxVerifyTries {
+		if o := s.Run.Workflow.Original; v.problem != "" && o != nil && sameRequestPolicy(e.Policy, *o) && s.Run.Writes.VerifyTries+1 >= MaxVerifyTries {
 			// docs/entra.md A1: a success answer that changed nothing.
 			v.notApplied = "Microsoft Graph answered the change with success, but the consent request setting still reads as before (" + requestPolicyText(e.Policy) + "). Nothing was changed."
 		}
@@ -135,10 +135,10 @@ var requestWorkflowFix = &fix{
 	then: func(s State) (State, []Effect) {
 		// Temporary: the journal stays until the request is approved, so a
 		// cancel meanwhile puts the original policy back.
-		s.Run.committed = s.Run.Journal == nil
+		s.Run.Writes.committed = s.Run.Writes.Journal == nil
 		s.Step = StepRequestWait
 		var win []Effect
-		if s.Run.Journal != nil {
+		if s.Run.Writes.Journal != nil {
 			s, win = openWindow(s, firstDuration(s.RequestWindow, DefaultRequestWindow))
 		}
 		s, effs := startPolling(s, PollRequestsEvery, pollRequests(s))
@@ -156,9 +156,9 @@ var requestWorkflowFix = &fix{
 		}
 		if s.Run.Workflow.Temporary {
 			switch {
-			case s.Run.journalKept:
+			case s.Run.Writes.journalKept:
 				sum += " Consent requests are NOT turned off again yet: the saved setting stays in the journal; run `consentwiz restore`."
-			case s.Run.keptOther:
+			case s.Run.Writes.keptOther:
 				sum += " Someone else changed the consent request setting meanwhile; it was kept as they set it."
 			default:
 				sum += " The consent request setting is back to what it was."
@@ -269,7 +269,7 @@ func workflowOptions(s State, ev Event) (State, []Effect) {
 // replanRequestPolicy plans the PUT of the policy as chosen, over the original.
 func replanRequestPolicy(s State) State {
 	s.Run.Workflow.Policy = finalRequestPolicy(s)
-	s.Run.Plan = []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: s.Run.Workflow.Policy}}
+	s.Run.Writes.Plan = []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: s.Run.Workflow.Policy}}
 	return s
 }
 

@@ -245,11 +245,11 @@ func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 	if temporaryPending(s) {
 		// Temporary: turn requests off again (the restore sub-machine: read,
 		// compare, put the original back, verify, clear the journal).
-		j := *r.Journal
+		j := *r.Writes.Journal
 		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
 		return restoreRead(stopPolling(closeWindow(s)))
 	}
-	r.committed = true
+	r.Writes.committed = true
 	if s, effs, ok := adoptLeftRequest(s); ok {
 		return s, effs
 	}
@@ -260,14 +260,14 @@ func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 // on and the journaled original is still to be put back.
 func temporaryPending(s State) bool {
 	r := s.Run
-	return !r.committed && r.Journal != nil && r.Journal.IsRequestPolicy()
+	return !r.Writes.committed && r.Writes.Journal != nil && r.Writes.Journal.IsRequestPolicy()
 }
 
 // stopTemporary ends a temporary request workflow before the approval: requests
 // stay on for the reviewers, and the journal keeps the original for `consentwiz restore`.
 func stopTemporary(s State) (State, []Effect) {
-	s.Run.committed = true
-	s.Run.journalKept = true
+	s.Run.Writes.committed = true
+	s.Run.Writes.journalKept = true
 	s = stopPolling(s)
 	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.",
 		JournalKept: true, Link: s.Run.Link.URL, SavedTo: s.Run.Link.Saved})

@@ -53,7 +53,7 @@ func spID(s State) string {
 		return s.Snap.App.ID
 	}
 	if s.Run != nil {
-		for _, c := range s.Run.Created {
+		for _, c := range s.Run.Writes.Created {
 			if c.Kind == ObjectServicePrincipal && c.ID != "" {
 				return c.ID
 			}

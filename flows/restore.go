@@ -498,12 +498,12 @@ func restoreLater(s State) (State, []Effect) {
 func backToRun(s State, kept bool) (State, []Effect) {
 	then := s.Restore.then
 	run := s.Run
-	run.keptOther = run.keptOther || s.Restore.keptOther > 0
-	run.journalKept = run.journalKept || kept
-	run.Journal = nil
+	run.Writes.keptOther = run.Writes.keptOther || s.Restore.keptOther > 0
+	run.Writes.journalKept = run.Writes.journalKept || kept
+	run.Writes.Journal = nil
 	s.Restore = nil
 	if then == afterRestoreDone {
-		run.committed = true
+		run.Writes.committed = true
 		return finishVerified(s)
 	}
 	return continueUndo(s)

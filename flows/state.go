@@ -214,42 +214,29 @@ type ShownLink struct {
 
 // FixRun is one attempt at a fix: everything it gathered, from the choice to
 // the end. Going back to the checklist drops it (s.Run = nil).
+//
+// Its parts are values, not pointers: own (machine.go) copies a run with all
+// its parts, so the state Next was given stays as it was. Each part is
+// declared beside the code that owns it, in the file named on its line
+// (ShownLink here).
 type FixRun struct {
 	Fix FixID
 
+	// What the fix works on; each part is used by the fixes named.
 	UserConsent UserConsentChange // relax-user-consent, classify-low: the setting before and after (pipeline.go)
+	Workflow    RequestWorkflow   // request-workflow: the request policy, its reviewers, the request (fix_request_workflow.go)
+	assign      assignRun         // assign-users: who is assigned, and who is added (fix_assign_users.go)
+	relax       relaxRun          // relax-user-consent: who connected (fix_relax_user_consent.go)
+	Search      DirectorySearch   // request-workflow's reviewers, assign-users' users and groups (directory_search.go)
 
-	Workflow RequestWorkflow // request-workflow's policy, reviewers and request (fix_request_workflow.go)
+	// How the fix goes: its writes, the link it shows, its waits, its undo.
+	Writes WritePipeline // the plan, how far it got, its journal entry (pipeline.go)
+	Link   ShownLink     // the admin consent (or approval) link shown
+	Poll   Polling       // the wait for something outside the wizard (poll.go)
+	window window        // a temporary change's time limit (window.go)
+	undo   undoRun       // the undo after a cancel or a failure (undo.go)
 
-	assign assignRun // assign-users: who is assigned, who is added (fix_assign_users.go)
-
-	// Writes: the plan (write effects, in order), how many are done, what was
-	// created, and the journal entry of the change in progress (its settings
-	// and the objects it creates).
-	Plan        []Effect
-	Done        int
-	Created     []CreatedObject
-	Journal     *JournalEntry
-	VerifyTries int
-
-	Link ShownLink // the admin consent (or approval) link shown
-
-	Poll Polling // the wait for something outside the wizard (poll.go)
-
-	committed    bool            // the writes are complete and verified (no undo on cancel)
-	journaled    int             // the plan's writes saved in the journal before they were sent
-	sent         int             // the plan's writes sent (the last may not be answered yet)
-	journalAfter bool            // the journal write in flight records a create's id (then the plan goes on)
-	settingSent  bool            // the journaled setting's write was sent (it may have changed the tenant)
-	window       window          // the temporary change's time limit (window.go)
-	policyFresh  bool            // the journaled setting was re-read right before journaling
-	Search       DirectorySearch // request-workflow's reviewers, assign-users' principals (directory_search.go)
-	journalKept  bool            // the journal entry stays for `consentwiz restore`
-	keptOther    bool            // the put-back kept someone else's later change
-	relax        relaxRun        // relax-user-consent: who connected (fix_relax_user_consent.go)
-	demoAfter    *Outcome        // demo: the verified outcome, held while the user tries again
-
-	undo undoRun // the undo in progress after a cancel or a failure (undo.go)
+	demoAfter *Outcome // demo: the verified outcome, held while the simulated user tries again
 }
 
 // RestoreRun is the journal restore: the entries from earlier runs still to
@@ -401,12 +388,12 @@ func (s State) fix() *fix {
 // written reports whether this fix has changed the tenant and not yet finished (committed or undone).
 func (s State) written() bool {
 	r := s.Run
-	return r != nil && !r.committed && (r.Done > 0 || r.Journal != nil)
+	return r != nil && !r.Writes.committed && (r.Writes.Done > 0 || r.Writes.Journal != nil)
 }
 
 // journalRemains reports whether a journal entry stays for a later restore.
 func (s State) journalRemains() bool {
 	return s.journalLeft ||
-		s.Run != nil && (s.Run.Journal != nil || s.Run.journalKept) ||
+		s.Run != nil && (s.Run.Writes.Journal != nil || s.Run.Writes.journalKept) ||
 		s.Restore != nil && (len(s.Restore.Pending) > 0 || s.Restore.skipped > 0)
 }

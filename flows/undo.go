@@ -48,12 +48,12 @@ func startUndo(s State, why undoFor, f *Failure) (State, []Effect) {
 func continueUndo(s State) (State, []Effect) {
 	r := s.Run
 	switch {
-	case r.Journal != nil:
-		j := *r.Journal
-		r.Journal = nil
+	case r.Writes.Journal != nil:
+		j := *r.Writes.Journal
+		r.Writes.Journal = nil
 		j.Objects = sentObjects(s, j.Objects)
-		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreUndo, skipSetting: j.HasSetting() && !r.settingSent}
-		if (!j.HasSetting() || !r.settingSent) && !j.HasObjects() {
+		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreUndo, skipSetting: j.HasSetting() && !r.Writes.settingSent}
+		if (!j.HasSetting() || !r.Writes.settingSent) && !j.HasObjects() {
 			s.Restore.clearWhy = clearNotWritten
 		}
 		return restoreRead(s)
@@ -71,10 +71,10 @@ func continueUndo(s State) (State, []Effect) {
 // only if it still reads what consentwiz set, and asks otherwise.
 func memUndoEntry(s State) *JournalEntry {
 	r := s.Run
-	if r.Workflow.Temporary || r.Workflow.Original == nil || !r.settingSent {
+	if r.Workflow.Temporary || r.Workflow.Original == nil || !r.Writes.settingSent {
 		return nil
 	}
-	for _, e := range r.Plan {
+	for _, e := range r.Writes.Plan {
 		if w, ok := e.(PutConsentRequestPolicy); ok {
 			orig, set := cloneRequestPolicy(*r.Workflow.Original), cloneRequestPolicy(w.Policy)
 			return &JournalEntry{ID: "memory", TenantID: w.Tenant.ID, Cloud: w.Tenant.Cloud, Fix: r.Fix, AppID: s.App.ClientID,
@@ -86,14 +86,14 @@ func memUndoEntry(s State) *JournalEntry {
 
 func finishUndo(s State) (State, []Effect) {
 	r := s.Run
-	r.Plan, r.Done, r.Created, r.journaled, r.sent = nil, 0, nil, 0, 0
-	r.Journal, r.settingSent = nil, false
+	r.Writes.Plan, r.Writes.Done, r.Writes.Created, r.Writes.journaled, r.Writes.sent = nil, 0, nil, 0, 0
+	r.Writes.Journal, r.Writes.settingSent = nil, false
 	notes := strings.Join(r.undo.errs, " ")
 	back := "Everything consentwiz changed was put back."
 	switch {
-	case r.journalKept:
+	case r.Writes.journalKept:
 		back = "A change is still in place: its original stays in the journal for `consentwiz restore`."
-	case r.keptOther:
+	case r.Writes.keptOther:
 		back = "Where someone else had changed a setting since, it was kept as they set it; everything else consentwiz changed was put back."
 	}
 	if r.undo.why == undoCancel {
@@ -101,7 +101,7 @@ func finishUndo(s State) (State, []Effect) {
 		if notes != "" {
 			sum = "Stopped. " + notes
 		}
-		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum, JournalKept: r.journalKept})
+		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum, JournalKept: r.Writes.journalKept})
 	}
 	f := Failure{Title: "The fix did not complete", Outcome: OutcomeFailed}
 	if r.undo.failure != nil {
@@ -109,7 +109,7 @@ func finishUndo(s State) (State, []Effect) {
 	}
 	// What was written is undone: there is nothing to check, undo or retry.
 	f.canUndo, f.canVerify, f.retry = false, false, nil
-	f.journalKept = r.journalKept
+	f.journalKept = r.Writes.journalKept
 	if f.Outcome != OutcomeNotApplied {
 		if notes != "" {
 			f.Remedy = strings.TrimSpace(f.Remedy + " " + notes)

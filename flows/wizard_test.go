@@ -905,7 +905,7 @@ func TestWizardAssignUsers(t *testing.T) {
 	w.answerOnly() // assigned
 	w.answerOnly() // its id journaled
 	w.expect(StepVerifying, ReadAssignments{Tenant: wzT, ResourceID: ft2.sp.ID})
-	if f := writeFailure(w.s, w.s.Run.Plan[0], wzErr403); f.Role != NeedsCloudAppAdmin || f.Scope != "AppRoleAssignment.ReadWrite.All" {
+	if f := writeFailure(w.s, w.s.Run.Writes.Plan[0], wzErr403); f.Role != NeedsCloudAppAdmin || f.Scope != "AppRoleAssignment.ReadWrite.All" {
 		t.Fatalf("failure = %+v", f)
 	}
 	// The undo goes through the journal entry: it reads who is assigned,
