@@ -432,13 +432,13 @@ func finalChecked(s State, ev Event) (State, []Effect) {
 
 // restoreAfterRelax puts the journaled setting back (the restore sub-machine).
 func restoreAfterRelax(s State) (State, []Effect) {
-	r := s.Run
+	w := &s.Run.Writes
 	s = closeWindow(s)
-	if r.Writes.Journal == nil {
-		r.Writes.committed = true
+	if w.Journal == nil {
+		w.committed = true
 		return finishVerified(s)
 	}
-	j := *r.Writes.Journal
+	j := *w.Journal
 	s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
 	return restoreRead(stopPolling(s))
 }

@@ -259,8 +259,8 @@ func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 // temporaryPending reports whether a temporary request workflow has turned requests
 // on and the journaled original is still to be put back.
 func temporaryPending(s State) bool {
-	r := s.Run
-	return !r.Writes.committed && r.Writes.Journal != nil && r.Writes.Journal.IsRequestPolicy()
+	w := &s.Run.Writes
+	return !w.committed && w.Journal != nil && w.Journal.IsRequestPolicy()
 }
 
 // stopTemporary ends a temporary request workflow before the approval: requests

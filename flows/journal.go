@@ -157,8 +157,8 @@ func journalObjectIndex(s State, i int) int {
 }
 
 func journaling(s State, ev Event) (State, []Effect) {
-	r := s.Run
-	if r.Writes.Done == 0 && !r.Writes.policyFresh && r.Writes.Journal == nil {
+	w := &s.Run.Writes
+	if w.Done == 0 && !w.policyFresh && w.Journal == nil {
 		// The re-read before the first write: it must answer the setting's read.
 		switch e := ev.(type) {
 		case PolicyRead:
@@ -181,19 +181,19 @@ func journaling(s State, ev Event) (State, []Effect) {
 		f := Failure{Title: "Could not save the journal, so nothing was changed", Reason: e.Err.Error(),
 			Remedy:    "consentwiz saves what it changes before changing it. Check that the config directory is writable, then try again.",
 			Retryable: true}
-		if r.Writes.Done > 0 {
+		if w.Done > 0 {
 			f.Title = "Could not save the journal, so consentwiz stopped"
 		}
-		if r.Writes.journalAfter {
+		if w.journalAfter {
 			f.Title = "Could not save the journal after a change"
 		}
-		if r.Writes.Done == 0 && !r.Writes.journalAfter && !s.CancelAsked {
+		if w.Done == 0 && !w.journalAfter && !s.CancelAsked {
 			// Nothing changed in the tenant: say so first, and offer to try
 			// again; stopping removes what the save may have left (L7).
-			f.retry, f.retryStep = WriteJournal{Entry: *r.Writes.Journal}, StepJournaling
+			f.retry, f.retryStep = WriteJournal{Entry: *w.Journal}, StepJournaling
 			return fail(s, f)
 		}
-		r.Writes.journalAfter = false
+		w.journalAfter = false
 		why := undoFail
 		if s.CancelAsked {
 			why = undoCancel
@@ -201,8 +201,8 @@ func journaling(s State, ev Event) (State, []Effect) {
 		s.CancelAsked = false
 		return startUndo(s, why, &f)
 	}
-	if r.Writes.journalAfter {
-		r.Writes.journalAfter = false
+	if w.journalAfter {
+		w.journalAfter = false
 		return runPlan(s)
 	}
 	if s.CancelAsked {
@@ -211,7 +211,7 @@ func journaling(s State, ev Event) (State, []Effect) {
 		s.CancelAsked = false
 		return startUndo(s, undoCancel, nil)
 	}
-	return send(s, bind(s, r.Writes.Plan[r.Writes.Done]))
+	return send(s, bind(s, w.Plan[w.Done]))
 }
 
 // journalRecheck compares the fresh read with the value the preview showed: the

@@ -120,28 +120,28 @@ func preview(s State, ev Event) (State, []Effect) {
 // in the journal before it is sent (journalFirst): a crash at any point
 // leaves an entry that `consentwiz restore` can act on.
 func runPlan(s State) (State, []Effect) {
-	r := s.Run
+	w := &s.Run.Writes
 	if s.CancelAsked {
 		s.CancelAsked = false
 		return startUndo(s, undoCancel, nil)
 	}
-	if r.Writes.Done >= len(r.Writes.Plan) {
-		r.Writes.VerifyTries = 0
+	if w.Done >= len(w.Plan) {
+		w.VerifyTries = 0
 		return verify(s)
 	}
-	if r.Writes.Done == 0 && !r.Writes.policyFresh && planSetting(s) != nil {
+	if w.Done == 0 && !w.policyFresh && planSetting(s) != nil {
 		// Read the setting again right before the first write: another admin
 		// may have changed it while the preview was on screen, and the
 		// journal must hold the value that is really replaced.
 		s.Step = StepJournaling
 		return s, []Effect{journalRead(planSetting(s), s.target())}
 	}
-	e := bind(s, r.Writes.Plan[r.Writes.Done])
-	if r.Writes.journaled <= r.Writes.Done && journalFirst(s, e) {
+	e := bind(s, w.Plan[w.Done])
+	if w.journaled <= w.Done && journalFirst(s, e) {
 		s = withJournaled(s, e)
-		r.Writes.journaled = r.Writes.Done + 1
+		w.journaled = w.Done + 1
 		s.Step = StepJournaling
-		return s, []Effect{WriteJournal{Entry: *r.Writes.Journal}}
+		return s, []Effect{WriteJournal{Entry: *w.Journal}}
 	}
 	return send(s, e)
 }
@@ -252,7 +252,7 @@ func verify(s State) (State, []Effect) {
 }
 
 func verifying(s State, ev Event) (State, []Effect) {
-	r := s.Run
+	w := &s.Run.Writes
 	if e, ok := ev.(Tick); ok {
 		if e.Seq != s.PollSeq {
 			return s, nil
@@ -279,8 +279,8 @@ func verifying(s State, ev Event) (State, []Effect) {
 		// removes what the fix created on the way, and clears the entry.
 		return startUndo(s, undoFail, &f)
 	case v.problem != "":
-		r.Writes.VerifyTries++
-		if r.Writes.VerifyTries < MaxVerifyTries {
+		w.VerifyTries++
+		if w.VerifyTries < MaxVerifyTries {
 			s.PollSeq++
 			return s, []Effect{Wait{D: VerifyRetryAfter, Seq: s.PollSeq}}
 		}
@@ -296,7 +296,7 @@ func verifying(s State, ev Event) (State, []Effect) {
 		s.Snap = v.snap
 	}
 	s = markVerified(s)
-	r.Writes.VerifyTries = 0
+	w.VerifyTries = 0
 	return verified(s)
 }
 
@@ -378,13 +378,13 @@ func simulateUser(s State) SimulateUser {
 // clearJournalThenFinish ends a fix whose change is meant to stay: the journal
 // has done its job and is cleared (through the restore's last step).
 func clearJournalThenFinish(s State) (State, []Effect) {
-	r := s.Run
-	r.Writes.committed = true
-	if r.Writes.Journal == nil {
+	w := &s.Run.Writes
+	w.committed = true
+	if w.Journal == nil {
 		return finishVerified(s)
 	}
-	j := r.Writes.Journal
-	r.Writes.Journal = nil
+	j := w.Journal
+	w.Journal = nil
 	s.Restore = &RestoreRun{Entry: j, then: afterRestoreDone, clearWhy: clearKept}
 	s.Step = StepRestoreClearing
 	return s, []Effect{ClearJournal{ID: j.ID}}

@@ -189,11 +189,11 @@ func renderStep(s State) Prompt {
 	case StepJournaling:
 		return journalingPrompt(s)
 	case StepWriting:
-		r := s.Run
+		w := &s.Run.Writes
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
-		if r.Writes.Done < len(r.Writes.Plan) {
-			d := describe(s, bind(s, r.Writes.Plan[r.Writes.Done]))
-			p.Body = fmt.Sprintf("%d of %d: %s", r.Writes.Done+1, len(r.Writes.Plan), d.Label)
+		if w.Done < len(w.Plan) {
+			d := describe(s, bind(s, w.Plan[w.Done]))
+			p.Body = fmt.Sprintf("%d of %d: %s", w.Done+1, len(w.Plan), d.Label)
 		}
 		p.Body = note(p.Body, "Each change takes a few seconds; a throttled request is retried.")
 		if s.CancelAsked {
