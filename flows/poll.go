@@ -28,10 +28,10 @@ type Polling struct {
 
 // startPolling begins reading with eff (PollGrant or PollRequests) every so often.
 func startPolling(s State, every time.Duration, eff Effect) (State, []Effect) {
-	r := s.Run
+	p := &s.Run.Poll
 	s.PollSeq++
-	r.Poll.InFlight, r.Poll.Check = false, false
-	r.Poll.every, r.Poll.eff = every, eff
+	p.InFlight, p.Check = false, false
+	p.every, p.eff = every, eff
 	return s, []Effect{Wait{D: every, Seq: s.PollSeq}}
 }
 
@@ -56,60 +56,60 @@ func pollRequests(s State) Effect { return PollRequests{Tenant: s.target(), AppI
 // last one: if it finds the wait is over, the caller goes on as usual;
 // otherwise the wizard ends with the outcome the admin asked for.
 func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []string) (State, []Effect, bool, *entra.TenantSnapshot) {
-	r := s.Run
+	p := &s.Run.Poll
 	switch e := ev.(type) {
 	case Tick:
-		if e.Seq != s.PollSeq || r.Poll.InFlight {
+		if e.Seq != s.PollSeq || p.InFlight {
 			return s, nil, false, nil
 		}
-		r.Poll.InFlight = true
-		return s, []Effect{r.Poll.eff}, false, nil
+		p.InFlight = true
+		return s, []Effect{p.eff}, false, nil
 	case DoneKey:
-		r.Poll.Check = true
-		if r.Poll.InFlight {
+		p.Check = true
+		if p.InFlight {
 			return s, nil, false, nil
 		}
 		s.PollSeq++ // the pending Wait's Tick is now stale
-		r.Poll.InFlight = true
-		return s, []Effect{r.Poll.eff}, false, nil
+		p.InFlight = true
+		return s, []Effect{p.eff}, false, nil
 	case Polled:
-		if !r.Poll.InFlight {
+		if !p.InFlight {
 			return s, nil, false, nil
 		}
-		r.Poll.InFlight = false
+		p.InFlight = false
 		if e.Err != nil || e.Snap == nil {
-			if r.Poll.stop != nil {
+			if p.stop != nil {
 				// The last look failed: stop as asked, saying so.
 				s, effs := stopNow(s, "consentwiz could not check the tenant a last time ("+errText(e.Err)+").")
 				return s, effs, false, nil
 			}
-			r.Poll.Err = "Could not check: " + errText(e.Err)
+			p.Err = "Could not check: " + errText(e.Err)
 			s.PollSeq++
-			d := r.Poll.every
+			d := p.every
 			if entra.IsThrottled(e.Err) {
 				d *= 2
 			}
 			return s, []Effect{Wait{D: d, Seq: s.PollSeq}}, false, nil
 		}
-		r.Poll.Err = ""
+		p.Err = ""
 		snap := s.Snap.Merge(e.Snap)
 		missing := check(s, snap)
 		if missing == nil {
-			r.Poll.Check = false
-			r.Poll.Missing = nil
-			r.Poll.stop = nil
+			p.Check = false
+			p.Missing = nil
+			p.stop = nil
 			return s, nil, true, snap
 		}
-		if r.Poll.stop != nil {
+		if p.stop != nil {
 			s, effs := stopNow(s, "")
 			return s, effs, false, nil
 		}
-		if r.Poll.Check {
-			r.Poll.Missing = missing
-			r.Poll.Check = false
+		if p.Check {
+			p.Missing = missing
+			p.Check = false
 		}
 		s.PollSeq++
-		return s, []Effect{Wait{D: r.Poll.every, Seq: s.PollSeq}}, false, nil
+		return s, []Effect{Wait{D: p.every, Seq: s.PollSeq}}, false, nil
 	}
 	return s, nil, false, nil
 }
@@ -126,15 +126,15 @@ type stopRequest struct {
 // link) then ends the wait as verified, instead of "handed over" with
 // "nothing was changed".
 func stopAfterCheck(s State, stop stopRequest) (State, []Effect) {
-	r := s.Run
-	r.Poll.stop = &stop
-	r.Poll.Check = false
-	if r.Poll.InFlight {
+	p := &s.Run.Poll
+	p.stop = &stop
+	p.Check = false
+	if p.InFlight {
 		return s, nil // its answer is the last look
 	}
 	s.PollSeq++ // the pending Wait's Tick is now stale
-	r.Poll.InFlight = true
-	return s, []Effect{r.Poll.eff}
+	p.InFlight = true
+	return s, []Effect{p.eff}
 }
 
 // stopNow ends the wait as the admin asked; why says what went wrong with
@@ -205,19 +205,19 @@ func copyNote(e Copied, instead string) string {
 // at once for the result (their request, or their consent). verb names what
 // they tried, for the error case.
 func userSimulated(s State, e UserSimulated, verb string) (State, []Effect) {
-	r := s.Run
+	p := &s.Run.Poll
 	if e.Err != nil {
-		r.Poll.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
+		p.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
 	} else {
-		r.Poll.Simulated = "The user saw: " + screenName(e.Screen)
+		p.Simulated = "The user saw: " + screenName(e.Screen)
 		if e.Detail != "" {
-			r.Poll.Simulated += " (" + e.Detail + ")"
+			p.Simulated += " (" + e.Detail + ")"
 		}
 	}
-	if !r.Poll.InFlight {
+	if !p.InFlight {
 		s.PollSeq++
-		r.Poll.InFlight = true
-		return s, []Effect{r.Poll.eff}
+		p.InFlight = true
+		return s, []Effect{p.eff}
 	}
 	return s, nil
 }
