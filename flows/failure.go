@@ -51,7 +51,7 @@ func cancel(s State) (State, []Effect) {
 		if startup {
 			return stoppedKept(s)
 		}
-		s.Run.undoWhy = undoCancel
+		s.Run.undo.why = undoCancel
 		if s.Step == StepRestoreConflict {
 			return restoreLater(s)
 		}
@@ -60,14 +60,14 @@ func cancel(s State) (State, []Effect) {
 	case StepRestoreWriting, StepRestoreVerifying, StepRestoreClearing:
 		s.CancelAsked = true
 		if s.Run != nil {
-			s.Run.undoWhy = undoCancel
+			s.Run.undo.why = undoCancel
 		}
 		return s, nil
 	case StepWriting, StepJournaling:
 		s.CancelAsked = true
 		return s, nil
 	case StepUndoing:
-		s.Run.undoWhy = undoCancel
+		s.Run.undo.why = undoCancel
 		return s, nil
 	case StepSigningIn:
 		if s.restoring() {
@@ -119,7 +119,7 @@ func failed(s State, ev Event) (State, []Effect) {
 				return s, nil
 			}
 			s.Failure = nil
-			s.Run.VerifyTries = 0
+			s.Run.Writes.VerifyTries = 0
 			return verify(s)
 		case KeyUndo:
 			if !f.canUndo {
@@ -133,9 +133,9 @@ func failed(s State, ev Event) (State, []Effect) {
 			if !f.canUndo {
 				return s, nil
 			}
-			s.Run.committed = true
-			if s.Run.Journal != nil {
-				s.Run.journalKept = true
+			s.Run.Writes.committed = true
+			if s.Run.Writes.Journal != nil {
+				s.Run.Writes.journalKept = true
 			}
 			return finish(s, Outcome{Kind: OutcomeFailed, Summary: "Stopped; the changes were kept without verification.", Err: strings.TrimSpace(f.Reason)})
 		case KeyFix:
@@ -145,7 +145,7 @@ func failed(s State, ev Event) (State, []Effect) {
 			return toChecklist(s), nil
 		case KeyQuit:
 			if s.written() && !f.journalKept {
-				if f.canUndo && s.Run.Done > 0 {
+				if f.canUndo && s.Run.Writes.Done > 0 {
 					return s, nil // undo or keep: say which
 				}
 				// Saved in the journal, nothing changed yet: remove the entry and stop.
@@ -172,7 +172,7 @@ func failedPrompt(s State) Prompt {
 	if f.canVerify {
 		p.Options = append(p.Options, Option{Key: KeyVerify, Label: "Check again"})
 	}
-	changed := f.canUndo && s.written() && s.Run.Done > 0
+	changed := f.canUndo && s.written() && s.Run.Writes.Done > 0
 	if changed {
 		p.Options = append(p.Options, Option{Key: KeyUndo, Label: "Undo the change and stop"}, Option{Key: KeyKeep, Label: "Keep the change and stop"})
 	}

@@ -30,7 +30,7 @@ var adminLinkFix = &fix{
 		return 0
 	},
 	start: func(s State) (State, []Effect) {
-		s.Run.Link = adminLink(s)
+		s.Run.Link.URL = adminLink(s)
 		s.Step = StepLinkShow
 		return startPolling(s, PollGrantEvery, pollGrant(s))
 	},
@@ -127,32 +127,32 @@ func linkShow(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyOpen:
-			return s, []Effect{OpenURL{URL: r.Link}}
+			return s, []Effect{OpenURL{URL: r.Link.URL}}
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: r.Link}}
+			return s, []Effect{CopyText{Text: r.Link.URL}}
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: linkFileText(s)}}
 		case KeyHandoff:
-			if r.stop != nil {
+			if r.Poll.stop != nil {
 				return s, nil
 			}
 			sum := "The admin consent link for " + appName(s) + " was handed over; nothing was changed yet. An administrator who holds " +
 				consentRoles(s) + " opens it, signs in and accepts."
-			if r.LinkSaved != "" {
+			if r.Link.Saved != "" {
 				sum += " The link and the steps are saved in the hand-off file."
 			}
-			return stopAfterCheck(s, stopRequest{outcome: Outcome{Kind: OutcomeHandedOff, Summary: sum, Link: r.Link, SavedTo: r.LinkSaved}})
+			return stopAfterCheck(s, stopRequest{outcome: Outcome{Kind: OutcomeHandedOff, Summary: sum, Link: r.Link.URL, SavedTo: r.Link.Saved}})
 		}
 		return s, nil
 	case Opened, Copied:
-		r.ioNote, _ = linkNote(ev)
+		r.Link.note, _ = linkNote(ev)
 		return s, nil
 	case Saved:
-		r.ioNote = ""
+		r.Link.note = ""
 		if e.Err != nil {
-			r.ioNote = "Could not save the file: " + e.Err.Error()
+			r.Link.note = "Could not save the file: " + e.Err.Error()
 		} else {
-			r.LinkSaved = e.Path
+			r.Link.Saved = e.Path
 		}
 		return s, nil
 	case Back:
@@ -162,7 +162,7 @@ func linkShow(s State, ev Event) (State, []Effect) {
 	if done {
 		s.Snap = snap
 		s = addChange(s, Change{What: "Admin consent for " + appName(s), Before: "not granted", After: "granted for everyone: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
-		s.Run.committed = true
+		s.Run.Writes.committed = true
 		return finishVerified(s)
 	}
 	return s, effs
@@ -198,7 +198,7 @@ const (
 func linkPrompt(s State) Prompt {
 	r := s.Run
 	body := "An administrator who holds " + consentRoles(s) + " opens this link, signs in and accepts for the organization. consentwiz checks the tenant every few seconds and says when it worked."
-	if strings.Contains(r.Link, "/v2.0/") {
+	if strings.Contains(r.Link.URL, "/v2.0/") {
 		body += " This is the v2.0 link with the app's permissions listed."
 	}
 	if s.Demo {
@@ -209,7 +209,7 @@ func linkPrompt(s State) Prompt {
 		Title:     "Approve " + appName(s) + " for everyone",
 		Body:      body,
 		Note:      pollNote(s),
-		Links:     []Link{{Label: "Admin consent link", URL: r.Link}},
+		Links:     []Link{{Label: "Admin consent link", URL: r.Link.URL}},
 		CanBack:   true,
 		CanDone:   true,
 		DoneLabel: "I approved it — check now",
@@ -220,8 +220,8 @@ func linkPrompt(s State) Prompt {
 			{Key: KeyHandoff, Label: "Stop here: another admin will approve", Detail: "checks once more, then ends with the link to send"},
 		},
 	}
-	if r.LinkSaved != "" {
-		p.Snippets = []Snippet{{Label: "Saved to", Text: r.LinkSaved}}
+	if r.Link.Saved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: r.Link.Saved}}
 	}
 	return p
 }
@@ -247,7 +247,7 @@ func linkFileText(s State) string {
 		fmt.Fprintf(&b, "Permissions: %s\n", strings.Join(sc, ", "))
 	}
 	fmt.Fprintf(&b, "\nWhat to do: sign in with an account that holds %s, open this link and accept:\n\n", consentRoles(s))
-	b.WriteString(s.Run.Link + "\n\n")
+	b.WriteString(s.Run.Link.URL + "\n\n")
 	b.WriteString("Afterwards users can connect the app without the \"Need admin approval\" screen.\n")
 	return b.String()
 }

@@ -14,6 +14,13 @@ import (
 // (docs/entra.md A6). Previewed, confirmed, read back; undo deletes the
 // assignment.
 
+// assignRun is assign-users' part of a fix run: who is assigned to the app,
+// and who this run assigns.
+type assignRun struct {
+	assigned []entra.AppRoleAssignment
+	assignee Reviewer
+}
+
 // FixAssignUsers assigns a user or a group to an app that requires assignment.
 const FixAssignUsers FixID = "assign-users"
 
@@ -48,7 +55,7 @@ var assignUsersFix = &fix{
 		return s, []Effect{readAssignments(s)}
 	},
 	previewBack: func(s State) (State, []Effect) {
-		s.Run.Plan = nil
+		s.Run.Writes.Plan = nil
 		s.Step = StepAssignChoose
 		return s, nil
 	},
@@ -67,7 +74,7 @@ var assignUsersFix = &fix{
 		return verdict{handled: true, problem: assignMismatch(s, e.Assignments)}
 	},
 	summary: func(s State) string {
-		p := s.Run.assignee
+		p := s.Run.assign.assignee
 		who := p.Name + " is"
 		if p.Kind == ReviewerGroup {
 			who = "The members of " + p.Name + " are"
@@ -132,7 +139,7 @@ func assignStep(s State, ev Event) (State, []Effect) {
 				f.retry, f.retryStep = readAssignments(s), StepAssignReading
 				return fail(s, f)
 			}
-			r.assigned = clone(e.Assignments)
+			r.assign.assigned = clone(e.Assignments)
 			s.Step = StepAssignChoose
 		case Back:
 			return toChecklist(s), nil
@@ -162,9 +169,9 @@ func assignStep(s State, ev Event) (State, []Effect) {
 			s.Step = StepAssignSearch
 			return s, nil
 		}
-		for i, c := range r.Candidates {
+		for i, c := range r.Search.Candidates {
 			if e.Key == PickKey(i) {
-				r.Candidates = nil
+				r.Search.Candidates = nil
 				return assignTo(s, c)
 			}
 		}
@@ -180,15 +187,15 @@ func assignTo(s State, p Reviewer) (State, []Effect) {
 	if p.ID == "" {
 		return s, nil
 	}
-	if isAssigned(r.assigned, p.ID) {
+	if isAssigned(r.assign.assigned, p.ID) {
 		s.InputErr = p.Name + " is already assigned to " + appName(s) + "."
 		s.Step = StepAssignChoose
 		return s, nil
 	}
-	r.assignee = p
+	r.assign.assignee = p
 	role, name := userRole(s)
 	sp := appSPID(s)
-	r.Plan = []Effect{AssignPrincipal{Tenant: s.target(), Principal: p, RoleName: name,
+	r.Writes.Plan = []Effect{AssignPrincipal{Tenant: s.target(), Principal: p, RoleName: name,
 		Assignment: entra.AppRoleAssignment{PrincipalID: p.ID, ResourceID: sp, AppRoleID: role}}}
 	s.Step = StepPreview
 	return s, nil
@@ -205,7 +212,7 @@ func isAssigned(list []entra.AppRoleAssignment, principal string) bool {
 
 func assignMismatch(s State, got []entra.AppRoleAssignment) string {
 	var probs []string
-	for _, e := range s.Run.Plan {
+	for _, e := range s.Run.Writes.Plan {
 		if w, ok := e.(AssignPrincipal); ok && !isAssigned(got, w.Assignment.PrincipalID) {
 			probs = append(probs, w.Principal.Name+" is not listed as assigned")
 		}
@@ -234,15 +241,15 @@ func assignPrompt(s State) Prompt {
 		return Prompt{Kind: PromptProgress, Title: "Reading who is assigned to " + appName(s), Body: "Reading the app's users and groups. This is read-only and takes a second or two.", CanBack: true}
 	case StepAssignSearch:
 		body := "Type the start of a user's name or of a group's name."
-		if r.searching {
-			body = "Searching for \"" + r.searchQuery + "\"…"
+		if r.Search.searching {
+			body = "Searching for \"" + r.Search.query + "\"…"
 		}
 		return Prompt{Kind: PromptInput, Title: "Search for a user or a group", Body: note(body, s.InputErr), Placeholder: "name or group", CanBack: true}
 	case StepAssignPick:
 		p := Prompt{Kind: PromptChoice, Title: "Who gets access to " + appName(s) + "?", CanBack: true}
-		for i, c := range r.Candidates {
+		for i, c := range r.Search.Candidates {
 			o := Option{Key: PickKey(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)}
-			if isAssigned(r.assigned, c.ID) {
+			if isAssigned(r.assign.assigned, c.ID) {
 				o.Disabled, o.Reason = true, "already assigned"
 			}
 			p.Options = append(p.Options, o)
@@ -252,7 +259,7 @@ func assignPrompt(s State) Prompt {
 	}
 	var b strings.Builder
 	b.WriteString("Assignment is required for " + appName(s) + ": only users assigned to it, directly or through a group, may sign in; everyone else gets AADSTS50105.")
-	if names := assignedNames(r.assigned); len(names) > 0 {
+	if names := assignedNames(r.assign.assigned); len(names) > 0 {
 		b.WriteString("\n\nAssigned now:")
 		for _, n := range names {
 			b.WriteString("\n  • " + n)
@@ -271,7 +278,7 @@ func assignPrompt(s State) Prompt {
 	meOpt := Option{Key: KeyMe, Label: "Me", Detail: strings.TrimSpace(me.Name + " " + me.Detail)}
 	if me.ID == "" {
 		meOpt.Disabled, meOpt.Reason = true, "the signed-in account is not known"
-	} else if isAssigned(r.assigned, me.ID) {
+	} else if isAssigned(r.assign.assigned, me.ID) {
 		meOpt.Disabled, meOpt.Reason = true, "already assigned"
 	}
 	p.Options = append(p.Options, meOpt)

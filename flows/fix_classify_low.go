@@ -35,7 +35,7 @@ var classifyLowFix = &fix{
 	selfPolicy: entra.PolicyLow,
 	plan: func(s State) ([]Effect, *Failure) {
 		plan := classifyPlan(s)
-		if !samePolicies(s.Run.OriginalPolicy, s.Run.TargetPolicy) {
+		if !samePolicies(s.Run.UserConsent.Original, s.Run.UserConsent.Target) {
 			plan = append(plan, patchUserConsent(s))
 		}
 		if len(plan) == 0 {
@@ -49,9 +49,9 @@ var classifyLowFix = &fix{
 	verifyRead: readBackSnapshot,
 	verify: func(s State, ev Event) verdict {
 		v := snapshotVerdict(ev, func(snap *entra.TenantSnapshot) string { return classifyMismatch(s, snap) })
-		if e, ok := ev.(SnapshotLoaded); ok && v.problem != "" && e.Snap != nil && s.Run.VerifyTries+1 >= MaxVerifyTries {
+		if e, ok := ev.(SnapshotLoaded); ok && v.problem != "" && e.Snap != nil && s.Run.Writes.VerifyTries+1 >= MaxVerifyTries {
 			cur := e.Snap.AuthorizationPolicy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
-			if samePolicies(cur, s.Run.OriginalPolicy) && !samePolicies(cur, s.Run.TargetPolicy) && classifyMismatch(s, e.Snap) == "user consent reads "+policyText(cur) {
+			if samePolicies(cur, s.Run.UserConsent.Original) && !samePolicies(cur, s.Run.UserConsent.Target) && classifyMismatch(s, e.Snap) == "user consent reads "+policyText(cur) {
 				// docs/entra.md A1: the setting's PATCH answered success and changed nothing.
 				v.notApplied = "Microsoft Graph answered the change with success, but user consent still reads \"" + portalName(cur) + "\". This happens in tenants where Microsoft manages consent settings. The classifications made for it are removed again."
 			}
@@ -162,7 +162,7 @@ func classifyPlan(s State) []Effect {
 
 func classifyMismatch(s State, snap *entra.TenantSnapshot) string {
 	var probs []string
-	for _, e := range s.Run.Plan {
+	for _, e := range s.Run.Writes.Plan {
 		switch w := e.(type) {
 		case CreateClassification:
 			found := false

@@ -35,8 +35,8 @@ var grantDirectFix = &fix{
 		return []string{"Review what will be granted", "Grant and check"}
 	},
 	begin: func(s State) (State, []Effect) {
-		s.Run.Plan = grantPlan(s)
-		if len(s.Run.Plan) == 0 {
+		s.Run.Writes.Plan = grantPlan(s)
+		if len(s.Run.Writes.Plan) == 0 {
 			return fail(s, Failure{Title: "Nothing to grant", Reason: "The app already has every permission it asks for.", AltFix: altFix(s)})
 		}
 		s.Step = StepPreview

@@ -39,14 +39,14 @@ var relaxUserConsentFix = &fix{
 	begin:      readUserConsent,
 	selfPolicy: entra.PolicyManagedRecommended,
 	restoreAfter: func(s State) []Effect {
-		return []Effect{PatchUserConsent{Tenant: s.target(), Policies: cloneNonNil(s.Run.OriginalPolicy)}}
+		return []Effect{PatchUserConsent{Tenant: s.target(), Policies: cloneNonNil(s.Run.UserConsent.Original)}}
 	},
 	plan: func(s State) ([]Effect, *Failure) {
 		r := s.Run
-		if samePolicies(r.OriginalPolicy, r.TargetPolicy) {
+		if samePolicies(r.UserConsent.Original, r.UserConsent.Target) {
 			return nil, &Failure{
 				Title:  "User consent is already set this way",
-				Reason: "The setting is already \"" + portalName(r.OriginalPolicy) + "\", so changing it cannot help.",
+				Reason: "The setting is already \"" + portalName(r.UserConsent.Original) + "\", so changing it cannot help.",
 				AltFix: altFix(s),
 			}
 		}
@@ -71,7 +71,7 @@ var relaxUserConsentFix = &fix{
 	done:    relaxDone,
 	notFixed: func(s State) string {
 		r := s.Run
-		if r.connected != "" {
+		if r.relax.connected != "" {
 			return ""
 		}
 		return relaxSummary(s)
@@ -88,6 +88,25 @@ var relaxUserConsentFix = &fix{
 	handoff:      func(b *handoffBuilder) []HandoffFix { return []HandoffFix{userConsentHandoff(b)} },
 	handoffKey:   func(*handoffBuilder) string { return HandoffUserConsent },
 	handoffCheck: userConsentHandoffCheck,
+}
+
+// relaxRun is relax-user-consent's part of a fix run: who connected while
+// user consent was relaxed, and what was offered after.
+type relaxRun struct {
+	// connected names who consented while user consent was relaxed ("":
+	// nobody); connectedAll: that consent was for everyone; nextOffered: the
+	// next step (grant for everyone) was offered.
+	connected    string
+	connectedAll bool
+	nextOffered  bool
+	// connectedIDs are the object ids of the users who consented (to name
+	// them once the setting is back); connectedLog is the change log line
+	// that says who connected (its index + 1).
+	connectedIDs []string
+	connectedLog int
+	// finalCheck: one last look for the user's consent before the setting
+	// is put back.
+	finalCheck bool
 }
 
 // relaxViable: relaxing helps only when the Microsoft-managed policy lets
@@ -144,10 +163,10 @@ func relaxVerify(s State, ev Event) verdict {
 	}
 	r := s.Run
 	cur := e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned
-	if samePolicies(cur, r.TargetPolicy) {
+	if samePolicies(cur, r.UserConsent.Target) {
 		return verdict{handled: true}
 	}
-	if samePolicies(cur, r.OriginalPolicy) && r.VerifyTries+1 >= MaxVerifyTries {
+	if samePolicies(cur, r.UserConsent.Original) && r.Writes.VerifyTries+1 >= MaxVerifyTries {
 		return verdict{handled: true, notApplied: "Microsoft Graph answered the change with success, but the setting still reads \"" + portalName(cur) + "\". This happens in tenants where Microsoft manages consent settings. Nothing was changed."}
 	}
 	return verdict{handled: true, problem: "the setting reads \"" + strings.Join(cur, ", ") + "\""}
@@ -157,7 +176,7 @@ func relaxVerify(s State, ev Event) verdict {
 // their consent appears (or the admin says so, or the window runs out), the
 // setting is put back; "the user connected" looks once more first.
 func relaxConnect(s State, ev Event) (State, []Effect) {
-	if s.Run.finalCheck {
+	if s.Run.relax.finalCheck {
 		return finalChecked(s, ev)
 	}
 	switch e := ev.(type) {
@@ -276,15 +295,15 @@ func userLabel(users []entra.User, id string) string {
 func relaxDone(s State) (State, []Effect, bool) {
 	r := s.Run
 	switch {
-	case r.connected == "":
+	case r.relax.connected == "":
 		return s, nil, false // not fixed (notFixed)
-	case !r.connectedAll && !r.nextOffered:
-		r.nextOffered = true
+	case !r.relax.connectedAll && !r.relax.nextOffered:
+		r.relax.nextOffered = true
 		s.Step = StepRelaxNext
-		if len(r.connectedIDs) > 0 {
+		if len(r.relax.connectedIDs) > 0 {
 			// The setting is put back (or left for `consentwiz restore`):
 			// reading who they are now delays nothing.
-			return s, []Effect{ReadUsers{Tenant: s.target(), IDs: clone(r.connectedIDs)}}, true
+			return s, []Effect{ReadUsers{Tenant: s.target(), IDs: clone(r.relax.connectedIDs)}}, true
 		}
 		return s, nil, true
 	}
@@ -320,8 +339,8 @@ func usersNamed(s State, e UsersRead) State {
 	if e.Err != nil || len(e.Users) == 0 {
 		return s
 	}
-	r.connected = whoConsented(r.connectedIDs, r.connectedAll, e.Users)
-	if i := r.connectedLog - 1; i >= 0 && i < len(s.Changes) {
+	r.relax.connected = whoConsented(r.relax.connectedIDs, r.relax.connectedAll, e.Users)
+	if i := r.relax.connectedLog - 1; i >= 0 && i < len(s.Changes) {
 		s.Changes = clone(s.Changes)
 		s.Changes[i].What = connectedWhat(s)
 	}
@@ -334,27 +353,27 @@ func relaxSummary(s State) string {
 	r := s.Run
 	back := "the user consent setting is back to what it was"
 	switch {
-	case r.journalKept:
+	case r.Writes.journalKept:
 		back = "the user consent setting was NOT put back yet: the saved value stays in the journal; run `consentwiz restore`"
-	case r.keptOther:
+	case r.Writes.keptOther:
 		back = "someone else changed the user consent setting meanwhile; it was kept as they set it, not put back to the original"
 	}
 	switch {
-	case r.connected == "" && r.window.out:
+	case r.relax.connected == "" && r.window.out:
 		return "The window of " + durationText(r.window.length) + " ran out before anyone consented to " + appName(s) + ", and " + back + ": users are still blocked. " +
 			"Grant consent for everyone instead: the admin consent link (admin-link) or grant-direct."
-	case r.connected == "":
+	case r.relax.connected == "":
 		return "Nobody consented to " + appName(s) + " while user consent was relaxed, and " + back + ": users are still blocked. " +
 			"Grant consent for everyone instead: the admin consent link (admin-link) or grant-direct."
-	case r.connectedAll:
-		return r.connected + " consented to " + appName(s) + " while user consent was relaxed, so every user gets in; " + back + "."
+	case r.relax.connectedAll:
+		return r.relax.connected + " consented to " + appName(s) + " while user consent was relaxed, so every user gets in; " + back + "."
 	}
-	return r.connected + " connected " + appName(s) + " while user consent was relaxed; " + back + ". " +
+	return r.relax.connected + " connected " + appName(s) + " while user consent was relaxed; " + back + ". " +
 		"Other users are blocked again unless they connected in that window: to let everyone in, grant consent for everyone (admin-link or grant-direct)."
 }
 
 func relaxNextPrompt(s State) Prompt {
-	p := Prompt{Kind: PromptChoice, Title: s.Run.connected + " connected; other users are still blocked",
+	p := Prompt{Kind: PromptChoice, Title: s.Run.relax.connected + " connected; other users are still blocked",
 		Body: "Relaxing user consent helped only whoever connected while it lasted. Now that the setting is back, everyone else gets \"Need admin approval\" again. Granting consent for everyone ends that."}
 	for _, id := range []FixID{FixAdminLink, FixGrantDirect} {
 		f, ok := s.Diagnosis.Fix(id)
@@ -375,26 +394,26 @@ func relaxNextPrompt(s State) Prompt {
 // in the run and in the change log.
 func userConnected(s State, snap *entra.TenantSnapshot) State {
 	r := s.Run
-	r.connectedIDs, r.connectedAll = consented(s, snap)
-	r.connected = whoConsented(r.connectedIDs, r.connectedAll, nil)
+	r.relax.connectedIDs, r.relax.connectedAll = consented(s, snap)
+	r.relax.connected = whoConsented(r.relax.connectedIDs, r.relax.connectedAll, nil)
 	s = addChange(s, Change{What: connectedWhat(s), Before: "blocked",
 		After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
-	r.connectedLog = len(s.Changes)
+	r.relax.connectedLog = len(s.Changes)
 	return s
 }
 
 // connectedWhat is the change log's line of who connected.
-func connectedWhat(s State) string { return s.Run.connected + " connected " + appName(s) }
+func connectedWhat(s State) string { return s.Run.relax.connected + " connected " + appName(s) }
 
 // finalCheck looks once more for the user's consent before the setting is put
 // back, so the outcome says truly whether a user got in.
 func finalCheck(s State) (State, []Effect) {
 	r := s.Run
-	if r.connected != "" {
+	if r.relax.connected != "" {
 		return restoreAfterRelax(s)
 	}
 	s = stopPolling(s)
-	r.finalCheck, r.PollInFlight = true, true
+	r.relax.finalCheck, r.Poll.InFlight = true, true
 	return s, []Effect{pollGrant(s)}
 }
 
@@ -404,7 +423,7 @@ func finalChecked(s State, ev Event) (State, []Effect) {
 	if !ok {
 		return s, nil // the setting goes back right after this read; nothing else now
 	}
-	s.Run.finalCheck, s.Run.PollInFlight = false, false
+	s.Run.relax.finalCheck, s.Run.Poll.InFlight = false, false
 	if e.Err == nil && e.Snap != nil && userGrantMissing(s, e.Snap) == nil {
 		s = userConnected(s, e.Snap)
 	}
@@ -413,13 +432,13 @@ func finalChecked(s State, ev Event) (State, []Effect) {
 
 // restoreAfterRelax puts the journaled setting back (the restore sub-machine).
 func restoreAfterRelax(s State) (State, []Effect) {
-	r := s.Run
+	w := &s.Run.Writes
 	s = closeWindow(s)
-	if r.Journal == nil {
-		r.committed = true
+	if w.Journal == nil {
+		w.committed = true
 		return finishVerified(s)
 	}
-	j := *r.Journal
+	j := *w.Journal
 	s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
 	return restoreRead(stopPolling(s))
 }
@@ -446,9 +465,9 @@ func relaxPrompt(s State) Prompt {
 	if s.Demo {
 		body += "\n\nDemo: the simulated user tries to connect."
 	}
-	body = note(body, s.Run.Simulated)
+	body = note(body, s.Run.Poll.Simulated)
 	body = note(body, windowNote(s, "puts the setting back"))
-	if s.Run.finalCheck {
+	if s.Run.relax.finalCheck {
 		body = note(body, "Checking once more for the user's consent, then putting the setting back.")
 	}
 	p := Prompt{Kind: PromptProgress, Title: "The user connects now", Body: body, Note: pollNote(s), CanDone: true, DoneLabel: "The user connected — check and put the setting back",

@@ -16,6 +16,24 @@ import (
 // approve) and the fix's part of the hand-off are in
 // fix_request_workflow_request.go.
 
+// RequestWorkflow is request-workflow's part of a fix run: the request
+// policy as read and as it is being set, its reviewers, and the user's
+// request.
+type RequestWorkflow struct {
+	// Original is the admin consent request policy as read before the
+	// change; Policy the one being set.
+	Original  *entra.AdminConsentRequestPolicy
+	Policy    entra.AdminConsentRequestPolicy
+	Reviewers []Reviewer
+	Request   *entra.AppConsentRequest // the request shown / approved
+	// Temporary: turn requests off again (put the original policy back) after the approval.
+	Temporary bool
+
+	direct bool // started from a pending request
+	// grantedElsewhere: consent was granted another way while it waited.
+	grantedElsewhere bool
+}
+
 // FixRequestWorkflow lets users request approval, then approves the request.
 const FixRequestWorkflow FixID = "request-workflow"
 
@@ -43,7 +61,7 @@ var requestWorkflowFix = &fix{
 		// A pending request is approved directly (see start). The wait for
 		// the request is one step with its approval: in the demo the request
 		// comes at once, and a step of its own would flash by.
-		if s.Run != nil && s.Run.directRequest {
+		if s.Run != nil && s.Run.Workflow.direct {
 			return []string{"Approve the request"}
 		}
 		return []string{"Choose who approves requests", "Enable consent requests", "Get the user's request and approve it"}
@@ -56,7 +74,7 @@ var requestWorkflowFix = &fix{
 			return 6
 		case s.Step == StepRequestWait, s.Step == StepRequestShow, s.Step == StepRequestApprove,
 			isRestoreStep(s.Step) && s.Restore != nil && s.Restore.then == afterRestoreDone:
-			if s.Run.directRequest {
+			if s.Run.Workflow.direct {
 				return 5
 			}
 			return 7
@@ -65,8 +83,8 @@ var requestWorkflowFix = &fix{
 	},
 	start: func(s State) (State, []Effect) {
 		if req := pendingRequest(s.Snap, s.App.ClientID); req != nil {
-			s.Run.Request = req
-			s.Run.directRequest = true
+			s.Run.Workflow.Request = req
+			s.Run.Workflow.direct = true
 			return showRequest(s)
 		}
 		return askWritePermission(s)
@@ -78,13 +96,13 @@ var requestWorkflowFix = &fix{
 	},
 	replan: replanRequestPolicy,
 	restoreAfter: func(s State) []Effect {
-		if !s.Run.RequestTemporary || s.Run.OriginalRequestPolicy == nil {
+		if !s.Run.Workflow.Temporary || s.Run.Workflow.Original == nil {
 			return nil
 		}
-		return []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: cloneRequestPolicy(*s.Run.OriginalRequestPolicy)}}
+		return []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: cloneRequestPolicy(*s.Run.Workflow.Original)}}
 	},
 	previewBack: func(s State) (State, []Effect) {
-		s.Run.Plan = nil
+		s.Run.Writes.Plan = nil
 		s.Step = StepWorkflowOptions
 		return s, nil
 	},
@@ -107,8 +125,8 @@ var requestWorkflowFix = &fix{
 		case e.Err != nil:
 			return verdict{handled: true, readFailed: true, err: e.Err}
 		}
-		v := verdict{handled: true, problem: workflowMismatch(e.Policy, s.Run.RequestPolicy)}
-		if o := s.Run.OriginalRequestPolicy; v.problem != "" && o != nil && sameRequestPolicy(e.Policy, *o) && s.Run.VerifyTries+1 >= MaxVerifyTries {
+		v := verdict{handled: true, problem: workflowMismatch(e.Policy, s.Run.Workflow.Policy)}
+		if o := s.Run.Workflow.Original; v.problem != "" && o != nil && sameRequestPolicy(e.Policy, *o) && s.Run.Writes.VerifyTries+1 >= MaxVerifyTries {
 			// docs/entra.md A1: a success answer that changed nothing.
 			v.notApplied = "Microsoft Graph answered the change with success, but the consent request setting still reads as before (" + requestPolicyText(e.Policy) + "). Nothing was changed."
 		}
@@ -117,10 +135,10 @@ var requestWorkflowFix = &fix{
 	then: func(s State) (State, []Effect) {
 		// Temporary: the journal stays until the request is approved, so a
 		// cancel meanwhile puts the original policy back.
-		s.Run.committed = s.Run.Journal == nil
+		s.Run.Writes.committed = s.Run.Writes.Journal == nil
 		s.Step = StepRequestWait
 		var win []Effect
-		if s.Run.Journal != nil {
+		if s.Run.Writes.Journal != nil {
 			s, win = openWindow(s, firstDuration(s.RequestWindow, DefaultRequestWindow))
 		}
 		s, effs := startPolling(s, PollRequestsEvery, pollRequests(s))
@@ -133,14 +151,14 @@ var requestWorkflowFix = &fix{
 	},
 	summary: func(s State) string {
 		sum := "The consent request for " + appName(s) + " was approved."
-		if s.Run.grantedElsewhere {
+		if s.Run.Workflow.grantedElsewhere {
 			sum = appName(s) + " was granted admin consent for everyone outside consentwiz while it waited for the user's request."
 		}
-		if s.Run.RequestTemporary {
+		if s.Run.Workflow.Temporary {
 			switch {
-			case s.Run.journalKept:
+			case s.Run.Writes.journalKept:
 				sum += " Consent requests are NOT turned off again yet: the saved setting stays in the journal; run `consentwiz restore`."
-			case s.Run.keptOther:
+			case s.Run.Writes.keptOther:
 				sum += " Someone else changed the consent request setting meanwhile; it was kept as they set it."
 			default:
 				sum += " The consent request setting is back to what it was."
@@ -230,11 +248,11 @@ func workflowOptions(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyNotify:
-			r.RequestPolicy.NotifyReviewers = !r.RequestPolicy.NotifyReviewers
+			r.Workflow.Policy.NotifyReviewers = !r.Workflow.Policy.NotifyReviewers
 		case KeyReminders:
-			r.RequestPolicy.RemindersEnabled = !r.RequestPolicy.RemindersEnabled
+			r.Workflow.Policy.RemindersEnabled = !r.Workflow.Policy.RemindersEnabled
 		case KeyTemporary:
-			r.RequestTemporary = !r.RequestTemporary
+			r.Workflow.Temporary = !r.Workflow.Temporary
 		case KeyDuration:
 			s.InputErr = ""
 			s.Step = StepWorkflowDuration
@@ -250,22 +268,22 @@ func workflowOptions(s State, ev Event) (State, []Effect) {
 
 // replanRequestPolicy plans the PUT of the policy as chosen, over the original.
 func replanRequestPolicy(s State) State {
-	s.Run.RequestPolicy = finalRequestPolicy(s)
-	s.Run.Plan = []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: s.Run.RequestPolicy}}
+	s.Run.Workflow.Policy = finalRequestPolicy(s)
+	s.Run.Writes.Plan = []Effect{PutConsentRequestPolicy{Tenant: s.target(), Policy: s.Run.Workflow.Policy}}
 	return s
 }
 
 // finalRequestPolicy is the full policy to PUT: the existing reviewers plus the chosen ones.
 func finalRequestPolicy(s State) entra.AdminConsentRequestPolicy {
 	r := s.Run
-	p := r.RequestPolicy
+	p := r.Workflow.Policy
 	p.ID, p.Version = "", 0
 	p.IsEnabled = true
 	var revs []entra.ReviewerScope
-	if r.OriginalRequestPolicy != nil {
-		revs = clone(r.OriginalRequestPolicy.Reviewers)
+	if r.Workflow.Original != nil {
+		revs = clone(r.Workflow.Original.Reviewers)
 	}
-	for _, rv := range r.Reviewers {
+	for _, rv := range r.Workflow.Reviewers {
 		sc := rv.Scope()
 		dup := false
 		for _, x := range revs {
@@ -293,7 +311,7 @@ func workflowDuration(s State, ev Event) (State, []Effect) {
 			return s, nil
 		}
 		s.InputErr = ""
-		s.Run.RequestPolicy.RequestDurationInDays = n
+		s.Run.Workflow.Policy.RequestDurationInDays = n
 		s.Step = StepWorkflowOptions
 	case Back:
 		s.InputErr = ""
@@ -334,28 +352,28 @@ func requestWorkflowPrompt(s State) Prompt {
 		return reviewersPrompt(s)
 	case StepReviewerSearch:
 		body := "Type part of a name, an email address or a group name."
-		if r.searching {
-			body = "Searching for \"" + r.searchQuery + "\"…"
+		if r.Search.searching {
+			body = "Searching for \"" + r.Search.query + "\"…"
 		}
 		return Prompt{Kind: PromptInput, Title: "Search for a reviewer", Body: note(body, s.InputErr), Placeholder: "name, email or group", CanBack: true}
 	case StepReviewerPick:
 		p := Prompt{Kind: PromptChoice, Title: "Choose a reviewer", CanBack: true}
-		for i, c := range r.Candidates {
+		for i, c := range r.Search.Candidates {
 			p.Options = append(p.Options, Option{Key: PickKey(i), Label: c.Name, Detail: strings.TrimSpace(c.Kind + " " + c.Detail)})
 		}
 		p.Options = append(p.Options, Option{Key: KeySearch, Label: "Search again"})
 		return p
 	case StepWorkflowOptions:
-		rp := r.RequestPolicy
+		rp := r.Workflow.Policy
 		return Prompt{Kind: PromptChoice, Title: "How should requests work?", CanBack: true, Options: []Option{
 			{Key: KeyContinue, Label: "Continue", Detail: "review the change"},
 			{Key: KeyNotify, Label: "Email reviewers about new requests: " + onOff(rp.NotifyReviewers)},
 			{Key: KeyReminders, Label: "Remind reviewers: " + onOff(rp.RemindersEnabled)},
 			{Key: KeyDuration, Label: "Requests expire after " + strconv.Itoa(rp.RequestDurationInDays) + " days"},
-			temporaryOption(r.RequestTemporary),
+			temporaryOption(r.Workflow.Temporary),
 		}}
 	case StepWorkflowDuration:
-		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(r.RequestPolicy.RequestDurationInDays), CanBack: true}
+		return Prompt{Kind: PromptInput, Title: "Requests expire after how many days?", Body: note("From 1 to 30.", s.InputErr), Default: strconv.Itoa(r.Workflow.Policy.RequestDurationInDays), CanBack: true}
 	case StepRequestWait:
 		return requestWaitPrompt(s)
 	case StepRequestShow:

@@ -48,7 +48,7 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch {
 		case e.Key == KeyStop:
-			if s.Run.stop != nil {
+			if s.Run.Poll.stop != nil {
 				return s, nil
 			}
 			// Requests are on (verified, in the changes), but the user is
@@ -75,11 +75,11 @@ func requestWait(s State, ev Event) (State, []Effect) {
 	if grantMissing(s, snap) == nil {
 		// Consent was granted meanwhile, another way (another admin, the
 		// admin consent link): the wait is over.
-		s.Run.grantedElsewhere = true
+		s.Run.Workflow.grantedElsewhere = true
 		return requestApproved(stopPolling(s), snap)
 	}
 	s.Snap = snap
-	s.Run.Request = pendingRequest(snap, s.App.ClientID)
+	s.Run.Workflow.Request = pendingRequest(snap, s.App.ClientID)
 	return showRequest(stopPolling(s))
 }
 
@@ -87,7 +87,7 @@ func requestWait(s State, ev Event) (State, []Effect) {
 // granted elsewhere (another reviewer, a copied link) ends the wait.
 func showRequest(s State) (State, []Effect) {
 	s.Step = StepRequestShow
-	s.Run.Link = requestURL(s)
+	s.Run.Link.URL = requestURL(s)
 	return startPolling(s, PollGrantEvery, pollGrant(s))
 }
 
@@ -95,7 +95,7 @@ func showRequest(s State) (State, []Effect) {
 // tenant's cloud; the v2.0 one with the request's permissions when a
 // redirect URI registered on the app is known (docs/entra.md A4, C1).
 func requestURL(s State) string {
-	r := s.Run.Request
+	r := s.Run.Workflow.Request
 	if r == nil {
 		return ""
 	}
@@ -124,13 +124,13 @@ func requestLinkIO(s State, ev Event) (State, bool) {
 	r := s.Run
 	switch e := ev.(type) {
 	case Opened, Copied:
-		r.ioNote, _ = linkNote(ev)
+		r.Link.note, _ = linkNote(ev)
 	case Saved:
-		r.ioNote = ""
+		r.Link.note = ""
 		if e.Err != nil {
-			r.ioNote = "Could not save the file: " + e.Err.Error()
+			r.Link.note = "Could not save the file: " + e.Err.Error()
 		} else {
-			r.LinkSaved = e.Path
+			r.Link.Saved = e.Path
 		}
 	default:
 		return s, false
@@ -141,14 +141,14 @@ func requestLinkIO(s State, ev Event) (State, bool) {
 // stopForReviewer ends the request screens with the request left for a
 // reviewer, after one more look (it may have been approved meanwhile).
 func stopForReviewer(s State) (State, []Effect) {
-	if s.Run.stop != nil {
+	if s.Run.Poll.stop != nil {
 		return s, nil
 	}
 	r := s.Run
 	return stopAfterCheck(s, stopRequest{temporary: temporaryPending(s), outcome: Outcome{Kind: OutcomeHandedOff,
 		Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests). A reviewer who holds " +
 			consentRoles(s) + " approves it there, or opens the approval link.",
-		Link: r.Link, SavedTo: r.LinkSaved}})
+		Link: r.Link.URL, SavedTo: r.Link.Saved}})
 }
 
 func requestShow(s State, ev Event) (State, []Effect) {
@@ -157,12 +157,12 @@ func requestShow(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyApprove:
-			r.Link = requestURL(s)
+			r.Link.URL = requestURL(s)
 			s.Step = StepRequestApprove
 			s, effs := startPolling(s, PollGrantEvery, pollGrant(s))
-			return s, append([]Effect{OpenURL{URL: s.Run.Link}}, effs...)
+			return s, append([]Effect{OpenURL{URL: s.Run.Link.URL}}, effs...)
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: r.Link}}
+			return s, []Effect{CopyText{Text: r.Link.URL}}
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: requestFileText(s)}}
 		case KeyGrant:
@@ -192,7 +192,7 @@ func requestShow(s State, ev Event) (State, []Effect) {
 
 // requestScopes are the scopes the request asks for (else the app's).
 func requestScopes(s State) []string {
-	if r := s.Run.Request; r != nil && len(r.PendingScopes) > 0 {
+	if r := s.Run.Workflow.Request; r != nil && len(r.PendingScopes) > 0 {
 		out := make([]string, 0, len(r.PendingScopes))
 		for _, p := range r.PendingScopes {
 			out = append(out, p.DisplayName)
@@ -208,9 +208,9 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 	case Chose:
 		switch e.Key {
 		case KeyOpen:
-			return s, []Effect{OpenURL{URL: r.Link}}
+			return s, []Effect{OpenURL{URL: r.Link.URL}}
 		case KeyCopy:
-			return s, []Effect{CopyText{Text: r.Link}}
+			return s, []Effect{CopyText{Text: r.Link.URL}}
 		case KeySave:
 			return s, []Effect{SaveFile{Name: linkFileName(s), Text: requestFileText(s)}}
 		case KeyStop:
@@ -236,20 +236,20 @@ func requestApprove(s State, ev Event) (State, []Effect) {
 func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 	r := s.Run
 	s.Snap = snap
-	if r.grantedElsewhere {
+	if r.Workflow.grantedElsewhere {
 		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (granted outside consentwiz)", Before: "not granted", After: "granted for everyone: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
 	} else {
-		who := requesterName(r.Request)
+		who := requesterName(r.Workflow.Request)
 		s = addChange(s, Change{What: "Admin consent for " + appName(s) + " (request from " + who + ")", Before: "requested", After: "approved: " + strings.Join(requestScopes(s), " "), Verified: true, At: s.Now})
 	}
 	if temporaryPending(s) {
 		// Temporary: turn requests off again (the restore sub-machine: read,
 		// compare, put the original back, verify, clear the journal).
-		j := *r.Journal
+		j := *r.Writes.Journal
 		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreDone}
 		return restoreRead(stopPolling(closeWindow(s)))
 	}
-	r.committed = true
+	r.Writes.committed = true
 	if s, effs, ok := adoptLeftRequest(s); ok {
 		return s, effs
 	}
@@ -259,18 +259,18 @@ func requestApproved(s State, snap *entra.TenantSnapshot) (State, []Effect) {
 // temporaryPending reports whether a temporary request workflow has turned requests
 // on and the journaled original is still to be put back.
 func temporaryPending(s State) bool {
-	r := s.Run
-	return !r.committed && r.Journal != nil && r.Journal.IsRequestPolicy()
+	w := &s.Run.Writes
+	return !w.committed && w.Journal != nil && w.Journal.IsRequestPolicy()
 }
 
 // stopTemporary ends a temporary request workflow before the approval: requests
 // stay on for the reviewers, and the journal keeps the original for `consentwiz restore`.
 func stopTemporary(s State) (State, []Effect) {
-	s.Run.committed = true
-	s.Run.journalKept = true
+	s.Run.Writes.committed = true
+	s.Run.Writes.journalKept = true
 	s = stopPolling(s)
 	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.",
-		JournalKept: true, Link: s.Run.Link, SavedTo: s.Run.LinkSaved})
+		JournalKept: true, Link: s.Run.Link.URL, SavedTo: s.Run.Link.Saved})
 }
 
 // requestFileText is the saved approval file: the request, the link and
@@ -279,13 +279,13 @@ func requestFileText(s State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A user asks for admin approval of %s (client id %s)\n\n", appName(s), s.App.ClientID)
 	fmt.Fprintf(&b, "Tenant: %s\n", tenantName(s))
-	fmt.Fprintf(&b, "Requested by: %s\n", Sanitize(requesterName(s.Run.Request), 120))
+	fmt.Fprintf(&b, "Requested by: %s\n", Sanitize(requesterName(s.Run.Workflow.Request), 120))
 	if sc := requestScopes(s); len(sc) > 0 {
 		fmt.Fprintf(&b, "Permissions: %s\n", strings.Join(sc, ", "))
 	}
 	fmt.Fprintf(&b, "\nWhat to do: sign in with an account that holds %s and approve the request:\n", consentRoles(s))
 	b.WriteString("- in the Entra admin center: Enterprise applications > Admin consent requests > " + appName(s) + " > Review permissions and consent, or\n")
-	b.WriteString("- with this link:\n\n" + s.Run.Link + "\n\n")
+	b.WriteString("- with this link:\n\n" + s.Run.Link.URL + "\n\n")
 	b.WriteString("Approving grants the app these permissions for everyone in the organization.\n")
 	return b.String()
 }
@@ -307,7 +307,7 @@ func requestWaitPrompt(s State) Prompt {
 	if s.Demo {
 		body += "\n\nDemo: the simulated user asks for approval."
 	}
-	body = note(body, s.Run.Simulated)
+	body = note(body, s.Run.Poll.Simulated)
 	if temporaryPending(s) {
 		body += "\n\nTemporary: after the approval, consentwiz puts the consent request setting back as it was."
 		body = note(body, windowNote(s, "puts the consent request setting back"))
@@ -321,7 +321,7 @@ func requestWaitPrompt(s State) Prompt {
 }
 
 func requestShowPrompt(s State) Prompt {
-	req := s.Run.Request
+	req := s.Run.Workflow.Request
 	var b strings.Builder
 	if req != nil {
 		for _, u := range req.UserConsentRequests {
@@ -348,7 +348,7 @@ func requestShowPrompt(s State) Prompt {
 	}
 	p := Prompt{Kind: PromptChoice, Title: "A request to use " + appName(s), Body: body, Note: pollNote(s), CanBack: !temporaryPending(s),
 		CanDone: true, DoneLabel: "I approved it — check now",
-		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: s.Run.Link}, reviewLink(s)},
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: s.Run.Link.URL}, reviewLink(s)},
 		Options: []Option{
 			{Key: KeyApprove, Label: "Approve it in a browser on this computer", Detail: "opens the app's admin consent link: approving is granting admin consent for everyone"},
 			{Key: KeyCopy, Label: "Copy the approval link"},
@@ -368,8 +368,8 @@ func requestShowPrompt(s State) Prompt {
 		g.Warn = "needs " + f.NeedsRole + ", which the signed-in account does not hold"
 	}
 	p.Options = append(p.Options, g, Option{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"})
-	if s.Run.LinkSaved != "" {
-		p.Snippets = []Snippet{{Label: "Saved to", Text: s.Run.LinkSaved}}
+	if s.Run.Link.Saved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: s.Run.Link.Saved}}
 	}
 	return p
 }
@@ -384,12 +384,12 @@ func requestApprovePrompt(s State) Prompt {
 	p := Prompt{Kind: PromptProgress, Title: "Approve the request in the browser", CanBack: true, CanDone: true, DoneLabel: "I approved it — check now",
 		Body:  body,
 		Note:  pollNote(s),
-		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link}, reviewLink(s)},
+		Links: []Link{{Label: "Approve the request (admin consent for " + appName(s) + ")", URL: r.Link.URL}, reviewLink(s)},
 		Options: []Option{{Key: KeyOpen, Label: "Open the link again"}, {Key: KeyCopy, Label: "Copy the link"},
 			{Key: KeySave, Label: "Save the request and the link to a file", Detail: linkFileName(s) + ", for a reviewer"},
 			{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"}}}
-	if r.LinkSaved != "" {
-		p.Snippets = []Snippet{{Label: "Saved to", Text: r.LinkSaved}}
+	if r.Link.Saved != "" {
+		p.Snippets = []Snippet{{Label: "Saved to", Text: r.Link.Saved}}
 	}
 	return p
 }

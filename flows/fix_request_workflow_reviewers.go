@@ -34,7 +34,7 @@ func initRequestPolicy(s State) State {
 		orig = s.Snap.ConsentRequestPolicy
 	}
 	orig = cloneRequestPolicy(orig)
-	s.Run.OriginalRequestPolicy = &orig
+	s.Run.Workflow.Original = &orig
 	p := entra.AdminConsentRequestPolicy{IsEnabled: true, NotifyReviewers: true, RemindersEnabled: true, RequestDurationInDays: 30}
 	if orig.IsEnabled {
 		p.NotifyReviewers, p.RemindersEnabled = orig.NotifyReviewers, orig.RemindersEnabled
@@ -42,7 +42,7 @@ func initRequestPolicy(s State) State {
 			p.RequestDurationInDays = orig.RequestDurationInDays
 		}
 	}
-	s.Run.RequestPolicy = p
+	s.Run.Workflow.Policy = p
 	return s
 }
 
@@ -59,15 +59,15 @@ func hasReviewer(list []Reviewer, r Reviewer) bool {
 // approve: a role's holders are known to, a user or a group's members are
 // looked up (CheckReviewer).
 func addReviewer(s State, r Reviewer) (State, []Effect) {
-	if r.ID == "" || hasReviewer(s.Run.Reviewers, r) {
+	if r.ID == "" || hasReviewer(s.Run.Workflow.Reviewers, r) {
 		return s, nil
 	}
 	if r.Kind == ReviewerRole {
 		r.Warn = roleReviewerWarning(s, r.ID)
-		s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
+		s.Run.Workflow.Reviewers = append(clone(s.Run.Workflow.Reviewers), r)
 		return s, nil
 	}
-	s.Run.Reviewers = append(clone(s.Run.Reviewers), r)
+	s.Run.Workflow.Reviewers = append(clone(s.Run.Workflow.Reviewers), r)
 	return s, []Effect{CheckReviewer{Tenant: s.target(), Reviewer: r}}
 }
 
@@ -94,14 +94,14 @@ func reviewerChecked(s State, e ReviewerChecked) State {
 	if s.Run == nil {
 		return s
 	}
-	revs := clone(s.Run.Reviewers)
+	revs := clone(s.Run.Workflow.Reviewers)
 	for i, r := range revs {
 		if !strings.EqualFold(r.ID, e.ID) || r.Kind == ReviewerRole {
 			continue
 		}
 		revs[i].Warn = reviewerWarning(s, r, e)
 	}
-	s.Run.Reviewers = revs
+	s.Run.Workflow.Reviewers = revs
 	return s
 }
 
@@ -151,10 +151,10 @@ func isRequester(s State, id string) bool {
 // anyApprover reports whether a reviewer kept or chosen may approve (the
 // existing reviewers are not checked: they are counted as able).
 func anyApprover(s State) bool {
-	if s.Run.OriginalRequestPolicy != nil && len(s.Run.OriginalRequestPolicy.Reviewers) > 0 {
+	if s.Run.Workflow.Original != nil && len(s.Run.Workflow.Original.Reviewers) > 0 {
 		return true
 	}
-	for _, r := range s.Run.Reviewers {
+	for _, r := range s.Run.Workflow.Reviewers {
 		if r.Warn == "" {
 			return true
 		}
@@ -165,7 +165,7 @@ func anyApprover(s State) bool {
 // reviewerWarnings lists the chosen reviewers who cannot approve.
 func reviewerWarnings(s State) []string {
 	var out []string
-	for _, r := range s.Run.Reviewers {
+	for _, r := range s.Run.Workflow.Reviewers {
 		if r.Warn != "" {
 			out = append(out, r.Name+" ("+r.Kind+"): "+r.Warn)
 		}
@@ -195,9 +195,9 @@ func reviewers(s State, ev Event) (State, []Effect) {
 				return addReviewer(s, Reviewer{Kind: ReviewerRole, ID: id, Name: name})
 			}
 		case e.Key == KeyClear:
-			s.Run.Reviewers = nil
+			s.Run.Workflow.Reviewers = nil
 		case e.Key == KeyContinue:
-			if len(s.Run.Reviewers) == 0 && len(s.Run.OriginalRequestPolicy.Reviewers) == 0 {
+			if len(s.Run.Workflow.Reviewers) == 0 && len(s.Run.Workflow.Original.Reviewers) == 0 {
 				s.InputErr = "Choose at least one reviewer: someone who can approve requests."
 				return s, nil
 			}
@@ -221,11 +221,11 @@ func reviewerPick(s State, ev Event) (State, []Effect) {
 			return s, nil
 		}
 		i, err := strconv.Atoi(strings.TrimPrefix(string(e.Key), keyPickPrefix))
-		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Candidates) {
+		if err != nil || !strings.HasPrefix(string(e.Key), keyPickPrefix) || i < 0 || i >= len(s.Run.Search.Candidates) {
 			return s, nil
 		}
-		c := s.Run.Candidates[i]
-		s.Run.Candidates = nil
+		c := s.Run.Search.Candidates[i]
+		s.Run.Search.Candidates = nil
 		s.Step = StepReviewers
 		return addReviewer(s, c)
 	case Back:
@@ -237,9 +237,9 @@ func reviewerPick(s State, ev Event) (State, []Effect) {
 func reviewersPrompt(s State) Prompt {
 	r := s.Run
 	var b strings.Builder
-	if len(r.Reviewers) > 0 {
+	if len(r.Workflow.Reviewers) > 0 {
 		b.WriteString("Chosen:")
-		for _, x := range r.Reviewers {
+		for _, x := range r.Workflow.Reviewers {
 			b.WriteString("\n  • " + x.Name + " — " + x.Kind)
 			if x.Warn != "" {
 				b.WriteString("\n    ! " + x.Warn)
@@ -247,9 +247,9 @@ func reviewersPrompt(s State) Prompt {
 		}
 		b.WriteString("\n\n")
 	}
-	if r.OriginalRequestPolicy != nil && len(r.OriginalRequestPolicy.Reviewers) > 0 {
+	if r.Workflow.Original != nil && len(r.Workflow.Original.Reviewers) > 0 {
 		b.WriteString("Already reviewers (kept):")
-		for _, x := range r.OriginalRequestPolicy.Reviewers {
+		for _, x := range r.Workflow.Original.Reviewers {
 			b.WriteString("\n  • " + DescribeReviewer(x.Query))
 		}
 		b.WriteString("\n\n")
@@ -257,9 +257,9 @@ func reviewersPrompt(s State) Prompt {
 	b.WriteString("Reviewers get the users' requests. Approving needs " + consentRoles(s) + "; other reviewers can only view, block or deny.")
 	p := Prompt{Kind: PromptChoice, Title: "Who approves requests?", Body: note(b.String(), s.InputErr), CanBack: true}
 
-	n := len(r.Reviewers)
-	if r.OriginalRequestPolicy != nil {
-		n += len(r.OriginalRequestPolicy.Reviewers)
+	n := len(r.Workflow.Reviewers)
+	if r.Workflow.Original != nil {
+		n += len(r.Workflow.Original.Reviewers)
 	}
 	cont := Option{Key: KeyContinue, Label: fmt.Sprintf("Continue with %d reviewers", n)}
 	switch n {
@@ -274,18 +274,18 @@ func reviewersPrompt(s State) Prompt {
 	meOpt := Option{Key: KeyMe, Label: "Me", Detail: strings.TrimSpace(me.Name + " " + me.Detail)}
 	if me.ID == "" {
 		meOpt.Disabled, meOpt.Reason = true, "the signed-in account is not known"
-	} else if hasReviewer(r.Reviewers, me) {
+	} else if hasReviewer(r.Workflow.Reviewers, me) {
 		meOpt.Disabled, meOpt.Reason = true, "already chosen"
 	}
 	p.Options = append(p.Options, meOpt, Option{Key: KeySearch, Label: "Search for a user or group"})
 	for _, id := range reviewerRoles {
 		o := Option{Key: RoleKey(id), Label: "Everyone with the " + entra.RoleNames[id] + " role"}
-		if hasReviewer(r.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
+		if hasReviewer(r.Workflow.Reviewers, Reviewer{Kind: ReviewerRole, ID: id}) {
 			o.Disabled, o.Reason = true, "already chosen"
 		}
 		p.Options = append(p.Options, o)
 	}
-	if len(r.Reviewers) > 0 {
+	if len(r.Workflow.Reviewers) > 0 {
 		p.Options = append(p.Options, Option{Key: KeyClear, Label: "Start the list over"})
 	}
 	return p

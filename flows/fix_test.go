@@ -24,7 +24,7 @@ func TestASixthFixNeedsOnlyTheRegistry(t *testing.T) {
 		recommendWhy: func(*Diagnosis) string { return "One classification is enough." },
 		phases:       func(State) []string { return []string{"Get permission", "Review", "Apply"} },
 		begin: func(s State) (State, []Effect) {
-			s.Run.Plan = []Effect{CreateClassification{Tenant: s.target(), ResourceID: wzTGraphSP,
+			s.Run.Writes.Plan = []Effect{CreateClassification{Tenant: s.target(), ResourceID: wzTGraphSP,
 				Classification: entra.DelegatedPermissionClassification{PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}}}
 			s.Step = StepPreview
 			return s, nil
@@ -72,7 +72,7 @@ func TestASixthFixNeedsOnlyTheRegistry(t *testing.T) {
 	obj := JournalObject{Kind: ObjectClassification, Label: "Classification of User.Read", ResourceID: wzTGraphSP, PermissionID: "scope-user-read", PermissionName: "User.Read", Classification: "low"}
 	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(id, obj)})
 	w.answerOnly()
-	w.expect(StepWriting, w.s.Run.Plan[0])
+	w.expect(StepWriting, w.s.Run.Writes.Plan[0])
 	c := &wzRun{t: t, s: w.s, ft: ft.clone(), last: w.last}
 	// Cancel while the write is in flight: it finishes, then is undone
 	// (found, deleted, checked) and its entry removed.

@@ -9,7 +9,7 @@ import "strconv"
 
 // planSetting is the plan's journaled setting write, or nil.
 func planSetting(s State) Effect {
-	for _, e := range s.Run.Plan {
+	for _, e := range s.Run.Writes.Plan {
 		if isSettingWrite(s, e) {
 			return e
 		}
@@ -24,7 +24,7 @@ func isSettingWrite(s State, e Effect) bool {
 	case PatchUserConsent:
 		return true
 	case PutConsentRequestPolicy:
-		return s.Run.RequestTemporary
+		return s.Run.Workflow.Temporary
 	}
 	return false
 }
@@ -79,8 +79,8 @@ func newJournalEntry(s State, what string) (State, JournalEntry) {
 func withJournaled(s State, e Effect) State {
 	r := s.Run
 	var j JournalEntry
-	if r.Journal != nil {
-		j = *r.Journal
+	if r.Writes.Journal != nil {
+		j = *r.Writes.Journal
 		j.Objects = clone(j.Objects)
 	} else {
 		s, j = newJournalEntry(s, JournalWhatCreated)
@@ -88,14 +88,14 @@ func withJournaled(s State, e Effect) State {
 	switch w := e.(type) {
 	case PatchUserConsent:
 		j.What = JournalWhat
-		j.Original, j.Set = cloneNonNil(r.OriginalPolicy), cloneNonNil(w.Policies)
+		j.Original, j.Set = cloneNonNil(r.UserConsent.Original), cloneNonNil(w.Policies)
 	case PutConsentRequestPolicy:
 		j.What = JournalWhatRequestPolicy
-		orig, set := cloneRequestPolicy(*r.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
+		orig, set := cloneRequestPolicy(*r.Workflow.Original), cloneRequestPolicy(w.Policy)
 		j.OriginalRequestPolicy, j.SetRequestPolicy = &orig, &set
 	default:
 		if len(j.Objects) == 0 {
-			for _, p := range r.Plan {
+			for _, p := range r.Writes.Plan {
 				if o, ok := objectFor(p); ok {
 					o.Label = describe(s, bind(s, p)).Label
 					o.Planned = true
@@ -103,11 +103,11 @@ func withJournaled(s State, e Effect) State {
 				}
 			}
 		}
-		if k := journalObjectIndex(s, r.Done); k >= 0 && k < len(j.Objects) {
+		if k := journalObjectIndex(s, r.Writes.Done); k >= 0 && k < len(j.Objects) {
 			j.Objects[k].Planned = false
 		}
 	}
-	r.Journal = &j
+	r.Writes.Journal = &j
 	return s
 }
 
@@ -137,8 +137,8 @@ func objectFor(e Effect) (JournalObject, bool) {
 // can exist (a journaled create that was never sent cannot).
 func sentObjects(s State, objs []JournalObject) []JournalObject {
 	n := 0
-	for k := 0; k < s.Run.sent && k < len(s.Run.Plan); k++ {
-		if _, ok := objectFor(s.Run.Plan[k]); ok {
+	for k := 0; k < s.Run.Writes.sent && k < len(s.Run.Writes.Plan); k++ {
+		if _, ok := objectFor(s.Run.Writes.Plan[k]); ok {
 			n++
 		}
 	}
@@ -148,8 +148,8 @@ func sentObjects(s State, objs []JournalObject) []JournalObject {
 // journalObjectIndex is the index in the journal entry's objects of plan item i.
 func journalObjectIndex(s State, i int) int {
 	n := -1
-	for k := 0; k <= i && k < len(s.Run.Plan); k++ {
-		if _, ok := objectFor(s.Run.Plan[k]); ok {
+	for k := 0; k <= i && k < len(s.Run.Writes.Plan); k++ {
+		if _, ok := objectFor(s.Run.Writes.Plan[k]); ok {
 			n++
 		}
 	}
@@ -157,8 +157,8 @@ func journalObjectIndex(s State, i int) int {
 }
 
 func journaling(s State, ev Event) (State, []Effect) {
-	r := s.Run
-	if r.Done == 0 && !r.policyFresh && r.Journal == nil {
+	w := &s.Run.Writes
+	if w.Done == 0 && !w.policyFresh && w.Journal == nil {
 		// The re-read before the first write: it must answer the setting's read.
 		switch e := ev.(type) {
 		case PolicyRead:
@@ -181,19 +181,19 @@ func journaling(s State, ev Event) (State, []Effect) {
 		f := Failure{Title: "Could not save the journal, so nothing was changed", Reason: e.Err.Error(),
 			Remedy:    "consentwiz saves what it changes before changing it. Check that the config directory is writable, then try again.",
 			Retryable: true}
-		if r.Done > 0 {
+		if w.Done > 0 {
 			f.Title = "Could not save the journal, so consentwiz stopped"
 		}
-		if r.journalAfter {
+		if w.journalAfter {
 			f.Title = "Could not save the journal after a change"
 		}
-		if r.Done == 0 && !r.journalAfter && !s.CancelAsked {
+		if w.Done == 0 && !w.journalAfter && !s.CancelAsked {
 			// Nothing changed in the tenant: say so first, and offer to try
 			// again; stopping removes what the save may have left (L7).
-			f.retry, f.retryStep = WriteJournal{Entry: *r.Journal}, StepJournaling
+			f.retry, f.retryStep = WriteJournal{Entry: *w.Journal}, StepJournaling
 			return fail(s, f)
 		}
-		r.journalAfter = false
+		w.journalAfter = false
 		why := undoFail
 		if s.CancelAsked {
 			why = undoCancel
@@ -201,8 +201,8 @@ func journaling(s State, ev Event) (State, []Effect) {
 		s.CancelAsked = false
 		return startUndo(s, why, &f)
 	}
-	if r.journalAfter {
-		r.journalAfter = false
+	if w.journalAfter {
+		w.journalAfter = false
 		return runPlan(s)
 	}
 	if s.CancelAsked {
@@ -211,7 +211,7 @@ func journaling(s State, ev Event) (State, []Effect) {
 		s.CancelAsked = false
 		return startUndo(s, undoCancel, nil)
 	}
-	return send(s, bind(s, r.Plan[r.Done]))
+	return send(s, bind(s, w.Plan[w.Done]))
 }
 
 // journalRecheck compares the fresh read with the value the preview showed: the
@@ -230,19 +230,19 @@ func journalRecheck(s State, e PolicyRead) (State, []Effect) {
 	}
 	r := s.Run
 	cur := cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
-	if samePolicies(cur, r.OriginalPolicy) {
-		r.policyFresh = true
+	if samePolicies(cur, r.UserConsent.Original) {
+		r.Writes.policyFresh = true
 		return runPlan(s)
 	}
-	r.OriginalPolicy = cur
-	r.TargetPolicy = withSelfPolicy(cur, s.fix().selfPolicy)
-	plan := clone(r.Plan)
+	r.UserConsent.Original = cur
+	r.UserConsent.Target = withSelfPolicy(cur, s.fix().selfPolicy)
+	plan := clone(r.Writes.Plan)
 	for i, e := range plan {
 		if _, ok := e.(PatchUserConsent); ok {
 			plan[i] = patchUserConsent(s)
 		}
 	}
-	r.Plan = plan
+	r.Writes.Plan = plan
 	s.Step = StepPreview
 	s.InputErr = "The setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
 	return s, nil
@@ -263,14 +263,14 @@ func journalRecheckRequest(s State, e ConsentPolicyRead) (State, []Effect) {
 	}
 	r := s.Run
 	cur := cloneRequestPolicy(e.Policy)
-	if r.OriginalRequestPolicy == nil || sameRequestPolicy(cur, *r.OriginalRequestPolicy) {
-		if r.OriginalRequestPolicy == nil {
-			r.OriginalRequestPolicy = &cur
+	if r.Workflow.Original == nil || sameRequestPolicy(cur, *r.Workflow.Original) {
+		if r.Workflow.Original == nil {
+			r.Workflow.Original = &cur
 		}
-		r.policyFresh = true
+		r.Writes.policyFresh = true
 		return runPlan(s)
 	}
-	r.OriginalRequestPolicy = &cur
+	r.Workflow.Original = &cur
 	s = s.fix().replan(s)
 	s.Step = StepPreview
 	s.InputErr = "The consent request setting changed since consentwiz read it (another admin?). Review the change again: it now starts from the current value."
@@ -286,11 +286,11 @@ func journalingPrompt(s State) Prompt {
 	r := s.Run
 	switch {
 	case r == nil:
-	case r.journalAfter:
+	case r.Writes.journalAfter:
 		p.Title = "Noting what was created"
 		p.Body = "The new object's id is saved to the journal on this computer, so it can be found and removed even after a crash. This takes a moment."
-	case r.Done < len(r.Plan) && (r.policyFresh || planSetting(s) == nil):
-		if e := r.Plan[r.Done]; !isSettingWrite(s, e) {
+	case r.Writes.Done < len(r.Writes.Plan) && (r.Writes.policyFresh || planSetting(s) == nil):
+		if e := r.Writes.Plan[r.Writes.Done]; !isSettingWrite(s, e) {
 			p.Title = "Noting the change first"
 			p.Body = "What is about to be created or changed is saved to the journal on this computer first, so it can be removed even after a crash. This takes a moment."
 		}

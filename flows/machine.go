@@ -242,14 +242,14 @@ func fail(s State, f Failure) (State, []Effect) {
 	s.Step = StepFailed
 	s.PollSeq++
 	if s.Run != nil {
-		s.Run.PollInFlight = false
+		s.Run.Poll.InFlight = false
 	}
 	return s, nil
 }
 
 // toChecklist drops the fix run and shows the checklist again.
 func toChecklist(s State) State {
-	if s.Run != nil && (s.Run.journalKept || s.Failure != nil && s.Failure.journalKept) {
+	if s.Run != nil && (s.Run.Writes.journalKept || s.Failure != nil && s.Failure.journalKept) {
 		s.journalLeft = true // an entry of the dropped run waits for `consentwiz restore`
 	}
 	s.Run = nil

@@ -76,7 +76,7 @@ func Stopped(s State, why string) Outcome {
 	if s.Run != nil {
 		o.Fix = s.Run.Fix
 	}
-	inPlace := s.Run != nil && s.Run.Journal != nil || s.restoring() && !s.Restore.mem
+	inPlace := s.Run != nil && s.Run.Writes.Journal != nil || s.restoring() && !s.Restore.mem
 	if inPlace {
 		o.Kind, o.JournalKept = OutcomeRestoreNeeded, true
 		o.Summary = "Stopped while a change was in place; the original setting is kept in the journal."

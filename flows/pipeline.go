@@ -11,6 +11,38 @@ import (
 // starts from, preview every write, journal a setting before changing it,
 // write one request at a time, and read it all back. Undo is in undo.go.
 
+// WritePipeline is a fix run's writes as they go through the pipeline: the
+// plan, how far it got, the journal entry that records it, and how it ended.
+type WritePipeline struct {
+	// Plan is the fix's writes (effects, in order); Done how many are done;
+	// Created what they created.
+	Plan    []Effect
+	Done    int
+	Created []CreatedObject
+	// Journal is the journal entry of the change in progress (its setting
+	// and the objects it creates), nil once cleared or handed to a restore.
+	Journal *JournalEntry
+	// VerifyTries counts the reads back that did not show the change yet.
+	VerifyTries int
+
+	journaled    int  // the plan's writes saved in the journal before they were sent
+	sent         int  // the plan's writes sent (the last may not be answered yet)
+	journalAfter bool // the journal write in flight records a create's id (then the plan goes on)
+	settingSent  bool // the journaled setting's write was sent (it may have changed the tenant)
+	policyFresh  bool // the journaled setting was re-read right before journaling
+	committed    bool // the writes are complete and verified (no undo on cancel)
+	journalKept  bool // the journal entry stays for `consentwiz restore`
+	keptOther    bool // the put-back kept someone else's later change
+}
+
+// UserConsentChange is the user-consent setting a fix changes
+// (relax-user-consent, classify-low): the full permissionGrantPoliciesAssigned
+// as read before the change, and the target.
+type UserConsentChange struct {
+	Original []string
+	Target   []string
+}
+
 // readUserConsent reads the user-consent setting a fix changes (its begin).
 func readUserConsent(s State) (State, []Effect) {
 	s.Step = StepReadingPolicy
@@ -29,13 +61,13 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 		}
 		fx := s.fix()
 		r := s.Run
-		r.OriginalPolicy = cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
-		r.TargetPolicy = withSelfPolicy(r.OriginalPolicy, fx.selfPolicy)
+		r.UserConsent.Original = cloneNonNil(e.Policy.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned)
+		r.UserConsent.Target = withSelfPolicy(r.UserConsent.Original, fx.selfPolicy)
 		plan, f := fx.plan(s)
 		if f != nil {
 			return fail(s, *f)
 		}
-		r.Plan = plan
+		r.Writes.Plan = plan
 		s.Step = StepPreview
 	case Back:
 		return toChecklist(s), nil
@@ -45,7 +77,7 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 
 // patchUserConsent is the write that sets the user-consent setting to the run's target.
 func patchUserConsent(s State) PatchUserConsent {
-	return PatchUserConsent{Tenant: s.target(), Policies: clone(s.Run.TargetPolicy)}
+	return PatchUserConsent{Tenant: s.target(), Policies: clone(s.Run.UserConsent.Target)}
 }
 
 // --- preview, journal, write, verify -----------------------------------------
@@ -54,8 +86,8 @@ func preview(s State, ev Event) (State, []Effect) {
 	switch ev.(type) {
 	case Confirmed:
 		if s.DryRun {
-			reqs := make([]RequestPreview, 0, len(s.Run.Plan))
-			for _, e := range s.Run.Plan {
+			reqs := make([]RequestPreview, 0, len(s.Run.Writes.Plan))
+			for _, e := range s.Run.Writes.Plan {
 				if r, ok := RequestFor(bind(s, e)); ok {
 					reqs = append(reqs, r)
 				}
@@ -88,38 +120,38 @@ func preview(s State, ev Event) (State, []Effect) {
 // in the journal before it is sent (journalFirst): a crash at any point
 // leaves an entry that `consentwiz restore` can act on.
 func runPlan(s State) (State, []Effect) {
-	r := s.Run
+	w := &s.Run.Writes
 	if s.CancelAsked {
 		s.CancelAsked = false
 		return startUndo(s, undoCancel, nil)
 	}
-	if r.Done >= len(r.Plan) {
-		r.VerifyTries = 0
+	if w.Done >= len(w.Plan) {
+		w.VerifyTries = 0
 		return verify(s)
 	}
-	if r.Done == 0 && !r.policyFresh && planSetting(s) != nil {
+	if w.Done == 0 && !w.policyFresh && planSetting(s) != nil {
 		// Read the setting again right before the first write: another admin
 		// may have changed it while the preview was on screen, and the
 		// journal must hold the value that is really replaced.
 		s.Step = StepJournaling
 		return s, []Effect{journalRead(planSetting(s), s.target())}
 	}
-	e := bind(s, r.Plan[r.Done])
-	if r.journaled <= r.Done && journalFirst(s, e) {
+	e := bind(s, w.Plan[w.Done])
+	if w.journaled <= w.Done && journalFirst(s, e) {
 		s = withJournaled(s, e)
-		r.journaled = r.Done + 1
+		w.journaled = w.Done + 1
 		s.Step = StepJournaling
-		return s, []Effect{WriteJournal{Entry: *r.Journal}}
+		return s, []Effect{WriteJournal{Entry: *w.Journal}}
 	}
 	return send(s, e)
 }
 
 // send emits a write of the plan.
 func send(s State, e Effect) (State, []Effect) {
-	s.Run.sent = max(s.Run.sent, s.Run.Done+1)
+	s.Run.Writes.sent = max(s.Run.Writes.sent, s.Run.Writes.Done+1)
 	switch e.(type) {
 	case PatchUserConsent, PutConsentRequestPolicy:
-		s.Run.settingSent = true
+		s.Run.Writes.settingSent = true
 	}
 	s.Step = StepWriting
 	return s, []Effect{e}
@@ -128,10 +160,10 @@ func send(s State, e Effect) (State, []Effect) {
 func writing(s State, ev Event) (State, []Effect) {
 	r := s.Run
 	e, ok := ev.(WriteDone)
-	if !ok || r.Done >= len(r.Plan) {
+	if !ok || r.Writes.Done >= len(r.Writes.Plan) {
 		return s, nil
 	}
-	cur := bind(s, r.Plan[r.Done])
+	cur := bind(s, r.Writes.Plan[r.Writes.Done])
 	if w, ok := cur.(WriteEffect); !ok || (e.Op != "" && e.Op != w.Op()) {
 		return s, nil
 	}
@@ -140,7 +172,7 @@ func writing(s State, ev Event) (State, []Effect) {
 		if entra.IsThrottled(e.Err) && !s.CancelAsked {
 			// A 429 was not processed: nothing of this write happened.
 			f.retry, f.retryStep = cur, StepWriting
-			f.canUndo = r.Done > 0
+			f.canUndo = r.Writes.Done > 0
 			return fail(s, f)
 		}
 		why := undoFail
@@ -151,25 +183,25 @@ func writing(s State, ev Event) (State, []Effect) {
 		return startUndo(s, why, &f)
 	}
 	s = recordWrite(s, cur, e.ID)
-	if _, ok := objectFor(cur); ok && e.ID != "" && r.Journal != nil {
+	if _, ok := objectFor(cur); ok && e.ID != "" && r.Writes.Journal != nil {
 		// Save the new object's id: a restore finds it by id, not by its
 		// key. When the next write is journaled first anyway, that one save
 		// records both.
-		if k := journalObjectIndex(s, r.Done); k >= 0 && k < len(r.Journal.Objects) {
-			j := *r.Journal
+		if k := journalObjectIndex(s, r.Writes.Done); k >= 0 && k < len(r.Writes.Journal.Objects) {
+			j := *r.Writes.Journal
 			j.Objects = clone(j.Objects)
 			j.Objects[k].ID = e.ID
-			r.Journal = &j
-			r.Done++
-			if r.Done < len(r.Plan) && journalFirst(s, r.Plan[r.Done]) {
+			r.Writes.Journal = &j
+			r.Writes.Done++
+			if r.Writes.Done < len(r.Writes.Plan) && journalFirst(s, r.Writes.Plan[r.Writes.Done]) {
 				return runPlan(s)
 			}
-			r.journalAfter = true
+			r.Writes.journalAfter = true
 			s.Step = StepJournaling
 			return s, []Effect{WriteJournal{Entry: j}}
 		}
 	}
-	r.Done++
+	r.Writes.Done++
 	return runPlan(s)
 }
 
@@ -177,7 +209,7 @@ func writing(s State, ev Event) (State, []Effect) {
 func recordWrite(s State, e Effect, id string) State {
 	r := s.Run
 	add := func(kind ObjectKind, parent, label string) {
-		r.Created = append(clone(r.Created), CreatedObject{Kind: kind, ID: id, ParentID: parent, Label: label, step: r.Done})
+		r.Writes.Created = append(clone(r.Writes.Created), CreatedObject{Kind: kind, ID: id, ParentID: parent, Label: label, step: r.Writes.Done})
 	}
 	c := describe(s, e)
 	switch w := e.(type) {
@@ -194,7 +226,7 @@ func recordWrite(s State, e Effect, id string) State {
 	}
 	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
 	if p, ok := e.(PatchUserConsent); ok {
-		ch.Before, ch.After = policySummary(r.OriginalPolicy), policySummary(p.Policies)
+		ch.Before, ch.After = policySummary(r.UserConsent.Original), policySummary(p.Policies)
 	}
 	return addChange(s, ch)
 }
@@ -206,7 +238,7 @@ func addChange(s State, c Change) State {
 
 // markVerified marks the change log lines of this fix's writes as verified.
 func markVerified(s State) State {
-	n := min(len(s.Run.Plan), len(s.Changes))
+	n := min(len(s.Run.Writes.Plan), len(s.Changes))
 	s.Changes = clone(s.Changes)
 	for i := len(s.Changes) - n; i < len(s.Changes); i++ {
 		s.Changes[i].Verified = true
@@ -220,7 +252,7 @@ func verify(s State) (State, []Effect) {
 }
 
 func verifying(s State, ev Event) (State, []Effect) {
-	r := s.Run
+	w := &s.Run.Writes
 	if e, ok := ev.(Tick); ok {
 		if e.Seq != s.PollSeq {
 			return s, nil
@@ -247,8 +279,8 @@ func verifying(s State, ev Event) (State, []Effect) {
 		// removes what the fix created on the way, and clears the entry.
 		return startUndo(s, undoFail, &f)
 	case v.problem != "":
-		r.VerifyTries++
-		if r.VerifyTries < MaxVerifyTries {
+		w.VerifyTries++
+		if w.VerifyTries < MaxVerifyTries {
 			s.PollSeq++
 			return s, []Effect{Wait{D: VerifyRetryAfter, Seq: s.PollSeq}}
 		}
@@ -264,7 +296,7 @@ func verifying(s State, ev Event) (State, []Effect) {
 		s.Snap = v.snap
 	}
 	s = markVerified(s)
-	r.VerifyTries = 0
+	w.VerifyTries = 0
 	return verified(s)
 }
 
@@ -299,7 +331,7 @@ func finishVerified(s State) (State, []Effect) {
 	if f := s.fix(); f.notFixed != nil {
 		if why := f.notFixed(s); why != "" {
 			kind := OutcomeNotFixed
-			if s.Run.journalKept {
+			if s.Run.Writes.journalKept {
 				kind = OutcomeRestoreNeeded
 			}
 			return finish(s, Outcome{Kind: kind, Summary: why})
@@ -346,13 +378,13 @@ func simulateUser(s State) SimulateUser {
 // clearJournalThenFinish ends a fix whose change is meant to stay: the journal
 // has done its job and is cleared (through the restore's last step).
 func clearJournalThenFinish(s State) (State, []Effect) {
-	r := s.Run
-	r.committed = true
-	if r.Journal == nil {
+	w := &s.Run.Writes
+	w.committed = true
+	if w.Journal == nil {
 		return finishVerified(s)
 	}
-	j := r.Journal
-	r.Journal = nil
+	j := w.Journal
+	w.Journal = nil
 	s.Restore = &RestoreRun{Entry: j, then: afterRestoreDone, clearWhy: clearKept}
 	s.Step = StepRestoreClearing
 	return s, []Effect{ClearJournal{ID: j.ID}}

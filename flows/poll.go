@@ -11,19 +11,34 @@ import (
 // few seconds. The user can say "done" to check at once: then the next read
 // is final and says what is still missing.
 
+// Polling is a fix run's wait for something outside the wizard: the read in
+// flight, what the last one found, and how the wait ends.
+type Polling struct {
+	InFlight bool     // a read of the tenant is in flight
+	Check    bool     // the user said "done": the next poll result is final
+	Missing  []string // what the last final poll found missing
+	Err      string   // the last poll's error, shown while polling goes on
+	// Simulated is what the demo's simulated user saw.
+	Simulated string
+
+	every time.Duration
+	eff   Effect       // PollGrant or PollRequests
+	stop  *stopRequest // the admin stopped waiting: the poll in flight is the last look
+}
+
 // startPolling begins reading with eff (PollGrant or PollRequests) every so often.
 func startPolling(s State, every time.Duration, eff Effect) (State, []Effect) {
-	r := s.Run
+	p := &s.Run.Poll
 	s.PollSeq++
-	r.PollInFlight, r.PollCheck = false, false
-	r.pollEvery, r.pollEff = every, eff
+	p.InFlight, p.Check = false, false
+	p.every, p.eff = every, eff
 	return s, []Effect{Wait{D: every, Seq: s.PollSeq}}
 }
 
 // stopPolling makes the pending Wait's Tick and any poll in flight stale.
 func stopPolling(s State) State {
 	s.PollSeq++
-	s.Run.PollInFlight = false
+	s.Run.Poll.InFlight = false
 	return s
 }
 
@@ -41,60 +56,60 @@ func pollRequests(s State) Effect { return PollRequests{Tenant: s.target(), AppI
 // last one: if it finds the wait is over, the caller goes on as usual;
 // otherwise the wizard ends with the outcome the admin asked for.
 func pollEvent(s State, ev Event, check func(State, *entra.TenantSnapshot) []string) (State, []Effect, bool, *entra.TenantSnapshot) {
-	r := s.Run
+	p := &s.Run.Poll
 	switch e := ev.(type) {
 	case Tick:
-		if e.Seq != s.PollSeq || r.PollInFlight {
+		if e.Seq != s.PollSeq || p.InFlight {
 			return s, nil, false, nil
 		}
-		r.PollInFlight = true
-		return s, []Effect{r.pollEff}, false, nil
+		p.InFlight = true
+		return s, []Effect{p.eff}, false, nil
 	case DoneKey:
-		r.PollCheck = true
-		if r.PollInFlight {
+		p.Check = true
+		if p.InFlight {
 			return s, nil, false, nil
 		}
 		s.PollSeq++ // the pending Wait's Tick is now stale
-		r.PollInFlight = true
-		return s, []Effect{r.pollEff}, false, nil
+		p.InFlight = true
+		return s, []Effect{p.eff}, false, nil
 	case Polled:
-		if !r.PollInFlight {
+		if !p.InFlight {
 			return s, nil, false, nil
 		}
-		r.PollInFlight = false
+		p.InFlight = false
 		if e.Err != nil || e.Snap == nil {
-			if r.stop != nil {
+			if p.stop != nil {
 				// The last look failed: stop as asked, saying so.
 				s, effs := stopNow(s, "consentwiz could not check the tenant a last time ("+errText(e.Err)+").")
 				return s, effs, false, nil
 			}
-			r.PollErr = "Could not check: " + errText(e.Err)
+			p.Err = "Could not check: " + errText(e.Err)
 			s.PollSeq++
-			d := r.pollEvery
+			d := p.every
 			if entra.IsThrottled(e.Err) {
 				d *= 2
 			}
 			return s, []Effect{Wait{D: d, Seq: s.PollSeq}}, false, nil
 		}
-		r.PollErr = ""
+		p.Err = ""
 		snap := s.Snap.Merge(e.Snap)
 		missing := check(s, snap)
 		if missing == nil {
-			r.PollCheck = false
-			r.Missing = nil
-			r.stop = nil
+			p.Check = false
+			p.Missing = nil
+			p.stop = nil
 			return s, nil, true, snap
 		}
-		if r.stop != nil {
+		if p.stop != nil {
 			s, effs := stopNow(s, "")
 			return s, effs, false, nil
 		}
-		if r.PollCheck {
-			r.Missing = missing
-			r.PollCheck = false
+		if p.Check {
+			p.Missing = missing
+			p.Check = false
 		}
 		s.PollSeq++
-		return s, []Effect{Wait{D: r.pollEvery, Seq: s.PollSeq}}, false, nil
+		return s, []Effect{Wait{D: p.every, Seq: s.PollSeq}}, false, nil
 	}
 	return s, nil, false, nil
 }
@@ -111,22 +126,22 @@ type stopRequest struct {
 // link) then ends the wait as verified, instead of "handed over" with
 // "nothing was changed".
 func stopAfterCheck(s State, stop stopRequest) (State, []Effect) {
-	r := s.Run
-	r.stop = &stop
-	r.PollCheck = false
-	if r.PollInFlight {
+	p := &s.Run.Poll
+	p.stop = &stop
+	p.Check = false
+	if p.InFlight {
 		return s, nil // its answer is the last look
 	}
 	s.PollSeq++ // the pending Wait's Tick is now stale
-	r.PollInFlight = true
-	return s, []Effect{r.pollEff}
+	p.InFlight = true
+	return s, []Effect{p.eff}
 }
 
 // stopNow ends the wait as the admin asked; why says what went wrong with
 // the last look, if anything.
 func stopNow(s State, why string) (State, []Effect) {
-	stop := *s.Run.stop
-	s.Run.stop = nil
+	stop := *s.Run.Poll.stop
+	s.Run.Poll.stop = nil
 	s = stopPolling(s)
 	if stop.temporary {
 		return stopTemporary(s)
@@ -143,17 +158,17 @@ func stopNow(s State, why string) (State, []Effect) {
 func pollNote(s State) string {
 	r := s.Run
 	var parts []string
-	if r.stop != nil {
+	if r.Poll.stop != nil {
 		parts = append(parts, "Checking the tenant once more before stopping…")
 	}
-	if len(r.Missing) > 0 {
-		parts = append(parts, "Not there yet: "+strings.Join(r.Missing, ", ")+".")
+	if len(r.Poll.Missing) > 0 {
+		parts = append(parts, "Not there yet: "+strings.Join(r.Poll.Missing, ", ")+".")
 	}
-	if r.PollErr != "" {
-		parts = append(parts, r.PollErr)
+	if r.Poll.Err != "" {
+		parts = append(parts, r.Poll.Err)
 	}
-	if r.ioNote != "" {
-		parts = append(parts, r.ioNote)
+	if r.Link.note != "" {
+		parts = append(parts, r.Link.note)
 	}
 	return strings.Join(parts, " ")
 }
@@ -190,19 +205,19 @@ func copyNote(e Copied, instead string) string {
 // at once for the result (their request, or their consent). verb names what
 // they tried, for the error case.
 func userSimulated(s State, e UserSimulated, verb string) (State, []Effect) {
-	r := s.Run
+	p := &s.Run.Poll
 	if e.Err != nil {
-		r.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
+		p.Simulated = "The simulated user could not " + verb + ": " + e.Err.Error()
 	} else {
-		r.Simulated = "The user saw: " + screenName(e.Screen)
+		p.Simulated = "The user saw: " + screenName(e.Screen)
 		if e.Detail != "" {
-			r.Simulated += " (" + e.Detail + ")"
+			p.Simulated += " (" + e.Detail + ")"
 		}
 	}
-	if !r.PollInFlight {
+	if !p.InFlight {
 		s.PollSeq++
-		r.PollInFlight = true
-		return s, []Effect{r.pollEff}
+		p.InFlight = true
+		return s, []Effect{p.eff}
 	}
 	return s, nil
 }

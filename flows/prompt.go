@@ -189,11 +189,11 @@ func renderStep(s State) Prompt {
 	case StepJournaling:
 		return journalingPrompt(s)
 	case StepWriting:
-		r := s.Run
+		w := &s.Run.Writes
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
-		if r.Done < len(r.Plan) {
-			d := describe(s, bind(s, r.Plan[r.Done]))
-			p.Body = fmt.Sprintf("%d of %d: %s", r.Done+1, len(r.Plan), d.Label)
+		if w.Done < len(w.Plan) {
+			d := describe(s, bind(s, w.Plan[w.Done]))
+			p.Body = fmt.Sprintf("%d of %d: %s", w.Done+1, len(w.Plan), d.Label)
 		}
 		p.Body = note(p.Body, "Each change takes a few seconds; a throttled request is retried.")
 		if s.CancelAsked {
@@ -379,7 +379,7 @@ func lowerFirst(t string) string {
 // previewPrompt shows every write of the plan, before → after, for a confirm.
 func previewPrompt(s State) Prompt {
 	p := Prompt{Kind: PromptConfirm, Title: "Review the change", CanBack: true}
-	for _, e := range s.Run.Plan {
+	for _, e := range s.Run.Writes.Plan {
 		e = bind(s, e)
 		if w, ok := e.(PutConsentRequestPolicy); ok {
 			p.Preview = append(p.Preview, requestPolicyDiffs(s, w.Policy)...)

@@ -85,8 +85,8 @@ func ReportInputFromState(s State) ReportInput {
 	if s.Run != nil {
 		run = *s.Run
 	}
-	if run.Request != nil {
-		addReq(run.Request)
+	if run.Workflow.Request != nil {
+		addReq(run.Workflow.Request)
 	}
 	if s.Snap != nil {
 		for i := range s.Snap.PendingRequests {
@@ -94,7 +94,7 @@ func ReportInputFromState(s State) ReportInput {
 		}
 		in.People = append(in.People, s.Snap.Me.DisplayName, s.Snap.Me.UserPrincipalName)
 	}
-	for _, r := range append(append([]Reviewer{}, run.Reviewers...), run.Candidates...) {
+	for _, r := range append(append([]Reviewer{}, run.Workflow.Reviewers...), run.Search.Candidates...) {
 		if r.Kind == ReviewerUser {
 			in.People = append(in.People, r.Name, r.Detail)
 		}

@@ -247,7 +247,7 @@ func TestFailedCallFrom(t *testing.T) {
 func TestReportInputFromState(t *testing.T) {
 	req := pendingReq("User.Read")
 	s := State{Journey: Journey{Tenant: TenantInfo{ID: tTenant, Domain: "contoso.com"}, App: AppRef{ClientID: tClient}, SignedIn: "admin@contoso.com"},
-		Run:     &FixRun{Request: &req, Reviewers: []Reviewer{{Kind: ReviewerUser, ID: idAlice, Name: "Jane Doe", Detail: "jane@contoso.com"}}},
+		Run:     &FixRun{Workflow: RequestWorkflow{Request: &req, Reviewers: []Reviewer{{Kind: ReviewerUser, ID: idAlice, Name: "Jane Doe", Detail: "jane@contoso.com"}}}},
 		Changes: []Change{{What: "Admin consent for X (request from Alice evil)", Before: "requested", After: "approved"}}}
 	in := ReportInputFromState(s)
 	if in.Outcome == nil || len(in.Outcome.Changes) != 1 || in.Outcome.Kind != OutcomeFailed {

@@ -19,11 +19,11 @@ func describe(s State, e Effect) Diff {
 	}
 	switch w := e.(type) {
 	case PatchUserConsent:
-		return Diff{Label: "User consent for apps", Before: policyText(r.OriginalPolicy), After: policyText(w.Policies)}
+		return Diff{Label: "User consent for apps", Before: policyText(r.UserConsent.Original), After: policyText(w.Policies)}
 	case PutConsentRequestPolicy:
 		before := "off"
-		if r.OriginalRequestPolicy != nil {
-			before = workflowText(*r.OriginalRequestPolicy)
+		if r.Workflow.Original != nil {
+			before = workflowText(*r.Workflow.Original)
 		}
 		return Diff{Label: "Users can request admin consent", Before: before, After: workflowText(w.Policy)}
 	case CreateServicePrincipal:
@@ -53,7 +53,7 @@ func spID(s State) string {
 		return s.Snap.App.ID
 	}
 	if s.Run != nil {
-		for _, c := range s.Run.Created {
+		for _, c := range s.Run.Writes.Created {
 			if c.Kind == ObjectServicePrincipal && c.ID != "" {
 				return c.ID
 			}
@@ -144,8 +144,8 @@ func jsonText(v any) string {
 // requestPolicyDiffs shows a PUT of the request policy field by field.
 func requestPolicyDiffs(s State, n entra.AdminConsentRequestPolicy) []Diff {
 	o := entra.AdminConsentRequestPolicy{}
-	if s.Run.OriginalRequestPolicy != nil {
-		o = *s.Run.OriginalRequestPolicy
+	if s.Run.Workflow.Original != nil {
+		o = *s.Run.Workflow.Original
 	}
 	return []Diff{
 		{Label: "Users can request admin consent", Before: onOff(o.IsEnabled), After: onOff(n.IsEnabled)},
@@ -165,7 +165,7 @@ func reviewerList(s State, r []entra.ReviewerScope) string {
 	out := make([]string, 0, len(r))
 	for _, x := range r {
 		d := DescribeReviewer(x.Query)
-		for _, c := range s.Run.Reviewers {
+		for _, c := range s.Run.Workflow.Reviewers {
 			if c.Kind != ReviewerRole && c.ID != "" && c.Name != "" && strings.Contains(strings.ToLower(x.Query), strings.ToLower(c.ID)) {
 				d = c.Name + " (" + d + ")"
 				break

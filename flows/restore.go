@@ -101,7 +101,7 @@ func adoptLeftRequest(s State) (State, []Effect, bool) {
 	}
 	s.leftRequest = nil
 	s.journalLeft = s.leftOther
-	s.Run.RequestTemporary = true
+	s.Run.Workflow.Temporary = true
 	jj := *j
 	s.Restore = &RestoreRun{Entry: &jj, then: afterRestoreDone}
 	s.Step = StepSigningIn
@@ -447,7 +447,7 @@ func restoreClearing(s State, ev Event) (State, []Effect) {
 		return s, nil
 	}
 	if e.Err != nil && s.Run != nil {
-		s.Run.undoErrs = append(clone(s.Run.undoErrs), "Could not remove the journal entry ("+e.Err.Error()+"); `consentwiz restore` will find nothing to do and clear it.")
+		s.Run.undo.errs = append(clone(s.Run.undo.errs), "Could not remove the journal entry ("+e.Err.Error()+"); `consentwiz restore` will find nothing to do and clear it.")
 	}
 	return restoreFinished(s)
 }
@@ -498,12 +498,12 @@ func restoreLater(s State) (State, []Effect) {
 func backToRun(s State, kept bool) (State, []Effect) {
 	then := s.Restore.then
 	run := s.Run
-	run.keptOther = run.keptOther || s.Restore.keptOther > 0
-	run.journalKept = run.journalKept || kept
-	run.Journal = nil
+	run.Writes.keptOther = run.Writes.keptOther || s.Restore.keptOther > 0
+	run.Writes.journalKept = run.Writes.journalKept || kept
+	run.Writes.Journal = nil
 	s.Restore = nil
 	if then == afterRestoreDone {
-		run.committed = true
+		run.Writes.committed = true
 		return finishVerified(s)
 	}
 	return continueUndo(s)

@@ -201,93 +201,43 @@ type linkIO struct {
 	note   string // why opening, copying or saving failed
 }
 
+// ShownLink is the link a fix shows for a person to open (admin-link's
+// admin consent URL, request-workflow's approval URL), and what became of it;
+// linkIO is the hand-off screen's counterpart.
+type ShownLink struct {
+	URL   string
+	Saved string // the path of the hand-off file it was saved in
+	// note says what opening, copying or saving it did, when that needs a
+	// word (a failure, a copy); it shows with the wait's note (pollNote).
+	note string
+}
+
 // FixRun is one attempt at a fix: everything it gathered, from the choice to
 // the end. Going back to the checklist drops it (s.Run = nil).
+//
+// Its parts are values, not pointers: own (machine.go) copies a run with all
+// its parts, so the state Next was given stays as it was. Each part is
+// declared beside the code that owns it, in the file named on its line
+// (ShownLink here).
 type FixRun struct {
 	Fix FixID
 
-	// User consent (relax-user-consent, classify-low): the full
-	// permissionGrantPoliciesAssigned as read before the change, and the target.
-	OriginalPolicy []string
-	TargetPolicy   []string
+	// What the fix works on; each part is used by the fixes named.
+	UserConsent UserConsentChange // relax-user-consent, classify-low: the setting before and after (pipeline.go)
+	Workflow    RequestWorkflow   // request-workflow: the request policy, its reviewers, the request (fix_request_workflow.go)
+	assign      assignRun         // assign-users: who is assigned, and who is added (fix_assign_users.go)
+	relax       relaxRun          // relax-user-consent: who connected (fix_relax_user_consent.go)
+	Search      DirectorySearch   // request-workflow's reviewers, assign-users' users and groups (directory_search.go)
 
-	// Request workflow.
-	OriginalRequestPolicy *entra.AdminConsentRequestPolicy
-	RequestPolicy         entra.AdminConsentRequestPolicy
-	Reviewers             []Reviewer
-	Candidates            []Reviewer
-	Request               *entra.AppConsentRequest // the request shown / approved
+	// How the fix goes: its writes, the link it shows, its waits, its undo.
+	Writes WritePipeline // the plan, how far it got, its journal entry (pipeline.go)
+	Link   ShownLink     // the admin consent (or approval) link shown
+	Poll   Polling       // the wait for something outside the wizard (poll.go)
+	window window        // a temporary change's time limit (window.go)
+	undo   undoRun       // the undo after a cancel or a failure (undo.go)
 
-	// Assign users: who is assigned to the app, and who this run assigns.
-	assigned []entra.AppRoleAssignment
-	assignee Reviewer
-	// RequestTemporary: turn requests off again (put the original policy back) after the approval.
-	RequestTemporary bool
-
-	// Writes: the plan (write effects, in order), how many are done, what was
-	// created, and the journal entry of the change in progress (its settings
-	// and the objects it creates).
-	Plan        []Effect
-	Done        int
-	Created     []CreatedObject
-	Journal     *JournalEntry
-	VerifyTries int
-
-	// Link is the admin consent (or approval) URL shown; LinkSaved where a hand-off file was saved.
-	Link      string
-	LinkSaved string
-
-	// Polling.
-	PollInFlight bool
-	PollCheck    bool     // the user said "done": the next poll result is final
-	Missing      []string // what the last final poll found missing
-	PollErr      string   // the last poll's error, shown while polling goes on
-	Simulated    string   // demo: what the end user saw
-	pollEvery    time.Duration
-	pollEff      Effect       // PollGrant or PollRequests
-	stop         *stopRequest // the admin stopped waiting: the poll in flight is the last look
-
-	committed     bool   // the writes are complete and verified (no undo on cancel)
-	journaled     int    // the plan's writes saved in the journal before they were sent
-	sent          int    // the plan's writes sent (the last may not be answered yet)
-	journalAfter  bool   // the journal write in flight records a create's id (then the plan goes on)
-	settingSent   bool   // the journaled setting's write was sent (it may have changed the tenant)
-	finalCheck    bool   // relax-user-consent: one last look for the user's consent before putting the setting back
-	window        window // the temporary change's time limit (window.go)
-	directRequest bool   // request-workflow started from a pending request
-	// grantedElsewhere: request-workflow: consent was granted another way while it waited.
-	grantedElsewhere bool
-	policyFresh      bool   // the journaled setting was re-read right before journaling
-	searching        bool   // a reviewer search is in flight
-	searchQuery      string // the reviewer search
-	journalKept      bool   // the journal entry stays for `consentwiz restore`
-	keptOther        bool   // the put-back kept someone else's later change
-	// relax-user-consent: who consented while user consent was relaxed
-	// ("": nobody), whether that consent was for everyone, and whether the
-	// next step (grant for everyone) was offered; the object ids of the
-	// users who consented (to name them once the setting is back) and the
-	// change log line that says who connected (its index + 1).
-	connected    string
-	connectedAll bool
-	nextOffered  bool
-	connectedIDs []string
-	connectedLog int
-	ioNote       string   // why opening or copying the link failed
-	demoAfter    *Outcome // demo: the verified outcome, held while the user tries again
-
-	undoWhy     undoFor
-	undoFailure *Failure
-	undoErrs    []string
-	undoMem     *JournalEntry // a permanent request workflow's original policy, still to put back
+	demoAfter *Outcome // demo: the verified outcome, held while the simulated user tries again
 }
-
-type undoFor int
-
-const (
-	undoCancel undoFor = iota
-	undoFail
-	undoQuit // the admin stopped at a failure: end with it once undone
-)
 
 // RestoreRun is the journal restore: the entries from earlier runs still to
 // offer (at start), the entry being put back, the value read before writing
@@ -438,12 +388,12 @@ func (s State) fix() *fix {
 // written reports whether this fix has changed the tenant and not yet finished (committed or undone).
 func (s State) written() bool {
 	r := s.Run
-	return r != nil && !r.committed && (r.Done > 0 || r.Journal != nil)
+	return r != nil && !r.Writes.committed && (r.Writes.Done > 0 || r.Writes.Journal != nil)
 }
 
 // journalRemains reports whether a journal entry stays for a later restore.
 func (s State) journalRemains() bool {
 	return s.journalLeft ||
-		s.Run != nil && (s.Run.Journal != nil || s.Run.journalKept) ||
+		s.Run != nil && (s.Run.Writes.Journal != nil || s.Run.Writes.journalKept) ||
 		s.Restore != nil && (len(s.Restore.Pending) > 0 || s.Restore.skipped > 0)
 }

@@ -12,14 +12,34 @@ import "strings"
 //   - for a permanent request workflow, whose change is not journaled, the
 //     original policy kept in memory (an entry that is never saved).
 
+// undoRun is a fix run's undo in progress: why it was started, and what it
+// has still to put back after the run's journal entry.
+type undoRun struct {
+	why     undoFor
+	failure *Failure // the failure to end with once undone (undoFail, undoQuit)
+	// errs say what went wrong on the way; the outcome says them instead of
+	// "everything was put back".
+	errs []string
+	mem  *JournalEntry // a permanent request workflow's original policy, still to put back
+}
+
+// undoFor says how an undo ends.
+type undoFor int
+
+const (
+	undoCancel undoFor = iota
+	undoFail
+	undoQuit // the admin stopped at a failure: end with it once undone
+)
+
 // startUndo undoes what this fix wrote. why says where it ends: Finish
 // cancelled, or the failure f.
 func startUndo(s State, why undoFor, f *Failure) (State, []Effect) {
 	r := s.Run
-	r.undoWhy, r.undoFailure = why, f
-	r.undoMem = memUndoEntry(s)
+	r.undo.why, r.undo.failure = why, f
+	r.undo.mem = memUndoEntry(s)
 	s.PollSeq++
-	r.PollInFlight = false
+	r.Poll.InFlight = false
 	s = closeWindow(s)
 	return continueUndo(s)
 }
@@ -28,18 +48,18 @@ func startUndo(s State, why undoFor, f *Failure) (State, []Effect) {
 func continueUndo(s State) (State, []Effect) {
 	r := s.Run
 	switch {
-	case r.Journal != nil:
-		j := *r.Journal
-		r.Journal = nil
+	case r.Writes.Journal != nil:
+		j := *r.Writes.Journal
+		r.Writes.Journal = nil
 		j.Objects = sentObjects(s, j.Objects)
-		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreUndo, skipSetting: j.HasSetting() && !r.settingSent}
-		if (!j.HasSetting() || !r.settingSent) && !j.HasObjects() {
+		s.Restore = &RestoreRun{Entry: &j, then: afterRestoreUndo, skipSetting: j.HasSetting() && !r.Writes.settingSent}
+		if (!j.HasSetting() || !r.Writes.settingSent) && !j.HasObjects() {
 			s.Restore.clearWhy = clearNotWritten
 		}
 		return restoreRead(s)
-	case r.undoMem != nil:
-		j := r.undoMem
-		r.undoMem = nil
+	case r.undo.mem != nil:
+		j := r.undo.mem
+		r.undo.mem = nil
 		s.Restore = &RestoreRun{Entry: j, then: afterRestoreUndo, mem: true}
 		return restoreRead(s)
 	}
@@ -51,12 +71,12 @@ func continueUndo(s State) (State, []Effect) {
 // only if it still reads what consentwiz set, and asks otherwise.
 func memUndoEntry(s State) *JournalEntry {
 	r := s.Run
-	if r.RequestTemporary || r.OriginalRequestPolicy == nil || !r.settingSent {
+	if r.Workflow.Temporary || r.Workflow.Original == nil || !r.Writes.settingSent {
 		return nil
 	}
-	for _, e := range r.Plan {
+	for _, e := range r.Writes.Plan {
 		if w, ok := e.(PutConsentRequestPolicy); ok {
-			orig, set := cloneRequestPolicy(*r.OriginalRequestPolicy), cloneRequestPolicy(w.Policy)
+			orig, set := cloneRequestPolicy(*r.Workflow.Original), cloneRequestPolicy(w.Policy)
 			return &JournalEntry{ID: "memory", TenantID: w.Tenant.ID, Cloud: w.Tenant.Cloud, Fix: r.Fix, AppID: s.App.ClientID,
 				What: JournalWhatRequestPolicy, OriginalRequestPolicy: &orig, SetRequestPolicy: &set, At: s.Now, By: s.SignedIn}
 		}
@@ -66,30 +86,30 @@ func memUndoEntry(s State) *JournalEntry {
 
 func finishUndo(s State) (State, []Effect) {
 	r := s.Run
-	r.Plan, r.Done, r.Created, r.journaled, r.sent = nil, 0, nil, 0, 0
-	r.Journal, r.settingSent = nil, false
-	notes := strings.Join(r.undoErrs, " ")
+	r.Writes.Plan, r.Writes.Done, r.Writes.Created, r.Writes.journaled, r.Writes.sent = nil, 0, nil, 0, 0
+	r.Writes.Journal, r.Writes.settingSent = nil, false
+	notes := strings.Join(r.undo.errs, " ")
 	back := "Everything consentwiz changed was put back."
 	switch {
-	case r.journalKept:
+	case r.Writes.journalKept:
 		back = "A change is still in place: its original stays in the journal for `consentwiz restore`."
-	case r.keptOther:
+	case r.Writes.keptOther:
 		back = "Where someone else had changed a setting since, it was kept as they set it; everything else consentwiz changed was put back."
 	}
-	if r.undoWhy == undoCancel {
+	if r.undo.why == undoCancel {
 		sum := "Stopped. " + back
 		if notes != "" {
 			sum = "Stopped. " + notes
 		}
-		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum, JournalKept: r.journalKept})
+		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum, JournalKept: r.Writes.journalKept})
 	}
 	f := Failure{Title: "The fix did not complete", Outcome: OutcomeFailed}
-	if r.undoFailure != nil {
-		f = *r.undoFailure
+	if r.undo.failure != nil {
+		f = *r.undo.failure
 	}
 	// What was written is undone: there is nothing to check, undo or retry.
 	f.canUndo, f.canVerify, f.retry = false, false, nil
-	f.journalKept = r.journalKept
+	f.journalKept = r.Writes.journalKept
 	if f.Outcome != OutcomeNotApplied {
 		if notes != "" {
 			f.Remedy = strings.TrimSpace(f.Remedy + " " + notes)
@@ -97,7 +117,7 @@ func finishUndo(s State) (State, []Effect) {
 			f.Remedy = strings.TrimSpace(f.Remedy + " " + back)
 		}
 	}
-	if r.undoWhy == undoQuit {
+	if r.undo.why == undoQuit {
 		s.Failure = &f
 		return finishFailure(s)
 	}

@@ -82,11 +82,11 @@ func TestWizardNationalCloudAdminLink(t *testing.T) {
 			w.answerOnly() // diagnosis
 			w.expect(StepChooseFix)
 			w.send(Chose{Key: FixKey(FixAdminLink)})
-			if !strings.HasPrefix(w.s.Run.Link, want) {
-				t.Fatalf("admin consent link = %s, want %s…", w.s.Run.Link, want)
+			if !strings.HasPrefix(w.s.Run.Link.URL, want) {
+				t.Fatalf("admin consent link = %s, want %s…", w.s.Run.Link.URL, want)
 			}
-			if v2 && !strings.Contains(w.s.Run.Link, "https%3A%2F%2Fgraph.microsoft.us%2FCalendars.ReadWrite") {
-				t.Errorf("v2 scopes not qualified with the usgov Graph host: %s", w.s.Run.Link)
+			if v2 && !strings.Contains(w.s.Run.Link.URL, "https%3A%2F%2Fgraph.microsoft.us%2FCalendars.ReadWrite") {
+				t.Errorf("v2 scopes not qualified with the usgov Graph host: %s", w.s.Run.Link.URL)
 			}
 			w.send(Chose{Key: KeySave})
 			if sf := w.last[0].(SaveFile); !strings.Contains(sf.Text, want) {

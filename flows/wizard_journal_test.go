@@ -323,8 +323,8 @@ func TestRelaxWindowRunsOut(t *testing.T) {
 		clock, poll := w.last[0].(Wait), w.last[2].(Wait)
 		w.send(Tick{Seq: clock.Seq, Now: wzTNow})
 		w.send(Tick{Seq: poll.Seq, Now: wzTNow.Add(5 * time.Second)})
-		if w.s.Step != StepRelaxConnect || !w.s.Run.finalCheck {
-			t.Fatalf("step %s, final check %v", w.s.Step, w.s.Run.finalCheck)
+		if w.s.Step != StepRelaxConnect || !w.s.Run.relax.finalCheck {
+			t.Fatalf("step %s, final check %v", w.s.Step, w.s.Run.relax.finalCheck)
 		}
 		w.last = w.last[len(w.last)-1:]
 		if o, ok := w.drive(20); !ok || o.Kind != OutcomeNotFixed || !reflect.DeepEqual(ft.policy, []string{wzTOwned, wzTMailSelf}) {

@@ -263,17 +263,17 @@ func wzKey(n *wzNode) string {
 	sep()
 	b.WriteString(string(r.Fix))
 	sep()
-	b.WriteString(strconv.Itoa(r.Done))
+	b.WriteString(strconv.Itoa(r.Writes.Done))
 	sep()
-	b.WriteString(strconv.Itoa(r.journaled))
+	b.WriteString(strconv.Itoa(r.Writes.journaled))
 	sep()
 	if s.Restore != nil {
 		b.WriteString(strconv.FormatBool(s.Restore.objPhase) + strconv.Itoa(len(s.Restore.objTodo)))
 	}
 	sep()
-	b.WriteString(strconv.FormatBool(r.Journal != nil))
+	b.WriteString(strconv.FormatBool(r.Writes.Journal != nil))
 	sep()
-	b.WriteString(strconv.FormatBool(r.committed))
+	b.WriteString(strconv.FormatBool(r.Writes.committed))
 	sep()
 	b.WriteString(s.Prompt.Title)
 	sep()
@@ -292,7 +292,7 @@ func wzKey(n *wzNode) string {
 		b.WriteByte(' ')
 	}
 	sep()
-	b.WriteString(strconv.Itoa(len(r.Reviewers)))
+	b.WriteString(strconv.Itoa(len(r.Workflow.Reviewers)))
 	sep()
 	b.WriteString(strconv.FormatBool(s.CancelAsked))
 	sep()
@@ -408,7 +408,7 @@ func wzCheckNode(t *testing.T, n *wzNode, pristine *wzFakeTenant) {
 		t.Errorf("%s: Cancel did not lead to Finish (stuck at %s, prompt %q)", where(), w.s.Step, w.s.Prompt.Title)
 		return
 	}
-	if wrote && !n.s.Run.committed {
+	if wrote && !n.s.Run.Writes.committed {
 		if !reflect.DeepEqual(ft.policy, pristine.policy) && !o.JournalKept {
 			t.Errorf("%s: cancel left the policy at %v (was %v)", where(), ft.policy, pristine.policy)
 		}
@@ -446,7 +446,7 @@ func wzCheckNode(t *testing.T, n *wzNode, pristine *wzFakeTenant) {
 		t.Errorf("%s: Interrupted did not finish without answers (stuck at %s, prompt %q)", where(), iw.s.Step, iw.s.Prompt.Title)
 		return
 	}
-	if wrote && !n.s.Run.committed && !reflect.DeepEqual(ift.policy, pristine.policy) && !io.JournalKept {
+	if wrote && !n.s.Run.Writes.committed && !reflect.DeepEqual(ift.policy, pristine.policy) && !io.JournalKept {
 		t.Errorf("%s: Interrupted left the policy at %v", where(), ift.policy)
 	}
 	if len(ift.journal) > 0 && !io.JournalKept {

@@ -45,11 +45,11 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 			}
 		}
 	}
-	if !found || w.s.Run.RequestTemporary {
+	if !found || w.s.Run.Workflow.Temporary {
 		t.Fatalf("options = %+v", w.s.Prompt.Options)
 	}
 	w.send(Chose{Key: "temporary"})
-	if !w.s.Run.RequestTemporary {
+	if !w.s.Run.Workflow.Temporary {
 		t.Fatal("temporary not toggled on")
 	}
 	w.send(Chose{Key: "continue"})
@@ -161,7 +161,7 @@ func TestWizardRequestWorkflowTemporaryPutFails(t *testing.T) {
 	ft.fail[OpPutConsentRequestPolicy] = wzErr403
 	w := wzNewWiz(t, wzTestInput(), ft)
 	walkToPreview(t, w, FixRequestWorkflow)
-	w.s.Run.RequestTemporary = true
+	w.s.Run.Workflow.Temporary = true
 	w.send(Confirmed{})
 	w.answerOnly() // re-read
 	w.answerOnly() // journal

@@ -17,8 +17,8 @@ func TestWizardAdminLink(t *testing.T) {
 	}
 	w.send(Chose{Key: FixKey(FixAdminLink)})
 	link := AdminConsentURLv1(wzTestCloud(), wzTTenantID, wzTAppID, "", "n0nce")
-	if w.s.Run.Link != link {
-		t.Fatalf("link = %s, want %s", w.s.Run.Link, link)
+	if w.s.Run.Link.URL != link {
+		t.Fatalf("link = %s, want %s", w.s.Run.Link.URL, link)
 	}
 	w.expect(StepLinkShow, Wait{D: PollGrantEvery, Seq: w.s.PollSeq})
 	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 5 || len(p.Links) != 1 || p.Links[0].URL != link {
@@ -38,8 +38,8 @@ func TestWizardAdminLink(t *testing.T) {
 	w.send(DoneKey{})
 	w.expect(StepLinkShow, PollGrant{Tenant: wzT, AppID: wzTAppID})
 	w.answerOnly()
-	if !reflect.DeepEqual(w.s.Run.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
-		t.Fatalf("missing = %v", w.s.Run.Missing)
+	if !reflect.DeepEqual(w.s.Run.Poll.Missing, []string{"User.Read", "Calendars.ReadWrite"}) {
+		t.Fatalf("missing = %v", w.s.Run.Poll.Missing)
 	}
 	if !strings.Contains(w.s.Prompt.Note, "Not there yet: User.Read, Calendars.ReadWrite") {
 		t.Fatalf("the note does not say what is missing: %s", w.s.Prompt.Note)
@@ -65,7 +65,7 @@ func TestWizardAdminLinkHandoff(t *testing.T) {
 	w.toChooseFix()
 	w.send(Chose{Key: FixKey(FixAdminLink)})
 	w.send(Chose{Key: "save"})
-	if sf, ok := w.last[0].(SaveFile); !ok || !strings.Contains(sf.Text, w.s.Run.Link) || sf.Name != "consentwiz-handoff-calendar-sync.txt" {
+	if sf, ok := w.last[0].(SaveFile); !ok || !strings.Contains(sf.Text, w.s.Run.Link.URL) || sf.Name != "consentwiz-handoff-calendar-sync.txt" {
 		t.Fatalf("save = %#v", w.last)
 	}
 	w.answerOnly()
@@ -86,7 +86,7 @@ func TestWizardAdminLinkHandoff(t *testing.T) {
 	}
 	w.answerOnly()
 	o := w.finished()
-	if o.Kind != OutcomeHandedOff || o.ExitCode() != 0 || o.Link != w.s.Run.Link || o.SavedTo != "/tmp/consentwiz-handoff-calendar-sync.txt" {
+	if o.Kind != OutcomeHandedOff || o.ExitCode() != 0 || o.Link != w.s.Run.Link.URL || o.SavedTo != "/tmp/consentwiz-handoff-calendar-sync.txt" {
 		t.Fatalf("outcome = %+v", o)
 	}
 	if p := w.s.Prompt; len(p.Links) != 1 || p.Links[0].URL != o.Link || len(p.Snippets) != 1 || p.Snippets[0].Text != o.SavedTo {
@@ -102,7 +102,7 @@ func TestWizardAdminLinkStopNoticesConsent(t *testing.T) {
 	w.toChooseFix()
 	w.send(Chose{Key: FixKey(FixAdminLink)})
 	w.send(Chose{Key: "copy"})
-	w.expect(StepLinkShow, CopyText{Text: w.s.Run.Link})
+	w.expect(StepLinkShow, CopyText{Text: w.s.Run.Link.URL})
 	w.send(Copied{Terminal: true})
 	if !strings.Contains(w.s.Prompt.Note, "Sent to the terminal's clipboard (OSC 52)") || strings.Contains(w.s.Prompt.Note, "Copied") {
 		t.Fatalf("an OSC 52 copy is claimed as copied: %s", w.s.Prompt.Note)
@@ -905,7 +905,7 @@ func TestWizardAssignUsers(t *testing.T) {
 	w.answerOnly() // assigned
 	w.answerOnly() // its id journaled
 	w.expect(StepVerifying, ReadAssignments{Tenant: wzT, ResourceID: ft2.sp.ID})
-	if f := writeFailure(w.s, w.s.Run.Plan[0], wzErr403); f.Role != NeedsCloudAppAdmin || f.Scope != "AppRoleAssignment.ReadWrite.All" {
+	if f := writeFailure(w.s, w.s.Run.Writes.Plan[0], wzErr403); f.Role != NeedsCloudAppAdmin || f.Scope != "AppRoleAssignment.ReadWrite.All" {
 		t.Fatalf("failure = %+v", f)
 	}
 	// The undo goes through the journal entry: it reads who is assigned,

@@ -11,9 +11,9 @@ import (
 func (p *plain) show() {
 	s := p.s
 	pr := s.Prompt
-	var run flows.FixRun // what a fix run's polling found (none outside a run)
+	var poll flows.Polling // what a fix run's polling found (none outside a run)
 	if s.Run != nil {
-		run = *s.Run
+		poll = s.Run.Poll
 	}
 	var keys []string
 	for _, o := range pr.Options {
@@ -38,7 +38,7 @@ func (p *plain) show() {
 		p.shown, p.shownKind, p.shownTitle, p.shownRest = sig, pr.Kind, pr.Title, rest
 		p.block = nil
 		p.lastErr, p.lastNote = s.InputErr, pr.Note
-		p.lastMissing, p.lastPollErr = strings.Join(run.Missing, ", "), run.PollErr
+		p.lastMissing, p.lastPollErr = strings.Join(poll.Missing, ", "), poll.Err
 		p.lastLabels, p.lastWrite = labels, firstLine(pr.Body)
 		p.printPrompt()
 		return
@@ -72,7 +72,7 @@ func (p *plain) show() {
 			p.printf("%s\n", flows.Sanitize(n, 600))
 		}
 	}
-	if u := run.Simulated; u != p.lastUser {
+	if u := poll.Simulated; u != p.lastUser {
 		p.lastUser = u
 		if u != "" {
 			p.printf("%s\n", flows.Sanitize(u, 600))

@@ -48,8 +48,8 @@ func secretTexts(s flows.State) []string {
 			out = append(out, t)
 		}
 	}
-	if s.Run != nil && s.Run.Request != nil {
-		for _, u := range s.Run.Request.UserConsentRequests {
+	if s.Run != nil && s.Run.Workflow.Request != nil {
+		for _, u := range s.Run.Workflow.Request.UserConsentRequests {
 			add(u.Reason)
 		}
 	}

@@ -376,7 +376,7 @@ func TestLinkWholeAndOverlay(t *testing.T) {
 		d.toChooseFix()
 		d.press("enter")
 		d.requireStep(flows.StepLinkShow)
-		link := d.m.state.Run.Link
+		link := d.m.state.Run.Link.URL
 		runs := wholeRuns(d.m.frame())
 		if len(runs) != 1 {
 			t.Fatalf("%d columns: runs %+v", w, runs)
@@ -414,7 +414,7 @@ func TestCopyFallsBackToOSC52(t *testing.T) {
 	d := newDriver(t, newTestModel(t, f, testModelOpts{}))
 	d.toChooseFix()
 	d.press("enter", "c")
-	if len(d.clipboard) != 1 || d.clipboard[0] != d.m.state.Run.Link {
+	if len(d.clipboard) != 1 || d.clipboard[0] != d.m.state.Run.Link.URL {
 		t.Fatalf("OSC 52 %q", d.clipboard)
 	}
 	d.requireView("Sent to the terminal's clipboard (OSC 52)")
@@ -435,7 +435,7 @@ func TestDemoAcceptsConsentPage(t *testing.T) {
 	d.press("enter")
 	d.requireView("a accept as the demo admin")
 	d.press("a")
-	if len(f.demo.accepted) != 1 || f.demo.accepted[0] != d.m.state.Run.Link {
+	if len(f.demo.accepted) != 1 || f.demo.accepted[0] != d.m.state.Run.Link.URL {
 		t.Fatalf("accepted %q", f.demo.accepted)
 	}
 	if o, ok := d.m.Outcome(); !ok || o.Kind != flows.OutcomeVerified {
