@@ -80,6 +80,14 @@ func Next(s State, ev Event) (State, []Effect) {
 	if s.Step == StepDone {
 		return s, nil
 	}
+	if c, ok := ev.(Clock); ok {
+		// Only the time moves: the countdown in the prompt (window.go).
+		if c.Now.After(s.Now) {
+			s.Now = c.Now
+			s.Prompt = render(s)
+		}
+		return s, nil
+	}
 	switch e := ev.(type) {
 	case Tick:
 		if !e.Now.IsZero() {

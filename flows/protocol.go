@@ -38,8 +38,8 @@ package flows
 // Every effect that acts on a tenant (a TenantEffect) names it: the driver
 // uses that tenant and cloud, never one it remembers from an earlier effect.
 //
-// User answers (Chose, Entered, Confirmed, Back, Cancel, DoneKey) and
-// Interrupted may arrive at any time; events that do not fit the current step are ignored (the state is
+// User answers (Chose, Entered, Confirmed, Back, Cancel, DoneKey),
+// Interrupted and Clock may arrive at any time; events that do not fit the current step are ignored (the state is
 // returned unchanged with no effects), so stale results are harmless.
 
 import (

@@ -30,6 +30,13 @@ type (
 	// back a temporary change and undoes a half-made one, and never asks —
 	// then finishes; Why ("SIGTERM", "the input ended") is in the outcome.
 	Interrupted struct{ Why string }
+	// Clock is the driver's clock, sent about once a second while a
+	// temporary change's countdown is on the screen (State.TemporaryChange):
+	// it moves Now and re-renders the prompt, nothing else, so the countdown
+	// is current between the polls (every 5 s). The window's end still comes
+	// with its own Tick (window.go). A line-mode driver, which prints each
+	// prompt once, does not send it.
+	Clock struct{ Now time.Time }
 )
 
 // I/O results.
@@ -159,6 +166,7 @@ func (Back) isEvent()              {}
 func (Cancel) isEvent()            {}
 func (DoneKey) isEvent()           {}
 func (Interrupted) isEvent()       {}
+func (Clock) isEvent()             {}
 func (TenantResolved) isEvent()    {}
 func (SignedIn) isEvent()          {}
 func (SnapshotLoaded) isEvent()    {}

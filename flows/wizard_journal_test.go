@@ -460,3 +460,35 @@ func TestRelaxPutBackRetried(t *testing.T) {
 		t.Fatalf("outcome %+v, policy %v", o, ft.policy)
 	}
 }
+
+// The driver's Clock moves the countdown between polls, and nothing else:
+// no effect, no step, not backwards, and the window still ends with its own
+// Tick.
+func TestClockMovesTheCountdownOnly(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxConnect(t, wzTestInput(), ft)
+	clock := w.last[0].(Wait)
+	w.send(Tick{Seq: clock.Seq, Now: wzTNow})
+	if !strings.Contains(w.s.Prompt.Body, "by 10:15 (15:00 left)") {
+		t.Fatalf("no countdown in %q", w.s.Prompt.Body)
+	}
+	before := w.s
+	if effs := w.send(Clock{Now: wzTNow.Add(61 * time.Second)}); len(effs) != 0 {
+		t.Fatalf("a Clock asked for %v", effs)
+	}
+	if !strings.Contains(w.s.Prompt.Body, "by 10:15 (13:59 left)") || w.s.Step != before.Step || w.s.PollSeq != before.PollSeq {
+		t.Fatalf("after a Clock: step %s, body %q", w.s.Step, w.s.Prompt.Body)
+	}
+	w.send(Clock{Now: wzTNow.Add(time.Second)}) // an older time changes nothing
+	if !strings.Contains(w.s.Prompt.Body, "(13:59 left)") {
+		t.Fatalf("the clock went back: %q", w.s.Prompt.Body)
+	}
+	// Past the end, the Clock alone ends nothing: the end's Tick does.
+	w.send(Clock{Now: wzTNow.Add(20 * time.Minute)})
+	if w.s.Step != StepRelaxConnect || w.s.Run.relax.finalCheck || !strings.Contains(w.s.Prompt.Body, "(0:00 left)") {
+		t.Fatalf("step %s, final check %v, body %q", w.s.Step, w.s.Run.relax.finalCheck, w.s.Prompt.Body)
+	}
+	if before.Prompt.Body == w.s.Prompt.Body || !strings.Contains(before.Prompt.Body, "15:00 left") {
+		t.Fatal("Next changed the state it was given")
+	}
+}

@@ -91,6 +91,8 @@ type fakeEffects struct {
 	noClipboard bool
 	// tweak changes the tenant every read returns.
 	tweak func(*entra.TenantSnapshot)
+	// userConsent is the user consent setting once a fix changed it.
+	userConsent []string
 }
 
 // snapshot is the tenant as the fake reads it.
@@ -171,6 +173,19 @@ func (f *fakeEffects) Run(ctx context.Context, e flows.Effect) flows.Event {
 		return flows.UsersRead{Users: us}
 	case flows.SaveFile:
 		return flows.Saved{Path: "/tmp/" + e.Name}
+	case flows.ReadAuthorizationPolicy:
+		p := f.snapshot().AuthorizationPolicy
+		f.mu.Lock()
+		if f.userConsent != nil {
+			p.DefaultUserRolePermissions.PermissionGrantPoliciesAssigned = f.userConsent
+		}
+		f.mu.Unlock()
+		return flows.PolicyRead{Policy: p}
+	case flows.PatchUserConsent:
+		f.mu.Lock()
+		f.userConsent = append([]string{}, e.Policies...)
+		f.mu.Unlock()
+		return flows.WriteDone{Op: e.Op()}
 	case flows.WriteEffect:
 		return flows.WriteDone{Op: e.Op()}
 	case flows.Scan:

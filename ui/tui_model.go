@@ -180,6 +180,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.demoAccepted(msg)
 	case spinner.TickMsg:
 		m.spinner, cmd = m.spinner.Update(msg)
+		m.countdown()
 	case tea.KeyPressMsg:
 		cmd = m.handleKey(msg)
 	case effectMsg:
@@ -276,6 +277,17 @@ func (m *Model) feed(ev flows.Event) tea.Cmd {
 	m.state = s
 	m.promptChanged()
 	return tea.Batch(m.runEffects(effs, true)...)
+}
+
+// countdown moves the machine's clock (flows.Clock) when the second
+// changed while a temporary change's countdown is on the screen: polls
+// come every 5 s, and a countdown that jumps 5 s at a time looks stuck.
+// The spinner's ticks (several a second) drive it.
+func (m *Model) countdown() {
+	if !m.state.TemporaryChange() || m.clock.Sub(m.state.Now) < time.Second {
+		return
+	}
+	m.state, _ = flows.Next(m.state, flows.Clock{Now: m.clock})
 }
 
 // handleResult feeds an I/O result, unless its request is no longer pending.

@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"consentwiz/flows"
+	"consentwiz/graph/entra"
 )
 
 // Smoke tests: the whole program, with the fake tenant.
@@ -73,5 +75,34 @@ func TestSmokeQuitOnFinish(t *testing.T) {
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	if o, ok := fm.Outcome(); !ok || o.Kind != flows.OutcomeVerified {
 		t.Fatalf("outcome %+v (ok %v)", o, ok)
+	}
+}
+
+// While user consent is relaxed, the countdown on the screen moves every
+// second (the spinner's ticks feed flows.Clock), not only with each 5 s poll.
+func TestCountdownMovesEachSecond(t *testing.T) {
+	f := newFake()
+	f.tweak = func(s *entra.TenantSnapshot) { s.ManagedExcludes = nil } // relax-user-consent can work
+	m := newTestModel(t, f, testModelOpts{})
+	now := testTime
+	m.now = func() time.Time { return now }
+	m.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		if d > 0 {
+			return nil // no poll, no end of the window: only the clock moves
+		}
+		return func() tea.Msg { return fn(now) }
+	}
+	d := newDriver(t, m)
+	d.toChooseFix()
+	d.press(itoa(d.optionNumber(flows.FixRelaxUserConsent)))
+	d.requireStep(flows.StepPreview)
+	d.press("y")
+	d.requireStep(flows.StepRelaxConnect)
+	d.requireView("(15:00 left)")
+	now = now.Add(61 * time.Second)
+	d.send(spinner.TickMsg{})
+	d.requireView("(13:59 left)")
+	if !m.state.TemporaryChange() {
+		t.Fatal("the change is no longer in place")
 	}
 }
