@@ -233,7 +233,7 @@ func (e Explanation) Text() string {
 		}
 		line("Fixes", strings.Join(ids, ", "))
 	} else if e.Route != "" {
-		line("Route", e.Route)
+		line("Next step", routeText(e.Route))
 	}
 	app := e.App.DisplayName
 	if e.App.ClientID != "" {
@@ -249,7 +249,9 @@ func (e Explanation) Text() string {
 	line("Correlation ID", e.App.CorrelationID)
 	line("Trace ID", e.App.TraceID)
 	for _, n := range e.Notes {
-		line("Note", n)
+		if n != e.Meaning && n != e.Action {
+			line("Note", n) // a note the lines above already say is not said twice
+		}
 	}
 	if e.SourceThirdParty {
 		line("Source (third party)", e.Source)
@@ -257,4 +259,18 @@ func (e Explanation) Text() string {
 		line("Source", e.Source)
 	}
 	return b.String()
+}
+
+// routeText says in words where a code without a tenant fix leads (the JSON
+// keeps the route's id).
+func routeText(route string) string {
+	switch route {
+	case assets.RouteRetry:
+		return "try again (retry): nothing in the tenant needs to change"
+	case assets.RouteVendor:
+		return "contact the app's vendor (vendor): the fix is in the app, not in the tenant"
+	case assets.RouteAssignUsers:
+		return "assign the user to the app (assign-users)"
+	}
+	return route
 }

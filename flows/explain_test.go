@@ -157,3 +157,37 @@ func TestExplainReadings(t *testing.T) {
 		}
 	}
 }
+
+// The text says each thing once, and in words: a note that repeats "What it
+// means" or "What to do" is left out, and a route is explained, not named
+// (ux review of explain: the cancel and admin-consent redirects said the same
+// sentence twice; "Route: retry" is our jargon).
+func TestExplainTextSaysEachThingOnce(t *testing.T) {
+	for _, in := range []string{
+		"https://x.example/cb?error=access_denied&error_subcode=cancel",
+		"https://contoso.example/callback?admin_consent=True&tenant=9c3b4a71-dbf1-4d05-a8da-d8599cae63c1",
+		"https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38&error=access_denied&error_description=AADSTS65004%3a+User+declined",
+		"AADSTS90094",
+	} {
+		e, err := Explain(in)
+		if err != nil {
+			t.Fatal(in, err)
+		}
+		text := e.Text()
+		seen := map[string]bool{}
+		for _, l := range strings.Split(text, "\n") {
+			_, v, ok := strings.Cut(l, ": ")
+			v = strings.TrimSpace(v)
+			if !ok || v == "" {
+				continue
+			}
+			if seen[v] {
+				t.Errorf("%s: said twice: %q\n%s", in, v, text)
+			}
+			seen[v] = true
+		}
+		if strings.Contains(text, "Route:") {
+			t.Errorf("%s: the route is named, not explained:\n%s", in, text)
+		}
+	}
+}
