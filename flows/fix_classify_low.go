@@ -43,8 +43,15 @@ var classifyLowFix = &fix{
 		}
 		return plan, nil
 	},
-	preview: func(State) (string, string) {
-		return "Review the change", "Only permissions that users may consent to are classified; then user consent is set to \"verified publishers, selected permissions\". This change stays."
+	preview: func(s State) (string, string) {
+		body := "Only permissions that users may consent to are classified."
+		if samePolicies(s.Run.UserConsent.Original, s.Run.UserConsent.Target) {
+			body += " User consent already allows \"verified publishers, selected permissions\" and stays as it is."
+		} else {
+			body += " Then user consent is set to \"verified publishers, selected permissions\"."
+		}
+		body = note(body, "This change stays, and it is tenant-wide: users may then consent by themselves to every app from a verified publisher that asks only for low-impact permissions, not only "+appName(s)+".")
+		return "Review the change", body
 	},
 	verifyRead: readBackSnapshot,
 	verify: func(s State, ev Event) verdict {

@@ -52,8 +52,8 @@ var relaxUserConsentFix = &fix{
 		}
 		return []Effect{patchUserConsent(s)}, nil
 	},
-	preview: func(State) (string, string) {
-		return "Review the temporary change", "User consent is set to \"Let Microsoft manage your consent settings\" only while the user connects; then consentwiz writes back exactly the original value (kept in a journal first) and checks it. Other entries (group, team and developer consent) stay as they are."
+	preview: func(s State) (string, string) {
+		return "Review the temporary change", "User consent is set to \"Let Microsoft manage your consent settings\" only while the user connects; then consentwiz writes back exactly the original value (kept in a journal first) and checks it. " + keptEntriesText(s.Run.UserConsent.Original)
 	},
 	verifyRead: func(s State) Effect { return ReadAuthorizationPolicy{Tenant: s.target()} },
 	verify:     relaxVerify,

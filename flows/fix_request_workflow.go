@@ -108,6 +108,11 @@ var requestWorkflowFix = &fix{
 	},
 	preview: func(s State) (string, string) {
 		body := "Users who are blocked can then send a request with a reason; the reviewers approve it. User consent stays as it is."
+		if s.Run.Workflow.Temporary {
+			body = note(body, "Temporary: once this request is approved, consentwiz puts the consent request setting back as it was (the before column); if nothing is approved within "+durationText(firstDuration(s.RequestWindow, DefaultRequestWindow))+", it puts it back then.")
+		} else {
+			body = note(body, "This change stays: requests stay on after the approval.")
+		}
 		if w := reviewerWarnings(s); len(w) > 0 {
 			body = note(body, "Warning: some reviewers cannot approve requests:\n  • "+strings.Join(w, "\n  • "))
 			if !anyApprover(s) {

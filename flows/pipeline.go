@@ -433,27 +433,51 @@ func policyText(p []string) string {
 	return portalName(p) + " (" + strings.Join(p, ", ") + ")"
 }
 
-// policySummary names a user-consent value for the change log: the portal's
-// name and the self-consent policies, with group/team/developer entries
-// (kept unchanged) only counted. The preview and the journal show every entry.
+// policySummary names a user-consent value for the preview and the change
+// log: the portal's name and the self-consent policies (unless the name
+// already says which), with the group/team/developer entries, which the
+// fixes keep unchanged, only counted. keptEntriesText names those once
+// (the preview's note); the journal holds every entry.
 func policySummary(p []string) string {
 	var self []string
 	kept := 0
+	out := portalName(p)
+	named := true
 	for _, v := range p {
 		if hasPrefixFold(v, entra.OwnedResourceConsentPrefix) {
 			kept++
 			continue
 		}
 		self = append(self, v)
+		if _, id, _ := strings.Cut(v, "."); !strings.Contains(out, id) {
+			named = false
+		}
 	}
-	out := portalName(p)
-	if len(self) > 0 {
+	if len(self) > 0 && !named {
 		out += " (" + strings.Join(self, ", ") + ")"
 	}
-	if kept > 0 {
+	switch {
+	case kept == 1:
+		out += " + 1 group/team consent entry"
+	case kept > 1:
 		out += " + " + strconv.Itoa(kept) + " group/team consent entries"
 	}
 	return out
+}
+
+// keptEntriesText says which entries of a user-consent value a fix leaves
+// as they are (group, team and developer consent).
+func keptEntriesText(p []string) string {
+	var kept []string
+	for _, v := range p {
+		if hasPrefixFold(v, entra.OwnedResourceConsentPrefix) {
+			kept = append(kept, strings.TrimPrefix(v[len(entra.OwnedResourceConsentPrefix):], "."))
+		}
+	}
+	if len(kept) == 0 {
+		return "Other entries (group, team and developer consent) stay as they are."
+	}
+	return "The other entries (group, team and developer consent) stay as they are: " + strings.Join(kept, ", ") + "."
 }
 
 func cloneRequestPolicy(p entra.AdminConsentRequestPolicy) entra.AdminConsentRequestPolicy {

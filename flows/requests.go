@@ -19,7 +19,10 @@ func describe(s State, e Effect) Diff {
 	}
 	switch w := e.(type) {
 	case PatchUserConsent:
-		return Diff{Label: "User consent for apps", Before: policyText(r.UserConsent.Original), After: policyText(w.Policies)}
+		// Named as the admin center names it; the group/team entries the
+		// write keeps are counted (the preview's note says they stay, and
+		// the exact request is shown with the details).
+		return Diff{Label: "User consent for apps", Before: policySummary(r.UserConsent.Original), After: policySummary(w.Policies)}
 	case PutConsentRequestPolicy:
 		before := "off"
 		if r.Workflow.Original != nil {

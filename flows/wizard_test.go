@@ -140,8 +140,13 @@ func TestWizardRelaxUserConsent(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), ft)
 	wzRelaxToPreview(t, w)
 	p := w.s.Prompt
-	if p.Kind != PromptConfirm || len(p.Preview) != 1 || !strings.Contains(p.Preview[0].Before, wzTOwned) || !strings.Contains(p.Preview[0].After, wzTOwned) || !strings.Contains(p.Preview[0].After, wzTRelaxed) {
-		t.Fatalf("preview = %+v", p.Preview)
+	// The columns name the setting as the admin center does and count the
+	// group/team entries the write keeps; the note names those once.
+	owned := strings.TrimPrefix(wzTOwned, entra.OwnedResourceConsentPrefix)
+	if p.Kind != PromptConfirm || len(p.Preview) != 1 || !strings.Contains(p.Preview[0].Before, "+ 1 group/team consent entry") ||
+		!strings.Contains(p.Preview[0].After, "+ 1 group/team consent entry") || !strings.Contains(p.Preview[0].After, wzTRelaxed) ||
+		strings.Contains(p.Preview[0].After, wzTOwned) || !strings.Contains(p.Body, "developer consent) stay as they are: "+owned+".") {
+		t.Fatalf("preview = %+v\n%s", p.Preview, p.Body)
 	}
 	if p.StepNo != 5 || p.StepCount != 8 || p.StepTitle != "Review the temporary change" {
 		t.Fatalf("numbering = %d/%d %q", p.StepNo, p.StepCount, p.StepTitle)
