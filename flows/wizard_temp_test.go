@@ -54,6 +54,10 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 	}
 	w.send(Chose{Key: "continue"})
 	w.expect(StepPreview)
+	// The preview says the change is temporary, and until when.
+	if b := w.s.Prompt.Body; !strings.Contains(b, "Temporary: once this request is approved") || !strings.Contains(b, "within 24 hours") {
+		t.Fatalf("preview body %q", b)
+	}
 	w.send(Confirmed{})
 	w.expect(StepJournaling, ReadConsentRequestPolicy{Tenant: wzT})
 	w.answerOnly()

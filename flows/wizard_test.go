@@ -641,6 +641,10 @@ func TestWizardClassifyLow(t *testing.T) {
 	w.expect(StepReadingPolicy, ReadAuthorizationPolicy{Tenant: wzT})
 	w.answerOnly()
 	w.expect(StepPreview)
+	// The preview says the change is tenant-wide and stays.
+	if b := w.s.Prompt.Body; !strings.Contains(b, "Then user consent is set to") || !strings.Contains(b, "tenant-wide: users may then consent by themselves to every app from a verified publisher") {
+		t.Fatalf("preview body %q", b)
+	}
 	// The setting is read once more before the first write (not only before
 	// its own): going back to the preview must never follow a write.
 	w.send(Confirmed{})
