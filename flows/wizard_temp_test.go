@@ -55,7 +55,7 @@ func wzTemporaryToWait(t *testing.T, w *wzRun) {
 	w.send(Chose{Key: "continue"})
 	w.expect(StepPreview)
 	// The preview says the change is temporary, and until when.
-	if b := w.s.Prompt.Body; !strings.Contains(b, "Temporary: once this request is approved") || !strings.Contains(b, "within 24 hours") {
+	if b := w.s.Prompt.Body; !strings.Contains(b, "Temporary: once this request is approved") || !strings.Contains(b, "within "+durationText(firstDuration(w.s.RequestWindow, DefaultRequestWindow))+", it puts it back") {
 		t.Fatalf("preview body %q", b)
 	}
 	w.send(Confirmed{})
