@@ -393,7 +393,7 @@ func scanNotes(in ScanInput, r ScanResult, logsRead bool) []string {
 			notes = append(notes, "The sign-in log read stopped early ("+graphFailure(e)+"); the counts below are partial.")
 		case e.Code == codeNonPremium:
 			notes = append(notes, "Sign-in logs unavailable: Microsoft Graph reads them only in tenants with Microsoft Entra ID P1 or P2 ("+
-				codeNonPremium+"). The pending admin consent requests below still name the apps users asked for.")
+				codeNonPremium+"). The pending admin consent requests are still read: they name the apps users asked for.")
 		case e.Code == codeUnsupportedRole:
 			notes = append(notes, "Sign-in logs unavailable: your roles cannot read them; "+SignInLogReaderRoleNames()+" can.")
 		case e.Status == 403 && e.Code == codeRequestDenied:
