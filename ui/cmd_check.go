@@ -61,12 +61,13 @@ func verdictExit(d flows.Diagnosis) int {
 
 // diagnoseHeadless resolves the tenant, signs in (device code on w, or the
 // browser) and diagnoses the app ref, or the app named name (--app-name),
-// found in the tenant after sign-in. On failure it returns nil and the exit
+// found in the tenant after sign-in, else among the app profiles. On failure it returns nil and the exit
 // code.
 func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, name, tenant string, w io.Writer) (*flows.Diagnosis, int) {
-	in := flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}
-	if ref.ClientID == "" {
-		in.App, in.AppName = flows.AppRef{}, name
+	in, err := checkInput(ref, name, tenant)
+	if err != nil {
+		fmt.Fprintf(w, "consentwiz: %v\n", err)
+		return nil, ExitError
 	}
 	d, code, err := diagnoseInput(ctx, r, in, func(line string) { fmt.Fprintln(w, line) })
 	if err != nil {

@@ -46,7 +46,7 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 	var in appInput
 	var err error
 	if o.SignIn {
-		in, err = o.input() // --app-name: found in the tenant after sign-in
+		in, err = o.input() // --app-name: found after sign-in, in the tenant or the profiles
 	} else {
 		in, err = o.offlineInput() // --app-name: among the shipped profiles
 	}
@@ -132,9 +132,9 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 		if err != nil {
 			return fail("%v", err)
 		}
-		wi := flows.WizardInput{App: ref, Tenant: tenantArg, CheckOnly: true}
-		if ref.ClientID == "" {
-			wi.App, wi.AppName = flows.AppRef{}, in.name
+		wi, err := checkInput(ref, in.name, tenantArg)
+		if err != nil {
+			return fail("%v", err)
 		}
 		d, code, err := diagnoseInput(ctx, r, wi, func(line string) { fmt.Fprintln(stdio.Err, line) })
 		var cc *clientConsentError

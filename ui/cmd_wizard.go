@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/term"
 
-	"consentwiz/assets"
 	"consentwiz/flows"
 )
 
@@ -104,15 +103,9 @@ func wizardInput(cfg Config, o WizardOptions, pending []flows.JournalEntry, rest
 		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), RunID: runID(), Version: cfg.Version,
 		RelaxWindow: cfg.RelaxWindow, RequestWindow: cfg.RequestWindow,
 	}
-	profiles, err := assets.Profiles()
-	if err != nil {
+	var err error
+	if in.Profiles, err = nameProfiles(cfg.Demo); err != nil {
 		return in, err
-	}
-	for _, p := range profiles {
-		in.Profiles = append(in.Profiles, flows.FromProfile(p))
-	}
-	if cfg.Demo {
-		in.Profiles = append(in.Profiles, demoProfiles()...)
 	}
 	in.App, in.AppText, in.AppName, err = o.wizardApp()
 	return in, err
