@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atotto/clipboard"
+	"github.com/charmbracelet/x/ansi"
 
 	"consentwiz/flows"
 	"consentwiz/graph/entra"
@@ -17,6 +18,10 @@ import (
 
 // copyToClipboard is the system clipboard; tests replace it.
 var copyToClipboard = clipboard.WriteAll
+
+// outIsTerminal reports whether the command's standard output is a terminal,
+// which may take an OSC 52 clipboard write; tests replace it.
+var outIsTerminal = func(stdio IO) bool { return isTerminal(stdio.Out) }
 
 // handoffNow is the clock of the hand-off; tests replace it.
 var handoffNow = time.Now
@@ -193,14 +198,28 @@ func emitHandoff(o HandoffOptions, out string, stdio IO) int {
 		}
 	}
 	if o.Copy {
-		if err := copyToClipboard(out); err != nil {
-			fmt.Fprintf(stdio.Err, "consentwiz handoff: copying to the clipboard: %s\n", firstLine(err.Error()))
-			code = ExitError
-		} else {
-			fmt.Fprintln(stdio.Err, "Copied the hand-off to the clipboard.")
-		}
+		copyHandoff(out, stdio)
 	}
 	return code
+}
+
+// copyHandoff is --copy. The hand-off is printed already (and saved with
+// --out), so a copy that cannot be made is a warning, not a failure: with no
+// system clipboard (over SSH, a server without xclip or wl-copy) it goes to
+// the terminal's clipboard with OSC 52 when standard output is a terminal,
+// as the wizard's c key does, and the message says it was sent, not copied,
+// since no terminal confirms it; otherwise one line says why it was not.
+func copyHandoff(out string, stdio IO) {
+	err := copyToClipboard(out)
+	switch {
+	case err == nil:
+		fmt.Fprintln(stdio.Err, "Copied the hand-off to the clipboard.")
+	case outIsTerminal(stdio):
+		fmt.Fprint(stdio.Out, ansi.SetSystemClipboard(out))
+		fmt.Fprintln(stdio.Err, "Sent the hand-off to the terminal's clipboard (OSC 52); not every terminal accepts it: if pasting does not work, copy it from above.")
+	default:
+		fmt.Fprintf(stdio.Err, "consentwiz handoff: warning: the hand-off was not copied (%s); it is printed above.\n", flows.Sanitize(firstLine(err.Error()), 300))
+	}
 }
 
 // explainOnly is the hand-off of a URL that does not name the app (the
