@@ -10,9 +10,9 @@ import (
 	"consentwiz/flows"
 )
 
-// maxScanDays is the longest a scan reads back: sign-in logs keep 30 days
+// MaxScanDays (scan --days) is the longest a scan reads back: sign-in logs keep 30 days
 // with Microsoft Entra ID P1 or P2, 7 without (docs/entra.md H).
-const maxScanDays = 30
+const MaxScanDays = 30
 
 // RunScan runs `consentwiz scan`: it signs in read-only with the scan's
 // scopes (entra.ScanScopes, asked for this command only: incremental
@@ -29,8 +29,8 @@ func RunScan(ctx context.Context, cfg Config, o ScanOptions, stdio IO) int {
 	if days == 0 {
 		days = flows.DefaultScanDays
 	}
-	if days < 1 || days > maxScanDays {
-		return fail(fmt.Errorf("--days must be from 1 to %d: sign-in logs keep 30 days (7 without Microsoft Entra ID P1 or P2)", maxScanDays))
+	if days < 1 || days > MaxScanDays {
+		return fail(fmt.Errorf("--days must be from 1 to %d: sign-in logs keep 30 days (7 without Microsoft Entra ID P1 or P2)", MaxScanDays))
 	}
 	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	if o.Tenants != "" {

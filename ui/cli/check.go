@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -53,7 +54,8 @@ consentwiz tenants --json | consentwiz check --profile trackerrms --tenants - --
 // with one sign-in (--tenants).
 func addManyFlags(c *cobra.Command, o *ui.ManyOptions) {
 	c.Flags().StringVar(&o.Tenants, "tenants", "", "a file with one tenant domain or id a line, or the output of 'consentwiz tenants' (- reads standard input)")
-	c.Flags().IntVar(&o.Concurrency, "concurrency", 8, "tenants checked at once (with --tenants)")
+	c.Flags().Var(newIntRange(&o.Concurrency, ui.DefaultConcurrency, 1, ui.MaxConcurrency), "concurrency",
+		fmt.Sprintf("tenants checked at once, with --tenants (1 to %d)", ui.MaxConcurrency))
 	c.Flags().StringVar(&o.HomeTenant, "home-tenant", "", "the tenant to sign in to once; the others are reached with that sign-in (with --tenants the default is organizations: wherever your account lives)")
 	c.Flags().BoolVar(&o.InteractiveFallback, "interactive-fallback", false, "with --tenants: sign in to each tenant the one sign-in does not reach, one at a time")
 }

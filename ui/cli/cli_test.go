@@ -213,7 +213,7 @@ func TestExitCodesSurviveFang(t *testing.T) {
 		{[]string{"chek"}, `consentwiz: unknown command "chek" (did you mean "check"?)`},
 		{[]string{"check", "--tenat", "x"}, "consentwiz check: unknown flag: --tenat (see 'consentwiz check --help')"},
 		{[]string{"link", "--tenant"}, "consentwiz link: flag needs an argument: --tenant"},
-		{[]string{"check", "--concurrency", "many"}, `consentwiz check: invalid argument "many" for "--concurrency"`},
+		{[]string{"check", "--concurrency", "many"}, `consentwiz check: --concurrency must be a whole number from 1 to 64 (got "many")`},
 		{[]string{"--cloud", "mars", "explain", "x"}, `consentwiz explain: unknown cloud "mars"`},
 		{[]string{"check", "--app", "x", "--url", "y", "--tenant", "t"}, "consentwiz check: name the app once: use only one of --app, --url"},
 		{[]string{"--app", "x", "--error", "y"}, "consentwiz: name the app once: use only one of --app, --error"},

@@ -34,7 +34,7 @@ pbpaste | consentwiz explain`,
 			return &cmdError{path: c.CommandPath(), err: fmt.Errorf(
 				"%q is not a flag: to explain a text that starts with \"-\", put -- before it: consentwiz explain -- %q", t, t)}
 		}
-		return usageError(c, err)
+		return flagError(c, err)
 	})
 	return c
 }

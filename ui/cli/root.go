@@ -91,7 +91,7 @@ consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a polic
 	addWizardFlags(c, &o)
 	a.g.register(c.PersistentFlags(), a.stdio.Getenv)
 	_ = c.RegisterFlagCompletionFunc("cloud", fixed(entra.CloudNames...))
-	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(c, err) })
+	c.SetFlagErrorFunc(flagError) // every command's, unless it sets its own
 
 	c.AddGroup(
 		&cobra.Group{ID: "wizard", Title: "the wizard"},

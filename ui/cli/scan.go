@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"consentwiz/flows"
 	"consentwiz/ui"
 )
 
@@ -49,7 +51,8 @@ consentwiz tenants | consentwiz scan --tenants - --json`,
 	}
 	c.Flags().StringVar(&o.Tenant, "tenant", "", "the tenant's domain or id")
 	addManyFlags(c, &o.ManyOptions)
-	c.Flags().IntVar(&o.Days, "days", 7, "how many days back to read the sign-in logs (1 to 30)")
+	c.Flags().Var(newIntRange(&o.Days, flows.DefaultScanDays, 1, ui.MaxScanDays), "days",
+		fmt.Sprintf("how many days back to read the sign-in logs (1 to %d)", ui.MaxScanDays))
 	c.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
 	_ = c.RegisterFlagCompletionFunc("tenant", cobra.NoFileCompletions)
 	_ = c.RegisterFlagCompletionFunc("days", fixed("1", "7", "30"))
