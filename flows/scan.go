@@ -89,6 +89,12 @@ type ScanResult struct {
 	SignInLogs      string   `json:"signInLogs"`
 	ConsentRequests string   `json:"consentRequests"`
 	Notes           []string `json:"notes"`
+	// OpenChanges are changes by consentwiz in the tenant that were not put
+	// back (NoteOpenChanges; the first note says so too).
+	OpenChanges []OpenChange `json:"openChanges,omitempty"`
+	// TenantID is the scanned tenant's id, for the driver to match the
+	// journal's entries; "tenant" names it in JSON.
+	TenantID string `json:"-"`
 }
 
 const (
