@@ -26,7 +26,7 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 		var err error
 		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario, o.BrowserAddr)
 		if err != nil {
-			fmt.Fprintf(stdio.Err, "consentwiz demo: %v\n", err)
+			fmt.Fprintf(stdio.Err, "consentwiz demo: %s\n", simError(err))
 			return ExitError
 		}
 		defer cleanup()

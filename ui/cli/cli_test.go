@@ -43,11 +43,16 @@ func tree() *cobra.Command {
 	return a.root()
 }
 
-// flagsOf lists the flags c takes: its own and the global ones.
+// flagsOf lists the flags c takes and shows: its own and the global ones
+// that do something there (flagShown).
 func flagsOf(c *cobra.Command) []*pflag.Flag {
 	var fs []*pflag.Flag
 	c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) { fs = append(fs, f) })
-	c.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) { fs = append(fs, f) })
+	c.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if flagShown(c.Name(), f.Name) {
+			fs = append(fs, f)
+		}
+	})
 	return fs
 }
 

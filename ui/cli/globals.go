@@ -48,8 +48,8 @@ func (g *globals) register(fs *pflag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&g.present, "present", false, "presenter mode for screen shares: big step banner, ids and addresses masked, last key shown")
 	fs.BoolVar(&g.accessible, "accessible", envTrue(getenv("ACCESSIBLE")) || getenv("TERM") == "dumb", "accessible line by line mode for screen readers and piped input (env ACCESSIBLE=1, TERM=dumb)")
 	fs.BoolVar(&g.dryRun, "dry-run", false, "show every change without making it")
-	fs.Var(newDurationRange(&g.relaxWindow, flows.DefaultRelaxWindow, minWindow, maxWindow), "relax-window", "relax-user-consent: the longest user consent stays relaxed while the user connects; then it is put back by itself")
-	fs.Var(newDurationRange(&g.requestWindow, flows.DefaultRequestWindow, minWindow, maxWindow), "request-window", "a temporary request workflow: the longest consent requests stay on while the request waits for approval; then they are turned off again by itself")
+	fs.Var(newDurationRange(&g.relaxWindow, flows.DefaultRelaxWindow, minWindow, maxWindow), "relax-window", "the longest relax-user-consent keeps user consent relaxed while the user connects; then it puts it back by itself")
+	fs.Var(newDurationRange(&g.requestWindow, flows.DefaultRequestWindow, minWindow, maxWindow), "request-window", "the longest a temporary request-workflow keeps consent requests on while the request waits for approval; then it turns them off again by itself")
 	fs.BoolVar(&g.version, "version", false, "print the version and commit")
 }
 

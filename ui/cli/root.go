@@ -41,6 +41,7 @@ func Execute(ctx context.Context, args []string, build Build, stdio ui.IO) int {
 	a := &app{stdio: stdio, build: build.resolve(debug.ReadBuildInfo()), args: args}
 	root := a.root()
 	root.SetArgs(args)
+	prepareHelp(root, args)
 	err := fang.Execute(ctx, root,
 		fang.WithoutVersion(), // --version is ours: it prints the commit too
 		fang.WithoutManpage(), // `consentwiz man` is ours: it writes to our stdout
@@ -62,6 +63,7 @@ redacted unless --report-unredacted) to the reports folder of the config dir
 
 Exit codes: 0 ok, 1 error, 2 cancelled, 3 users are blocked (check, scan; a wizard run that
 ended with users still blocked), 4 sign-in failed, 5 could not tell (check, scan).
+
 Environment: CONSENTWIZ_CLOUD, CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL,
 CONSENTWIZ_CA_FILE, CONSENTWIZ_CLIENT_ID, CONSENTWIZ_CONFIG_DIR, NO_COLOR, ACCESSIBLE, TERM=dumb.`
 
@@ -71,11 +73,11 @@ func (a *app) root() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "consentwiz",
 		Short: `Fix Microsoft 365 "Need admin approval" for an app`,
-		Long:  rootLong,
+		Long:  prose(rootLong),
 		Example: `consentwiz demo
 consentwiz --profile trackerrms --tenant contoso.com
 consentwiz check --profile trackerrms --tenant contoso.com --json
-consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a policy…"`,
+consentwiz explain -- "-AADSTS90094: An administrator of Contoso…"`,
 		Args: a.noArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
 			return ui.RunWizard(ctx, cfg, o, a.stdio)

@@ -87,6 +87,27 @@ func shortDuration(d time.Duration) string {
 	return s
 }
 
+// choice is a flag that takes one of names (--scenario).
+type choice struct {
+	p     *string
+	names []string
+}
+
+func (v *choice) String() string { return *v.p }
+func (v *choice) Type() string   { return "string" }
+func (v *choice) want() string   { return "one of " + strings.Join(v.names, ", ") }
+
+func (v *choice) Set(s string) error {
+	s = strings.TrimSpace(s)
+	for _, n := range v.names {
+		if strings.EqualFold(n, s) {
+			*v.p = n
+			return nil
+		}
+	}
+	return errOutOfRange
+}
+
 // errOutOfRange is what a ranged value's Set returns; flagError words it.
 var errOutOfRange = errors.New("out of range")
 
