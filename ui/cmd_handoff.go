@@ -188,12 +188,20 @@ func emitHandoff(o HandoffOptions, out string, stdio IO) int {
 	fmt.Fprint(stdio.Out, out)
 	code := ExitOK
 	if o.Out != "" {
+		// --out names the file, so a file there is replaced, as the admin
+		// asked — but never silently (the wizard's own saves take a new
+		// name instead: Runner.save).
+		fi, serr := os.Stat(o.Out)
+		replaced := serr == nil && fi.Mode().IsRegular()
 		// 0600: a hand-off holds no token, but with --sign-in it carries the
 		// live diagnosis (names, roles) of the tenant (reliability review L14).
-		if err := writePrivate(o.Out, []byte(out)); err != nil {
+		switch err := writePrivate(o.Out, []byte(out)); {
+		case err != nil:
 			fmt.Fprintf(stdio.Err, "consentwiz handoff: saving the hand-off: %s\n", flows.Sanitize(err.Error(), 600))
 			code = ExitError
-		} else {
+		case replaced:
+			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s, replacing the file that was there\n", flows.Sanitize(o.Out, 400))
+		default:
 			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s\n", flows.Sanitize(o.Out, 400))
 		}
 	}

@@ -192,8 +192,13 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 		if err := os.Chmod(path, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if code, _, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: path}); code != ExitOK {
+		code, _, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: path})
+		if code != ExitOK {
 			t.Fatal(errOut)
+		}
+		// The file --out names is replaced, and it says so.
+		if want := "Saved the hand-off to " + path + ", replacing the file that was there\n"; errOut != want {
+			t.Errorf("over an existing file: stderr %q, want %q", errOut, want)
 		}
 		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 			t.Errorf("an existing 0644 file stays %v", st.Mode().Perm())

@@ -57,9 +57,9 @@ tenant's consent settings through Microsoft Graph, says why users are blocked an
 fixes can work, and walks an admin through the chosen fix, verifying the result.
 
 Without a command it runs the wizard against your tenant (device code sign-in; --browser
-for the browser). Every wizard run ends by writing a support report (Markdown and JSON,
+for the browser). A wizard run ends by writing a support report (Markdown and JSON,
 redacted unless --report-unredacted) to the reports folder of the config dir
-(CONSENTWIZ_CONFIG_DIR) and prints its path.
+(CONSENTWIZ_CONFIG_DIR) when it has something new to report, and prints its path.
 
 Exit codes: 0 ok, 1 error, 2 cancelled, 3 users are blocked (check, scan; a wizard run that
 ended with users still blocked), 4 sign-in failed, 5 could not tell (check, scan).
