@@ -226,7 +226,11 @@ func copyHandoff(out string, stdio IO) {
 		fmt.Fprint(stdio.Out, ansi.SetSystemClipboard(out))
 		fmt.Fprintln(stdio.Err, "Sent the hand-off to the terminal's clipboard (OSC 52); not every terminal accepts it: if pasting does not work, copy it from above.")
 	default:
-		fmt.Fprintf(stdio.Err, "consentwiz handoff: warning: the hand-off was not copied (%s); it is printed above.\n", flows.Sanitize(firstLine(err.Error()), 300))
+		why := firstLine(err.Error())
+		if strings.HasPrefix(why, "No clipboard utilities available") { // atotto/clipboard's long advice
+			why = "no clipboard utility: xclip, xsel or wl-clipboard"
+		}
+		fmt.Fprintf(stdio.Err, "consentwiz handoff: warning: the hand-off was not copied (%s); it is printed above.\n", flows.Sanitize(why, 300))
 	}
 }
 
