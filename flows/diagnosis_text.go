@@ -115,6 +115,13 @@ func (d Diagnosis) Text() string {
 	default:
 		fmt.Fprintf(&b, "Users see: %s — users are not blocked\n\n", d.ScreenText())
 	}
+	for _, c := range d.OpenChanges {
+		// First, before the settings it explains: they may be consentwiz's.
+		fmt.Fprintf(&b, "Still open: %s.\n", c.Sentence())
+	}
+	if len(d.OpenChanges) > 0 {
+		fmt.Fprintf(&b, "%s.\n\n", upperFirst(RestoreAdvice))
+	}
 
 	b.WriteString("Checklist\n")
 	// Blockers first, as on the wizard's screen.

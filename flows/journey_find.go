@@ -141,7 +141,7 @@ func scanPick(s State, ev Event) (State, []Effect) {
 // foundApp takes the app the admin picked (or the one app a name matched)
 // and diagnoses it: the account is signed in already.
 func foundApp(s State, c AppCandidate) (State, []Effect) {
-	ref := KnownApp(AppRef{ClientID: NormalizeGUID(c.ClientID), DisplayName: c.DisplayName})
+	ref := candidateApp(s, c)
 	ref.merge(s.findFrom)
 	s.App = ref
 	s.appFound = true
@@ -171,6 +171,20 @@ func backToFind(s State) State {
 	return s
 }
 
+// candidateApp is the app a name was found to be: when a profile answered
+// to the name, what the profile says of it (its permissions, its redirect
+// URIs), as --profile would give it. A profile the wizard was given that is
+// not shipped (the demo's own app) is found among s.Profiles; KnownApp knows
+// the shipped ones.
+func candidateApp(s State, c AppCandidate) AppRef {
+	ref := KnownApp(AppRef{ClientID: NormalizeGUID(c.ClientID), DisplayName: c.DisplayName})
+	if p, ok := profileFor(s.Profiles, ref.ClientID); ok && ref.Profile == "" && c.Profile != "" {
+		p.DisplayName = firstNonEmpty(c.DisplayName, p.DisplayName)
+		return p
+	}
+	return ref
+}
+
 // --- by name ------------------------------------------------------------------
 
 // maxAppNameInput caps the name the wizard accepts (FindAppByName's limit).
@@ -195,12 +209,12 @@ func appSearch(s State, ev Event) (State, []Effect) {
 		s.FindName, s.Found = name, nil
 		if s.Helpdesk {
 			// No sign-in before the hand-off: only consentwiz's profiles.
-			c, err := FindAppByName(name, profileCandidates(s.Profiles))
+			c, err := FindAppByName(name, ProfileCandidates(s.Profiles))
 			if err != nil {
 				s.InputErr = upperFirst(err.Error()) + ". Without signing in consentwiz knows only its app profiles: ask the user for the app id (" + whereToFindID + ")."
 				return s, nil
 			}
-			s.App = KnownApp(AppRef{ClientID: NormalizeGUID(c.ClientID), DisplayName: c.DisplayName})
+			s.App = candidateApp(s, c)
 			s.App.merge(s.findFrom)
 			return proceed(s)
 		}
@@ -228,7 +242,7 @@ func searchApps(s State) (State, []Effect) {
 func appSearching(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case AppsFound:
-		lists := [][]AppCandidate{e.Apps, profileCandidates(s.Profiles)}
+		lists := [][]AppCandidate{e.Apps, ProfileCandidates(s.Profiles)}
 		if s.Scan != nil {
 			lists = append(lists, AppCandidatesFromScan(*s.Scan))
 		}
@@ -282,18 +296,6 @@ func appPick(s State, ev Event) (State, []Effect) {
 		s.Step = StepAppSearch
 	}
 	return s, nil
-}
-
-// profileCandidates lists the wizard's app profiles by display name and name.
-func profileCandidates(ps []AppRef) []AppCandidate {
-	var out []AppCandidate
-	for _, p := range ps {
-		out = append(out, AppCandidate{ClientID: p.ClientID, DisplayName: firstNonEmpty(p.DisplayName, p.Profile), Source: AppFromProfile, Profile: p.Profile})
-		if p.Profile != "" && !strings.EqualFold(p.Profile, p.DisplayName) {
-			out = append(out, AppCandidate{ClientID: p.ClientID, DisplayName: p.Profile, Source: AppFromProfile, Profile: p.Profile})
-		}
-	}
-	return out
 }
 
 // askByName is where a pasted text that names the app but has no app id

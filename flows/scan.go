@@ -89,6 +89,12 @@ type ScanResult struct {
 	SignInLogs      string   `json:"signInLogs"`
 	ConsentRequests string   `json:"consentRequests"`
 	Notes           []string `json:"notes"`
+	// OpenChanges are changes by consentwiz in the tenant that were not put
+	// back (NoteOpenChanges; the first note says so too).
+	OpenChanges []OpenChange `json:"openChanges,omitempty"`
+	// TenantID is the scanned tenant's id, for the driver to match the
+	// journal's entries; "tenant" names it in JSON.
+	TenantID string `json:"-"`
 }
 
 const (
@@ -393,7 +399,7 @@ func scanNotes(in ScanInput, r ScanResult, logsRead bool) []string {
 			notes = append(notes, "The sign-in log read stopped early ("+graphFailure(e)+"); the counts below are partial.")
 		case e.Code == codeNonPremium:
 			notes = append(notes, "Sign-in logs unavailable: Microsoft Graph reads them only in tenants with Microsoft Entra ID P1 or P2 ("+
-				codeNonPremium+"). The pending admin consent requests below still name the apps users asked for.")
+				codeNonPremium+"). The pending admin consent requests are still read: they name the apps users asked for.")
 		case e.Code == codeUnsupportedRole:
 			notes = append(notes, "Sign-in logs unavailable: your roles cannot read them; "+SignInLogReaderRoleNames()+" can.")
 		case e.Status == 403 && e.Code == codeRequestDenied:

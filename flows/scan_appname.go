@@ -43,14 +43,35 @@ func AppCandidatesFromServicePrincipals(sps []entra.ServicePrincipal) []AppCandi
 
 // AppCandidatesFromProfiles lists the shipped profiles, by display name and by name.
 func AppCandidatesFromProfiles(ps []assets.AppProfile) []AppCandidate {
+	refs := make([]AppRef, 0, len(ps))
+	for _, p := range ps {
+		refs = append(refs, FromProfile(p))
+	}
+	return ProfileCandidates(refs)
+}
+
+// ProfileCandidates lists app profiles (the wizard's WizardInput.Profiles,
+// the shipped ones as FromProfile reads them) by display name and by name:
+// the one list every command and the wizard look a name up in.
+func ProfileCandidates(ps []AppRef) []AppCandidate {
 	var out []AppCandidate
 	for _, p := range ps {
-		out = append(out, AppCandidate{ClientID: p.ClientID, DisplayName: p.DisplayName, Source: AppFromProfile, Profile: p.Name})
-		if !strings.EqualFold(p.Name, p.DisplayName) {
-			out = append(out, AppCandidate{ClientID: p.ClientID, DisplayName: p.Name, Source: AppFromProfile, Profile: p.Name})
+		out = append(out, AppCandidate{ClientID: p.ClientID, DisplayName: firstNonEmpty(p.DisplayName, p.Profile), Source: AppFromProfile, Profile: p.Profile})
+		if p.Profile != "" && !strings.EqualFold(p.Profile, p.DisplayName) {
+			out = append(out, AppCandidate{ClientID: p.ClientID, DisplayName: p.Profile, Source: AppFromProfile, Profile: p.Profile})
 		}
 	}
 	return out
+}
+
+// profileFor is the profile among ps with the client id, if any.
+func profileFor(ps []AppRef, clientID string) (AppRef, bool) {
+	for _, p := range ps {
+		if clientID != "" && strings.EqualFold(NormalizeGUID(p.ClientID), clientID) {
+			return p, true
+		}
+	}
+	return AppRef{}, false
 }
 
 // AppCandidatesFromScan lists the apps a scan found.

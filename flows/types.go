@@ -271,6 +271,10 @@ type Diagnosis struct {
 	Roles      []string `json:"roles"`
 	// Unreadable lists snapshot parts the account could not read.
 	Unreadable []string `json:"unreadable"`
+	// OpenChanges are changes by consentwiz in the tenant that were not put
+	// back (NoteOpenChanges): what the diagnosis read may be consentwiz's
+	// temporary value, not the tenant's own.
+	OpenChanges []OpenChange `json:"openChanges,omitempty"`
 }
 
 // Fix returns the option for id, and whether it is present.

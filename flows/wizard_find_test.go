@@ -227,3 +227,22 @@ func (w *wzRun) at(step StepID, want ...Effect) {
 		w.t.Fatalf("at %s effects =\n  %#v\nwant\n  %#v", step, w.last, want)
 	}
 }
+
+// A name found among profiles the wizard was given but that are not shipped
+// (the demo's own app) gives the app as the profile describes it — its
+// permissions — as picking it from the first screen's list does.
+func TestFindByNameUsesTheGivenProfile(t *testing.T) {
+	demoApp := AppRef{ClientID: "0f4b6c1e-7d2a-4e8b-9c3f-5a6d7e8f9a0b", DisplayName: "Northwind Timesheets (demo app)",
+		Profile: "northwind-timesheets", Scopes: []string{"User.Read", "Contacts.Read"}, ConsentVersion: "v1"}
+	for _, name := range []string{"Northwind Timesheets", "northwind-timesheets"} {
+		in := wzTestInput()
+		in.App, in.AppName, in.CheckOnly, in.Profiles = AppRef{}, name, true, []AppRef{demoApp}
+		w := wzNewWiz(t, in, wzGrantTenant())
+		if _, ok := w.drive(20); !ok {
+			t.Fatalf("%s: the check did not finish", name)
+		}
+		if w.s.App.ClientID != demoApp.ClientID || !slices.Equal(w.s.App.Scopes, demoApp.Scopes) || w.s.App.Profile != demoApp.Profile {
+			t.Errorf("%s: found %+v, want the profile's app %+v", name, w.s.App, demoApp)
+		}
+	}
+}

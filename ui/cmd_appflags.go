@@ -127,7 +127,8 @@ func (f AppFlags) withScopes(ref flows.AppRef) flows.AppRef {
 
 // Ref is the app the flags name, for the commands that need its client id
 // (link, handoff, check --tenants). --app-name is looked up offline, among
-// the shipped profiles (check and handoff --sign-in search the tenant).
+// the shipped profiles (check and handoff --sign-in search the tenant, then
+// the same profiles).
 func (f AppFlags) Ref() (flows.AppRef, error) {
 	in, err := f.offlineInput()
 	return in.ref, err
@@ -147,13 +148,47 @@ func (f AppFlags) offlineInput() (appInput, error) {
 	return in, nil
 }
 
+// nameProfiles are the app profiles a name (--app-name, the wizard's "Type
+// the app's name") is looked up in when the tenant does not have the app —
+// the normal case for an app nobody has consented to yet: the shipped
+// profiles, and in the demo its own apps. The wizard offers the same list on
+// its first screen. Every command and the wizard use this one list, with
+// flows.FindAppByName, so a name means the same app everywhere.
+func nameProfiles(demo bool) ([]flows.AppRef, error) {
+	profiles, err := assets.Profiles()
+	if err != nil {
+		return nil, err
+	}
+	var out []flows.AppRef
+	for _, p := range profiles {
+		out = append(out, flows.FromProfile(p))
+	}
+	if demo {
+		out = append(out, demoProfiles()...)
+	}
+	return out, nil
+}
+
+// checkInput is the machine's input for a check of the app ref, or of the
+// app named name (--app-name), found after sign-in among the tenant's apps
+// and then nameProfiles, as the wizard finds it.
+func checkInput(ref flows.AppRef, name, tenant string) (flows.WizardInput, error) {
+	in := flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}
+	if ref.ClientID != "" {
+		return in, nil
+	}
+	ps, err := nameProfiles(false)
+	in.App, in.AppName, in.Profiles = flows.AppRef{}, name, ps
+	return in, err
+}
+
 // profileNamed finds the shipped profile whose name or display name is name.
 func profileNamed(name string) (flows.AppRef, error) {
-	ps, err := assets.Profiles()
+	ps, err := nameProfiles(false)
 	if err != nil {
 		return flows.AppRef{}, err
 	}
-	c, err := flows.FindAppByName(name, flows.AppCandidatesFromProfiles(ps))
+	c, err := flows.FindAppByName(name, flows.ProfileCandidates(ps))
 	if errors.Is(err, flows.ErrNoAppNamed) {
 		return flows.AppRef{}, fmt.Errorf("no app profile is named %s: without signing in consentwiz knows only its profiles; give the app's client id (--app), or sign in (check, handoff --sign-in) to search the tenant",
 			strconv.Quote(flows.Sanitize(name, 80)))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"consentwiz/flows"
 )
@@ -35,6 +36,7 @@ func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
 	if d == nil {
 		return code
 	}
+	d.NoteOpenChanges(entriesOf(openEntries(cfg, "check", stdio.Err), d.Tenant.ID))
 	if o.JSON {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetEscapeHTML(false)
@@ -45,6 +47,29 @@ func runCheck(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int {
 		fmt.Fprint(stdio.Out, d.Text())
 	}
 	return verdictExit(*d)
+}
+
+// openEntries are the journal's entries, for check and scan to say which
+// change by consentwiz is still open in the tenant they read (a killed
+// wizard's relaxed user consent is not the tenant's own setting). A journal
+// that cannot be read is one warning line: the check goes on without it.
+func openEntries(cfg Config, cmd string, w io.Writer) []flows.JournalEntry {
+	entries, err := NewJournal(cfg.ConfigDir).Pending("")
+	if err != nil {
+		fmt.Fprintf(w, "consentwiz %s: warning: whether a change by consentwiz is still open is unknown: %s\n", cmd, flows.Sanitize(firstLine(err.Error()), 600))
+	}
+	return entries
+}
+
+// entriesOf are the entries of the tenant with the id tenantID.
+func entriesOf(all []flows.JournalEntry, tenantID string) []flows.JournalEntry {
+	var out []flows.JournalEntry
+	for _, e := range all {
+		if tenantID != "" && strings.EqualFold(e.TenantID, tenantID) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // verdictExit is check's exit code for a diagnosis: 0 ok, 3 users are
@@ -61,12 +86,13 @@ func verdictExit(d flows.Diagnosis) int {
 
 // diagnoseHeadless resolves the tenant, signs in (device code on w, or the
 // browser) and diagnoses the app ref, or the app named name (--app-name),
-// found in the tenant after sign-in. On failure it returns nil and the exit
+// found in the tenant after sign-in, else among the app profiles. On failure it returns nil and the exit
 // code.
 func diagnoseHeadless(ctx context.Context, r *Runner, ref flows.AppRef, name, tenant string, w io.Writer) (*flows.Diagnosis, int) {
-	in := flows.WizardInput{App: ref, Tenant: tenant, CheckOnly: true}
-	if ref.ClientID == "" {
-		in.App, in.AppName = flows.AppRef{}, name
+	in, err := checkInput(ref, name, tenant)
+	if err != nil {
+		fmt.Fprintf(w, "consentwiz: %v\n", err)
+		return nil, ExitError
 	}
 	d, code, err := diagnoseInput(ctx, r, in, func(line string) { fmt.Fprintln(w, line) })
 	if err != nil {

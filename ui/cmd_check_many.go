@@ -27,7 +27,7 @@ func runCheckMany(ctx context.Context, cfg Config, o CheckOptions, stdio IO) int
 		return fail(err.Error())
 	}
 	m := &manyRun{cmd: "check", title: appTitle(ref), cfg: cfg, o: o.ManyOptions, json: o.JSON,
-		scopes: flows.ReadScopes, job: checkJob(ref), stdio: stdio}
+		scopes: flows.ReadScopes, job: checkJob(ref, openEntries(cfg, "check", stdio.Err)), stdio: stdio}
 	return m.run(ctx)
 }
 
@@ -43,13 +43,16 @@ type checkLine struct {
 
 // checkJob is check's job for one tenant: the check machine, driven
 // headless with the tenant's effects (its sign-in shares the home sign-in).
-func checkJob(ref flows.AppRef) tenantJob {
+// open are the journal's entries (openEntries): a tenant's own go into its
+// diagnosis.
+func checkJob(ref flows.AppRef, open []flows.JournalEntry) tenantJob {
 	return func(ctx context.Context, t *tenantTask) tenantDone {
 		fx := t.Effects()
 		o := driveCheck(ctx, fx, flows.WizardInput{App: ref, Tenant: t.Entry.Input, CheckOnly: true}, t.Notify)
 		res := flows.TenantResult{Tenant: t.Entry.Input}
 		d := o.Diagnosis
 		if d != nil {
+			d.NoteOpenChanges(entriesOf(open, d.Tenant.ID))
 			res.TenantID, res.Name = d.Tenant.ID, d.Tenant.Domain
 			res.Outcome, res.Reason = flows.OutcomeOf(*d, fx.snapErrs)
 			wait, throttled := flows.ThrottledFor(d, fx.snapErrs, nil)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atotto/clipboard"
+	"github.com/charmbracelet/x/ansi"
 
 	"consentwiz/flows"
 	"consentwiz/graph/entra"
@@ -17,6 +18,10 @@ import (
 
 // copyToClipboard is the system clipboard; tests replace it.
 var copyToClipboard = clipboard.WriteAll
+
+// outIsTerminal reports whether the command's standard output is a terminal,
+// which may take an OSC 52 clipboard write; tests replace it.
+var outIsTerminal = func(stdio IO) bool { return isTerminal(stdio.Out) }
 
 // handoffNow is the clock of the hand-off; tests replace it.
 var handoffNow = time.Now
@@ -46,7 +51,7 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 	var in appInput
 	var err error
 	if o.SignIn {
-		in, err = o.input() // --app-name: found in the tenant after sign-in
+		in, err = o.input() // --app-name: found after sign-in, in the tenant or the profiles
 	} else {
 		in, err = o.offlineInput() // --app-name: among the shipped profiles
 	}
@@ -132,9 +137,9 @@ func RunHandoff(ctx context.Context, cfg Config, o HandoffOptions, stdio IO) int
 		if err != nil {
 			return fail("%v", err)
 		}
-		wi := flows.WizardInput{App: ref, Tenant: tenantArg, CheckOnly: true}
-		if ref.ClientID == "" {
-			wi.App, wi.AppName = flows.AppRef{}, in.name
+		wi, err := checkInput(ref, in.name, tenantArg)
+		if err != nil {
+			return fail("%v", err)
 		}
 		d, code, err := diagnoseInput(ctx, r, wi, func(line string) { fmt.Fprintln(stdio.Err, line) })
 		var cc *clientConsentError
@@ -183,24 +188,50 @@ func emitHandoff(o HandoffOptions, out string, stdio IO) int {
 	fmt.Fprint(stdio.Out, out)
 	code := ExitOK
 	if o.Out != "" {
+		// --out names the file, so a file there is replaced, as the admin
+		// asked — but never silently (the wizard's own saves take a new
+		// name instead: Runner.save).
+		fi, serr := os.Stat(o.Out)
+		replaced := serr == nil && fi.Mode().IsRegular()
 		// 0600: a hand-off holds no token, but with --sign-in it carries the
 		// live diagnosis (names, roles) of the tenant (reliability review L14).
-		if err := writePrivate(o.Out, []byte(out)); err != nil {
+		switch err := writePrivate(o.Out, []byte(out)); {
+		case err != nil:
 			fmt.Fprintf(stdio.Err, "consentwiz handoff: saving the hand-off: %s\n", flows.Sanitize(err.Error(), 600))
 			code = ExitError
-		} else {
+		case replaced:
+			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s, replacing the file that was there\n", flows.Sanitize(o.Out, 400))
+		default:
 			fmt.Fprintf(stdio.Err, "Saved the hand-off to %s\n", flows.Sanitize(o.Out, 400))
 		}
 	}
 	if o.Copy {
-		if err := copyToClipboard(out); err != nil {
-			fmt.Fprintf(stdio.Err, "consentwiz handoff: copying to the clipboard: %s\n", firstLine(err.Error()))
-			code = ExitError
-		} else {
-			fmt.Fprintln(stdio.Err, "Copied the hand-off to the clipboard.")
-		}
+		copyHandoff(out, stdio)
 	}
 	return code
+}
+
+// copyHandoff is --copy. The hand-off is printed already (and saved with
+// --out), so a copy that cannot be made is a warning, not a failure: with no
+// system clipboard (over SSH, a server without xclip or wl-copy) it goes to
+// the terminal's clipboard with OSC 52 when standard output is a terminal,
+// as the wizard's c key does, and the message says it was sent, not copied,
+// since no terminal confirms it; otherwise one line says why it was not.
+func copyHandoff(out string, stdio IO) {
+	err := copyToClipboard(out)
+	switch {
+	case err == nil:
+		fmt.Fprintln(stdio.Err, "Copied the hand-off to the clipboard.")
+	case outIsTerminal(stdio):
+		fmt.Fprint(stdio.Out, ansi.SetSystemClipboard(out))
+		fmt.Fprintln(stdio.Err, "Sent the hand-off to the terminal's clipboard (OSC 52); not every terminal accepts it: if pasting does not work, copy it from above.")
+	default:
+		why := firstLine(err.Error())
+		if strings.HasPrefix(why, "No clipboard utilities available") { // atotto/clipboard's long advice
+			why = "no clipboard utility: xclip, xsel or wl-clipboard"
+		}
+		fmt.Fprintf(stdio.Err, "consentwiz handoff: warning: the hand-off was not copied (%s); it is printed above.\n", flows.Sanitize(why, 300))
+	}
 }
 
 // explainOnly is the hand-off of a URL that does not name the app (the

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -191,8 +192,13 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 		if err := os.Chmod(path, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if code, _, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: path}); code != ExitOK {
+		code, _, errOut := runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: path})
+		if code != ExitOK {
 			t.Fatal(errOut)
+		}
+		// The file --out names is replaced, and it says so.
+		if want := "Saved the hand-off to " + path + ", replacing the file that was there\n"; errOut != want {
+			t.Errorf("over an existing file: stderr %q, want %q", errOut, want)
 		}
 		if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 			t.Errorf("an existing 0644 file stays %v", st.Mode().Perm())
@@ -202,11 +208,28 @@ func TestHandoffCommandOutAndCopy(t *testing.T) {
 		t.Errorf("stderr %q", errOut)
 	}
 
+	// No system clipboard: the hand-off is printed all the same, so the
+	// command succeeds with one line that says it was not copied...
 	copyToClipboard = func(string) error { return errors.New("no clipboard utility\nmore") }
 	code, out, errOut = runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Copy: true})
-	if code != ExitError || out == "" || strings.TrimSpace(errOut) != "consentwiz handoff: copying to the clipboard: no clipboard utility" {
-		t.Errorf("exit %d, stderr %q", code, errOut)
+	if code != ExitOK || out == "" || strings.Contains(out, "\x1b") ||
+		strings.TrimSpace(errOut) != "consentwiz handoff: warning: the hand-off was not copied (no clipboard utility); it is printed above." {
+		t.Errorf("no clipboard, not a terminal: exit %d, stderr %q", code, errOut)
 	}
+	// ...and on a terminal it goes to the terminal's clipboard (OSC 52),
+	// which is said to be sent, never to be copied.
+	oldTerm := outIsTerminal
+	outIsTerminal = func(IO) bool { return true }
+	t.Cleanup(func() { outIsTerminal = oldTerm })
+	code, out, errOut = runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Copy: true})
+	text, osc, _ := strings.Cut(out, "\x1b]52;c;")
+	if code != ExitOK || osc == "" || !strings.HasSuffix(osc, "\a") || strings.Contains(errOut, "Copied") ||
+		!strings.Contains(errOut, "Sent the hand-off to the terminal's clipboard (OSC 52)") {
+		t.Errorf("no clipboard, a terminal: exit %d, stderr %q, stdout ends %q", code, errOut, out[max(0, len(out)-80):])
+	} else if b, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(osc, "\a")); err != nil || string(b) != text {
+		t.Errorf("OSC 52 carries %d bytes (%v), the hand-off is %d", len(b), err, len(text))
+	}
+	outIsTerminal = oldTerm
 
 	code, _, errOut = runHandoffCmd(t, handoffConfig(), HandoffOptions{AppFlags: AppFlags{App: hoClient, Tenant: hoTenant}, Out: filepath.Join(t.TempDir(), "missing", "x.md")})
 	if code != ExitError || !strings.HasPrefix(errOut, "consentwiz handoff: saving the hand-off:") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {

@@ -25,11 +25,11 @@ func RunSim(ctx context.Context, o SimOptions, stdio IO) int {
 	defer stop()
 	srv, err := sim.New(sim.Options{Scenario: o.Scenario, AutoApprove: o.AutoApprove, Addr: o.Addr})
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
+		fmt.Fprintf(stdio.Err, "consentwiz sim: %s\n", simError(err))
 		return ExitError
 	}
 	if err := srv.Start(); err != nil {
-		fmt.Fprintf(stdio.Err, "consentwiz sim: %v\n", err)
+		fmt.Fprintf(stdio.Err, "consentwiz sim: %s\n", simError(err))
 		return ExitError
 	}
 	defer srv.Close()
@@ -64,6 +64,10 @@ func RunSim(ctx context.Context, o SimOptions, stdio IO) int {
 	<-ctx.Done()
 	return ExitOK
 }
+
+// simError is an error of the simulator without its own "sim: " prefix: the
+// command's name is in front of it already ("consentwiz sim: sim: …").
+func simError(err error) string { return strings.TrimPrefix(err.Error(), "sim: ") }
 
 // RunLink runs `consentwiz link`: it prints the admin consent URL, without
 // sign-in: in the cloud of the link the app came from (unless --cloud says

@@ -32,12 +32,13 @@ import (
 // terminal (tui_tenants.go), else one line a tenant (with --json one JSON
 // object), then the summary.
 
-// Limits of a --tenants run.
+// Limits of a --tenants run: DefaultConcurrency and MaxConcurrency are
+// --concurrency's default and its largest value.
 const (
-	defaultManyConcurrency = 8
-	maxManyConcurrency     = 64
-	maxTenantList          = 1 << 20 // bytes of the tenants file
-	maxTenants             = 10000
+	DefaultConcurrency = 8
+	MaxConcurrency     = 64
+	maxTenantList      = 1 << 20 // bytes of the tenants file
+	maxTenants         = 10000
 	// maxThrottleTries is how often a throttled tenant is tried in all;
 	// maxThrottleWait the longest Retry-After the run waits out.
 	maxThrottleTries = 5
@@ -294,9 +295,9 @@ func (m *manyRun) run(ctx context.Context) int {
 	case conc < 0:
 		return m.fail("--concurrency must be 1 or more")
 	case conc == 0:
-		conc = defaultManyConcurrency
+		conc = DefaultConcurrency
 	}
-	conc = min(conc, len(tenants), maxManyConcurrency)
+	conc = min(conc, len(tenants), MaxConcurrency)
 	if m.now == nil {
 		m.now = time.Now
 	}

@@ -10,9 +10,9 @@ import (
 	"consentwiz/flows"
 )
 
-// maxScanDays is the longest a scan reads back: sign-in logs keep 30 days
+// MaxScanDays (scan --days) is the longest a scan reads back: sign-in logs keep 30 days
 // with Microsoft Entra ID P1 or P2, 7 without (docs/entra.md H).
-const maxScanDays = 30
+const MaxScanDays = 30
 
 // RunScan runs `consentwiz scan`: it signs in read-only with the scan's
 // scopes (entra.ScanScopes, asked for this command only: incremental
@@ -29,16 +29,17 @@ func RunScan(ctx context.Context, cfg Config, o ScanOptions, stdio IO) int {
 	if days == 0 {
 		days = flows.DefaultScanDays
 	}
-	if days < 1 || days > maxScanDays {
-		return fail(fmt.Errorf("--days must be from 1 to %d: sign-in logs keep 30 days (7 without Microsoft Entra ID P1 or P2)", maxScanDays))
+	if days < 1 || days > MaxScanDays {
+		return fail(fmt.Errorf("--days must be from 1 to %d: sign-in logs keep 30 days (7 without Microsoft Entra ID P1 or P2)", MaxScanDays))
 	}
 	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	if o.Tenants != "" {
 		if o.Tenant != "" {
 			return fail(errors.New("use --tenant or --tenants, not both"))
 		}
+		open := openEntries(cfg, "scan", stdio.Err)
 		m := &manyRun{cmd: "scan", title: "consent failures, last " + countWord(days, "day", "days"), cfg: cfg, o: o.ManyOptions,
-			json: o.JSON, scopes: flows.ScanScopes, job: scanJob(since), stdio: stdio}
+			json: o.JSON, scopes: flows.ScanScopes, job: scanJob(since, open), stdio: stdio}
 		return m.run(ctx)
 	}
 	if strings.TrimSpace(o.Tenant) == "" {
@@ -58,6 +59,7 @@ func RunScan(ctx context.Context, cfg Config, o ScanOptions, stdio IO) int {
 		}
 		return code
 	}
+	res.NoteOpenChanges(entriesOf(openEntries(cfg, "scan", stdio.Err), res.TenantID))
 	if o.JSON {
 		b, err := res.JSON()
 		if err != nil {
@@ -110,6 +112,7 @@ func ScanTenant(ctx context.Context, fx Effects, tenant string, since time.Time,
 	case sc.Err != nil:
 		return stopped(ExitError, fmt.Errorf("the scan could not read the tenant: %w", sc.Err))
 	}
+	sc.Result.TenantID = ref.ID
 	return sc.Result, sc.Result.ExitCode(), nil
 }
 
@@ -130,7 +133,7 @@ type scanLine struct {
 // same ScanTenant as a single scan, with the tenant's effects (its sign-in
 // shares the home sign-in). An app that blocks users makes the tenant
 // blocked; nothing readable makes it unknown.
-func scanJob(since time.Time) tenantJob {
+func scanJob(since time.Time, open []flows.JournalEntry) tenantJob {
 	return func(ctx context.Context, t *tenantTask) tenantDone {
 		fx := t.Effects()
 		res, code, err := ScanTenant(ctx, fx, t.Entry.Input, since, t.Notify)
@@ -140,6 +143,7 @@ func scanJob(since time.Time) tenantJob {
 			}
 			return t.ErrorDone(ctx, err)
 		}
+		res.NoteOpenChanges(entriesOf(open, res.TenantID))
 		out := flows.TenantResult{Tenant: t.Entry.Input, TenantID: fx.resolved.ID, Name: flows.Sanitize(fx.resolved.Domain, 256)}
 		done := tenantDone{Line: scanLine{Scan: &res}}
 		switch code {

@@ -104,3 +104,14 @@ func TestSimSIGTERMRemovesItsCAFile(t *testing.T) {
 		t.Fatalf("CA file left: %v", err)
 	}
 }
+
+// An error of the simulator carries its own "sim: " prefix; the command's
+// name is in front of it already, so it is said once: "consentwiz sim: …",
+// never "consentwiz sim: sim: …".
+func TestSimErrorSaysSimOnce(t *testing.T) {
+	var errOut strings.Builder
+	code := RunSim(context.Background(), SimOptions{Scenario: "nope", Addr: "127.0.0.1:0"}, IO{In: strings.NewReader(""), Out: io.Discard, Err: &errOut})
+	if code != ExitError || !strings.HasPrefix(errOut.String(), "consentwiz sim: unknown scenario") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}

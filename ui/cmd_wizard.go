@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/term"
 
-	"consentwiz/assets"
 	"consentwiz/flows"
 )
 
@@ -27,7 +26,7 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 		var err error
 		cfg, _, ro, cleanup, err = startDemo(cfg, o.Scenario, o.BrowserAddr)
 		if err != nil {
-			fmt.Fprintf(stdio.Err, "consentwiz demo: %v\n", err)
+			fmt.Fprintf(stdio.Err, "consentwiz demo: %s\n", simError(err))
 			return ExitError
 		}
 		defer cleanup()
@@ -63,7 +62,7 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 	plain := cfg.Accessible || !isTerminal(stdio.In) || !isTerminal(stdio.Out)
 	deps := Deps{Effects: runner, Input: in, Present: cfg.Present, NoBrowser: cfg.NoBrowser, Version: cfg.Version,
 		Echo:       plain && !isTerminal(stdio.In), // piped answers: the transcript shows them
-		Reports:    ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started},
+		Reports:    ReportOptions{Dir: reportDir(cfg, demo), Unredacted: o.ReportUnredacted, Started: started, Log: &ReportLog{}},
 		Interrupts: interrupts}
 	var out flows.Outcome
 	var final flows.State
@@ -72,16 +71,22 @@ func runWizard(ctx context.Context, cfg Config, o WizardOptions, stdio IO, demo,
 	} else {
 		out, final, err = runTUI(wctx, deps)
 	}
-	// The support report is written at the end of every run, even a failed
-	// one: it is what a support ticket needs.
+	// The support report is written at the end of every run that says
+	// something, even a failed one: it is what a support ticket needs. One
+	// saved with r, with nothing new since, is not written twice.
 	if final.Outcome == nil && out.Kind != "" {
 		final.Outcome = &out
 	}
 	var reportLine string
-	if p, rerr := saveSupportReport(deps, final, started, time.Now()); rerr != nil {
+	switch p, fresh, rerr := saveSupportReport(deps, final, started, time.Now()); {
+	case rerr != nil:
 		reportLine = fmt.Sprintf("consentwiz: could not write the support report: %v\n", rerr)
-	} else {
+	case p == "":
+		// Nothing was read or changed: there is nothing to report.
+	case fresh:
 		reportLine = fmt.Sprintf("Support report: %s (%s)\n", p, redactedWord(o.ReportUnredacted))
+	default:
+		reportLine = fmt.Sprintf("Support report: %s (saved earlier; nothing new since)\n", p)
 	}
 	if err != nil && out.Kind == "" {
 		fmt.Fprintf(stdio.Err, "consentwiz: %v\n", err)
@@ -104,15 +109,9 @@ func wizardInput(cfg Config, o WizardOptions, pending []flows.JournalEntry, rest
 		Now: time.Now(), Demo: cfg.Demo, DryRun: cfg.DryRun, Nonce: nonce(), RunID: runID(), Version: cfg.Version,
 		RelaxWindow: cfg.RelaxWindow, RequestWindow: cfg.RequestWindow,
 	}
-	profiles, err := assets.Profiles()
-	if err != nil {
+	var err error
+	if in.Profiles, err = nameProfiles(cfg.Demo); err != nil {
 		return in, err
-	}
-	for _, p := range profiles {
-		in.Profiles = append(in.Profiles, flows.FromProfile(p))
-	}
-	if cfg.Demo {
-		in.Profiles = append(in.Profiles, demoProfiles()...)
 	}
 	in.App, in.AppText, in.AppName, err = o.wizardApp()
 	return in, err

@@ -336,9 +336,14 @@ func (p *plain) parse(line string) (flows.Event, string) {
 		return nil, p.hint()
 	case "report":
 		if reportHere(p.s) && p.d.Reports.Dir != "" {
-			path, err := saveSupportReport(p.d, p.s, p.started, p.now())
-			if err != nil {
+			path, fresh, err := saveSupportReport(p.d, p.s, p.started, p.now())
+			switch {
+			case err != nil:
 				return nil, "Could not save the support report: " + err.Error()
+			case path == "":
+				return nil, noReportNote
+			case !fresh:
+				return nil, "Support report already saved, nothing new since: " + path
 			}
 			return nil, "Support report saved (" + redactedWord(p.d.Reports.Unredacted) + "): " + path
 		}

@@ -196,9 +196,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setNote("Opened in the browser.", false)
 		}
 	case reportSavedMsg:
-		if msg.err != nil {
+		switch {
+		case msg.err != nil:
 			m.setNote("Could not save the support report: "+msg.err.Error(), true)
-		} else {
+		case msg.path == "":
+			m.setNote(noReportNote, false)
+		case !msg.fresh:
+			m.setNote("Support report already saved, nothing new since: "+msg.path, false)
+		default:
 			m.setNote("Support report saved ("+redactedWord(m.deps.Reports.Unredacted)+"): "+msg.path, false)
 		}
 	case tea.PasteMsg:

@@ -8,8 +8,9 @@ import (
 
 // reportSavedMsg answers saveReportCmd.
 type reportSavedMsg struct {
-	path string
-	err  error
+	path  string
+	fresh bool // false: the report saved before says the same
+	err   error
 }
 
 // saveReportCmd writes a support report of the current state (the r key).
@@ -22,8 +23,8 @@ func (m *Model) saveReportCmd() tea.Cmd {
 	d, s, started, ended := m.deps, m.state, m.started, m.clock
 	m.setNote("Saving a support report…", false)
 	return func() tea.Msg {
-		p, err := saveSupportReport(d, s, started, ended)
-		return reportSavedMsg{path: p, err: err}
+		p, fresh, err := saveSupportReport(d, s, started, ended)
+		return reportSavedMsg{path: p, fresh: fresh, err: err}
 	}
 }
 

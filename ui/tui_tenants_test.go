@@ -137,7 +137,7 @@ func TestCheckManyTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each tenant takes a few frames, so that the table is drawn.
-	check := checkJob(ref)
+	check := checkJob(ref, nil)
 	run.job = func(ctx context.Context, t *tenantTask) tenantDone {
 		time.Sleep(150 * time.Millisecond)
 		return check(ctx, t)

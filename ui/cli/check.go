@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -14,8 +15,8 @@ func (a *app) checkCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check",
 		Short: "diagnosis only: why users are blocked and which fixes can work (exit 3: blocked, 5: could not tell)",
-		Long: `Name the app with one of --app ID, --url URL, --error TEXT or --profile NAME, and the tenant
-with --tenant DOMAIN (or its id), or many tenants with --tenants FILE.
+		Long: prose(`Name the app with one of --app ID, --url URL, --error TEXT, --profile NAME or --app-name NAME,
+and the tenant with --tenant DOMAIN (or its id), or many tenants with --tenants FILE.
 
 Signs in with read-only permissions (the device code goes to standard error) and prints the
 diagnosis. Exit codes: 0 nothing blocks, 3 users are blocked, 5 could not tell (what the verdict
@@ -32,11 +33,14 @@ enough (MFA or Conditional Access there, no role) is reported as needing its own
 throttles waits its turn without holding up the others. On a terminal a live table shows the
 tenants as they finish; with --json one JSON object a tenant, then a summary. Exit code: 3 if
 users are blocked in any tenant, else 1 if any tenant could not be checked, else 5 if any tenant
-could not be told, else 0; 2 if cancelled; 4 if the one sign-in failed.`,
+could not be told, else 0; 2 if cancelled; 4 if the one sign-in failed.`),
 		Example: `consentwiz check --profile trackerrms --tenant contoso.com --json
-consentwiz check --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 --scope Calendars.ReadWrite --tenant contoso.com
+consentwiz check --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 \
+  --scope Calendars.ReadWrite --tenant contoso.com
 consentwiz check --profile trackerrms --tenants customers.txt --json
-consentwiz tenants --json | consentwiz check --profile trackerrms --tenants - --interactive-fallback`,
+consentwiz tenants --json |
+  consentwiz check --profile trackerrms --tenants - \
+  --interactive-fallback`,
 		GroupID: "headless",
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
@@ -53,7 +57,8 @@ consentwiz tenants --json | consentwiz check --profile trackerrms --tenants - --
 // with one sign-in (--tenants).
 func addManyFlags(c *cobra.Command, o *ui.ManyOptions) {
 	c.Flags().StringVar(&o.Tenants, "tenants", "", "a file with one tenant domain or id a line, or the output of 'consentwiz tenants' (- reads standard input)")
-	c.Flags().IntVar(&o.Concurrency, "concurrency", 8, "tenants checked at once (with --tenants)")
+	c.Flags().Var(newIntRange(&o.Concurrency, ui.DefaultConcurrency, 1, ui.MaxConcurrency), "concurrency",
+		fmt.Sprintf("tenants checked at once with --tenants, 1 to %d", ui.MaxConcurrency))
 	c.Flags().StringVar(&o.HomeTenant, "home-tenant", "", "the tenant to sign in to once; the others are reached with that sign-in (with --tenants the default is organizations: wherever your account lives)")
 	c.Flags().BoolVar(&o.InteractiveFallback, "interactive-fallback", false, "with --tenants: sign in to each tenant the one sign-in does not reach, one at a time")
 }

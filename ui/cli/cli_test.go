@@ -43,11 +43,16 @@ func tree() *cobra.Command {
 	return a.root()
 }
 
-// flagsOf lists the flags c takes: its own and the global ones.
+// flagsOf lists the flags c takes and shows: its own and the global ones
+// that do something there (flagShown).
 func flagsOf(c *cobra.Command) []*pflag.Flag {
 	var fs []*pflag.Flag
 	c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) { fs = append(fs, f) })
-	c.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) { fs = append(fs, f) })
+	c.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if flagShown(c.Name(), f.Name) {
+			fs = append(fs, f)
+		}
+	})
 	return fs
 }
 
@@ -213,7 +218,7 @@ func TestExitCodesSurviveFang(t *testing.T) {
 		{[]string{"chek"}, `consentwiz: unknown command "chek" (did you mean "check"?)`},
 		{[]string{"check", "--tenat", "x"}, "consentwiz check: unknown flag: --tenat (see 'consentwiz check --help')"},
 		{[]string{"link", "--tenant"}, "consentwiz link: flag needs an argument: --tenant"},
-		{[]string{"check", "--concurrency", "many"}, `consentwiz check: invalid argument "many" for "--concurrency"`},
+		{[]string{"check", "--concurrency", "many"}, `consentwiz check: --concurrency must be a whole number from 1 to 64 (got "many")`},
 		{[]string{"--cloud", "mars", "explain", "x"}, `consentwiz explain: unknown cloud "mars"`},
 		{[]string{"check", "--app", "x", "--url", "y", "--tenant", "t"}, "consentwiz check: name the app once: use only one of --app, --url"},
 		{[]string{"--app", "x", "--error", "y"}, "consentwiz: name the app once: use only one of --app, --error"},

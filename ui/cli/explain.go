@@ -17,10 +17,10 @@ func (a *app) explainCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "explain [CODE | URL | TEXT | -]",
 		Short: "what an error means and what to do; no sign-in, works offline",
-		Long: `Explains an AADSTS code, a sign-in or consent URL, or the error text a user pasted. With no
-argument or -, it reads the text from standard input. Put -- before a text that starts with "-".`,
+		Long: prose(`Explains an AADSTS code, a sign-in or consent URL, or the error text a user pasted. With no
+argument or -, it reads the text from standard input. Put -- before a text that starts with "-".`),
 		Example: `consentwiz explain AADSTS90094
-consentwiz explain -- "-AADSTS65001: The user or administrator has not consented…"
+consentwiz explain -- "-AADSTS65001: The user or administrator has not…"
 pbpaste | consentwiz explain`,
 		GroupID: "headless",
 		Args:    cobra.ArbitraryArgs,
@@ -34,7 +34,7 @@ pbpaste | consentwiz explain`,
 			return &cmdError{path: c.CommandPath(), err: fmt.Errorf(
 				"%q is not a flag: to explain a text that starts with \"-\", put -- before it: consentwiz explain -- %q", t, t)}
 		}
-		return usageError(c, err)
+		return flagError(c, err)
 	})
 	return c
 }

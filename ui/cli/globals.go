@@ -26,6 +26,12 @@ type globals struct {
 	relaxWindow, requestWindow                  time.Duration
 }
 
+// The range of --relax-window and --request-window.
+const (
+	minWindow = time.Second
+	maxWindow = 30 * 24 * time.Hour
+)
+
 // register adds the global flags to fs; their defaults come from the
 // environment.
 func (g *globals) register(fs *pflag.FlagSet, getenv func(string) string) {
@@ -42,8 +48,8 @@ func (g *globals) register(fs *pflag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&g.present, "present", false, "presenter mode for screen shares: big step banner, ids and addresses masked, last key shown")
 	fs.BoolVar(&g.accessible, "accessible", envTrue(getenv("ACCESSIBLE")) || getenv("TERM") == "dumb", "accessible line by line mode for screen readers and piped input (env ACCESSIBLE=1, TERM=dumb)")
 	fs.BoolVar(&g.dryRun, "dry-run", false, "show every change without making it")
-	fs.DurationVar(&g.relaxWindow, "relax-window", flows.DefaultRelaxWindow, "relax-user-consent: the longest user consent stays relaxed while the user connects; then it is put back by itself")
-	fs.DurationVar(&g.requestWindow, "request-window", flows.DefaultRequestWindow, "a temporary request workflow: the longest consent requests stay on while the request waits for approval; then they are turned off again by itself")
+	fs.Var(newDurationRange(&g.relaxWindow, flows.DefaultRelaxWindow, minWindow, maxWindow), "relax-window", "the longest relax-user-consent keeps user consent relaxed while the user connects; then it puts it back by itself")
+	fs.Var(newDurationRange(&g.requestWindow, flows.DefaultRequestWindow, minWindow, maxWindow), "request-window", "the longest a temporary request-workflow keeps consent requests on while the request waits for approval; then it turns them off again by itself")
 	fs.BoolVar(&g.version, "version", false, "print the version and commit")
 }
 
@@ -81,14 +87,6 @@ func (g *globals) config(getenv func(string) string, version string) (ui.Config,
 	for _, u := range []struct{ flag, value string }{{"--login-url", g.loginURL}, {"--graph-url", g.graphURL}} {
 		if err := checkServiceURL(u.flag, u.value); err != nil {
 			return ui.Config{}, err
-		}
-	}
-	for _, w := range []struct {
-		flag string
-		d    time.Duration
-	}{{"--relax-window", g.relaxWindow}, {"--request-window", g.requestWindow}} {
-		if w.d != 0 && (w.d < time.Second || w.d > 30*24*time.Hour) {
-			return ui.Config{}, fmt.Errorf("%s must be between 1s and 720h (got %s)", w.flag, w.d)
 		}
 	}
 	if g.clientID != "" && !entra.IsGUID(g.clientID) {

@@ -14,15 +14,17 @@ func (a *app) handoffCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "handoff",
 		Short: "a complete hand-off for an admin: what is wrong, the admin consent link, the steps",
-		Long: `Name the app with one of --app ID, --url URL, --error TEXT or --profile NAME (--error may
-come with one of the others), and the tenant with --tenant DOMAIN (or its id).
+		Long: prose(`Name the app with one of --app ID, --url URL, --error TEXT, --profile NAME or --app-name NAME
+(--error may come with one of the others), and the tenant with --tenant DOMAIN (or its id).
 
 For helpdesk staff without admin rights: from the user's error text and the company domain it
 writes a complete hand-off for the admin: what is wrong, the exact admin consent link, the other
 fixes with admin-center links and steps, what the app asks for, and how to check the result.
-No sign-in unless --sign-in (read-only, e.g. as Global Reader), which adds the live diagnosis.`,
-		Example: `consentwiz handoff --error "AADSTS90094: … client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38" --tenant contoso.com
-consentwiz handoff --profile trackerrms --tenant contoso.com --format text --out handoff.txt --copy`,
+No sign-in unless --sign-in (read-only, e.g. as Global Reader), which adds the live diagnosis.`),
+		Example: `consentwiz handoff --tenant contoso.com \
+  --error "AADSTS90094: …client_id=5353a3d2-8ca9-42d2-b567-ea399ccb5e38"
+consentwiz handoff --profile trackerrms --tenant contoso.com \
+  --format text --out handoff.txt --copy`,
 		GroupID: "headless",
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {

@@ -14,13 +14,15 @@ func (a *app) linkCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "link",
 		Short: "print the admin consent link; no sign-in, works offline",
-		Long: `Name the app with one of --app ID, --url URL, --error TEXT or --profile NAME, and the tenant
-with --tenant DOMAIN (or its id).
+		Long: prose(`Name the app with one of --app ID, --url URL, --error TEXT, --profile NAME or --app-name NAME
+(among consentwiz's app profiles), and the tenant with --tenant DOMAIN (or its id).
 
 Prints the tenant-wide admin consent link for the app. No sign-in; without network it uses the
-tenant's domain, which the consent endpoint accepts as well as its id.`,
+tenant's domain, which the consent endpoint accepts as well as its id.`),
 		Example: `consentwiz link --profile trackerrms --tenant contoso.com
-consentwiz link --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 --tenant contoso.com --v2 --scope Calendars.ReadWrite --redirect-uri https://app.example.com/cb`,
+consentwiz link --app 5353a3d2-8ca9-42d2-b567-ea399ccb5e38 \
+  --tenant contoso.com --v2 --scope Calendars.ReadWrite \
+  --redirect-uri https://app.example.com/cb`,
 		GroupID: "headless",
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {

@@ -8,6 +8,7 @@ import (
 	mpflag "github.com/muesli/mango-pflag"
 	"github.com/muesli/roff"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // manCmd is `consentwiz man`: the manual page (roff), built from the commands
@@ -39,11 +40,24 @@ func manPage(root *cobra.Command) string {
 		if c.Hidden {
 			continue
 		}
-		item := mango.NewCommand(c.Name(), c.Short, c.UseLine())
-		c.LocalNonPersistentFlags().VisitAll(mpflag.PFlagCommandVisitor(item))
+		item := mango.NewCommand(c.Name(), c.Short, manUsage(c))
+		visit := mpflag.PFlagCommandVisitor(item)
+		c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden { // a flag kept only for old scripts is not offered
+				visit(f)
+			}
+		})
 		_ = page.Root.AddCommand(item)
 	}
 	return page.Build(roff.NewDocument())
+}
+
+// manUsage is c's usage line as mango wants it: mango writes the command's
+// name in bold, then the usage with that name cut from its start, so the
+// usage must start with the name ("check [flags]"), not with the program's
+// ("consentwiz check [flags]", which came out as "checkconsentwiz check").
+func manUsage(c *cobra.Command) string {
+	return strings.TrimPrefix(c.UseLine(), c.Root().Name()+" ")
 }
 
 // paragraphs joins the lines of each paragraph of s (mango starts a new

@@ -41,6 +41,7 @@ func Execute(ctx context.Context, args []string, build Build, stdio ui.IO) int {
 	a := &app{stdio: stdio, build: build.resolve(debug.ReadBuildInfo()), args: args}
 	root := a.root()
 	root.SetArgs(args)
+	prepareHelp(root, args)
 	err := fang.Execute(ctx, root,
 		fang.WithoutVersion(), // --version is ours: it prints the commit too
 		fang.WithoutManpage(), // `consentwiz man` is ours: it writes to our stdout
@@ -56,12 +57,13 @@ tenant's consent settings through Microsoft Graph, says why users are blocked an
 fixes can work, and walks an admin through the chosen fix, verifying the result.
 
 Without a command it runs the wizard against your tenant (device code sign-in; --browser
-for the browser). Every wizard run ends by writing a support report (Markdown and JSON,
+for the browser). A wizard run ends by writing a support report (Markdown and JSON,
 redacted unless --report-unredacted) to the reports folder of the config dir
-(CONSENTWIZ_CONFIG_DIR) and prints its path.
+(CONSENTWIZ_CONFIG_DIR) when it has something new to report, and prints its path.
 
 Exit codes: 0 ok, 1 error, 2 cancelled, 3 users are blocked (check, scan; a wizard run that
 ended with users still blocked), 4 sign-in failed, 5 could not tell (check, scan).
+
 Environment: CONSENTWIZ_CLOUD, CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL,
 CONSENTWIZ_CA_FILE, CONSENTWIZ_CLIENT_ID, CONSENTWIZ_CONFIG_DIR, NO_COLOR, ACCESSIBLE, TERM=dumb.`
 
@@ -71,11 +73,11 @@ func (a *app) root() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "consentwiz",
 		Short: `Fix Microsoft 365 "Need admin approval" for an app`,
-		Long:  rootLong,
+		Long:  prose(rootLong),
 		Example: `consentwiz demo
 consentwiz --profile trackerrms --tenant contoso.com
 consentwiz check --profile trackerrms --tenant contoso.com --json
-consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a policy…"`,
+consentwiz explain -- "-AADSTS90094: An administrator of Contoso…"`,
 		Args: a.noArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
 			return ui.RunWizard(ctx, cfg, o, a.stdio)
@@ -91,7 +93,7 @@ consentwiz explain -- "-AADSTS90094: An administrator of Contoso has set a polic
 	addWizardFlags(c, &o)
 	a.g.register(c.PersistentFlags(), a.stdio.Getenv)
 	_ = c.RegisterFlagCompletionFunc("cloud", fixed(entra.CloudNames...))
-	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(c, err) })
+	c.SetFlagErrorFunc(flagError) // every command's, unless it sets its own
 
 	c.AddGroup(
 		&cobra.Group{ID: "wizard", Title: "the wizard"},

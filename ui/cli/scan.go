@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"consentwiz/flows"
 	"consentwiz/ui"
 )
 
@@ -15,7 +17,7 @@ func (a *app) scanCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scan",
 		Short: "what users are blocked on: recent consent failures and pending requests, per app (exit 3: an app blocks users)",
-		Long: `Name the tenant with --tenant DOMAIN (or its id). No app is needed: the scan finds them.
+		Long: prose(`Name the tenant with --tenant DOMAIN (or its id). No app is needed: the scan finds them.
 
 Signs in read-only (the device code goes to standard error) with the permissions the scan needs:
 AuditLog.Read.All and Directory.Read.All for the sign-in logs, ConsentRequest.Read.All for the
@@ -37,7 +39,7 @@ sign-in logs only where the sign-in client is consented for these permissions th
 the tenant "needs its own sign-in" (AADSTS90099).
 
 Exit codes: 3 an app blocks users, 0 none does, 5 nothing could be read, 1 error, 4 sign-in
-failed, 2 cancelled.`,
+failed, 2 cancelled.`),
 		Example: `consentwiz scan --tenant contoso.com
 consentwiz scan --tenant contoso.com --days 30 --json
 consentwiz tenants | consentwiz scan --tenants - --json`,
@@ -49,7 +51,8 @@ consentwiz tenants | consentwiz scan --tenants - --json`,
 	}
 	c.Flags().StringVar(&o.Tenant, "tenant", "", "the tenant's domain or id")
 	addManyFlags(c, &o.ManyOptions)
-	c.Flags().IntVar(&o.Days, "days", 7, "how many days back to read the sign-in logs (1 to 30)")
+	c.Flags().Var(newIntRange(&o.Days, flows.DefaultScanDays, 1, ui.MaxScanDays), "days",
+		fmt.Sprintf("how many days back to read the sign-in logs (1 to %d)", ui.MaxScanDays))
 	c.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
 	_ = c.RegisterFlagCompletionFunc("tenant", cobra.NoFileCompletions)
 	_ = c.RegisterFlagCompletionFunc("days", fixed("1", "7", "30"))

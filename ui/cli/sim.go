@@ -14,11 +14,10 @@ func (a *app) simCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "sim",
 		Short: "serve the simulated Microsoft cloud (sign-in server and Graph) until ctrl+c",
-		Long: `Serves the simulated Microsoft cloud over HTTPS for other programs and for trying the real
+		Long: prose(`Serves the simulated Microsoft cloud over HTTPS for other programs and for trying the real
 commands: it prints the login and Graph URLs and the CA file to point consentwiz at
-(CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL, CONSENTWIZ_CA_FILE).
-
-` + scenarioList(true),
+(CONSENTWIZ_LOGIN_URL, CONSENTWIZ_GRAPH_URL, CONSENTWIZ_CA_FILE).`) +
+			"\n\n" + scenarioList(textWidth()),
 		Example: `consentwiz sim --auto-approve --json > sim.json &`,
 		GroupID: "tools",
 		Args:    cobra.NoArgs,

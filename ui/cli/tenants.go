@@ -15,7 +15,7 @@ func (a *app) tenantsCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "tenants",
 		Short: "list the customer tenants you reach through GDAP (MSPs and partners), for check --tenants",
-		Long: `Signs in to your (the partner's) tenant — --home-tenant, default wherever your account lives —
+		Long: prose(`Signs in to your (the partner's) tenant — --home-tenant, default wherever your account lives —
 with the one extra permission this command needs, DelegatedAdminRelationship.Read.All (read
 only, asked for by this command alone), and lists the customer tenants with an active GDAP
 relationship: each tenant's id and name, whether you hold a role there (through the
@@ -23,9 +23,10 @@ relationship's access assignments to your groups) and which roles.
 
 The text output is a tenant id a line with the rest as a # comment; --json prints one JSON
 object a tenant ({"tenantId","displayName","status","relationships","rolesHeld"}). Both are what
-'consentwiz check --tenants -' reads. Exit codes: 0 ok, 1 error, 4 sign-in failed.`,
+'consentwiz check --tenants -' reads. Exit codes: 0 ok, 1 error, 4 sign-in failed.`),
 		Example: `consentwiz tenants
-consentwiz tenants --json | consentwiz check --profile trackerrms --tenants - --json`,
+consentwiz tenants --json |
+  consentwiz check --profile trackerrms --tenants - --json`,
 		GroupID: "headless",
 		Args:    cobra.NoArgs,
 		RunE: a.run(func(ctx context.Context, cfg ui.Config, _ []string) int {
