@@ -94,7 +94,11 @@ func tenantInput(s State, ev Event) (State, []Effect) {
 	case Entered:
 		text := strings.TrimSpace(e.Text)
 		if text == "" {
-			text = firstNonEmpty(s.TenantText, s.App.TenantHint)
+			text = tenantDefault(s)
+			if text == "" && s.tenantFailed != "" {
+				s.InputErr = fmt.Sprintf("Type the domain or tenant id: %q could not be looked up.", s.tenantFailed)
+				return s, nil
+			}
 		}
 		if _, _, err := ParseTenant(text); err != nil {
 			s.InputErr = err.Error()
@@ -112,8 +116,21 @@ func tenantInput(s State, ev Event) (State, []Effect) {
 	return s, nil
 }
 
+// tenantDefault is the tenant the prompt offers (Enter keeps it): the one
+// typed or given before, or the one the app's link named — never one whose
+// lookup has just failed, which Enter would otherwise silently try again.
+func tenantDefault(s State) string {
+	for _, t := range []string{s.TenantText, s.App.TenantHint} {
+		if t != "" && !strings.EqualFold(strings.TrimSpace(t), s.tenantFailed) {
+			return t
+		}
+	}
+	return ""
+}
+
 func resolveTenant(s State, text string) (State, []Effect) {
 	s.InputErr = ""
+	s.tenantFailed = ""
 	s.Step = StepTenantResolving
 	return s, []Effect{ResolveTenant{Input: text, Cloud: s.App.CloudHint}}
 }
@@ -132,6 +149,7 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 				return finish(s, Outcome{Kind: OutcomeFailed, Summary: "Could not look up the tenant", Err: msg})
 			}
 			s.InputErr = fmt.Sprintf("Could not look up the tenant %q: %s", s.TenantText, msg)
+			s.tenantFailed = strings.TrimSpace(s.TenantText)
 			s.Step = StepTenantInput
 			return s, nil
 		}

@@ -171,7 +171,7 @@ func renderStep(s State) Prompt {
 		if s.FindBlocked && s.App.ClientID == "" {
 			body = note(body, "consentwiz then signs in and reads the tenant's sign-in logs and pending admin consent requests, to list the apps users were blocked on.")
 		}
-		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "e.g. contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
+		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "e.g. contoso.com", Default: tenantDefault(s), CanBack: true}
 	case StepTenantResolving:
 		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:

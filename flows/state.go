@@ -163,6 +163,9 @@ type Journey struct {
 	CancelAsked bool
 
 	resolveGiven bool // TenantText came from the command line and is not tried yet
+	// tenantFailed is the tenant text whose lookup just failed: the tenant
+	// prompt does not offer it again as the answer Enter keeps.
+	tenantFailed string
 	appPaste     bool // StepAppInput asks for a pasted URL or error text (not a client id)
 	journalLeft  bool // a journal entry from an earlier run was left for later
 	// restoredNote says what the restore at start put back; it shows on the

@@ -751,6 +751,34 @@ func TestWizardIdentifyApp(t *testing.T) {
 	w.expect(StepTenantResolving, ResolveTenant{Input: "fabrikam.com"})
 }
 
+// After a failed lookup the tenant prompt does not offer the value that
+// failed: Enter alone asks for a tenant instead of trying it again, and the
+// same text typed again is tried (the person asked for it).
+func TestWizardTenantLookupFailedNotDefault(t *testing.T) {
+	w := wzNewWiz(t, wzTestInput(), wzNewTenant(FixAdminLink))
+	w.expect(StepTenantResolving, ResolveTenant{Input: wzTDomain})
+	w.send(TenantResolved{Err: wzErr500})
+	w.expect(StepTenantInput)
+	if w.s.Prompt.Default != "" {
+		t.Fatalf("the failed tenant is offered again: Default = %q", w.s.Prompt.Default)
+	}
+	w.send(Entered{Text: ""})
+	w.expect(StepTenantInput)
+	if !strings.Contains(w.s.Prompt.Body, "Type the domain or tenant id") || !strings.Contains(w.s.Prompt.Body, wzTDomain) {
+		t.Fatalf("Enter alone must ask for a tenant, naming the one that failed: %q", w.s.Prompt.Body)
+	}
+	w.send(Entered{Text: wzTDomain})
+	w.expect(StepTenantResolving, ResolveTenant{Input: wzTDomain})
+	w.send(TenantResolved{Err: wzErr500})
+	w.send(Entered{Text: "fabrikam.com"})
+	w.expect(StepTenantResolving, ResolveTenant{Input: "fabrikam.com"})
+	w.send(Back{})
+	w.expect(StepTenantInput)
+	if w.s.Prompt.Default != "fabrikam.com" {
+		t.Fatalf("a tenant not yet failed is the default: %q", w.s.Prompt.Default)
+	}
+}
+
 func TestWizardSignInFailure(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), wzNewTenant(FixAdminLink))
 	w.answerOnly()
