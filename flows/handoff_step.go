@@ -71,10 +71,20 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 			s.Helpdesk = true
 			return signIn(s)
 		case KeyDone:
-			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " was prepared for an admin; nothing was changed."
-			if s.handoff.saved == "" && !s.handoff.copied {
-				sum += " It was neither saved nor copied: run consentwiz again to make it."
+			// A helpdesk user is not an admin: the hand-off only helps once an
+			// admin acts on it, so say what became of it and that users wait.
+			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " is ready to send to an admin"
+			switch {
+			case s.handoff.saved != "" && s.handoff.copied:
+				sum += ": it was copied, and saved to the file below."
+			case s.handoff.saved != "":
+				sum += ": it is saved in the file below."
+			case s.handoff.copied:
+				sum += ": it was copied to the clipboard."
+			default:
+				sum = "A hand-off for " + appName(s) + " in " + tenantName(s) + " was shown but neither saved nor copied: run consentwiz again to make it."
 			}
+			sum += " Nothing was changed, and users stay blocked until an admin acts on it."
 			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: sum, SavedTo: s.handoff.saved})
 		}
 	case Copied:

@@ -414,7 +414,8 @@ func donePrompt(s State) Prompt {
 	case OutcomeNothingToFix:
 		p.Title = "Nothing to fix"
 	case OutcomeHandedOff:
-		p.Title = "Handed over"
+		// consentwiz prepared a link or a hand-off; nobody has acted on it.
+		p.Title = "Ready for an admin"
 	case OutcomeRestored:
 		p.Title = "Setting restored"
 	case OutcomeNothingToRestore:
@@ -448,7 +449,7 @@ func donePrompt(s State) Prompt {
 			fmt.Fprintf(&b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
 		}
 	}
-	// What was handed over, and the requests of a dry run, are shown whole
+	// What is left for an admin, and the requests of a dry run, are shown whole
 	// (links and snippets), never wrapped inside: they are meant to be copied.
 	if o.Link != "" {
 		label := "The link to send"

@@ -210,6 +210,9 @@ type linkIO struct {
 type ShownLink struct {
 	URL   string
 	Saved string // the path of the hand-off file it was saved in
+	// copied: the link was copied to the system clipboard (a copy the
+	// terminal may have refused, OSC 52, does not count).
+	copied bool
 	// note says what opening, copying or saving it did, when that needs a
 	// word (a failure, a copy); it shows with the wait's note (pollNote).
 	note string

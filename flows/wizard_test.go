@@ -92,6 +92,21 @@ func TestWizardAdminLinkHandoff(t *testing.T) {
 	if p := w.s.Prompt; len(p.Links) != 1 || p.Links[0].URL != o.Link || len(p.Snippets) != 1 || p.Snippets[0].Text != o.SavedTo {
 		t.Fatalf("the result screen does not show what was handed over: %+v", p)
 	}
+	// consentwiz only prepared the link: the words say so, and that users
+	// stay blocked, never that it was handed over.
+	assertLeftForAdmin(t, w.s.Prompt, o, "saved with the steps in the hand-off file")
+}
+
+// assertLeftForAdmin checks the end of a run that left a link or a hand-off
+// for an admin: it is called ready, not handed over, says what became of it
+// (did) and that users stay blocked.
+func assertLeftForAdmin(t *testing.T, p Prompt, o Outcome, did string) {
+	t.Helper()
+	text := p.Title + "\n" + p.Body + "\n" + o.Summary
+	if p.Title != "Ready for an admin" || strings.Contains(strings.ToLower(text), "handed over") ||
+		!strings.Contains(o.Summary, did) || !strings.Contains(o.Summary, "users stay blocked until") {
+		t.Fatalf("the end overstates what was done (want %q):\n%s", did, text)
+	}
 }
 
 // TestWizardAdminLinkStopNoticesConsent: "Stop here" after another admin
