@@ -1,6 +1,9 @@
 package flows
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // The helpdesk path of the wizard: someone who cannot sign in as an admin
 // names the app and the tenant (found without signing in), and gets a complete
@@ -12,11 +15,22 @@ import "strings"
 // tenant and its cloud, and (when someone signed in) the diagnosis, stamped
 // with s.Now and s.Version.
 func WizardHandoff(s State) Handoff {
-	in := HandoffInput{App: s.App, Tenant: s.Tenant, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version}
-	if s.Diagnosis == nil {
+	in := HandoffInput{App: s.App, Tenant: s.Tenant, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version, ClientNotConsented: s.clientRefused != 0}
+	switch {
+	case s.Diagnosis == nil && s.clientRefused != 0:
+		in.Notes = append(in.Notes, fmt.Sprintf("Made without signing in: consentwiz's own sign-in is not consented in this tenant (AADSTS%d), so its settings were not read. "+
+			"For a live diagnosis, a Privileged Role Administrator (or above) runs `consentwiz check` and consents for the organization.", s.clientRefused))
+	case s.Diagnosis == nil:
 		in.Notes = append(in.Notes, "Made without signing in: the tenant's settings were not read. Run `consentwiz check` (Global Reader is enough) for a live diagnosis.")
 	}
 	return BuildHandoff(in)
+}
+
+// clientRefusedWhy says why no read-only sign-in can work in the tenant:
+// consentwiz's own sign-in client was refused there.
+func clientRefusedWhy(s State) string {
+	return fmt.Sprintf("consentwiz's own sign-in was refused in %s (AADSTS%d): nobody has consented to it there yet, and a Global Reader cannot",
+		firstNonEmpty(tenantName(s), "this tenant"), s.clientRefused)
 }
 
 // handoffFileName is the saved hand-off's file name (Markdown).
@@ -65,7 +79,7 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 		case KeySave:
 			return s, []Effect{SaveFile{Name: handoffFileName(s), Text: WizardHandoff(s).Markdown()}}
 		case KeyReaderSignIn:
-			if s.Diagnosis != nil {
+			if s.Diagnosis != nil || s.clientRefused != 0 {
 				return s, nil
 			}
 			s.Helpdesk = true
@@ -133,7 +147,14 @@ func handoffPrompt(s State) Prompt {
 			{Key: KeySave, Label: "Save it to a file", Detail: handoffFileName(s) + " (Markdown, for a ticket)"},
 		}}
 	if s.Diagnosis == nil {
-		p.Options = append(p.Options, Option{Key: KeyReaderSignIn, Label: "Sign in as Global Reader to include the live diagnosis", Detail: "read-only: nothing is changed"})
+		o := Option{Key: KeyReaderSignIn, Label: "Sign in as Global Reader to include the live diagnosis", Detail: "read-only: nothing is changed"}
+		if s.clientRefused != 0 {
+			// The read-only sign-in uses the same client, so it is stopped
+			// the same way (docs/entra.md F).
+			o.Disabled = true
+			o.Reason = clientRefusedWhy(s)
+		}
+		p.Options = append(p.Options, o)
 	}
 	p.Options = append(p.Options, Option{Key: KeyDone, Label: "Done", Detail: "end here; nothing was changed in the tenant"})
 	return p

@@ -155,6 +155,7 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 		}
 		s.Tenant = e.Info
 		s.Tenant.Cloud = withHosts(e.Info.Cloud)
+		s.clientRefused = 0
 		s.tenantNote = e.Note
 		if s.Helpdesk {
 			return showHandoff(s)
@@ -177,6 +178,7 @@ func signingIn(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case SignedIn:
 		if code, ok := clientNotConsented(e.Err); ok {
+			s.clientRefused = code
 			return fail(s, clientConsentFailure(s, e.Err, code))
 		}
 		if e.Err != nil {
@@ -190,6 +192,7 @@ func signingIn(s State, ev Event) (State, []Effect) {
 				retryStep: StepSigningIn,
 			})
 		}
+		s.clientRefused = 0
 		s.SignedIn = e.Account
 		s.SignedInTenant = e.AccountTenant
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
@@ -348,6 +351,7 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 func backToTenant(s State) State {
 	s.Step = StepTenantInput
 	s.Tenant = TenantInfo{}
+	s.clientRefused = 0
 	s.Diagnosis, s.Snap = nil, nil
 	return s
 }

@@ -166,8 +166,13 @@ type Journey struct {
 	// tenantFailed is the tenant text whose lookup just failed: the tenant
 	// prompt does not offer it again as the answer Enter keeps.
 	tenantFailed string
-	appPaste     bool // StepAppInput asks for a pasted URL or error text (not a client id)
-	journalLeft  bool // a journal entry from an earlier run was left for later
+	// clientRefused is the AADSTS code of a sign-in to Tenant that was
+	// stopped because consentwiz's own sign-in client has no consent there
+	// (clientNotConsented), 0 otherwise: a read-only sign-in would be
+	// stopped the same way, so the hand-off does not offer one.
+	clientRefused int
+	appPaste      bool // StepAppInput asks for a pasted URL or error text (not a client id)
+	journalLeft   bool // a journal entry from an earlier run was left for later
 	// restoredNote says what the restore at start put back; it shows on the
 	// journey's first screen, until the journey moves on.
 	restoredNote string

@@ -96,6 +96,23 @@ func TestWizardSignInClientNotConsented(t *testing.T) {
 		}
 		w.send(Chose{Key: KeyHandoff})
 		w.expect(StepHandoff)
+		// The read-only sign-in the hand-off offers uses the same client: it
+		// is shown as not possible, with the reason, and does nothing; the
+		// hand-off does not promise a Global Reader can check.
+		var reader *Option
+		for i, o := range w.s.Prompt.Options {
+			if o.Key == KeyReaderSignIn {
+				reader = &w.s.Prompt.Options[i]
+			}
+		}
+		if reader == nil || !reader.Disabled || !strings.Contains(reader.Reason, "consentwiz's own sign-in was refused in contoso.com") || !strings.Contains(reader.Reason, "a Global Reader cannot") {
+			t.Errorf("%v: the reader sign-in is offered: %+v", err, reader)
+		}
+		if body := w.s.Prompt.Body; strings.Contains(body, "Global Reader is enough") || !strings.Contains(strings.Join(strings.Fields(body), " "), "a Privileged Role Administrator (or above) runs `consentwiz check`") {
+			t.Errorf("%v: the hand-off promises a sign-in that is refused:\n%s", err, body)
+		}
+		w.send(Chose{Key: KeyReaderSignIn})
+		w.expect(StepHandoff)
 
 		in := wzTestInput()
 		in.CheckOnly = true
