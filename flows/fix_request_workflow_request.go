@@ -364,8 +364,8 @@ func requestShowPrompt(s State) Prompt {
 	} else if temporaryPending(s) {
 		g.Disabled = true
 		g.Reason = "requests are on temporarily: approve it, or cancel to put the setting back"
-	} else if f.NeedsRole != "" && !f.HasRole {
-		g.Warn = "needs " + f.NeedsRole + ", which the signed-in account does not hold"
+	} else if w := roleWarning(f); w != "" {
+		g.Warn = w
 	}
 	p.Options = append(p.Options, g, Option{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"})
 	if s.Run.Link.Saved != "" {

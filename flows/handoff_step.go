@@ -183,7 +183,11 @@ func handoffOption(s State) (Option, bool) {
 	if !ok || !f.Viable {
 		return o, true
 	}
-	if f.NeedsRole != "" && !f.HasRole {
+	switch {
+	case f.RoleUnknown:
+		o.Detail = "the recommended fix needs " + f.NeedsRole + "; your roles could not be read: hand it to someone who holds it if you do not"
+		return o, true
+	case f.NeedsRole != "" && !f.HasRole:
 		o.Detail = "the recommended fix needs " + f.NeedsRole + ", which the signed-in account does not hold: hand it to someone who does"
 		return o, true
 	}

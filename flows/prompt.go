@@ -340,9 +340,11 @@ func fixChoice(s State, f FixOption) Option {
 	return o
 }
 
-// roleWarning says that the signed-in account lacks the role a fix needs, or "".
+// roleWarning says that the signed-in account lacks the role a fix needs,
+// or "": also when its roles could not be read, which the checklist says
+// once (the roles finding) and the preview notes (roleUnknownNote).
 func roleWarning(f FixOption) string {
-	if f.NeedsRole == "" || f.HasRole {
+	if f.NeedsRole == "" || f.HasRole || f.RoleUnknown {
 		return ""
 	}
 	return "needs " + f.NeedsRole + ", which the signed-in account does not hold"
@@ -393,6 +395,8 @@ func previewPrompt(s State) Prompt {
 	if d := s.Diagnosis; d != nil && s.Run != nil {
 		if f, ok := d.Fix(s.Run.Fix); ok && roleWarning(f) != "" {
 			p.Body = note(p.Body, "Warning: this change "+roleWarning(f)+": Microsoft Graph will probably refuse it. Sign in with an account that holds it, or hand the fix to an admin.")
+		} else if ok && f.RoleUnknown {
+			p.Body = note(p.Body, "Note: this change needs "+f.NeedsRole+". Your roles could not be read, so whether the signed-in account holds it is unknown; without it Microsoft Graph refuses the change.")
 		}
 	}
 	if s.DryRun {

@@ -132,3 +132,33 @@ func TestWizardSignInClientNotConsented(t *testing.T) {
 		t.Errorf("failure %+v", w.s.Failure)
 	}
 }
+
+// With the account's roles unknown, the checklist claims no missing role,
+// the hand-off is still offered (with what it is for), and the preview notes
+// the role the change needs without predicting a refusal.
+func TestWizardRolesUnknownNoClaim(t *testing.T) {
+	ft := wzGrantTenant()
+	for i := range ft.diag.Fixes {
+		f := &ft.diag.Fixes[i]
+		f.NeedsRole, f.HasRole, f.RoleUnknown = NeedsCloudAppAdmin, false, true
+	}
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	for _, o := range w.s.Prompt.Options {
+		if o.Warn != "" {
+			t.Errorf("option %s warns %q", o.Key, o.Warn)
+		}
+		if o.Key == KeyHandoff && !strings.Contains(o.Detail, "your roles could not be read") {
+			t.Errorf("hand-off option %+v", o)
+		}
+	}
+	if !hasOption(w.s.Prompt, KeyHandoff) {
+		t.Errorf("no hand-off offered: %+v", w.s.Prompt.Options)
+	}
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.answerOnly()
+	w.expect(StepPreview)
+	if b := w.s.Prompt.Body; strings.Contains(b, "probably refuse") || !strings.Contains(b, "Your roles could not be read") {
+		t.Errorf("preview:\n%s", b)
+	}
+}
