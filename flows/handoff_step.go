@@ -30,7 +30,7 @@ func WizardHandoff(s State) Handoff {
 // consentwiz's own sign-in client was refused there.
 func clientRefusedWhy(s State) string {
 	return fmt.Sprintf("consentwiz's own sign-in was refused in %s (AADSTS%d): nobody has consented to it there yet, and a Global Reader cannot",
-		firstNonEmpty(tenantName(s), "this tenant"), s.clientRefused)
+		firstNonEmpty(s.Tenant.Domain, s.Tenant.ID, "this tenant"), s.clientRefused)
 }
 
 // handoffFileName is the saved hand-off's file name (Markdown).
