@@ -164,7 +164,13 @@ func (g *diag) init() {
 	for _, r := range g.snap.MyRoles {
 		g.myRoles[strings.ToLower(r.RoleTemplateID)] = true
 	}
-	g.rolesRead = g.readable(entra.PartMyRoles)
+	// An account of another tenant whose GDAP relationships could not be
+	// read may hold roles here that no directory read shows: none found is
+	// then unknown, not "no role" (AsDelegatedAdmin).
+	g.rolesRead = g.readable(entra.PartMyRoles) && !(g.snap.RolesFrom == entra.RolesGDAPUnread && len(g.snap.MyRoles) == 0)
+	if g.snap.RolesFrom == entra.RolesFromGDAP {
+		g.d.RolesFrom = entra.RolesFromGDAP
+	}
 	for k := range g.snap.Errors {
 		if g.snap.Errors[k] != nil {
 			g.d.Unreadable = append(g.d.Unreadable, k)
@@ -307,7 +313,10 @@ func (g *diag) vendorWhy() string {
 
 func (g *diag) fixes() {
 	for _, f := range fixes {
-		g.d.Fixes = append(g.d.Fixes, f.viable(g))
+		o := f.viable(g)
+		// Roles that could not be read are unknown, not missing.
+		o.RoleUnknown = !g.rolesRead && o.NeedsRole != "" && !o.HasRole
+		g.d.Fixes = append(g.d.Fixes, o)
 	}
 }
 
@@ -388,14 +397,13 @@ func (g *diag) recommend() {
 	pick := func(needRole bool) (FixOption, bool) {
 		for _, fx := range order {
 			f, _ := d.Fix(fx.id)
-			if f.Viable && (!needRole || f.HasRole) {
+			if f.Viable && (!needRole || f.HasRole || f.RoleUnknown) {
 				return f, true
 			}
 		}
 		return FixOption{}, false
 	}
 	f, ok := pick(true)
-	self := ok
 	if !ok {
 		f, ok = pick(false)
 	}
@@ -408,9 +416,12 @@ func (g *diag) recommend() {
 	if g.promptForce {
 		why += " The app also forces prompt=" + g.prompt() + " on every sign-in: users stay asked until the vendor stops sending it."
 	}
-	if self {
+	switch {
+	case f.HasRole:
 		why += " Your account can do it."
-	} else {
+	case f.RoleUnknown:
+		why += " It needs a " + f.NeedsRole + "; your roles could not be read, so whether your account can do it is unknown."
+	default:
 		why += " It needs a " + f.NeedsRole + ": hand it over to one."
 	}
 	d.RecommendedWhy = why

@@ -269,17 +269,33 @@ func (g *diag) findings() {
 			"users are asked for consent on every sign-in whatever is granted, so no grant or setting stops it: only the vendor can, by no longer sending prompt")
 	}
 
-	// Roles.
+	// Roles: one finding says what is known of them, with why they could
+	// not be read (their unreadable part is not listed again below).
 	switch {
 	case !g.rolesRead:
-		g.add(FindingRoles, SeverityWarning, "Your directory roles are unknown", "which fixes you can do yourself is unknown")
+		title, detail := "Your directory roles are unknown", "which fixes you can do yourself is unknown"
+		if e := s.Errors[entra.PartMyRoles]; e != nil {
+			detail = fmt.Sprintf("they could not be read (HTTP %d %s): ", e.Status, Sanitize(e.Code, 60)) + detail
+		}
+		if s.RolesFrom == entra.RolesGDAPUnread {
+			title = "Your roles in this tenant are unknown"
+			detail += "; a partner's delegated admin holds roles here through GDAP, and your partner tenant's GDAP relationships " +
+				"could not be read (`consentwiz tenants` asks for the permission to read them, once)"
+		}
+		g.add(FindingRoles, SeverityWarning, title, detail)
 	case len(g.d.Roles) == 0:
 		g.add(FindingRoles, SeverityInfo, "You hold no admin role", "hand the fix over to an admin")
+	case g.d.RolesFrom == entra.RolesFromGDAP:
+		g.add(FindingRoles, SeverityInfo, "Your roles (through GDAP): "+strings.Join(g.d.Roles, ", "),
+			"from your partner tenant's GDAP relationships with this customer: a delegated admin holds no directory role here")
 	default:
 		g.add(FindingRoles, SeverityInfo, "Your roles: "+strings.Join(g.d.Roles, ", "), "")
 	}
 
 	for _, part := range g.d.Unreadable {
+		if part == entra.PartMyRoles {
+			continue // said by the roles finding above
+		}
 		what, detail := describePart(part)
 		if e := s.Errors[part]; e != nil {
 			detail += fmt.Sprintf(" (HTTP %d %s)", e.Status, Sanitize(e.Code, 60))

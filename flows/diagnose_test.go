@@ -1016,3 +1016,42 @@ func TestDiagnosisJSON(t *testing.T) {
 		}
 	}
 }
+
+// Roles that could not be read are unknown, never missing: one finding says
+// so (with why), no fix claims the account lacks its role, and the
+// recommendation does not tell the admin to hand it over (MSP review: a
+// partner admin in a customer's tenant was told they lack a role GDAP gives).
+func TestDiagnoseRolesUnknownNeverMissing(t *testing.T) {
+	s := lockedDown()
+	s.MyRoles = nil
+	s.Errors = map[string]*entra.APIError{entra.PartMyRoles: {Status: 404, Code: "Request_ResourceNotFound"}}
+	d := Diagnose(s, tracker(t))
+	var about []Finding
+	for _, f := range d.Findings {
+		if strings.Contains(strings.ToLower(f.Title), "roles") {
+			about = append(about, f)
+		}
+	}
+	if len(about) != 1 || about[0].ID != FindingRoles || !strings.Contains(about[0].Title, "unknown") ||
+		!strings.Contains(about[0].Detail, "HTTP 404 Request_ResourceNotFound") {
+		t.Errorf("roles findings %+v", about)
+	}
+	for _, f := range d.Fixes {
+		if f.NeedsRole != "" && (f.HasRole || !f.RoleUnknown || roleWarning(f) != "") {
+			t.Errorf("%s: %+v, warning %q", f.ID, f, roleWarning(f))
+		}
+	}
+	if d.Recommended != FixAdminLink || strings.Contains(d.RecommendedWhy, "hand it over") || !strings.Contains(d.RecommendedWhy, "unknown") {
+		t.Errorf("recommended %s: %s", d.Recommended, d.RecommendedWhy)
+	}
+	if text := d.Text(); strings.Contains(text, "you do not have it") || !strings.Contains(text, "whether you have it is unknown") {
+		t.Errorf("check text:\n%s", text)
+	}
+	// Read, the same tenant's roles are known: a Global Reader lacks them.
+	s = lockedDown()
+	s.MyRoles = roles(entra.RoleGlobalReader)
+	d = Diagnose(s, tracker(t))
+	if f, _ := d.Fix(FixAdminLink); f.HasRole || f.RoleUnknown || roleWarning(f) == "" || !strings.Contains(d.RecommendedWhy, "hand it over") {
+		t.Errorf("a Global Reader: %+v, %s", f, d.RecommendedWhy)
+	}
+}

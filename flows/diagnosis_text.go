@@ -146,8 +146,11 @@ func (d Diagnosis) Text() string {
 		fmt.Fprintf(&b, "  %-19s %s%s: %s\n", f.ID, state, mark, f.Reason)
 		if f.NeedsRole != "" {
 			has := "you do not have it"
-			if f.HasRole {
+			switch {
+			case f.HasRole:
 				has = "you have it"
+			case f.RoleUnknown:
+				has = "whether you have it is unknown: your roles could not be read"
 			}
 			fmt.Fprintf(&b, "  %-19s needs %s (%s)\n", "", f.NeedsRole, has)
 		}

@@ -136,16 +136,29 @@ func linkShow(s State, ev Event) (State, []Effect) {
 			if r.Poll.stop != nil {
 				return s, nil
 			}
-			sum := "The admin consent link for " + appName(s) + " was handed over; nothing was changed yet. An administrator who holds " +
-				consentRoles(s) + " opens it, signs in and accepts."
-			if r.Link.Saved != "" {
-				sum += " The link and the steps are saved in the hand-off file."
+			// consentwiz only prepared the link: nobody has accepted it, so
+			// say what it did with it and that users stay blocked.
+			sum := "The admin consent link for " + appName(s) + " is ready to send to an administrator"
+			switch {
+			case r.Link.Saved != "" && r.Link.copied:
+				sum += ": it was copied, and saved with the steps in the hand-off file."
+			case r.Link.Saved != "":
+				sum += ": it is saved with the steps in the hand-off file."
+			case r.Link.copied:
+				sum += ": it was copied to the clipboard."
+			default:
+				sum += " (below)."
 			}
+			sum += " Nothing was changed, and users stay blocked until an administrator who holds " +
+				consentRoles(s) + " opens it, signs in and accepts."
 			return stopAfterCheck(s, stopRequest{outcome: Outcome{Kind: OutcomeHandedOff, Summary: sum, Link: r.Link.URL, SavedTo: r.Link.Saved}})
 		}
 		return s, nil
 	case Opened, Copied:
 		r.Link.note, _ = linkNote(ev)
+		if c, ok := ev.(Copied); ok && c.Err == nil && !c.Terminal {
+			r.Link.copied = true
+		}
 		return s, nil
 	case Saved:
 		r.Link.note = ""

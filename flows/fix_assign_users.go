@@ -160,7 +160,7 @@ func assignStep(s State, ev Event) (State, []Effect) {
 		}
 		return s, nil
 	case StepAssignSearch:
-		return directorySearch(s, ev, "Type the start of a name or a group name.", StepAssignChoose, StepAssignPick)
+		return directorySearch(s, ev, StepAssignChoose, StepAssignPick)
 	}
 	// StepAssignPick
 	switch e := ev.(type) {
@@ -240,11 +240,7 @@ func assignPrompt(s State) Prompt {
 	case StepAssignReading:
 		return Prompt{Kind: PromptProgress, Title: "Reading who is assigned to " + appName(s), Body: "Reading the app's users and groups. This is read-only and takes a second or two.", CanBack: true}
 	case StepAssignSearch:
-		body := "Type the start of a user's name or of a group's name."
-		if r.Search.searching {
-			body = "Searching for \"" + r.Search.query + "\"…"
-		}
-		return Prompt{Kind: PromptInput, Title: "Search for a user or a group", Body: note(body, s.InputErr), Placeholder: "name or group", CanBack: true}
+		return searchPrompt(s, "Search for a user or a group")
 	case StepAssignPick:
 		p := Prompt{Kind: PromptChoice, Title: "Who gets access to " + appName(s) + "?", CanBack: true}
 		for i, c := range r.Search.Candidates {

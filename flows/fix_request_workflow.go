@@ -356,11 +356,7 @@ func requestWorkflowPrompt(s State) Prompt {
 	case StepReviewers:
 		return reviewersPrompt(s)
 	case StepReviewerSearch:
-		body := "Type part of a name, an email address or a group name."
-		if r.Search.searching {
-			body = "Searching for \"" + r.Search.query + "\"…"
-		}
-		return Prompt{Kind: PromptInput, Title: "Search for a reviewer", Body: note(body, s.InputErr), Placeholder: "name, email or group", CanBack: true}
+		return searchPrompt(s, "Search for a reviewer")
 	case StepReviewerPick:
 		p := Prompt{Kind: PromptChoice, Title: "Choose a reviewer", CanBack: true}
 		for i, c := range r.Search.Candidates {

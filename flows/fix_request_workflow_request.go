@@ -52,9 +52,9 @@ func requestWait(s State, ev Event) (State, []Effect) {
 				return s, nil
 			}
 			// Requests are on (verified, in the changes), but the user is
-			// not in yet: the approval is handed over, not fixed.
+			// not in yet: the approval is left for an admin, not fixed.
 			return stopAfterCheck(s, stopRequest{temporary: temporaryPending(s), outcome: Outcome{Kind: OutcomeHandedOff,
-				Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests).",
+				Summary: "Consent requests are on. When the user requests " + appName(s) + ", approve it in the Entra admin center (Enterprise applications → Admin consent requests); users stay blocked until then.",
 				Link:    PortalLink(s.Tenant.Cloud, s.Tenant.segment(), LinkConsentRequests)}})
 		case e.Key == KeySimulate && s.Demo:
 			return s, []Effect{simulateUser(s)}
@@ -147,7 +147,7 @@ func stopForReviewer(s State) (State, []Effect) {
 	r := s.Run
 	return stopAfterCheck(s, stopRequest{temporary: temporaryPending(s), outcome: Outcome{Kind: OutcomeHandedOff,
 		Summary: "The request is waiting for approval in the Entra admin center (Enterprise applications → Admin consent requests). A reviewer who holds " +
-			consentRoles(s) + " approves it there, or opens the approval link.",
+			consentRoles(s) + " approves it there, or opens the approval link; users stay blocked until then.",
 		Link: r.Link.URL, SavedTo: r.Link.Saved}})
 }
 
@@ -269,7 +269,7 @@ func stopTemporary(s State) (State, []Effect) {
 	s.Run.Writes.committed = true
 	s.Run.Writes.journalKept = true
 	s = stopPolling(s)
-	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests). Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.",
+	return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: "Consent requests stay on until the request for " + appName(s) + " is approved in the Entra admin center (Enterprise applications → Admin consent requests); users stay blocked until then. Then run `consentwiz restore` to turn them off again: the original setting is saved in the journal.",
 		JournalKept: true, Link: s.Run.Link.URL, SavedTo: s.Run.Link.Saved})
 }
 
@@ -364,8 +364,8 @@ func requestShowPrompt(s State) Prompt {
 	} else if temporaryPending(s) {
 		g.Disabled = true
 		g.Reason = "requests are on temporarily: approve it, or cancel to put the setting back"
-	} else if f.NeedsRole != "" && !f.HasRole {
-		g.Warn = "needs " + f.NeedsRole + ", which the signed-in account does not hold"
+	} else if w := roleWarning(f); w != "" {
+		g.Warn = w
 	}
 	p.Options = append(p.Options, g, Option{Key: KeyStop, Label: "Leave it for a reviewer", Detail: "checks once more, then ends with the link to send"})
 	if s.Run.Link.Saved != "" {

@@ -210,7 +210,7 @@ func reviewers(s State, ev Event) (State, []Effect) {
 }
 
 func reviewerSearch(s State, ev Event) (State, []Effect) {
-	return directorySearch(s, ev, "Type part of a name, an email address or a group name.", StepReviewers, StepReviewerPick)
+	return directorySearch(s, ev, StepReviewers, StepReviewerPick)
 }
 
 func reviewerPick(s State, ev Event) (State, []Effect) {

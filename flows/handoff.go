@@ -531,6 +531,17 @@ func (b *handoffBuilder) recommendedKey(notAssigned, disabled bool) string {
 	return HandoffPortalGrant
 }
 
+// checkStep offers `consentwiz check` to verify the fix, with who can run it.
+func (b *handoffBuilder) checkStep() string {
+	who := "a Global Reader is enough"
+	if b.in.ClientNotConsented {
+		// consentwiz's own sign-in was refused there: its first run needs
+		// someone who can consent to it (docs/entra.md A7, F).
+		who = "consentwiz's own sign-in is not consented in this tenant yet, so the first run needs a Privileged Role Administrator or above, who consents for the organization"
+	}
+	return "Or run the command below (read-only; " + who + "): exit code 0 means nothing blocks users any more."
+}
+
 func (b *handoffBuilder) verify() {
 	h := &b.h
 	v := &h.Verify
@@ -544,7 +555,7 @@ func (b *handoffBuilder) verify() {
 			v.Steps = []string{"Open the link, search for " + h.AppName + b.searchHint() + ", and select Users and groups: the users (or a group they are in) must be listed."}
 		}
 		if b.clientID != "" {
-			v.Steps = append(v.Steps, "Or run the command below (read-only; a Global Reader is enough): exit code 0 means nothing blocks users any more.")
+			v.Steps = append(v.Steps, b.checkStep())
 			v.Command = "consentwiz check " + b.cmdApp() + b.cmdTenant()
 		}
 		v.Steps = append(v.Steps, "Ask the user to connect "+h.AppName+" again.")
@@ -557,7 +568,7 @@ func (b *handoffBuilder) verify() {
 		v.Link = HandoffLink{Label: "Enterprise apps", URL: b.portal(LinkEnterpriseApps)}
 		v.Steps = []string{"Open the link, search for " + h.AppName + b.searchHint() + ", and select Permissions: the Admin consent tab lists every permission granted for the organization."}
 	}
-	v.Steps = append(v.Steps, "Or run the command below (read-only; a Global Reader is enough): exit code 0 means nothing blocks users any more.",
+	v.Steps = append(v.Steps, b.checkStep(),
 		"Ask the user to connect "+h.AppName+" again.")
 	if b.clientID != "" {
 		v.Command = "consentwiz check " + b.cmdApp() + b.cmdTenant()

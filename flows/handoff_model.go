@@ -27,6 +27,11 @@ type HandoffInput struct {
 	Version string
 	// Notes are extra remarks from the driver (e.g. the tenant id could not be looked up).
 	Notes []string
+	// ClientNotConsented: consentwiz's own sign-in was refused in the tenant
+	// because nobody has consented to it there (AADSTS65001, 90094): a
+	// read-only `consentwiz check` then needs an administrator who can
+	// consent to it, not a Global Reader.
+	ClientNotConsented bool
 }
 
 // Hand-off fix keys (stable; used in tests and by drivers).

@@ -1,6 +1,9 @@
 package flows
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // The helpdesk path of the wizard: someone who cannot sign in as an admin
 // names the app and the tenant (found without signing in), and gets a complete
@@ -12,11 +15,22 @@ import "strings"
 // tenant and its cloud, and (when someone signed in) the diagnosis, stamped
 // with s.Now and s.Version.
 func WizardHandoff(s State) Handoff {
-	in := HandoffInput{App: s.App, Tenant: s.Tenant, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version}
-	if s.Diagnosis == nil {
+	in := HandoffInput{App: s.App, Tenant: s.Tenant, Diagnosis: s.Diagnosis, GeneratedAt: s.Now, Version: s.Version, ClientNotConsented: s.clientRefused != 0}
+	switch {
+	case s.Diagnosis == nil && s.clientRefused != 0:
+		in.Notes = append(in.Notes, fmt.Sprintf("Made without signing in: consentwiz's own sign-in is not consented in this tenant (AADSTS%d), so its settings were not read. "+
+			"For a live diagnosis, a Privileged Role Administrator (or above) runs `consentwiz check` and consents for the organization.", s.clientRefused))
+	case s.Diagnosis == nil:
 		in.Notes = append(in.Notes, "Made without signing in: the tenant's settings were not read. Run `consentwiz check` (Global Reader is enough) for a live diagnosis.")
 	}
 	return BuildHandoff(in)
+}
+
+// clientRefusedWhy says why no read-only sign-in can work in the tenant:
+// consentwiz's own sign-in client was refused there.
+func clientRefusedWhy(s State) string {
+	return fmt.Sprintf("consentwiz's own sign-in was refused in %s (AADSTS%d): nobody has consented to it there yet, and a Global Reader cannot",
+		firstNonEmpty(s.Tenant.Domain, s.Tenant.ID, "this tenant"), s.clientRefused)
 }
 
 // handoffFileName is the saved hand-off's file name (Markdown).
@@ -65,16 +79,26 @@ func handoffStep(s State, ev Event) (State, []Effect) {
 		case KeySave:
 			return s, []Effect{SaveFile{Name: handoffFileName(s), Text: WizardHandoff(s).Markdown()}}
 		case KeyReaderSignIn:
-			if s.Diagnosis != nil {
+			if s.Diagnosis != nil || s.clientRefused != 0 {
 				return s, nil
 			}
 			s.Helpdesk = true
 			return signIn(s)
 		case KeyDone:
-			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " was prepared for an admin; nothing was changed."
-			if s.handoff.saved == "" && !s.handoff.copied {
-				sum += " It was neither saved nor copied: run consentwiz again to make it."
+			// A helpdesk user is not an admin: the hand-off only helps once an
+			// admin acts on it, so say what became of it and that users wait.
+			sum := "A hand-off for " + appName(s) + " in " + tenantName(s) + " is ready to send to an admin"
+			switch {
+			case s.handoff.saved != "" && s.handoff.copied:
+				sum += ": it was copied, and saved to the file below."
+			case s.handoff.saved != "":
+				sum += ": it is saved in the file below."
+			case s.handoff.copied:
+				sum += ": it was copied to the clipboard."
+			default:
+				sum = "A hand-off for " + appName(s) + " in " + tenantName(s) + " was shown but neither saved nor copied: run consentwiz again to make it."
 			}
+			sum += " Nothing was changed, and users stay blocked until an admin acts on it."
 			return finish(s, Outcome{Kind: OutcomeHandedOff, Summary: sum, SavedTo: s.handoff.saved})
 		}
 	case Copied:
@@ -123,7 +147,14 @@ func handoffPrompt(s State) Prompt {
 			{Key: KeySave, Label: "Save it to a file", Detail: handoffFileName(s) + " (Markdown, for a ticket)"},
 		}}
 	if s.Diagnosis == nil {
-		p.Options = append(p.Options, Option{Key: KeyReaderSignIn, Label: "Sign in as Global Reader to include the live diagnosis", Detail: "read-only: nothing is changed"})
+		o := Option{Key: KeyReaderSignIn, Label: "Sign in as Global Reader to include the live diagnosis", Detail: "read-only: nothing is changed"}
+		if s.clientRefused != 0 {
+			// The read-only sign-in uses the same client, so it is stopped
+			// the same way (docs/entra.md F).
+			o.Disabled = true
+			o.Reason = clientRefusedWhy(s)
+		}
+		p.Options = append(p.Options, o)
 	}
 	p.Options = append(p.Options, Option{Key: KeyDone, Label: "Done", Detail: "end here; nothing was changed in the tenant"})
 	return p
@@ -152,7 +183,11 @@ func handoffOption(s State) (Option, bool) {
 	if !ok || !f.Viable {
 		return o, true
 	}
-	if f.NeedsRole != "" && !f.HasRole {
+	switch {
+	case f.RoleUnknown:
+		o.Detail = "the recommended fix needs " + f.NeedsRole + "; your roles could not be read: hand it to someone who holds it if you do not"
+		return o, true
+	case f.NeedsRole != "" && !f.HasRole:
 		o.Detail = "the recommended fix needs " + f.NeedsRole + ", which the signed-in account does not hold: hand it to someone who does"
 		return o, true
 	}

@@ -133,6 +133,12 @@ func readURLAt(text string, start int) (string, int) {
 		}
 		cur := b.String()
 		sep, ok := joinPiece(cur, next, newlines == 1 && j-lineStart >= 60 && lineIsOneToken(text, k, e))
+		if !ok && newlines == 1 {
+			ok = brokenAtLineEnd(cur, next, lineIsOneToken(text, k, e))
+		}
+		if !ok {
+			ok = guidSplit(cur, next)
+		}
 		if !ok {
 			break
 		}
@@ -201,6 +207,60 @@ func joinPiece(cur, next string, hardWrap bool) (string, bool) {
 		return "", true
 	}
 	return "", false
+}
+
+// brokenAtLineEnd decides whether next, on the line after the URL cur,
+// continues it: mail clients wrap a long link after a '-' (inside a client
+// id), '&', '=', '?' or '/', and no link ends with those before a line
+// break. A word that follows a link on the next line is not taken: after '/'
+// the next piece must look like a path or a query (a '/', '?', '=', '&' or
+// an inner '.'), after '=' like a value (a token alone on its line, or one
+// with a digit or URL punctuation), after '?' or '&' like a parameter.
+func brokenAtLineEnd(cur, next string, alone bool) bool {
+	if cur == "" || next == "" || !strings.Contains(cur, "://") {
+		return false
+	}
+	if startsURL(next) {
+		// Another link starts on the next line, unless it is the value of
+		// redirect_uri, which is a link itself.
+		return strings.HasSuffix(cur, "=") && lastParamIs(cur, "redirect_uri")
+	}
+	switch cur[len(cur)-1] {
+	case '-':
+		c := next[0]
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	case '?', '&':
+		head, _, _ := strings.Cut(next, "&")
+		return strings.Contains(head, "=") && !strings.HasPrefix(head, "=")
+	case '=':
+		return alone || strings.ContainsAny(trimURL(next), "0123456789&%-._~/")
+	case '/':
+		t := trimURL(next)
+		return strings.ContainsAny(t, "/?=&") || strings.Contains(t, ".")
+	}
+	return false
+}
+
+// guidSplit reports whether cur ends in the first part of a GUID, up to one
+// of its hyphens, and next completes it: a client id that a line break,
+// turned into a space by a copy, split.
+func guidSplit(cur, next string) bool {
+	if !strings.HasSuffix(cur, "-") {
+		return false
+	}
+	frag := cur[strings.LastIndexAny(cur, "=/")+1:]
+	head := next
+	if i := strings.IndexAny(head, "&/?#"); i >= 0 {
+		head = head[:i]
+	}
+	return len(frag) > 1 && IsGUID(frag+head)
+}
+
+// startsURL reports whether s begins with a link: a scheme or a bare
+// Microsoft login host.
+func startsURL(s string) bool {
+	loc := urlStartRE.FindStringIndex(s)
+	return loc != nil && loc[0] == 0
 }
 
 // lastParamIs reports whether the last query parameter of u is name.

@@ -94,7 +94,11 @@ func tenantInput(s State, ev Event) (State, []Effect) {
 	case Entered:
 		text := strings.TrimSpace(e.Text)
 		if text == "" {
-			text = firstNonEmpty(s.TenantText, s.App.TenantHint)
+			text = tenantDefault(s)
+			if text == "" && s.tenantFailed != "" {
+				s.InputErr = fmt.Sprintf("Type the domain or tenant id: %q could not be looked up.", s.tenantFailed)
+				return s, nil
+			}
 		}
 		if _, _, err := ParseTenant(text); err != nil {
 			s.InputErr = err.Error()
@@ -112,8 +116,21 @@ func tenantInput(s State, ev Event) (State, []Effect) {
 	return s, nil
 }
 
+// tenantDefault is the tenant the prompt offers (Enter keeps it): the one
+// typed or given before, or the one the app's link named — never one whose
+// lookup has just failed, which Enter would otherwise silently try again.
+func tenantDefault(s State) string {
+	for _, t := range []string{s.TenantText, s.App.TenantHint} {
+		if t != "" && !strings.EqualFold(strings.TrimSpace(t), s.tenantFailed) {
+			return t
+		}
+	}
+	return ""
+}
+
 func resolveTenant(s State, text string) (State, []Effect) {
 	s.InputErr = ""
+	s.tenantFailed = ""
 	s.Step = StepTenantResolving
 	return s, []Effect{ResolveTenant{Input: text, Cloud: s.App.CloudHint}}
 }
@@ -132,11 +149,13 @@ func tenantResolving(s State, ev Event) (State, []Effect) {
 				return finish(s, Outcome{Kind: OutcomeFailed, Summary: "Could not look up the tenant", Err: msg})
 			}
 			s.InputErr = fmt.Sprintf("Could not look up the tenant %q: %s", s.TenantText, msg)
+			s.tenantFailed = strings.TrimSpace(s.TenantText)
 			s.Step = StepTenantInput
 			return s, nil
 		}
 		s.Tenant = e.Info
 		s.Tenant.Cloud = withHosts(e.Info.Cloud)
+		s.clientRefused = 0
 		s.tenantNote = e.Note
 		if s.Helpdesk {
 			return showHandoff(s)
@@ -159,6 +178,7 @@ func signingIn(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case SignedIn:
 		if code, ok := clientNotConsented(e.Err); ok {
+			s.clientRefused = code
 			return fail(s, clientConsentFailure(s, e.Err, code))
 		}
 		if e.Err != nil {
@@ -172,6 +192,7 @@ func signingIn(s State, ev Event) (State, []Effect) {
 				retryStep: StepSigningIn,
 			})
 		}
+		s.clientRefused = 0
 		s.SignedIn = e.Account
 		s.SignedInTenant = e.AccountTenant
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
@@ -330,6 +351,7 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 func backToTenant(s State) State {
 	s.Step = StepTenantInput
 	s.Tenant = TenantInfo{}
+	s.clientRefused = 0
 	s.Diagnosis, s.Snap = nil, nil
 	return s
 }

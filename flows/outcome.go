@@ -11,7 +11,7 @@ const (
 	OutcomeNothingToFix  OutcomeKind = "nothing-to-fix" // users are not blocked
 	OutcomeBlocked       OutcomeKind = "blocked"        // a check (WizardInput.CheckOnly) found users blocked, or a fix left them blocked
 	OutcomeUnknown       OutcomeKind = "unknown"        // a check could not tell: what it needs could not be read
-	OutcomeHandedOff     OutcomeKind = "handed-off"     // a link or hand-off was given to another admin
+	OutcomeHandedOff     OutcomeKind = "handed-off"     // a link or hand-off is ready for an admin; users stay blocked until one acts
 	OutcomeRestored      OutcomeKind = "restored"       // a journaled setting was put back
 	OutcomeCancelled     OutcomeKind = "cancelled"      // the user stopped; anything written was undone
 	OutcomeFailed        OutcomeKind = "failed"         // an error; see Err
@@ -35,7 +35,7 @@ type Outcome struct {
 	Changes []Change    `json:"changes"`
 	// Requests are the exact Graph requests a dry run would have sent.
 	Requests []RequestPreview `json:"requests,omitempty"`
-	// Link is what was handed over (an admin consent or approval link), and
+	// Link is what is left for an admin (an admin consent or approval link), and
 	// SavedTo the hand-off file saved for it, so that the result screen and
 	// the text printed after it show them.
 	Link    string `json:"link,omitempty"`

@@ -171,7 +171,7 @@ func renderStep(s State) Prompt {
 		if s.FindBlocked && s.App.ClientID == "" {
 			body = note(body, "consentwiz then signs in and reads the tenant's sign-in logs and pending admin consent requests, to list the apps users were blocked on.")
 		}
-		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "e.g. contoso.com", Default: firstNonEmpty(s.TenantText, s.App.TenantHint), CanBack: true}
+		return Prompt{Kind: PromptInput, Title: "Which Microsoft 365 tenant?", Body: note(body, s.InputErr), Placeholder: "e.g. contoso.com", Default: tenantDefault(s), CanBack: true}
 	case StepTenantResolving:
 		return Prompt{Kind: PromptProgress, Title: "Finding the tenant", Body: "Asking Microsoft which organization \"" + s.TenantText + "\" is. No sign-in is needed for this; it takes a second or two.", CanBack: true}
 	case StepSigningIn:
@@ -340,9 +340,11 @@ func fixChoice(s State, f FixOption) Option {
 	return o
 }
 
-// roleWarning says that the signed-in account lacks the role a fix needs, or "".
+// roleWarning says that the signed-in account lacks the role a fix needs,
+// or "": also when its roles could not be read, which the checklist says
+// once (the roles finding) and the preview notes (roleUnknownNote).
 func roleWarning(f FixOption) string {
-	if f.NeedsRole == "" || f.HasRole {
+	if f.NeedsRole == "" || f.HasRole || f.RoleUnknown {
 		return ""
 	}
 	return "needs " + f.NeedsRole + ", which the signed-in account does not hold"
@@ -393,6 +395,8 @@ func previewPrompt(s State) Prompt {
 	if d := s.Diagnosis; d != nil && s.Run != nil {
 		if f, ok := d.Fix(s.Run.Fix); ok && roleWarning(f) != "" {
 			p.Body = note(p.Body, "Warning: this change "+roleWarning(f)+": Microsoft Graph will probably refuse it. Sign in with an account that holds it, or hand the fix to an admin.")
+		} else if ok && f.RoleUnknown {
+			p.Body = note(p.Body, "Note: this change needs "+f.NeedsRole+". Your roles could not be read, so whether the signed-in account holds it is unknown; without it Microsoft Graph refuses the change.")
 		}
 	}
 	if s.DryRun {
@@ -414,7 +418,8 @@ func donePrompt(s State) Prompt {
 	case OutcomeNothingToFix:
 		p.Title = "Nothing to fix"
 	case OutcomeHandedOff:
-		p.Title = "Handed over"
+		// consentwiz prepared a link or a hand-off; nobody has acted on it.
+		p.Title = "Ready for an admin"
 	case OutcomeRestored:
 		p.Title = "Setting restored"
 	case OutcomeNothingToRestore:
@@ -448,7 +453,7 @@ func donePrompt(s State) Prompt {
 			fmt.Fprintf(&b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
 		}
 	}
-	// What was handed over, and the requests of a dry run, are shown whole
+	// What is left for an admin, and the requests of a dry run, are shown whole
 	// (links and snippets), never wrapped inside: they are meant to be copied.
 	if o.Link != "" {
 		label := "The link to send"

@@ -163,8 +163,16 @@ type Journey struct {
 	CancelAsked bool
 
 	resolveGiven bool // TenantText came from the command line and is not tried yet
-	appPaste     bool // StepAppInput asks for a pasted URL or error text (not a client id)
-	journalLeft  bool // a journal entry from an earlier run was left for later
+	// tenantFailed is the tenant text whose lookup just failed: the tenant
+	// prompt does not offer it again as the answer Enter keeps.
+	tenantFailed string
+	// clientRefused is the AADSTS code of a sign-in to Tenant that was
+	// stopped because consentwiz's own sign-in client has no consent there
+	// (clientNotConsented), 0 otherwise: a read-only sign-in would be
+	// stopped the same way, so the hand-off does not offer one.
+	clientRefused int
+	appPaste      bool // StepAppInput asks for a pasted URL or error text (not a client id)
+	journalLeft   bool // a journal entry from an earlier run was left for later
 	// restoredNote says what the restore at start put back; it shows on the
 	// journey's first screen, until the journey moves on.
 	restoredNote string
@@ -207,6 +215,9 @@ type linkIO struct {
 type ShownLink struct {
 	URL   string
 	Saved string // the path of the hand-off file it was saved in
+	// copied: the link was copied to the system clipboard (a copy the
+	// terminal may have refused, OSC 52, does not count).
+	copied bool
 	// note says what opening, copying or saving it did, when that needs a
 	// word (a failure, a copy); it shows with the wait's note (pollNote).
 	note string

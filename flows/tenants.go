@@ -398,13 +398,26 @@ func ListTenants(p entra.PartnerSnapshot) []TenantListing {
 	return out
 }
 
-// AsDelegatedAdmin completes a snapshot of a customer's tenant read by a
-// partner's delegated admin (GDAP): the customer's directory has no user
-// object for them, so /me and their roles cannot be read there. When those
-// parts failed, the signed-in account (me) and the roles GDAP gives them
-// there (TenantListing.RolesHeld) stand in, so the diagnosis knows which
-// fixes they can do.
-func AsDelegatedAdmin(s entra.TenantSnapshot, me entra.User, roles []RoleRef) entra.TenantSnapshot {
+// DelegatedRoles is what the partner's GDAP relationships say of the roles
+// the signed-in account holds in one tenant (ListTenants' RolesHeld).
+type DelegatedRoles struct {
+	// Read: the relationships were read, so Roles is the whole answer (none
+	// when the tenant is no customer, or gives the account no role).
+	Read  bool
+	Roles []RoleRef
+}
+
+// AsDelegatedAdmin completes a snapshot of a tenant read by an account of
+// another tenant: a partner's delegated admin (GDAP) or a guest. A
+// customer's directory has no user object for a delegated admin, so /me
+// and their roles fail there or — where Microsoft answers otherwise
+// (docs/entra.md I, UNVERIFIED) — hold no role. Then the signed-in account
+// (me) stands in for /me, and the roles GDAP gives there (gdap) for the
+// roles, so the diagnosis knows which fixes they can do, marked
+// RolesFromGDAP. Roles the directory did give (a guest's) are kept. When
+// the relationships could not be read, RolesGDAPUnread says that roles
+// held through GDAP are missing (Diagnose then calls no roles unknown).
+func AsDelegatedAdmin(s entra.TenantSnapshot, me entra.User, gdap DelegatedRoles) entra.TenantSnapshot {
 	errs := map[string]*entra.APIError{}
 	for k, v := range s.Errors {
 		errs[k] = v
@@ -413,13 +426,37 @@ func AsDelegatedAdmin(s entra.TenantSnapshot, me entra.User, roles []RoleRef) en
 		s.Me = me
 		delete(errs, entra.PartMe)
 	}
-	if errs[entra.PartMyRoles] != nil && len(roles) > 0 {
+	if errs[entra.PartMyRoles] == nil && len(s.MyRoles) > 0 {
+		s.Errors = errs
+		return s
+	}
+	switch {
+	case gdap.Read && len(gdap.Roles) > 0:
 		s.MyRoles = nil
-		for _, r := range roles {
+		for _, r := range gdap.Roles {
 			s.MyRoles = append(s.MyRoles, entra.DirectoryRole{DisplayName: r.Name, RoleTemplateID: r.ID})
 		}
+		s.RolesFrom = entra.RolesFromGDAP
 		delete(errs, entra.PartMyRoles)
+	case !gdap.Read:
+		s.RolesFrom = entra.RolesGDAPUnread
 	}
 	s.Errors = errs
 	return s
+}
+
+// DelegatedRolesIn is what the listing of `consentwiz tenants` says of
+// tenantID: the roles held there, or not read when the listing could not
+// tell (CustomerUnknown).
+func DelegatedRolesIn(list []TenantListing, tenantID string) DelegatedRoles {
+	for _, t := range list {
+		if !strings.EqualFold(t.TenantID, tenantID) {
+			continue
+		}
+		if t.Status == CustomerUnknown {
+			return DelegatedRoles{}
+		}
+		return DelegatedRoles{Read: true, Roles: t.RolesHeld}
+	}
+	return DelegatedRoles{Read: true} // no customer: no role through GDAP
 }

@@ -245,22 +245,55 @@ func TestAsDelegatedAdmin(t *testing.T) {
 	snap := entra.TenantSnapshot{Errors: map[string]*entra.APIError{entra.PartMe: {Status: 404}, entra.PartMyRoles: {Status: 404},
 		entra.PartPendingRequests: {Status: 403}}}
 	me := entra.User{UserPrincipalName: "admin@contoso.com", DisplayName: "Adele"}
-	got := AsDelegatedAdmin(snap, me, []RoleRef{{entra.RoleCloudApplicationAdmin, "Cloud Application Administrator"}})
-	if got.Me != me || len(got.MyRoles) != 1 || got.MyRoles[0].RoleTemplateID != entra.RoleCloudApplicationAdmin {
-		t.Errorf("me %+v roles %+v", got.Me, got.MyRoles)
+	cloudAdmin := DelegatedRoles{Read: true, Roles: []RoleRef{{entra.RoleCloudApplicationAdmin, "Cloud Application Administrator"}}}
+	got := AsDelegatedAdmin(snap, me, cloudAdmin)
+	if got.Me != me || len(got.MyRoles) != 1 || got.MyRoles[0].RoleTemplateID != entra.RoleCloudApplicationAdmin || got.RolesFrom != entra.RolesFromGDAP {
+		t.Errorf("me %+v roles %+v from %q", got.Me, got.MyRoles, got.RolesFrom)
 	}
 	if len(got.Errors) != 1 || got.Errors[entra.PartPendingRequests] == nil || len(snap.Errors) != 3 {
 		t.Errorf("errors %v (input %v)", got.Errors, snap.Errors)
 	}
 	// Parts that were read stay as read.
 	read := entra.TenantSnapshot{Me: entra.User{UserPrincipalName: "guest#EXT#@x"}, MyRoles: []entra.DirectoryRole{{RoleTemplateID: entra.RoleGlobalReader}}}
-	if got := AsDelegatedAdmin(read, me, []RoleRef{{ID: entra.RoleGlobalAdmin}}); got.Me != read.Me || got.MyRoles[0].RoleTemplateID != entra.RoleGlobalReader {
+	if got := AsDelegatedAdmin(read, me, DelegatedRoles{Read: true, Roles: []RoleRef{{ID: entra.RoleGlobalAdmin}}}); got.Me != read.Me ||
+		len(got.MyRoles) != 1 || got.MyRoles[0].RoleTemplateID != entra.RoleGlobalReader || got.RolesFrom != "" {
 		t.Errorf("overwrote read parts: %+v", got)
 	}
-	// Through Diagnose: the delegated admin's roles decide who can grant.
+	// Through Diagnose: the delegated admin's roles decide who can grant,
+	// and the checklist says where they come from.
 	d := Diagnose(&got, AppRef{ClientID: "11111111-1111-4111-8111-111111111111"})
-	if len(d.Roles) == 0 || !strings.Contains(strings.Join(d.Roles, ","), "Cloud Application Administrator") {
-		t.Errorf("diagnosis roles %v", d.Roles)
+	if len(d.Roles) == 0 || !strings.Contains(strings.Join(d.Roles, ","), "Cloud Application Administrator") || d.RolesFrom != "gdap" {
+		t.Errorf("diagnosis roles %v from %q", d.Roles, d.RolesFrom)
+	}
+	if f := findingByID(d, FindingRoles); f == nil || !strings.Contains(f.Title, "through GDAP") {
+		t.Errorf("roles finding %+v", f)
+	}
+}
+
+// Whether a customer's directory answers /me for a delegated admin with
+// 404 or with an object that holds no role (docs/entra.md I, UNVERIFIED),
+// the roles GDAP gives stand in; and when the relationships could not be
+// read, no role found is unknown, not "no role".
+func TestAsDelegatedAdminEitherAnswer(t *testing.T) {
+	me := entra.User{UserPrincipalName: "admin@contoso.com"}
+	notFound := entra.TenantSnapshot{Errors: map[string]*entra.APIError{entra.PartMe: {Status: 404, Code: "Request_ResourceNotFound"},
+		entra.PartMyRoles: {Status: 404, Code: "Request_ResourceNotFound"}}}
+	noRole := entra.TenantSnapshot{Me: entra.User{ID: "x", UserPrincipalName: "admin@contoso.com"}, MyRoles: []entra.DirectoryRole{}}
+	cloudAdmin := DelegatedRoles{Read: true, Roles: []RoleRef{{entra.RoleCloudApplicationAdmin, "Cloud Application Administrator"}}}
+	app := AppRef{ClientID: "11111111-1111-4111-8111-111111111111", Scopes: []string{"User.Read"}}
+	for name, snap := range map[string]entra.TenantSnapshot{"404": notFound, "no role": noRole} {
+		got := AsDelegatedAdmin(snap, me, cloudAdmin)
+		d := Diagnose(&got, app)
+		if f, _ := d.Fix(FixAdminLink); !f.HasRole || f.RoleUnknown || d.RolesFrom != "gdap" {
+			t.Errorf("%s: admin-link %+v, roles %v from %q", name, f, d.Roles, d.RolesFrom)
+		}
+		unread := AsDelegatedAdmin(snap, me, DelegatedRoles{})
+		d = Diagnose(&unread, app)
+		f, _ := d.Fix(FixAdminLink)
+		roles := findingByID(d, FindingRoles)
+		if f.HasRole || !f.RoleUnknown || roles == nil || !strings.Contains(roles.Title, "unknown") || !strings.Contains(roles.Detail, "GDAP") {
+			t.Errorf("%s, GDAP unread: admin-link %+v, roles finding %+v", name, f, roles)
+		}
 	}
 }
 
@@ -339,4 +372,14 @@ func TestTenantSummaryExitCode(t *testing.T) {
 			t.Errorf("ExitCode(%+v, cancelled %v) = %d, want %d", c.s, c.cancelled, got, c.want)
 		}
 	}
+}
+
+// findingByID is d's finding id, or nil.
+func findingByID(d Diagnosis, id string) *Finding {
+	for i := range d.Findings {
+		if d.Findings[i].ID == id {
+			return &d.Findings[i]
+		}
+	}
+	return nil
 }

@@ -236,6 +236,10 @@ type FixOption struct {
 	NeedsRole string `json:"needsRole"`
 	// HasRole reports whether the signed-in account holds NeedsRole (or better).
 	HasRole bool `json:"hasRole"`
+	// RoleUnknown: the signed-in account's roles could not be read, so
+	// whether it holds NeedsRole is unknown (HasRole is then false, and
+	// means nothing).
+	RoleUnknown bool `json:"roleUnknown,omitempty"`
 	// Writes reports whether the fix changes tenant settings itself.
 	Writes bool `json:"writes"`
 }
@@ -269,6 +273,10 @@ type Diagnosis struct {
 	// SignedInAs and Roles describe the account that ran the diagnosis.
 	SignedInAs string   `json:"signedInAs"`
 	Roles      []string `json:"roles"`
+	// RolesFrom is "gdap" when Roles are those a partner's GDAP
+	// relationships give the account in this customer's tenant (its
+	// directory holds none for a delegated admin: docs/entra.md I).
+	RolesFrom string `json:"rolesFrom,omitempty"`
 	// Unreadable lists snapshot parts the account could not read.
 	Unreadable []string `json:"unreadable"`
 	// OpenChanges are changes by consentwiz in the tenant that were not put

@@ -87,6 +87,7 @@ func TestWizardHelpdeskHandoff(t *testing.T) {
 	if o.SavedTo != "/tmp/consentwiz-handoff-calendar-sync.md" || len(w.s.Prompt.Snippets) != 1 {
 		t.Errorf("outcome %+v does not say where the hand-off is", o)
 	}
+	assertLeftForAdmin(t, w.s.Prompt, o, "it was copied, and saved to the file below")
 	if w.ft.writes != 0 {
 		t.Errorf("%d writes on the helpdesk path", w.ft.writes)
 	}

@@ -92,6 +92,21 @@ func TestWizardAdminLinkHandoff(t *testing.T) {
 	if p := w.s.Prompt; len(p.Links) != 1 || p.Links[0].URL != o.Link || len(p.Snippets) != 1 || p.Snippets[0].Text != o.SavedTo {
 		t.Fatalf("the result screen does not show what was handed over: %+v", p)
 	}
+	// consentwiz only prepared the link: the words say so, and that users
+	// stay blocked, never that it was handed over.
+	assertLeftForAdmin(t, w.s.Prompt, o, "saved with the steps in the hand-off file")
+}
+
+// assertLeftForAdmin checks the end of a run that left a link or a hand-off
+// for an admin: it is called ready, not handed over, says what became of it
+// (did) and that users stay blocked.
+func assertLeftForAdmin(t *testing.T, p Prompt, o Outcome, did string) {
+	t.Helper()
+	text := p.Title + "\n" + p.Body + "\n" + o.Summary
+	if p.Title != "Ready for an admin" || strings.Contains(strings.ToLower(text), "handed over") ||
+		!strings.Contains(o.Summary, did) || !strings.Contains(o.Summary, "users stay blocked until") {
+		t.Fatalf("the end overstates what was done (want %q):\n%s", did, text)
+	}
 }
 
 // TestWizardAdminLinkStopNoticesConsent: "Stop here" after another admin
@@ -758,6 +773,34 @@ func TestWizardIdentifyApp(t *testing.T) {
 	w.expect(StepTenantInput)
 	w.send(Entered{Text: "fabrikam.com"})
 	w.expect(StepTenantResolving, ResolveTenant{Input: "fabrikam.com"})
+}
+
+// After a failed lookup the tenant prompt does not offer the value that
+// failed: Enter alone asks for a tenant instead of trying it again, and the
+// same text typed again is tried (the person asked for it).
+func TestWizardTenantLookupFailedNotDefault(t *testing.T) {
+	w := wzNewWiz(t, wzTestInput(), wzNewTenant(FixAdminLink))
+	w.expect(StepTenantResolving, ResolveTenant{Input: wzTDomain})
+	w.send(TenantResolved{Err: wzErr500})
+	w.expect(StepTenantInput)
+	if w.s.Prompt.Default != "" {
+		t.Fatalf("the failed tenant is offered again: Default = %q", w.s.Prompt.Default)
+	}
+	w.send(Entered{Text: ""})
+	w.expect(StepTenantInput)
+	if !strings.Contains(w.s.Prompt.Body, "Type the domain or tenant id") || !strings.Contains(w.s.Prompt.Body, wzTDomain) {
+		t.Fatalf("Enter alone must ask for a tenant, naming the one that failed: %q", w.s.Prompt.Body)
+	}
+	w.send(Entered{Text: wzTDomain})
+	w.expect(StepTenantResolving, ResolveTenant{Input: wzTDomain})
+	w.send(TenantResolved{Err: wzErr500})
+	w.send(Entered{Text: "fabrikam.com"})
+	w.expect(StepTenantResolving, ResolveTenant{Input: "fabrikam.com"})
+	w.send(Back{})
+	w.expect(StepTenantInput)
+	if w.s.Prompt.Default != "fabrikam.com" {
+		t.Fatalf("a tenant not yet failed is the default: %q", w.s.Prompt.Default)
+	}
 }
 
 func TestWizardSignInFailure(t *testing.T) {

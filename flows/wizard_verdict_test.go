@@ -96,6 +96,23 @@ func TestWizardSignInClientNotConsented(t *testing.T) {
 		}
 		w.send(Chose{Key: KeyHandoff})
 		w.expect(StepHandoff)
+		// The read-only sign-in the hand-off offers uses the same client: it
+		// is shown as not possible, with the reason, and does nothing; the
+		// hand-off does not promise a Global Reader can check.
+		var reader *Option
+		for i, o := range w.s.Prompt.Options {
+			if o.Key == KeyReaderSignIn {
+				reader = &w.s.Prompt.Options[i]
+			}
+		}
+		if reader == nil || !reader.Disabled || !strings.Contains(reader.Reason, "consentwiz's own sign-in was refused in contoso.com") || !strings.Contains(reader.Reason, "a Global Reader cannot") {
+			t.Errorf("%v: the reader sign-in is offered: %+v", err, reader)
+		}
+		if body := w.s.Prompt.Body; strings.Contains(body, "Global Reader is enough") || !strings.Contains(strings.Join(strings.Fields(body), " "), "a Privileged Role Administrator (or above) runs `consentwiz check`") {
+			t.Errorf("%v: the hand-off promises a sign-in that is refused:\n%s", err, body)
+		}
+		w.send(Chose{Key: KeyReaderSignIn})
+		w.expect(StepHandoff)
 
 		in := wzTestInput()
 		in.CheckOnly = true
@@ -113,5 +130,35 @@ func TestWizardSignInClientNotConsented(t *testing.T) {
 	w.send(SignedIn{Err: coderErr{codes: []int{50076}}})
 	if w.s.Failure == nil || w.s.Failure.clientConsent || w.s.Failure.Title != "Sign-in did not succeed" {
 		t.Errorf("failure %+v", w.s.Failure)
+	}
+}
+
+// With the account's roles unknown, the checklist claims no missing role,
+// the hand-off is still offered (with what it is for), and the preview notes
+// the role the change needs without predicting a refusal.
+func TestWizardRolesUnknownNoClaim(t *testing.T) {
+	ft := wzGrantTenant()
+	for i := range ft.diag.Fixes {
+		f := &ft.diag.Fixes[i]
+		f.NeedsRole, f.HasRole, f.RoleUnknown = NeedsCloudAppAdmin, false, true
+	}
+	w := wzNewWiz(t, wzTestInput(), ft)
+	w.toChooseFix()
+	for _, o := range w.s.Prompt.Options {
+		if o.Warn != "" {
+			t.Errorf("option %s warns %q", o.Key, o.Warn)
+		}
+		if o.Key == KeyHandoff && !strings.Contains(o.Detail, "your roles could not be read") {
+			t.Errorf("hand-off option %+v", o)
+		}
+	}
+	if !hasOption(w.s.Prompt, KeyHandoff) {
+		t.Errorf("no hand-off offered: %+v", w.s.Prompt.Options)
+	}
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.answerOnly()
+	w.expect(StepPreview)
+	if b := w.s.Prompt.Body; strings.Contains(b, "probably refuse") || !strings.Contains(b, "Your roles could not be read") {
+		t.Errorf("preview:\n%s", b)
 	}
 }

@@ -597,18 +597,47 @@ func TestSearchEscapesQuotes(t *testing.T) {
 	if err != nil || len(users) != 1 || users[0].UserPrincipalName != "pat@contoso.com" {
 		t.Fatalf("SearchUsers = %+v, %v", users, err)
 	}
-	if got := g.rec.last(t).Query.Get("$filter"); got != "startswith(displayName,'O''Brien')" {
+	if got := g.rec.last(t).Query.Get("$filter"); got != "startswith(displayName,'O''Brien') or startswith(userPrincipalName,'O''Brien') or startswith(mail,'O''Brien')" {
 		t.Errorf("$filter = %q", got)
 	}
 	// & and # in the text must not break out of the parameter.
 	if _, err := c.SearchGroups(ctx, "A&$top=1#"); err != nil {
 		t.Fatal(err)
 	}
-	if q := g.rec.last(t).Query; q.Get("$filter") != "startswith(displayName,'A&$top=1#')" || q.Get("$top") != "50" {
+	if q := g.rec.last(t).Query; q.Get("$filter") != "startswith(displayName,'A&$top=1#') or startswith(mail,'A&$top=1#')" || q.Get("$top") != "50" {
 		t.Errorf("query = %v", q)
 	}
 	if _, err := c.SearchUsers(ctx, "a\x1b[2J"); !errors.Is(err, graph.ErrInvalidArgument) {
 		t.Errorf("control characters: %v", err)
+	}
+}
+
+// The directory search finds a user by the start of their name, or by their
+// whole email address or user name, and a group by its name or address
+// (docs/entra.md A9): the simulator answers the queries as Graph documents.
+func TestSearchByNameOrAddress(t *testing.T) {
+	g := newSimGraph(t, sim.Options{})
+	g.ten.AddUser("pat@contoso.com", "O'Brien, Pat")
+	c := g.client(t, "")
+	ctx := testCtx(t)
+	for _, q := range []string{"O'Bri", "pat@contoso.com", "PAT@Contoso.com", "pat@"} {
+		users, err := c.SearchUsers(ctx, q)
+		if err != nil || len(users) != 1 || users[0].UserPrincipalName != "pat@contoso.com" {
+			t.Errorf("SearchUsers(%q) = %+v, %v", q, users, err)
+		}
+	}
+	if users, err := c.SearchUsers(ctx, "contoso.com"); err != nil || len(users) != 0 {
+		t.Errorf("SearchUsers matches inside an address: %+v, %v", users, err)
+	}
+	groups, err := c.SearchGroups(ctx, "Helpdesk")
+	if err != nil || len(groups) == 0 {
+		t.Fatalf("SearchGroups(Helpdesk) = %+v, %v", groups, err)
+	}
+	if gr := groups[0]; gr.Mail != "" {
+		byMail, err := c.SearchGroups(ctx, gr.Mail)
+		if err != nil || len(byMail) != 1 || byMail[0].ID != gr.ID {
+			t.Errorf("SearchGroups(%q) = %+v, %v", gr.Mail, byMail, err)
+		}
 	}
 }
 

@@ -331,27 +331,34 @@ func searchPrefix(q string) (string, error) {
 	return q, nil
 }
 
-// SearchUsers returns up to 50 users whose display name starts with q.
+// SearchUsers returns up to 50 users whose display name, user principal
+// name or email address starts with q: a name's start, or a whole address
+// (an exact match is a match of its start). startsWith on these three
+// properties, joined with or, is a default query of /users, without the
+// advanced query parameters (docs/entra.md A9).
 func (c *Client) SearchUsers(ctx context.Context, q string) ([]entra.User, error) {
 	q, err := searchPrefix(q)
 	if err != nil {
 		return nil, err
 	}
+	v := odataString(q)
 	return listAll[entra.User](ctx, c, entra.OpSearchUsers, nil, []param{
-		{"$filter", "startswith(displayName," + odataString(q) + ")"},
+		{"$filter", "startswith(displayName," + v + ") or startswith(userPrincipalName," + v + ") or startswith(mail," + v + ")"},
 		{"$select", selectOf[entra.User]()},
 		{"$top", fmt.Sprint(searchLimit)},
 	}, searchLimit)
 }
 
-// SearchGroups returns up to 50 groups whose display name starts with q.
+// SearchGroups returns up to 50 groups whose display name or email address
+// starts with q (docs/entra.md A9).
 func (c *Client) SearchGroups(ctx context.Context, q string) ([]entra.Group, error) {
 	q, err := searchPrefix(q)
 	if err != nil {
 		return nil, err
 	}
+	v := odataString(q)
 	return listAll[entra.Group](ctx, c, entra.OpSearchGroups, nil, []param{
-		{"$filter", "startswith(displayName," + odataString(q) + ")"},
+		{"$filter", "startswith(displayName," + v + ") or startswith(mail," + v + ")"},
 		{"$select", selectOf[entra.Group]()},
 		{"$top", fmt.Sprint(searchLimit)},
 	}, searchLimit)

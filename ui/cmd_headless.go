@@ -203,8 +203,10 @@ func RunExplain(args []string, stdio IO) int {
 		return ExitError
 	}
 	// Escape sequences glued to the code would hide it (reliability review
-	// L15): the text is read as a terminal would show it.
-	e, err := flows.Explain(flows.Sanitize(input, 0))
+	// L15): the text is read as a terminal would show it, line by line, so
+	// a link a mail client broke over lines and a multi-line error block
+	// keep the line breaks the parser reads them by.
+	e, err := flows.Explain(sanitizeLines(input))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "consentwiz explain: %v\n", err)
 		return ExitError
@@ -215,4 +217,14 @@ func RunExplain(args []string, stdio IO) int {
 	}
 	fmt.Fprint(stdio.Out, text)
 	return ExitOK
+}
+
+// sanitizeLines is flows.Sanitize line by line: the text made safe, with its
+// line breaks kept.
+func sanitizeLines(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = flows.Sanitize(l, 0)
+	}
+	return strings.Join(lines, "\n")
 }

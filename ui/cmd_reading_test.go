@@ -162,3 +162,27 @@ func TestScreenWordsWithoutID(t *testing.T) {
 		t.Errorf("check: exit %d %q", code, cerr.String())
 	}
 }
+
+// explain keeps the line breaks of what it is given (an argument or stdin):
+// a link a mail client wrapped after a '/', with words after it, is read
+// whole, tenant and all, and so is the same link alone on stdin.
+func TestExplainKeepsLineBreaks(t *testing.T) {
+	const id = "5c53a70b-b548-45de-838c-64b5d7198301"
+	u := "https://login.microsoftonline.com/\nxxxxx.onmicrosoft.com/adminconsent?client_id=" + id + "&redirect_uri=https://office.com/"
+	for _, c := range []struct {
+		args []string
+		in   string
+	}{
+		{args: []string{"Please open " + u + "\nThanks, Megan"}},
+		{args: []string{"Please", "open", u, "\nThanks,", "Megan"}},
+		{in: u + "\r\n"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := RunExplain(c.args, IO{In: strings.NewReader(c.in), Out: &out, Err: &errOut}); code != ExitOK {
+			t.Fatalf("explain %q (stdin %q): exit %d %s", c.args, c.in, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), id) || !strings.Contains(out.String(), "xxxxx.onmicrosoft.com") {
+			t.Errorf("explain %q (stdin %q):\n%s", c.args, c.in, out.String())
+		}
+	}
+}

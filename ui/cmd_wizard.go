@@ -150,7 +150,7 @@ func printOutcome(w io.Writer, out flows.Outcome) {
 	if out.Summary != "" {
 		fmt.Fprintln(w, flows.Sanitize(out.Summary, 2000))
 	}
-	// What was handed over, on a line of its own (whole, to copy).
+	// What is left for an admin, on a line of its own (whole, to copy).
 	if out.Link != "" {
 		fmt.Fprintf(w, "Link: %s\n", flows.Sanitize(out.Link, 0))
 	}

@@ -170,19 +170,73 @@ func (r *Runner) SetDelegatedRoles(tenantID string, roles []flows.RoleRef) {
 
 // asDelegated completes the snapshot of a tenant read with the home's
 // sign-in: a partner's delegated admin has no user object there, so the
-// account and the GDAP roles stand in for /me and its roles
-// (flows.AsDelegatedAdmin). A guest's own object is kept.
-func (r *Runner) asDelegated(s *session, snap entra.TenantSnapshot) entra.TenantSnapshot {
+// account stands in for /me, and, when the directory gave no role, the
+// roles GDAP gives there stand in for its roles (flows.AsDelegatedAdmin). A
+// guest's own object and roles are kept.
+func (r *Runner) asDelegated(ctx context.Context, s *session, snap entra.TenantSnapshot) entra.TenantSnapshot {
 	acct, ok := s.auth.AccountIn(s.tenant)
 	if !ok {
 		return snap
 	}
+	var gdap flows.DelegatedRoles
+	if snap.Errors[entra.PartMyRoles] != nil || len(snap.MyRoles) == 0 {
+		gdap = r.delegatedRoles(ctx, s, firstNonEmpty(snap.TenantID, snap.Organization.ID, s.tenant))
+	}
+	me := entra.User{ID: acct.ObjectID, DisplayName: acct.Name, UserPrincipalName: acct.Username}
+	return flows.AsDelegatedAdmin(snap, me, gdap)
+}
+
+// delegatedRoles are the roles the home's account holds in tenantID
+// through GDAP: those `consentwiz tenants` listed (SetDelegatedRoles), else
+// those its home tenant's relationships give (gdapListing).
+func (r *Runner) delegatedRoles(ctx context.Context, s *session, tenantID string) flows.DelegatedRoles {
 	r.mu.Lock()
-	roles := r.roles[strings.ToLower(s.tenant)]
-	if roles == nil {
-		roles = r.roles[strings.ToLower(snap.TenantID)]
+	roles, given := r.roles[strings.ToLower(s.tenant)]
+	if !given {
+		roles, given = r.roles[strings.ToLower(tenantID)]
 	}
 	r.mu.Unlock()
-	me := entra.User{ID: acct.ObjectID, DisplayName: acct.Name, UserPrincipalName: acct.Username}
-	return flows.AsDelegatedAdmin(snap, me, roles)
+	if given {
+		return flows.DelegatedRoles{Read: true, Roles: roles}
+	}
+	list, ok := r.gdapListing(ctx, s.home)
+	if !ok {
+		return flows.DelegatedRoles{}
+	}
+	return flows.DelegatedRolesIn(list, tenantID)
+}
+
+// gdapRead is one reading of a home tenant's GDAP relationships.
+type gdapRead struct {
+	list []flows.TenantListing
+	ok   bool
+}
+
+// gdapListing reads, once per home, the customers the home's account
+// reaches through GDAP and its roles in each — what `consentwiz tenants`
+// lists (docs/entra.md I). It needs DelegatedAdminRelationship.Read.All,
+// asked for silently: where nobody has consented to it (a run of
+// `consentwiz tenants` does), or the account may not read the
+// relationships, it fails and the roles stay unknown — a diagnosis never
+// stops for a consent prompt of its own.
+func (r *Runner) gdapListing(ctx context.Context, home string) ([]flows.TenantListing, bool) {
+	r.gdapMu.Lock()
+	defer r.gdapMu.Unlock()
+	key := strings.ToLower(home)
+	if c, ok := r.gdap[key]; ok {
+		return c.list, c.ok
+	}
+	var c gdapRead
+	if hs, err := r.session(ctx, flows.TenantRef{ID: home}); err == nil {
+		if ps, err := hs.client.PartnerSnapshot(ctx); err == nil {
+			c = gdapRead{list: flows.ListTenants(*ps), ok: true}
+		}
+	}
+	if ctx.Err() == nil { // a read cut short may succeed next time
+		if r.gdap == nil {
+			r.gdap = map[string]gdapRead{}
+		}
+		r.gdap[key] = c
+	}
+	return c.list, c.ok
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
+	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
 
@@ -83,6 +84,55 @@ func TestRunnerHomeSignInReachesCustomers(t *testing.T) {
 	// One sign-in at home serves every customer: the home session and one a tenant.
 	if n := len(r.sessions); n != 4 {
 		t.Errorf("%d sessions", n)
+	}
+}
+
+// The wizard with --home-tenant in a customer's tenant, with no roles
+// given: the customer's directory has none for the partner's admin (404 in
+// the simulator), so they come from the partner's GDAP relationships, read
+// silently at home once DelegatedAdminRelationship.Read.All is consented (a
+// run of `consentwiz tenants`); before that they are unknown, never missing.
+func TestRunnerDelegatedRolesFromGDAP(t *testing.T) {
+	s, cfg := mspCloud(t, 0, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m := s.MSP()
+	partner := m.Partner.AdminUPN()
+	diagnose := func() flows.Diagnosis {
+		t.Helper()
+		r, err := NewRunner(cfg, NewJournal(cfg.ConfigDir), RunnerOptions{Home: m.Partner.Domain()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fab := resolve(t, ctx, r, m.LockedDown.Domain())
+		if si, _ := signIn(t, ctx, s, r, flows.SignIn{Tenant: fab, Scopes: flows.ReadScopes}, partner); si.Err != nil {
+			t.Fatal(si.Err)
+		}
+		ev, _ := r.Run(ctx, flows.FetchSnapshot{Tenant: fab, AppID: sim.TrackerRMSAppID, App: testApp(), Diagnose: true}).(flows.SnapshotLoaded)
+		if ev.Err != nil || ev.Diagnosis == nil {
+			t.Fatalf("snapshot: %+v", ev)
+		}
+		return *ev.Diagnosis
+	}
+	d := diagnose()
+	if f, _ := d.Fix(flows.FixAdminLink); f.HasRole || !f.RoleUnknown || len(d.Roles) != 0 || d.RolesFrom != "" {
+		t.Errorf("without the GDAP permission: admin-link %+v, roles %v from %q", f, d.Roles, d.RolesFrom)
+	}
+	// `consentwiz tenants` signs in at home asking for the GDAP permission.
+	r, err := NewRunner(cfg, NewJournal(cfg.ConfigDir), RunnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si, _ := signIn(t, ctx, s, r, flows.SignIn{Tenant: flows.TenantRef{ID: m.Partner.Domain()}, Scopes: entra.TenantsScopes}, partner); si.Err != nil {
+		t.Fatal(si.Err)
+	}
+	d = diagnose()
+	f, _ := d.Fix(flows.FixAdminLink)
+	if !f.HasRole || f.RoleUnknown || d.RolesFrom != "gdap" || strings.Join(d.Roles, ", ") != "Cloud Application Administrator, Global Reader, Privileged Role Administrator" {
+		t.Errorf("with GDAP: admin-link %+v, roles %v from %q", f, d.Roles, d.RolesFrom)
+	}
+	if strings.Contains(d.RecommendedWhy, "hand it over") {
+		t.Errorf("recommended: %s\n%s", d.RecommendedWhy, d.Text())
 	}
 }
 

@@ -50,6 +50,11 @@ type Runner struct {
 	homes     map[sessionKey]string
 	roles     map[string][]flows.RoleRef
 	graphOpts []graph.Option
+	// gdap caches the GDAP relationships read per home tenant
+	// (gdapListing); gdapMu is held while one is read, so many tenants
+	// checked at once read them once.
+	gdapMu sync.Mutex
+	gdap   map[string]gdapRead
 
 	calls callRecorder // failed Graph calls, for the support report
 }
@@ -422,7 +427,7 @@ func (r *Runner) snapshot(ctx context.Context, t flows.TenantRef, appID string, 
 		return nil, err
 	}
 	if s.tenant != "" {
-		*snap = r.asDelegated(s, *snap)
+		*snap = r.asDelegated(ctx, s, *snap)
 	}
 	if snap.TenantID == "" {
 		snap.TenantID = t.ID

@@ -58,9 +58,14 @@ func TestSimAssignUsers(t *testing.T) {
 	if !strings.Contains(h.s.Prompt.Body, "Grady Archie (reader) (user)") || len(h.s.Prompt.Links) != 1 || !strings.Contains(h.s.Prompt.Links[0].URL, "/Users/objectId/") {
 		t.Fatalf("assign screen %+v", h.s.Prompt)
 	}
+	// The search takes a whole email address as well as a name's start
+	// (docs/entra.md A9).
 	h.choose(flows.KeySearch)
-	h.send(flows.Entered{Text: "Megan"})
+	h.send(flows.Entered{Text: ten.EndUserUPN()})
 	h.requireStep(flows.StepAssignPick)
+	if o := h.s.Prompt.Options; len(o) < 1 || !strings.Contains(o[0].Label+" "+o[0].Detail, ten.EndUserUPN()) {
+		t.Fatalf("search by address: %+v", o)
+	}
 	h.choose(flows.PickKey(0))
 	h.requireStep(flows.StepPreview)
 	h.send(flows.Confirmed{})

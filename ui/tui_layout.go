@@ -264,9 +264,10 @@ func (m *Model) statusGlyph() (string, lipgloss.Style) {
 	kind := m.state.Prompt.Kind
 	if m.outcome != nil {
 		switch m.outcome.Kind {
-		case flows.OutcomeCancelled, flows.OutcomeRestoreNeeded:
+		case flows.OutcomeCancelled, flows.OutcomeRestoreNeeded, flows.OutcomeHandedOff:
+			// Left for an admin: nothing failed, but users are still blocked.
 			return "!", st.Warning
-		case flows.OutcomeVerified, flows.OutcomeNothingToFix, flows.OutcomeHandedOff, flows.OutcomeRestored, flows.OutcomeDryRun:
+		case flows.OutcomeVerified, flows.OutcomeNothingToFix, flows.OutcomeRestored, flows.OutcomeDryRun:
 			return "✓", st.OK
 		}
 		return "✗", st.Error

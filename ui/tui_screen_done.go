@@ -14,7 +14,7 @@ func (m *Model) finishedContent(w int) []string {
 	if body := m.body(); body != "" {
 		out = append(out, m.bodyLines(body, w, st.Body)...)
 	}
-	// What was handed over, and a dry run's requests, whole.
+	// What is left for an admin, and a dry run's requests, whole.
 	if len(m.state.Prompt.Links) > 0 {
 		out = append(out, "")
 		out = append(out, m.linkLines(w)...)
@@ -49,7 +49,7 @@ func outcomeWord(k flows.OutcomeKind) string {
 	case flows.OutcomeNothingToFix:
 		return "nothing to fix"
 	case flows.OutcomeHandedOff:
-		return "handed over to another admin"
+		return "ready for an admin; users stay blocked until one acts"
 	case flows.OutcomeRestored:
 		return "setting restored"
 	case flows.OutcomeCancelled:

@@ -13,6 +13,10 @@ type TenantSnapshot struct {
 	Me           User
 	// MyRoles are the signed-in user's activated directory roles.
 	MyRoles []DirectoryRole
+	// RolesFrom says where MyRoles come from when the account lives in
+	// another tenant (RolesFromGDAP, RolesGDAPUnread); "" for the
+	// directory's own answer (/me/transitiveMemberOf).
+	RolesFrom string
 
 	AuthorizationPolicy  AuthorizationPolicy
 	ConsentRequestPolicy AdminConsentRequestPolicy
@@ -116,6 +120,18 @@ func PartPolicyIncludes(policyID string) string {
 func PartPolicyExcludes(policyID string) string {
 	return PartPolicyExcludesPrefix + strings.ToLower(policyID)
 }
+
+// Where the signed-in account's roles come from (TenantSnapshot.RolesFrom),
+// for an account of another tenant: a customer's directory holds no user
+// object, and so no role, for a partner's delegated admin (docs/entra.md I).
+const (
+	// RolesFromGDAP: MyRoles are the roles the partner's GDAP relationships
+	// give the account in this customer's tenant.
+	RolesFromGDAP = "gdap"
+	// RolesGDAPUnread: the partner's GDAP relationships could not be read,
+	// so roles the account may hold here through GDAP are not in MyRoles.
+	RolesGDAPUnread = "gdap-unread"
+)
 
 // Snapshot part names, used as $batch ids and as keys of TenantSnapshot.Errors.
 const (

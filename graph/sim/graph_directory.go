@@ -92,7 +92,7 @@ var userFields = fields[entra.User]{
 }
 
 func (g *greq) listUsers(params) gresp {
-	cs, e := g.filterFor("startswith:displayName", "startswith:userPrincipalName", "startswith:mail", "eq:userPrincipalName", "eq:id", "eq:mail", "eq:displayName")
+	cs, e := g.filterAnyFor("startswith:displayName", "startswith:userPrincipalName", "startswith:mail", "eq:userPrincipalName", "eq:id", "eq:mail", "eq:displayName")
 	if e != nil {
 		return *e
 	}
@@ -103,7 +103,7 @@ func (g *greq) listUsers(params) gresp {
 	ids := g.t.userOrder
 	return g.pages(len(ids), func(i int) (item, bool) {
 		u := g.t.users[ids[i]]
-		if !userFields.matches(u.User, cs) || (sp != "" && !matchText("search", userFields.value(u.User, sp), sv)) {
+		if !userFields.matchesAny(u.User, cs) || (sp != "" && !matchText("search", userFields.value(u.User, sp), sv)) {
 			return item{}, false
 		}
 		return item{v: u.User}, true
@@ -132,6 +132,7 @@ func (g *greq) getUser(p params) gresp {
 // groupFields are the group properties $filter and $search may name.
 var groupFields = fields[*simGroup]{
 	"displayname": func(gr *simGroup) string { return gr.DisplayName },
+	"mail":        func(gr *simGroup) string { return gr.Mail },
 	"id":          func(gr *simGroup) string { return gr.ID },
 }
 
@@ -159,7 +160,7 @@ func (g *greq) groupMembers(p params) gresp {
 }
 
 func (g *greq) listGroups(params) gresp {
-	cs, e := g.filterFor("startswith:displayName", "eq:displayName", "eq:id")
+	cs, e := g.filterAnyFor("startswith:displayName", "startswith:mail", "eq:displayName", "eq:mail", "eq:id")
 	if e != nil {
 		return *e
 	}
@@ -170,7 +171,7 @@ func (g *greq) listGroups(params) gresp {
 	var items []item
 	for _, id := range g.t.groupOrder {
 		gr := g.t.groups[id]
-		if !groupFields.matches(gr, cs) || (sp != "" && !matchText("search", gr.DisplayName, sv)) {
+		if !groupFields.matchesAny(gr, cs) || (sp != "" && !matchText("search", gr.DisplayName, sv)) {
 			continue
 		}
 		items = append(items, item{v: gr.Group})

@@ -82,6 +82,44 @@ func TestGraph403ScopeAndRole(t *testing.T) {
 	}
 }
 
+// Users and groups answer the directory search's filters as Graph documents
+// them (docs/entra.md A9): startsWith on the name, the user name and the
+// address, joined with or; an or of a property the collection does not
+// filter on is refused, as a single clause is.
+func TestGraphDirectoryFilterOr(t *testing.T) {
+	s := newSim(t, Options{})
+	ten := s.Tenant()
+	ten.mu.Lock()
+	ten.addGroupLocked("Sales team").Mail = "sales@contoso.com"
+	ten.mu.Unlock()
+	tok := token(t, s, ten, ten.AdminUPN(), adminScopes...)
+	get := func(path, f string) resp {
+		return call(t, s, tok, "GET", path+"?$filter="+url.QueryEscape(f), nil)
+	}
+	users := func(q string) string {
+		return "startswith(displayName,'" + q + "') or startswith(userPrincipalName,'" + q + "') or startswith(mail,'" + q + "')"
+	}
+	for _, q := range []string{"Megan", "megan@contoso.com", "MEGAN@"} {
+		if v := get("/v1.0/users", users(q)).values(); len(v) != 1 || v[0]["userPrincipalName"] != "megan@contoso.com" {
+			t.Errorf("users %q: %v", q, v)
+		}
+	}
+	if v := get("/v1.0/users", users("contoso.com")).values(); len(v) != 0 {
+		t.Errorf("startsWith matched inside an address: %v", v)
+	}
+	for _, q := range []string{"Sales", "sales@contoso.com"} {
+		if v := get("/v1.0/groups", "startswith(displayName,'"+q+"') or startswith(mail,'"+q+"')").values(); len(v) != 1 || v[0]["displayName"] != "Sales team" {
+			t.Errorf("groups %q: %v", q, v)
+		}
+	}
+	if v := get("/v1.0/users", "startswith(displayName,'x or y') or userPrincipalName eq 'megan@contoso.com'").values(); len(v) != 1 {
+		t.Errorf("' or ' inside a quoted value split the filter: %v", v)
+	}
+	if r := get("/v1.0/groups", "startswith(displayName,'S') or startswith(jobTitle,'S')"); r.status != 400 || r.errCode() != "Request_UnsupportedQuery" {
+		t.Errorf("an unsupported property after or: %d %s", r.status, r.raw)
+	}
+}
+
 func TestGraphPagingSelectFilterSearch(t *testing.T) {
 	s := newSim(t, Options{PageSize: 2})
 	ten := s.Tenant()

@@ -292,6 +292,56 @@ func (g *greq) filterFor(allowed ...string) ([]clause, *gresp) {
 	return cs, nil
 }
 
+// splitOr splits a $filter on " or " outside quotes and parentheses.
+func splitOr(f string) []string {
+	var parts []string
+	inQ, depth, start := false, 0, 0
+	low := strings.ToLower(f)
+	for i := 0; i < len(f); i++ {
+		switch c := f[i]; {
+		case c == '\'':
+			inQ = !inQ
+		case inQ:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && strings.HasPrefix(low[i:], " or "):
+			parts = append(parts, f[start:i])
+			start = i + 4
+			i += 3
+		}
+	}
+	return append(parts, f[start:])
+}
+
+// filterAnyFor is filterFor for the collections whose $filter may join its
+// clauses with or (users and groups: docs/entra.md A9): a disjunction of
+// conjunctions, each clause checked against allowed. nil means no filter.
+func (g *greq) filterAnyFor(allowed ...string) ([][]clause, *gresp) {
+	f := g.q.Get("$filter")
+	if f == "" {
+		return nil, nil
+	}
+	var dnf [][]clause
+	for _, part := range splitOr(f) {
+		cs, err := parseFilter(part)
+		if err != nil {
+			r := unsupportedQuery("Unsupported or invalid query filter clause specified: " + err.Error())
+			return nil, &r
+		}
+		for i, c := range cs {
+			if !containsFold(allowed, c.kind+":"+c.prop) {
+				r := unsupportedQuery(fmt.Sprintf("Unsupported or invalid query filter clause specified for property '%s' of resource.", c.prop))
+				return nil, &r
+			}
+			cs[i].prop = strings.ToLower(c.prop)
+		}
+		dnf = append(dnf, cs)
+	}
+	return dnf, nil
+}
+
 func clauseVal(cs []clause, kind, prop string) (string, bool) {
 	for _, c := range cs {
 		if c.kind == kind && strings.EqualFold(c.prop, prop) {
@@ -344,6 +394,20 @@ func (f fields[T]) matches(v T, cs []clause) bool {
 		}
 	}
 	return true
+}
+
+// matchesAny reports whether v satisfies one of the conjunctions of a
+// filterAnyFor filter (no filter: every v).
+func (f fields[T]) matchesAny(v T, dnf [][]clause) bool {
+	if dnf == nil {
+		return true
+	}
+	for _, cs := range dnf {
+		if f.matches(v, cs) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchText applies startswith/eq/search semantics case-insensitively.
