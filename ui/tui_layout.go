@@ -36,15 +36,6 @@ func (m *Model) innerWidth() int {
 	return max(20, m.width-m.styles.App.GetHorizontalFrameSize())
 }
 
-// contentHeight is how many content lines fit (for paging).
-func (m *Model) contentHeight() int { return max(1, m.layout().avail) }
-
-// maxScroll is the last useful scroll position.
-func (m *Model) maxScroll() int {
-	l := m.layout()
-	return max(0, len(l.content)-l.avail)
-}
-
 func (m *Model) layout() layout {
 	w := m.innerWidth()
 	var l layout
@@ -69,7 +60,7 @@ func (m *Model) layout() layout {
 		}
 		return m.bottomLines(w, maxLines, level)
 	}
-	room := m.height - len(l.top) - 1 - len(l.footer) - 1 // blank lines after the title and above the footer
+	room := m.height - len(l.top) - 1 - m.footerHeight(w, l.footer) - 1 // blank lines after the title and above the footer
 	fits := func(c, b []string) bool { return len(c)+len(b)+gapLines(c, b) <= room }
 	const all = 1 << 30
 	// Ever tighter until it fits: the details of options that are not
@@ -125,17 +116,8 @@ func (m *Model) frame() []string {
 	lines := append([]string{}, l.top...)
 	content := l.content
 	if len(content) > l.avail {
-		start := min(m.scroll, len(content)-l.avail)
-		start = max(0, start)
-		end := start + l.avail
-		window := append([]string{}, content[start:end]...)
-		if end < len(content) && len(window) > 0 {
-			window[len(window)-1] = m.styles.More.Render(fmt.Sprintf("↓ %d more lines — pgdn", len(content)-end+1))
-		}
-		if start > 0 && len(window) > 1 {
-			window[0] = m.styles.More.Render("↑ more above — pgup")
-		}
-		content = window
+		w := viewWindow(content, l.avail, clampStart(content, l.avail, m.scroll))
+		content = m.windowRows(content, l.avail, w)
 	}
 	lines = append(lines, content...)
 	if len(l.bottom) > 0 {
@@ -278,14 +260,32 @@ func (m *Model) statusGlyph() (string, lipgloss.Style) {
 }
 
 // footerLines is the key help, and the keystroke echo in presenter mode.
-func (m *Model) footerLines(w int) []string {
+func (m *Model) footerLines(w int) []string { return m.footerWith(w, m.helpKeys()) }
+
+// footerHeight is how many lines the footer takes. While the content
+// scrolls it is the most the footer takes at any scroll position (pgup is
+// offered only below the top, pgdn only above the end): the room for the
+// content must not change as it scrolls, or a page would not be what pgdn
+// and pgup counted on.
+func (m *Model) footerHeight(w int, footer []string) int {
+	if !m.overflow || m.screen() == screenTooSmall {
+		return len(footer)
+	}
+	k := m.keys
+	k.PageUp.SetEnabled(true)
+	k.PageDown.SetEnabled(true)
+	return max(len(footer), len(m.footerWith(w, m.helpKeysOf(k, false))))
+}
+
+// footerWith is the footer with the key help hk.
+func (m *Model) footerWith(w int, hk helpKeys) []string {
 	h := m.help
 	h.SetWidth(w)
 	var out []string
 	if h.ShowAll {
-		out = strings.Split(h.View(m.helpKeys()), "\n")
+		out = strings.Split(h.View(hk), "\n")
 	} else {
-		out = m.shortHelpLines(h, w)
+		out = m.shortHelpLines(h, w, hk)
 	}
 	if m.deps.Present {
 		k := m.lastKey
@@ -309,9 +309,9 @@ func (m *Model) footerLines(w int) []string {
 
 // shortHelpLines fits the short help in up to two lines, most important
 // keys first.
-func (m *Model) shortHelpLines(h help.Model, w int) []string {
+func (m *Model) shortHelpLines(h help.Model, w int, hk helpKeys) []string {
 	var enabled []key.Binding
-	for _, b := range m.helpKeys().short {
+	for _, b := range hk.short {
 		if b.Enabled() {
 			enabled = append(enabled, b)
 		}
