@@ -152,7 +152,8 @@ func (m *Model) bottomLines(w, maxLines int, level optLevel) []string {
 	}
 	var opts []string
 	if len(p.Options) > 0 && m.screen() == screenPrompt {
-		opts = m.optionLines(w, max(1, maxLines-len(tail)), level)
+		// At least the selected option and the "more" lines around it.
+		opts = m.optionLines(w, max(3, maxLines-len(tail)), level)
 	}
 	return append(opts, tail...)
 }
