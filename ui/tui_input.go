@@ -169,6 +169,8 @@ func (m *Model) choose(i int) tea.Cmd {
 			reason = "not available here"
 		}
 		m.setNote("Not possible: "+m.clean(reason, 300), true)
+		m.cursor = i
+		m.noteIsReason = true
 		return nil
 	}
 	cmd := m.userEvent(flows.Chose{Key: opts[i].Key})

@@ -32,6 +32,14 @@ type layout struct {
 	avail   int      // lines for content
 }
 
+// body is a screen's scrollable content. keep is how many of its first
+// lines must be on the first screen when it scrolls (the checklist's
+// blockers); 0 for most screens.
+type body struct {
+	lines []string
+	keep  int
+}
+
 func (m *Model) innerWidth() int {
 	return max(20, m.width-m.styles.App.GetHorizontalFrameSize())
 }
@@ -45,14 +53,14 @@ func (m *Model) layout() layout {
 	}
 	l.top = append(l.top, m.titleLines(w)...)
 	l.footer = m.footerLines(w)
-	content := func() []string {
+	content := func(compact bool) body {
 		switch m.screen() {
 		case screenFinished:
-			return m.finishedContent(w)
+			return body{lines: m.finishedContent(w)}
 		case screenDeviceCode:
-			return m.deviceContent(w)
+			return body{lines: m.deviceContent(w)}
 		}
-		return m.promptContent(w)
+		return m.promptContent(w, compact)
 	}
 	bottom := func(maxLines int, level optLevel) []string {
 		if m.screen() == screenFinished {
@@ -63,28 +71,65 @@ func (m *Model) layout() layout {
 	room := m.height - len(l.top) - 1 - m.footerHeight(w, l.footer) - 1 // blank lines after the title and above the footer
 	fits := func(c, b []string) bool { return len(c)+len(b)+gapLines(c, b) <= room }
 	const all = 1 << 30
-	// Ever tighter until it fits: the details of options that are not
-	// selected go first; the selected option keeps its detail and what it
-	// needs, and every option keeps its warning. Then the content scrolls
-	// (nothing of it is left out: pgdn shows it all).
-	l.content = content()
-	l.bottom = bottom(all, optFull)
-	if !fits(l.content, l.bottom) {
-		l.bottom = bottom(all, optCompact)
+	// Ever tighter until everything fits: the details of options that are
+	// not selected go first, then the checklist's details of info rows, then
+	// the selected option's detail. Every option keeps its warning, and a
+	// "not possible" reason always shows for the selected option.
+	full := content(false)
+	var short body
+	done := false
+	tries := []struct {
+		compact bool
+		level   optLevel
+	}{{false, optFull}, {false, optCompact}, {true, optCompact}, {true, optSelected}, {true, optTight}}
+	for _, t := range tries {
+		c := full
+		if t.compact {
+			if !m.hasCompactContent() {
+				continue
+			}
+			if short.lines == nil {
+				short = content(true)
+			}
+			c = short
+		}
+		if b := bottom(all, t.level); fits(c.lines, b) {
+			l.content, l.bottom, done = c.lines, b, true
+			break
+		}
 	}
-	if !fits(l.content, l.bottom) {
-		l.bottom = bottom(all, optSelected)
-	}
-	if !fits(l.content, l.bottom) {
-		// The options stay visible around the selected one; the content scrolls.
-		minContent := min(len(l.content), max(4, room/3))
-		l.bottom = bottom(max(3, room-minContent-1), optSelected)
+	if !done {
+		// Then the content scrolls (pgdn shows all of it), and the options
+		// take only so much room that its first lines, and what it must
+		// show at once (keep), stay in sight.
+		c := full
+		if m.hasCompactContent() {
+			c = short // the compact tries made it
+		}
+		minContent := min(len(c.lines), max(4, room/3, c.keep+1), max(1, room-4))
+		l.content = c.lines
+		for _, level := range []optLevel{optSelected, optTight} {
+			if b := bottom(all, level); room-len(b)-gapLines(c.lines, b) >= minContent {
+				l.bottom = b
+				break
+			}
+		}
+		if l.bottom == nil {
+			// The options stay visible around the selected one.
+			l.bottom = bottom(max(3, room-minContent-1), optTight)
+		}
 	}
 	if len(l.content) > 0 || len(l.bottom) > 0 {
 		l.top = append(l.top, "")
 	}
 	l.avail = max(0, room-len(l.bottom)-gapLines(l.content, l.bottom))
 	return l
+}
+
+// hasCompactContent reports whether the content has a shorter form for
+// small terminals: the checklist, whose info rows can go to one line.
+func (m *Model) hasCompactContent() bool {
+	return m.screen() == screenPrompt && m.state.Step == flows.StepChooseFix && m.state.Diagnosis != nil
 }
 
 func gapLines(c, b []string) int {

@@ -9,13 +9,16 @@ import (
 	"consentwiz/flows"
 )
 
-// optLevel is how much of each option shows.
+// optLevel is how much of each option shows. Whatever the level, every
+// option keeps its warning (a role the account lacks), and the selected
+// option that is not possible says why (unless the note below already does).
 type optLevel int
 
 const (
 	optFull     optLevel = iota // every option with its detail
 	optCompact                  // the selected option and every "not possible" reason in full, the rest one line
-	optSelected                 // one line per option (cut with "…"), the selected one in full
+	optSelected                 // one line per option, the selected one in full
+	optTight                    // one line per option: the checklist needs the room
 )
 
 // optionLines renders the options in at most maxLines lines at level; when
@@ -25,10 +28,11 @@ func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
 	opts := m.state.Prompt.Options
 	blocks := make([][]string, len(opts))
 	total := 0
-	for i := range opts {
+	for i, o := range opts {
 		full := level == optFull ||
-			(level == optCompact && (i == m.cursor || opts[i].Disabled)) ||
-			(level == optSelected && i == m.cursor)
+			(level == optCompact && (i == m.cursor || o.Disabled)) ||
+			(level == optSelected && i == m.cursor) ||
+			(level == optTight && i == m.cursor && o.Disabled)
 		blocks[i] = m.optionBlock(w, i, full)
 		total += len(blocks[i])
 	}
@@ -96,8 +100,8 @@ func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
 }
 
 // optionBlock is one option: "› 1. Label", then its detail, indented under
-// the label. A disabled option says why it is not possible. Without full,
-// the option is one line, cut with "…".
+// the label. A disabled option says it is not possible, and with full, why.
+// Without full, the option is one line, cut with "…".
 func (m *Model) optionBlock(w, i int, full bool) []string {
 	st := m.styles
 	o := m.state.Prompt.Options[i]
@@ -125,13 +129,20 @@ func (m *Model) optionBlock(w, i int, full bool) []string {
 	case rec:
 		labelStyle = st.Recommended
 	}
+	if o.Disabled && selected && m.noteIsReason {
+		// The note under the options gives the reason: not twice.
+		full = false
+	}
 	text := label
 	if o.Disabled {
-		reason := m.clean(o.Reason, 400)
-		if reason == "" {
-			reason = "not available here"
+		text += " — not possible"
+		if full {
+			reason := m.clean(o.Reason, 400)
+			if reason == "" {
+				reason = "not available here"
+			}
+			text += ": " + reason
 		}
-		text += " — not possible: " + reason
 	}
 	head := cursor + st.OptionNumber.Render(num)
 	// What stops the account (a role it lacks) shows at every size, before
