@@ -188,6 +188,12 @@ func wzStarts(t *testing.T) map[string]wzNode {
 	rw.expect(StepRelaxConnect, Wait{D: 0, Seq: rw.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: rw.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: rw.s.PollSeq})
 	starts["relax connect"] = wzNode{s: rw.s, ft: rft, pending: rw.last, path: []string{"relaxed"}, orig: rorig}
 	starts["request wait"] = wzNode{s: w.s, ft: ft, pending: w.last, path: []string{"workflow enabled"}, orig: worig}
+	// After relaxing, someone connected: grant for everyone, or finish.
+	// (What a cancel must leave is the tenant as it is then: the user's
+	// consent made the app's service principal.)
+	nft := wzNewTenant(FixRelaxUserConsent)
+	nw := wzRelaxUserConnects(t, nft)
+	starts["relax next"] = wzNode{s: nw.s, ft: nft, pending: nw.last, path: []string{"relaxed, a user connected"}, orig: nft.clone()}
 	tft := wzGrantTenant()
 	torig := tft.clone()
 	tw := wzNewWiz(t, wzTestInput(), tft)
@@ -413,7 +419,8 @@ func wzCheckNode(t *testing.T, n *wzNode, pristine *wzFakeTenant) {
 			t.Errorf("%s: cancel left the policy at %v (was %v)", where(), ft.policy, pristine.policy)
 		}
 		// Objects may stay only with an entry that lists them, for `consentwiz restore`.
-		left := n.s.Run.Fix == FixGrantDirect && ft.sp != nil || len(ft.classes) != 0 || len(ft.roles) != 0
+		// (A service principal there before, made by a user's consent, is not the fix's.)
+		left := n.s.Run.Fix == FixGrantDirect && ft.sp != nil && pristine.sp == nil || len(ft.classes) != 0 || len(ft.roles) != 0
 		listed := false
 		for _, j := range ft.journal {
 			listed = listed || j.HasObjects()

@@ -352,6 +352,24 @@ func TestWizardRelaxThenGrantForEveryone(t *testing.T) {
 	}
 }
 
+// Grant for everyone through Graph after relaxing: the user's consent made
+// the app's service principal, so the plan grants on it rather than
+// creating a second one (which fails: an app has one in a tenant).
+func TestWizardRelaxThenGrantDirectUsesTheUsersSP(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxUserConnects(t, ft)
+	w.answerOnly()
+	w.expect(StepRelaxNext)
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
+	w.answerOnly()
+	w.expect(StepPreview)
+	want := []Effect{CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}}}
+	if !reflect.DeepEqual(w.s.Run.Writes.Plan, want) {
+		t.Fatalf("plan %#v", w.s.Run.Writes.Plan)
+	}
+}
+
 func TestWizardRequestWorkflow(t *testing.T) {
 	ft := wzNewTenant(FixRequestWorkflow)
 	w := wzNewWiz(t, wzTestInput(), ft)
