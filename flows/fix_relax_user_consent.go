@@ -325,7 +325,14 @@ func relaxNext(s State, ev Event) (State, []Effect) {
 		return finishVerified(s)
 	case FixKey(FixAdminLink), FixKey(FixGrantDirect):
 		if f, ok := s.Diagnosis.Fix(FixID(e.Key)); ok && f.Viable {
-			return startFix(toChecklist(s), f.ID)
+			// The journey goes on: the new fix's steps are numbered after
+			// the relax steps, not from 5 again.
+			done := s.fix().phases(s)
+			s, effs := startFix(toChecklist(s), f.ID)
+			if s.Run != nil {
+				s.Run.after = done
+			}
+			return s, effs
 		}
 	}
 	return s, nil

@@ -61,6 +61,7 @@ func (e *wzEdge) compute(t *testing.T) *wzNode {
 	}
 	switched := p.s.Helpdesk != s.Helpdesk
 	wzCheckNumbering(t, n, p.s.Prompt, s.Prompt, e.eff != nil, switched, p.seen)
+	wzCheckFollowOn(t, n, p.s, s, ev)
 	n.seen = max(p.seen, s.Prompt.StepNo)
 	if switched {
 		n.seen = s.Prompt.StepNo
@@ -86,6 +87,21 @@ func wzCheckNumbering(t *testing.T, n *wzNode, from, to Prompt, auto, switched b
 	}
 	if n.s.Run == nil && !n.s.Helpdesk && n.s.Step != StepHandoff && to.StepCount != 0 {
 		t.Errorf("%s: a total (%d) before the path is known", n.where(), to.StepCount)
+	}
+}
+
+// wzCheckFollowOn: a fix started from a later step than the checklist
+// (relax-user-consent's "grant for everyone") continues the count: the
+// step number goes on, and the total counts the steps already taken.
+func wzCheckFollowOn(t *testing.T, n *wzNode, from, to State, ev Event) {
+	t.Helper()
+	c, ok := ev.(Chose)
+	if !ok || from.Step == StepChooseFix || from.Prompt.StepNo == 0 || to.Prompt.StepNo == 0 || to.Run == nil || c.Key != FixKey(to.Run.Fix) {
+		return
+	}
+	if to.Prompt.StepNo <= from.Prompt.StepNo || to.Prompt.StepCount <= from.Prompt.StepNo {
+		t.Errorf("%s: starting %s from step %d of %d (%s) numbers it %d of %d (%s)", n.where(), to.Run.Fix,
+			from.Prompt.StepNo, from.Prompt.StepCount, from.Prompt.StepTitle, to.Prompt.StepNo, to.Prompt.StepCount, to.Prompt.StepTitle)
 	}
 }
 
