@@ -147,18 +147,22 @@ func pageUp(content []string, avail, s int) int {
 	return clampStart(content, avail, s-1)
 }
 
-// lineDown scrolls one line down; over a text shown whole, past all of it
-// (a window never starts inside one).
+// lineDown scrolls down until one more line shows at the bottom (from the
+// top that is two: the "more above" row takes one), or to the end; never to
+// a start inside a text shown whole.
 func lineDown(content []string, avail, s int) int {
 	s = clampStart(content, avail, s)
-	if s >= lastStart(content, avail) {
-		return s
+	last := lastStart(content, avail)
+	end := viewWindow(content, avail, s).end
+	for n := s + 1; n < last; n++ {
+		if _, _, inside := insideWhole(content, avail, n); inside {
+			continue
+		}
+		if viewWindow(content, avail, n).end > end {
+			return n
+		}
 	}
-	n := s + 1
-	if _, re, inside := insideWhole(content, avail, n); inside {
-		n = re
-	}
-	return min(n, lastStart(content, avail))
+	return last
 }
 
 // lineUp scrolls one line up; into a text shown whole, to its first row.

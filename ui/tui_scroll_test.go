@@ -279,11 +279,15 @@ func TestArrowsScrollWithoutCursor(t *testing.T) {
 		t.Fatalf("not a finished screen that scrolls:\n%s", d.view())
 	}
 	d.requireView("↑/↓ scroll", "any other key quit")
+	before := visiblePage(d.m)
 	d.press("down")
-	if d.quit || d.m.scroll != 1 {
-		t.Fatalf("↓ on the finished screen: quit %v, scroll %d", d.quit, d.m.scroll)
+	after := visiblePage(d.m)
+	if d.quit || slices.Contains(before.rows, after.rows[len(after.rows)-1]) {
+		t.Fatalf("↓ on the finished screen: quit %v, no new line:\n%s", d.quit, d.view())
 	}
-	d.press("up")
+	for range 2 {
+		d.press("up")
+	}
 	if d.quit || d.m.scroll != 0 {
 		t.Fatalf("↑ on the finished screen: quit %v, scroll %d", d.quit, d.m.scroll)
 	}
@@ -382,7 +386,9 @@ func TestScrollFunctionsProperty(t *testing.T) {
 				if next <= s || n > len(c) {
 					t.Fatalf("%s: ↓ from %d went to %d", where(), s, next)
 				}
-				checkWindow(next)
+				if before, after := checkWindow(s), checkWindow(next); after.start > before.end || after.end <= before.end {
+					t.Fatalf("%s: ↓ from %+v to %+v shows no new line, or skips one", where(), before, after)
+				}
 				s = next
 			}
 			for n := 0; s > 0; n++ {
