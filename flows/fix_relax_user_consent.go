@@ -325,7 +325,14 @@ func relaxNext(s State, ev Event) (State, []Effect) {
 		return finishVerified(s)
 	case FixKey(FixAdminLink), FixKey(FixGrantDirect):
 		if f, ok := s.Diagnosis.Fix(FixID(e.Key)); ok && f.Viable {
-			return startFix(toChecklist(s), f.ID)
+			// The journey goes on: the new fix's steps are numbered after
+			// the relax steps, not from 5 again.
+			done := s.fix().phases(s)
+			s, effs := startFix(toChecklist(s), f.ID)
+			if s.Run != nil {
+				s.Run.after = done
+			}
+			return s, effs
 		}
 	}
 	return s, nil
@@ -390,8 +397,11 @@ func relaxNextPrompt(s State) Prompt {
 	return p
 }
 
-// userConnected notes who consented (snap: the tenant read that showed it)
-// in the run and in the change log.
+// userConnected notes who consented (snap: the tenant read that showed it,
+// merged into the snapshot) in the run and in the change log. The snapshot
+// is now that read: the user's consent made the app's service principal,
+// and a grant for everyone that follows must grant on it (an app has one
+// service principal in a tenant: creating a second one fails).
 func userConnected(s State, snap *entra.TenantSnapshot) State {
 	r := s.Run
 	r.relax.connectedIDs, r.relax.connectedAll = consented(s, snap)
@@ -399,6 +409,9 @@ func userConnected(s State, snap *entra.TenantSnapshot) State {
 	s = addChange(s, Change{What: connectedWhat(s), Before: "blocked",
 		After: "consented: " + strings.Join(requestedScopes(s), " "), Verified: true, At: s.Now})
 	r.relax.connectedLog = len(s.Changes)
+	if snap != nil {
+		s.Snap = snap // after consented, which compares it with the snapshot before
+	}
 	return s
 }
 
@@ -424,8 +437,8 @@ func finalChecked(s State, ev Event) (State, []Effect) {
 		return s, nil // the setting goes back right after this read; nothing else now
 	}
 	s.Run.relax.finalCheck, s.Run.Poll.InFlight = false, false
-	if e.Err == nil && e.Snap != nil && userGrantMissing(s, e.Snap) == nil {
-		s = userConnected(s, e.Snap)
+	if snap := s.Snap.Merge(e.Snap); e.Err == nil && e.Snap != nil && userGrantMissing(s, snap) == nil {
+		s = userConnected(s, snap)
 	}
 	return restoreAfterRelax(s)
 }

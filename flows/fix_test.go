@@ -58,7 +58,7 @@ func TestASixthFixNeedsOnlyTheRegistry(t *testing.T) {
 	}
 	w.send(Chose{Key: FixKey(id)})
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{entra.ScopePolicyReadWritePermissionGrant}})
-	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 7 || p.StepTitle != "Get permission" {
+	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 7 || p.StepTitle != "Sign in to make the change" {
 		t.Errorf("numbering %d/%d %q", p.StepNo, p.StepCount, p.StepTitle)
 	}
 	w.answerOnly()

@@ -127,7 +127,11 @@ func render(s State) Prompt {
 		phases, known = append(phases, "Hand the fix to an admin"), true
 	case s.Run != nil:
 		if f := lookup(s.Run.Fix); f != nil {
-			phases, known = append(phases, f.phases(s)...), true
+			if n > len(phases) {
+				// A fix that follows on from another counts on after it.
+				n += len(s.Run.after)
+			}
+			phases, known = append(append(phases, s.Run.after...), f.phases(s)...), true
 		}
 	}
 	p.StepNo = n
@@ -137,8 +141,16 @@ func render(s State) Prompt {
 	if n <= len(phases) {
 		p.StepTitle = phases[n-1]
 	}
+	if s.Step == StepWriteSignIn {
+		// The write sign-in shares its number with the fix's first step (it
+		// may pass by without a screen), but it is not that step yet.
+		p.StepTitle = writeSignInTitle
+	}
 	return p
 }
+
+// writeSignInTitle names the write sign-in in the step counter.
+const writeSignInTitle = "Sign in to make the change"
 
 func renderStep(s State) Prompt {
 	switch s.Step {

@@ -248,6 +248,11 @@ type FixRun struct {
 	undo   undoRun       // the undo after a cancel or a failure (undo.go)
 
 	demoAfter *Outcome // demo: the verified outcome, held while the simulated user tries again
+
+	// after names the numbered steps of the fix this run follows on from
+	// (relax-user-consent, then "grant for everyone"): they are counted
+	// before this fix's own (prompt.go, render).
+	after []string
 }
 
 // RestoreRun is the journal restore: the entries from earlier runs still to

@@ -61,6 +61,7 @@ func (e *wzEdge) compute(t *testing.T) *wzNode {
 	}
 	switched := p.s.Helpdesk != s.Helpdesk
 	wzCheckNumbering(t, n, p.s.Prompt, s.Prompt, e.eff != nil, switched, p.seen)
+	wzCheckFollowOn(t, n, p.s, s, ev)
 	n.seen = max(p.seen, s.Prompt.StepNo)
 	if switched {
 		n.seen = s.Prompt.StepNo
@@ -86,6 +87,21 @@ func wzCheckNumbering(t *testing.T, n *wzNode, from, to Prompt, auto, switched b
 	}
 	if n.s.Run == nil && !n.s.Helpdesk && n.s.Step != StepHandoff && to.StepCount != 0 {
 		t.Errorf("%s: a total (%d) before the path is known", n.where(), to.StepCount)
+	}
+}
+
+// wzCheckFollowOn: a fix started from a later step than the checklist
+// (relax-user-consent's "grant for everyone") continues the count: the
+// step number goes on, and the total counts the steps already taken.
+func wzCheckFollowOn(t *testing.T, n *wzNode, from, to State, ev Event) {
+	t.Helper()
+	c, ok := ev.(Chose)
+	if !ok || from.Step == StepChooseFix || from.Prompt.StepNo == 0 || to.Prompt.StepNo == 0 || to.Run == nil || c.Key != FixKey(to.Run.Fix) {
+		return
+	}
+	if to.Prompt.StepNo <= from.Prompt.StepNo || to.Prompt.StepCount <= from.Prompt.StepNo {
+		t.Errorf("%s: starting %s from step %d of %d (%s) numbers it %d of %d (%s)", n.where(), to.Run.Fix,
+			from.Prompt.StepNo, from.Prompt.StepCount, from.Prompt.StepTitle, to.Prompt.StepNo, to.Prompt.StepCount, to.Prompt.StepTitle)
 	}
 }
 
@@ -188,6 +204,12 @@ func wzStarts(t *testing.T) map[string]wzNode {
 	rw.expect(StepRelaxConnect, Wait{D: 0, Seq: rw.s.PollSeq - 2}, Wait{D: DefaultRelaxWindow, Seq: rw.s.PollSeq - 1}, Wait{D: PollGrantEvery, Seq: rw.s.PollSeq})
 	starts["relax connect"] = wzNode{s: rw.s, ft: rft, pending: rw.last, path: []string{"relaxed"}, orig: rorig}
 	starts["request wait"] = wzNode{s: w.s, ft: ft, pending: w.last, path: []string{"workflow enabled"}, orig: worig}
+	// After relaxing, someone connected: grant for everyone, or finish.
+	// (What a cancel must leave is the tenant as it is then: the user's
+	// consent made the app's service principal.)
+	nft := wzNewTenant(FixRelaxUserConsent)
+	nw := wzRelaxUserConnects(t, nft)
+	starts["relax next"] = wzNode{s: nw.s, ft: nft, pending: nw.last, path: []string{"relaxed, a user connected"}, orig: nft.clone()}
 	tft := wzGrantTenant()
 	torig := tft.clone()
 	tw := wzNewWiz(t, wzTestInput(), tft)
@@ -413,7 +435,8 @@ func wzCheckNode(t *testing.T, n *wzNode, pristine *wzFakeTenant) {
 			t.Errorf("%s: cancel left the policy at %v (was %v)", where(), ft.policy, pristine.policy)
 		}
 		// Objects may stay only with an entry that lists them, for `consentwiz restore`.
-		left := n.s.Run.Fix == FixGrantDirect && ft.sp != nil || len(ft.classes) != 0 || len(ft.roles) != 0
+		// (A service principal there before, made by a user's consent, is not the fix's.)
+		left := n.s.Run.Fix == FixGrantDirect && ft.sp != nil && pristine.sp == nil || len(ft.classes) != 0 || len(ft.roles) != 0
 		listed := false
 		for _, j := range ft.journal {
 			listed = listed || j.HasObjects()

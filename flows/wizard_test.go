@@ -366,9 +366,69 @@ func TestWizardRelaxThenGrantForEveryone(t *testing.T) {
 	w.answerOnly() // the poll sees their grant
 	w.drive(20)
 	w.expect(StepRelaxNext)
+	if p := w.s.Prompt; p.StepNo != 8 || p.StepCount != 8 {
+		t.Fatalf("the question after relaxing is step %d of %d", p.StepNo, p.StepCount)
+	}
 	w.send(Chose{Key: FixKey(FixAdminLink)})
 	if w.s.Step != StepLinkShow || w.s.Run == nil || w.s.Run.Fix != FixAdminLink || len(w.s.Changes) < 3 {
 		t.Fatalf("step %s run %+v changes %d", w.s.Step, w.s.Run, len(w.s.Changes))
+	}
+	// The count goes on from the relax steps, not back to 5 (ux review).
+	if p := w.s.Prompt; p.StepNo != 9 || p.StepCount != 9 || p.StepTitle != "Approve the app for your organization" {
+		t.Fatalf("the link after relaxing is step %d of %d %q", p.StepNo, p.StepCount, p.StepTitle)
+	}
+}
+
+// Grant for everyone through Graph after relaxing: its sign-in, preview and
+// writes are numbered after the relax steps, and each says what it is.
+func TestWizardRelaxThenGrantDirectNumbering(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxUserConnects(t, ft)
+	w.answerOnly()
+	w.expect(StepRelaxNext)
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	type num struct {
+		no, count int
+		title     string
+	}
+	want := []num{{9, 10, "Sign in to make the change"}, {9, 10, "Review what will be granted"}}
+	got := []num{{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle}}
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
+	w.answerOnly()
+	w.expect(StepPreview)
+	got = append(got, num{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle})
+	w.confirm()
+	want = append(want, num{10, 10, "Grant and check"})
+	got = append(got, num{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle})
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("numbering %+v, want %+v", got, want)
+	}
+	// Back from its preview to the checklist: the path is open again.
+	w2 := wzRelaxUserConnects(t, wzNewTenant(FixRelaxUserConsent))
+	w2.answerOnly()
+	w2.send(Chose{Key: FixKey(FixGrantDirect)})
+	w2.answerOnly()
+	w2.send(Back{})
+	if p := w2.s.Prompt; w2.s.Step != StepChooseFix || p.StepNo != 4 || p.StepCount != 0 {
+		t.Fatalf("back from the preview: step %s, %d of %d", w2.s.Step, p.StepNo, p.StepCount)
+	}
+}
+
+// Grant for everyone through Graph after relaxing: the user's consent made
+// the app's service principal, so the plan grants on it rather than
+// creating a second one (which fails: an app has one in a tenant).
+func TestWizardRelaxThenGrantDirectUsesTheUsersSP(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	w := wzRelaxUserConnects(t, ft)
+	w.answerOnly()
+	w.expect(StepRelaxNext)
+	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
+	w.answerOnly()
+	w.expect(StepPreview)
+	want := []Effect{CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}}}
+	if !reflect.DeepEqual(w.s.Run.Writes.Plan, want) {
+		t.Fatalf("plan %#v", w.s.Run.Writes.Plan)
 	}
 }
 
@@ -378,6 +438,11 @@ func TestWizardRequestWorkflow(t *testing.T) {
 	w.toChooseFix()
 	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Policy.ReadWrite.ConsentRequest", "User.ReadBasic.All", "GroupMember.Read.All"}})
+	// Signing in is not choosing the reviewers yet (ux review): the step
+	// shares its number with the reviewers' screen, and says what it is.
+	if p := w.s.Prompt; p.StepNo != 5 || p.StepCount != 7 || p.StepTitle != "Sign in to make the change" {
+		t.Fatalf("the write sign-in is step %d of %d %q", p.StepNo, p.StepCount, p.StepTitle)
+	}
 	w.answerOnly()
 	w.expect(StepReviewers)
 	w.send(Chose{Key: "continue"})

@@ -196,3 +196,46 @@ func TestPlainRelaxNamesWhoConnected(t *testing.T) {
 		t.Errorf("the question was printed %d times:\n%s", n, tr)
 	}
 }
+
+// TestSimRelaxThenGrantForEveryone: after relaxing user consent a user
+// connected, which made the app's service principal; "grant for everyone"
+// through Graph then grants on that one (the simulator, like Graph,
+// refuses a second with 409) and ends verified, with the user's service
+// principal and consent untouched.
+func TestSimRelaxThenGrantForEveryone(t *testing.T) {
+	rig := newSimRig(t, sim.Options{})
+	app := timesheetsApp()
+	h := rig.start(rig.input(app, false))
+	h.toPreview(flows.FixRelaxUserConsent)
+	h.send(flows.Confirmed{})
+	h.requireStep(flows.StepRelaxConnect)
+	rig.userAccepts(app)
+	sp, ok := rig.srv.Tenant().ServicePrincipal(app.ClientID)
+	if !ok {
+		t.Fatal("the user's consent made no service principal")
+	}
+	h.choose("restore")
+	h.requireStep(flows.StepRelaxNext)
+	h.choose(flows.FixKey(flows.FixGrantDirect))
+	h.requireStep(flows.StepPreview)
+	for _, w := range h.s.Run.Writes.Plan {
+		if _, ok := w.(flows.CreateServicePrincipal); ok {
+			t.Fatalf("the plan creates the service principal the user's consent made: %+v", h.s.Run.Writes.Plan)
+		}
+	}
+	h.send(flows.Confirmed{})
+	if h.out == nil || h.out.Kind != flows.OutcomeVerified {
+		t.Fatalf("outcome %+v, step %s, failure %+v", h.out, h.s.Step, h.s.Failure)
+	}
+	if now, ok := rig.srv.Tenant().ServicePrincipal(app.ClientID); !ok || now.ID != sp.ID || rig.srv.Tenant().ServicePrincipalCount() == 0 {
+		t.Fatalf("service principal %+v, was %+v", now, sp)
+	}
+	var all, user bool
+	for _, g := range rig.srv.Tenant().Grants(app.ClientID) {
+		all = all || g.ConsentType == "AllPrincipals"
+		user = user || g.ConsentType == "Principal"
+	}
+	if !all || !user {
+		t.Fatalf("grants %+v: want the user's and one for everyone", rig.srv.Tenant().Grants(app.ClientID))
+	}
+}

@@ -26,10 +26,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Report) && m.canReport():
 			return m.saveReportCmd()
-		case key.Matches(msg, k.PageDown):
-			m.scroll += m.contentHeight() / 2
-		case key.Matches(msg, k.PageUp):
-			m.scroll = max(0, m.scroll-m.contentHeight()/2)
+		case m.scrollKey(msg):
 		default:
 			return m.quit(false)
 		}
@@ -39,12 +36,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.help.ShowAll = !m.help.ShowAll
 		return nil
 	}
-	switch {
-	case key.Matches(msg, k.PageDown):
-		m.scroll += max(1, m.contentHeight()-1)
-		return nil
-	case key.Matches(msg, k.PageUp):
-		m.scroll = max(0, m.scroll-max(1, m.contentHeight()-1))
+	if m.scrollKey(msg) {
 		return nil
 	}
 	if m.screen() == screenDeviceCode {
@@ -54,6 +46,43 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.saveReportCmd()
 	}
 	return m.promptKey(msg)
+}
+
+// scrollKey moves the content when msg is a scrolling key here: pgdn and
+// pgup page on every screen; ↑ and ↓ scroll a line where they do not move
+// an option cursor (syncKeys enables them only where they work).
+func (m *Model) scrollKey(msg tea.KeyPressMsg) bool {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.PageDown):
+		m.scrollWith(pageDown)
+	case key.Matches(msg, k.PageUp):
+		m.scrollWith(pageUp)
+	case m.linesScroll() && key.Matches(msg, k.Down):
+		m.scrollWith(lineDown)
+	case m.linesScroll() && key.Matches(msg, k.Up):
+		m.scrollWith(lineUp)
+	default:
+		return false
+	}
+	return true
+}
+
+// linesScroll reports whether ↑ and ↓ scroll the content a line: the
+// content does not fit, and there is no option cursor for them to move
+// (nor a text input, whose keys they are).
+func (m *Model) linesScroll() bool {
+	if !m.overflow {
+		return false
+	}
+	switch m.screen() {
+	case screenFinished, screenDeviceCode:
+		return true
+	case screenPrompt:
+		p := m.state.Prompt
+		return p.Kind != flows.PromptInput && len(p.Options) < 2
+	}
+	return false
 }
 
 // promptKey handles a key on a generic prompt.
@@ -140,6 +169,8 @@ func (m *Model) choose(i int) tea.Cmd {
 			reason = "not available here"
 		}
 		m.setNote("Not possible: "+m.clean(reason, 300), true)
+		m.cursor = i
+		m.noteIsReason = true
 		return nil
 	}
 	cmd := m.userEvent(flows.Chose{Key: opts[i].Key})

@@ -88,6 +88,9 @@ func (m *Model) syncKeys() {
 	k.Help.SetEnabled(true)
 	k.PageDown.SetKeys("pgdown", "space")
 	k.PageDown.SetHelp("pgdn", "scroll down")
+	k.Up.SetHelp("↑/k", "up")
+	k.Down.SetHelp("↓/j", "down")
+	k.Move.SetHelp("↑/↓", "move")
 	m.input.SetWidth(max(10, m.innerWidth()-4))
 	m.syncPromptKeys()
 	if m.screen() == screenTooSmall {
@@ -98,10 +101,25 @@ func (m *Model) syncKeys() {
 	k.PageDown.SetEnabled(true)
 	l := m.layout()
 	m.overflow = len(l.content) > l.avail
-	m.scroll = max(0, min(m.scroll, len(l.content)-l.avail))
+	if m.linesScroll() {
+		// No option cursor here: ↑ and ↓ scroll a line.
+		k.Up.SetEnabled(true)
+		k.Down.SetEnabled(true)
+		k.Move.SetEnabled(true)
+		k.Up.SetHelp("↑/k", "scroll up a line")
+		k.Down.SetHelp("↓/j", "scroll down a line")
+		k.Move.SetHelp("↑/↓", "scroll")
+		if m.screen() == screenFinished {
+			k.Quit.SetHelp("any other key", "quit")
+		}
+	}
+	// The frame as it will be drawn, with this help (its height is the
+	// same at every scroll position: footerHeight).
+	l = m.layout()
+	m.scroll = clampStart(l.content, l.avail, m.scroll)
 	k.PageUp.SetEnabled(m.overflow && m.scroll > 0)
 	k.PageDown.SetEnabled(m.overflow)
-	m.atEnd = m.scroll >= len(l.content)-l.avail
+	m.atEnd = m.scroll >= lastStart(l.content, l.avail)
 }
 
 func (m *Model) syncPromptKeys() {
@@ -213,9 +231,11 @@ func (h helpKeys) ShortHelp() []key.Binding { return h.short }
 func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
 
 // helpKeys composes the help from the enabled bindings (help hides the rest).
-func (m *Model) helpKeys() helpKeys {
-	k := m.keys
-	if m.atEnd {
+func (m *Model) helpKeys() helpKeys { return m.helpKeysOf(m.keys, m.atEnd) }
+
+// helpKeysOf is helpKeys with the bindings k, at the content's end or not.
+func (m *Model) helpKeysOf(k keyMap, atEnd bool) helpKeys {
+	if atEnd {
 		// pgdn still works (on the last screen it must not quit), but there
 		// is nothing more to show: the help does not offer it.
 		k.PageDown.SetEnabled(false)

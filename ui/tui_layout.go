@@ -32,17 +32,16 @@ type layout struct {
 	avail   int      // lines for content
 }
 
-func (m *Model) innerWidth() int {
-	return max(20, m.width-m.styles.App.GetHorizontalFrameSize())
+// body is a screen's scrollable content. keep is how many of its first
+// lines must be on the first screen when it scrolls (the checklist's
+// blockers); 0 for most screens.
+type body struct {
+	lines []string
+	keep  int
 }
 
-// contentHeight is how many content lines fit (for paging).
-func (m *Model) contentHeight() int { return max(1, m.layout().avail) }
-
-// maxScroll is the last useful scroll position.
-func (m *Model) maxScroll() int {
-	l := m.layout()
-	return max(0, len(l.content)-l.avail)
+func (m *Model) innerWidth() int {
+	return max(20, m.width-m.styles.App.GetHorizontalFrameSize())
 }
 
 func (m *Model) layout() layout {
@@ -54,14 +53,14 @@ func (m *Model) layout() layout {
 	}
 	l.top = append(l.top, m.titleLines(w)...)
 	l.footer = m.footerLines(w)
-	content := func() []string {
+	content := func(compact bool) body {
 		switch m.screen() {
 		case screenFinished:
-			return m.finishedContent(w)
+			return body{lines: m.finishedContent(w)}
 		case screenDeviceCode:
-			return m.deviceContent(w)
+			return body{lines: m.deviceContent(w)}
 		}
-		return m.promptContent(w)
+		return m.promptContent(w, compact)
 	}
 	bottom := func(maxLines int, level optLevel) []string {
 		if m.screen() == screenFinished {
@@ -69,31 +68,68 @@ func (m *Model) layout() layout {
 		}
 		return m.bottomLines(w, maxLines, level)
 	}
-	room := m.height - len(l.top) - 1 - len(l.footer) - 1 // blank lines after the title and above the footer
+	room := m.height - len(l.top) - 1 - m.footerHeight(w, l.footer) - 1 // blank lines after the title and above the footer
 	fits := func(c, b []string) bool { return len(c)+len(b)+gapLines(c, b) <= room }
 	const all = 1 << 30
-	// Ever tighter until it fits: the details of options that are not
-	// selected go first; the selected option keeps its detail and what it
-	// needs, and every option keeps its warning. Then the content scrolls
-	// (nothing of it is left out: pgdn shows it all).
-	l.content = content()
-	l.bottom = bottom(all, optFull)
-	if !fits(l.content, l.bottom) {
-		l.bottom = bottom(all, optCompact)
+	// Ever tighter until everything fits: the details of options that are
+	// not selected go first, then the checklist's details of info rows, then
+	// the selected option's detail. Every option keeps its warning, and a
+	// "not possible" reason always shows for the selected option.
+	full := content(false)
+	var short body
+	done := false
+	tries := []struct {
+		compact bool
+		level   optLevel
+	}{{false, optFull}, {false, optCompact}, {true, optCompact}, {true, optSelected}, {true, optTight}}
+	for _, t := range tries {
+		c := full
+		if t.compact {
+			if !m.hasCompactContent() {
+				continue
+			}
+			if short.lines == nil {
+				short = content(true)
+			}
+			c = short
+		}
+		if b := bottom(all, t.level); fits(c.lines, b) {
+			l.content, l.bottom, done = c.lines, b, true
+			break
+		}
 	}
-	if !fits(l.content, l.bottom) {
-		l.bottom = bottom(all, optSelected)
-	}
-	if !fits(l.content, l.bottom) {
-		// The options stay visible around the selected one; the content scrolls.
-		minContent := min(len(l.content), max(4, room/3))
-		l.bottom = bottom(max(3, room-minContent-1), optSelected)
+	if !done {
+		// Then the content scrolls (pgdn shows all of it), and the options
+		// take only so much room that its first lines, and what it must
+		// show at once (keep), stay in sight.
+		c := full
+		if m.hasCompactContent() {
+			c = short // the compact tries made it
+		}
+		minContent := min(len(c.lines), max(4, room/3, c.keep+1), max(1, room-4))
+		l.content = c.lines
+		for _, level := range []optLevel{optSelected, optTight} {
+			if b := bottom(all, level); room-len(b)-gapLines(c.lines, b) >= minContent {
+				l.bottom = b
+				break
+			}
+		}
+		if l.bottom == nil {
+			// The options stay visible around the selected one.
+			l.bottom = bottom(max(3, room-minContent-1), optTight)
+		}
 	}
 	if len(l.content) > 0 || len(l.bottom) > 0 {
 		l.top = append(l.top, "")
 	}
 	l.avail = max(0, room-len(l.bottom)-gapLines(l.content, l.bottom))
 	return l
+}
+
+// hasCompactContent reports whether the content has a shorter form for
+// small terminals: the checklist, whose info rows can go to one line.
+func (m *Model) hasCompactContent() bool {
+	return m.screen() == screenPrompt && m.state.Step == flows.StepChooseFix && m.state.Diagnosis != nil
 }
 
 func gapLines(c, b []string) int {
@@ -125,17 +161,8 @@ func (m *Model) frame() []string {
 	lines := append([]string{}, l.top...)
 	content := l.content
 	if len(content) > l.avail {
-		start := min(m.scroll, len(content)-l.avail)
-		start = max(0, start)
-		end := start + l.avail
-		window := append([]string{}, content[start:end]...)
-		if end < len(content) && len(window) > 0 {
-			window[len(window)-1] = m.styles.More.Render(fmt.Sprintf("↓ %d more lines — pgdn", len(content)-end+1))
-		}
-		if start > 0 && len(window) > 1 {
-			window[0] = m.styles.More.Render("↑ more above — pgup")
-		}
-		content = window
+		w := viewWindow(content, l.avail, clampStart(content, l.avail, m.scroll))
+		content = m.windowRows(content, l.avail, w)
 	}
 	lines = append(lines, content...)
 	if len(l.bottom) > 0 {
@@ -279,14 +306,32 @@ func (m *Model) statusGlyph() (string, lipgloss.Style) {
 }
 
 // footerLines is the key help, and the keystroke echo in presenter mode.
-func (m *Model) footerLines(w int) []string {
+func (m *Model) footerLines(w int) []string { return m.footerWith(w, m.helpKeys()) }
+
+// footerHeight is how many lines the footer takes. While the content
+// scrolls it is the most the footer takes at any scroll position (pgup is
+// offered only below the top, pgdn only above the end): the room for the
+// content must not change as it scrolls, or a page would not be what pgdn
+// and pgup counted on.
+func (m *Model) footerHeight(w int, footer []string) int {
+	if !m.overflow || m.screen() == screenTooSmall {
+		return len(footer)
+	}
+	k := m.keys
+	k.PageUp.SetEnabled(true)
+	k.PageDown.SetEnabled(true)
+	return max(len(footer), len(m.footerWith(w, m.helpKeysOf(k, false))))
+}
+
+// footerWith is the footer with the key help hk.
+func (m *Model) footerWith(w int, hk helpKeys) []string {
 	h := m.help
 	h.SetWidth(w)
 	var out []string
 	if h.ShowAll {
-		out = strings.Split(h.View(m.helpKeys()), "\n")
+		out = strings.Split(h.View(hk), "\n")
 	} else {
-		out = m.shortHelpLines(h, w)
+		out = m.shortHelpLines(h, w, hk)
 	}
 	if m.deps.Present {
 		k := m.lastKey
@@ -310,9 +355,9 @@ func (m *Model) footerLines(w int) []string {
 
 // shortHelpLines fits the short help in up to two lines, most important
 // keys first.
-func (m *Model) shortHelpLines(h help.Model, w int) []string {
+func (m *Model) shortHelpLines(h help.Model, w int, hk helpKeys) []string {
 	var enabled []key.Binding
-	for _, b := range m.helpKeys().short {
+	for _, b := range hk.short {
 		if b.Enabled() {
 			enabled = append(enabled, b)
 		}

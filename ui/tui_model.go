@@ -54,9 +54,10 @@ type Model struct {
 	pending map[reqID]pendingReq
 	device  *deviceView
 
-	note    string // a short message about the last action
-	noteBad bool
-	lastKey string
+	note         string // a short message about the last action
+	noteBad      bool
+	noteIsReason bool // the note is why the selected option is not possible
+	lastKey      string
 
 	term       string               // $TERM of the terminal (tea.EnvMsg)
 	profile    colorprofile.Profile // the terminal's colour profile (tea.ColorProfileMsg)
@@ -387,8 +388,8 @@ func (m *Model) defaultCursor() int {
 	return 0
 }
 
-func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
-func (m *Model) clearNote()                 { m.note, m.noteBad = "", false }
+func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad, m.noteIsReason = s, bad, false }
+func (m *Model) clearNote()                 { m.setNote("", false) }
 
 // screen says which screen is on.
 func (m *Model) screen() screenKind {

@@ -19,11 +19,21 @@ func TestAdminLinkFlowReachesVerified(t *testing.T) {
 	d := newDriver(t, newTestModel(t, f, testModelOpts{ticks: true}))
 	d.toChooseFix()
 
-	// The recommended fix is preselected; a disabled one is greyed with why.
+	// The recommended fix is preselected; a disabled one is greyed, and
+	// says why in full when it is selected (never a reason cut with "…").
 	if o := d.m.state.Prompt.Options[d.m.cursor]; o.Key != flows.FixKey(flows.FixAdminLink) {
 		t.Fatalf("cursor on %q, want the recommended admin-link", o.Key)
 	}
-	d.requireView("✗ Blocks", "★", "not possible:")
+	d.requireView("✗ Blocks", "★", "— not possible")
+	if strings.Contains(d.view(), "…") {
+		t.Fatalf("something is cut:\n%s", d.view())
+	}
+	d.press("down")
+	if o := d.m.state.Prompt.Options[d.m.cursor]; !o.Disabled {
+		t.Fatalf("option 2 is not the disabled one: %+v", o)
+	}
+	d.requireView("not possible: relaxing", "user consent cannot help: Calendars.ReadWrite is excluded by the", "Microsoft-managed policy")
+	d.press("up")
 
 	d.press("enter")
 	// Polling ticks at once in this test: poll 1 misses, poll 2 finds the grant.
@@ -79,6 +89,12 @@ func TestDisabledOptionIsNotChosen(t *testing.T) {
 	d.press(itoa(i + 1))
 	d.requireStep(flows.StepChooseFix)
 	d.requireView("Not possible:")
+	// The reason shows once, in the note: the option does not repeat it,
+	// which left the checklist no room at 80×24.
+	if n := strings.Count(d.view(), "cannot help"); n != 1 {
+		t.Fatalf("the reason shows %d times:\n%s", n, d.view())
+	}
+	d.requireView("✗ Blocks", "requested: User.Read")
 }
 
 func TestInputErrorShownInRed(t *testing.T) {

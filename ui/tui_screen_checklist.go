@@ -9,17 +9,21 @@ import (
 
 // checklistLines renders the diagnosis above the fix choices: what users see,
 // each finding with its severity glyph and word, and why a fix is
-// recommended. Blockers come first.
-func (m *Model) checklistLines(w int) []string {
+// recommended. Blockers come first; keep is how many lines go through the
+// last one (what the first screen must show). Compact, for small
+// terminals, leaves out the heading and the details of info and OK rows:
+// each is one line, its title (every title is a fact; a detail explains it).
+func (m *Model) checklistLines(w int, compact bool) (out []string, keep int) {
 	st := m.styles
 	d := m.state.Diagnosis
-	var out []string
 	// The first line of the machine's body says who is blocked and how.
 	if first, _, _ := strings.Cut(strings.TrimSpace(m.state.Prompt.Body), "\n"); first != "" {
 		out = append(out, wrapStyled(m.clean(first, 600), w, "", st.Body)...)
 		out = append(out, "")
 	}
-	out = append(out, st.Section.Render("Checklist"))
+	if !compact {
+		out = append(out, st.Section.Render("Checklist"))
+	}
 	findings := append([]flows.Finding{}, d.Findings...)
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Severity.Rank() > findings[j].Severity.Rank() })
 	for _, f := range findings {
@@ -35,10 +39,13 @@ func (m *Model) checklistLines(w int) []string {
 			}
 			out = append(out, strings.Repeat(" ", 12)+st.Body.Render(l))
 		}
-		if det := m.clean(f.Detail, 800); det != "" {
+		if det := m.clean(f.Detail, 800); det != "" && !(compact && f.Severity.Rank() <= flows.SeverityInfo.Rank()) {
 			for _, l := range wrapIndent(det, w-12, "") {
 				out = append(out, strings.Repeat(" ", 12)+st.Dim.Render(l))
 			}
+		}
+		if f.Severity == flows.SeverityBlocker {
+			keep = len(out)
 		}
 	}
 	if why := m.clean(d.RecommendedWhy, 800); why != "" {
@@ -49,5 +56,5 @@ func (m *Model) checklistLines(w int) []string {
 		}
 		out = append(out, wrapStyled(head+why, w, "  ", st.Recommended)...)
 	}
-	return out
+	return out, keep
 }

@@ -9,44 +9,69 @@ import (
 	"consentwiz/flows"
 )
 
-// optLevel is how much of each option shows.
+// optLevel is how much of each option shows. Whatever the level, every
+// option keeps its warning (a role the account lacks), and the selected
+// option that is not possible says why (unless the note below already does).
 type optLevel int
 
 const (
 	optFull     optLevel = iota // every option with its detail
 	optCompact                  // the selected option and every "not possible" reason in full, the rest one line
-	optSelected                 // one line per option (cut with "…"), the selected one in full
+	optSelected                 // one line per option, the selected one in full
+	optTight                    // one line per option: the checklist needs the room
 )
 
 // optionLines renders the options in at most maxLines lines at level; when
-// they still do not fit, a window around the cursor with "more" markers.
+// they still do not fit, a window around the cursor whose first and last
+// lines say how many options are hidden above and below.
 func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
 	opts := m.state.Prompt.Options
 	blocks := make([][]string, len(opts))
 	total := 0
-	for i := range opts {
+	for i, o := range opts {
 		full := level == optFull ||
-			(level == optCompact && (i == m.cursor || opts[i].Disabled)) ||
-			(level == optSelected && i == m.cursor)
+			(level == optCompact && (i == m.cursor || o.Disabled)) ||
+			(level == optSelected && i == m.cursor) ||
+			(level == optTight && i == m.cursor && o.Disabled)
 		blocks[i] = m.optionBlock(w, i, full)
 		total += len(blocks[i])
 	}
 	if total <= maxLines {
 		return flatten(blocks)
 	}
-	// A window around the cursor; the first and last lines say what is hidden.
+	// cost is the lines of the window lo..hi with its "more" lines.
+	n := len(blocks)
+	cost := func(lo, hi int) int {
+		c := 0
+		for _, b := range blocks[lo:hi] {
+			c += len(b)
+		}
+		if lo > 0 {
+			c++
+		}
+		if hi < n {
+			c++
+		}
+		return c
+	}
 	lo, hi := m.cursor, m.cursor+1
-	used := len(blocks[m.cursor])
+	// The selected option alone may not fit beside the "more" lines: it
+	// gets shorter, they stay (the options they stand for must not vanish).
+	if cost(lo, hi) > maxLines {
+		b := m.optionBlock(w, m.cursor, false)
+		blocks[m.cursor] = b
+		if over := cost(lo, hi) - maxLines; over > 0 {
+			blocks[m.cursor] = b[:max(1, len(b)-over)]
+		}
+	}
 	for {
 		grew := false
-		if hi < len(blocks) && used+len(blocks[hi])+2 <= maxLines {
-			used += len(blocks[hi])
+		if hi < n && cost(lo, hi+1) <= maxLines {
 			hi++
 			grew = true
 		}
-		if lo > 0 && used+len(blocks[lo-1])+2 <= maxLines {
+		if lo > 0 && cost(lo-1, hi) <= maxLines {
 			lo--
-			used += len(blocks[lo])
 			grew = true
 		}
 		if !grew {
@@ -58,18 +83,25 @@ func (m *Model) optionLines(w, maxLines int, level optLevel) []string {
 		out = append(out, m.styles.More.Render(fmt.Sprintf("↑ %d more — ↑/k", lo)))
 	}
 	out = append(out, flatten(blocks[lo:hi])...)
-	if hi < len(blocks) {
-		out = append(out, m.styles.More.Render(fmt.Sprintf("↓ %d more — ↓/j", len(blocks)-hi)))
+	if hi < n {
+		out = append(out, m.styles.More.Render(fmt.Sprintf("↓ %d more — ↓/j", n-hi)))
 	}
-	if len(out) > maxLines {
+	if len(out) > maxLines && lo > 0 {
+		// Too few lines even for that: the selected option and what is
+		// below it come first.
+		out = out[1:]
+	}
+	if len(out) > maxLines && maxLines >= 2 && hi < n {
+		out = append(out[:maxLines-1], out[len(out)-1])
+	} else if len(out) > maxLines {
 		out = out[:maxLines]
 	}
 	return out
 }
 
 // optionBlock is one option: "› 1. Label", then its detail, indented under
-// the label. A disabled option says why it is not possible. Without full,
-// the option is one line, cut with "…".
+// the label. A disabled option says it is not possible, and with full, why.
+// Without full, the option is one line, cut with "…".
 func (m *Model) optionBlock(w, i int, full bool) []string {
 	st := m.styles
 	o := m.state.Prompt.Options[i]
@@ -97,13 +129,20 @@ func (m *Model) optionBlock(w, i int, full bool) []string {
 	case rec:
 		labelStyle = st.Recommended
 	}
+	if o.Disabled && selected && m.noteIsReason {
+		// The note under the options gives the reason: not twice.
+		full = false
+	}
 	text := label
 	if o.Disabled {
-		reason := m.clean(o.Reason, 400)
-		if reason == "" {
-			reason = "not available here"
+		text += " — not possible"
+		if full {
+			reason := m.clean(o.Reason, 400)
+			if reason == "" {
+				reason = "not available here"
+			}
+			text += ": " + reason
 		}
-		text += " — not possible: " + reason
 	}
 	head := cursor + st.OptionNumber.Render(num)
 	// What stops the account (a role it lacks) shows at every size, before

@@ -7,8 +7,9 @@ import (
 )
 
 // promptContent is the scrollable part of a generic prompt: the body (or the
-// diagnosis checklist), links, the before → after preview and snippets.
-func (m *Model) promptContent(w int) []string {
+// diagnosis checklist, compact on small terminals), links, the before →
+// after preview and snippets.
+func (m *Model) promptContent(w int, compact bool) body {
 	st := m.styles
 	s := m.state
 	p := s.Prompt
@@ -34,15 +35,20 @@ func (m *Model) promptContent(w int) []string {
 		lines = append(lines, m.wholeLines(m.clean(d.url, 0), st.Link, d.url)...)
 		add(lines...)
 	}
+	keep := 0
 	if s.Step == flows.StepChooseFix && s.Diagnosis != nil {
-		add(m.checklistLines(w)...)
-	} else if body := m.body(); body != "" {
-		add(m.bodyLines(body, w, st.Body)...)
+		lines, k := m.checklistLines(w, compact)
+		add(lines...)
+		if k > 0 {
+			keep = len(out) - len(lines) + k
+		}
+	} else if b := m.body(); b != "" {
+		add(m.bodyLines(b, w, st.Body)...)
 	}
 	if len(p.Preview) > 0 {
 		add(m.previewLines(w)...)
 	}
-	return out
+	return body{lines: out, keep: keep}
 }
 
 // snippetLines shows each snippet (a saved file's path, a request body)
@@ -152,7 +158,8 @@ func (m *Model) bottomLines(w, maxLines int, level optLevel) []string {
 	}
 	var opts []string
 	if len(p.Options) > 0 && m.screen() == screenPrompt {
-		opts = m.optionLines(w, max(1, maxLines-len(tail)), level)
+		// At least the selected option and the "more" lines around it.
+		opts = m.optionLines(w, max(3, maxLines-len(tail)), level)
 	}
 	return append(opts, tail...)
 }

@@ -38,7 +38,7 @@ func TestSmokeAdminLink(t *testing.T) {
 	waitFor(t, tm, "Microsoft 365 tenant")
 	tm.Type("contoso.com")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor(t, tm, "Checklist")
+	waitFor(t, tm, "✗ Blocks") // the checklist
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	waitFor(t, tm, "Fixed and verified")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
@@ -70,7 +70,7 @@ func TestSmokeQuitOnFinish(t *testing.T) {
 		}
 	})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
-	waitFor(t, tm, "Checklist")
+	waitFor(t, tm, "✗ Blocks") // the checklist
 	tm.Send(tea.KeyPressMsg{Code: '1', Text: "1"})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	if o, ok := fm.Outcome(); !ok || o.Kind != flows.OutcomeVerified {
