@@ -1055,3 +1055,22 @@ func TestDiagnoseRolesUnknownNeverMissing(t *testing.T) {
 		t.Errorf("a Global Reader: %+v, %s", f, d.RecommendedWhy)
 	}
 }
+
+// An app new to the tenant has a publisher nobody could check yet: the relax
+// option says that, not "the publisher is not verified" beside a checklist
+// that says "Publisher verification is unknown" (ux walk-through).
+func TestRelaxReasonPublisherUnknownForANewApp(t *testing.T) {
+	d := Diagnose(lockedDown(), withScopes("User.Read"))
+	f, ok := d.Fix(FixRelaxUserConsent)
+	if !ok || !f.Viable {
+		t.Fatalf("relax-user-consent: %+v", f)
+	}
+	if strings.Contains(f.Reason, "not verified") || !strings.Contains(f.Reason, "shows once the app is in the tenant") {
+		t.Errorf("reason %q", f.Reason)
+	}
+	snap := lockedDown()
+	snap.App = appSP(false)
+	if f, _ := Diagnose(snap, withScopes("User.Read")).Fix(FixRelaxUserConsent); !strings.Contains(f.Reason, "the publisher is not verified") {
+		t.Errorf("an unverified publisher in the tenant: reason %q", f.Reason)
+	}
+}

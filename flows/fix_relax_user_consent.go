@@ -145,7 +145,12 @@ func relaxViable(g *diag) FixOption {
 		return notViable(f, "user consent is already '"+PortalNameManaged+"'")
 	}
 	f.Reason = "switch user consent to '" + PortalNameManaged + "' while the user connects, then restore '" + g.d.UserConsent.PortalName + "' exactly"
-	if !g.verified && !g.ownTenant {
+	switch {
+	case g.sp == nil:
+		// Unknown, not unverified: the checklist says "Publisher
+		// verification is unknown" for an app new to the tenant.
+		f.Reason += " (whether the publisher is verified shows once the app is in the tenant; if it is not, risk-based step-up may still ask for approval)"
+	case !g.verified && !g.ownTenant:
 		f.Reason += " (the publisher is not verified: risk-based step-up may still ask for approval)"
 	}
 	return f
