@@ -12,8 +12,14 @@ import (
 // either as Markdown (untrusted text escaped) or as plain text (no colour,
 // wrapped, every link on its own line, never broken).
 
-// docWidth is the plain-text wrap width.
-const docWidth = 78
+// docWidth is the plain-text wrap width of the text that is copied or saved;
+// screenDocWidth of the same text on the wizard's screen, which has less
+// room (80 columns less its margins and a list's indent) and would wrap the
+// 78-column lines a second time.
+const (
+	docWidth       = 78
+	screenDocWidth = 72
+)
 
 // span is a piece of inline text.
 type span struct {
@@ -325,38 +331,42 @@ func wrapTo(b *strings.Builder, s, first, indent string, width int) {
 	b.WriteByte('\n')
 }
 
-func (d *doc) text() string {
+func (d *doc) text() string { return d.textAt(docWidth) }
+
+// textAt is the plain text wrapped to width: docWidth for the text that is
+// copied, and screenDocWidth for the text the wizard shows (handoff_step.go).
+func (d *doc) textAt(width int) string {
 	var b strings.Builder
-	title := wrap(d.title, "", "", docWidth)
+	title := wrap(d.title, "", "", width)
 	b.WriteString(title)
-	b.WriteString(strings.Repeat("=", min(docWidth, longestLine(title))) + "\n")
+	b.WriteString(strings.Repeat("=", min(width, longestLine(title))) + "\n")
 	for _, s := range d.sections {
 		under := "-"
 		if s.level > 2 {
 			under = "~"
 		}
-		title := wrap(s.title, "", "", docWidth)
+		title := wrap(s.title, "", "", width)
 		b.WriteString("\n")
 		b.WriteString(title)
-		b.WriteString(strings.Repeat(under, min(docWidth, longestLine(title))) + "\n")
+		b.WriteString(strings.Repeat(under, min(width, longestLine(title))) + "\n")
 		for _, bl := range s.blocks {
 			b.WriteString("\n")
 			switch bl.kind {
 			case blockPara:
-				wrapTo(&b, textSpans(bl.items[0]), "", "", docWidth)
+				wrapTo(&b, textSpans(bl.items[0]), "", "", width)
 			case blockBullets:
 				for _, it := range bl.items {
-					wrapTo(&b, textSpans(it), "  - ", "    ", docWidth)
+					wrapTo(&b, textSpans(it), "  - ", "    ", width)
 				}
 			case blockSteps:
 				w := len(fmt.Sprint(len(bl.items)))
 				for i, it := range bl.items {
 					num := fmt.Sprintf("  %*d. ", w, i+1)
-					wrapTo(&b, textSpans(it), num, strings.Repeat(" ", len(num)), docWidth)
+					wrapTo(&b, textSpans(it), num, strings.Repeat(" ", len(num)), width)
 				}
 			case blockLink:
 				if len(bl.label) > 0 {
-					wrapTo(&b, textSpans(bl.label), "", "", docWidth)
+					wrapTo(&b, textSpans(bl.label), "", "", width)
 				}
 				b.WriteString("  " + bl.url + "\n")
 			case blockCommand:
@@ -366,7 +376,7 @@ func (d *doc) text() string {
 					b.WriteString(strings.TrimRight("  "+l, " ") + "\n")
 				}
 			case blockTable:
-				b.WriteString(textTable(bl.head, bl.rows))
+				b.WriteString(textTable(bl.head, bl.rows, width))
 			}
 		}
 	}
@@ -383,7 +393,7 @@ func longestLine(s string) int {
 
 // textTable renders rows as aligned columns; when that is too wide for the
 // page, each row becomes a bullet: "first (second): the rest".
-func textTable(head []string, rows [][]string) string {
+func textTable(head []string, rows [][]string, width int) string {
 	widths := make([]int, len(head))
 	for i, h := range head {
 		widths[i] = utf8.RuneCountInString(h)
@@ -398,7 +408,7 @@ func textTable(head []string, rows [][]string) string {
 		total += w + 2
 	}
 	var b strings.Builder
-	if total <= docWidth {
+	if total <= width {
 		line := func(cells []string) {
 			l := " "
 			for i := range widths {
@@ -438,7 +448,7 @@ func textTable(head []string, rows [][]string) string {
 		if len(rest) > 0 {
 			line += ": " + strings.Join(rest, "; ")
 		}
-		wrapTo(&b, line, "  - ", "    ", docWidth)
+		wrapTo(&b, line, "  - ", "    ", width)
 	}
 	return b.String()
 }

@@ -59,7 +59,8 @@ func (s State) withHandoffText() State {
 	case s.Step != StepHandoff:
 		s.handoffText = docText{}
 	case !s.handoffText.built || !s.handoffText.at.Equal(s.Now):
-		s.handoffText = docText{built: true, at: s.Now, text: WizardHandoff(s).Text()}
+		d := WizardHandoff(s).doc()
+		s.handoffText = docText{built: true, at: s.Now, text: d.text(), screen: d.textAt(screenDocWidth)}
 	}
 	return s
 }
@@ -140,7 +141,7 @@ func handoffPrompt(s State) Prompt {
 	if s.handoff.note != "" {
 		done = append(done, s.handoff.note)
 	}
-	body := note(intro, strings.TrimRight(s.handoffText.text, "\n"))
+	body := note(intro, strings.TrimRight(s.handoffText.screen, "\n"))
 	p := Prompt{Kind: PromptChoice, Title: "Hand-off for an admin: " + appName(s), Body: body, Note: strings.Join(done, " "), CanBack: true, Snippets: savedSnippet(s.handoff.saved),
 		Options: []Option{
 			{Key: KeyCopy, Label: "Copy the hand-off", Detail: "plain text, for an email or a chat"},

@@ -197,9 +197,10 @@ type Journey struct {
 // is built once when its screen opens, and again only when the clock it is
 // stamped with moves (not on every event the screen gets).
 type docText struct {
-	built bool
-	at    time.Time
-	text  string
+	built  bool
+	at     time.Time
+	text   string // as copied: docWidth columns
+	screen string // as shown: screenDocWidth columns (handoff_doc.go)
 }
 
 // linkIO is what happened to something offered to open, copy or save.

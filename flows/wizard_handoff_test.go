@@ -3,6 +3,7 @@ package flows
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // wzHelpdeskInput starts the wizard with nothing known: the first screen.
@@ -65,6 +66,23 @@ func TestWizardHelpdeskHandoff(t *testing.T) {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("hand-off body lacks %q", want)
 		}
+	}
+
+	// On the screen it is wrapped narrower than the copy (78 columns), so an
+	// 80-column terminal does not wrap its lines a second time; a link stays
+	// whole on its own line whatever its length, and so does a command.
+	wide := false
+	_, doc, _ := strings.Cut(p.Body, "\n\n") // after the screen's own intro, which the UI wraps
+	for _, l := range strings.Split(doc, "\n") {
+		if utf8.RuneCountInString(l) > screenDocWidth && !strings.Contains(l, "://") && !strings.HasPrefix(l, "    consentwiz ") { // links and commands stay whole
+			t.Errorf("a line of the hand-off on screen is over %d columns: %q", screenDocWidth, l)
+		}
+	}
+	for _, l := range strings.Split(h.Text(), "\n") {
+		wide = wide || utf8.RuneCountInString(l) > screenDocWidth && !strings.Contains(l, "://")
+	}
+	if !wide {
+		t.Error("the copied hand-off is wrapped as narrow as the screen's")
 	}
 
 	w.send(Chose{Key: "copy"})
