@@ -25,6 +25,7 @@ type Failure struct {
 
 	retry       Effect // what "try again" sends
 	retryStep   StepID // and where it waits for the answer
+	retryPlan   bool   // "try again" goes on with the plan (a create refused with a 429: marked sent again first)
 	canUndo     bool   // writes of this fix remain: offer undo / keep
 	canVerify   bool   // offer "check again"
 	journalKept bool   // a journal entry stays for `consentwiz restore` if the wizard ends here
@@ -108,8 +109,12 @@ func failed(s State, ev Event) (State, []Effect) {
 				return showHandoff(s)
 			}
 		case KeyRetry:
-			if !f.Retryable || f.retry == nil {
+			if !f.Retryable || f.retry == nil && !f.retryPlan {
 				return s, nil
+			}
+			if f.retryPlan {
+				s.Failure = nil
+				return runPlan(s)
 			}
 			s.Step = f.retryStep
 			s.Failure = nil
@@ -166,7 +171,7 @@ func failed(s State, ev Event) (State, []Effect) {
 func failedPrompt(s State) Prompt {
 	f := s.Failure
 	p := Prompt{Kind: PromptFailed, Title: f.Title, Body: note(f.Reason, f.Remedy)}
-	if f.Retryable && f.retry != nil {
+	if f.Retryable && (f.retry != nil || f.retryPlan) {
 		p.Options = append(p.Options, Option{Key: KeyRetry, Label: "Try again"})
 	}
 	if f.canVerify {

@@ -154,6 +154,8 @@ func step(s State, ev Event) (State, []Effect) {
 		return writeSignIn(s, ev)
 	case StepReadingPolicy:
 		return readingPolicy(s, ev)
+	case StepReadingApp:
+		return readingApp(s, ev)
 	case StepPreview:
 		return preview(s, ev)
 	case StepJournaling:

@@ -33,6 +33,12 @@ type WritePipeline struct {
 	committed    bool // the writes are complete and verified (no undo on cancel)
 	journalKept  bool // the journal entry stays for `consentwiz restore`
 	keptOther    bool // the put-back kept someone else's later change
+	// refused is a create Microsoft Graph refused, while the journal is told
+	// and, when its object exists already, while the app is read again
+	// (pipeline_reread.go); others name what someone else made meanwhile
+	// that the plan went on with.
+	refused *refusal
+	others  []string
 }
 
 // UserConsentChange is the user-consent setting a fix changes
@@ -159,6 +165,9 @@ func send(s State, e Effect) (State, []Effect) {
 
 func writing(s State, ev Event) (State, []Effect) {
 	r := s.Run
+	if r.Writes.refused != nil {
+		return rereading(s, ev)
+	}
 	e, ok := ev.(WriteDone)
 	if !ok || r.Writes.Done >= len(r.Writes.Plan) {
 		return s, nil
@@ -166,6 +175,9 @@ func writing(s State, ev Event) (State, []Effect) {
 	cur := bind(s, r.Writes.Plan[r.Writes.Done])
 	if w, ok := cur.(WriteEffect); !ok || (e.Op != "" && e.Op != w.Op()) {
 		return s, nil
+	}
+	if createRefused(cur, e) {
+		return refused(s, cur, e.Err)
 	}
 	if e.Err != nil {
 		f := writeFailure(s, cur, e.Err)
@@ -342,7 +354,7 @@ func finishVerified(s State) (State, []Effect) {
 			return s, effs
 		}
 	}
-	o := Outcome{Kind: OutcomeVerified, Summary: s.fix().summary(s)}
+	o := Outcome{Kind: OutcomeVerified, Summary: s.fix().summary(s) + othersNote(s)}
 	if s.Demo && s.Run.demoAfter == nil && s.App.ClientID != "" {
 		s.Run.demoAfter = &o
 		s.Step = StepDemoUser

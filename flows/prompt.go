@@ -94,7 +94,7 @@ func stepNumber(s State) int {
 		}
 	}
 	switch s.Step {
-	case StepWriteSignIn, StepReadingPolicy, StepPreview:
+	case StepWriteSignIn, StepReadingPolicy, StepReadingApp, StepPreview:
 		return 5
 	case StepJournaling, StepWriting, StepVerifying:
 		return 6
@@ -196,6 +196,8 @@ func renderStep(s State) Prompt {
 		return Prompt{Kind: PromptProgress, Title: "Sign in for permission to change it", Body: "This fix needs " + strings.Join(s.fix().scopes, ", ") + ". Nothing is changed until you confirm the preview. consentwiz waits until you finish signing in and accept (a device code is valid for about 15 minutes).", CanBack: true}
 	case StepReadingPolicy:
 		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Reading the current value, to show it next to the change before anything is written. This takes a few seconds.", CanBack: true}
+	case StepReadingApp:
+		return Prompt{Kind: PromptProgress, Title: "Reading " + appName(s) + " in the tenant", Body: "Reading its enterprise application, grants and app role assignments as they are now, so the preview shows what is there before anything is written. This takes a few seconds.", CanBack: true}
 	case StepPreview:
 		return previewPrompt(s)
 	case StepJournaling:
@@ -203,7 +205,11 @@ func renderStep(s State) Prompt {
 	case StepWriting:
 		w := &s.Run.Writes
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
-		if w.Done < len(w.Plan) {
+		switch {
+		case w.refused != nil:
+			d := describe(s, w.refused.write)
+			p.Body = d.Label + " exists already: someone else made it meanwhile. Reading " + appName(s) + " again, to go on with what is there."
+		case w.Done < len(w.Plan):
 			d := describe(s, bind(s, w.Plan[w.Done]))
 			p.Body = fmt.Sprintf("%d of %d: %s", w.Done+1, len(w.Plan), d.Label)
 		}

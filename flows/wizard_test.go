@@ -648,6 +648,10 @@ func TestWizardGrantDirect(t *testing.T) {
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
 	w.answerOnly()
+	// The app is read again right before the preview: the plan starts from
+	// what is in the tenant now, not from the checklist's read.
+	w.expect(StepReadingApp, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	w.answerOnly()
 	w.expect(StepPreview)
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
@@ -697,6 +701,7 @@ func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.answerOnly()
 	w.answerOnly()
 	w.confirm()
 	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, JournalObject{Kind: ObjectGrantScope, ID: "g-old",
