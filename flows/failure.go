@@ -147,7 +147,7 @@ func failed(s State, ev Event) (State, []Effect) {
 			if s.Diagnosis == nil || s.written() {
 				return s, nil
 			}
-			return toChecklist(s), nil
+			return backToChecklist(s)
 		case KeyQuit:
 			if s.written() && !f.journalKept {
 				if f.canUndo && s.Run.Writes.Done > 0 {
@@ -162,7 +162,7 @@ func failed(s State, ev Event) (State, []Effect) {
 		}
 	case Back:
 		if s.Diagnosis != nil && !s.written() {
-			return toChecklist(s), nil
+			return backToChecklist(s)
 		}
 	}
 	return s, nil

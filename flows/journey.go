@@ -480,7 +480,7 @@ func writeSignIn(s State, ev Event) (State, []Effect) {
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
 		return fx.begin(s)
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }

@@ -271,6 +271,18 @@ func toChecklist(s State) State {
 	return s
 }
 
+// backToChecklist drops the fix run and shows the checklist again; when the
+// tenant changed since it was diagnosed (a fix wrote, a user consented), the
+// diagnosis is read again first, so the checklist and its fixes say what is
+// true now.
+func backToChecklist(s State) (State, []Effect) {
+	s = toChecklist(s)
+	if s.staleDiag && s.Diagnosis != nil {
+		return diagnose(s)
+	}
+	return s, nil
+}
+
 // own copies the sub-states a transition may change: the state is a value,
 // and the state Next was given must stay as it was (drivers and tests keep
 // it). Slices inside them are never changed in place, only replaced.

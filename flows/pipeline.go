@@ -76,7 +76,7 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 		r.Writes.Plan = plan
 		s.Step = StepPreview
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }
@@ -116,7 +116,7 @@ func preview(s State, ev Event) (State, []Effect) {
 		if f := s.fix(); f.previewBack != nil {
 			return f.previewBack(s)
 		}
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }
@@ -245,6 +245,7 @@ func recordWrite(s State, e Effect, id string) State {
 
 func addChange(s State, c Change) State {
 	s.Changes = append(clone(s.Changes), c)
+	s.staleDiag = true
 	return s
 }
 

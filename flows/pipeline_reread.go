@@ -60,7 +60,7 @@ func readingApp(s State, ev Event) (State, []Effect) {
 		s.Run.Writes.Plan = plan
 		s.Step = StepPreview
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }
@@ -73,6 +73,7 @@ func withRead(s State, e SnapshotLoaded) State {
 		d := *e.Diagnosis
 		d.Tenant = s.Tenant.over(d.Tenant)
 		s.Diagnosis = &d
+		s.staleDiag = false
 	}
 	return s
 }

@@ -163,6 +163,11 @@ type Journey struct {
 	// stops (and undoes) once it is answered.
 	CancelAsked bool
 
+	// staleDiag: the tenant changed since Diagnosis was read (a line was
+	// added to the change log): the checklist and the next choices read it
+	// again before they are shown.
+	staleDiag bool
+
 	resolveGiven bool // TenantText came from the command line and is not tried yet
 	// tenantFailed is the tenant text whose lookup just failed: the tenant
 	// prompt does not offer it again as the answer Enter keeps.

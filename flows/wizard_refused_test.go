@@ -212,3 +212,48 @@ func TestGrantDirectPreviewReadsTheAppAgain(t *testing.T) {
 		t.Fatalf("preview %+v", w.s.Prompt.Preview)
 	}
 }
+
+// After relax-user-consent the tenant changed (the user's consent added the
+// app): the next choices come from a diagnosis read again, not the old one.
+func TestRelaxNextChoicesComeFromAFreshDiagnosis(t *testing.T) {
+	ft := wzNewTenant(FixRelaxUserConsent)
+	ft.userConsents = true
+	w := wzNewWiz(t, wzTestInput(), ft)
+	wzRelaxToPreview(t, w)
+	w.confirm()
+	w.answerOnly() // journal
+	w.answerOnly() // patch
+	w.answerOnly() // verify
+	ft.userConsented()
+	ft.diag.Fixes = clone(ft.diag.Fixes) // the diagnosis read before keeps its own
+	for i := range ft.diag.Fixes {
+		if ft.diag.Fixes[i].ID == FixAdminLink {
+			ft.diag.Fixes[i].Reason = "an admin opens the link and accepts for the organization"
+		}
+	}
+	w.send(DoneKey{})
+	w.drive(12)
+	w.expect(StepRelaxNext)
+	if w.s.Prompt.Kind != PromptChoice || w.s.Prompt.Options[0].Detail != "an admin opens the link and accepts for the organization" {
+		t.Fatalf("prompt %+v", w.s.Prompt)
+	}
+}
+
+// Going back to the checklist after a change reads the tenant again first.
+func TestChecklistIsReadAgainAfterAChange(t *testing.T) {
+	ft := wzNewTenant(FixRequestWorkflow)
+	w := wzNewWiz(t, wzTestInput(), ft)
+	walkToPreview(t, w, FixRequestWorkflow)
+	w.confirm()
+	w.answerOnly() // PUT
+	w.answerOnly() // verify
+	w.expect(StepRequestWait, Wait{D: PollRequestsEvery, Seq: w.s.PollSeq})
+	w.send(Back{})
+	w.expect(StepDiagnosing, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	w.answerOnly()
+	w.expect(StepChooseFix)
+	// Nothing changed since: back again goes straight to the checklist.
+	w.send(Chose{Key: FixKey(FixRequestWorkflow)})
+	w.send(Back{})
+	w.expect(StepChooseFix)
+}

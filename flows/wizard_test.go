@@ -280,11 +280,19 @@ func wzRelaxUserConnects(t *testing.T, ft *wzFakeTenant) *wzRun {
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
-	// Only now, with the setting back, are the users' names read.
-	w.expect(StepRelaxNext, ReadUsers{Tenant: wzT, IDs: []string{"user-1"}})
-	if p := w.s.Prompt.Title; p != "One user (object id user-1) connected; other users are still blocked" {
-		t.Fatalf("title before the names = %q", p)
+	// Only now, with the setting back, are the users' names read; and the
+	// tenant, which the change and the user's consent changed, is read
+	// again before the next choices are offered.
+	w.expect(StepRelaxNext, ReadUsers{Tenant: wzT, IDs: []string{"user-1"}}, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	if p := w.s.Prompt.Title; p != "Reading the tenant again" || w.s.Prompt.Kind != PromptProgress || len(w.s.Prompt.Options) != 0 {
+		t.Fatalf("prompt before the tenant is read again = %+v", w.s.Prompt)
 	}
+	names := w.last[:1]
+	w.answer(1)
+	if p := w.s.Prompt; p.Kind != PromptChoice || p.Title != "One user (object id user-1) connected; other users are still blocked" || len(w.last) != 0 {
+		t.Fatalf("prompt once the tenant is read = %+v, effects %v", w.s.Prompt, w.last)
+	}
+	w.last = names
 	return w
 }
 

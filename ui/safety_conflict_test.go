@@ -76,6 +76,11 @@ func TestSafetyRelaxThenGrantKeepsTheUsersApp(t *testing.T) {
 	if !ok {
 		t.Fatal("Megan's consent made no enterprise application")
 	}
+	for _, o := range h.s.Prompt.Options {
+		if strings.Contains(o.Detail, "adds the app to the tenant") || strings.Contains(o.Detail, "add the app to the tenant") {
+			t.Errorf("stale choice: %s — %s", o.Label, o.Detail)
+		}
+	}
 	h.choose(flows.FixKey(flows.FixGrantDirect))
 	h.requireStep(flows.StepPreview)
 	for _, d := range h.s.Prompt.Preview {
