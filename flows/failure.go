@@ -81,11 +81,7 @@ func cancel(s State) (State, []Effect) {
 	if s.written() {
 		return startUndo(s, undoCancel, nil)
 	}
-	sum := "Stopped. Nothing was changed."
-	if len(s.Changes) > 0 {
-		sum = "Stopped. The changes listed stay in place."
-	}
-	return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum})
+	return finish(s, Outcome{Kind: OutcomeCancelled, Summary: stoppedSummary(s.Changes)})
 }
 
 func finishFailure(s State) (State, []Effect) {

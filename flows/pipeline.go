@@ -236,7 +236,7 @@ func recordWrite(s State, e Effect, id string) State {
 	case AssignPrincipal:
 		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
 	}
-	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
+	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now, key: changeKey(e, id)}
 	if p, ok := e.(PatchUserConsent); ok {
 		ch.Before, ch.After = policySummary(r.UserConsent.Original), policySummary(p.Policies)
 	}
@@ -314,10 +314,12 @@ func verifying(s State, ev Event) (State, []Effect) {
 }
 
 func markUnverified(s State) State {
-	// The write did not apply: its change log line says so.
+	// The write did not apply: its change log line says so, and it is not
+	// in place.
 	if n := len(s.Changes); n > 0 {
 		s.Changes = clone(s.Changes)
 		s.Changes[n-1].After = s.Changes[n-1].Before + " (not applied by the service)"
+		s.Changes[n-1].back = true
 	}
 	return s
 }

@@ -461,15 +461,15 @@ func donePrompt(s State) Prompt {
 	if o.Err != "" {
 		b.WriteString("\n\n" + o.Err)
 	}
-	if len(o.Changes) > 0 {
-		b.WriteString("\n\nChanges:")
-		for _, c := range o.Changes {
-			v := "not verified"
-			if c.Verified {
-				v = "verified"
-			}
-			fmt.Fprintf(&b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
-		}
+	// The change log; when some of it was put back and some stays, the two
+	// are listed apart, so that neither reads as the other.
+	kept, back := inPlace(o.Changes)
+	switch {
+	case len(kept) > 0 && len(back) > 0:
+		writeChanges(&b, "Still in place:", kept)
+		writeChanges(&b, "Put back:", back)
+	case len(o.Changes) > 0:
+		writeChanges(&b, "Changes:", o.Changes)
 	}
 	// What is left for an admin, and the requests of a dry run, are shown whole
 	// (links and snippets), never wrapped inside: they are meant to be copied.
@@ -495,6 +495,18 @@ func donePrompt(s State) Prompt {
 	}
 	p.Body = b.String()
 	return p
+}
+
+// writeChanges writes change log lines under a heading.
+func writeChanges(b *strings.Builder, heading string, changes []Change) {
+	b.WriteString("\n\n" + heading)
+	for _, c := range changes {
+		v := "not verified"
+		if c.Verified {
+			v = "verified"
+		}
+		fmt.Fprintf(b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
+	}
 }
 
 // RecommendationLabel heads the diagnosis's advice: "Recommended" when it

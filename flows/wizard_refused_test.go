@@ -257,3 +257,56 @@ func TestChecklistIsReadAgainAfterAChange(t *testing.T) {
 	w.send(Back{})
 	w.expect(StepChooseFix)
 }
+
+// A stop says truly what stays and what was put back.
+func TestStoppedSaysWhatStaysAndWhatWasPutBack(t *testing.T) {
+	t.Run("some stays", func(t *testing.T) {
+		ft := wzNewTenant(FixRelaxUserConsent)
+		w := wzRelaxUserConnects(t, ft)
+		w.answerOnly() // names
+		w.send(Chose{Key: FixKey(FixGrantDirect)})
+		w.answerOnly() // write sign-in
+		w.answerOnly() // the app
+		w.expect(StepPreview)
+		w.send(Cancel{})
+		o := w.finished()
+		want := "Stopped. Still in place: Carol User (carol@contoso.com) connected Calendar Sync. Everything else listed was put back."
+		if o.Kind != OutcomeCancelled || o.Summary != want {
+			t.Fatalf("summary %q, want %q", o.Summary, want)
+		}
+		body := w.s.Prompt.Body
+		kept, back := strings.Index(body, "Still in place:"), strings.Index(body, "Put back:")
+		if kept < 0 || back < kept || strings.Contains(body[kept:back], "User consent") || !strings.Contains(body[back:], "User consent setting (restored)") ||
+			!strings.Contains(body[kept:back], "Carol User") {
+			t.Fatalf("body:\n%s", body)
+		}
+	})
+	t.Run("all put back", func(t *testing.T) {
+		ft := wzNewTenant(FixGrantDirect)
+		w := wzNewWiz(t, wzTestInput(), ft)
+		wzGrantToPreview(t, w)
+		w.confirm()
+		w.answerOnly() // journal
+		w.answerOnly() // service principal
+		w.answerOnly() // journal
+		if w.s.Step != StepWriting {
+			t.Fatalf("step %s", w.s.Step)
+		}
+		grant := w.last
+		w.send(Cancel{}) // while the grant is on its way
+		w.last = append(grant, w.last...)
+		o, ok := w.drive(20)
+		if !ok || o.Summary != "Stopped. Everything consentwiz changed was put back." || ft.sp != nil || len(ft.grants) != 0 {
+			t.Fatalf("outcome %+v; sp %+v grants %+v", o, ft.sp, ft.grants)
+		}
+	})
+	t.Run("nothing changed", func(t *testing.T) {
+		ft := wzNewTenant(FixGrantDirect)
+		w := wzNewWiz(t, wzTestInput(), ft)
+		wzGrantToPreview(t, w)
+		w.send(Cancel{})
+		if o := w.finished(); o.Summary != "Stopped. Nothing was changed." {
+			t.Fatalf("summary %q", o.Summary)
+		}
+	})
+}

@@ -202,3 +202,28 @@ func TestSafetyAppAddedDuringPreview(t *testing.T) {
 		t.Fatalf("outcome %+v", h.out)
 	}
 }
+
+// The text printed after the screen is gone lists what stays and what was
+// put back apart, as the end screen does.
+func TestPrintOutcomeSaysWhatStays(t *testing.T) {
+	rig := newSimRig(t, sim.Options{})
+	app := timesheetsApp()
+	h := rig.start(rig.input(app, false))
+	h.toPreview(flows.FixRelaxUserConsent)
+	h.send(flows.Confirmed{})
+	rig.userAccepts(app)
+	h.choose("restore")
+	h.requireStep(flows.StepRelaxNext)
+	h.choose("stop")
+	if h.out == nil {
+		t.Fatalf("no outcome at %s", h.s.Step)
+	}
+	var b strings.Builder
+	printOutcome(&b, *h.out)
+	out := b.String()
+	kept, back := strings.Index(out, "Still in place:\n"), strings.Index(out, "Put back:\n")
+	if kept < 0 || back < kept || !strings.Contains(out[kept:back], "connected Northwind Timesheets") ||
+		strings.Contains(out[kept:back], "User consent") || !strings.Contains(out[back:], "User consent setting (restored)") {
+		t.Fatalf("printed:\n%s", out)
+	}
+}
