@@ -399,9 +399,12 @@ func TestWizardRelaxThenGrantDirectNumbering(t *testing.T) {
 		no, count int
 		title     string
 	}
-	want := []num{{9, 10, "Sign in to make the change"}, {9, 10, "Review what will be granted"}}
+	want := []num{{9, 10, "Sign in to make the change"}, {9, 10, "Review what will be granted"}, {9, 10, "Review what will be granted"}}
 	got := []num{{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle}}
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
+	w.answerOnly()
+	w.expect(StepReadingApp, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	got = append(got, num{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle})
 	w.answerOnly()
 	w.expect(StepPreview)
 	got = append(got, num{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle})
@@ -415,6 +418,7 @@ func TestWizardRelaxThenGrantDirectNumbering(t *testing.T) {
 	w2 := wzRelaxUserConnects(t, wzNewTenant(FixRelaxUserConsent))
 	w2.answerOnly()
 	w2.send(Chose{Key: FixKey(FixGrantDirect)})
+	w2.answerOnly()
 	w2.answerOnly()
 	w2.send(Back{})
 	if p := w2.s.Prompt; w2.s.Step != StepChooseFix || p.StepNo != 4 || p.StepCount != 0 {
@@ -433,6 +437,7 @@ func TestWizardRelaxThenGrantDirectUsesTheUsersSP(t *testing.T) {
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
 	w.answerOnly()
+	w.answerOnly() // the app, read again
 	w.expect(StepPreview)
 	want := []Effect{CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}}}
 	if !reflect.DeepEqual(w.s.Run.Writes.Plan, want) {
