@@ -25,6 +25,7 @@ type Failure struct {
 
 	retry       Effect // what "try again" sends
 	retryStep   StepID // and where it waits for the answer
+	retryPlan   bool   // "try again" goes on with the plan (a create refused with a 429: marked sent again first)
 	canUndo     bool   // writes of this fix remain: offer undo / keep
 	canVerify   bool   // offer "check again"
 	journalKept bool   // a journal entry stays for `consentwiz restore` if the wizard ends here
@@ -80,11 +81,7 @@ func cancel(s State) (State, []Effect) {
 	if s.written() {
 		return startUndo(s, undoCancel, nil)
 	}
-	sum := "Stopped. Nothing was changed."
-	if len(s.Changes) > 0 {
-		sum = "Stopped. The changes listed stay in place."
-	}
-	return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum})
+	return finish(s, Outcome{Kind: OutcomeCancelled, Summary: stoppedSummary(s.Changes)})
 }
 
 func finishFailure(s State) (State, []Effect) {
@@ -108,8 +105,12 @@ func failed(s State, ev Event) (State, []Effect) {
 				return showHandoff(s)
 			}
 		case KeyRetry:
-			if !f.Retryable || f.retry == nil {
+			if !f.Retryable || f.retry == nil && !f.retryPlan {
 				return s, nil
+			}
+			if f.retryPlan {
+				s.Failure = nil
+				return runPlan(s)
 			}
 			s.Step = f.retryStep
 			s.Failure = nil
@@ -142,7 +143,7 @@ func failed(s State, ev Event) (State, []Effect) {
 			if s.Diagnosis == nil || s.written() {
 				return s, nil
 			}
-			return toChecklist(s), nil
+			return backToChecklist(s)
 		case KeyQuit:
 			if s.written() && !f.journalKept {
 				if f.canUndo && s.Run.Writes.Done > 0 {
@@ -157,7 +158,7 @@ func failed(s State, ev Event) (State, []Effect) {
 		}
 	case Back:
 		if s.Diagnosis != nil && !s.written() {
-			return toChecklist(s), nil
+			return backToChecklist(s)
 		}
 	}
 	return s, nil
@@ -166,7 +167,7 @@ func failed(s State, ev Event) (State, []Effect) {
 func failedPrompt(s State) Prompt {
 	f := s.Failure
 	p := Prompt{Kind: PromptFailed, Title: f.Title, Body: note(f.Reason, f.Remedy)}
-	if f.Retryable && f.retry != nil {
+	if f.Retryable && (f.retry != nil || f.retryPlan) {
 		p.Options = append(p.Options, Option{Key: KeyRetry, Label: "Try again"})
 	}
 	if f.canVerify {

@@ -64,6 +64,11 @@ type fix struct {
 	// user-consent setting first, then plan); plan builds the writes from it.
 	selfPolicy string
 	plan       func(s State) ([]Effect, *Failure)
+	// objectPlan builds the writes from the app's objects as read now
+	// (s.Snap): a fix whose begin is readApp (pipeline_reread.go) plans with
+	// it right before its preview, and goes on with it after a create was
+	// refused because someone else made its object meanwhile.
+	objectPlan func(s State) ([]Effect, *Failure)
 	// replan rebuilds the plan when the journaled request policy changed
 	// between the preview and the write.
 	replan func(s State) State

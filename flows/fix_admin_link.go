@@ -169,7 +169,7 @@ func linkShow(s State, ev Event) (State, []Effect) {
 		}
 		return s, nil
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	s, effs, done, snap := pollEvent(s, ev, grantMissing)
 	if done {

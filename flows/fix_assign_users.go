@@ -142,7 +142,7 @@ func assignStep(s State, ev Event) (State, []Effect) {
 			r.assign.assigned = clone(e.Assignments)
 			s.Step = StepAssignChoose
 		case Back:
-			return toChecklist(s), nil
+			return backToChecklist(s)
 		}
 		return s, nil
 	case StepAssignChoose:
@@ -156,7 +156,7 @@ func assignStep(s State, ev Event) (State, []Effect) {
 				s.Step = StepAssignSearch
 			}
 		case Back:
-			return toChecklist(s), nil
+			return backToChecklist(s)
 		}
 		return s, nil
 	case StepAssignSearch:

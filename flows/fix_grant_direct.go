@@ -34,13 +34,16 @@ var grantDirectFix = &fix{
 	phases: func(State) []string {
 		return []string{"Review what will be granted", "Grant and check"}
 	},
-	begin: func(s State) (State, []Effect) {
-		s.Run.Writes.Plan = grantPlan(s)
-		if len(s.Run.Writes.Plan) == 0 {
-			return fail(s, Failure{Title: "Nothing to grant", Reason: "The app already has every permission it asks for.", AltFix: altFix(s)})
+	// The plan is built from the app's objects read right before the
+	// preview: the checklist's read may be old (a user's consent or another
+	// admin may have added the app since).
+	begin: readApp,
+	objectPlan: func(s State) ([]Effect, *Failure) {
+		plan := grantPlan(s)
+		if len(plan) == 0 {
+			return nil, &Failure{Title: "Nothing to grant", Reason: "The app already has every permission it asks for.", AltFix: altFix(s)}
 		}
-		s.Step = StepPreview
-		return s, nil
+		return plan, nil
 	},
 	preview: func(State) (string, string) {
 		return "Review what will be granted", "These permissions are granted for everyone in the organization at once, without further review. They take effect immediately."

@@ -107,6 +107,11 @@ type relaxRun struct {
 	// finalCheck: one last look for the user's consent before the setting
 	// is put back.
 	finalCheck bool
+	// rereading: the tenant is read again before the next choices are shown
+	// (the user's consent may have added the app to it); rereadErr says why
+	// that read failed, when it did.
+	rereading bool
+	rereadErr string
 }
 
 // relaxViable: relaxing helps only when the Microsoft-managed policy lets
@@ -305,12 +310,20 @@ func relaxDone(s State) (State, []Effect, bool) {
 	case !r.relax.connectedAll && !r.relax.nextOffered:
 		r.relax.nextOffered = true
 		s.Step = StepRelaxNext
+		var effs []Effect
 		if len(r.relax.connectedIDs) > 0 {
 			// The setting is put back (or left for `consentwiz restore`):
 			// reading who they are now delays nothing.
-			return s, []Effect{ReadUsers{Tenant: s.target(), IDs: clone(r.relax.connectedIDs)}}, true
+			effs = append(effs, ReadUsers{Tenant: s.target(), IDs: clone(r.relax.connectedIDs)})
 		}
-		return s, nil, true
+		if s.staleDiag && s.Diagnosis != nil {
+			// The choices come from the diagnosis, read before the user's
+			// consent (which may have added the app to the tenant) and the
+			// change: read it again first, so they say what is true now.
+			r.relax.rereading = true
+			effs = append(effs, diagnoseEffect(s))
+		}
+		return s, effs, true
 	}
 	return s, nil, false
 }
@@ -318,11 +331,23 @@ func relaxDone(s State) (State, []Effect, bool) {
 // relaxNext: the others are blocked again; grant for everyone, or finish.
 // The names of who connected may arrive meanwhile.
 func relaxNext(s State, ev Event) (State, []Effect) {
-	if e, ok := ev.(UsersRead); ok {
+	r := s.Run
+	switch e := ev.(type) {
+	case UsersRead:
 		return usersNamed(s, e), nil
+	case SnapshotLoaded:
+		if !r.relax.rereading {
+			return s, nil
+		}
+		r.relax.rereading = false
+		if e.Err != nil || e.Snap == nil || e.Diagnosis == nil {
+			r.relax.rereadErr = errText(e.Err)
+			return s, nil
+		}
+		return withRead(s, e), nil
 	}
 	e, ok := ev.(Chose)
-	if !ok {
+	if !ok || r.relax.rereading {
 		return s, nil
 	}
 	switch e.Key {
@@ -385,8 +410,19 @@ func relaxSummary(s State) string {
 }
 
 func relaxNextPrompt(s State) Prompt {
-	p := Prompt{Kind: PromptChoice, Title: s.Run.relax.connected + " connected; other users are still blocked",
+	r := s.Run
+	p := Prompt{Kind: PromptChoice, Title: r.relax.connected + " connected; other users are still blocked",
 		Body: "Relaxing user consent helped only whoever connected while it lasted. Now that the setting is back, everyone else gets \"Need admin approval\" again. Granting consent for everyone ends that."}
+	if r.relax.rereading {
+		// Who connected is named on the question itself, once their names
+		// are read: this title stays the same meanwhile (the line mode
+		// prints a prompt again when it changes).
+		return Prompt{Kind: PromptProgress, Title: "Reading the tenant again",
+			Body: "The temporary change and the user's consent changed the tenant (their consent may have added the app to it): the next choices start from what is there now. This takes a few seconds."}
+	}
+	if r.relax.rereadErr != "" {
+		p.Body = note(p.Body, "Could not read the tenant again ("+r.relax.rereadErr+"): the choices below are from the earlier read. A grant through Microsoft Graph reads the app again before its preview.")
+	}
 	for _, id := range []FixID{FixAdminLink, FixGrantDirect} {
 		f, ok := s.Diagnosis.Fix(id)
 		if !ok {

@@ -66,7 +66,7 @@ func requestWait(s State, ev Event) (State, []Effect) {
 		if temporaryPending(s) {
 			return s, nil // the original request setting must be put back first: cancel does
 		}
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	s, effs, done, snap := pollEvent(s, ev, requestMissing)
 	if !done {
@@ -178,7 +178,7 @@ func requestShow(s State, ev Event) (State, []Effect) {
 		if temporaryPending(s) {
 			return s, nil
 		}
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	if s, ok := requestLinkIO(s, ev); ok {
 		return s, nil

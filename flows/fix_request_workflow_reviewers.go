@@ -204,7 +204,7 @@ func reviewers(s State, ev Event) (State, []Effect) {
 			s.Step = StepWorkflowOptions
 		}
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }

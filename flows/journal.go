@@ -158,6 +158,13 @@ func journalObjectIndex(s State, i int) int {
 
 func journaling(s State, ev Event) (State, []Effect) {
 	w := &s.Run.Writes
+	if w.refused != nil && w.refused.saving {
+		// The entry now says a refused create made nothing (pipeline_reread.go).
+		if e, ok := ev.(JournalWritten); ok {
+			return afterRefusal(s, e.Err)
+		}
+		return s, nil
+	}
 	if w.Done == 0 && !w.policyFresh && w.Journal == nil {
 		// The re-read before the first write: it must answer the setting's read.
 		switch e := ev.(type) {
@@ -286,6 +293,9 @@ func journalingPrompt(s State) Prompt {
 	r := s.Run
 	switch {
 	case r == nil:
+	case r.Writes.refused != nil:
+		p.Title = "Noting what was not made"
+		p.Body = "Microsoft Graph refused to create " + describe(s, r.Writes.refused.write).Label + ", so it was not made. The journal on this computer notes that first, so that nothing consentwiz did not make is ever removed. This takes a moment."
 	case r.Writes.journalAfter:
 		p.Title = "Noting what was created"
 		p.Body = "The new object's id is saved to the journal on this computer, so it can be found and removed even after a crash. This takes a moment."

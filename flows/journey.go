@@ -310,10 +310,8 @@ func diagnosing(s State, ev Event) (State, []Effect) {
 			f.retry, f.retryStep = diagnoseEffect(s), StepDiagnosing
 			return fail(s, f)
 		}
-		d := *e.Diagnosis
-		d.Tenant = s.Tenant.over(d.Tenant)
-		s.Snap = e.Snap
-		s.Diagnosis = &d
+		s = withRead(s, e)
+		d := *s.Diagnosis
 		unknown := d.Verdict == VerdictUnknown
 		if s.CheckOnly {
 			o := Outcome{Kind: OutcomeNothingToFix, Summary: "Nothing blocks users from connecting " + appName(s) + ": " + d.UsersSee() + "."}
@@ -482,7 +480,7 @@ func writeSignIn(s State, ev Event) (State, []Effect) {
 		s.Scopes = mergeScopes(s.Scopes, e.Scopes)
 		return fx.begin(s)
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }

@@ -154,6 +154,8 @@ func step(s State, ev Event) (State, []Effect) {
 		return writeSignIn(s, ev)
 	case StepReadingPolicy:
 		return readingPolicy(s, ev)
+	case StepReadingApp:
+		return readingApp(s, ev)
 	case StepPreview:
 		return preview(s, ev)
 	case StepJournaling:
@@ -267,6 +269,18 @@ func toChecklist(s State) State {
 	s.PollSeq++
 	s.Step = StepChooseFix
 	return s
+}
+
+// backToChecklist drops the fix run and shows the checklist again; when the
+// tenant changed since it was diagnosed (a fix wrote, a user consented), the
+// diagnosis is read again first, so the checklist and its fixes say what is
+// true now.
+func backToChecklist(s State) (State, []Effect) {
+	s = toChecklist(s)
+	if s.staleDiag && s.Diagnosis != nil {
+		return diagnose(s)
+	}
+	return s, nil
 }
 
 // own copies the sub-states a transition may change: the state is a value,

@@ -94,6 +94,13 @@ type Change struct {
 	After    string    `json:"after"`
 	Verified bool      `json:"verified"`
 	At       time.Time `json:"at"`
+
+	// key names what the line changed (a setting, an object by its id), so
+	// that putting it back marks it; back says the line's change is not in
+	// place any more: it was put back (or never applied), or the line is
+	// the putting back itself (changes.go).
+	key  string
+	back bool
 }
 
 // RequestPreview is one Graph request as it would be sent (dry run, previews).

@@ -33,6 +33,12 @@ type WritePipeline struct {
 	committed    bool // the writes are complete and verified (no undo on cancel)
 	journalKept  bool // the journal entry stays for `consentwiz restore`
 	keptOther    bool // the put-back kept someone else's later change
+	// refused is a create Microsoft Graph refused, while the journal is told
+	// and, when its object exists already, while the app is read again
+	// (pipeline_reread.go); others name what someone else made meanwhile
+	// that the plan went on with.
+	refused *refusal
+	others  []string
 }
 
 // UserConsentChange is the user-consent setting a fix changes
@@ -70,7 +76,7 @@ func readingPolicy(s State, ev Event) (State, []Effect) {
 		r.Writes.Plan = plan
 		s.Step = StepPreview
 	case Back:
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }
@@ -110,7 +116,7 @@ func preview(s State, ev Event) (State, []Effect) {
 		if f := s.fix(); f.previewBack != nil {
 			return f.previewBack(s)
 		}
-		return toChecklist(s), nil
+		return backToChecklist(s)
 	}
 	return s, nil
 }
@@ -159,6 +165,9 @@ func send(s State, e Effect) (State, []Effect) {
 
 func writing(s State, ev Event) (State, []Effect) {
 	r := s.Run
+	if r.Writes.refused != nil {
+		return rereading(s, ev)
+	}
 	e, ok := ev.(WriteDone)
 	if !ok || r.Writes.Done >= len(r.Writes.Plan) {
 		return s, nil
@@ -166,6 +175,9 @@ func writing(s State, ev Event) (State, []Effect) {
 	cur := bind(s, r.Writes.Plan[r.Writes.Done])
 	if w, ok := cur.(WriteEffect); !ok || (e.Op != "" && e.Op != w.Op()) {
 		return s, nil
+	}
+	if createRefused(cur, e) {
+		return refused(s, cur, e.Err)
 	}
 	if e.Err != nil {
 		f := writeFailure(s, cur, e.Err)
@@ -224,7 +236,7 @@ func recordWrite(s State, e Effect, id string) State {
 	case AssignPrincipal:
 		add(ObjectAppRoleAssignment, w.Assignment.ResourceID, c.Label)
 	}
-	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
+	ch := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now, key: changeKey(e, id)}
 	if p, ok := e.(PatchUserConsent); ok {
 		ch.Before, ch.After = policySummary(r.UserConsent.Original), policySummary(p.Policies)
 	}
@@ -233,6 +245,7 @@ func recordWrite(s State, e Effect, id string) State {
 
 func addChange(s State, c Change) State {
 	s.Changes = append(clone(s.Changes), c)
+	s.staleDiag = true
 	return s
 }
 
@@ -301,10 +314,12 @@ func verifying(s State, ev Event) (State, []Effect) {
 }
 
 func markUnverified(s State) State {
-	// The write did not apply: its change log line says so.
+	// The write did not apply: its change log line says so, and it is not
+	// in place.
 	if n := len(s.Changes); n > 0 {
 		s.Changes = clone(s.Changes)
 		s.Changes[n-1].After = s.Changes[n-1].Before + " (not applied by the service)"
+		s.Changes[n-1].back = true
 	}
 	return s
 }
@@ -342,7 +357,7 @@ func finishVerified(s State) (State, []Effect) {
 			return s, effs
 		}
 	}
-	o := Outcome{Kind: OutcomeVerified, Summary: s.fix().summary(s)}
+	o := Outcome{Kind: OutcomeVerified, Summary: s.fix().summary(s) + othersNote(s)}
 	if s.Demo && s.Run.demoAfter == nil && s.App.ClientID != "" {
 		s.Run.demoAfter = &o
 		s.Step = StepDemoUser

@@ -94,7 +94,7 @@ func stepNumber(s State) int {
 		}
 	}
 	switch s.Step {
-	case StepWriteSignIn, StepReadingPolicy, StepPreview:
+	case StepWriteSignIn, StepReadingPolicy, StepReadingApp, StepPreview:
 		return 5
 	case StepJournaling, StepWriting, StepVerifying:
 		return 6
@@ -196,6 +196,8 @@ func renderStep(s State) Prompt {
 		return Prompt{Kind: PromptProgress, Title: "Sign in for permission to change it", Body: "This fix needs " + strings.Join(s.fix().scopes, ", ") + ". Nothing is changed until you confirm the preview. consentwiz waits until you finish signing in and accept (a device code is valid for about 15 minutes).", CanBack: true}
 	case StepReadingPolicy:
 		return Prompt{Kind: PromptProgress, Title: "Reading the user consent setting", Body: "Reading the current value, to show it next to the change before anything is written. This takes a few seconds.", CanBack: true}
+	case StepReadingApp:
+		return Prompt{Kind: PromptProgress, Title: "Reading " + appName(s) + " in the tenant", Body: "Reading its enterprise application, grants and app role assignments as they are now, so the preview shows what is there before anything is written. This takes a few seconds.", CanBack: true}
 	case StepPreview:
 		return previewPrompt(s)
 	case StepJournaling:
@@ -203,7 +205,11 @@ func renderStep(s State) Prompt {
 	case StepWriting:
 		w := &s.Run.Writes
 		p := Prompt{Kind: PromptProgress, Title: "Making the change"}
-		if w.Done < len(w.Plan) {
+		switch {
+		case w.refused != nil:
+			d := describe(s, w.refused.write)
+			p.Body = d.Label + " exists already: someone else made it meanwhile. Reading " + appName(s) + " again, to go on with what is there."
+		case w.Done < len(w.Plan):
 			d := describe(s, bind(s, w.Plan[w.Done]))
 			p.Body = fmt.Sprintf("%d of %d: %s", w.Done+1, len(w.Plan), d.Label)
 		}
@@ -455,15 +461,15 @@ func donePrompt(s State) Prompt {
 	if o.Err != "" {
 		b.WriteString("\n\n" + o.Err)
 	}
-	if len(o.Changes) > 0 {
-		b.WriteString("\n\nChanges:")
-		for _, c := range o.Changes {
-			v := "not verified"
-			if c.Verified {
-				v = "verified"
-			}
-			fmt.Fprintf(&b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
-		}
+	// The change log; when some of it was put back and some stays, the two
+	// are listed apart, so that neither reads as the other.
+	kept, back := inPlace(o.Changes)
+	switch {
+	case len(kept) > 0 && len(back) > 0:
+		writeChanges(&b, "Still in place:", kept)
+		writeChanges(&b, "Put back:", back)
+	case len(o.Changes) > 0:
+		writeChanges(&b, "Changes:", o.Changes)
 	}
 	// What is left for an admin, and the requests of a dry run, are shown whole
 	// (links and snippets), never wrapped inside: they are meant to be copied.
@@ -489,6 +495,18 @@ func donePrompt(s State) Prompt {
 	}
 	p.Body = b.String()
 	return p
+}
+
+// writeChanges writes change log lines under a heading.
+func writeChanges(b *strings.Builder, heading string, changes []Change) {
+	b.WriteString("\n\n" + heading)
+	for _, c := range changes {
+		v := "not verified"
+		if c.Verified {
+			v = "verified"
+		}
+		fmt.Fprintf(b, "\n  • %s: %s → %s (%s)", c.What, c.Before, c.After, v)
+	}
 }
 
 // RecommendationLabel heads the diagnosis's advice: "Recommended" when it

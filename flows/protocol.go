@@ -18,7 +18,7 @@ package flows
 //	FetchSnapshot            → SnapshotLoaded (with Diagnosis filled by flows.Diagnose when Diagnose is set)
 //	ReadAuthorizationPolicy  → PolicyRead
 //	ReadConsentRequestPolicy → ConsentPolicyRead
-//	any WriteEffect          → WriteDone{Op: eff.Op(), ID: id of a created object, Err}
+//	any WriteEffect          → WriteDone{Op: eff.Op(), ID: id of a created object, Err, Lost}
 //	SearchReviewers          → ReviewersFound
 //	ReadAssignments          → AssignmentsRead
 //	ReadUsers                → UsersRead

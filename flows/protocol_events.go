@@ -81,6 +81,14 @@ type (
 		Op  WriteOp
 		ID  string
 		Err error
+		// Lost says Err is a lost answer: none came (the connection
+		// dropped, no answer in time, a gateway's 502 or 504), so a create
+		// may have made its object all the same. Any other Err is a definite
+		// refusal (the service's answer, or a failure before the request
+		// went out): a create answered so made nothing, and what it would
+		// have made is never looked for nor removed as consentwiz's
+		// (docs/safety.md, "Only what consentwiz made").
+		Lost bool
 	}
 	// ReviewersFound answers SearchReviewers.
 	ReviewersFound struct {

@@ -338,10 +338,10 @@ func restoreConflict(s State, ev Event) (State, []Effect) {
 			r.keptOther++
 			if restoreIsRequest(s) {
 				_, set, cur := restoreValues(s)
-				s = addChange(s, Change{What: "Consent request setting (kept as changed by someone else)", Before: set, After: cur, Verified: true, At: s.Now})
+				s = addSuperseding(s, Change{What: "Consent request setting (kept as changed by someone else)", Before: set, After: cur, Verified: true, At: s.Now}, changeKeyRequestPolicy)
 				return restoreSettingDone(s)
 			}
-			s = addChange(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(r.Entry.Set), After: policySummary(r.Current), Verified: true, At: s.Now})
+			s = addSuperseding(s, Change{What: "User consent setting (kept as changed by someone else)", Before: policySummary(r.Entry.Set), After: policySummary(r.Current), Verified: true, At: s.Now}, changeKeyUserConsent)
 			return restoreSettingDone(s)
 		case KeyLater:
 			return restoreLater(s)
@@ -413,7 +413,7 @@ func restoreVerifying(s State, ev Event) (State, []Effect) {
 			}
 			c = Change{What: "Users can request admin consent (restored)", Before: before, After: orig, Verified: true, At: s.Now}
 		}
-		return restoreSettingDone(addChange(s, c))
+		return restoreSettingDone(addPutBack(s, c, settingKey(r.Entry)))
 	}
 	r.verifyTries++
 	if r.verifyTries < MaxVerifyTries {

@@ -275,11 +275,19 @@ func objWriting(s State, ev Event) (State, []Effect) {
 		r.objSP = e.ID
 	}
 	c := describe(s, eff)
-	if w.del {
+	line := Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now}
+	switch {
+	case w.del:
 		c = describeUndo(eff)
-		c.Label = "Undone: " + c.Label
+		line.What, line.Before, line.After = "Undone: "+c.Label, c.Before, c.After
+		s = addPutBack(s, line, objectKey(w.id))
+	case w.obj.Kind == ObjectGrantScope && !r.complete:
+		// The grant's scope as it was before consentwiz changed it.
+		s = addPutBack(s, line, grantKey(w.obj.ID))
+	default:
+		line.key = changeKey(eff, e.ID)
+		s = addChange(s, line)
 	}
-	s = addChange(s, Change{What: c.Label, Before: c.Before, After: c.After, At: s.Now})
 	r.objTodo = r.objTodo[1:]
 	r.objWrote++
 	return objNext(s)

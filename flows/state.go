@@ -54,6 +54,7 @@ const (
 	StepAssignChoose                   // assign-users: who is assigned, and who to add
 	StepAssignSearch                   // assign-users: text input: search users or groups
 	StepAssignPick                     // assign-users: choose from the search results
+	StepReadingApp                     // reading the app's objects again right before the preview (grant-direct)
 	stepEnd
 )
 
@@ -64,7 +65,7 @@ var stepNames = [...]string{
 	"workflow-options", "workflow-duration", "preview", "journaling", "writing", "verifying",
 	"relax-connect", "relax-next", "request-wait", "request-show", "request-approve", "undoing", "failed", "done",
 	"demo-user", "handoff", "scanning", "scan-pick", "app-search", "app-searching", "app-pick",
-	"assign-reading", "assign-choose", "assign-search", "assign-pick",
+	"assign-reading", "assign-choose", "assign-search", "assign-pick", "reading-app",
 }
 
 func (s StepID) String() string {
@@ -161,6 +162,11 @@ type Journey struct {
 	// CancelAsked: a cancel arrived while a write was in flight; the wizard
 	// stops (and undoes) once it is answered.
 	CancelAsked bool
+
+	// staleDiag: the tenant changed since Diagnosis was read (a line was
+	// added to the change log): the checklist and the next choices read it
+	// again before they are shown.
+	staleDiag bool
 
 	resolveGiven bool // TenantText came from the command line and is not tried yet
 	// tenantFailed is the tenant text whose lookup just failed: the tenant

@@ -98,8 +98,13 @@ func finishUndo(s State) (State, []Effect) {
 	}
 	if r.undo.why == undoCancel {
 		sum := "Stopped. " + back
-		if notes != "" {
+		switch {
+		case notes != "":
 			sum = "Stopped. " + notes
+		case !r.Writes.journalKept && !r.Writes.keptOther:
+			// What stays (an earlier fix's change, a user's consent) and
+			// what was put back, each as it is.
+			sum = stoppedSummary(s.Changes)
 		}
 		return finish(s, Outcome{Kind: OutcomeCancelled, Summary: sum, JournalKept: r.Writes.journalKept})
 	}

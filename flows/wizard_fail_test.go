@@ -16,6 +16,8 @@ func walkToPreview(t *testing.T, w *wzRun, fix FixID) {
 	switch fix {
 	case FixRelaxUserConsent, FixClassifyLow:
 		w.answerOnly() // read policy
+	case FixGrantDirect:
+		w.answerOnly() // read the app again
 	case FixRequestWorkflow:
 		w.send(Chose{Key: "me"})
 		w.send(Chose{Key: "continue"})
@@ -448,6 +450,9 @@ func TestWizardDryRun(t *testing.T) {
 				w.send(Chose{Key: "me"})
 				w.send(Chose{Key: "continue"})
 				w.send(Chose{Key: "continue"})
+			case FixGrantDirect:
+				w.expect(StepReadingApp, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true}) // no write sign-in
+				w.answerOnly()
 			}
 			w.expect(StepPreview)
 			w.confirm()

@@ -33,6 +33,9 @@ var (
 	wzErr403 = &entra.APIError{Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges"}
 	wzErr429 = &entra.APIError{Status: 429, Code: "TooManyRequests", Message: "throttled"}
 	wzErr500 = &entra.APIError{Status: 500, Code: "InternalServerError", Message: "boom"}
+
+	wzErr409SP    = &entra.APIError{Status: 409, Code: "Request_MultipleObjectsWithSameKeyValue", Message: "The service principal cannot be created, updated, or restored because the service principal name " + wzTAppID + " is already in use."}
+	wzErr409Grant = &entra.APIError{Status: 409, Code: "Request_MultipleObjectsWithSameKeyValue", Message: "Permission entry already exists."}
 )
 
 func wzTestApp() AppRef {
@@ -211,6 +214,9 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 		if err, ok := ft.lost[w.Op()]; ok {
 			delete(ft.lost, w.Op())
 			ft.apply(e)
+			return WriteDone{Op: w.Op(), Err: err, Lost: err != nil}, true
+		}
+		if err := ft.exists(e); err != nil {
 			return WriteDone{Op: w.Op(), Err: err}, true
 		}
 		return WriteDone{Op: w.Op(), ID: ft.apply(e)}, true
@@ -279,6 +285,24 @@ func (ft *wzFakeTenant) respond(e Effect) (Event, bool) {
 		return nil, false
 	}
 	panic(fmt.Sprintf("no response for %T", e))
+}
+
+// exists is Graph's refusal of a create whose object exists already
+// (docs/entra.md A5, A6), or nil.
+func (ft *wzFakeTenant) exists(e Effect) error {
+	switch w := e.(type) {
+	case CreateServicePrincipal:
+		if ft.sp != nil {
+			return wzErr409SP
+		}
+	case CreateGrant:
+		for _, g := range ft.grants {
+			if g.ClientID == w.Grant.ClientID && g.ResourceID == w.Grant.ResourceID && g.ConsentType == w.Grant.ConsentType && g.PrincipalID == w.Grant.PrincipalID {
+				return wzErr409Grant
+			}
+		}
+	}
+	return nil
 }
 
 func (ft *wzFakeTenant) ensureSP() {

@@ -35,7 +35,8 @@ func TestJournalIDsAreUniquePerRunAndEntry(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
-	w.answerOnly()
+	w.answerOnly() // sign-in
+	w.answerOnly() // read the app
 	w.confirm()
 	first := w.last[0].(WriteJournal).Entry.ID
 	w.drive(20)

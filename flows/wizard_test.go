@@ -280,11 +280,19 @@ func wzRelaxUserConnects(t *testing.T, ft *wzFakeTenant) *wzRun {
 	w.answerOnly()
 	w.expect(StepRestoreClearing, ClearJournal{ID: wzRelaxJournal().ID})
 	w.answerOnly()
-	// Only now, with the setting back, are the users' names read.
-	w.expect(StepRelaxNext, ReadUsers{Tenant: wzT, IDs: []string{"user-1"}})
-	if p := w.s.Prompt.Title; p != "One user (object id user-1) connected; other users are still blocked" {
-		t.Fatalf("title before the names = %q", p)
+	// Only now, with the setting back, are the users' names read; and the
+	// tenant, which the change and the user's consent changed, is read
+	// again before the next choices are offered.
+	w.expect(StepRelaxNext, ReadUsers{Tenant: wzT, IDs: []string{"user-1"}}, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	if p := w.s.Prompt.Title; p != "Reading the tenant again" || w.s.Prompt.Kind != PromptProgress || len(w.s.Prompt.Options) != 0 {
+		t.Fatalf("prompt before the tenant is read again = %+v", w.s.Prompt)
 	}
+	names := w.last[:1]
+	w.answer(1)
+	if p := w.s.Prompt; p.Kind != PromptChoice || p.Title != "One user (object id user-1) connected; other users are still blocked" || len(w.last) != 0 {
+		t.Fatalf("prompt once the tenant is read = %+v, effects %v", w.s.Prompt, w.last)
+	}
+	w.last = names
 	return w
 }
 
@@ -391,9 +399,12 @@ func TestWizardRelaxThenGrantDirectNumbering(t *testing.T) {
 		no, count int
 		title     string
 	}
-	want := []num{{9, 10, "Sign in to make the change"}, {9, 10, "Review what will be granted"}}
+	want := []num{{9, 10, "Sign in to make the change"}, {9, 10, "Review what will be granted"}, {9, 10, "Review what will be granted"}}
 	got := []num{{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle}}
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
+	w.answerOnly()
+	w.expect(StepReadingApp, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	got = append(got, num{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle})
 	w.answerOnly()
 	w.expect(StepPreview)
 	got = append(got, num{w.s.Prompt.StepNo, w.s.Prompt.StepCount, w.s.Prompt.StepTitle})
@@ -407,6 +418,7 @@ func TestWizardRelaxThenGrantDirectNumbering(t *testing.T) {
 	w2 := wzRelaxUserConnects(t, wzNewTenant(FixRelaxUserConsent))
 	w2.answerOnly()
 	w2.send(Chose{Key: FixKey(FixGrantDirect)})
+	w2.answerOnly()
 	w2.answerOnly()
 	w2.send(Back{})
 	if p := w2.s.Prompt; w2.s.Step != StepChooseFix || p.StepNo != 4 || p.StepCount != 0 {
@@ -425,6 +437,7 @@ func TestWizardRelaxThenGrantDirectUsesTheUsersSP(t *testing.T) {
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
 	w.answerOnly()
+	w.answerOnly() // the app, read again
 	w.expect(StepPreview)
 	want := []Effect{CreateGrant{Tenant: wzT, Grant: entra.OAuth2PermissionGrant{ConsentType: "AllPrincipals", ResourceID: wzTGraphSP, Scope: "User.Read Calendars.ReadWrite"}}}
 	if !reflect.DeepEqual(w.s.Run.Writes.Plan, want) {
@@ -648,6 +661,10 @@ func TestWizardGrantDirect(t *testing.T) {
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
 	w.expect(StepWriteSignIn, SignIn{Tenant: wzT, Scopes: []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}})
 	w.answerOnly()
+	// The app is read again right before the preview: the plan starts from
+	// what is in the tenant now, not from the checklist's read.
+	w.expect(StepReadingApp, FetchSnapshot{Tenant: wzT, AppID: wzTAppID, App: wzTestApp(), Diagnose: true})
+	w.answerOnly()
 	w.expect(StepPreview)
 	if n := len(w.s.Prompt.Preview); n != 3 {
 		t.Fatalf("preview = %+v", w.s.Prompt.Preview)
@@ -697,6 +714,7 @@ func TestWizardGrantDirectUpdatesExistingGrant(t *testing.T) {
 	w := wzNewWiz(t, wzTestInput(), ft)
 	w.toChooseFix()
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
+	w.answerOnly()
 	w.answerOnly()
 	w.confirm()
 	w.expect(StepJournaling, WriteJournal{Entry: wzObjJournal(FixGrantDirect, JournalObject{Kind: ObjectGrantScope, ID: "g-old",

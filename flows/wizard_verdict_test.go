@@ -156,7 +156,8 @@ func TestWizardRolesUnknownNoClaim(t *testing.T) {
 		t.Errorf("no hand-off offered: %+v", w.s.Prompt.Options)
 	}
 	w.send(Chose{Key: FixKey(FixGrantDirect)})
-	w.answerOnly()
+	w.answerOnly() // write sign-in
+	w.answerOnly() // the app, read again
 	w.expect(StepPreview)
 	if b := w.s.Prompt.Body; strings.Contains(b, "probably refuse") || !strings.Contains(b, "Your roles could not be read") {
 		t.Errorf("preview:\n%s", b)

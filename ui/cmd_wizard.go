@@ -140,6 +140,20 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// printChanges prints change log lines, under heading when there is one.
+func printChanges(w io.Writer, heading string, changes []flows.Change) {
+	if heading != "" {
+		fmt.Fprintln(w, heading)
+	}
+	for _, c := range changes {
+		v := "not verified"
+		if c.Verified {
+			v = "verified"
+		}
+		fmt.Fprintf(w, "  • %s: %s → %s (%s)\n", flows.Sanitize(c.What, 200), flows.Sanitize(c.Before, 400), flows.Sanitize(c.After, 400), v)
+	}
+}
+
 // printOutcome prints the wizard's result after the screen is gone, so it
 // stays in the terminal's scrollback.
 func printOutcome(w io.Writer, out flows.Outcome) {
@@ -157,12 +171,21 @@ func printOutcome(w io.Writer, out flows.Outcome) {
 	if out.SavedTo != "" {
 		fmt.Fprintf(w, "Hand-off file: %s\n", flows.Sanitize(out.SavedTo, 0))
 	}
+	// When some changes were put back and some stay, they are listed apart
+	// (as on the end screen).
+	var kept, back []flows.Change
 	for _, c := range out.Changes {
-		v := "not verified"
-		if c.Verified {
-			v = "verified"
+		if c.PutBack() {
+			back = append(back, c)
+		} else {
+			kept = append(kept, c)
 		}
-		fmt.Fprintf(w, "  • %s: %s → %s (%s)\n", flows.Sanitize(c.What, 200), flows.Sanitize(c.Before, 400), flows.Sanitize(c.After, 400), v)
+	}
+	if len(kept) > 0 && len(back) > 0 {
+		printChanges(w, "Still in place:", kept)
+		printChanges(w, "Put back:", back)
+	} else {
+		printChanges(w, "", out.Changes)
 	}
 	for _, r := range out.Requests {
 		fmt.Fprintf(w, "  would send: %s %s %s\n", r.Method, r.Path, strings.TrimSpace(r.Body))

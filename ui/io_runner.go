@@ -389,7 +389,7 @@ func (r *Runner) Run(ctx context.Context, eff flows.Effect) (ev flows.Event) {
 		return flows.ConsentPolicyRead{Policy: p, Err: err}
 	case flows.WriteEffect:
 		id, err := r.write(ctx, e)
-		return flows.WriteDone{Op: e.Op(), ID: id, Err: err}
+		return flows.WriteDone{Op: e.Op(), ID: id, Err: err, Lost: answerLost(err)}
 	case flows.SearchReviewers:
 		rs, err := r.searchReviewers(ctx, e)
 		return flows.ReviewersFound{Reviewers: rs, Err: err}

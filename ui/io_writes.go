@@ -31,6 +31,10 @@ var lagWaits = []time.Duration{0, 500 * time.Millisecond, time.Second, 2 * time.
 // errNotApplied says a create whose answer was lost was looked for and is not there.
 var errNotApplied = errors.New("not applied")
 
+// errEarlierLost marks the failure of a create sent again after its first
+// answer was lost: the first may have made the object.
+var errEarlierLost = errors.New("the first answer was lost, so it may have been made")
+
 func (r *Runner) write(ctx context.Context, eff flows.WriteEffect) (string, error) {
 	if r.cfg.DryRun {
 		// The machine never emits writes in a dry run; this is a second lock.
@@ -65,9 +69,13 @@ func (r *Runner) create(ctx context.Context, c *graph.Client, eff flows.WriteEff
 			return id, nil
 		case maybeApplied(err):
 			lost = err
-		case lost != nil && conflict(err):
+		case lost != nil && entra.IsAlreadyExists(err):
 			// The first POST did apply after all (it became visible late):
 			// the object is there, and it is this run's.
+		case lost != nil:
+			// The first answer was lost: whatever this one says, the first
+			// POST may have made the object.
+			return "", fmt.Errorf("%w (%w: %v)", err, errEarlierLost, lost)
 		default:
 			return "", err
 		}
@@ -217,14 +225,16 @@ func maybeApplied(err error) bool {
 	return errors.Is(err, graph.ErrMaybeApplied) || errors.As(err, &te)
 }
 
-// conflict reports that what a create makes exists already (Graph answers
-// 409, or 400 "already exists" for assignments and classifications).
-func conflict(err error) bool {
-	var ae *entra.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	return ae.Status == http.StatusConflict || ae.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(ae.Message), "already exists")
+// answerLost reports whether a write's error says its answer was lost (no
+// answer: a dropped connection, no answer in time, a gateway's 502 or 504,
+// the caller's context ending while it was on its way), so a create may have
+// made its object all the same. Any other error is the service's answer or
+// was met before the request went out: a create answered so made nothing, and
+// flows never looks for its object by what it is, nor removes it
+// (docs/safety.md, "Only what consentwiz made").
+func answerLost(err error) bool {
+	return err != nil && (maybeApplied(err) || errors.Is(err, errNotApplied) || errors.Is(err, errEarlierLost) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // refersToMissing reports a create refused because Graph does not see the

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"consentwiz/flows"
+	"consentwiz/graph"
 	"consentwiz/graph/entra"
 	"consentwiz/graph/sim"
 )
@@ -170,5 +173,34 @@ func TestSafetyReplicationLag(t *testing.T) {
 	}
 	if g := rig.srv.Tenant().Grants(app.ClientID); len(g) != 1 || rig.srv.Tenant().ServicePrincipalCount() == 0 {
 		t.Fatalf("grants %+v", g)
+	}
+}
+
+// Only a lost answer says a create may have been made (WriteDone.Lost): the
+// service's refusal, or a failure before the request went out, made nothing,
+// and flows never looks for — nor removes — what it would have made.
+func TestWriteAnswerLost(t *testing.T) {
+	lost := errors.New("graph POST /servicePrincipals: connection reset (not retried: the request may have been processed)")
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection dropped after sending", fmt.Errorf("graph POST /oauth2PermissionGrants: reset (not retried: %w)", graph.ErrMaybeApplied), true},
+		{"no answer in time", &graph.TimeoutError{Service: "Microsoft Graph", Host: "graph.microsoft.com"}, true},
+		{"gateway lost the answer", &entra.APIError{Status: 504}, true},
+		{"looked for twice, not found", fmt.Errorf("%w: the answer was lost twice (%v)", errNotApplied, lost), true},
+		{"sent again after a lost answer, refused", fmt.Errorf("%w (%w: %v)", &entra.APIError{Status: 403}, errEarlierLost, lost), true},
+		{"the caller gave up on the way", fmt.Errorf("graph POST /servicePrincipals: %w", context.Canceled), true},
+		{"already exists", &entra.APIError{Status: 409, Code: "Request_MultipleObjectsWithSameKeyValue"}, false},
+		{"forbidden", &entra.APIError{Status: 403}, false},
+		{"throttled", &entra.APIError{Status: 429}, false},
+		{"server error", &entra.APIError{Status: 500}, false},
+		{"no token, never sent", errors.New("sign-in: interaction required"), false},
+		{"no error", nil, false},
+	} {
+		if got := answerLost(c.err); got != c.want {
+			t.Errorf("%s: answerLost = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

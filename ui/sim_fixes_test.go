@@ -165,7 +165,8 @@ func TestRunnerSaveNeverOverwrites(t *testing.T) {
 
 // TestPlainRelaxNamesWhoConnected: after relax-user-consent, the line mode
 // names the user who connected (read with the real Runner, graph.Client.GetUsers,
-// once the setting is back): said once more as "Now:", and in the outcome.
+// once the setting is back, while the tenant is read again): on the question,
+// and in the outcome.
 func TestPlainRelaxNamesWhoConnected(t *testing.T) {
 	rig := newSimRig(t, sim.Options{})
 	pr, pw := io.Pipe()
@@ -175,7 +176,7 @@ func TestPlainRelaxNamesWhoConnected(t *testing.T) {
 	waitOutput(t, out, "The user connects now")
 	rig.userAccepts(timesheetsApp())
 	_, _ = io.WriteString(pw, "done\n")
-	waitOutput(t, out, "Now: Megan Bowen (megan@contoso.com) connected; other users are still blocked")
+	waitOutput(t, out, "Megan Bowen (megan@contoso.com) connected; other users are still blocked")
 	_, _ = io.WriteString(pw, "3\n")
 	select {
 	case <-done:
@@ -184,7 +185,8 @@ func TestPlainRelaxNamesWhoConnected(t *testing.T) {
 	}
 	tr := out.String()
 	for _, want := range []string{
-		"connected; other users are still blocked\n", // first by object id, while the names are read
+		"Working: Reading the tenant again…", // the names are read meanwhile
+		"Megan Bowen (megan@contoso.com) connected; other users are still blocked\n",
 		"Megan Bowen (megan@contoso.com) connected Northwind Timesheets",
 		"Result: fixed and verified",
 	} {

@@ -3,6 +3,7 @@ package entra
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -43,6 +44,19 @@ func IsUnauthorized(err error) bool { return statusIs(err, 401) }
 
 // IsThrottled reports whether err is a 429 that survived the retries.
 func IsThrottled(err error) bool { return statusIs(err, 429) }
+
+// IsAlreadyExists reports whether err is Graph refusing a create because
+// what it would make exists already: 409 Request_MultipleObjectsWithSameKeyValue
+// (a service principal for the appId, a grant for the same client, resource
+// and principal), or 400 "… already exists" (an app role assignment, a
+// classification) — docs/entra.md A5, A6. Such an answer made nothing.
+func IsAlreadyExists(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Status == 409 || ae.Status == 400 && strings.Contains(strings.ToLower(ae.Message), "already exists")
+}
 
 func statusIs(err error, status int) bool {
 	var ae *APIError

@@ -137,6 +137,8 @@ func (g *greq) createGrant(params) gresp {
 		return *r
 	}
 	if g.t.findGrantLocked(b.ClientID, b.ResourceID, b.ConsentType, b.PrincipalID) != nil {
+		// One grant per client, resource, consent type and principal: a
+		// second is refused and makes nothing (docs/entra.md A6).
 		return gerr(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
 	}
 	gr := g.t.addGrantLocked(&entra.OAuth2PermissionGrant{ClientID: b.ClientID, ConsentType: b.ConsentType, PrincipalID: b.PrincipalID, ResourceID: b.ResourceID, Scope: b.Scope})

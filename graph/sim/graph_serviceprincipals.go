@@ -74,6 +74,7 @@ func (g *greq) createServicePrincipal(params) gresp {
 		return badRequest("The request must specify the appId of the service principal.")
 	}
 	if g.t.spByAppLocked(body.AppID) != nil {
+		// The app has its SP already: refused, nothing made (docs/entra.md A5).
 		return gerr(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue",
 			fmt.Sprintf("The service principal cannot be created, updated, or restored because the service principal name %s is already in use.", body.AppID))
 	}
