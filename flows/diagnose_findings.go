@@ -181,7 +181,7 @@ func (g *diag) findings() {
 				sev = SeverityBlocker
 			}
 		}
-		g.add(FindingManagedPolicy, sev, title, "these permissions are excluded from user consent by microsoft-user-default-recommended")
+		g.add(FindingManagedPolicy, sev, title, "these permissions are excluded from user consent under 'Let Microsoft manage your consent settings'")
 	case managed && len(g.perms) > 0:
 		if _, unknown := g.managedVerdict(); len(unknown) > 0 {
 			g.add(FindingManagedPolicy, SeverityWarning, "Whether Microsoft-managed consent allows "+strings.Join(names(unknown), ", ")+" is unknown",
