@@ -294,7 +294,8 @@ func (m *Model) statusGlyph() (string, lipgloss.Style) {
 		case flows.OutcomeCancelled, flows.OutcomeRestoreNeeded, flows.OutcomeHandedOff:
 			// Left for an admin: nothing failed, but users are still blocked.
 			return "!", st.Warning
-		case flows.OutcomeVerified, flows.OutcomeNothingToFix, flows.OutcomeRestored, flows.OutcomeDryRun:
+		case flows.OutcomeVerified, flows.OutcomeNothingToFix, flows.OutcomeRestored, flows.OutcomeDryRun, flows.OutcomeNothingToRestore:
+			// Nothing to restore is good news: nothing of consentwiz's was left.
 			return "✓", st.OK
 		}
 		return "✗", st.Error

@@ -106,3 +106,20 @@ func TestCountdownMovesEachSecond(t *testing.T) {
 		t.Fatal("the change is no longer in place")
 	}
 }
+
+// The result's mark says good, waiting or wrong: nothing left to restore is
+// good news (it showed ✗, as if something had failed).
+func TestResultGlyphs(t *testing.T) {
+	m := newTestModel(t, newFake(), testModelOpts{})
+	for kind, want := range map[flows.OutcomeKind]string{
+		flows.OutcomeVerified: "✓", flows.OutcomeNothingToFix: "✓", flows.OutcomeRestored: "✓",
+		flows.OutcomeDryRun: "✓", flows.OutcomeNothingToRestore: "✓",
+		flows.OutcomeCancelled: "!", flows.OutcomeHandedOff: "!", flows.OutcomeRestoreNeeded: "!",
+		flows.OutcomeFailed: "✗", flows.OutcomeSignInFailed: "✗", flows.OutcomeBlocked: "✗", flows.OutcomeNotFixed: "✗",
+	} {
+		m.outcome = &flows.Outcome{Kind: kind}
+		if got, _ := m.statusGlyph(); got != want {
+			t.Errorf("%s: %s, want %s", kind, got, want)
+		}
+	}
+}
