@@ -215,18 +215,22 @@ func findCreated(ctx context.Context, c *graph.Client, eff flows.WriteEffect) (s
 }
 
 // maybeApplied reports an answer that was lost: the POST may have applied.
-// A 502 or 504 comes from a gateway that lost the service's answer.
+// A 502 or 504 comes from a gateway that lost the service's answer; a 500
+// says the service failed while it processed the request, which may have
+// made the object before it failed (a directory write is not documented to
+// be all or nothing), so it is looked for rather than taken as a refusal.
+// A 503 or 429 is a refusal before processing (docs/entra.md, section H).
 func maybeApplied(err error) bool {
 	var ae *entra.APIError
 	if errors.As(err, &ae) {
-		return ae.Status == http.StatusBadGateway || ae.Status == http.StatusGatewayTimeout
+		return ae.Status == http.StatusBadGateway || ae.Status == http.StatusGatewayTimeout || ae.Status == http.StatusInternalServerError
 	}
 	var te *graph.TimeoutError
 	return errors.Is(err, graph.ErrMaybeApplied) || errors.As(err, &te)
 }
 
 // answerLost reports whether a write's error says its answer was lost (no
-// answer: a dropped connection, no answer in time, a gateway's 502 or 504,
+// answer: a dropped connection, no answer in time, a gateway's 502 or 504, a 500,
 // the caller's context ending while it was on its way), so a create may have
 // made its object all the same. Any other error is the service's answer or
 // was met before the request went out: a create answered so made nothing, and

@@ -195,7 +195,8 @@ func TestWriteAnswerLost(t *testing.T) {
 		{"already exists", &entra.APIError{Status: 409, Code: "Request_MultipleObjectsWithSameKeyValue"}, false},
 		{"forbidden", &entra.APIError{Status: 403}, false},
 		{"throttled", &entra.APIError{Status: 429}, false},
-		{"server error", &entra.APIError{Status: 500}, false},
+		{"server error while processing (may have made it)", &entra.APIError{Status: 500}, true},
+		{"unavailable, not processed", &entra.APIError{Status: 503}, false},
 		{"no token, never sent", errors.New("sign-in: interaction required"), false},
 		{"no error", nil, false},
 	} {
