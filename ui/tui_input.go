@@ -26,7 +26,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Report) && m.canReport():
 			return m.saveReportCmd()
-		case m.scrollKey(msg):
+		case m.scrollKey(msg), navKey(msg):
+			// A scroll key never quits, even where there is nothing to
+			// scroll (at the top, or a screen that fits): a presenter who
+			// pages would lose the summary.
 		default:
 			return m.quit(false)
 		}
@@ -234,4 +237,13 @@ func (m *Model) ctrlC() tea.Cmd {
 	}
 	m.setNote("Stopping: undoing what was changed. Press ctrl+c again to quit now.", true)
 	return cmd
+}
+
+// navKey reports a key people press to move around a screen.
+func navKey(msg tea.KeyPressMsg) bool {
+	switch msg.String() {
+	case "up", "down", "pgup", "pgdown", "home", "end", "k", "j", "left", "right", "space":
+		return true
+	}
+	return false
 }

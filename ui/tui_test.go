@@ -123,3 +123,37 @@ func TestResultGlyphs(t *testing.T) {
 		}
 	}
 }
+
+// On the finished screen, scroll keys never quit, even with nothing to
+// scroll (walk-through: PgDn on a short summary, PgUp at the top quit).
+func TestFinishedScreenScrollKeysDoNotQuit(t *testing.T) {
+	d := newDriver(t, newTestModel(t, newFake(), testModelOpts{w: 120, h: 40}))
+	d.toChooseFix()
+	d.press("enter", "d")
+	d.press("d")
+	if d.m.screen() != screenFinished {
+		t.Fatalf("not finished:\n%s", d.view())
+	}
+	for _, k := range []string{"pgdown", "pgup", "down", "up"} {
+		_, cmd := d.m.Update(navMsg(k))
+		d.queue = append(d.queue, cmd)
+		d.drain()
+		if d.quit {
+			t.Fatalf("%s quit the finished screen", k)
+		}
+	}
+	d.press("x")
+	if !d.quit {
+		t.Fatal("another key does not quit")
+	}
+}
+
+func navMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	}
+	return keyMsg(k)
+}
