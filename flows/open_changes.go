@@ -85,17 +85,30 @@ func (d *Diagnosis) NoteOpenChanges(entries []JournalEntry) {
 	}
 	d.Findings = append([]Finding{{ID: FindingOpenChange, Severity: SeverityWarning, Title: title,
 		Detail: strings.Join(parts, "; ") + ": " + RestoreAdvice}}, d.Findings...)
+	temporary := false
 	for _, j := range entries {
 		switch {
 		case j.IsRequestPolicy():
 			if d.RequestWorkflow.Enabled == j.SetRequestPolicy.IsEnabled && j.SetRequestPolicy.IsEnabled != j.OriginalRequestPolicy.IsEnabled {
 				d.markTemporary(FindingRequestWorkflow, "", j.Fix, requestPolicyText(*j.OriginalRequestPolicy))
+				temporary = true
 			}
 		case j.HasSetting():
 			if samePolicies(d.UserConsent.PolicyIDs, j.Set) && !samePolicies(j.Set, j.Original) {
 				d.markTemporary(FindingUserConsent, FixRelaxUserConsent, j.Fix, portalName(j.Original))
+				temporary = true
 			}
 		}
+	}
+	if temporary && d.Verdict == VerdictOK {
+		// "Not blocked" would rest on consentwiz's temporary setting, which
+		// the restore takes away: an all-clear here would be false (a script
+		// or a --tenants run counts it as fixed). Unknown until it is back.
+		d.Verdict, d.Blocked = VerdictUnknown, false
+		d.VerdictWhy = "Users get in now only through a temporary setting consentwiz left in place; once it is put back, the tenant's own setting decides."
+		d.Undecided = append(d.Undecided, "the tenant's own setting (a temporary change is open)")
+		d.Recommended = ""
+		d.RecommendedWhy = "Could not tell whether users are blocked: " + RestoreAdvice + ", then check again."
 	}
 }
 

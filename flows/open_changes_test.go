@@ -38,3 +38,22 @@ func TestNoteOpenChanges(t *testing.T) {
 		t.Errorf("text:\n%s", text)
 	}
 }
+
+// While consentwiz's relaxed user consent is still in place, "not blocked"
+// rests on it: the verdict is unknown (exit 5), not ok, until it is put back
+// (walk-through: check said ok, exit 0, after a wizard was killed mid-relax).
+func TestOpenRelaxIsNotAnAllClear(t *testing.T) {
+	relaxed := []string{"ManagePermissionGrantsForSelf.microsoft-user-default-recommended"}
+	d := Diagnosis{Verdict: VerdictOK, UserConsent: UserConsentInfo{PolicyIDs: relaxed}, Recommended: "", RecommendedWhy: "Nothing to fix: users can consent to the app themselves."}
+	d.NoteOpenChanges([]JournalEntry{{ID: "t-u-1", TenantID: "t", Fix: FixRelaxUserConsent, At: time.Date(2026, 5, 6, 7, 8, 0, 0, time.UTC),
+		Original: []string{}, Set: relaxed}})
+	if d.Verdict != VerdictUnknown || d.Blocked || !strings.Contains(d.RecommendedWhy, "consentwiz restore") || len(d.Undecided) == 0 {
+		t.Fatalf("verdict %q, why %q, recommended %q", d.Verdict, d.VerdictWhy, d.RecommendedWhy)
+	}
+	// A blocked verdict stays blocked: the temporary setting did not let users in.
+	b := Diagnosis{Verdict: VerdictBlocked, Blocked: true, UserConsent: UserConsentInfo{PolicyIDs: relaxed}}
+	b.NoteOpenChanges([]JournalEntry{{ID: "t-u-2", TenantID: "t", Fix: FixRelaxUserConsent, Original: []string{}, Set: relaxed}})
+	if b.Verdict != VerdictBlocked || !b.Blocked {
+		t.Fatalf("blocked became %q", b.Verdict)
+	}
+}

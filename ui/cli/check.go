@@ -20,7 +20,8 @@ and the tenant with --tenant DOMAIN (or its id), or many tenants with --tenants 
 
 Signs in with read-only permissions (the device code goes to standard error) and prints the
 diagnosis. Exit codes: 0 nothing blocks, 3 users are blocked, 5 could not tell (what the verdict
-needs could not be read with the signed-in account: --json says what, and which role reads it),
+needs could not be read with the signed-in account: --json says what, and which role reads it; or
+users get in only through a temporary change consentwiz left open: run consentwiz restore),
 1 error, 4 sign-in failed (when consentwiz's own sign-in needs an admin's consent in the tenant,
 the message names consentwiz handoff, which needs no sign-in), 2 cancelled.
 
