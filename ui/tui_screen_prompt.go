@@ -61,7 +61,7 @@ func (m *Model) snippetLines() []string {
 			out = append(out, "")
 		}
 		if label := m.clean(sn.Label, 300); label != "" {
-			out = append(out, st.LinkLabel.Render(label+":"))
+			out = append(out, wrapStyled(label+":", m.innerWidth(), "", st.LinkLabel)...)
 		}
 		out = append(out, m.wholeLines(m.clean(sn.Text, 0), st.Body, "")...)
 	}
@@ -96,7 +96,9 @@ func (m *Model) linkLines(w int) []string {
 		if len(p.Links) > 1 && i == m.linkSel {
 			marker = "▸ "
 		}
-		out = append(out, st.LinkLabel.Render(marker+label+":"))
+		// A long label wraps like text; it was cut at the screen's edge
+		// ("…Review perm" at 80 columns).
+		out = append(out, wrapStyled(marker+label+":", w, "", st.LinkLabel)...)
 		ls := st.Link
 		if len(p.Links) > 1 && i == m.linkSel {
 			ls = st.LinkSel

@@ -3,11 +3,13 @@ package ui
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"consentwiz/flows"
@@ -156,4 +158,28 @@ func navMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	}
 	return keyMsg(k)
+}
+
+// A link's label wraps like text at 80 columns; it was cut at the edge
+// ("…Admin consent requests > TrackerRMS > Review perm").
+func TestLinkLabelsWrap(t *testing.T) {
+	f := newFake()
+	f.tweak = withRequest
+	d := newDriver(t, newTestModel(t, f, testModelOpts{}))
+	d.toChooseFix()
+	d.press(itoa(d.optionNumber(flows.FixRequestWorkflow)))
+	rows, whole := contentRows(d.m)
+	found := false
+	for i, r := range rows {
+		if whole[i] {
+			continue // a link itself is shown whole, for the terminal to wrap
+		}
+		if ansi.StringWidth(r) > d.m.width {
+			t.Errorf("row wider than the screen, cut when drawn: %q", r)
+		}
+		found = found || strings.HasSuffix(strings.TrimSpace(r), "permissions and consent:")
+	}
+	if !found {
+		t.Errorf("no whole label row:\n%s", strings.Join(rows, "\n"))
+	}
 }
