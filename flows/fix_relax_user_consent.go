@@ -442,7 +442,9 @@ func relaxNextPrompt(s State) Prompt {
 // merged into the snapshot) in the run and in the change log. The snapshot
 // is now that read: the user's consent made the app's service principal,
 // and a grant for everyone that follows must grant on it (an app has one
-// service principal in a tenant: creating a second one fails).
+// service principal in a tenant: creating a second one fails). The full
+// re-read before the next choices (relaxNextPrompt's "Reading the tenant
+// again") replaces it; this read is what stays true when that one fails.
 func userConnected(s State, snap *entra.TenantSnapshot) State {
 	r := s.Run
 	r.relax.connectedIDs, r.relax.connectedAll = consented(s, snap)

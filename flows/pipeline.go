@@ -486,7 +486,7 @@ func keptEntriesText(p []string) string {
 	var kept []string
 	for _, v := range p {
 		if hasPrefixFold(v, entra.OwnedResourceConsentPrefix) {
-			kept = append(kept, strings.TrimPrefix(v[len(entra.OwnedResourceConsentPrefix):], "."))
+			kept = append(kept, v[len(entra.OwnedResourceConsentPrefix):])
 		}
 	}
 	if len(kept) == 0 {

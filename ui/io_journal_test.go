@@ -345,13 +345,10 @@ func TestJournalLockOfADeadProcessIsTakenOver(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("process liveness is checked on Unix")
 	}
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Skip(err)
-	}
+	deadPid := deadProcess(t)
 	j := NewJournal(t.TempDir())
 	lock := j.Path() + ".lock"
-	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, hostName())), 0o600); err != nil {
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", deadPid, hostName())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -377,13 +374,10 @@ func TestJournalPendingDropsADeadLock(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("process liveness is checked on Unix")
 	}
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Skip(err)
-	}
+	deadPid := deadProcess(t)
 	j := NewJournal(t.TempDir())
 	lock := j.Path() + ".lock"
-	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, hostName())), 0o600); err != nil {
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d %s\n", deadPid, hostName())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := j.Pending(""); err != nil || len(p) != 0 {
@@ -436,11 +430,8 @@ func TestJournalLockIsNeverEmpty(t *testing.T) {
 	}
 	os.Remove(lock)
 
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Skip(err)
-	}
-	deadHolder := holderPrefix(lock) + strconv.Itoa(dead.Process.Pid)
+	deadPid := deadProcess(t)
+	deadHolder := holderPrefix(lock) + strconv.Itoa(deadPid)
 	liveHolder := holderPrefix(lock) + strconv.Itoa(os.Getppid())
 	for _, f := range []string{deadHolder, liveHolder} {
 		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
@@ -456,4 +447,14 @@ func TestJournalLockIsNeverEmpty(t *testing.T) {
 	if _, err := os.Stat(liveHolder); err != nil {
 		t.Errorf("a running process's holder file was removed: %v", err)
 	}
+}
+
+// deadProcess is the id of a process of this computer that has ended.
+func deadProcess(t *testing.T) int {
+	t.Helper()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	return dead.Process.Pid
 }
