@@ -65,6 +65,13 @@ func (p *pageWriter) url(s string) {
 	p.text(b.String())
 }
 
+// textIn writes trusted markup, a value as text, and trusted markup.
+func (p *pageWriter) textIn(open, v, close string) {
+	p.WriteString(open)
+	p.text(v)
+	p.WriteString(close)
+}
+
 func (p *pageWriter) num(n int) { p.WriteString(strconv.Itoa(n)) }
 
 // when writes s only if cond holds: for attributes and short literals.
@@ -105,13 +112,9 @@ func (p *pageWriter) perms(d *pageData) {
 	if len(d.Scopes) > 0 {
 		p.raw(`<p>This app would like to:</p><ul id="scopes">`)
 		for _, s := range d.Scopes {
-			p.raw(`<li data-scope="`)
-			p.text(s.Value)
-			p.raw(`">`)
+			p.textIn(`<li data-scope="`, s.Value, `">`)
 			p.text(s.Name)
-			p.raw(` <code>`)
-			p.text(s.Value)
-			p.raw(`</code>`)
+			p.textIn(` <code>`, s.Value, `</code>`)
 			p.when(s.Admin, `<span class="tag">Admin consent required</span>`)
 			p.raw(`</li>`)
 		}
@@ -121,31 +124,23 @@ func (p *pageWriter) perms(d *pageData) {
 	if len(d.Roles) > 0 {
 		p.raw(`<p>Application permissions (no signed-in user):</p><ul id="roles">`)
 		for _, r := range d.Roles {
-			p.raw(`<li data-role="`)
-			p.text(r.Value)
-			p.raw(`">`)
+			p.textIn(`<li data-role="`, r.Value, `">`)
 			p.text(r.Name)
-			p.raw(` <code>`)
-			p.text(r.Value)
-			p.raw(`</code><span class="tag">Application</span></li>`)
+			p.textIn(` <code>`, r.Value, `</code><span class="tag">Application</span></li>`)
 		}
 		p.raw(`</ul>`)
 	}
 }
 
 func (p *pageWriter) app(d *pageData) {
-	p.raw(`<p><strong id="app-name">`)
-	p.text(d.App)
-	p.raw(`</strong><br><span class="muted">`)
+	p.textIn(`<p><strong id="app-name">`, d.App, `</strong><br><span class="muted">`)
 	if d.Verified {
 		p.text(d.Publisher)
 		p.raw(` <span class="tag">verified</span>`)
 	} else {
 		p.raw(`<span class="unverified">Unverified</span>`)
 	}
-	p.raw(` · App ID <code>`)
-	p.text(d.AppID)
-	p.raw(`</code></span></p>`)
+	p.textIn(` · App ID <code>`, d.AppID, `</code></span></p>`)
 }
 
 // errorLine writes the message paragraph sign-in forms show above their fields.
@@ -153,9 +148,7 @@ func (p *pageWriter) errorLine(d *pageData) {
 	if d.Message != "" {
 		p.raw(`<p class="err" id="error-code" data-code="`)
 		p.num(d.Code)
-		p.raw(`">`)
-		p.text(d.Message)
-		p.raw("</p>")
+		p.textIn(`">`, d.Message, "</p>")
 	}
 	p.raw("\n")
 }
@@ -192,17 +185,13 @@ func (p *pageWriter) loginInput(d *pageData) {
 	p.text(d.Login)
 	p.raw(`" list="users" autocomplete="off">` + "\n" + `<datalist id="users">`)
 	for _, u := range d.Users {
-		p.raw(`<option value="`)
-		p.text(u)
-		p.raw(`">`)
+		p.textIn(`<option value="`, u, `">`)
 	}
 	p.raw("</datalist>\n")
 }
 
 func (p *pageWriter) user(d *pageData) {
-	p.raw(`<div class="muted">`)
-	p.text(d.User)
-	p.raw("</div>\n")
+	p.textIn(`<div class="muted">`, d.User, "</div>\n")
 }
 
 func (p *pageWriter) buttons(ss ...string) {
@@ -225,9 +214,7 @@ func signinPage(p *pageWriter, d *pageData) {
 	p.formStart(d, "signin-form", true)
 	p.raw("\n")
 	p.loginField(d, "Email, phone, or Skype")
-	p.raw(`<p class="muted">Simulated tenant `)
-	p.text(d.Tenant)
-	p.raw(": no password needed.</p>\n")
+	p.textIn(`<p class="muted">Simulated tenant `, d.Tenant, ": no password needed.</p>\n")
 	p.buttons(`<button class="primary" id="signin" name="action" value="signin" type="submit">Next</button>`)
 	p.raw("</form>")
 	p.foot()
@@ -259,17 +246,13 @@ func blockedPage(p *pageWriter, d *pageData) {
 	p.head(d)
 	p.raw("\n")
 	p.user(d)
-	p.raw(`<h1 id="screen" data-result="`)
-	p.text(d.Result)
-	p.raw(`">`)
+	p.textIn(`<h1 id="screen" data-result="`, d.Result, `">`)
 	p.text(d.Heading)
 	p.raw("</h1>\n")
 	p.app(d)
 	p.raw("\n" + `<p id="error-code" data-code="`)
 	p.num(d.Code)
-	p.raw(`">`)
-	p.text(d.Message)
-	p.raw("</p>\n")
+	p.textIn(`">`, d.Message, "</p>\n")
 	p.perms(d)
 	p.raw("\n")
 	p.formStart(d, "blocked-form", true)
@@ -289,9 +272,7 @@ func requestSentPage(p *pageWriter, d *pageData) {
 	p.head(d)
 	p.raw("\n" + `<h1 id="request-sent">Request sent</h1>` + "\n")
 	p.app(d)
-	p.raw("\n<p>You'll need to wait for an admin to approve your request. Your request: <q>")
-	p.text(d.Message)
-	p.raw("</q></p>\n")
+	p.textIn("\n<p>You'll need to wait for an admin to approve your request. Your request: <q>", d.Message, "</q></p>\n")
 	p.formStart(d, "", false)
 	p.hidden("flow", d.Flow)
 	p.raw("\n")
@@ -319,16 +300,12 @@ func adminConsentPage(p *pageWriter, d *pageData) {
 	p.perms(d)
 	p.raw("\n")
 	if d.Message != "" {
-		p.raw(`<p class="err">`)
-		p.text(d.Message)
-		p.raw("</p>")
+		p.textIn(`<p class="err">`, d.Message, "</p>")
 	}
 	p.raw("\n")
 	p.formStart(d, "consent-form", true)
 	p.raw("\n")
-	p.raw(`<label for="login">Signed in as (an administrator of `)
-	p.text(d.Tenant)
-	p.raw(")</label>\n")
+	p.textIn(`<label for="login">Signed in as (an administrator of `, d.Tenant, ")</label>\n")
 	p.loginInput(d)
 	p.raw(`<p class="muted">If you accept, this app will get access to the specified resources for all users in your organization. No one else will be prompted to review these permissions.</p>` + "\n")
 	p.buttons(cancelButton, "Cancel", endButton, `<button class="primary" id="accept" name="action" value="accept" type="submit">Accept</button>`)
@@ -340,15 +317,11 @@ func donePage(p *pageWriter, d *pageData) {
 	p.head(d)
 	p.raw("\n" + `<h1 id="`)
 	p.text(d.ID)
-	p.raw(`">`)
-	p.text(d.Heading)
-	p.raw("</h1>\n")
+	p.textIn(`">`, d.Heading, "</h1>\n")
 	if d.App != "" {
 		p.app(d)
 	}
-	p.raw("\n<p>")
-	p.text(d.Message)
-	p.raw("</p>")
+	p.textIn("\n<p>", d.Message, "</p>")
 	p.foot()
 }
 
@@ -360,9 +333,7 @@ func errorPageBody(p *pageWriter, d *pageData) {
 	p.num(d.Code)
 	p.raw(`">AADSTS`)
 	p.num(d.Code)
-	p.raw(": ")
-	p.text(d.Message)
-	p.raw("</p>")
+	p.textIn(": ", d.Message, "</p>")
 	p.foot()
 }
 
@@ -378,9 +349,7 @@ func deviceLoginPage(p *pageWriter, d *pageData) {
 	if len(d.Pending) > 0 {
 		p.raw(`<p class="muted">Waiting codes: `)
 		for _, c := range d.Pending {
-			p.raw("<code>")
-			p.text(c)
-			p.raw("</code> ")
+			p.textIn("<code>", c, "</code> ")
 		}
 		p.raw("</p>")
 	}
@@ -397,9 +366,7 @@ func deviceConfirmPage(p *pageWriter, d *pageData) {
 	if d.Consent {
 		p.raw(`<h1 id="device-consent">Permissions requested</h1>`)
 	} else {
-		p.raw("<h1>Are you trying to sign in to ")
-		p.text(d.App)
-		p.raw("?</h1>")
+		p.textIn("<h1>Are you trying to sign in to ", d.App, "?</h1>")
 	}
 	p.raw("\n")
 	p.app(d)
@@ -429,19 +396,13 @@ func indexPage(p *pageWriter, d *pageData) {
 	p.head(d)
 	p.raw("\n<h1>consentwiz simulated cloud</h1>\n")
 	for _, t := range d.Tenants {
-		p.raw(`<h2 style="font-size:16px">`)
-		p.text(t.Name)
-		p.raw(`</h2><p class="muted">Tenant <code>`)
+		p.textIn(`<h2 style="font-size:16px">`, t.Name, `</h2><p class="muted">Tenant <code>`)
 		p.text(t.ID)
-		p.raw("</code> · ")
-		p.text(t.Domain)
-		p.raw(" · scenario <code>")
+		p.textIn("</code> · ", t.Domain, " · scenario <code>")
 		p.text(t.Scenario)
 		p.raw("</code></p>\n<ul>")
 		for _, u := range t.Users {
-			p.raw("<li>")
-			p.text(u)
-			p.raw("</li>")
+			p.textIn("<li>", u, "</li>")
 		}
 		p.raw("</ul>\n" + `<p><a href="`)
 		p.url(t.AdminConsent)
